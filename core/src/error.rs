@@ -1,0 +1,227 @@
+//! The one error type of idloom.
+//!
+//! Every failure carries an [`ErrorCode`] whose string form ([`ErrorCode::as_str`])
+//! is stable and identical in every binding (Python `.code`, JS `.code`), plus
+//! the details needed for a message that names the parameter and the allowed
+//! range. The table of codes lives in the root README.
+
+use core::fmt;
+
+/// Stable machine-readable error codes, shared by every binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A layout parameter (bits, tick length, epoch) is outside its range.
+    InvalidLayout,
+    /// A node (worker) ID does not fit the layout's node bits.
+    NodeOutOfRange,
+    /// A sequence number does not fit the layout's sequence bits.
+    SequenceOutOfRange,
+    /// A timestamp lies before the layout's epoch or past its last tick.
+    TimestampOutOfRange,
+    /// An ID or value is wider than the layout or mask allows.
+    IdOutOfRange,
+    /// The epoch lies after the current time.
+    EpochInFuture,
+    /// Another numeric or option argument is outside its allowed range.
+    InvalidArgument,
+    /// The clock moved backwards further than the policy tolerates.
+    ClockMovedBackwards,
+    /// A bounded wait for the clock ran out: the clock did not advance.
+    ClockStalled,
+    /// The sequence of the current tick is used up and the policy is to fail.
+    SequenceExhausted,
+    /// Issuing would put the generator further ahead of the clock than allowed.
+    LeadExceeded,
+    /// The layout's timestamp bits are used up: it has run out of time.
+    LayoutExhausted,
+    /// A segment buffer holds no more numbers; the host must supply a range.
+    SegmentExhausted,
+    /// A supplied segment range is empty, overflows, or overlaps earlier ranges.
+    InvalidRange,
+    /// A NanoID alphabet is empty, has one symbol, duplicates, or over 256 symbols.
+    InvalidAlphabet,
+    /// A string does not decode in the requested encoding (length or symbol).
+    InvalidEncoding,
+    /// A string is not a UUID in any accepted form.
+    InvalidUuid,
+    /// The randomness source failed.
+    RandomUnavailable,
+    /// A binding received a value of the wrong type (TypeError in hosts).
+    InvalidType,
+    /// A generator was used in a forked child before it was re-keyed.
+    Forked,
+}
+
+impl ErrorCode {
+    /// Every code, in table order.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::InvalidLayout,
+        ErrorCode::NodeOutOfRange,
+        ErrorCode::SequenceOutOfRange,
+        ErrorCode::TimestampOutOfRange,
+        ErrorCode::IdOutOfRange,
+        ErrorCode::EpochInFuture,
+        ErrorCode::InvalidArgument,
+        ErrorCode::ClockMovedBackwards,
+        ErrorCode::ClockStalled,
+        ErrorCode::SequenceExhausted,
+        ErrorCode::LeadExceeded,
+        ErrorCode::LayoutExhausted,
+        ErrorCode::SegmentExhausted,
+        ErrorCode::InvalidRange,
+        ErrorCode::InvalidAlphabet,
+        ErrorCode::InvalidEncoding,
+        ErrorCode::InvalidUuid,
+        ErrorCode::RandomUnavailable,
+        ErrorCode::InvalidType,
+        ErrorCode::Forked,
+    ];
+
+    /// The stable string form, e.g. `"node_out_of_range"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidLayout => "invalid_layout",
+            ErrorCode::NodeOutOfRange => "node_out_of_range",
+            ErrorCode::SequenceOutOfRange => "sequence_out_of_range",
+            ErrorCode::TimestampOutOfRange => "timestamp_out_of_range",
+            ErrorCode::IdOutOfRange => "id_out_of_range",
+            ErrorCode::EpochInFuture => "epoch_in_future",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::ClockMovedBackwards => "clock_moved_backwards",
+            ErrorCode::ClockStalled => "clock_stalled",
+            ErrorCode::SequenceExhausted => "sequence_exhausted",
+            ErrorCode::LeadExceeded => "lead_exceeded",
+            ErrorCode::LayoutExhausted => "layout_exhausted",
+            ErrorCode::SegmentExhausted => "segment_exhausted",
+            ErrorCode::InvalidRange => "invalid_range",
+            ErrorCode::InvalidAlphabet => "invalid_alphabet",
+            ErrorCode::InvalidEncoding => "invalid_encoding",
+            ErrorCode::InvalidUuid => "invalid_uuid",
+            ErrorCode::RandomUnavailable => "random_unavailable",
+            ErrorCode::InvalidType => "invalid_type",
+            ErrorCode::Forked => "forked",
+        }
+    }
+
+    /// Whether hosts should raise this as bad input (`ValueError`/`RangeError`)
+    /// rather than a runtime condition of the generator's state.
+    pub const fn is_bad_input(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::ClockMovedBackwards
+                | ErrorCode::ClockStalled
+                | ErrorCode::SequenceExhausted
+                | ErrorCode::LeadExceeded
+                | ErrorCode::LayoutExhausted
+                | ErrorCode::SegmentExhausted
+                | ErrorCode::RandomUnavailable
+                | ErrorCode::Forked
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong, in enough detail for a precise message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each variant's doc names its fields
+pub enum Detail {
+    /// `param` must lie in `min..=max` but was `value`.
+    Range { param: &'static str, value: i128, min: i128, max: i128 },
+    /// The clock read `by_ms` milliseconds behind the last issued tick.
+    Backwards { by_ms: u64, tolerated_ms: u64 },
+    /// Issuing would lead the clock by `lead_ms`, over `max_ms`.
+    Lead { lead_ms: u64, max_ms: u64 },
+    /// The clock did not reach `target_ms` within the bounded wait.
+    Stalled { now_ms: u64, target_ms: u64 },
+    /// A string failed to decode: `what` at character `position`.
+    Parse { param: &'static str, position: usize, what: &'static str },
+    /// A fixed explanation about `param`.
+    Reason { param: &'static str, reason: &'static str },
+}
+
+/// The error of every fallible idloom operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    detail: Detail,
+}
+
+impl Error {
+    /// An error from its parts (bindings use this for host-side checks so
+    /// that messages and codes match the core's).
+    pub const fn new(code: ErrorCode, detail: Detail) -> Self {
+        Error { code, detail }
+    }
+
+    /// `param` must lie in `min..=max` but was `value`.
+    pub fn range(code: ErrorCode, param: &'static str, value: impl Into<i128>, min: impl Into<i128>, max: impl Into<i128>) -> Self {
+        Error::new(code, Detail::Range { param, value: value.into(), min: min.into(), max: max.into() })
+    }
+
+    /// A fixed explanation about `param`.
+    pub const fn reason(code: ErrorCode, param: &'static str, reason: &'static str) -> Self {
+        Error::new(code, Detail::Reason { param, reason })
+    }
+
+    /// A decoding failure of `param` at character `position`.
+    pub const fn parse(code: ErrorCode, param: &'static str, position: usize, what: &'static str) -> Self {
+        Error::new(code, Detail::Parse { param, position, what })
+    }
+
+    /// The stable code.
+    pub const fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The details behind the message.
+    pub const fn detail(&self) -> &Detail {
+        &self.detail
+    }
+
+    /// The parameter this error is about, when there is one.
+    pub fn param(&self) -> Option<&'static str> {
+        match self.detail {
+            Detail::Range { param, .. } | Detail::Parse { param, .. } | Detail::Reason { param, .. } => Some(param),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Detail::Range { param, value, min, max } => {
+                write!(f, "{param} must be in {min}..={max}, got {value}")
+            }
+            Detail::Backwards { by_ms, tolerated_ms } => write!(
+                f,
+                "clock moved backwards by {by_ms} ms (the policy tolerates {tolerated_ms} ms)"
+            ),
+            Detail::Lead { lead_ms, max_ms } => write!(
+                f,
+                "issuing would lead the clock by {lead_ms} ms, over the bound of {max_ms} ms"
+            ),
+            Detail::Stalled { now_ms, target_ms } => write!(
+                f,
+                "clock stalled at {now_ms} ms while waiting for {target_ms} ms"
+            ),
+            Detail::Parse { param, position, what } => {
+                write!(f, "{param}: {what} at position {position}")
+            }
+            Detail::Reason { param, reason } => write!(f, "{param}: {reason}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,54 @@
+//! # idloom
+//!
+//! Unique IDs for distributed systems from one `no_std` core: snowflake-family
+//! 64-bit IDs ([`snowflake`], over validated [`layout`]s), Leaf-style number
+//! segments ([`segment`]), UUID v4/v7 ([`uuid`]), NanoID ([`nanoid`]),
+//! order-preserving string [`encoding`]s and reversible [`mask`]ing.
+//!
+//! Time, randomness and node identity come from the host: generators take a
+//! [`Clock`] and a [`RandomSource`], and nothing guesses a node ID from a MAC
+//! address or a PID. Every failure is an [`Error`] with a stable
+//! [`ErrorCode`] shared by the Python, Node and wasm bindings.
+//!
+//! ```
+//! use idloom::{Layout, Policy, Snowflake, ManualClock};
+//!
+//! let clock = ManualClock::new(1_700_000_000_000);
+//! let mut gen = Snowflake::new(Layout::TWITTER, 3, Policy::default(), &clock)?;
+//! let id = gen.next_id()?;
+//! let parts = Layout::TWITTER.decompose(id)?;
+//! assert_eq!((parts.timestamp_ms, parts.node, parts.sequence), (1_700_000_000_000, 3, 0));
+//! assert_eq!(Layout::TWITTER.friendly(id)?.to_string(), "20231114221320000-3-0");
+//! # Ok::<(), idloom::Error>(())
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod civil;
+pub mod clock;
+pub mod encoding;
+pub mod error;
+pub mod layout;
+pub mod mask;
+#[cfg(feature = "alloc")]
+pub mod nanoid;
+pub mod rng;
+#[cfg(feature = "alloc")]
+pub mod segment;
+pub mod snowflake;
+pub mod uuid;
+
+#[cfg(feature = "std")]
+pub use clock::SystemClock;
+pub use clock::{Clock, ManualClock};
+pub use error::{Error, ErrorCode, Result};
+pub use layout::{Capacity, FieldOrder, Layout, Parts};
+#[cfg(feature = "getrandom")]
+pub use rng::OsRandom;
+pub use rng::{RandomSource, ReplayBytes, SecureRng};
+pub use snowflake::{Generator, Next, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, Snowflake};
+pub use uuid::Uuid;

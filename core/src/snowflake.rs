@@ -1,0 +1,531 @@
+//! Snowflake-family generators.
+//!
+//! Three layers, from pure to convenient:
+//! - [`Generator`]: a pure state machine. [`Generator::next_at`] takes the
+//!   time and answers an ID, a time to retry at, or a typed error. No clock,
+//!   no waiting: this is what the vectors and fault scripts drive.
+//! - [`Snowflake`]: a generator with an injected [`Clock`]; it performs the
+//!   bounded waits its policy asks for. `&mut self`, one owner.
+//! - [`SharedSnowflake`]: the same rules over one `AtomicU64`, lock-free, `&self`.
+//!
+//! Every path is bounded: a clock that never advances makes the generator
+//! borrow ahead within its bound and then fail with `lead_exceeded`, or wait
+//! a bounded number of polls and fail with `clock_stalled`. Nothing spins forever.
+
+use crate::clock::Clock;
+use crate::error::{Detail, Error, ErrorCode, Result};
+use crate::layout::Layout;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Longest wait or lead a policy may be configured with: one hour.
+pub const MAX_POLICY_MS: u64 = 3_600_000;
+
+/// What to do when the clock reads earlier than the last issued tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[allow(missing_docs)]
+pub enum OnBackwards {
+    /// Fail with `clock_moved_backwards`, reporting the size of the jump.
+    Fail,
+    /// Wait until the clock is back, if that takes at most `max_ms`; else fail.
+    Wait { max_ms: u64 },
+    /// Keep issuing from the last tick (a logical clock) while it leads the
+    /// clock by at most `max_lead_ms`; beyond that, fail.
+    Logical { max_lead_ms: u64 },
+}
+
+/// What to do when the current tick's sequence is used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[allow(missing_docs)]
+pub enum OnExhausted {
+    /// Wait for the next tick (bounded: see the module docs).
+    Wait,
+    /// Move to the next tick before the clock does, leading it by at most
+    /// `max_lead_ms` (uid-generator's and Yitter's "borrowing"); beyond, fail
+    /// with `lead_exceeded`.
+    Borrow { max_lead_ms: u64 },
+    /// Fail with `sequence_exhausted`.
+    Fail,
+}
+
+/// Where the sequence starts in a new tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[allow(missing_docs)]
+pub enum SequenceStart {
+    /// At 0 (classic). Low traffic makes `id % n` skew towards small values.
+    Reset,
+    /// Where the previous tick stopped, wrapping to 0 after the maximum, so
+    /// that `id % n` spreads evenly (the sharding-skew fix of CosId). A tick
+    /// may then hold fewer than 2^sequence_bits IDs.
+    Continuous,
+    /// At a pseudo-random point in the lower half of the sequence range,
+    /// derived from `seed` and the tick (deterministic for a given seed).
+    Random { seed: u64 },
+}
+
+/// The three policy choices together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Policy {
+    /// When the clock reads behind the last issued tick.
+    pub on_backwards: OnBackwards,
+    /// When a tick's sequence is used up.
+    pub on_exhausted: OnExhausted,
+    /// Where each tick's sequence starts.
+    pub sequence_start: SequenceStart,
+}
+
+impl Default for Policy {
+    /// Logical clock with up to 1 s of lead, wait for the next tick on
+    /// exhaustion, sequence reset each tick: never fails under small NTP
+    /// steps and reaches the layout's ceiling with an honest clock.
+    fn default() -> Self {
+        Policy {
+            on_backwards: OnBackwards::Logical { max_lead_ms: 1000 },
+            on_exhausted: OnExhausted::Wait,
+            sequence_start: SequenceStart::Reset,
+        }
+    }
+}
+
+impl Policy {
+    /// Check the bounds of every parameter.
+    pub fn validate(&self) -> Result<()> {
+        let check = |param, v: u64| {
+            if v > MAX_POLICY_MS {
+                Err(Error::range(ErrorCode::InvalidArgument, param, v, 0, MAX_POLICY_MS))
+            } else {
+                Ok(())
+            }
+        };
+        match self.on_backwards {
+            OnBackwards::Wait { max_ms } => check("max_wait_ms", max_ms)?,
+            OnBackwards::Logical { max_lead_ms } => check("max_lead_ms", max_lead_ms)?,
+            OnBackwards::Fail => {}
+        }
+        if let OnExhausted::Borrow { max_lead_ms } = self.on_exhausted {
+            check("max_borrow_ms", max_lead_ms)?;
+        }
+        Ok(())
+    }
+
+    /// How far (ms) the last issued tick may lead the clock without the
+    /// clock-backwards policy being consulted.
+    fn tolerated_lead_ms(&self) -> u64 {
+        let logical = match self.on_backwards {
+            OnBackwards::Logical { max_lead_ms } => max_lead_ms,
+            _ => 0,
+        };
+        let borrow = match self.on_exhausted {
+            OnExhausted::Borrow { max_lead_ms } => max_lead_ms,
+            _ => 0,
+        };
+        logical.max(borrow)
+    }
+}
+
+/// The answer of one step of the state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// An ID was issued.
+    Id(u64),
+    /// Nothing was issued; the policy says to try again once the clock reads
+    /// at least this many Unix milliseconds.
+    RetryAt(u64),
+}
+
+/// Internal outcome: the (tick, sequence) to issue, or a retry time.
+enum Step {
+    Issue(u64, u64),
+    RetryAt(u64),
+}
+
+/// The rules, shared by every generator flavour: layout, node, policy.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    layout: Layout,
+    node: u64,
+    policy: Policy,
+    tolerated_ms: u64,
+}
+
+impl Rules {
+    fn new(layout: Layout, node: u64, policy: Policy) -> Result<Self> {
+        layout.check_node(node)?;
+        policy.validate()?;
+        Ok(Rules { layout, node, policy, tolerated_ms: policy.tolerated_lead_ms() })
+    }
+
+    fn start_sequence(&self, tick: u64, previous: Option<u64>) -> u64 {
+        let max = self.layout.max_sequence();
+        match self.policy.sequence_start {
+            SequenceStart::Reset => 0,
+            SequenceStart::Continuous => match previous {
+                Some(s) if s < max => s + 1,
+                _ => 0,
+            },
+            SequenceStart::Random { seed } => splitmix64(seed ^ tick.wrapping_mul(0x9E37_79B9_7F4A_7C15)) & (max >> 1),
+        }
+    }
+
+    /// One step of the state machine from the last issued (tick, sequence).
+    fn step(&self, last: Option<(u64, u64)>, now_ms: u64) -> Result<Step> {
+        let layout = &self.layout;
+        if now_ms < layout.epoch_ms() {
+            return Err(Error::range(ErrorCode::EpochInFuture, "epoch_ms", layout.epoch_ms(), 0, now_ms));
+        }
+        let now_tick = (now_ms - layout.epoch_ms()) / layout.tick_ms();
+        let Some((tick, seq)) = last else {
+            self.check_tick(now_tick)?;
+            return Ok(Step::Issue(now_tick, self.start_sequence(now_tick, None)));
+        };
+        if now_tick > tick {
+            self.check_tick(now_tick)?;
+            return Ok(Step::Issue(now_tick, self.start_sequence(now_tick, Some(seq))));
+        }
+        if now_tick < tick {
+            let lead_ms = layout.tick_start_ms(tick) - now_ms;
+            if lead_ms > self.tolerated_ms {
+                let backwards = Error::new(
+                    ErrorCode::ClockMovedBackwards,
+                    Detail::Backwards { by_ms: lead_ms, tolerated_ms: self.tolerated_ms },
+                );
+                return match self.policy.on_backwards {
+                    OnBackwards::Wait { max_ms } if lead_ms - self.tolerated_ms <= max_ms => {
+                        Ok(Step::RetryAt(layout.tick_start_ms(tick) - self.tolerated_ms))
+                    }
+                    _ => Err(backwards),
+                };
+            }
+        }
+        // Still in the last issued tick (the clock is in it, or behind it within tolerance).
+        if seq < layout.max_sequence() {
+            return Ok(Step::Issue(tick, seq + 1));
+        }
+        match self.policy.on_exhausted {
+            OnExhausted::Fail => Err(Error::range(
+                ErrorCode::SequenceExhausted,
+                "sequence",
+                seq + 1,
+                0,
+                layout.max_sequence(),
+            )),
+            OnExhausted::Wait => {
+                self.check_tick(tick + 1)?;
+                Ok(Step::RetryAt(layout.tick_start_ms(tick + 1)))
+            }
+            OnExhausted::Borrow { max_lead_ms } => {
+                self.check_tick(tick + 1)?;
+                let lead_ms = layout.tick_start_ms(tick + 1).saturating_sub(now_ms);
+                if lead_ms > max_lead_ms {
+                    return Err(Error::new(ErrorCode::LeadExceeded, Detail::Lead { lead_ms, max_ms: max_lead_ms }));
+                }
+                Ok(Step::Issue(tick + 1, self.start_sequence(tick + 1, Some(seq))))
+            }
+        }
+    }
+
+    fn check_tick(&self, tick: u64) -> Result<()> {
+        if tick > self.layout.max_tick() {
+            return Err(Error::range(
+                ErrorCode::LayoutExhausted,
+                "timestamp_ms",
+                self.layout.tick_start_ms(tick),
+                self.layout.epoch_ms(),
+                self.layout.last_ms(),
+            ));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn compose(&self, tick: u64, seq: u64) -> u64 {
+        self.layout.compose_unchecked(tick, self.node, seq)
+    }
+
+    /// How many more IDs fit in `tick` after `seq`.
+    #[inline]
+    fn room_after(&self, seq: u64) -> u64 {
+        self.layout.max_sequence() - seq
+    }
+}
+
+/// SplitMix64 finaliser: a cheap, well-mixed hash for random sequence starts
+/// (not a security boundary: it only spreads start points).
+#[inline]
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The pure snowflake state machine: layout, node, policy and the last issued
+/// (tick, sequence). Drive it with [`Generator::next_at`].
+#[derive(Debug, Clone)]
+pub struct Generator {
+    rules: Rules,
+    last: Option<(u64, u64)>,
+}
+
+impl Generator {
+    /// A generator for `node` under `layout` and `policy`; the node must fit.
+    pub fn new(layout: Layout, node: u64, policy: Policy) -> Result<Self> {
+        Ok(Generator { rules: Rules::new(layout, node, policy)?, last: None })
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> Layout {
+        self.rules.layout
+    }
+    /// The node ID.
+    pub fn node(&self) -> u64 {
+        self.rules.node
+    }
+    /// The policy.
+    pub fn policy(&self) -> Policy {
+        self.rules.policy
+    }
+    /// The last issued ID, if any.
+    pub fn last_id(&self) -> Option<u64> {
+        self.last.map(|(t, s)| self.rules.compose(t, s))
+    }
+
+    /// Change the node ID, keeping the time state (how bindings re-key a
+    /// generator in a forked child). The new node must fit the layout.
+    pub fn set_node(&mut self, node: u64) -> Result<()> {
+        self.rules.layout.check_node(node)?;
+        self.rules.node = node;
+        Ok(())
+    }
+
+    /// One step at time `now_ms`: an ID, a time to retry at, or an error.
+    pub fn next_at(&mut self, now_ms: u64) -> Result<Next> {
+        match self.rules.step(self.last, now_ms)? {
+            Step::Issue(t, s) => {
+                self.last = Some((t, s));
+                Ok(Next::Id(self.rules.compose(t, s)))
+            }
+            Step::RetryAt(ms) => Ok(Next::RetryAt(ms)),
+        }
+    }
+
+    /// Issue up to `out.len()` IDs at time `now_ms`, in increasing order;
+    /// returns how many were written. Fewer than asked means the policy asked
+    /// to retry later (at the returned time); an error is returned only if
+    /// nothing could be written.
+    pub fn fill_at(&mut self, now_ms: u64, out: &mut [u64]) -> Result<(usize, Option<u64>)> {
+        let mut written = 0;
+        while written < out.len() {
+            match self.rules.step(self.last, now_ms) {
+                Ok(Step::Issue(t, s)) => {
+                    let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
+                    let first = self.rules.compose(t, s);
+                    let stride = 1u64 << self.rules.layout.sequence_shift();
+                    for (k, slot) in out[written..=written + take as usize].iter_mut().enumerate() {
+                        *slot = first + k as u64 * stride;
+                    }
+                    self.last = Some((t, s + take));
+                    written += take as usize + 1;
+                }
+                Ok(Step::RetryAt(ms)) => return Ok((written, Some(ms))),
+                Err(e) if written == 0 => return Err(e),
+                Err(_) => return Ok((written, None)),
+            }
+        }
+        Ok((written, None))
+    }
+}
+
+/// Polls of the clock allowed per millisecond of a wait before a clock that
+/// will not advance is declared stalled (2^18 ≈ 5 ms of real time at ~20 ns a read).
+pub const POLLS_PER_MS: u64 = 1 << 18;
+
+/// Wait (bounded) until `clock` reads at least `target_ms`; returns the new time.
+fn wait_until<C: Clock>(clock: &C, mut now_ms: u64, target_ms: u64) -> Result<u64> {
+    let mut budget = (target_ms.saturating_sub(now_ms) + 2).saturating_mul(POLLS_PER_MS);
+    while now_ms < target_ms {
+        let remaining = target_ms - now_ms;
+        if remaining > 1 && clock.sleep_ms(remaining - 1) {
+            budget = budget.saturating_sub((remaining - 1).saturating_mul(POLLS_PER_MS));
+        } else {
+            core::hint::spin_loop();
+            budget = budget.saturating_sub(1);
+        }
+        if budget == 0 {
+            return Err(Error::new(ErrorCode::ClockStalled, Detail::Stalled { now_ms, target_ms }));
+        }
+        now_ms = clock.now_ms();
+    }
+    Ok(now_ms)
+}
+
+/// A snowflake generator with an injected clock; one owner (`&mut self`).
+#[derive(Debug, Clone)]
+pub struct Snowflake<C: Clock> {
+    state: Generator,
+    clock: C,
+}
+
+impl<C: Clock> Snowflake<C> {
+    /// A generator for `node`; fails if the node does not fit, the policy is
+    /// out of bounds, or the layout's epoch is after the clock's time.
+    pub fn new(layout: Layout, node: u64, policy: Policy, clock: C) -> Result<Self> {
+        layout.check_epoch(clock.now_ms())?;
+        Ok(Snowflake { state: Generator::new(layout, node, policy)?, clock })
+    }
+
+    /// The underlying state machine.
+    pub fn generator(&self) -> &Generator {
+        &self.state
+    }
+    /// The layout.
+    pub fn layout(&self) -> Layout {
+        self.state.layout()
+    }
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+    /// Change the node ID (see [`Generator::set_node`]).
+    pub fn set_node(&mut self, node: u64) -> Result<()> {
+        self.state.set_node(node)
+    }
+
+    /// The next ID, waiting (bounded) where the policy says to wait.
+    pub fn next_id(&mut self) -> Result<u64> {
+        let mut now = self.clock.now_ms();
+        loop {
+            match self.state.next_at(now)? {
+                Next::Id(id) => return Ok(id),
+                Next::RetryAt(target) => now = wait_until(&self.clock, now, target)?,
+            }
+        }
+    }
+
+    /// Fill `out` with increasing IDs, taking whole runs of a tick at once.
+    /// On error the IDs already written are spent (a gap, never a repeat).
+    pub fn fill(&mut self, out: &mut [u64]) -> Result<()> {
+        let mut done = 0;
+        let mut now = self.clock.now_ms();
+        while done < out.len() {
+            let (n, retry) = self.state.fill_at(now, &mut out[done..])?;
+            done += n;
+            match retry {
+                Some(target) => now = wait_until(&self.clock, now, target)?,
+                None if done < out.len() => {
+                    // A failure after some IDs: surface it now.
+                    match self.state.next_at(now)? {
+                        Next::Id(id) => {
+                            out[done] = id;
+                            done += 1;
+                        }
+                        Next::RetryAt(target) => now = wait_until(&self.clock, now, target)?,
+                    }
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode an ID of this generator's layout.
+    pub fn decode(&self, id: u64) -> Result<crate::layout::Parts> {
+        self.state.layout().decompose(id)
+    }
+}
+
+impl<C: Clock> Iterator for Snowflake<C> {
+    type Item = Result<u64>;
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_id())
+    }
+}
+
+/// A lock-free snowflake shared by threads (`&self`): the last issued
+/// (tick, sequence) lives in one `AtomicU64` updated by compare-and-swap.
+#[derive(Debug)]
+pub struct SharedSnowflake<C: Clock> {
+    rules: Rules,
+    /// `tick << sequence_bits | sequence`, or `EMPTY` before the first ID.
+    state: AtomicU64,
+    clock: C,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+impl<C: Clock> SharedSnowflake<C> {
+    /// As [`Snowflake::new`].
+    pub fn new(layout: Layout, node: u64, policy: Policy, clock: C) -> Result<Self> {
+        layout.check_epoch(clock.now_ms())?;
+        Ok(SharedSnowflake { rules: Rules::new(layout, node, policy)?, state: AtomicU64::new(EMPTY), clock })
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> Layout {
+        self.rules.layout
+    }
+    /// The node ID.
+    pub fn node(&self) -> u64 {
+        self.rules.node
+    }
+
+    #[inline]
+    fn unpack(&self, word: u64) -> Option<(u64, u64)> {
+        (word != EMPTY).then(|| (word >> self.rules.layout.sequence_bits(), word & self.rules.layout.max_sequence()))
+    }
+    #[inline]
+    fn pack(&self, tick: u64, seq: u64) -> u64 {
+        (tick << self.rules.layout.sequence_bits()) | seq
+    }
+
+    /// Reserve up to `want` consecutive IDs of one tick; returns (first ID, count).
+    fn reserve(&self, want: u64) -> Result<(u64, u64)> {
+        let mut now = self.clock.now_ms();
+        let mut word = self.state.load(Ordering::Acquire);
+        loop {
+            match self.rules.step(self.unpack(word), now)? {
+                Step::Issue(t, s) => {
+                    let take = self.rules.room_after(s).min(want - 1);
+                    match self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return Ok((self.rules.compose(t, s), take + 1)),
+                        Err(current) => word = current,
+                    }
+                }
+                Step::RetryAt(target) => {
+                    now = wait_until(&self.clock, now, target)?;
+                    word = self.state.load(Ordering::Acquire);
+                }
+            }
+        }
+    }
+
+    /// The next ID.
+    pub fn next_id(&self) -> Result<u64> {
+        self.reserve(1).map(|(id, _)| id)
+    }
+
+    /// Fill `out` with increasing IDs (each run of a tick is one CAS).
+    pub fn fill(&self, out: &mut [u64]) -> Result<()> {
+        let stride = 1u64 << self.rules.layout.sequence_shift();
+        let mut done = 0;
+        while done < out.len() {
+            let (first, n) = self.reserve((out.len() - done) as u64)?;
+            for (k, slot) in out[done..done + n as usize].iter_mut().enumerate() {
+                *slot = first + k as u64 * stride;
+            }
+            done += n as usize;
+        }
+        Ok(())
+    }
+
+    /// Decode an ID of this generator's layout.
+    pub fn decode(&self, id: u64) -> Result<crate::layout::Parts> {
+        self.rules.layout.decompose(id)
+    }
+}

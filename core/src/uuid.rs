@@ -1,0 +1,363 @@
+//! UUIDs per RFC 9562: v4 (random) and v7 (Unix-time ordered), parsing and
+//! formatting in the hyphenated, simple, URN and braced forms, and reading
+//! the version, variant and timestamp.
+//!
+//! [`V7Generator`] is monotonic (RFC 9562 §6.2 method 1, a fixed-length
+//! dedicated counter): 42 counter bits (`rand_a` and the top 30 bits of
+//! `rand_b`) seeded randomly with the top bit clear at each new millisecond
+//! and incremented within one; on counter overflow, or when the clock goes
+//! back, it keeps the last millisecond and borrows the next one, so every
+//! UUID it issues is greater than the one before. Each call draws 10 random
+//! bytes: bytes 0..6 seed the counter (when it is reseeded), bytes 6..10 fill
+//! the low 32 bits of `rand_b`.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::rng::RandomSource;
+use core::fmt;
+
+/// A 128-bit UUID, big-endian bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Uuid([u8; 16]);
+
+/// The variant field (RFC 9562 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Variant {
+    /// `0xx`: reserved, NCS backward compatibility (includes the nil UUID).
+    Ncs,
+    /// `10x`: the RFC 9562 variant.
+    Rfc9562,
+    /// `110`: reserved, Microsoft.
+    Microsoft,
+    /// `111`: reserved for the future (includes the max UUID).
+    Future,
+}
+
+/// The string forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UuidFormat {
+    /// `67e55044-10b1-426f-9247-bb680e5fe0c8`
+    Hyphenated,
+    /// `67e5504410b1426f9247bb680e5fe0c8`
+    Simple,
+    /// `urn:uuid:67e55044-10b1-426f-9247-bb680e5fe0c8`
+    Urn,
+    /// `{67e55044-10b1-426f-9247-bb680e5fe0c8}`
+    Braced,
+}
+
+/// Milliseconds between the Gregorian epoch (1582-10-15) and the Unix epoch, in 100 ns units.
+const GREGORIAN_OFFSET_100NS: u64 = 0x01B2_1DD2_1381_4000;
+
+/// Largest Unix millisecond a v7 UUID can hold (48 bits).
+pub const MAX_V7_MS: u64 = (1 << 48) - 1;
+
+impl Uuid {
+    /// `00000000-0000-0000-0000-000000000000`.
+    pub const NIL: Uuid = Uuid([0; 16]);
+    /// `ffffffff-ffff-ffff-ffff-ffffffffffff`.
+    pub const MAX: Uuid = Uuid([0xFF; 16]);
+
+    /// From big-endian bytes (no checks: any 128 bits are a UUID).
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Uuid(bytes)
+    }
+    /// The big-endian bytes.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+    /// From a 128-bit integer.
+    pub const fn from_u128(v: u128) -> Self {
+        Uuid(v.to_be_bytes())
+    }
+    /// As a 128-bit integer.
+    pub const fn as_u128(&self) -> u128 {
+        u128::from_be_bytes(self.0)
+    }
+
+    /// A v4 UUID from 16 random bytes (version and variant bits overwritten).
+    pub const fn new_v4(mut random: [u8; 16]) -> Self {
+        random[6] = (random[6] & 0x0F) | 0x40;
+        random[8] = (random[8] & 0x3F) | 0x80;
+        Uuid(random)
+    }
+
+    /// A v4 UUID from a random source.
+    #[inline]
+    pub fn v4<R: RandomSource + ?Sized>(rng: &mut R) -> Result<Self> {
+        let mut b = [0u8; 16];
+        rng.fill_bytes(&mut b)?;
+        Ok(Uuid::new_v4(b))
+    }
+
+    /// A v7 UUID from Unix milliseconds and 10 random bytes: `rand_a` takes
+    /// the low nibble of byte 0 and byte 1, `rand_b` the low 6 bits of byte 2
+    /// and bytes 3..10 (the same mapping as the `uuid` crate's builder).
+    pub fn new_v7(unix_ms: u64, random: &[u8; 10]) -> Result<Self> {
+        if unix_ms > MAX_V7_MS {
+            return Err(Error::range(ErrorCode::TimestampOutOfRange, "unix_ms", unix_ms, 0, MAX_V7_MS));
+        }
+        let t = unix_ms.to_be_bytes();
+        let r = random;
+        Ok(Uuid([
+            t[2], t[3], t[4], t[5], t[6], t[7],
+            0x70 | (r[0] & 0x0F), r[1],
+            0x80 | (r[2] & 0x3F), r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+        ]))
+    }
+
+    /// The version number (the high nibble of byte 6).
+    pub const fn version(&self) -> u8 {
+        self.0[6] >> 4
+    }
+
+    /// The variant.
+    pub const fn variant(&self) -> Variant {
+        match self.0[8] >> 5 {
+            0..=3 => Variant::Ncs,
+            4 | 5 => Variant::Rfc9562,
+            6 => Variant::Microsoft,
+            _ => Variant::Future,
+        }
+    }
+
+    /// The creation time in Unix milliseconds, for v1, v6 and v7 UUIDs of the
+    /// RFC variant (v1/v6 are truncated from 100 ns units and may precede 1970:
+    /// then `None`).
+    pub fn timestamp_ms(&self) -> Option<u64> {
+        if self.variant() != Variant::Rfc9562 {
+            return None;
+        }
+        let b = &self.0;
+        let gregorian = |ts: u64| ts.checked_sub(GREGORIAN_OFFSET_100NS).map(|t| t / 10_000);
+        match self.version() {
+            7 => Some(u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])),
+            1 => {
+                let low = u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                let mid = u64::from(u16::from_be_bytes([b[4], b[5]]));
+                let high = u64::from(u16::from_be_bytes([b[6], b[7]]) & 0x0FFF);
+                gregorian(high << 48 | mid << 32 | low)
+            }
+            6 => {
+                let high = u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                let mid = u64::from(u16::from_be_bytes([b[4], b[5]]));
+                let low = u64::from(u16::from_be_bytes([b[6], b[7]]) & 0x0FFF);
+                gregorian(high << 28 | mid << 12 | low)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether this is the nil UUID.
+    pub const fn is_nil(&self) -> bool {
+        self.as_u128() == 0
+    }
+    /// Whether this is the max UUID.
+    pub const fn is_max(&self) -> bool {
+        self.as_u128() == u128::MAX
+    }
+
+    /// Parse the hyphenated, simple, URN (`urn:uuid:`) or braced form,
+    /// hex digits in either case.
+    pub fn parse(text: &str) -> Result<Self> {
+        let s = text.as_bytes();
+        let (body, base) = match s.len() {
+            32 | 36 => (s, 0),
+            38 if s[0] == b'{' && s[37] == b'}' => (&s[1..37], 1),
+            45 if s[..9].eq_ignore_ascii_case(b"urn:uuid:") => (&s[9..], 9),
+            38 => return Err(Error::parse(ErrorCode::InvalidUuid, "uuid", 0, "a 38-character UUID must be braced")),
+            45 => return Err(Error::parse(ErrorCode::InvalidUuid, "uuid", 0, "a 45-character UUID must start with urn:uuid:")),
+            _ => {
+                return Err(Error::range(ErrorCode::InvalidUuid, "uuid length", s.len() as u64, 32, 45));
+            }
+        };
+        let hyphens = body.len() == 36;
+        let mut out = [0u8; 16];
+        let mut nibble = 0usize;
+        for (i, &c) in body.iter().enumerate() {
+            if hyphens && matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return Err(Error::parse(ErrorCode::InvalidUuid, "uuid", base + i, "expected '-'"));
+                }
+                continue;
+            }
+            let v = hex_value(c).ok_or(Error::parse(ErrorCode::InvalidUuid, "uuid", base + i, "expected a hex digit"))?;
+            out[nibble / 2] |= v << (if nibble % 2 == 0 { 4 } else { 0 });
+            nibble += 1;
+        }
+        Ok(Uuid(out))
+    }
+
+    /// Format in `format`; the result derefs to `str` and needs no allocation.
+    pub fn format(&self, format: UuidFormat) -> UuidString {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 45];
+        let mut at = 0;
+        let mut put = |c: u8| {
+            buf[at] = c;
+            at += 1;
+        };
+        match format {
+            UuidFormat::Urn => b"urn:uuid:".iter().for_each(|&c| put(c)),
+            UuidFormat::Braced => put(b'{'),
+            _ => {}
+        }
+        for (i, byte) in self.0.iter().enumerate() {
+            if format != UuidFormat::Simple && matches!(i, 4 | 6 | 8 | 10) {
+                put(b'-');
+            }
+            put(HEX[usize::from(byte >> 4)]);
+            put(HEX[usize::from(byte & 0xF)]);
+        }
+        if format == UuidFormat::Braced {
+            put(b'}');
+        }
+        UuidString { buf, len: at as u8 }
+    }
+}
+
+#[inline]
+pub(crate) const fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A formatted UUID on the stack.
+#[derive(Clone, Copy)]
+pub struct UuidString {
+    buf: [u8; 45],
+    len: u8,
+}
+
+impl UuidString {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits and punctuation are ever written.
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl core::ops::Deref for UuidString {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for UuidString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for UuidString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Uuid {
+    /// The hyphenated lowercase form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.format(UuidFormat::Hyphenated))
+    }
+}
+
+impl fmt::Debug for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uuid({self})")
+    }
+}
+
+impl core::str::FromStr for Uuid {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Uuid::parse(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Uuid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.format(UuidFormat::Hyphenated))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Uuid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Uuid;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a UUID string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<Uuid, E> {
+                Uuid::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Counter bits of the monotonic v7 generator (12 in `rand_a`, 30 in `rand_b`).
+const COUNTER_BITS: u32 = 42;
+const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
+
+/// A monotonic v7 generator: every UUID it issues sorts after the previous one.
+#[derive(Debug, Clone, Default)]
+pub struct V7Generator {
+    last_ms: u64,
+    counter: u64,
+    started: bool,
+}
+
+impl V7Generator {
+    /// A fresh generator.
+    pub const fn new() -> Self {
+        V7Generator { last_ms: 0, counter: 0, started: false }
+    }
+
+    /// The next UUID at time `now_ms`, drawing 10 bytes from `rng`.
+    pub fn next<R: RandomSource + ?Sized>(&mut self, now_ms: u64, rng: &mut R) -> Result<Uuid> {
+        let mut r = [0u8; 10];
+        rng.fill_bytes(&mut r)?;
+        self.next_from(now_ms, &r)
+    }
+
+    /// The next UUID at time `now_ms` from 10 given random bytes.
+    pub fn next_from(&mut self, now_ms: u64, random: &[u8; 10]) -> Result<Uuid> {
+        if now_ms > MAX_V7_MS {
+            return Err(Error::range(ErrorCode::TimestampOutOfRange, "unix_ms", now_ms, 0, MAX_V7_MS));
+        }
+        let seed = u64::from_be_bytes([0, 0, random[0], random[1], random[2], random[3], random[4], random[5]]) & (COUNTER_MAX >> 1);
+        let (ms, counter) = if !self.started || now_ms > self.last_ms {
+            (now_ms, seed)
+        } else if self.counter < COUNTER_MAX {
+            (self.last_ms, self.counter + 1)
+        } else if self.last_ms < MAX_V7_MS {
+            (self.last_ms + 1, seed)
+        } else {
+            return Err(Error::range(ErrorCode::TimestampOutOfRange, "unix_ms", self.last_ms + 1, 0, MAX_V7_MS));
+        };
+        self.started = true;
+        self.last_ms = ms;
+        self.counter = counter;
+        let t = ms.to_be_bytes();
+        let rand_a = (counter >> 30) as u16; // 12 bits
+        let c_low = (counter & ((1 << 30) - 1)) as u32; // 30 bits
+        let rand_b_high = (0b10u32 << 30) | c_low; // variant + 30 counter bits
+        let hb = rand_b_high.to_be_bytes();
+        Ok(Uuid([
+            t[2], t[3], t[4], t[5], t[6], t[7],
+            0x70 | (rand_a >> 8) as u8, rand_a as u8,
+            hb[0], hb[1], hb[2], hb[3],
+            random[6], random[7], random[8], random[9],
+        ]))
+    }
+}

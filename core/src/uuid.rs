@@ -361,3 +361,21 @@ impl V7Generator {
         ]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_overflow_borrows_the_next_millisecond() {
+        let mut g = V7Generator { last_ms: 5000, counter: COUNTER_MAX - 1, started: true };
+        let r = [0u8; 10];
+        let a = g.next_from(5000, &r).unwrap();
+        let b = g.next_from(5000, &r).unwrap();
+        assert_eq!(a.timestamp_ms(), Some(5000));
+        assert_eq!(b.timestamp_ms(), Some(5001), "the counter overflowed: the next millisecond is borrowed");
+        assert!(b > a);
+        let mut end = V7Generator { last_ms: MAX_V7_MS, counter: COUNTER_MAX, started: true };
+        assert_eq!(end.next_from(0, &r).unwrap_err().code(), ErrorCode::TimestampOutOfRange);
+    }
+}

@@ -1,0 +1,156 @@
+//! Segment buffers: prefetch thresholds, adaptive steps, interleaving,
+//! exhaustion and the source contract.
+
+use idloom::segment::{MemorySource, Range, Segment, SegmentBuffer, SegmentConfig, StepSize};
+use idloom::{ErrorCode, ManualClock};
+
+fn config(step: u64) -> SegmentConfig {
+    SegmentConfig { step: StepSize::Fixed(step), ..SegmentConfig::default() }
+}
+
+#[test]
+fn leaf_double_buffer_prefetches_at_ten_percent() {
+    let mut b = SegmentBuffer::new(config(100)).unwrap();
+    assert_eq!(b.next().unwrap_err().code(), ErrorCode::SegmentExhausted);
+    let req = b.begin_fetch(0).unwrap();
+    assert_eq!(req.step, 100);
+    assert!(b.begin_fetch(0).is_none(), "one fetch in flight at a time");
+    b.supply(Range::new(0, 100)).unwrap();
+    for expected in 0..10 {
+        assert!(!b.wants_fetch() || expected == 10);
+        assert_eq!(b.next().unwrap(), expected);
+    }
+    assert!(b.wants_fetch(), "10 % used: fetch the next range");
+    b.supply(Range::new(100, 200)).unwrap();
+    assert!(!b.wants_fetch(), "double buffer full");
+    for expected in 10..200 {
+        assert_eq!(b.next().unwrap(), expected);
+    }
+    assert_eq!(b.next().unwrap_err().code(), ErrorCode::SegmentExhausted);
+}
+
+#[test]
+fn ranges_must_be_fresh() {
+    let mut b = SegmentBuffer::new(config(10)).unwrap();
+    b.supply(Range::new(100, 110)).unwrap();
+    let e = b.supply(Range::new(105, 115)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRange);
+    assert_eq!(e.to_string(), "range.start must be in 110..=18446744073709551615, got 105");
+    assert_eq!(b.supply(Range::new(120, 120)).unwrap_err().code(), ErrorCode::InvalidRange);
+    // Gaps are fine (another process took 110..120).
+    b.supply(Range::new(120, 130)).unwrap();
+}
+
+#[test]
+fn interleaved_buffers_never_meet() {
+    let clock = ManualClock::new(0);
+    let mut seen = std::collections::BTreeSet::new();
+    for offset in 0..3 {
+        // Three "database sequences": each its own counter, stride 3.
+        let own = MemorySource::new(0);
+        let cfg = SegmentConfig { stride: 3, offset, ..config(7) };
+        let mut s = Segment::new(cfg, &own, &clock).unwrap();
+        for _ in 0..100 {
+            let id = s.next_id().unwrap();
+            assert_eq!(id % 3, offset);
+            assert!(seen.insert(id), "duplicate {id}");
+        }
+    }
+    let e = SegmentBuffer::new(SegmentConfig { stride: 3, offset: 3, ..config(7) }).unwrap_err();
+    assert_eq!(e.to_string(), "offset must be in 0..=2, got 3");
+}
+
+#[test]
+fn shared_memory_source_serves_disjoint_ranges_to_threads() {
+    let source = MemorySource::new(1);
+    let clock = ManualClock::new(0);
+    let mut all: Vec<u64> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut seg = Segment::new(config(1000), &source, &clock).unwrap();
+                    (0..100_000).map(|_| seg.next_id().unwrap()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let n = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), n);
+}
+
+#[test]
+fn failing_source_surfaces_only_when_dry() {
+    let clock = ManualClock::new(0);
+    let mut calls = 0;
+    let source = |step: u64| {
+        calls += 1;
+        if calls == 1 {
+            Ok(Range::new(0, step))
+        } else {
+            Err(idloom::Error::reason(ErrorCode::SegmentExhausted, "source", "database unavailable"))
+        }
+    };
+    let mut s = Segment::new(config(10), source, &clock).unwrap();
+    for i in 0..10 {
+        assert_eq!(s.next_id().unwrap(), i);
+    }
+    let e = s.next_id().unwrap_err();
+    assert_eq!(e.to_string(), "source: database unavailable");
+}
+
+#[test]
+fn adaptive_step_follows_the_rate() {
+    let cfg = SegmentConfig { step: StepSize::Adaptive { min: 100, max: 100_000, target_ms: 1000 }, threshold_percent: 50, ..config(1) };
+    let mut b = SegmentBuffer::new(cfg).unwrap();
+    let mut now = 0;
+    let mut next_start = 0;
+    let mut steps = vec![];
+    // Consume 10 IDs per ms: one range should grow towards 10,000 (1 s of use).
+    for _ in 0..200_000 {
+        if let Some(req) = b.begin_fetch(now) {
+            steps.push(req.step);
+            b.supply(Range::new(next_start, next_start + req.step)).unwrap();
+            next_start += req.step;
+        }
+        b.next().unwrap();
+        now += 1;
+        for _ in 0..9 {
+            b.next().unwrap();
+        }
+        now += 0;
+    }
+    assert_eq!(steps[0], 100);
+    assert!(steps.windows(2).all(|w| w[1] <= w[0] * 2), "at most doubling: {steps:?}");
+    assert_eq!(*steps.last().unwrap(), 10_000, "{steps:?}");
+}
+
+#[test]
+fn config_is_validated() {
+    let bad = [
+        (config(0), "step must be in 1..=1099511627776, got 0"),
+        (SegmentConfig { threshold_percent: 101, ..config(1) }, "threshold_percent must be in 0..=100, got 101"),
+        (SegmentConfig { max_prefetched: 0, ..config(1) }, "max_prefetched must be in 1..=16, got 0"),
+        (SegmentConfig { stride: 0, ..config(1) }, "stride must be in 1..=18446744073709551615, got 0"),
+        (
+            SegmentConfig { step: StepSize::Adaptive { min: 10, max: 5, target_ms: 1 }, ..config(1) },
+            "max_step must be in 10..=1099511627776, got 5",
+        ),
+    ];
+    for (cfg, msg) in bad {
+        let e = SegmentBuffer::new(cfg).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert_eq!(e.to_string(), msg);
+    }
+}
+
+#[test]
+fn ids_that_would_overflow_are_refused() {
+    let mut b = SegmentBuffer::new(SegmentConfig { stride: 4, offset: 1, ..config(10) }).unwrap();
+    let max_counter = (u64::MAX - 1) / 4;
+    assert!(b.supply(Range::new(max_counter, max_counter + 2)).is_err());
+    b.supply(Range::new(max_counter, max_counter + 1)).unwrap();
+    assert_eq!(b.next().unwrap(), max_counter * 4 + 1);
+}

@@ -1,0 +1,537 @@
+//! Builds the shared conformance vectors in `tests/vectors/*.json`.
+//!
+//! Inputs are written out here by hand; every expected output is computed
+//! by the core. The same module replays the checked-in files in the Rust
+//! tests, and each binding replays them in its own language. Regenerate with
+//! `cargo run -p idloom --example gen_vectors`.
+//!
+//! Conventions in the JSON: 64-bit IDs and 128-bit values are decimal
+//! strings (JavaScript numbers lose precision past 2^53); times and small
+//! counts are numbers; bytes are lowercase hex; errors are `{"error": code}`.
+
+#![allow(dead_code)]
+
+use idloom::encoding::Encoding;
+use idloom::mask::Mask;
+use idloom::nanoid::NanoId;
+use idloom::segment::{Range, SegmentBuffer, SegmentConfig, StepSize};
+use idloom::snowflake::Next;
+use idloom::uuid::{UuidFormat, V7Generator};
+use idloom::{Error, ErrorCode, FieldOrder, Generator, Layout, OnBackwards, OnExhausted, Policy, ReplayBytes, SequenceStart, Uuid};
+use serde_json::{json, Map, Value};
+
+/// A fixed instant all scripts start from: 2023-11-14T22:13:20Z.
+pub const T0: u64 = 1_700_000_000_000;
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// Deterministic filler bytes for inputs (not randomness: reproducible data).
+pub fn filler(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+fn err(e: Error) -> Value {
+    json!({ "error": e.code().as_str() })
+}
+
+fn order_name(o: FieldOrder) -> &'static str {
+    match o {
+        FieldOrder::TimeNodeSequence => "time_node_sequence",
+        FieldOrder::TimeSequenceNode => "time_sequence_node",
+    }
+}
+
+pub fn layout_json(l: &Layout) -> Value {
+    json!({
+        "time_bits": l.time_bits(), "node_bits": l.node_bits(), "sequence_bits": l.sequence_bits(),
+        "epoch_ms": l.epoch_ms(), "tick_ms": l.tick_ms(), "order": order_name(l.order()),
+    })
+}
+
+pub fn layout_from(v: &Value) -> Layout {
+    let order = match v["order"].as_str().unwrap() {
+        "time_node_sequence" => FieldOrder::TimeNodeSequence,
+        _ => FieldOrder::TimeSequenceNode,
+    };
+    let n = |k: &str| v[k].as_u64().unwrap();
+    Layout::with_order(n("time_bits") as u32, n("node_bits") as u32, n("sequence_bits") as u32, n("epoch_ms"), n("tick_ms"), order).unwrap()
+}
+
+pub fn policy_json(p: &Policy) -> Value {
+    let back = match p.on_backwards {
+        OnBackwards::Fail => json!({"kind": "fail"}),
+        OnBackwards::Wait { max_ms } => json!({"kind": "wait", "max_ms": max_ms}),
+        OnBackwards::Logical { max_lead_ms } => json!({"kind": "logical", "max_lead_ms": max_lead_ms}),
+    };
+    let exhausted = match p.on_exhausted {
+        OnExhausted::Wait => json!({"kind": "wait"}),
+        OnExhausted::Fail => json!({"kind": "fail"}),
+        OnExhausted::Borrow { max_lead_ms } => json!({"kind": "borrow", "max_lead_ms": max_lead_ms}),
+    };
+    let start = match p.sequence_start {
+        SequenceStart::Reset => json!({"kind": "reset"}),
+        SequenceStart::Continuous => json!({"kind": "continuous"}),
+        SequenceStart::Random { seed } => json!({"kind": "random", "seed": seed.to_string()}),
+    };
+    json!({"on_backwards": back, "on_exhausted": exhausted, "sequence_start": start})
+}
+
+pub fn policy_from(v: &Value) -> Policy {
+    let n = |o: &Value, k: &str| o[k].as_u64().unwrap();
+    let b = &v["on_backwards"];
+    let on_backwards = match b["kind"].as_str().unwrap() {
+        "fail" => OnBackwards::Fail,
+        "wait" => OnBackwards::Wait { max_ms: n(b, "max_ms") },
+        _ => OnBackwards::Logical { max_lead_ms: n(b, "max_lead_ms") },
+    };
+    let x = &v["on_exhausted"];
+    let on_exhausted = match x["kind"].as_str().unwrap() {
+        "fail" => OnExhausted::Fail,
+        "wait" => OnExhausted::Wait,
+        _ => OnExhausted::Borrow { max_lead_ms: n(x, "max_lead_ms") },
+    };
+    let s = &v["sequence_start"];
+    let sequence_start = match s["kind"].as_str().unwrap() {
+        "reset" => SequenceStart::Reset,
+        "continuous" => SequenceStart::Continuous,
+        _ => SequenceStart::Random { seed: s["seed"].as_str().unwrap().parse().unwrap() },
+    };
+    Policy { on_backwards, on_exhausted, sequence_start }
+}
+
+fn parts_json(l: &Layout, id: u64) -> Value {
+    let p = l.decompose(id).unwrap();
+    json!({"timestamp_ms": p.timestamp_ms, "tick": p.tick, "node": p.node, "sequence": p.sequence, "friendly": l.friendly(id).unwrap().to_string()})
+}
+
+// ---------------------------------------------------------------- layouts
+
+pub fn layouts() -> Value {
+    let custom = Layout::new(31, 5, 7, 1_600_000_000_000, 1000).unwrap();
+    let mut entries = vec![];
+    let named: Vec<(&str, Layout)> = Layout::PRESETS.iter().copied().chain([("custom", custom)]).collect();
+    for (name, l) in named {
+        let c = l.capacity();
+        let mut cases = vec![];
+        for (i, frac) in [0u64, 1, 1000, 999_983].iter().enumerate() {
+            let tick = (l.max_tick() / 1_000_000).saturating_mul(*frac).min(l.max_tick());
+            let node = [0, 1, l.max_node() / 3, l.max_node()][i];
+            let seq = [0, l.max_sequence(), 1, l.max_sequence() / 2][i];
+            let id = l.compose_tick(tick, node, seq).unwrap();
+            let ts = l.tick_start_ms(tick) + (l.tick_ms() - 1).min(i as u64);
+            assert_eq!(l.compose(ts, node, seq).unwrap(), id);
+            cases.push(json!({"timestamp_ms": ts, "node": node, "sequence": seq, "id": id.to_string(), "parts": parts_json(&l, id)}));
+        }
+        let bad = vec![
+            json!({"timestamp_ms": l.epoch_ms().saturating_sub(1), "node": 0, "sequence": 0, "expect": err(l.compose(l.epoch_ms().saturating_sub(1), 0, 0).unwrap_err())}),
+            json!({"timestamp_ms": l.epoch_ms(), "node": l.max_node() + 1, "sequence": 0, "expect": err(l.compose(l.epoch_ms(), l.max_node() + 1, 0).unwrap_err())}),
+            json!({"timestamp_ms": l.epoch_ms(), "node": 0, "sequence": l.max_sequence() + 1, "expect": err(l.compose(l.epoch_ms(), 0, l.max_sequence() + 1).unwrap_err())}),
+        ];
+        let bad_decode = json!({"id": (l.max_id() + 1).to_string(), "expect": err(l.decompose(l.max_id() + 1).unwrap_err())});
+        entries.push(json!({
+            "name": name,
+            "preset": name != "custom",
+            "layout": layout_json(&l),
+            "capacity": {
+                "ids_per_tick": c.ids_per_tick, "ids_per_second_per_node": c.ids_per_second_per_node, "nodes": c.nodes,
+                "runs_out_at_ms": c.runs_out_at_ms, "leaves_js_safe_at_ms": c.leaves_js_safe_at_ms,
+            },
+            "max_id": l.max_id().to_string(),
+            "cases": cases,
+            "bad_compose": bad,
+            "bad_decode": bad_decode,
+        }));
+    }
+    let invalid: Vec<Value> = [(0u32, 10u32, 12u32, 0u64, 1u64), (41, 62, 12, 0, 1), (41, 10, 0, 0, 1), (42, 10, 12, 0, 1), (41, 10, 12, 0, 0), (62, 0, 1, 0, 86_400_000)]
+        .iter()
+        .map(|&(t, n, s, e, k)| {
+            let error = Layout::new(t, n, s, e, k).unwrap_err();
+            json!({"time_bits": t, "node_bits": n, "sequence_bits": s, "epoch_ms": e, "tick_ms": k, "expect": {"error": error.code().as_str(), "param": error.param()}})
+        })
+        .collect();
+    json!({
+        "_comment": "Layouts: each preset and one custom layout with its capacity report, IDs composed from (timestamp_ms, node, sequence) and decoded back (timestamp_ms is the tick start; friendly is yyyyMMddHHmmssSSS-node-sequence in UTC), compositions that must fail, and invalid layouts with the parameter named. IDs are decimal strings.",
+        "layouts": entries,
+        "invalid": invalid,
+    })
+}
+
+// ---------------------------------------------------------------- encodings
+
+pub fn encodings() -> Value {
+    let u64s: Vec<u64> = vec![0, 1, 61, 62, 1 << 53, 1_585_841_080_431_321_088, u64::MAX - 1, u64::MAX];
+    let u128s: Vec<u128> = vec![0, 1, u128::from(u64::MAX) + 1, 0x017F_22E2_79B0_7CC3_98C4_DC0C_0C07_398F, u128::MAX];
+    let mut per = Map::new();
+    for (name, e) in Encoding::ALL {
+        let c64: Vec<Value> = u64s.iter().map(|&v| json!({"value": v.to_string(), "text": e.encode_u64(v).as_str()})).collect();
+        let c128: Vec<Value> = u128s.iter().map(|&v| json!({"value": v.to_string(), "text": e.encode_u128(v).as_str()})).collect();
+        let max_plus = match e {
+            Encoding::Base62 => "LygHa16AHYG",
+            Encoding::Base36 => "3w5e11264sgsg",
+            Encoding::Base32 => "G000000000000",
+            Encoding::Hex => "0000000000000000",
+        };
+        let bad: Vec<Value> = ["", "0", &"0".repeat(e.width_u64() + 1), &format!("{}!", "0".repeat(e.width_u64() - 1)), max_plus]
+            .iter()
+            .map(|t| json!({"text": t, "expect": e.decode_u64(t).map(|v| json!({"value": v.to_string()})).unwrap_or_else(err)}))
+            .collect();
+        per.insert(name.into(), json!({"width_u64": e.width_u64(), "width_u128": e.width_u128(), "u64": c64, "u128": c128, "decode_u64": bad}));
+    }
+    json!({
+        "_comment": "Fixed-width, order-preserving encodings of u64 and u128 values (decimal strings). decode_u64 lists strict-decoding cases: wrong length, foreign symbol, overflow; each expects a value or an error code.",
+        "encodings": per,
+    })
+}
+
+// ---------------------------------------------------------------- masking
+
+pub fn masking() -> Value {
+    let mut cases = vec![];
+    for (i, bits) in [1u32, 8, 13, 32, 41, 53, 63, 64].iter().enumerate() {
+        let key: [u8; 16] = filler(100 + i as u64, 16).try_into().unwrap();
+        let m = Mask::new(*bits, key).unwrap();
+        let max = if *bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        let mut inputs: Vec<u64> = [0, 1, 2, max / 2, max].iter().map(|&v| v.min(max)).collect();
+        inputs.dedup();
+        let values: Vec<Value> = inputs
+            .iter()
+            .map(|&v| json!({"value": v.to_string(), "masked": m.mask(v).unwrap().to_string()}))
+            .collect();
+        cases.push(json!({"bits": bits, "key": hex(&key), "values": values, "out_of_range": {"value": if *bits == 64 { Value::Null } else { json!((max + 1).to_string()) }, "expect": {"error": "id_out_of_range"}}}));
+    }
+    json!({
+        "_comment": "Keyed reversible masking: for each width (bits) and 16-byte key (hex), value -> masked; unmask(masked) must give value back. A value wider than bits is id_out_of_range. Widths 0 and 65 are invalid_argument.",
+        "cases": cases,
+        "invalid_bits": [{"bits": 0, "expect": {"error": "invalid_argument"}}, {"bits": 65, "expect": {"error": "invalid_argument"}}],
+    })
+}
+
+// ---------------------------------------------------------------- nanoid
+
+pub fn nanoids() -> Value {
+    let specs: [(&str, usize); 6] = [
+        (idloom::nanoid::URL_ALPHABET, 21),
+        ("0123456789", 12),
+        ("0123456789abcdef", 16),
+        ("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 10),
+        ("abc", 30),
+        ("αβγδεζηθικ", 8),
+    ];
+    let mut cases = vec![];
+    for (i, (alphabet, size)) in specs.iter().enumerate() {
+        let bytes = filler(7 + i as u64, 512);
+        let mut src = ReplayBytes::new(&bytes);
+        let id = NanoId::new(alphabet, *size).unwrap().generate(&mut src).unwrap();
+        cases.push(json!({"alphabet": alphabet, "size": size, "random": hex(&bytes[..src.used()]), "id": id}));
+    }
+    let default_bytes = filler(1, 21);
+    let default_id = idloom::nanoid::nanoid(&mut ReplayBytes::new(&default_bytes)).unwrap();
+    let invalid: Vec<Value> = [("", 21usize), ("a", 21), ("abca", 21), ("ab", 0), ("ab", 1025)]
+        .iter()
+        .map(|(a, s)| json!({"alphabet": a, "size": s, "expect": err(NanoId::new(a, *s).unwrap_err())}))
+        .chain(std::iter::once(json!({"alphabet": "x".repeat(257), "size": 21, "expect": {"error": "invalid_alphabet"}})))
+        .collect();
+    json!({
+        "_comment": "NanoID from given random bytes (hex, consumed in order; exactly the bytes listed are used). Power-of-two alphabets take one byte per symbol (byte & (n-1)); others draw chunks of ceil(1.6*mask*size/n) bytes and keep bytes whose (byte & mask) < n. default: the 21-symbol URL-alphabet nanoid().",
+        "default": {"random": hex(&default_bytes), "id": default_id},
+        "cases": cases,
+        "invalid": invalid,
+    })
+}
+
+// ---------------------------------------------------------------- uuid
+
+pub fn uuids() -> Value {
+    let v4: Vec<Value> = (0..4)
+        .map(|i| {
+            let b: [u8; 16] = filler(40 + i, 16).try_into().unwrap();
+            json!({"random": hex(&b), "uuid": Uuid::new_v4(b).to_string()})
+        })
+        .collect();
+    let v7: Vec<Value> = [(0u64, 50u64), (0x017F_22E2_79B0, 51), (T0, 52), ((1 << 48) - 1, 53)]
+        .iter()
+        .map(|&(ms, s)| {
+            let b: [u8; 10] = filler(s, 10).try_into().unwrap();
+            json!({"unix_ms": ms, "random": hex(&b), "uuid": Uuid::new_v7(ms, &b).unwrap().to_string()})
+        })
+        .chain(std::iter::once(json!({"unix_ms": 1u64 << 48, "random": hex(&[0; 10]), "expect": {"error": "timestamp_out_of_range"}})))
+        .collect();
+    let mut g = V7Generator::new();
+    let times = [T0, T0, T0, T0 + 1, T0 - 1000, T0 + 1, T0 + 2, T0 + 2];
+    let script: Vec<Value> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let b: [u8; 10] = filler(60 + i as u64, 10).try_into().unwrap();
+            json!({"now": t, "random": hex(&b), "uuid": g.next_from(t, &b).unwrap().to_string()})
+        })
+        .collect();
+    let parse_inputs = [
+        "67e55044-10b1-426f-9247-bb680e5fe0c8",
+        "67E5504410B1426F9247BB680E5FE0C8",
+        "urn:uuid:67e55044-10b1-426f-9247-bb680e5fe0c8",
+        "{67e55044-10b1-426f-9247-bb680e5fe0c8}",
+        "017F22E2-79B0-7CC3-98C4-DC0C0C07398F",
+        "C232AB00-9414-11EC-B3C8-9F6BDECED846",
+        "1EC9414C-232A-6B00-B3C8-9F6BDECED846",
+        "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "",
+        "67e55044-10b1-426f-9247-bb680e5fe0c",
+        "67e55044x10b1-426f-9247-bb680e5fe0c8",
+        "67e55044-10b1-426f-9247-bb680e5fe0cg",
+        "[67e55044-10b1-426f-9247-bb680e5fe0c8]",
+    ];
+    let parse: Vec<Value> = parse_inputs
+        .iter()
+        .map(|s| {
+            let expect = match Uuid::parse(s) {
+                Ok(u) => json!({
+                    "hyphenated": u.to_string(), "simple": u.format(UuidFormat::Simple).as_str(),
+                    "urn": u.format(UuidFormat::Urn).as_str(), "braced": u.format(UuidFormat::Braced).as_str(),
+                    "version": u.version(), "variant": format!("{:?}", u.variant()).to_lowercase(),
+                    "timestamp_ms": u.timestamp_ms(), "u128": u.as_u128().to_string(),
+                }),
+                Err(e) => err(e),
+            };
+            json!({"input": s, "expect": expect})
+        })
+        .collect();
+    json!({
+        "_comment": "UUIDs (RFC 9562). v4: 16 random bytes with version/variant set. v7: unix_ms plus 10 bytes (rand_a = low nibble of byte 0 and byte 1; rand_b = low 6 bits of byte 2 and bytes 3..10). v7_monotonic: a V7Generator fed (now, 10 bytes) per call: a 42-bit counter seeded from bytes 0..6 (top bit clear) at each new ms, incremented otherwise, bytes 6..10 the low 32 bits. parse: accepted forms and rejections; variant is ncs|rfc9562|microsoft|future.",
+        "v4": v4,
+        "v7": v7,
+        "v7_monotonic": script,
+        "parse": parse,
+    })
+}
+
+// ---------------------------------------------------------------- snowflake scripts
+
+fn tiny() -> Layout {
+    Layout::new(40, 3, 2, T0 - 1000, 1).unwrap()
+}
+
+fn pol(b: OnBackwards, x: OnExhausted, s: SequenceStart) -> Policy {
+    Policy { on_backwards: b, on_exhausted: x, sequence_start: s }
+}
+
+/// One step: `{"now": ms}` (one ID) or `{"now": ms, "fill": n}` (a batch).
+pub fn run_snowflake_step(g: &mut Generator, step: &Value) -> Value {
+    let now = step["now"].as_u64().unwrap();
+    if let Some(n) = step.get("fill").and_then(Value::as_u64) {
+        let mut out = vec![0u64; n as usize];
+        return match g.fill_at(now, &mut out) {
+            Ok((k, retry)) => json!({"ids": out[..k].iter().map(u64::to_string).collect::<Vec<_>>(), "retry_at": retry}),
+            Err(e) => err(e),
+        };
+    }
+    match g.next_at(now) {
+        Ok(Next::Id(id)) => json!({"id": id.to_string()}),
+        Ok(Next::RetryAt(ms)) => json!({"retry_at": ms}),
+        Err(e) => err(e),
+    }
+}
+
+pub fn snowflake_scripts() -> Value {
+    use OnBackwards as B;
+    use OnExhausted as X;
+    use SequenceStart as S;
+    let t = |d: i64| (T0 as i64 + d) as u64;
+    let scripts: Vec<(&str, &str, Layout, u64, Policy, Vec<Value>)> = vec![
+        ("classic", "Twitter layout, default policy: sequence resets each tick.", Layout::TWITTER, 7, Policy::default(),
+            [0, 0, 0, 1, 5].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("frozen_clock_borrows_then_fails", "The clock never moves: 4 IDs per tick, borrowing up to 2 ms ahead (12 IDs), then lead_exceeded; the clock moves on and issuing resumes.",
+            tiny(), 5, pol(B::Fail, X::Borrow { max_lead_ms: 2 }, S::Reset),
+            (0..14).map(|_| json!({"now": t(0)})).chain([json!({"now": t(1)}), json!({"now": t(3)})]).collect()),
+        ("backwards_fail", "Clock jumps back 5 ms: clock_moved_backwards; when it returns, the same tick continues.", Layout::TWITTER, 1, pol(B::Fail, X::Fail, S::Reset),
+            [0, 0, -5, 0, 1].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("backwards_wait", "Within 10 ms the generator asks to retry when the clock is back; beyond, it fails.", tiny(), 1, pol(B::Wait { max_ms: 10 }, X::Fail, S::Reset),
+            [100, 92, 85, 100].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("backwards_logical", "Clock jumps back 30 ms: IDs continue from the last tick (logical clock), borrowing within 50 ms; a jump of 80 ms fails.",
+            tiny(), 2, pol(B::Logical { max_lead_ms: 50 }, X::Borrow { max_lead_ms: 50 }, S::Reset),
+            std::iter::once(json!({"now": t(100)})).chain((0..10).map(|_| json!({"now": t(70)}))).chain([json!({"now": t(20)}), json!({"now": t(103)})]).collect()),
+        ("overflow_wait", "The 5th ID in a tick of 4 asks to retry at the next tick.", tiny(), 0, pol(B::Fail, X::Wait, S::Reset),
+            [0, 0, 0, 0, 0, 1].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("overflow_fail", "The 5th ID in a tick of 4 fails with sequence_exhausted.", tiny(), 0, pol(B::Fail, X::Fail, S::Reset),
+            [0, 0, 0, 0, 0, 1].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("continuous_start", "The sequence continues across ticks instead of resetting (even id % n).", tiny(), 3, pol(B::Fail, X::Fail, S::Continuous),
+            [0, 0, 1, 2, 3, 3, 4].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("random_start", "Each tick starts at splitmix64(seed ^ tick * 0x9E3779B97F4A7C15) & (max_sequence >> 1).", Layout::TWITTER, 3, pol(B::Fail, X::Fail, S::Random { seed: 12345 }),
+            [0, 0, 1, 2, 3].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("sonyflake", "Sonyflake layout (10 ms ticks, node in the low bits).", Layout::SONYFLAKE, 0x2A2A, Policy::default(),
+            [0, 3, 9, 10, 25].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("batch", "Batches take the rest of a tick at once; a full tick with the wait policy returns a retry time with the IDs written so far.",
+            tiny(), 4, pol(B::Fail, X::Wait, S::Reset),
+            vec![json!({"now": t(0), "fill": 3}), json!({"now": t(0), "fill": 3}), json!({"now": t(1), "fill": 2}), json!({"now": t(2), "fill": 0})]),
+        ("batch_borrow", "A batch with borrowing runs ahead of a frozen clock up to its bound, then returns what it wrote.",
+            tiny(), 4, pol(B::Fail, X::Borrow { max_lead_ms: 1 }, S::Reset),
+            vec![json!({"now": t(0), "fill": 10}), json!({"now": t(0), "fill": 1})]),
+        ("layout_end", "A 4-bit timestamp runs out after 16 ticks: layout_exhausted.", Layout::new(4, 1, 1, T0, 1).unwrap(), 1, pol(B::Fail, X::Borrow { max_lead_ms: 5 }, S::Reset),
+            [15, 15, 15, 16].iter().map(|&d| json!({"now": t(d)})).collect()),
+        ("before_epoch", "A clock reading before the epoch: epoch_in_future.", Layout::new(41, 10, 12, T0, 1).unwrap(), 0, Policy::default(),
+            [-1, 0].iter().map(|&d| json!({"now": t(d)})).collect()),
+    ];
+    let out: Vec<Value> = scripts
+        .into_iter()
+        .map(|(name, about, layout, node, policy, steps)| {
+            let mut g = Generator::new(layout, node, policy).unwrap();
+            let steps: Vec<Value> = steps
+                .into_iter()
+                .map(|s| {
+                    let expect = run_snowflake_step(&mut g, &s);
+                    let mut s = s;
+                    s["expect"] = expect;
+                    s
+                })
+                .collect();
+            json!({"name": name, "about": about, "layout": layout_json(&layout), "node": node, "policy": policy_json(&policy), "steps": steps})
+        })
+        .collect();
+    let bad_nodes: Vec<Value> = [(Layout::TWITTER, 1024u64), (Layout::JS_SAFE, 64), (Layout::SONYFLAKE, 65536)]
+        .iter()
+        .map(|(l, n)| json!({"layout": layout_json(l), "node": n, "expect": err(Generator::new(*l, *n, Policy::default()).unwrap_err())}))
+        .collect();
+    json!({
+        "_comment": "Stateful snowflake scripts. Build a generator from layout, node and policy, then feed each step's `now` (Unix ms) in order: expect {id} (decimal string), {retry_at} (the policy asks to try again at that ms; nothing issued), or {error: code}. Steps with `fill: n` ask for a batch: {ids, retry_at|null}. These drive the pure state machine (next_at/fill_at), no real clock.",
+        "scripts": out,
+        "bad_nodes": bad_nodes,
+    })
+}
+
+// ---------------------------------------------------------------- segment scripts
+
+pub fn run_segment_step(b: &mut SegmentBuffer, step: &Value) -> Value {
+    match step["op"].as_str().unwrap() {
+        "next" => b.next().map(|id| json!({"id": id.to_string()})).unwrap_or_else(err),
+        "begin_fetch" => json!({"step": b.begin_fetch(step["now"].as_u64().unwrap()).map(|r| r.step)}),
+        "supply" => {
+            let r = Range::new(step["start"].as_str().unwrap().parse().unwrap(), step["end"].as_str().unwrap().parse().unwrap());
+            b.supply(r).map(|_| json!({"ok": true})).unwrap_or_else(err)
+        }
+        "fetch_failed" => {
+            b.fetch_failed();
+            json!({"ok": true})
+        }
+        "remaining" => json!({"remaining": b.remaining()}),
+        other => panic!("unknown op {other}"),
+    }
+}
+
+pub fn segment_config_json(c: &SegmentConfig) -> Value {
+    let step = match c.step {
+        StepSize::Fixed(n) => json!({"kind": "fixed", "step": n}),
+        StepSize::Adaptive { min, max, target_ms } => json!({"kind": "adaptive", "min": min, "max": max, "target_ms": target_ms}),
+    };
+    json!({"step": step, "threshold_percent": c.threshold_percent, "max_prefetched": c.max_prefetched, "stride": c.stride.to_string(), "offset": c.offset.to_string()})
+}
+
+pub fn segment_config_from(v: &Value) -> SegmentConfig {
+    let s = &v["step"];
+    let step = match s["kind"].as_str().unwrap() {
+        "fixed" => StepSize::Fixed(s["step"].as_u64().unwrap()),
+        _ => StepSize::Adaptive { min: s["min"].as_u64().unwrap(), max: s["max"].as_u64().unwrap(), target_ms: s["target_ms"].as_u64().unwrap() },
+    };
+    SegmentConfig {
+        step,
+        threshold_percent: v["threshold_percent"].as_u64().unwrap() as u8,
+        max_prefetched: v["max_prefetched"].as_u64().unwrap() as usize,
+        stride: v["stride"].as_str().unwrap().parse().unwrap(),
+        offset: v["offset"].as_str().unwrap().parse().unwrap(),
+    }
+}
+
+pub fn segment_scripts() -> Value {
+    let next = || json!({"op": "next"});
+    let fetch = |now: u64| json!({"op": "begin_fetch", "now": now});
+    let supply = |a: u64, b: u64| json!({"op": "supply", "start": a.to_string(), "end": b.to_string()});
+    let fixed = |step| SegmentConfig { step: StepSize::Fixed(step), ..SegmentConfig::default() };
+    let scripts: Vec<(&str, &str, SegmentConfig, Vec<Value>)> = vec![
+        ("leaf_double_buffer", "Leaf: step 10, fetch the next range once 10 % of the current is used, hold one range ahead; run dry, then resume.",
+            fixed(10),
+            [vec![next(), fetch(0), fetch(0), supply(1, 11), next(), fetch(1), supply(11, 21), fetch(2), json!({"op": "remaining"})],
+             (0..19).map(|_| next()).collect(), vec![next(), fetch(3), supply(31, 41), next()]].concat()),
+        ("source_contract", "Ranges that overlap or go back, and empty ranges, are invalid_range; a failed fetch can be retried.",
+            fixed(5),
+            vec![fetch(0), supply(100, 105), supply(102, 107), supply(110, 110), json!({"op": "fetch_failed"}), fetch(0), supply(105, 110), json!({"op": "remaining"})]),
+        ("interleaved", "Three sequences with step 3: this buffer maps counter c to 3c + 2.",
+            SegmentConfig { stride: 3, offset: 2, ..fixed(4) },
+            vec![fetch(0), supply(0, 4), next(), next(), next(), next(), next()]),
+        ("adaptive", "Adaptive step: 1000 ms target, 10..=1000 per fetch, at most doubling or halving per fetch.",
+            SegmentConfig { step: StepSize::Adaptive { min: 10, max: 1000, target_ms: 1000 }, threshold_percent: 0, ..fixed(1) },
+            [vec![fetch(0), supply(0, 10)], (0..10).map(|_| next()).collect(), vec![fetch(10), supply(10, 30)],
+             (0..20).map(|_| next()).collect(), vec![fetch(20), supply(30, 70), fetch(100_000)]].concat()),
+    ];
+    let out: Vec<Value> = scripts
+        .into_iter()
+        .map(|(name, about, config, steps)| {
+            let mut b = SegmentBuffer::new(config).unwrap();
+            let steps: Vec<Value> = steps
+                .into_iter()
+                .map(|s| {
+                    let expect = run_segment_step(&mut b, &s);
+                    let mut s = s;
+                    s["expect"] = expect;
+                    s
+                })
+                .collect();
+            json!({"name": name, "about": about, "config": segment_config_json(&config), "steps": steps})
+        })
+        .collect();
+    let invalid: Vec<Value> = [fixed(0), SegmentConfig { threshold_percent: 101, ..fixed(1) }, SegmentConfig { stride: 2, offset: 2, ..fixed(1) }]
+        .iter()
+        .map(|c| {
+            let e = SegmentBuffer::new(*c).unwrap_err();
+            json!({"config": segment_config_json(c), "expect": {"error": e.code().as_str(), "param": e.param()}})
+        })
+        .collect();
+    json!({
+        "_comment": "Segment buffer scripts (no source, no clock: the host's side is written out). Ops: next -> {id}|{error}; begin_fetch(now) -> {step: n|null} (null: no fetch wanted now); supply(start, end) of counters [start, end) -> {ok}|{error}; fetch_failed; remaining -> {remaining}. Counters and IDs are decimal strings.",
+        "scripts": out,
+        "invalid": invalid,
+    })
+}
+
+// ---------------------------------------------------------------- errors
+
+pub fn errors() -> Value {
+    let codes: Vec<Value> = ErrorCode::ALL.iter().map(|c| json!({"code": c.as_str(), "bad_input": c.is_bad_input()})).collect();
+    json!({
+        "_comment": "Every stable error code. bad_input: hosts raise ValueError/RangeError (or TypeError for invalid_type); otherwise the generator's state or environment refused (clock, exhaustion, fork): hosts raise their runtime error class, still with .code.",
+        "codes": codes,
+    })
+}
+
+/// Every file: (name, content).
+pub fn all() -> Vec<(&'static str, Value)> {
+    vec![
+        ("layouts.json", layouts()),
+        ("encodings.json", encodings()),
+        ("masking.json", masking()),
+        ("nanoid.json", nanoids()),
+        ("uuid.json", uuids()),
+        ("snowflake_scripts.json", snowflake_scripts()),
+        ("segment_scripts.json", segment_scripts()),
+        ("errors.json", errors()),
+    ]
+}
+
+pub fn vectors_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+pub fn render(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap() + "\n"
+}

@@ -1,0 +1,211 @@
+//! The Rust side of cross-language conformance: replay every checked-in
+//! vector file against the core, and fail when the files are stale.
+
+#[path = "support/vectors.rs"]
+mod vectors;
+
+use idloom::encoding::Encoding;
+use idloom::mask::Mask;
+use idloom::nanoid::NanoId;
+use idloom::segment::SegmentBuffer;
+use idloom::uuid::{UuidFormat, V7Generator};
+use idloom::{Generator, Layout, ReplayBytes, Uuid};
+use serde_json::Value;
+use vectors::*;
+
+fn load(name: &str) -> Value {
+    let path = vectors_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn code(r: Result<impl Sized, idloom::Error>) -> String {
+    r.err().map(|e| e.code().as_str().to_string()).unwrap_or_default()
+}
+
+#[test]
+fn checked_in_vectors_are_fresh() {
+    for (name, built) in all() {
+        let path = vectors_dir().join(name);
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == render(&built),
+            "{} is stale: run `cargo run -p idloom --example gen_vectors` and commit the result",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn layouts() {
+    let v = load("layouts.json");
+    for entry in v["layouts"].as_array().unwrap() {
+        let l = layout_from(&entry["layout"]);
+        if entry["preset"].as_bool().unwrap() {
+            assert_eq!(Layout::preset_named(entry["name"].as_str().unwrap()).unwrap(), l);
+        }
+        let c = l.capacity();
+        assert_eq!(c.ids_per_second_per_node, entry["capacity"]["ids_per_second_per_node"].as_u64().unwrap());
+        assert_eq!(c.runs_out_at_ms, entry["capacity"]["runs_out_at_ms"].as_u64().unwrap());
+        assert_eq!(c.leaves_js_safe_at_ms, entry["capacity"]["leaves_js_safe_at_ms"].as_u64());
+        for case in entry["cases"].as_array().unwrap() {
+            let id: u64 = case["id"].as_str().unwrap().parse().unwrap();
+            let n = |k: &str| case[k].as_u64().unwrap();
+            assert_eq!(l.compose(n("timestamp_ms"), n("node"), n("sequence")).unwrap(), id);
+            let p = l.decompose(id).unwrap();
+            assert_eq!(p.timestamp_ms, case["parts"]["timestamp_ms"].as_u64().unwrap());
+            assert_eq!((p.node, p.sequence), (n("node"), n("sequence")));
+            let friendly = case["parts"]["friendly"].as_str().unwrap();
+            assert_eq!(l.friendly(id).unwrap().to_string(), friendly);
+            assert_eq!(l.parse_friendly(friendly).unwrap(), id);
+        }
+        for bad in entry["bad_compose"].as_array().unwrap() {
+            let n = |k: &str| bad[k].as_u64().unwrap();
+            assert_eq!(code(l.compose(n("timestamp_ms"), n("node"), n("sequence"))), bad["expect"]["error"]);
+        }
+        let bad = &entry["bad_decode"];
+        assert_eq!(code(l.decompose(bad["id"].as_str().unwrap().parse().unwrap())), bad["expect"]["error"]);
+    }
+    for bad in v["invalid"].as_array().unwrap() {
+        let n = |k: &str| bad[k].as_u64().unwrap();
+        let e = Layout::new(n("time_bits") as u32, n("node_bits") as u32, n("sequence_bits") as u32, n("epoch_ms"), n("tick_ms")).unwrap_err();
+        assert_eq!(e.code().as_str(), bad["expect"]["error"]);
+        assert_eq!(e.param(), bad["expect"]["param"].as_str());
+    }
+}
+
+#[test]
+fn encodings() {
+    let v = load("encodings.json");
+    for (name, e) in Encoding::ALL {
+        let entry = &v["encodings"][name];
+        for case in entry["u64"].as_array().unwrap() {
+            let value: u64 = case["value"].as_str().unwrap().parse().unwrap();
+            assert_eq!(e.encode_u64(value).as_str(), case["text"]);
+            assert_eq!(e.decode_u64(case["text"].as_str().unwrap()).unwrap(), value);
+        }
+        for case in entry["u128"].as_array().unwrap() {
+            let value: u128 = case["value"].as_str().unwrap().parse().unwrap();
+            assert_eq!(e.encode_u128(value).as_str(), case["text"]);
+            assert_eq!(e.decode_u128(case["text"].as_str().unwrap()).unwrap(), value);
+        }
+        for case in entry["decode_u64"].as_array().unwrap() {
+            let r = e.decode_u64(case["text"].as_str().unwrap());
+            match case["expect"].get("error") {
+                Some(c) => assert_eq!(code(r), *c),
+                None => assert_eq!(r.unwrap().to_string(), case["expect"]["value"]),
+            }
+        }
+    }
+}
+
+#[test]
+fn masking() {
+    let v = load("masking.json");
+    for case in v["cases"].as_array().unwrap() {
+        let key: [u8; 16] = unhex(case["key"].as_str().unwrap()).try_into().unwrap();
+        let m = Mask::new(case["bits"].as_u64().unwrap() as u32, key).unwrap();
+        for pair in case["values"].as_array().unwrap() {
+            let value: u64 = pair["value"].as_str().unwrap().parse().unwrap();
+            let masked: u64 = pair["masked"].as_str().unwrap().parse().unwrap();
+            assert_eq!(m.mask(value).unwrap(), masked);
+            assert_eq!(m.unmask(masked).unwrap(), value);
+        }
+        if let Some(v) = case["out_of_range"]["value"].as_str() {
+            assert_eq!(code(m.mask(v.parse().unwrap())), "id_out_of_range");
+        }
+    }
+    for bad in v["invalid_bits"].as_array().unwrap() {
+        assert_eq!(code(Mask::new(bad["bits"].as_u64().unwrap() as u32, [0; 16])), bad["expect"]["error"]);
+    }
+}
+
+#[test]
+fn nanoids() {
+    let v = load("nanoid.json");
+    let d = unhex(v["default"]["random"].as_str().unwrap());
+    assert_eq!(idloom::nanoid::nanoid(&mut ReplayBytes::new(&d)).unwrap(), v["default"]["id"]);
+    for case in v["cases"].as_array().unwrap() {
+        let bytes = unhex(case["random"].as_str().unwrap());
+        let mut src = ReplayBytes::new(&bytes);
+        let g = NanoId::new(case["alphabet"].as_str().unwrap(), case["size"].as_u64().unwrap() as usize).unwrap();
+        assert_eq!(g.generate(&mut src).unwrap(), case["id"]);
+        assert_eq!(src.used(), bytes.len(), "exactly the listed bytes are consumed");
+    }
+    for bad in v["invalid"].as_array().unwrap() {
+        assert_eq!(code(NanoId::new(bad["alphabet"].as_str().unwrap(), bad["size"].as_u64().unwrap() as usize)), bad["expect"]["error"]);
+    }
+}
+
+#[test]
+fn uuids() {
+    let v = load("uuid.json");
+    for case in v["v4"].as_array().unwrap() {
+        let b: [u8; 16] = unhex(case["random"].as_str().unwrap()).try_into().unwrap();
+        assert_eq!(Uuid::new_v4(b).to_string(), case["uuid"]);
+    }
+    for case in v["v7"].as_array().unwrap() {
+        let b: [u8; 10] = unhex(case["random"].as_str().unwrap()).try_into().unwrap();
+        let r = Uuid::new_v7(case["unix_ms"].as_u64().unwrap(), &b);
+        match case.get("expect") {
+            Some(e) => assert_eq!(code(r), e["error"]),
+            None => assert_eq!(r.unwrap().to_string(), case["uuid"]),
+        }
+    }
+    let mut g = V7Generator::new();
+    for step in v["v7_monotonic"].as_array().unwrap() {
+        let b: [u8; 10] = unhex(step["random"].as_str().unwrap()).try_into().unwrap();
+        assert_eq!(g.next_from(step["now"].as_u64().unwrap(), &b).unwrap().to_string(), step["uuid"]);
+    }
+    for case in v["parse"].as_array().unwrap() {
+        let r = Uuid::parse(case["input"].as_str().unwrap());
+        let e = &case["expect"];
+        match e.get("error") {
+            Some(c) => assert_eq!(code(r), *c),
+            None => {
+                let u = r.unwrap();
+                assert_eq!(u.to_string(), e["hyphenated"]);
+                assert_eq!(u.format(UuidFormat::Urn).as_str(), e["urn"]);
+                assert_eq!(u.version() as u64, e["version"].as_u64().unwrap());
+                assert_eq!(u.timestamp_ms(), e["timestamp_ms"].as_u64());
+            }
+        }
+    }
+}
+
+#[test]
+fn snowflake_scripts() {
+    let v = load("snowflake_scripts.json");
+    for script in v["scripts"].as_array().unwrap() {
+        let mut g = Generator::new(layout_from(&script["layout"]), script["node"].as_u64().unwrap(), policy_from(&script["policy"])).unwrap();
+        for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(run_snowflake_step(&mut g, step), step["expect"], "script {} step {i}", script["name"]);
+        }
+    }
+    for bad in v["bad_nodes"].as_array().unwrap() {
+        let r = Generator::new(layout_from(&bad["layout"]), bad["node"].as_u64().unwrap(), Default::default());
+        assert_eq!(code(r), bad["expect"]["error"]);
+    }
+}
+
+#[test]
+fn segment_scripts() {
+    let v = load("segment_scripts.json");
+    for script in v["scripts"].as_array().unwrap() {
+        let mut b = SegmentBuffer::new(segment_config_from(&script["config"])).unwrap();
+        for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(run_segment_step(&mut b, step), step["expect"], "script {} step {i}", script["name"]);
+        }
+    }
+    for bad in v["invalid"].as_array().unwrap() {
+        let e = SegmentBuffer::new(segment_config_from(&bad["config"])).unwrap_err();
+        assert_eq!(e.code().as_str(), bad["expect"]["error"]);
+    }
+}
+
+#[test]
+fn error_table_matches() {
+    let v = load("errors.json");
+    let codes: Vec<&str> = v["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, idloom::ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
+}

@@ -34,7 +34,8 @@ impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
+            // secs * 1000 + millis avoids the u128 division of `as_millis`.
+            .map(|d| d.as_secs() * 1000 + u64::from(d.subsec_millis()))
             .unwrap_or(0)
     }
     fn sleep_ms(&self, ms: u64) -> bool {
@@ -76,5 +77,75 @@ impl Clock for ManualClock {
 impl Clock for &ManualClock {
     fn now_ms(&self) -> u64 {
         (**self).now_ms()
+    }
+}
+
+/// A clock read from memory: a background thread stores the wall-clock
+/// millisecond into an atomic at every millisecond boundary, so a read costs
+/// an atomic load instead of a `clock_gettime` (~45-60 ns on some VMs).
+///
+/// Trade-offs, chosen on purpose: a reading may lag the wall clock by up to
+/// about a millisecond (the thread's sleep overshoot); and a forked child
+/// inherits no thread, so its ticker stands still until
+/// [`TickerClock::restart`] is called — a standing clock is one the
+/// generators already survive (they borrow within their bound, then return
+/// `lead_exceeded` or `clock_stalled`), never a source of duplicates.
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, Copy)]
+pub struct TickerClock {
+    now: &'static core::sync::atomic::AtomicU64,
+}
+
+#[cfg(feature = "std")]
+static TICKER_NOW: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+#[cfg(feature = "std")]
+static TICKER_GENERATION: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+#[cfg(feature = "std")]
+static TICKER_STARTED: std::sync::Once = std::sync::Once::new();
+
+#[cfg(feature = "std")]
+impl TickerClock {
+    /// The process-wide ticker, started on first use.
+    pub fn global() -> Self {
+        TICKER_STARTED.call_once(TickerClock::spawn);
+        TickerClock { now: &TICKER_NOW }
+    }
+
+    /// Start a fresh ticker thread (call in a child after `fork()`); the
+    /// previous thread, if it still runs, stops at its next tick.
+    pub fn restart() {
+        TickerClock::spawn();
+    }
+
+    fn spawn() {
+        use core::sync::atomic::Ordering;
+        let generation = TICKER_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+        TICKER_NOW.store(SystemClock.now_ms(), Ordering::SeqCst);
+        std::thread::Builder::new()
+            .name("idloom-ticker".into())
+            .spawn(move || {
+                while TICKER_GENERATION.load(Ordering::Relaxed) == generation {
+                    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                    let ms = wall.as_secs() * 1000 + u64::from(wall.subsec_millis());
+                    TICKER_NOW.store(ms, Ordering::Release);
+                    // Sleep to the next millisecond boundary of the wall clock, so the
+                    // ticks average one per millisecond whatever the sleep overshoot.
+                    let into_ms = wall.subsec_nanos() % 1_000_000;
+                    std::thread::sleep(std::time::Duration::from_nanos(u64::from(1_000_000 - into_ms)));
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|_| {
+                // No threads (e.g. a restricted sandbox): the clock stands still,
+                // which generators turn into typed errors rather than duplicates.
+            });
+    }
+}
+
+#[cfg(feature = "std")]
+impl Clock for TickerClock {
+    #[inline]
+    fn now_ms(&self) -> u64 {
+        self.now.load(core::sync::atomic::Ordering::Acquire)
     }
 }

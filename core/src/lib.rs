@@ -43,7 +43,7 @@ pub mod snowflake;
 pub mod uuid;
 
 #[cfg(feature = "std")]
-pub use clock::SystemClock;
+pub use clock::{SystemClock, TickerClock};
 pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorCode, Result};
 pub use layout::{Capacity, FieldOrder, Layout, Parts};

@@ -179,7 +179,14 @@ impl Rules {
         if now_ms < layout.epoch_ms() {
             return Err(Error::range(ErrorCode::EpochInFuture, "epoch_ms", layout.epoch_ms(), 0, now_ms));
         }
-        let now_tick = (now_ms - layout.epoch_ms()) / layout.tick_ms();
+        let since = now_ms - layout.epoch_ms();
+        let now_tick = match last {
+            // Fast path: still inside the last issued tick (no 64-bit division).
+            // `since` before the tick start wraps to a huge value and falls through.
+            Some((t, _)) if since.wrapping_sub(t * layout.tick_ms()) < layout.tick_ms() => t,
+            _ if layout.tick_ms() == 1 => since,
+            _ => since / layout.tick_ms(),
+        };
         let Some((tick, seq)) = last else {
             self.check_tick(now_tick)?;
             return Ok(Step::Issue(now_tick, self.start_sequence(now_tick, None)));

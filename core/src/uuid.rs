@@ -86,9 +86,7 @@ impl Uuid {
     /// A v4 UUID from a random source.
     #[inline]
     pub fn v4<R: RandomSource + ?Sized>(rng: &mut R) -> Result<Self> {
-        let mut b = [0u8; 16];
-        rng.fill_bytes(&mut b)?;
-        Ok(Uuid::new_v4(b))
+        Ok(Uuid::new_v4(rng.bytes16()?))
     }
 
     /// A v7 UUID from Unix milliseconds and 10 random bytes: `rand_a` takes

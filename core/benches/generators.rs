@@ -1,0 +1,192 @@
+//! Benchmarks: idloom against the crates a user would otherwise pick, in one
+//! run, with a ratio table at the end (read back from criterion's estimates).
+//!
+//! Run: `cargo bench -p idloom --bench generators` (add `-- --quick` for a
+//! shorter run). Fixed inputs; honest system clock where time matters.
+
+use std::hint::black_box;
+use criterion::{BenchmarkId, Criterion, Throughput};
+use ferroid::generator::{AtomicSnowflakeGenerator, BasicSnowflakeGenerator};
+use ferroid::id::SnowflakeTwitterId;
+use ferroid::time::{MonotonicClock, TWITTER_EPOCH};
+use idloom::nanoid::NanoId;
+use idloom::segment::{MemorySource, Segment, SegmentConfig, StepSize};
+use idloom::uuid::V7Generator;
+use idloom::{Clock, Layout, OnBackwards, OnExhausted, Policy, SecureRng, SequenceStart, SharedSnowflake, Snowflake, SystemClock, TickerClock, Uuid};
+use rand::RngCore;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A layout with 22 sequence bits (4M IDs per ms): the ceiling is never the limit,
+/// so what is measured is the per-ID cost.
+fn wide() -> Layout {
+    Layout::new(39, 2, 22, 1_600_000_000_000, 1).unwrap()
+}
+
+ferroid::define_snowflake_id!(WideId, u64, reserved: 1, timestamp: 39, machine_id: 2, sequence: 22);
+
+fn policy(b: OnBackwards, x: OnExhausted, s: SequenceStart) -> Policy {
+    Policy { on_backwards: b, on_exhausted: x, sequence_start: s }
+}
+
+fn snowflake(c: &mut Criterion) {
+    let mut g = c.benchmark_group("snowflake_ceiling");
+    g.throughput(Throughput::Elements(1));
+    g.measurement_time(Duration::from_secs(3));
+    let mut ours = Snowflake::new(Layout::TWITTER, 1, Policy::default(), SystemClock).unwrap();
+    g.bench_function("idloom_twitter", |b| b.iter(|| ours.next_id().unwrap()));
+    let mut ours = Snowflake::new(Layout::TWITTER, 1, Policy::default(), TickerClock::global()).unwrap();
+    g.bench_function("idloom_twitter_ticker_clock", |b| b.iter(|| ours.next_id().unwrap()));
+    let peer = BasicSnowflakeGenerator::<SnowflakeTwitterId, _>::new(1, MonotonicClock::<1>::with_epoch(TWITTER_EPOCH));
+    g.bench_function("ferroid_twitter", |b| b.iter(|| peer.next_id(|_| core::hint::spin_loop())));
+    g.finish();
+
+    let mut g = c.benchmark_group("snowflake_per_id");
+    g.throughput(Throughput::Elements(1));
+    let policies = [
+        ("wait_reset", policy(OnBackwards::Fail, OnExhausted::Wait, SequenceStart::Reset)),
+        ("logical_wait", Policy::default()),
+        ("borrow_continuous", policy(OnBackwards::Fail, OnExhausted::Borrow { max_lead_ms: 1000 }, SequenceStart::Continuous)),
+        ("fail_random", policy(OnBackwards::Fail, OnExhausted::Fail, SequenceStart::Random { seed: 7 })),
+    ];
+    for (name, p) in policies {
+        let mut ours = Snowflake::new(wide(), 1, p, SystemClock).unwrap();
+        g.bench_function(BenchmarkId::new("idloom", name), |b| b.iter(|| ours.next_id().unwrap()));
+    }
+    let mut ours = Snowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
+    g.bench_function("idloom_ticker_clock", |b| b.iter(|| ours.next_id().unwrap()));
+    let peer = BasicSnowflakeGenerator::<WideId, _>::new(1, MonotonicClock::<1>::with_epoch(Duration::from_millis(1_600_000_000_000)));
+    g.bench_function("ferroid_wide", |b| b.iter(|| peer.next_id(|_| core::hint::spin_loop())));
+    let mut ours = Snowflake::new(wide(), 1, Policy::default(), SystemClock).unwrap();
+    let mut buf = vec![0u64; 1024];
+    g.throughput(Throughput::Elements(1024));
+    g.bench_function("idloom_fill_1024", |b| b.iter(|| ours.fill(&mut buf).unwrap()));
+    g.finish();
+
+    let mut g = c.benchmark_group("snowflake_shared_2_threads");
+    g.throughput(Throughput::Elements(1));
+    let ours = SharedSnowflake::new(wide(), 1, Policy::default(), SystemClock).unwrap();
+    g.bench_function("idloom_wide", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    let peer = AtomicSnowflakeGenerator::<WideId, _>::new(1, MonotonicClock::<1>::with_epoch(Duration::from_millis(1_600_000_000_000)));
+    g.bench_function("ferroid_wide", |b| b.iter_custom(|n| two_threads(n, || { black_box(peer.next_id(|_| core::hint::spin_loop())); })));
+    let ours = SharedSnowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
+    g.bench_function("idloom_wide_ticker_clock", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    let ours = SharedSnowflake::new(Layout::TWITTER, 1, Policy::default(), SystemClock).unwrap();
+    g.bench_function("idloom_twitter", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    g.finish();
+}
+
+/// Time `n` calls split over two threads; returns the wall time for all of them.
+fn two_threads(n: u64, f: impl Fn() + Sync) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..n / 2 {
+                    f();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+fn segment(c: &mut Criterion) {
+    let mut g = c.benchmark_group("segment_next");
+    g.throughput(Throughput::Elements(1));
+    let source = MemorySource::new(0);
+    let cfg = SegmentConfig { step: StepSize::Fixed(1 << 20), ..SegmentConfig::default() };
+    let mut seg = Segment::new(cfg, &source, SystemClock).unwrap();
+    g.bench_function("idloom_segment", |b| b.iter(|| seg.next_id().unwrap()));
+    let counter = AtomicU64::new(0);
+    g.bench_function("atomic_fetch_add", |b| b.iter(|| black_box(&counter).fetch_add(1, Ordering::Relaxed)));
+    g.finish();
+}
+
+fn uuids(c: &mut Criterion) {
+    let mut g = c.benchmark_group("uuid_v4");
+    g.throughput(Throughput::Elements(1));
+    let mut rng = SecureRng::from_os().unwrap();
+    g.bench_function("idloom", |b| b.iter(|| Uuid::v4(&mut rng).unwrap()));
+    g.bench_function("uuid_crate", |b| b.iter(uuid::Uuid::new_v4));
+    g.finish();
+
+    let mut g = c.benchmark_group("uuid_v7");
+    g.throughput(Throughput::Elements(1));
+    let mut v7 = V7Generator::new();
+    g.bench_function("idloom", |b| b.iter(|| v7.next(SystemClock.now_ms(), &mut rng).unwrap()));
+    g.bench_function("uuid_crate", |b| b.iter(uuid::Uuid::now_v7));
+    let mut ulid_gen = ulid::Generator::new();
+    g.bench_function("ulid_monotonic", |b| b.iter(|| ulid_gen.generate().unwrap()));
+    g.bench_function("ulid_new", |b| b.iter(ulid::Ulid::new));
+    g.finish();
+}
+
+fn thread_rng_bytes(size: usize) -> Vec<u8> {
+    let mut v = vec![0u8; size];
+    rand::rng().fill_bytes(&mut v);
+    v
+}
+
+fn nanoids(c: &mut Criterion) {
+    let mut g = c.benchmark_group("nanoid_21");
+    g.throughput(Throughput::Elements(1));
+    let mut rng = SecureRng::from_os().unwrap();
+    g.bench_function("idloom", |b| b.iter(|| idloom::nanoid::nanoid(&mut rng).unwrap()));
+    let custom = NanoId::default_url();
+    g.bench_function("idloom_generator", |b| b.iter(|| custom.generate(&mut rng).unwrap()));
+    g.bench_function("nanoid_crate_thread_rng", |b| b.iter(|| nanoid::format(thread_rng_bytes, &nanoid::alphabet::SAFE, 21)));
+    g.bench_function("nanoid_crate_default", |b| b.iter(|| nanoid::nanoid!()));
+    g.finish();
+}
+
+/// Mean ns per iteration of a finished benchmark, from criterion's estimates.
+fn mean_ns(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
+    let path = format!("{dir}/criterion/{group}/{bench}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["mean"]["point_estimate"].as_f64()
+}
+
+fn summary() {
+    println!("\n=== idloom ratios (peer time / idloom time; > 1 means idloom is faster) ===");
+    let pairs = [
+        ("snowflake_ceiling", "idloom_twitter", "ferroid_twitter"),
+        ("snowflake_per_id", "idloom/wait_reset", "ferroid_wide"),
+        ("snowflake_per_id", "idloom_ticker_clock", "ferroid_wide"),
+        ("snowflake_shared_2_threads", "idloom_wide", "ferroid_wide"),
+        ("snowflake_shared_2_threads", "idloom_wide_ticker_clock", "ferroid_wide"),
+        ("segment_next", "idloom_segment", "atomic_fetch_add"),
+        ("uuid_v4", "idloom", "uuid_crate"),
+        ("uuid_v7", "idloom", "uuid_crate"),
+        ("uuid_v7", "idloom", "ulid_monotonic"),
+        ("nanoid_21", "idloom", "nanoid_crate_thread_rng"),
+        ("nanoid_21", "idloom", "nanoid_crate_default"),
+    ];
+    println!("{:<28} {:>22} {:>10} {:>26} {:>10} {:>7}", "group", "ours", "ns", "peer", "ns", "ratio");
+    for (group, ours, peer) in pairs {
+        if let (Some(a), Some(b)) = (mean_ns(group, ours), mean_ns(group, peer)) {
+            println!("{group:<28} {ours:>22} {a:>10.2} {peer:>26} {b:>10.2} {:>7.2}", b / a);
+        }
+    }
+    let ceiling_ns = 1e6 / 4096.0;
+    for (group, bench) in [("snowflake_ceiling", "idloom_twitter"), ("snowflake_ceiling", "idloom_twitter_ticker_clock"), ("snowflake_ceiling", "ferroid_twitter"), ("snowflake_shared_2_threads", "idloom_twitter")] {
+        if let Some(ns) = mean_ns(group, bench) {
+            println!("{group}/{bench}: {ns:.2} ns/ID = {:.2} % of the Twitter ceiling (4,096,000 IDs/s per node)", 100.0 * ceiling_ns / ns);
+        }
+    }
+    if let Some(ns) = mean_ns("snowflake_per_id", "idloom_fill_1024") {
+        println!("snowflake_per_id/idloom_fill_1024: {:.2} ns/ID ({:.0} M IDs/s)", ns / 1024.0, 1024.0 / ns * 1e3);
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    snowflake(&mut c);
+    segment(&mut c);
+    uuids(&mut c);
+    nanoids(&mut c);
+    c.final_summary();
+    summary();
+}

@@ -1,0 +1,31 @@
+//! Clocks: the system clock, the ticker clock and closures.
+
+use idloom::{Clock, ManualClock, SystemClock, TickerClock};
+use std::time::Duration;
+
+#[test]
+fn ticker_follows_the_wall_clock_and_restarts() {
+    let ticker = TickerClock::global();
+    let first = ticker.now_ms();
+    assert!(SystemClock.now_ms().abs_diff(first) < 1000, "starts at the wall time");
+    std::thread::sleep(Duration::from_millis(30));
+    let later = ticker.now_ms();
+    assert!(later >= first + 20, "advances while the process runs: {first} -> {later}");
+    assert!(SystemClock.now_ms().abs_diff(later) < 50, "stays within a few ms of the wall clock");
+    TickerClock::restart();
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(ticker.now_ms() > later, "a restarted ticker keeps going");
+}
+
+#[test]
+fn closures_and_manual_clocks_are_clocks() {
+    let fixed = || 42u64;
+    assert_eq!(fixed.now_ms(), 42);
+    let m = ManualClock::new(5);
+    m.advance(10);
+    assert_eq!((&m).now_ms(), 15);
+    m.set(1);
+    assert_eq!(m.now_ms(), 1);
+    assert!(!m.sleep_ms(1), "a manual clock cannot sleep: waits spin a bounded number of polls");
+    assert!(SystemClock.sleep_ms(1));
+}

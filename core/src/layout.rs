@@ -47,7 +47,9 @@ impl Layout {
     pub const SONYFLAKE: Layout = Layout::preset(39, 16, 8, 1_409_529_600_000, 10, FieldOrder::TimeSequenceNode);
 
     /// Baidu uid-generator: 28 bits of seconds since 2016-05-20T00:00:00Z,
-    /// 22 worker bits, 13 sequence bits (8,192 IDs/s per node, 4,194,304 nodes, until 2024-ish: 8.5 years).
+    /// 22 worker bits, 13 sequence bits (8,192 IDs/s per node, 4,194,304 nodes).
+    /// Its 28 bits last 8.5 years: with the default epoch it ran out on
+    /// 2024-11-20, so it decodes old IDs; to mint, use [`Layout::with_epoch`].
     pub const BAIDU: Layout = Layout::preset(28, 22, 13, 1_463_702_400_000, 1000, FieldOrder::TimeNodeSequence);
 
     /// A layout whose IDs stay below 2^53, exact as JavaScript numbers: 39 bits of
@@ -112,6 +114,11 @@ impl Layout {
             return Err(bad("time_bits", time_bits.into(), 1, u64::from(63u32.saturating_sub(limit.leading_zeros()))));
         }
         Ok(Layout { time_bits: time_bits as u8, node_bits: node_bits as u8, sequence_bits: sequence_bits as u8, epoch_ms, tick_ms, order })
+    }
+
+    /// The same layout from another epoch (validated like [`Layout::new`]).
+    pub fn with_epoch(&self, epoch_ms: u64) -> Result<Layout> {
+        Layout::with_order(self.time_bits(), self.node_bits(), self.sequence_bits(), epoch_ms, self.tick_ms, self.order)
     }
 
     /// Timestamp bits.
@@ -213,10 +220,14 @@ impl Layout {
         Ok(())
     }
 
-    /// Check that the epoch is not after `now_ms`.
+    /// Check that `now_ms` lies inside the layout: the epoch is not in the
+    /// future and the timestamp bits have not run out.
     pub fn check_epoch(&self, now_ms: u64) -> Result<()> {
         if self.epoch_ms > now_ms {
             return Err(Error::range(ErrorCode::EpochInFuture, "epoch_ms", self.epoch_ms, 0, now_ms));
+        }
+        if now_ms > self.last_ms() {
+            return Err(Error::range(ErrorCode::LayoutExhausted, "timestamp_ms", now_ms, self.epoch_ms, self.last_ms()));
         }
         Ok(())
     }

@@ -308,3 +308,14 @@ fn set_node_rekeys() {
     assert_ne!(a, b);
     assert_eq!(g.set_node(4096).unwrap_err().code(), ErrorCode::NodeOutOfRange);
 }
+
+#[test]
+fn an_expired_layout_is_refused_up_front() {
+    let june_2025 = 1_750_000_000_000;
+    let clock = ManualClock::new(june_2025);
+    let e = Snowflake::new(Layout::BAIDU, 1, Policy::default(), &clock).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LayoutExhausted);
+    let fresh = Layout::BAIDU.with_epoch(june_2025 - 1000).unwrap();
+    let mut g = Snowflake::new(fresh, 1, Policy::default(), &clock).unwrap();
+    assert_eq!(fresh.decompose(g.next_id().unwrap()).unwrap().timestamp_ms, june_2025);
+}

@@ -52,3 +52,8 @@ pub use rng::OsRandom;
 pub use rng::{RandomSource, ReplayBytes, SecureRng};
 pub use snowflake::{Generator, Next, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, Snowflake};
 pub use uuid::Uuid;
+
+/// The root README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

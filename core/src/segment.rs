@@ -5,7 +5,7 @@
 //! double buffer, CosId's segment chain). It never talks to the store itself:
 //! it says *when* and *how much* to fetch ([`SegmentBuffer::begin_fetch`]),
 //! accepts what the host fetched ([`SegmentBuffer::supply`]) and hands out
-//! IDs from memory ([`SegmentBuffer::next`]). [`Segment`] wires a buffer to a
+//! IDs from memory ([`SegmentBuffer::next_id`]). [`Segment`] wires a buffer to a
 //! synchronous [`SegmentSource`] for single-process use.
 //!
 //! **The source contract**: every range a source returns must never be
@@ -181,14 +181,14 @@ impl SegmentBuffer {
 
     /// The next ID from memory, or `segment_exhausted` when every range is used.
     #[inline]
-    pub fn next(&mut self) -> Result<u64> {
+    pub fn next_id(&mut self) -> Result<u64> {
         if self.cur < self.end {
             let c = self.cur;
             self.cur += 1;
             return Ok(c * self.config.stride + self.config.offset);
         }
         self.advance()?;
-        self.next()
+        self.next_id()
     }
 
     #[cold]
@@ -357,7 +357,7 @@ impl<S: SegmentSource, C: Clock> Segment<S, C> {
         if self.buffer.wants_fetch() {
             self.refill()?;
         }
-        self.buffer.next()
+        self.buffer.next_id()
     }
 
     #[cold]

@@ -11,22 +11,22 @@ fn config(step: u64) -> SegmentConfig {
 #[test]
 fn leaf_double_buffer_prefetches_at_ten_percent() {
     let mut b = SegmentBuffer::new(config(100)).unwrap();
-    assert_eq!(b.next().unwrap_err().code(), ErrorCode::SegmentExhausted);
+    assert_eq!(b.next_id().unwrap_err().code(), ErrorCode::SegmentExhausted);
     let req = b.begin_fetch(0).unwrap();
     assert_eq!(req.step, 100);
     assert!(b.begin_fetch(0).is_none(), "one fetch in flight at a time");
     b.supply(Range::new(0, 100)).unwrap();
     for expected in 0..10 {
         assert!(!b.wants_fetch() || expected == 10);
-        assert_eq!(b.next().unwrap(), expected);
+        assert_eq!(b.next_id().unwrap(), expected);
     }
     assert!(b.wants_fetch(), "10 % used: fetch the next range");
     b.supply(Range::new(100, 200)).unwrap();
     assert!(!b.wants_fetch(), "double buffer full");
     for expected in 10..200 {
-        assert_eq!(b.next().unwrap(), expected);
+        assert_eq!(b.next_id().unwrap(), expected);
     }
-    assert_eq!(b.next().unwrap_err().code(), ErrorCode::SegmentExhausted);
+    assert_eq!(b.next_id().unwrap_err().code(), ErrorCode::SegmentExhausted);
 }
 
 #[test]
@@ -115,10 +115,10 @@ fn adaptive_step_follows_the_rate() {
             b.supply(Range::new(next_start, next_start + req.step)).unwrap();
             next_start += req.step;
         }
-        b.next().unwrap();
+        b.next_id().unwrap();
         now += 1;
         for _ in 0..9 {
-            b.next().unwrap();
+            b.next_id().unwrap();
         }
         now += 0;
     }
@@ -152,5 +152,5 @@ fn ids_that_would_overflow_are_refused() {
     let max_counter = (u64::MAX - 1) / 4;
     assert!(b.supply(Range::new(max_counter, max_counter + 2)).is_err());
     b.supply(Range::new(max_counter, max_counter + 1)).unwrap();
-    assert_eq!(b.next().unwrap(), max_counter * 4 + 1);
+    assert_eq!(b.next_id().unwrap(), max_counter * 4 + 1);
 }

@@ -9,7 +9,7 @@
 //! strings (JavaScript numbers lose precision past 2^53); times and small
 //! counts are numbers; bytes are lowercase hex; errors are `{"error": code}`.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::type_complexity)]
 
 use idloom::encoding::Encoding;
 use idloom::mask::Mask;
@@ -415,7 +415,7 @@ pub fn snowflake_scripts() -> Value {
 
 pub fn run_segment_step(b: &mut SegmentBuffer, step: &Value) -> Value {
     match step["op"].as_str().unwrap() {
-        "next" => b.next().map(|id| json!({"id": id.to_string()})).unwrap_or_else(err),
+        "next" => b.next_id().map(|id| json!({"id": id.to_string()})).unwrap_or_else(err),
         "begin_fetch" => json!({"step": b.begin_fetch(step["now"].as_u64().unwrap()).map(|r| r.step)}),
         "supply" => {
             let r = Range::new(step["start"].as_str().unwrap().parse().unwrap(), step["end"].as_str().unwrap().parse().unwrap());

@@ -319,3 +319,20 @@ fn an_expired_layout_is_refused_up_front() {
     let mut g = Snowflake::new(fresh, 1, Policy::default(), &clock).unwrap();
     assert_eq!(fresh.decompose(g.next_id().unwrap()).unwrap().timestamp_ms, june_2025);
 }
+
+/// Threads racing across tick boundaries with the strictest policy: a thread
+/// must never see another thread's newer tick as its own clock going back.
+#[test]
+fn shared_generator_strict_policy_has_no_spurious_errors() {
+    let p = policy(OnBackwards::Fail, OnExhausted::Wait);
+    let shared = SharedSnowflake::new(Layout::new(41, 2, 20, 1_600_000_000_000, 1).unwrap(), 1, p, idloom::SystemClock).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..300_000 {
+                    shared.next_id().unwrap();
+                }
+            });
+        }
+    });
+}

@@ -493,21 +493,31 @@ impl<C: Clock> SharedSnowflake<C> {
 
     /// Reserve up to `want` consecutive IDs of one tick; returns (first ID, count).
     fn reserve(&self, want: u64) -> Result<(u64, u64)> {
+        // Load the state *before* reading the clock: the state was written from
+        // a reading no later than ours, so another thread's newer tick is never
+        // mistaken for our clock going backwards.
+        let mut word = self.state.load(Ordering::Acquire);
+        let mut now = self.clock.now_ms();
         loop {
-            // Load the state *before* reading the clock: the state was written
-            // from a clock reading no later than ours, so another thread's newer
-            // tick is never mistaken for our clock going backwards.
-            let word = self.state.load(Ordering::Acquire);
-            let now = self.clock.now_ms();
             match self.rules.step(self.unpack(word), now)? {
                 Step::Issue(t, s) => {
                     let take = self.rules.room_after(s).min(want - 1);
-                    if self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
-                        return Ok((self.rules.compose(t, s), take + 1));
+                    match self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return Ok((self.rules.compose(t, s), take + 1)),
+                        Err(current) => {
+                            word = current;
+                            // Another thread won with a tick that starts after our
+                            // reading: read the clock again (same reason as above).
+                            if self.unpack(word).is_some_and(|(t, _)| self.rules.layout.tick_start_ms(t) > now) {
+                                now = self.clock.now_ms();
+                            }
+                        }
                     }
                 }
                 Step::RetryAt(target) => {
                     wait_until(&self.clock, now, target)?;
+                    word = self.state.load(Ordering::Acquire);
+                    now = self.clock.now_ms();
                 }
             }
         }

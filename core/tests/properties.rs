@@ -86,3 +86,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Two generators with different nodes never produce the same ID, whatever
+    /// their clocks do and whatever policy each uses.
+    #[test]
+    fn different_nodes_never_collide(
+        pa in any_policy(),
+        pb in any_policy(),
+        steps in prop::collection::vec((-20i64..=20, -20i64..=20), 1..300),
+    ) {
+        let layout = Layout::new(30, 2, 3, 0, 1).unwrap();
+        let mut a = Generator::new(layout, 1, pa).unwrap();
+        let mut b = Generator::new(layout, 2, pb).unwrap();
+        let (mut ta, mut tb) = (1_000i64, 1_000i64);
+        let mut seen = std::collections::HashSet::new();
+        for (da, db) in steps {
+            ta = (ta + da).max(0);
+            tb = (tb + db).max(0);
+            for (g, t) in [(&mut a, ta), (&mut b, tb)] {
+                if let Ok(Next::Id(id)) = g.next_at(t as u64) {
+                    prop_assert!(seen.insert(id), "duplicate {}", id);
+                }
+            }
+        }
+    }
+}

@@ -459,6 +459,8 @@ impl<C: Clock> Iterator for Snowflake<C> {
 #[derive(Debug)]
 pub struct SharedSnowflake<C: Clock> {
     rules: Rules,
+    /// The node ID, atomic so that a forked child can be re-keyed in place.
+    node: AtomicU64,
     /// `tick << sequence_bits | sequence`, or `EMPTY` before the first ID.
     state: AtomicU64,
     clock: C,
@@ -470,7 +472,7 @@ impl<C: Clock> SharedSnowflake<C> {
     /// As [`Snowflake::new`].
     pub fn new(layout: Layout, node: u64, policy: Policy, clock: C) -> Result<Self> {
         layout.check_epoch(clock.now_ms())?;
-        Ok(SharedSnowflake { rules: Rules::new(layout, node, policy)?, state: AtomicU64::new(EMPTY), clock })
+        Ok(SharedSnowflake { rules: Rules::new(layout, node, policy)?, node: AtomicU64::new(node), state: AtomicU64::new(EMPTY), clock })
     }
 
     /// The layout.
@@ -479,7 +481,67 @@ impl<C: Clock> SharedSnowflake<C> {
     }
     /// The node ID.
     pub fn node(&self) -> u64 {
-        self.rules.node
+        self.node.load(Ordering::Relaxed)
+    }
+
+    /// Change the node ID, keeping the time state (see [`Generator::set_node`]).
+    pub fn set_node(&self, node: u64) -> Result<()> {
+        self.rules.layout.check_node(node)?;
+        self.node.store(node, Ordering::Release);
+        Ok(())
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    #[inline]
+    fn compose(&self, tick: u64, seq: u64) -> u64 {
+        self.rules.layout.compose_unchecked(tick, self.node.load(Ordering::Acquire), seq)
+    }
+
+    /// One step at an explicit time, without waiting: the pure state machine
+    /// over the shared word, for hosts with their own timers and for replaying
+    /// the conformance scripts.
+    pub fn next_at(&self, now_ms: u64) -> Result<Next> {
+        loop {
+            let word = self.state.load(Ordering::Acquire);
+            match self.rules.step(self.unpack(word), now_ms)? {
+                Step::Issue(t, s) => {
+                    if self.state.compare_exchange_weak(word, self.pack(t, s), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                        return Ok(Next::Id(self.compose(t, s)));
+                    }
+                }
+                Step::RetryAt(ms) => return Ok(Next::RetryAt(ms)),
+            }
+        }
+    }
+
+    /// A batch at an explicit time, without waiting; as [`Generator::fill_at`].
+    pub fn fill_at(&self, now_ms: u64, out: &mut [u64]) -> Result<(usize, Option<u64>)> {
+        let stride = 1u64 << self.rules.layout.sequence_shift();
+        let mut written = 0;
+        while written < out.len() {
+            let word = self.state.load(Ordering::Acquire);
+            match self.rules.step(self.unpack(word), now_ms) {
+                Ok(Step::Issue(t, s)) => {
+                    let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
+                    if self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Relaxed).is_err() {
+                        continue;
+                    }
+                    let first = self.compose(t, s);
+                    for (k, slot) in out[written..=written + take as usize].iter_mut().enumerate() {
+                        *slot = first + k as u64 * stride;
+                    }
+                    written += take as usize + 1;
+                }
+                Ok(Step::RetryAt(ms)) => return Ok((written, Some(ms))),
+                Err(e) if written == 0 => return Err(e),
+                Err(_) => return Ok((written, None)),
+            }
+        }
+        Ok((written, None))
     }
 
     #[inline]
@@ -503,7 +565,7 @@ impl<C: Clock> SharedSnowflake<C> {
                 Step::Issue(t, s) => {
                     let take = self.rules.room_after(s).min(want - 1);
                     match self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => return Ok((self.rules.compose(t, s), take + 1)),
+                        Ok(_) => return Ok((self.compose(t, s), take + 1)),
                         Err(current) => {
                             word = current;
                             // Another thread won with a tick that starts after our

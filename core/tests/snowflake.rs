@@ -336,3 +336,16 @@ fn shared_generator_strict_policy_has_no_spurious_errors() {
         }
     });
 }
+
+#[test]
+fn shared_set_node_rekeys_in_place() {
+    let clock = ManualClock::new(T0);
+    let shared = SharedSnowflake::new(Layout::TWITTER, 1, Policy::default(), &clock).unwrap();
+    let a = shared.next_id().unwrap();
+    shared.set_node(2).unwrap();
+    let b = shared.next_id().unwrap();
+    assert_eq!(Layout::TWITTER.decompose(b).unwrap().node, 2);
+    assert!(b > a);
+    assert_eq!(shared.set_node(1024).unwrap_err().code(), ErrorCode::NodeOutOfRange);
+    assert_eq!(shared.node(), 2);
+}

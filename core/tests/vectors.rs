@@ -9,7 +9,7 @@ use idloom::mask::Mask;
 use idloom::nanoid::NanoId;
 use idloom::segment::SegmentBuffer;
 use idloom::uuid::{UuidFormat, V7Generator};
-use idloom::{Generator, Layout, ReplayBytes, Uuid};
+use idloom::{Generator, Layout, ReplayBytes, SharedSnowflake, Uuid};
 use serde_json::Value;
 use vectors::*;
 
@@ -180,6 +180,30 @@ fn snowflake_scripts() {
         let mut g = Generator::new(layout_from(&script["layout"]), script["node"].as_u64().unwrap(), policy_from(&script["policy"])).unwrap();
         for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
             assert_eq!(run_snowflake_step(&mut g, step), step["expect"], "script {} step {i}", script["name"]);
+        }
+    }
+    // The lock-free shared generator follows the same scripts step for step.
+    for script in v["scripts"].as_array().unwrap() {
+        let layout = layout_from(&script["layout"]);
+        let epoch = layout.epoch_ms(); // the clock only serves the constructor's epoch check here
+        let shared = SharedSnowflake::new(layout, script["node"].as_u64().unwrap(), policy_from(&script["policy"]), move || epoch).unwrap();
+        for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
+            let now = step["now"].as_u64().unwrap();
+            let got = match step.get("fill").and_then(Value::as_u64) {
+                Some(n) => {
+                    let mut out = vec![0u64; n as usize];
+                    match shared.fill_at(now, &mut out) {
+                        Ok((k, retry)) => serde_json::json!({"ids": out[..k].iter().map(u64::to_string).collect::<Vec<_>>(), "retry_at": retry}),
+                        Err(e) => serde_json::json!({"error": e.code().as_str()}),
+                    }
+                }
+                None => match shared.next_at(now) {
+                    Ok(idloom::Next::Id(id)) => serde_json::json!({"id": id.to_string()}),
+                    Ok(idloom::Next::RetryAt(ms)) => serde_json::json!({"retry_at": ms}),
+                    Err(e) => serde_json::json!({"error": e.code().as_str()}),
+                },
+            };
+            assert_eq!(got, step["expect"], "shared: script {} step {i}", script["name"]);
         }
     }
     for bad in v["bad_nodes"].as_array().unwrap() {

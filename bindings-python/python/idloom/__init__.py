@@ -1,0 +1,85 @@
+"""idloom: unique IDs for distributed systems, from one Rust core.
+
+Snowflake-family 64-bit IDs over validated layouts, with the policies a
+production system needs when clocks step back or sequences run out; the same
+IDs for the same inputs in Rust, Python, Node and WebAssembly.
+
+>>> from idloom import Snowflake, Layout
+>>> gen = Snowflake(node=3, layout=Layout.TWITTER)
+>>> parts = gen.decode(gen.next())
+>>> parts.node
+3
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+from . import _idloom
+from ._errors import (
+    BY_CODE,
+    ClockMovedBackwardsError,
+    ClockStalledError,
+    EpochInFutureError,
+    ForkedError,
+    IdloomError,
+    IdloomRuntimeError,
+    IdloomTypeError,
+    IdloomValueError,
+    IdOutOfRangeError,
+    InvalidAlphabetError,
+    InvalidArgumentError,
+    InvalidEncodingError,
+    InvalidLayoutError,
+    InvalidRangeError,
+    InvalidTypeError,
+    InvalidUuidError,
+    LayoutExhaustedError,
+    LeadExceededError,
+    NodeOutOfRangeError,
+    RandomUnavailableError,
+    SegmentExhaustedError,
+    SequenceExhaustedError,
+    SequenceOutOfRangeError,
+    TimestampOutOfRangeError,
+)
+from ._idloom import Capacity, Layout, ManualClock, Parts, RetryAt, Snowflake
+
+__all__ = [
+    "BY_CODE",
+    "Capacity",
+    "ClockMovedBackwardsError",
+    "ClockStalledError",
+    "EpochInFutureError",
+    "ForkedError",
+    "IdOutOfRangeError",
+    "IdloomError",
+    "IdloomRuntimeError",
+    "IdloomTypeError",
+    "IdloomValueError",
+    "InvalidAlphabetError",
+    "InvalidArgumentError",
+    "InvalidEncodingError",
+    "InvalidLayoutError",
+    "InvalidRangeError",
+    "InvalidTypeError",
+    "InvalidUuidError",
+    "Layout",
+    "LayoutExhaustedError",
+    "LeadExceededError",
+    "ManualClock",
+    "NodeOutOfRangeError",
+    "Parts",
+    "RandomUnavailableError",
+    "RetryAt",
+    "SegmentExhaustedError",
+    "SequenceExhaustedError",
+    "SequenceOutOfRangeError",
+    "Snowflake",
+    "TimestampOutOfRangeError",
+]
+
+# After fork() the child must never repeat its parent's IDs: snowflakes refuse
+# until rekey(), random state is reseeded, the ticker clock thread restarts.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_idloom._after_fork_in_child)

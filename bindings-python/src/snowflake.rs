@@ -1,0 +1,253 @@
+//! `Snowflake`: the core's lock-free shared generator, safe to share between
+//! threads, fork-aware, with a clock chosen by the host.
+
+use crate::args::{choice, int_in};
+use crate::errors::{raise, IntoPy};
+use crate::fork;
+use crate::layout::{PyLayout, PyParts};
+use idloom::snowflake::Next;
+use idloom::{Clock, ErrorCode, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, SystemClock, TickerClock};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A clock Python code moves by hand (tests, simulations, replaying scripts).
+#[pyclass(frozen, name = "ManualClock", module = "idloom")]
+pub struct PyManualClock {
+    inner: Arc<ManualClock>,
+}
+
+#[pymethods]
+impl PyManualClock {
+    #[new]
+    fn new(now_ms: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        Ok(PyManualClock { inner: Arc::new(ManualClock::new(now)) })
+    }
+    /// Set the time (forwards or backwards).
+    fn set(&self, now_ms: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set(int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?);
+        Ok(())
+    }
+    /// Move the time forwards.
+    fn advance(&self, ms: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.advance(int_in(ms, "ms", ErrorCode::InvalidArgument, 0, u64::MAX)?);
+        Ok(())
+    }
+    /// The current reading.
+    fn now_ms(&self) -> u64 {
+        self.inner.now_ms()
+    }
+}
+
+/// The clocks a Python host can pick.
+#[derive(Clone)]
+pub enum HostClock {
+    /// A background thread's millisecond, read from memory (the default).
+    Ticker(TickerClock),
+    /// The OS wall clock on every read.
+    System,
+    /// A clock moved by Python code.
+    Manual(Arc<ManualClock>),
+}
+
+impl Clock for HostClock {
+    #[inline]
+    fn now_ms(&self) -> u64 {
+        match self {
+            HostClock::Ticker(t) => t.now_ms(),
+            HostClock::System => SystemClock.now_ms(),
+            HostClock::Manual(m) => m.now_ms(),
+        }
+    }
+    fn sleep_ms(&self, ms: u64) -> bool {
+        match self {
+            HostClock::Manual(_) => false,
+            _ => SystemClock.sleep_ms(ms),
+        }
+    }
+}
+
+/// The policy asks to try again once the clock reads ``at_ms``.
+#[pyclass(frozen, eq, name = "RetryAt", module = "idloom")]
+#[derive(PartialEq)]
+pub struct PyRetryAt {
+    /// Unix milliseconds at which to try again.
+    #[pyo3(get)]
+    at_ms: u64,
+}
+
+#[pymethods]
+impl PyRetryAt {
+    fn __repr__(&self) -> String {
+        format!("RetryAt(at_ms={})", self.at_ms)
+    }
+}
+
+/// A snowflake generator for one node. Thread-safe (one atomic word); after
+/// ``os.fork()`` the child's generators raise ``ForkedError`` until ``rekey()``.
+#[pyclass(frozen, name = "Snowflake", module = "idloom")]
+pub struct PySnowflake {
+    inner: SharedSnowflake<HostClock>,
+    layout: Layout,
+    generation: AtomicU64,
+}
+
+const MAX_BATCH: u64 = 1 << 24;
+
+impl PySnowflake {
+    #[inline]
+    fn check_fork(&self, py: Python<'_>) -> PyResult<()> {
+        if fork::generation() != self.generation.load(Ordering::Relaxed) {
+            return Err(raise(
+                py,
+                ErrorCode::Forked,
+                "this generator was created before os.fork(): call rekey(node) with a node ID unique to this process".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl PySnowflake {
+    #[new]
+    #[pyo3(signature = (node, layout = None, *, backwards = "logical", max_backwards_ms = None, exhausted = "wait", max_borrow_ms = None, sequence_start = "reset", seed = None, clock = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        node: &Bound<'_, PyAny>,
+        layout: Option<PyRef<'_, PyLayout>>,
+        backwards: &str,
+        max_backwards_ms: Option<&Bound<'_, PyAny>>,
+        exhausted: &str,
+        max_borrow_ms: Option<&Bound<'_, PyAny>>,
+        sequence_start: &str,
+        seed: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let layout = layout.map(|l| l.inner).unwrap_or(Layout::TWITTER);
+        let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
+        let max_policy = idloom::snowflake::MAX_POLICY_MS;
+        let ms = |o: Option<&Bound<'_, PyAny>>, p, default| o.map_or(Ok(default), |o| int_in(o, p, ErrorCode::InvalidArgument, 0, max_policy));
+        let on_backwards = match choice(py, backwards, "backwards", &["logical", "wait", "fail"])? {
+            "logical" => OnBackwards::Logical { max_lead_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)? },
+            "wait" => OnBackwards::Wait { max_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)? },
+            _ => OnBackwards::Fail,
+        };
+        let on_exhausted = match choice(py, exhausted, "exhausted", &["wait", "borrow", "fail"])? {
+            "wait" => OnExhausted::Wait,
+            "borrow" => OnExhausted::Borrow { max_lead_ms: ms(max_borrow_ms, "max_borrow_ms", 1000)? },
+            _ => OnExhausted::Fail,
+        };
+        let sequence_start = match choice(py, sequence_start, "sequence_start", &["reset", "continuous", "random"])? {
+            "reset" => SequenceStart::Reset,
+            "continuous" => SequenceStart::Continuous,
+            _ => SequenceStart::Random {
+                seed: match seed {
+                    Some(s) => int_in(s, "seed", ErrorCode::InvalidArgument, 0, u64::MAX)?,
+                    None => idloom::SecureRng::from_os().py(py)?.next_u64(),
+                },
+            },
+        };
+        let clock = match clock {
+            None => HostClock::Ticker(TickerClock::global()),
+            Some(c) => match c.extract::<PyRef<'_, PyManualClock>>() {
+                Ok(m) => HostClock::Manual(m.inner.clone()),
+                Err(_) => match c.extract::<String>().as_deref() {
+                    Ok("system") => HostClock::System,
+                    Ok("ticker") => HostClock::Ticker(TickerClock::global()),
+                    _ => return Err(raise(py, ErrorCode::InvalidArgument, "clock must be \"ticker\", \"system\" or a ManualClock".into())),
+                },
+            },
+        };
+        let policy = Policy { on_backwards, on_exhausted, sequence_start };
+        let inner = SharedSnowflake::new(layout, node, policy, clock).py(py)?;
+        Ok(PySnowflake { inner, layout, generation: AtomicU64::new(fork::generation()) })
+    }
+
+    /// The next ID. Waits (bounded, without holding the GIL) where the policy says to wait.
+    fn next(&self, py: Python<'_>) -> PyResult<u64> {
+        self.check_fork(py)?;
+        // Fast path: one step at the current time, GIL held.
+        match self.inner.next_at(self.inner.clock().now_ms()).py(py)? {
+            Next::Id(id) => Ok(id),
+            Next::RetryAt(_) => py.detach(|| self.inner.next_id()).py(py),
+        }
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<u64> {
+        self.next(py)
+    }
+
+    /// ``n`` increasing IDs as a list (each run of a tick is taken at once).
+    fn next_batch<'py>(&self, py: Python<'py>, n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        self.check_fork(py)?;
+        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, MAX_BATCH)? as usize;
+        let mut out = vec![0u64; n];
+        py.detach(|| self.inner.fill(&mut out)).py(py)?;
+        PyList::new(py, out)
+    }
+
+    /// One step at an explicit time, never waiting: an ID, or ``RetryAt``.
+    fn next_at(&self, py: Python<'_>, now_ms: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.check_fork(py)?;
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        Ok(match self.inner.next_at(now).py(py)? {
+            Next::Id(id) => id.into_pyobject(py)?.into_any().unbind(),
+            Next::RetryAt(at_ms) => Py::new(py, PyRetryAt { at_ms })?.into_any(),
+        })
+    }
+
+    /// A batch at an explicit time, never waiting: ``(ids, retry_at_ms or None)``.
+    fn fill_at(&self, py: Python<'_>, now_ms: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<(Vec<u64>, Option<u64>)> {
+        self.check_fork(py)?;
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, MAX_BATCH)? as usize;
+        let mut out = vec![0u64; n];
+        let (k, retry) = self.inner.fill_at(now, &mut out).py(py)?;
+        out.truncate(k);
+        Ok((out, retry))
+    }
+
+    /// Give this generator a new node ID (required in a forked child).
+    fn rekey(&self, py: Python<'_>, node: &Bound<'_, PyAny>) -> PyResult<()> {
+        let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, self.layout.max_node())?;
+        self.inner.set_node(node).py(py)?;
+        self.generation.store(fork::generation(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Decode an ID of this generator's layout.
+    fn decode(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
+        let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.layout.max_id())?;
+        Ok(PyParts { inner: self.layout.decompose(id).py(py)? })
+    }
+
+    /// The friendly form of an ID of this layout.
+    fn friendly(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<String> {
+        let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.layout.max_id())?;
+        Ok(self.layout.friendly(id).py(py)?.to_string())
+    }
+
+    /// The node ID.
+    #[getter]
+    fn node(&self) -> u64 {
+        self.inner.node()
+    }
+
+    /// The layout.
+    #[getter]
+    fn layout(&self) -> PyLayout {
+        PyLayout { inner: self.layout }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Snowflake(node={}, layout={})", self.inner.node(), self.layout)
+    }
+}

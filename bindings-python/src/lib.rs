@@ -4,9 +4,12 @@
 use pyo3::prelude::*;
 
 mod args;
+mod codec;
 mod errors;
 mod fork;
 mod layout;
+mod random;
+mod segment;
 mod snowflake;
 
 #[pymodule]
@@ -17,6 +20,32 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PySnowflake>()?;
     m.add_class::<snowflake::PyManualClock>()?;
     m.add_class::<snowflake::PyRetryAt>()?;
-    m.add_function(wrap_pyfunction!(fork::_after_fork_in_child, m)?)?;
+    m.add_class::<random::PyNanoIdGenerator>()?;
+    m.add_class::<codec::PyMask>()?;
+    m.add_class::<segment::PySegment>()?;
+    m.add_class::<segment::PyMemorySource>()?;
+    m.add_class::<segment::PySegmentBuffer>()?;
+    m.add_class::<random::PyV7Generator>()?;
+    for f in [
+        wrap_pyfunction!(random::uuid4, m)?,
+        wrap_pyfunction!(random::uuid7, m)?,
+        wrap_pyfunction!(random::uuid4_str, m)?,
+        wrap_pyfunction!(random::uuid7_str, m)?,
+        wrap_pyfunction!(random::uuid4_bytes, m)?,
+        wrap_pyfunction!(random::uuid7_bytes, m)?,
+        wrap_pyfunction!(random::parse_uuid, m)?,
+        wrap_pyfunction!(random::format_uuid, m)?,
+        wrap_pyfunction!(random::uuid_timestamp_ms, m)?,
+        wrap_pyfunction!(random::nanoid, m)?,
+        wrap_pyfunction!(random::nanoid_from_bytes, m)?,
+        wrap_pyfunction!(random::uuid4_from_bytes, m)?,
+        wrap_pyfunction!(random::uuid7_from_parts, m)?,
+        wrap_pyfunction!(random::custom_alphabet, m)?,
+        wrap_pyfunction!(codec::encode, m)?,
+        wrap_pyfunction!(codec::decode, m)?,
+        wrap_pyfunction!(fork::_after_fork_in_child, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     Ok(())
 }

@@ -101,3 +101,95 @@ def test_error_codes_match_the_core(vectors):
             assert issubclass(cls, ValueError)
         else:
             assert issubclass(cls, RuntimeError)
+
+
+def test_encodings(vectors):
+    v = vectors("encodings.json")
+    for name, entry in v["encodings"].items():
+        for case in entry["u64"]:
+            assert idloom.encode(int(case["value"]), name) == case["text"]
+            assert idloom.decode(case["text"], name) == int(case["value"])
+        for case in entry["u128"]:
+            assert idloom.encode(int(case["value"]), name, 128) == case["text"]
+            assert idloom.decode(case["text"], name, 128) == int(case["value"])
+        for case in entry["decode_u64"]:
+            got = outcome(lambda: {"value": str(idloom.decode(case["text"], name))})
+            assert got == case["expect"], (name, case)
+
+
+def test_masking(vectors):
+    v = vectors("masking.json")
+    for case in v["cases"]:
+        m = idloom.Mask(case["bits"], bytes.fromhex(case["key"]))
+        for pair in case["values"]:
+            assert m.mask(int(pair["value"])) == int(pair["masked"])
+            assert m.unmask(int(pair["masked"])) == int(pair["value"])
+        if case["out_of_range"]["value"] is not None:
+            assert outcome(lambda: m.mask(int(case["out_of_range"]["value"]))) == case["out_of_range"]["expect"]
+    for bad in v["invalid_bits"]:
+        assert outcome(lambda: idloom.Mask(bad["bits"], bytes(16))) == bad["expect"]
+
+
+def test_nanoid(vectors):
+    v = vectors("nanoid.json")
+    assert idloom.nanoid_from_bytes(bytes.fromhex(v["default"]["random"])) == v["default"]["id"]
+    for case in v["cases"]:
+        random = bytes.fromhex(case["random"])
+        gen = idloom.custom_alphabet(case["alphabet"], case["size"])
+        assert gen.from_bytes(random) == (case["id"], len(random))
+    for bad in v["invalid"]:
+        assert outcome(lambda: idloom.custom_alphabet(bad["alphabet"], bad["size"])) == bad["expect"]
+
+
+def test_uuid(vectors):
+    v = vectors("uuid.json")
+    for case in v["v4"]:
+        assert str(idloom.uuid4_from_bytes(bytes.fromhex(case["random"]))) == case["uuid"]
+    for case in v["v7"]:
+        got = outcome(lambda: {"uuid": str(idloom.uuid7_from_parts(case["unix_ms"], bytes.fromhex(case["random"])))})
+        assert got == ({"uuid": case["uuid"]} if "uuid" in case else case["expect"])
+    gen = idloom.V7Generator()
+    for step in v["v7_monotonic"]:
+        assert str(gen.next_from(step["now"], bytes.fromhex(step["random"]))) == step["uuid"]
+    for case in v["parse"]:
+        expect = case["expect"]
+        if "error" in expect:
+            assert outcome(lambda: idloom.parse_uuid(case["input"])) == expect
+            continue
+        u = idloom.parse_uuid(case["input"])
+        assert str(u) == expect["hyphenated"]
+        assert u.int == int(expect["u128"])
+        for form in ("simple", "urn", "braced"):
+            assert idloom.format_uuid(u, form) == expect[form]
+        assert idloom.uuid_timestamp_ms(u) == expect["timestamp_ms"]
+
+
+def test_segment_scripts(vectors):
+    v = vectors("segment_scripts.json")
+
+    def buffer_from(c):
+        step = c["step"]
+        adaptive = (step["min"], step["max"], step["target_ms"]) if step["kind"] == "adaptive" else None
+        return idloom.SegmentBuffer(
+            step=step.get("step", 1), threshold_percent=c["threshold_percent"], max_prefetched=c["max_prefetched"],
+            stride=int(c["stride"]), offset=int(c["offset"]), adaptive=adaptive,
+        )
+
+    for script in v["scripts"]:
+        b = buffer_from(script["config"])
+        for i, step in enumerate(script["steps"]):
+            op = step["op"]
+            if op == "next":
+                got = outcome(lambda: {"id": str(b.next())})
+            elif op == "begin_fetch":
+                got = {"step": b.begin_fetch(step["now"])}
+            elif op == "supply":
+                got = outcome(lambda: (b.supply(int(step["start"]), int(step["end"])), {"ok": True})[1])
+            elif op == "fetch_failed":
+                b.fetch_failed()
+                got = {"ok": True}
+            else:
+                got = {"remaining": b.remaining}
+            assert got == step["expect"], f"{script['name']} step {i}"
+    for bad in v["invalid"]:
+        assert outcome(lambda: buffer_from(bad["config"])) == {"error": bad["expect"]["error"]}

@@ -43,7 +43,43 @@ from ._errors import (
     SequenceOutOfRangeError,
     TimestampOutOfRangeError,
 )
-from ._idloom import Capacity, Layout, ManualClock, Parts, RetryAt, Snowflake
+from ._idloom import (
+    Capacity,
+    Layout,
+    ManualClock,
+    Mask,
+    MemorySource,
+    NanoIdGenerator,
+    Parts,
+    RetryAt,
+    Segment,
+    SegmentBuffer,
+    Snowflake,
+    V7Generator,
+    custom_alphabet,
+    decode,
+    encode,
+    format_uuid,
+    nanoid,
+    nanoid_from_bytes,
+    parse_uuid,
+    uuid4,
+    uuid4_bytes,
+    uuid4_from_bytes,
+    uuid4_str,
+    uuid7,
+    uuid7_bytes,
+    uuid7_from_parts,
+    uuid7_str,
+    uuid_timestamp_ms,
+)
+
+import uuid as _uuid
+
+#: The nil UUID, 00000000-0000-0000-0000-000000000000.
+NIL_UUID = _uuid.UUID(int=0)
+#: The max UUID, ffffffff-ffff-ffff-ffff-ffffffffffff.
+MAX_UUID = _uuid.UUID(int=(1 << 128) - 1)
 
 __all__ = [
     "BY_CODE",
@@ -66,6 +102,30 @@ __all__ = [
     "InvalidUuidError",
     "Layout",
     "LayoutExhaustedError",
+    "MAX_UUID",
+    "Mask",
+    "MemorySource",
+    "NIL_UUID",
+    "NanoIdGenerator",
+    "Segment",
+    "SegmentBuffer",
+    "V7Generator",
+    "custom_alphabet",
+    "decode",
+    "encode",
+    "format_uuid",
+    "nanoid",
+    "nanoid_from_bytes",
+    "parse_uuid",
+    "uuid4",
+    "uuid4_bytes",
+    "uuid4_from_bytes",
+    "uuid4_str",
+    "uuid7",
+    "uuid7_bytes",
+    "uuid7_from_parts",
+    "uuid7_str",
+    "uuid_timestamp_ms",
     "LeadExceededError",
     "ManualClock",
     "NodeOutOfRangeError",

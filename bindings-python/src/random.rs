@@ -1,0 +1,276 @@
+//! UUID v4/v7 and NanoID: per-thread ChaCha12 seeded from the OS, reseeded
+//! in a forked child; v7 monotonic across the whole process.
+
+use crate::args::int_in;
+use crate::errors::{raise, IntoPy};
+use crate::fork;
+use idloom::nanoid::{NanoId, URL_ALPHABET};
+use idloom::uuid::{UuidFormat, V7Generator};
+use idloom::{Clock, ErrorCode, SecureRng, TickerClock, Uuid};
+use pyo3::prelude::*;
+use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::types::{PyBytes, PyInt, PyString};
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+thread_local! {
+    /// This thread's generator and the fork generation it was seeded in.
+    static RNG: RefCell<Option<(u64, SecureRng)>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with this thread's CSPRNG, seeding it on first use and after fork.
+fn with_rng<T>(py: Python<'_>, f: impl FnOnce(&mut SecureRng) -> idloom::Result<T>) -> PyResult<T> {
+    RNG.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let generation = fork::generation();
+        if !matches!(&*slot, Some((g, _)) if *g == generation) {
+            *slot = Some((generation, SecureRng::from_os().py(py)?));
+        }
+        let (_, rng) = slot.as_mut().expect("seeded above");
+        f(rng).py(py)
+    })
+}
+
+/// The process-wide v7 generator (monotonic across threads), reset after fork
+/// so a child reseeds its counter instead of continuing the parent's.
+static V7: Mutex<(u64, V7Generator)> = Mutex::new((0, V7Generator::new()));
+
+fn next_v7(py: Python<'_>) -> PyResult<Uuid> {
+    let mut random = [0u8; 10];
+    with_rng(py, |rng| idloom::RandomSource::fill_bytes(rng, &mut random))?;
+    let now = TickerClock::global().now_ms();
+    let mut state = V7.lock_py_attached(py).map_err(|_| raise(py, ErrorCode::RandomUnavailable, "v7 state poisoned".into()))?;
+    let generation = fork::generation();
+    if state.0 != generation {
+        *state = (generation, V7Generator::new());
+    }
+    state.1.next_from(now, &random).py(py)
+}
+
+fn next_v4(py: Python<'_>) -> PyResult<Uuid> {
+    with_rng(py, |rng| Uuid::v4(rng))
+}
+
+/// A stdlib `uuid.UUID` built without re-validating (`__new__` + the two slots).
+fn stdlib_uuid(py: Python<'_>, u: Uuid) -> PyResult<Bound<'_, PyAny>> {
+    static PARTS: PyOnceLock<(Py<PyAny>, Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+    let (cls, setattr, unknown) = PARTS.get_or_try_init(py, || -> PyResult<_> {
+        let uuid = py.import("uuid")?;
+        let setattr = py.import("builtins")?.getattr("object")?.getattr("__setattr__")?;
+        Ok((uuid.getattr("UUID")?.unbind(), setattr.unbind(), uuid.getattr("SafeUUID")?.getattr("unknown")?.unbind()))
+    })?;
+    let cls = cls.bind(py);
+    let obj = cls.call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
+    setattr.bind(py).call1((&obj, pyo3::intern!(py, "int"), u.as_u128()))?;
+    setattr.bind(py).call1((&obj, pyo3::intern!(py, "is_safe"), unknown.bind(py)))?;
+    Ok(obj)
+}
+
+/// A random (v4) UUID as a stdlib ``uuid.UUID``.
+#[pyfunction]
+pub fn uuid4(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    stdlib_uuid(py, next_v4(py)?)
+}
+
+/// A time-ordered (v7) UUID as a stdlib ``uuid.UUID``; monotonic within the process.
+#[pyfunction]
+pub fn uuid7(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    stdlib_uuid(py, next_v7(py)?)
+}
+
+/// Fast path: a v4 UUID as its hyphenated string.
+#[pyfunction]
+pub fn uuid4_str(py: Python<'_>) -> PyResult<Bound<'_, PyString>> {
+    Ok(PyString::new(py, &next_v4(py)?.format(UuidFormat::Hyphenated)))
+}
+
+/// Fast path: a v7 UUID as its hyphenated string.
+#[pyfunction]
+pub fn uuid7_str(py: Python<'_>) -> PyResult<Bound<'_, PyString>> {
+    Ok(PyString::new(py, &next_v7(py)?.format(UuidFormat::Hyphenated)))
+}
+
+/// Fast path: a v4 UUID as 16 bytes.
+#[pyfunction]
+pub fn uuid4_bytes(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+    Ok(PyBytes::new(py, next_v4(py)?.as_bytes()))
+}
+
+/// Fast path: a v7 UUID as 16 bytes.
+#[pyfunction]
+pub fn uuid7_bytes(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+    Ok(PyBytes::new(py, next_v7(py)?.as_bytes()))
+}
+
+/// A UUID from a str (hyphenated, simple, URN or braced), 16 bytes, an int,
+/// or a ``uuid.UUID``.
+fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
+    let py = value.py();
+    if let Ok(s) = value.cast::<PyString>() {
+        return Uuid::parse(&s.to_cow()?).py(py);
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        let bytes: [u8; 16] = b.as_bytes().try_into().map_err(|_| {
+            crate::errors::to_py(py, idloom::Error::range(ErrorCode::InvalidUuid, "uuid bytes length", b.as_bytes().len() as u64, 16, 16))
+        })?;
+        return Ok(Uuid::from_bytes(bytes));
+    }
+    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<pyo3::types::PyBool>() {
+        return value.extract::<u128>().map(Uuid::from_u128).map_err(|_| {
+            raise(py, ErrorCode::InvalidUuid, format!("uuid int must be in 0..=2**128-1, got {}", value.repr().map(|r| r.to_string()).unwrap_or_default()))
+        });
+    }
+    if let Ok(int) = value.getattr(pyo3::intern!(py, "int")) {
+        if let Ok(v) = int.extract::<u128>() {
+            return Ok(Uuid::from_u128(v));
+        }
+    }
+    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+    Err(raise(py, ErrorCode::InvalidType, format!("uuid must be a str, bytes, int or uuid.UUID, got {type_name}")))
+}
+
+/// Parse a UUID in any accepted form into a stdlib ``uuid.UUID`` (strict).
+#[pyfunction]
+pub fn parse_uuid<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if !text.is_instance_of::<PyString>() {
+        let type_name = text.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        return Err(raise(py, ErrorCode::InvalidType, format!("text must be a str, got {type_name}")));
+    }
+    stdlib_uuid(py, uuid_arg(text)?)
+}
+
+/// Format a UUID as ``hyphenated``, ``simple``, ``urn`` or ``braced``.
+#[pyfunction]
+#[pyo3(signature = (value, form = "hyphenated"))]
+pub fn format_uuid(py: Python<'_>, value: &Bound<'_, PyAny>, form: &str) -> PyResult<String> {
+    let form = match crate::args::choice(py, form, "form", &["hyphenated", "simple", "urn", "braced"])? {
+        "hyphenated" => UuidFormat::Hyphenated,
+        "simple" => UuidFormat::Simple,
+        "urn" => UuidFormat::Urn,
+        _ => UuidFormat::Braced,
+    };
+    Ok(uuid_arg(value)?.format(form).to_string())
+}
+
+/// The creation time in Unix milliseconds of a v1, v6 or v7 UUID, else None.
+#[pyfunction]
+pub fn uuid_timestamp_ms(value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+    Ok(uuid_arg(value)?.timestamp_ms())
+}
+
+/// A NanoID over the URL alphabet (``size`` 1..=1024 symbols).
+#[pyfunction]
+#[pyo3(signature = (size = None))]
+pub fn nanoid(py: Python<'_>, size: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    match size {
+        None => with_rng(py, |rng| idloom::nanoid::nanoid(rng)),
+        Some(s) => {
+            let size = int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize;
+            let gen = NanoId::new(URL_ALPHABET, size).py(py)?;
+            with_rng(py, |rng| gen.generate(rng))
+        }
+    }
+}
+
+/// A NanoID generator over a custom alphabet: call it to get an ID.
+#[pyclass(frozen, name = "NanoIdGenerator", module = "idloom")]
+pub struct PyNanoIdGenerator {
+    inner: NanoId,
+    alphabet: String,
+}
+
+#[pymethods]
+impl PyNanoIdGenerator {
+    /// One ID (``size`` overrides the generator's size for this call).
+    #[pyo3(signature = (size = None))]
+    fn __call__(&self, py: Python<'_>, size: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        match size {
+            None => with_rng(py, |rng| self.inner.generate(rng)),
+            Some(s) => {
+                let size = int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize;
+                let gen = NanoId::new(&self.alphabet, size).py(py)?;
+                with_rng(py, |rng| gen.generate(rng))
+            }
+        }
+    }
+    /// One ID from given random bytes (deterministic); returns ``(id, bytes_used)``.
+    fn from_bytes(&self, py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<(String, usize)> {
+        let bytes = random.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, "random must be bytes".into()))?.as_bytes();
+        let mut src = idloom::ReplayBytes::new(bytes);
+        let id = self.inner.generate(&mut src).py(py)?;
+        Ok((id, src.used()))
+    }
+
+    /// ``n`` IDs.
+    fn batch(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, 1 << 24)?;
+        with_rng(py, |rng| (0..n).map(|_| self.inner.generate(&mut *rng)).collect())
+    }
+    /// Symbols per ID.
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+    /// The alphabet.
+    #[getter]
+    fn alphabet(&self) -> &str {
+        &self.alphabet
+    }
+}
+
+/// A generator of NanoIDs over ``alphabet`` (2..=256 distinct symbols), ``size`` symbols each.
+#[pyfunction]
+#[pyo3(signature = (alphabet, size = None))]
+pub fn custom_alphabet(py: Python<'_>, alphabet: &Bound<'_, PyAny>, size: Option<&Bound<'_, PyAny>>) -> PyResult<PyNanoIdGenerator> {
+    let alphabet = crate::args::text(alphabet, "alphabet")?.to_cow()?.into_owned();
+    let size = match size {
+        Some(s) => int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize,
+        None => idloom::nanoid::DEFAULT_SIZE,
+    };
+    Ok(PyNanoIdGenerator { inner: NanoId::new(&alphabet, size).py(py)?, alphabet })
+}
+
+fn fixed<const N: usize>(py: Python<'_>, b: &Bound<'_, PyAny>, param: &'static str) -> PyResult<[u8; N]> {
+    let bytes = b.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, format!("{param} must be bytes")))?.as_bytes();
+    bytes.try_into().map_err(|_| crate::errors::to_py(py, idloom::Error::range(ErrorCode::InvalidArgument, param, bytes.len() as u64, N as u64, N as u64)))
+}
+
+/// A v4 UUID from 16 given bytes (version and variant bits overwritten).
+#[pyfunction]
+pub fn uuid4_from_bytes<'py>(py: Python<'py>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    stdlib_uuid(py, Uuid::new_v4(fixed::<16>(py, random, "random")?))
+}
+
+/// A v7 UUID from Unix milliseconds and 10 given bytes (no counter).
+#[pyfunction]
+pub fn uuid7_from_parts<'py>(py: Python<'py>, unix_ms: &Bound<'py, PyAny>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let ms = int_in(unix_ms, "unix_ms", ErrorCode::TimestampOutOfRange, 0, idloom::uuid::MAX_V7_MS)?;
+    stdlib_uuid(py, Uuid::new_v7(ms, &fixed::<10>(py, random, "random")?).py(py)?)
+}
+
+/// A monotonic v7 generator driven by explicit time and bytes (deterministic).
+#[pyclass(name = "V7Generator", module = "idloom")]
+pub struct PyV7Generator {
+    inner: V7Generator,
+}
+
+#[pymethods]
+impl PyV7Generator {
+    #[new]
+    fn new() -> Self {
+        PyV7Generator { inner: V7Generator::new() }
+    }
+    /// The next UUID at ``now_ms`` from 10 given random bytes.
+    fn next_from<'py>(&mut self, py: Python<'py>, now_ms: &Bound<'py, PyAny>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let now = int_in(now_ms, "now_ms", ErrorCode::TimestampOutOfRange, 0, idloom::uuid::MAX_V7_MS)?;
+        let u = self.inner.next_from(now, &fixed::<10>(py, random, "random")?).py(py)?;
+        stdlib_uuid(py, u)
+    }
+}
+
+/// A URL-alphabet NanoID of 21 symbols from 21 given bytes.
+#[pyfunction]
+pub fn nanoid_from_bytes(py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<String> {
+    let bytes = fixed::<21>(py, random, "random")?;
+    idloom::nanoid::nanoid(&mut idloom::ReplayBytes::new(&bytes)).py(py)
+}

@@ -48,7 +48,7 @@ fn next_v7(py: Python<'_>) -> PyResult<Uuid> {
 }
 
 fn next_v4(py: Python<'_>) -> PyResult<Uuid> {
-    with_rng(py, |rng| Uuid::v4(rng))
+    with_rng(py, Uuid::v4)
 }
 
 /// A stdlib `uuid.UUID` built without re-validating (`__new__` + the two slots).
@@ -163,7 +163,7 @@ pub fn uuid_timestamp_ms(value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
 #[pyo3(signature = (size = None))]
 pub fn nanoid(py: Python<'_>, size: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
     match size {
-        None => with_rng(py, |rng| idloom::nanoid::nanoid(rng)),
+        None => with_rng(py, idloom::nanoid::nanoid),
         Some(s) => {
             let size = int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize;
             let gen = NanoId::new(URL_ALPHABET, size).py(py)?;
@@ -194,7 +194,7 @@ impl PyNanoIdGenerator {
         }
     }
     /// One ID from given random bytes (deterministic); returns ``(id, bytes_used)``.
-    fn from_bytes(&self, py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<(String, usize)> {
+    fn generate_from(&self, py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<(String, usize)> {
         let bytes = random.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, "random must be bytes".into()))?.as_bytes();
         let mut src = idloom::ReplayBytes::new(bytes);
         let id = self.inner.generate(&mut src).py(py)?;

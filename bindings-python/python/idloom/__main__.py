@@ -1,0 +1,151 @@
+"""The ``idloom`` command line: mint, decode and describe IDs.
+
+    idloom demo --node 3                      mint and decode one of every kind
+    idloom snowflake --node 3 --layout twitter -n 5
+    idloom uuid7 -n 3 | idloom uuid4 | idloom nanoid --size 10
+    idloom segment -n 5 --step 100            from an in-memory source
+    idloom decode 2124501500691492864 --layout twitter
+    idloom layout --layout sonyflake          capacity report
+
+Bad arguments exit with status 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from typing import Sequence
+
+import idloom
+
+PRESETS = ["twitter", "sonyflake", "baidu", "js_safe"]
+URL_ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not usage + message
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _count(text: str) -> int:
+    n = int(text)
+    if not 1 <= n <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"-n must be in 1..=1000000, got {n}")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="idloom", description="Mint, decode and describe unique IDs (idloom).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="mint and decode IDs of every kind")
+    d.add_argument("--node", type=int, required=True, help="this process's node ID (never guessed)")
+    d.add_argument("--layout", choices=PRESETS, default="twitter")
+
+    s = sub.add_parser("snowflake", help="mint snowflake IDs")
+    s.add_argument("--node", type=int, required=True, help="this process's node ID (never guessed)")
+    s.add_argument("--layout", choices=PRESETS, default="twitter")
+    s.add_argument("-n", type=_count, default=1, help="how many (1..=1000000)")
+    s.add_argument("--format", choices=["int", "friendly", "base62", "base36", "base32", "hex"], default="int")
+
+    for name, text in (("uuid4", "mint random UUIDs"), ("uuid7", "mint time-ordered UUIDs")):
+        u = sub.add_parser(name, help=text)
+        u.add_argument("-n", type=_count, default=1)
+
+    n = sub.add_parser("nanoid", help="mint NanoIDs")
+    n.add_argument("-n", type=_count, default=1)
+    n.add_argument("--size", type=int, default=21)
+    n.add_argument("--alphabet", default=None, help="custom alphabet (2..=256 distinct symbols)")
+
+    g = sub.add_parser("segment", help="mint IDs from an in-memory segment source")
+    g.add_argument("-n", type=_count, default=5)
+    g.add_argument("--start", type=int, default=1)
+    g.add_argument("--step", type=int, default=1000)
+
+    c = sub.add_parser("decode", help="decode a snowflake ID or a UUID")
+    c.add_argument("id", help="a snowflake ID (decimal) or a UUID (any form)")
+    c.add_argument("--layout", choices=PRESETS, default="twitter")
+
+    l_ = sub.add_parser("layout", help="print a layout's capacity report")
+    l_.add_argument("--layout", choices=PRESETS, default="twitter")
+    return p
+
+
+def _snowflake_line(layout: idloom.Layout, id_: int) -> str:
+    parts = layout.decompose(id_)
+    return f"{id_}  time={parts.datetime.isoformat()} node={parts.node} seq={parts.sequence} friendly={layout.friendly(id_)}"
+
+
+def _decode(text: str, layout: idloom.Layout) -> str:
+    if text.isdigit():
+        return _snowflake_line(layout, int(text))
+    u = idloom.parse_uuid(text)
+    ms = idloom.uuid_timestamp_ms(u)
+    when = "" if ms is None else f" time={(_EPOCH + datetime.timedelta(milliseconds=ms)).isoformat()}"
+    return f"{u}  version={u.version} variant={u.variant}{when}"
+
+
+def _demo(node: int, layout: idloom.Layout, out) -> None:
+    gen = idloom.Snowflake(node, layout)
+    print(f"== snowflake, layout {layout}", file=out)
+    print(layout.capacity(), file=out)
+    for _ in range(3):
+        print(_snowflake_line(layout, gen.next()), file=out)
+    print("\n== segment (in-memory source, step 1000, Leaf-style prefetch at 10 %)", file=out)
+    seg = idloom.Segment(idloom.MemorySource(1))
+    print([seg.next() for _ in range(5)], f"(in memory: {seg.remaining} more)", file=out)
+    print("\n== UUID", file=out)
+    for u in (idloom.uuid4(), idloom.uuid7(), idloom.uuid7()):
+        print(_decode(str(u), layout), file=out)
+    print("\n== NanoID", file=out)
+    print("default ", idloom.nanoid(), file=out)
+    print("hex, 12 ", idloom.custom_alphabet("0123456789abcdef", 12)(), file=out)
+    print("\n== encodings and masking", file=out)
+    id_ = gen.next()
+    mask = idloom.Mask(63, b"demo-key-16bytes")
+    print(f"{id_} base62={idloom.encode(id_)} masked={mask.mask(id_)} unmasked={mask.unmask(mask.mask(id_))}", file=out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = sys.stdout
+    try:
+        layout = idloom.Layout.preset(getattr(args, "layout", "twitter"))
+        if args.command == "demo":
+            _demo(args.node, layout, out)
+        elif args.command == "snowflake":
+            gen = idloom.Snowflake(args.node, layout)
+            for id_ in gen.next_batch(args.n):
+                if args.format == "int":
+                    print(id_, file=out)
+                elif args.format == "friendly":
+                    print(layout.friendly(id_), file=out)
+                else:
+                    print(idloom.encode(id_, args.format), file=out)
+        elif args.command in ("uuid4", "uuid7"):
+            make = idloom.uuid4_str if args.command == "uuid4" else idloom.uuid7_str
+            for _ in range(args.n):
+                print(make(), file=out)
+        elif args.command == "nanoid":
+            gen = idloom.custom_alphabet(args.alphabet or URL_ALPHABET, args.size)
+            for _ in range(args.n):
+                print(gen(), file=out)
+        elif args.command == "segment":
+            seg = idloom.Segment(idloom.MemorySource(args.start), step=args.step)
+            for _ in range(args.n):
+                print(seg.next(), file=out)
+        elif args.command == "decode":
+            print(_decode(args.id, layout), file=out)
+        elif args.command == "layout":
+            print(layout, file=out)
+            print(layout.capacity(), file=out)
+    except idloom.IdloomError as e:
+        print(f"idloom: error: {e} ({e.code})", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

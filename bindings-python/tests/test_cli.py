@@ -1,0 +1,75 @@
+"""The idloom command line, through main() and as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import idloom
+from idloom.__main__ import main
+
+
+def run(*argv):
+    return subprocess.run([sys.executable, "-m", "idloom", *argv], capture_output=True, text=True, timeout=60)
+
+
+def test_demo_mints_and_decodes_every_kind():
+    r = run("demo", "--node", "3")
+    assert r.returncode == 0, r.stderr
+    for heading in ("== snowflake", "== segment", "== UUID", "== NanoID", "== encodings and masking"):
+        assert heading in r.stdout
+    assert "node=3 seq=0" in r.stdout
+
+
+def test_snowflake_formats(capsys):
+    assert main(["snowflake", "--node", "3", "-n", "5"]) == 0
+    ids = [int(x) for x in capsys.readouterr().out.split()]
+    assert len(ids) == 5 and ids == sorted(set(ids))
+    assert all(idloom.Layout.TWITTER.decompose(i).node == 3 for i in ids)
+    assert main(["snowflake", "--node", "1", "--layout", "sonyflake", "--format", "friendly"]) == 0
+    assert capsys.readouterr().out.strip().endswith("-1-0")
+    assert main(["snowflake", "--node", "1", "--format", "base62", "-n", "2"]) == 0
+    assert all(len(x) == 11 for x in capsys.readouterr().out.split())
+
+
+def test_uuid_nanoid_segment_decode_layout(capsys):
+    assert main(["uuid7", "-n", "3"]) == 0
+    lines = capsys.readouterr().out.split()
+    assert len(lines) == 3 and lines == sorted(lines)
+    assert main(["nanoid", "--size", "10", "--alphabet", "0123456789"]) == 0
+    assert capsys.readouterr().out.strip().isdigit()
+    assert main(["segment", "-n", "3", "--start", "10"]) == 0
+    assert capsys.readouterr().out.split() == ["10", "11", "12"]
+    assert main(["decode", "2124501500691492864"]) == 0
+    assert "node=3 seq=0" in capsys.readouterr().out
+    assert main(["decode", "017F22E2-79B0-7CC3-98C4-DC0C0C07398F"]) == 0
+    assert "version=7" in capsys.readouterr().out
+    assert main(["layout", "--layout", "js_safe"]) == 0
+    assert "leaves JS-safe range at: never" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["snowflake", "--node", "5000"], "node must be in 0..=1023, got 5000 (node_out_of_range)"),
+        (["snowflake"], "the following arguments are required: --node"),
+        (["decode", "nope"], "(invalid_uuid)"),
+        (["uuid4", "-n", "0"], "-n must be in 1..=1000000, got 0"),
+        (["nanoid", "--alphabet", "aa"], "(invalid_alphabet)"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, needle):
+    r = run(*argv)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert needle in r.stderr
+
+
+def test_help_on_every_command():
+    for cmd in ([], ["demo"], ["snowflake"], ["uuid4"], ["uuid7"], ["nanoid"], ["segment"], ["decode"], ["layout"]):
+        r = run(*cmd, "--help")
+        assert r.returncode == 0 and "usage: idloom" in r.stdout

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence, TextIO
 
 import idloom
 
@@ -25,7 +25,7 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, not usage + message
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -87,7 +87,7 @@ def _decode(text: str, layout: idloom.Layout) -> str:
     return f"{u}  version={u.version} variant={u.variant}{when}"
 
 
-def _demo(node: int, layout: idloom.Layout, out) -> None:
+def _demo(node: int, layout: idloom.Layout, out: TextIO) -> None:
     gen = idloom.Snowflake(node, layout)
     print(f"== snowflake, layout {layout}", file=out)
     print(layout.capacity(), file=out)
@@ -129,9 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for _ in range(args.n):
                 print(make(), file=out)
         elif args.command == "nanoid":
-            gen = idloom.custom_alphabet(args.alphabet or URL_ALPHABET, args.size)
+            ids = idloom.custom_alphabet(args.alphabet or URL_ALPHABET, args.size)
             for _ in range(args.n):
-                print(gen(), file=out)
+                print(ids(), file=out)
         elif args.command == "segment":
             seg = idloom.Segment(idloom.MemorySource(args.start), step=args.step)
             for _ in range(args.n):

@@ -1,0 +1,27 @@
+"""Type-checked (mypy --strict) usage of the public API; also runs as a test module."""
+
+from __future__ import annotations
+
+import uuid
+
+import idloom
+
+
+def test_typed_usage() -> None:
+    gen = idloom.Snowflake(3, idloom.Layout.TWITTER, exhausted="borrow", max_borrow_ms=10)
+    first: int = gen.next()
+    parts: idloom.Parts = gen.decode(first)
+    assert parts.node == 3
+    batch: list[int] = gen.next_batch(10)
+    assert batch[0] > first
+    u: uuid.UUID = idloom.uuid7()
+    assert idloom.uuid_timestamp_ms(u) is not None
+    ids: idloom.NanoIdGenerator = idloom.custom_alphabet("0123456789", 8)
+    assert len(ids()) == 8
+    seg = idloom.Segment(idloom.MemorySource(1), step=10)
+    assert seg.next() == 1
+    try:
+        idloom.Snowflake(-1)
+    except idloom.IdloomError as e:
+        code: str = e.code
+        assert code == "node_out_of_range"

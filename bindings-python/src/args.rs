@@ -11,7 +11,11 @@ pub fn int_in(obj: &Bound<'_, PyAny>, param: &'static str, code: ErrorCode, min:
     let py = obj.py();
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
         let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        return Err(raise(py, ErrorCode::InvalidType, format!("{param} must be an int, got {type_name}")));
+        return Err(raise(
+            py,
+            ErrorCode::InvalidType,
+            format!("{param} must be an int, got {type_name}"),
+        ));
     }
     match obj.extract::<i128>() {
         Ok(v) if v >= i128::from(min) && v <= i128::from(max) => Ok(v as u64),
@@ -34,6 +38,10 @@ pub fn text<'a>(obj: &'a Bound<'_, PyAny>, param: &'static str) -> PyResult<&'a 
 /// One of a fixed set of names.
 pub fn choice<'a>(py: Python<'_>, value: &str, param: &'static str, allowed: &[&'a str]) -> PyResult<&'a str> {
     allowed.iter().copied().find(|a| *a == value).ok_or_else(|| {
-        raise(py, ErrorCode::InvalidArgument, format!("{param} must be one of {}, got {value:?}", allowed.join(", ")))
+        raise(
+            py,
+            ErrorCode::InvalidArgument,
+            format!("{param} must be one of {}, got {value:?}", allowed.join(", ")),
+        )
     })
 }

@@ -25,14 +25,23 @@ fn width(py: Python<'_>, bits: u32) -> PyResult<u32> {
 pub fn encode(py: Python<'_>, value: &Bound<'_, PyAny>, encoding: &str, bits: u32) -> PyResult<String> {
     let e = self::encoding(py, encoding)?;
     if width(py, bits)? == 64 {
-        return Ok(e.encode_u64(int_in(value, "value", ErrorCode::IdOutOfRange, 0, u64::MAX)?).to_string());
+        return Ok(e
+            .encode_u64(int_in(value, "value", ErrorCode::IdOutOfRange, 0, u64::MAX)?)
+            .to_string());
     }
     if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<pyo3::types::PyInt>() {
         let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
         return Err(raise(py, ErrorCode::InvalidType, format!("value must be an int, got {type_name}")));
     }
     let v: u128 = value.extract().map_err(|_| {
-        raise(py, ErrorCode::IdOutOfRange, format!("value must be in 0..=2**128-1, got {}", value.repr().map(|r| r.to_string()).unwrap_or_default()))
+        raise(
+            py,
+            ErrorCode::IdOutOfRange,
+            format!(
+                "value must be in 0..=2**128-1, got {}",
+                value.repr().map(|r| r.to_string()).unwrap_or_default()
+            ),
+        )
     })?;
     Ok(e.encode_u128(v).to_string())
 }
@@ -62,18 +71,36 @@ impl PyMask {
     #[new]
     fn new(py: Python<'_>, bits: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Self> {
         let bits = int_in(bits, "bits", ErrorCode::InvalidArgument, 1, 64)? as u32;
-        let key = key.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, "key must be bytes".into()))?.as_bytes();
-        let key: [u8; 16] = key.try_into().map_err(|_| crate::errors::to_py(py, idloom::Error::range(ErrorCode::InvalidArgument, "key length", key.len() as u64, 16, 16)))?;
-        Ok(PyMask { inner: idloom::mask::Mask::new(bits, key).py(py)? })
+        let key = key
+            .cast::<PyBytes>()
+            .map_err(|_| raise(py, ErrorCode::InvalidType, "key must be bytes".into()))?
+            .as_bytes();
+        let key: [u8; 16] = key.try_into().map_err(|_| {
+            crate::errors::to_py(
+                py,
+                idloom::Error::range(ErrorCode::InvalidArgument, "key length", key.len() as u64, 16, 16),
+            )
+        })?;
+        Ok(PyMask {
+            inner: idloom::mask::Mask::new(bits, key).py(py)?,
+        })
     }
     /// The public form of ``value``.
     fn mask(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let max = if self.inner.bits() == 64 { u64::MAX } else { (1 << self.inner.bits()) - 1 };
+        let max = if self.inner.bits() == 64 {
+            u64::MAX
+        } else {
+            (1 << self.inner.bits()) - 1
+        };
         self.inner.mask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, max)?).py(py)
     }
     /// The original of a masked value.
     fn unmask(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let max = if self.inner.bits() == 64 { u64::MAX } else { (1 << self.inner.bits()) - 1 };
+        let max = if self.inner.bits() == 64 {
+            u64::MAX
+        } else {
+            (1 << self.inner.bits()) - 1
+        };
         self.inner.unmask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, max)?).py(py)
     }
     /// The width in bits.

@@ -12,7 +12,11 @@ static BY_CODE: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 pub fn raise(py: Python<'_>, code: ErrorCode, message: String) -> PyErr {
     let class = BY_CODE
         .get_or_try_init(py, || -> PyResult<Py<PyDict>> {
-            Ok(py.import("idloom._errors")?.getattr("BY_CODE")?.extract::<Bound<PyDict>>()?.unbind())
+            Ok(py
+                .import("idloom._errors")?
+                .getattr("BY_CODE")?
+                .extract::<Bound<PyDict>>()?
+                .unbind())
         })
         .and_then(|d| d.bind(py).get_item(code.as_str()));
     match class {

@@ -53,14 +53,24 @@ impl PyLayout {
             None => 1,
         };
         let epoch = int_in(epoch_ms, "epoch_ms", ErrorCode::InvalidLayout, 0, u64::MAX)?;
-        let inner = Layout::with_order(bits(time_bits, "time_bits")?, bits(node_bits, "node_bits")?, bits(sequence_bits, "sequence_bits")?, epoch, tick, order).py(py)?;
+        let inner = Layout::with_order(
+            bits(time_bits, "time_bits")?,
+            bits(node_bits, "node_bits")?,
+            bits(sequence_bits, "sequence_bits")?,
+            epoch,
+            tick,
+            order,
+        )
+        .py(py)?;
         Ok(PyLayout { inner })
     }
 
     /// A preset by name: ``twitter``, ``sonyflake``, ``baidu``, ``js_safe``.
     #[classmethod]
     fn preset(_cls: &Bound<'_, PyType>, py: Python<'_>, name: &str) -> PyResult<Self> {
-        Ok(PyLayout { inner: Layout::preset_named(name).py(py)? })
+        Ok(PyLayout {
+            inner: Layout::preset_named(name).py(py)?,
+        })
     }
 
     /// Twitter: 41/10/12 bits, 1 ms ticks, epoch 2010-11-04T01:42:54.657Z.
@@ -91,7 +101,9 @@ impl PyLayout {
     /// The same layout from another epoch.
     fn with_epoch(&self, py: Python<'_>, epoch_ms: &Bound<'_, PyAny>) -> PyResult<Self> {
         let epoch = int_in(epoch_ms, "epoch_ms", ErrorCode::InvalidLayout, 0, u64::MAX)?;
-        Ok(PyLayout { inner: self.inner.with_epoch(epoch).py(py)? })
+        Ok(PyLayout {
+            inner: self.inner.with_epoch(epoch).py(py)?,
+        })
     }
 
     /// Timestamp bits.
@@ -145,11 +157,19 @@ impl PyLayout {
 
     /// Rates, node count and the dates the layout runs out.
     fn capacity(&self) -> PyCapacity {
-        PyCapacity { inner: self.inner.capacity() }
+        PyCapacity {
+            inner: self.inner.capacity(),
+        }
     }
 
     /// An ID from Unix milliseconds (floored to the tick), node and sequence.
-    fn compose(&self, py: Python<'_>, timestamp_ms: &Bound<'_, PyAny>, node: &Bound<'_, PyAny>, sequence: &Bound<'_, PyAny>) -> PyResult<u64> {
+    fn compose(
+        &self,
+        py: Python<'_>,
+        timestamp_ms: &Bound<'_, PyAny>,
+        node: &Bound<'_, PyAny>,
+        sequence: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
         let l = &self.inner;
         let ts = int_in(timestamp_ms, "timestamp_ms", ErrorCode::TimestampOutOfRange, 0, u64::MAX)?;
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, l.max_node())?;
@@ -160,7 +180,9 @@ impl PyLayout {
     /// The parts of an ID.
     fn decompose(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
         let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.inner.max_id())?;
-        Ok(PyParts { inner: self.inner.decompose(id).py(py)? })
+        Ok(PyParts {
+            inner: self.inner.decompose(id).py(py)?,
+        })
     }
 
     /// ``yyyyMMddHHmmssSSS-node-sequence`` in UTC.
@@ -228,7 +250,10 @@ impl PyParts {
     }
     fn __repr__(&self) -> String {
         let p = &self.inner;
-        format!("Parts(timestamp_ms={}, tick={}, node={}, sequence={})", p.timestamp_ms, p.tick, p.node, p.sequence)
+        format!(
+            "Parts(timestamp_ms={}, tick={}, node={}, sequence={})",
+            p.timestamp_ms, p.tick, p.node, p.sequence
+        )
     }
 }
 

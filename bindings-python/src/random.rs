@@ -39,7 +39,9 @@ fn next_v7(py: Python<'_>) -> PyResult<Uuid> {
     let mut random = [0u8; 10];
     with_rng(py, |rng| idloom::RandomSource::fill_bytes(rng, &mut random))?;
     let now = TickerClock::global().now_ms();
-    let mut state = V7.lock_py_attached(py).map_err(|_| raise(py, ErrorCode::RandomUnavailable, "v7 state poisoned".into()))?;
+    let mut state = V7
+        .lock_py_attached(py)
+        .map_err(|_| raise(py, ErrorCode::RandomUnavailable, "v7 state poisoned".into()))?;
     let generation = fork::generation();
     if state.0 != generation {
         *state = (generation, V7Generator::new());
@@ -57,7 +59,11 @@ fn stdlib_uuid(py: Python<'_>, u: Uuid) -> PyResult<Bound<'_, PyAny>> {
     let (cls, setattr, unknown) = PARTS.get_or_try_init(py, || -> PyResult<_> {
         let uuid = py.import("uuid")?;
         let setattr = py.import("builtins")?.getattr("object")?.getattr("__setattr__")?;
-        Ok((uuid.getattr("UUID")?.unbind(), setattr.unbind(), uuid.getattr("SafeUUID")?.getattr("unknown")?.unbind()))
+        Ok((
+            uuid.getattr("UUID")?.unbind(),
+            setattr.unbind(),
+            uuid.getattr("SafeUUID")?.getattr("unknown")?.unbind(),
+        ))
     })?;
     let cls = cls.bind(py);
     let obj = cls.call_method1(pyo3::intern!(py, "__new__"), (cls,))?;
@@ -111,13 +117,23 @@ fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
     }
     if let Ok(b) = value.cast::<PyBytes>() {
         let bytes: [u8; 16] = b.as_bytes().try_into().map_err(|_| {
-            crate::errors::to_py(py, idloom::Error::range(ErrorCode::InvalidUuid, "uuid bytes length", b.as_bytes().len() as u64, 16, 16))
+            crate::errors::to_py(
+                py,
+                idloom::Error::range(ErrorCode::InvalidUuid, "uuid bytes length", b.as_bytes().len() as u64, 16, 16),
+            )
         })?;
         return Ok(Uuid::from_bytes(bytes));
     }
     if value.is_instance_of::<PyInt>() && !value.is_instance_of::<pyo3::types::PyBool>() {
         return value.extract::<u128>().map(Uuid::from_u128).map_err(|_| {
-            raise(py, ErrorCode::InvalidUuid, format!("uuid int must be in 0..=2**128-1, got {}", value.repr().map(|r| r.to_string()).unwrap_or_default()))
+            raise(
+                py,
+                ErrorCode::InvalidUuid,
+                format!(
+                    "uuid int must be in 0..=2**128-1, got {}",
+                    value.repr().map(|r| r.to_string()).unwrap_or_default()
+                ),
+            )
         });
     }
     if let Ok(int) = value.getattr(pyo3::intern!(py, "int")) {
@@ -126,7 +142,11 @@ fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
         }
     }
     let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-    Err(raise(py, ErrorCode::InvalidType, format!("uuid must be a str, bytes, int or uuid.UUID, got {type_name}")))
+    Err(raise(
+        py,
+        ErrorCode::InvalidType,
+        format!("uuid must be a str, bytes, int or uuid.UUID, got {type_name}"),
+    ))
 }
 
 /// Parse a UUID in any accepted form into a stdlib ``uuid.UUID`` (strict).
@@ -195,7 +215,10 @@ impl PyNanoIdGenerator {
     }
     /// One ID from given random bytes (deterministic); returns ``(id, bytes_used)``.
     fn generate_from(&self, py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<(String, usize)> {
-        let bytes = random.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, "random must be bytes".into()))?.as_bytes();
+        let bytes = random
+            .cast::<PyBytes>()
+            .map_err(|_| raise(py, ErrorCode::InvalidType, "random must be bytes".into()))?
+            .as_bytes();
         let mut src = idloom::ReplayBytes::new(bytes);
         let id = self.inner.generate(&mut src).py(py)?;
         Ok((id, src.used()))
@@ -227,12 +250,23 @@ pub fn custom_alphabet(py: Python<'_>, alphabet: &Bound<'_, PyAny>, size: Option
         Some(s) => int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize,
         None => idloom::nanoid::DEFAULT_SIZE,
     };
-    Ok(PyNanoIdGenerator { inner: NanoId::new(&alphabet, size).py(py)?, alphabet })
+    Ok(PyNanoIdGenerator {
+        inner: NanoId::new(&alphabet, size).py(py)?,
+        alphabet,
+    })
 }
 
 fn fixed<const N: usize>(py: Python<'_>, b: &Bound<'_, PyAny>, param: &'static str) -> PyResult<[u8; N]> {
-    let bytes = b.cast::<PyBytes>().map_err(|_| raise(py, ErrorCode::InvalidType, format!("{param} must be bytes")))?.as_bytes();
-    bytes.try_into().map_err(|_| crate::errors::to_py(py, idloom::Error::range(ErrorCode::InvalidArgument, param, bytes.len() as u64, N as u64, N as u64)))
+    let bytes = b
+        .cast::<PyBytes>()
+        .map_err(|_| raise(py, ErrorCode::InvalidType, format!("{param} must be bytes")))?
+        .as_bytes();
+    bytes.try_into().map_err(|_| {
+        crate::errors::to_py(
+            py,
+            idloom::Error::range(ErrorCode::InvalidArgument, param, bytes.len() as u64, N as u64, N as u64),
+        )
+    })
 }
 
 /// A v4 UUID from 16 given bytes (version and variant bits overwritten).

@@ -20,7 +20,9 @@ impl PyMemorySource {
     #[pyo3(signature = (start = None))]
     fn new(start: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let start = start.map_or(Ok(1), |s| int_in(s, "start", ErrorCode::InvalidArgument, 0, u64::MAX))?;
-        Ok(PyMemorySource { inner: Arc::new(MemorySource::new(start)) })
+        Ok(PyMemorySource {
+            inner: Arc::new(MemorySource::new(start)),
+        })
     }
     /// Take ``step`` counters: ``(start, end)``, end exclusive.
     fn __call__(&self, py: Python<'_>, step: &Bound<'_, PyAny>) -> PyResult<(u64, u64)> {
@@ -54,9 +56,11 @@ impl PySegment {
         match &self.source {
             Source::Memory(m) => m.take(step).py(py),
             Source::Python(f) => {
-                let (start, end): (Bound<'_, PyAny>, Bound<'_, PyAny>) = f.bind(py).call1((step,))?.extract().map_err(|_| {
-                    raise(py, ErrorCode::InvalidType, "source must return a (start, end) tuple of ints".into())
-                })?;
+                let (start, end): (Bound<'_, PyAny>, Bound<'_, PyAny>) = f
+                    .bind(py)
+                    .call1((step,))?
+                    .extract()
+                    .map_err(|_| raise(py, ErrorCode::InvalidType, "source must return a (start, end) tuple of ints".into()))?;
                 Ok(Range::new(
                     int_in(&start, "range.start", ErrorCode::InvalidRange, 0, u64::MAX)?,
                     int_in(&end, "range.end", ErrorCode::InvalidRange, 0, u64::MAX)?,
@@ -89,7 +93,8 @@ impl PySegment {
         };
         let config = SegmentConfig {
             step,
-            threshold_percent: threshold_percent.map_or(Ok(10), |t| int_in(t, "threshold_percent", ErrorCode::InvalidArgument, 0, 100))? as u8,
+            threshold_percent: threshold_percent.map_or(Ok(10), |t| int_in(t, "threshold_percent", ErrorCode::InvalidArgument, 0, 100))?
+                as u8,
             max_prefetched: max_prefetched.map_or(Ok(1), |m| int_in(m, "max_prefetched", ErrorCode::InvalidArgument, 1, 16))? as usize,
             stride: stride.map_or(Ok(1), |s| arg(s, "stride"))?,
             offset: offset.map_or(Ok(0), |o| arg(o, "offset"))?,
@@ -97,16 +102,28 @@ impl PySegment {
         let source = match source.extract::<PyRef<'_, PyMemorySource>>() {
             Ok(m) => Source::Memory(m.inner.clone()),
             Err(_) if source.is_callable() => Source::Python(source.clone().unbind()),
-            Err(_) => return Err(raise(py, ErrorCode::InvalidType, "source must be a MemorySource or a callable step -> (start, end)".into())),
+            Err(_) => {
+                return Err(raise(
+                    py,
+                    ErrorCode::InvalidType,
+                    "source must be a MemorySource or a callable step -> (start, end)".into(),
+                ))
+            }
         };
         let buffer = SegmentBuffer::new(config).py(py)?;
-        Ok(PySegment { source, state: Mutex::new(State { buffer, last_error: None }) })
+        Ok(PySegment {
+            source,
+            state: Mutex::new(State { buffer, last_error: None }),
+        })
     }
 
     /// The next ID; fetches from the source when the buffer asks. A failing
     /// source is reported only once memory is dry.
     fn next(&self, py: Python<'_>) -> PyResult<u64> {
-        let mut state = self.state.lock_py_attached(py).map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
+        let mut state = self
+            .state
+            .lock_py_attached(py)
+            .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
         if let Some(req) = state.buffer.begin_fetch(SystemClock.now_ms()) {
             match self.fetch(py, req.step).and_then(|r| state.buffer.supply(r).py(py)) {
                 Ok(()) => state.last_error = None,
@@ -133,7 +150,10 @@ impl PySegment {
     /// IDs left in memory.
     #[getter]
     fn remaining(&self, py: Python<'_>) -> PyResult<u64> {
-        let state = self.state.lock_py_attached(py).map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
+        let state = self
+            .state
+            .lock_py_attached(py)
+            .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
         Ok(state.buffer.remaining())
     }
 }
@@ -150,13 +170,29 @@ pub struct PySegmentBuffer {
 impl PySegmentBuffer {
     #[new]
     #[pyo3(signature = (*, step = 1000, threshold_percent = 10, max_prefetched = 1, stride = 1, offset = 0, adaptive = None))]
-    fn new(py: Python<'_>, step: u64, threshold_percent: u8, max_prefetched: usize, stride: u64, offset: u64, adaptive: Option<(u64, u64, u64)>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        step: u64,
+        threshold_percent: u8,
+        max_prefetched: usize,
+        stride: u64,
+        offset: u64,
+        adaptive: Option<(u64, u64, u64)>,
+    ) -> PyResult<Self> {
         let step = match adaptive {
             Some((min, max, target_ms)) => StepSize::Adaptive { min, max, target_ms },
             None => StepSize::Fixed(step),
         };
-        let config = SegmentConfig { step, threshold_percent, max_prefetched, stride, offset };
-        Ok(PySegmentBuffer { inner: SegmentBuffer::new(config).py(py)? })
+        let config = SegmentConfig {
+            step,
+            threshold_percent,
+            max_prefetched,
+            stride,
+            offset,
+        };
+        Ok(PySegmentBuffer {
+            inner: SegmentBuffer::new(config).py(py)?,
+        })
     }
     /// The next ID from memory (``SegmentExhaustedError`` when dry).
     fn next(&mut self, py: Python<'_>) -> PyResult<u64> {

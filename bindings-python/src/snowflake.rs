@@ -6,7 +6,9 @@ use crate::errors::{raise, IntoPy};
 use crate::fork;
 use crate::layout::{PyLayout, PyParts};
 use idloom::snowflake::Next;
-use idloom::{Clock, ErrorCode, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, SystemClock, TickerClock};
+use idloom::{
+    Clock, ErrorCode, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, SystemClock, TickerClock,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +25,9 @@ impl PyManualClock {
     #[new]
     fn new(now_ms: &Bound<'_, PyAny>) -> PyResult<Self> {
         let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
-        Ok(PyManualClock { inner: Arc::new(ManualClock::new(now)) })
+        Ok(PyManualClock {
+            inner: Arc::new(ManualClock::new(now)),
+        })
     }
     /// Set the time (forwards or backwards).
     fn set(&self, now_ms: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -130,15 +134,22 @@ impl PySnowflake {
         let layout = layout.map(|l| l.inner).unwrap_or(Layout::TWITTER);
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
         let max_policy = idloom::snowflake::MAX_POLICY_MS;
-        let ms = |o: Option<&Bound<'_, PyAny>>, p, default| o.map_or(Ok(default), |o| int_in(o, p, ErrorCode::InvalidArgument, 0, max_policy));
+        let ms =
+            |o: Option<&Bound<'_, PyAny>>, p, default| o.map_or(Ok(default), |o| int_in(o, p, ErrorCode::InvalidArgument, 0, max_policy));
         let on_backwards = match choice(py, backwards, "backwards", &["logical", "wait", "fail"])? {
-            "logical" => OnBackwards::Logical { max_lead_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)? },
-            "wait" => OnBackwards::Wait { max_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)? },
+            "logical" => OnBackwards::Logical {
+                max_lead_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)?,
+            },
+            "wait" => OnBackwards::Wait {
+                max_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)?,
+            },
             _ => OnBackwards::Fail,
         };
         let on_exhausted = match choice(py, exhausted, "exhausted", &["wait", "borrow", "fail"])? {
             "wait" => OnExhausted::Wait,
-            "borrow" => OnExhausted::Borrow { max_lead_ms: ms(max_borrow_ms, "max_borrow_ms", 1000)? },
+            "borrow" => OnExhausted::Borrow {
+                max_lead_ms: ms(max_borrow_ms, "max_borrow_ms", 1000)?,
+            },
             _ => OnExhausted::Fail,
         };
         let sequence_start = match choice(py, sequence_start, "sequence_start", &["reset", "continuous", "random"])? {
@@ -158,13 +169,27 @@ impl PySnowflake {
                 Err(_) => match c.extract::<String>().as_deref() {
                     Ok("system") => HostClock::System,
                     Ok("ticker") => HostClock::Ticker(TickerClock::global()),
-                    _ => return Err(raise(py, ErrorCode::InvalidArgument, "clock must be \"ticker\", \"system\" or a ManualClock".into())),
+                    _ => {
+                        return Err(raise(
+                            py,
+                            ErrorCode::InvalidArgument,
+                            "clock must be \"ticker\", \"system\" or a ManualClock".into(),
+                        ))
+                    }
                 },
             },
         };
-        let policy = Policy { on_backwards, on_exhausted, sequence_start };
+        let policy = Policy {
+            on_backwards,
+            on_exhausted,
+            sequence_start,
+        };
         let inner = SharedSnowflake::new(layout, node, policy, clock).py(py)?;
-        Ok(PySnowflake { inner, layout, generation: AtomicU64::new(fork::generation()) })
+        Ok(PySnowflake {
+            inner,
+            layout,
+            generation: AtomicU64::new(fork::generation()),
+        })
     }
 
     /// The next ID. Waits (bounded, without holding the GIL) where the policy says to wait.
@@ -226,7 +251,9 @@ impl PySnowflake {
     /// Decode an ID of this generator's layout.
     fn decode(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
         let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.layout.max_id())?;
-        Ok(PyParts { inner: self.layout.decompose(id).py(py)? })
+        Ok(PyParts {
+            inner: self.layout.decompose(id).py(py)?,
+        })
     }
 
     /// The friendly form of an ID of this layout.

@@ -4,7 +4,6 @@
 //! Run: `cargo bench -p idloom --bench generators` (add `-- --quick` for a
 //! shorter run). Fixed inputs; honest system clock where time matters.
 
-use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ferroid::generator::{AtomicSnowflakeGenerator, BasicSnowflakeGenerator};
 use ferroid::id::SnowflakeTwitterId;
@@ -12,8 +11,11 @@ use ferroid::time::{MonotonicClock, TWITTER_EPOCH};
 use idloom::nanoid::NanoId;
 use idloom::segment::{MemorySource, Segment, SegmentConfig, StepSize};
 use idloom::uuid::V7Generator;
-use idloom::{Clock, Layout, OnBackwards, OnExhausted, Policy, SecureRng, SequenceStart, SharedSnowflake, Snowflake, SystemClock, TickerClock, Uuid};
+use idloom::{
+    Clock, Layout, OnBackwards, OnExhausted, Policy, SecureRng, SequenceStart, SharedSnowflake, Snowflake, SystemClock, TickerClock, Uuid,
+};
 use rand::RngCore;
+use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,7 +28,11 @@ fn wide() -> Layout {
 ferroid::define_snowflake_id!(WideId, u64, reserved: 1, timestamp: 39, machine_id: 2, sequence: 22);
 
 fn policy(b: OnBackwards, x: OnExhausted, s: SequenceStart) -> Policy {
-    Policy { on_backwards: b, on_exhausted: x, sequence_start: s }
+    Policy {
+        on_backwards: b,
+        on_exhausted: x,
+        sequence_start: s,
+    }
 }
 
 fn snowflake(c: &mut Criterion) {
@@ -46,8 +52,18 @@ fn snowflake(c: &mut Criterion) {
     let policies = [
         ("wait_reset", policy(OnBackwards::Fail, OnExhausted::Wait, SequenceStart::Reset)),
         ("logical_wait", Policy::default()),
-        ("borrow_continuous", policy(OnBackwards::Fail, OnExhausted::Borrow { max_lead_ms: 1000 }, SequenceStart::Continuous)),
-        ("fail_random", policy(OnBackwards::Fail, OnExhausted::Fail, SequenceStart::Random { seed: 7 })),
+        (
+            "borrow_continuous",
+            policy(
+                OnBackwards::Fail,
+                OnExhausted::Borrow { max_lead_ms: 1000 },
+                SequenceStart::Continuous,
+            ),
+        ),
+        (
+            "fail_random",
+            policy(OnBackwards::Fail, OnExhausted::Fail, SequenceStart::Random { seed: 7 }),
+        ),
     ];
     for (name, p) in policies {
         let mut ours = Snowflake::new(wide(), 1, p, SystemClock).unwrap();
@@ -66,13 +82,37 @@ fn snowflake(c: &mut Criterion) {
     let mut g = c.benchmark_group("snowflake_shared_2_threads");
     g.throughput(Throughput::Elements(1));
     let ours = SharedSnowflake::new(wide(), 1, Policy::default(), SystemClock).unwrap();
-    g.bench_function("idloom_wide", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    g.bench_function("idloom_wide", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, || {
+                black_box(ours.next_id().unwrap());
+            })
+        })
+    });
     let peer = AtomicSnowflakeGenerator::<WideId, _>::new(1, MonotonicClock::<1>::with_epoch(Duration::from_millis(1_600_000_000_000)));
-    g.bench_function("ferroid_wide", |b| b.iter_custom(|n| two_threads(n, || { black_box(peer.next_id(|_| core::hint::spin_loop())); })));
+    g.bench_function("ferroid_wide", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, || {
+                black_box(peer.next_id(|_| core::hint::spin_loop()));
+            })
+        })
+    });
     let ours = SharedSnowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
-    g.bench_function("idloom_wide_ticker_clock", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    g.bench_function("idloom_wide_ticker_clock", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, || {
+                black_box(ours.next_id().unwrap());
+            })
+        })
+    });
     let ours = SharedSnowflake::new(Layout::TWITTER, 1, Policy::default(), SystemClock).unwrap();
-    g.bench_function("idloom_twitter", |b| b.iter_custom(|n| two_threads(n, || { black_box(ours.next_id().unwrap()); })));
+    g.bench_function("idloom_twitter", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, || {
+                black_box(ours.next_id().unwrap());
+            })
+        })
+    });
     g.finish();
 }
 
@@ -95,11 +135,16 @@ fn segment(c: &mut Criterion) {
     let mut g = c.benchmark_group("segment_next");
     g.throughput(Throughput::Elements(1));
     let source = MemorySource::new(0);
-    let cfg = SegmentConfig { step: StepSize::Fixed(1 << 20), ..SegmentConfig::default() };
+    let cfg = SegmentConfig {
+        step: StepSize::Fixed(1 << 20),
+        ..SegmentConfig::default()
+    };
     let mut seg = Segment::new(cfg, &source, SystemClock).unwrap();
     g.bench_function("idloom_segment", |b| b.iter(|| seg.next_id().unwrap()));
     let counter = AtomicU64::new(0);
-    g.bench_function("atomic_fetch_add", |b| b.iter(|| black_box(&counter).fetch_add(1, Ordering::Relaxed)));
+    g.bench_function("atomic_fetch_add", |b| {
+        b.iter(|| black_box(&counter).fetch_add(1, Ordering::Relaxed))
+    });
     g.finish();
 }
 
@@ -135,7 +180,9 @@ fn nanoids(c: &mut Criterion) {
     g.bench_function("idloom", |b| b.iter(|| idloom::nanoid::nanoid(&mut rng).unwrap()));
     let custom = NanoId::default_url();
     g.bench_function("idloom_generator", |b| b.iter(|| custom.generate(&mut rng).unwrap()));
-    g.bench_function("nanoid_crate_thread_rng", |b| b.iter(|| nanoid::format(thread_rng_bytes, &nanoid::alphabet::SAFE, 21)));
+    g.bench_function("nanoid_crate_thread_rng", |b| {
+        b.iter(|| nanoid::format(thread_rng_bytes, &nanoid::alphabet::SAFE, 21))
+    });
     g.bench_function("nanoid_crate_default", |b| b.iter(|| nanoid::nanoid!()));
     g.finish();
 }
@@ -164,20 +211,35 @@ fn summary() {
         ("nanoid_21", "idloom", "nanoid_crate_thread_rng"),
         ("nanoid_21", "idloom", "nanoid_crate_default"),
     ];
-    println!("{:<28} {:>22} {:>10} {:>26} {:>10} {:>7}", "group", "ours", "ns", "peer", "ns", "ratio");
+    println!(
+        "{:<28} {:>22} {:>10} {:>26} {:>10} {:>7}",
+        "group", "ours", "ns", "peer", "ns", "ratio"
+    );
     for (group, ours, peer) in pairs {
         if let (Some(a), Some(b)) = (mean_ns(group, ours), mean_ns(group, peer)) {
             println!("{group:<28} {ours:>22} {a:>10.2} {peer:>26} {b:>10.2} {:>7.2}", b / a);
         }
     }
     let ceiling_ns = 1e6 / 4096.0;
-    for (group, bench) in [("snowflake_ceiling", "idloom_twitter"), ("snowflake_ceiling", "idloom_twitter_ticker_clock"), ("snowflake_ceiling", "ferroid_twitter"), ("snowflake_shared_2_threads", "idloom_twitter")] {
+    for (group, bench) in [
+        ("snowflake_ceiling", "idloom_twitter"),
+        ("snowflake_ceiling", "idloom_twitter_ticker_clock"),
+        ("snowflake_ceiling", "ferroid_twitter"),
+        ("snowflake_shared_2_threads", "idloom_twitter"),
+    ] {
         if let Some(ns) = mean_ns(group, bench) {
-            println!("{group}/{bench}: {ns:.2} ns/ID = {:.2} % of the Twitter ceiling (4,096,000 IDs/s per node)", 100.0 * ceiling_ns / ns);
+            println!(
+                "{group}/{bench}: {ns:.2} ns/ID = {:.2} % of the Twitter ceiling (4,096,000 IDs/s per node)",
+                100.0 * ceiling_ns / ns
+            );
         }
     }
     if let Some(ns) = mean_ns("snowflake_per_id", "idloom_fill_1024") {
-        println!("snowflake_per_id/idloom_fill_1024: {:.2} ns/ID ({:.0} M IDs/s)", ns / 1024.0, 1024.0 / ns * 1e3);
+        println!(
+            "snowflake_per_id/idloom_fill_1024: {:.2} ns/ID ({:.0} M IDs/s)",
+            ns / 1024.0,
+            1024.0 / ns * 1e3
+        );
     }
 }
 

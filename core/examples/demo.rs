@@ -22,7 +22,14 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--node" => node = Some(args.next().ok_or("--node needs a value")?.parse().map_err(|_| "--node must be a non-negative integer")?),
+            "--node" => {
+                node = Some(
+                    args.next()
+                        .ok_or("--node needs a value")?
+                        .parse()
+                        .map_err(|_| "--node must be a non-negative integer")?,
+                )
+            }
             "--layout" => layout_name = args.next().ok_or("--layout needs a value")?,
             "-h" | "--help" => {
                 println!("usage: demo --node N [--layout twitter|sonyflake|baidu|js_safe]");
@@ -69,7 +76,10 @@ fn run() -> Result<(), String> {
 
     println!("\n== NanoID");
     println!("default  {}", nanoid(&mut rng).map_err(e)?);
-    println!("hex, 12  {}", NanoId::new("0123456789abcdef", 12).map_err(e)?.generate(&mut rng).map_err(e)?);
+    println!(
+        "hex, 12  {}",
+        NanoId::new("0123456789abcdef", 12).map_err(e)?.generate(&mut rng).map_err(e)?
+    );
 
     println!("\n== masking (63 bits, demo key)");
     let mask = Mask::new(63, *b"demo-key-16bytes").map_err(e)?;

@@ -60,9 +60,7 @@ pub fn to_unix_ms(c: Civil) -> Option<u64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     let ms = (days as u64).checked_mul(86_400_000)?;
-    ms.checked_add(
-        u64::from(c.hour) * 3_600_000 + u64::from(c.minute) * 60_000 + u64::from(c.second) * 1000 + u64::from(c.milli),
-    )
+    ms.checked_add(u64::from(c.hour) * 3_600_000 + u64::from(c.minute) * 60_000 + u64::from(c.second) * 1000 + u64::from(c.milli))
 }
 
 impl core::fmt::Display for Civil {
@@ -99,7 +97,15 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        let c = Civil { year: 2023, month: 2, day: 29, hour: 0, minute: 0, second: 0, milli: 0 };
+        let c = Civil {
+            year: 2023,
+            month: 2,
+            day: 29,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            milli: 0,
+        };
         assert_eq!(to_unix_ms(c), None);
         assert_eq!(to_unix_ms(Civil { month: 13, ..c }), None);
         assert_eq!(to_unix_ms(Civil { year: 1969, day: 1, ..c }), None);

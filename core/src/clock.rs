@@ -23,7 +23,6 @@ impl<F: Fn() -> u64> Clock for F {
     }
 }
 
-
 /// The operating system's wall clock (`std` only); waits sleep the thread.
 #[cfg(feature = "std")]
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,7 +53,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock standing at `now_ms`.
     pub const fn new(now_ms: u64) -> Self {
-        ManualClock { now: core::sync::atomic::AtomicU64::new(now_ms) }
+        ManualClock {
+            now: core::sync::atomic::AtomicU64::new(now_ms),
+        }
     }
     /// Set the time (forwards or backwards).
     pub fn set(&self, now_ms: u64) {
@@ -125,7 +126,9 @@ impl TickerClock {
             .name("idloom-ticker".into())
             .spawn(move || {
                 while TICKER_GENERATION.load(Ordering::Relaxed) == generation {
-                    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                    let wall = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default();
                     let ms = wall.as_secs() * 1000 + u64::from(wall.subsec_millis());
                     TICKER_NOW.store(ms, Ordering::Release);
                     // Sleep to the next millisecond boundary of the wall clock, so the

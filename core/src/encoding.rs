@@ -33,16 +33,20 @@ const HEX: &[u8] = b"0123456789abcdef";
 
 impl Encoding {
     /// Every encoding with its name, as bindings spell it.
-    pub const ALL: [(&'static str, Encoding); 4] =
-        [("base62", Encoding::Base62), ("base36", Encoding::Base36), ("base32", Encoding::Base32), ("hex", Encoding::Hex)];
+    pub const ALL: [(&'static str, Encoding); 4] = [
+        ("base62", Encoding::Base62),
+        ("base36", Encoding::Base36),
+        ("base32", Encoding::Base32),
+        ("hex", Encoding::Hex),
+    ];
 
     /// By name: `base62`, `base36`, `base32` (Crockford), `hex`.
     pub fn from_name(name: &str) -> Result<Encoding> {
-        Encoding::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, e)| *e)
-            .ok_or(Error::reason(ErrorCode::InvalidArgument, "encoding", "expected base62, base36, base32 or hex"))
+        Encoding::ALL.iter().find(|(n, _)| *n == name).map(|(_, e)| *e).ok_or(Error::reason(
+            ErrorCode::InvalidArgument,
+            "encoding",
+            "expected base62, base36, base32 or hex",
+        ))
     }
 
     /// The name.
@@ -125,16 +129,29 @@ impl Encoding {
     fn decode(self, text: &str, width: usize, max: u128, param: &'static str) -> Result<u128> {
         let s = text.as_bytes();
         if s.len() != width {
-            return Err(Error::range(ErrorCode::InvalidEncoding, param, s.len() as u64, width as u64, width as u64));
+            return Err(Error::range(
+                ErrorCode::InvalidEncoding,
+                param,
+                s.len() as u64,
+                width as u64,
+                width as u64,
+            ));
         }
         let mut v: u128 = 0;
         for (i, &c) in s.iter().enumerate() {
-            let d = self.digit(c).ok_or(Error::parse(ErrorCode::InvalidEncoding, param, i, "symbol not in the alphabet"))?;
+            let d = self
+                .digit(c)
+                .ok_or(Error::parse(ErrorCode::InvalidEncoding, param, i, "symbol not in the alphabet"))?;
             v = v
                 .checked_mul(self.base())
                 .and_then(|v| v.checked_add(u128::from(d)))
                 .filter(|&v| v <= max)
-                .ok_or(Error::parse(ErrorCode::InvalidEncoding, param, i, "value too large for the integer width"))?;
+                .ok_or(Error::parse(
+                    ErrorCode::InvalidEncoding,
+                    param,
+                    i,
+                    "value too large for the integer width",
+                ))?;
         }
         Ok(v)
     }
@@ -151,7 +168,8 @@ impl Encoding {
 
     /// Decode a u64 (exact width, strict symbols, no overflow).
     pub fn decode_u64(self, text: &str) -> Result<u64> {
-        self.decode(text, self.width_u64(), u128::from(u64::MAX), "encoded length").map(|v| v as u64)
+        self.decode(text, self.width_u64(), u128::from(u64::MAX), "encoded length")
+            .map(|v| v as u64)
     }
 
     /// Decode a u128 (exact width, strict symbols, no overflow).

@@ -133,7 +133,12 @@ impl fmt::Display for ErrorCode {
 #[allow(missing_docs)] // each variant's doc names its fields
 pub enum Detail {
     /// `param` must lie in `min..=max` but was `value`.
-    Range { param: &'static str, value: i128, min: i128, max: i128 },
+    Range {
+        param: &'static str,
+        value: i128,
+        min: i128,
+        max: i128,
+    },
     /// The clock read `by_ms` milliseconds behind the last issued tick.
     Backwards { by_ms: u64, tolerated_ms: u64 },
     /// Issuing would lead the clock by `lead_ms`, over `max_ms`.
@@ -141,7 +146,11 @@ pub enum Detail {
     /// The clock did not reach `target_ms` within the bounded wait.
     Stalled { now_ms: u64, target_ms: u64 },
     /// A string failed to decode: `what` at character `position`.
-    Parse { param: &'static str, position: usize, what: &'static str },
+    Parse {
+        param: &'static str,
+        position: usize,
+        what: &'static str,
+    },
     /// A fixed explanation about `param`.
     Reason { param: &'static str, reason: &'static str },
 }
@@ -162,7 +171,15 @@ impl Error {
 
     /// `param` must lie in `min..=max` but was `value`.
     pub fn range(code: ErrorCode, param: &'static str, value: impl Into<i128>, min: impl Into<i128>, max: impl Into<i128>) -> Self {
-        Error::new(code, Detail::Range { param, value: value.into(), min: min.into(), max: max.into() })
+        Error::new(
+            code,
+            Detail::Range {
+                param,
+                value: value.into(),
+                min: min.into(),
+                max: max.into(),
+            },
+        )
     }
 
     /// A fixed explanation about `param`.
@@ -200,18 +217,11 @@ impl fmt::Display for Error {
             Detail::Range { param, value, min, max } => {
                 write!(f, "{param} must be in {min}..={max}, got {value}")
             }
-            Detail::Backwards { by_ms, tolerated_ms } => write!(
-                f,
-                "clock moved backwards by {by_ms} ms (the policy tolerates {tolerated_ms} ms)"
-            ),
-            Detail::Lead { lead_ms, max_ms } => write!(
-                f,
-                "issuing would lead the clock by {lead_ms} ms, over the bound of {max_ms} ms"
-            ),
-            Detail::Stalled { now_ms, target_ms } => write!(
-                f,
-                "clock stalled at {now_ms} ms while waiting for {target_ms} ms"
-            ),
+            Detail::Backwards { by_ms, tolerated_ms } => {
+                write!(f, "clock moved backwards by {by_ms} ms (the policy tolerates {tolerated_ms} ms)")
+            }
+            Detail::Lead { lead_ms, max_ms } => write!(f, "issuing would lead the clock by {lead_ms} ms, over the bound of {max_ms} ms"),
+            Detail::Stalled { now_ms, target_ms } => write!(f, "clock stalled at {now_ms} ms while waiting for {target_ms} ms"),
             Detail::Parse { param, position, what } => {
                 write!(f, "{param}: {what} at position {position}")
             }

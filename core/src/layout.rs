@@ -66,7 +66,14 @@ impl Layout {
     ];
 
     const fn preset(time_bits: u8, node_bits: u8, sequence_bits: u8, epoch_ms: u64, tick_ms: u64, order: FieldOrder) -> Layout {
-        Layout { time_bits, node_bits, sequence_bits, epoch_ms, tick_ms, order }
+        Layout {
+            time_bits,
+            node_bits,
+            sequence_bits,
+            epoch_ms,
+            tick_ms,
+            order,
+        }
     }
 
     /// A preset by name (`twitter`, `sonyflake`, `baidu`, `js_safe`).
@@ -75,7 +82,11 @@ impl Layout {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, l)| *l)
-            .ok_or(Error::reason(ErrorCode::InvalidLayout, "layout", "unknown preset; expected twitter, sonyflake, baidu or js_safe"))
+            .ok_or(Error::reason(
+                ErrorCode::InvalidLayout,
+                "layout",
+                "unknown preset; expected twitter, sonyflake, baidu or js_safe",
+            ))
     }
 
     /// A custom layout in `timestamp | node | sequence` order.
@@ -88,7 +99,14 @@ impl Layout {
     }
 
     /// A custom layout with an explicit field order.
-    pub fn with_order(time_bits: u32, node_bits: u32, sequence_bits: u32, epoch_ms: u64, tick_ms: u64, order: FieldOrder) -> Result<Layout> {
+    pub fn with_order(
+        time_bits: u32,
+        node_bits: u32,
+        sequence_bits: u32,
+        epoch_ms: u64,
+        tick_ms: u64,
+        order: FieldOrder,
+    ) -> Result<Layout> {
         let bad = |param, value: u64, min: u64, max: u64| Error::range(ErrorCode::InvalidLayout, param, value, min, max);
         if !(1..=63).contains(&time_bits) {
             return Err(bad("time_bits", time_bits.into(), 1, 63));
@@ -111,14 +129,33 @@ impl Layout {
         let max_epoch = span.map_or(0, |s| u64::MAX - s);
         if span.is_none() || epoch_ms > max_epoch {
             let limit = (u64::MAX - epoch_ms) / tick_ms;
-            return Err(bad("time_bits", time_bits.into(), 1, u64::from(63u32.saturating_sub(limit.leading_zeros()))));
+            return Err(bad(
+                "time_bits",
+                time_bits.into(),
+                1,
+                u64::from(63u32.saturating_sub(limit.leading_zeros())),
+            ));
         }
-        Ok(Layout { time_bits: time_bits as u8, node_bits: node_bits as u8, sequence_bits: sequence_bits as u8, epoch_ms, tick_ms, order })
+        Ok(Layout {
+            time_bits: time_bits as u8,
+            node_bits: node_bits as u8,
+            sequence_bits: sequence_bits as u8,
+            epoch_ms,
+            tick_ms,
+            order,
+        })
     }
 
     /// The same layout from another epoch (validated like [`Layout::new`]).
     pub fn with_epoch(&self, epoch_ms: u64) -> Result<Layout> {
-        Layout::with_order(self.time_bits(), self.node_bits(), self.sequence_bits(), epoch_ms, self.tick_ms, self.order)
+        Layout::with_order(
+            self.time_bits(),
+            self.node_bits(),
+            self.sequence_bits(),
+            epoch_ms,
+            self.tick_ms,
+            self.order,
+        )
     }
 
     /// Timestamp bits.
@@ -204,7 +241,13 @@ impl Layout {
     }
 
     fn timestamp_error(&self, timestamp_ms: u64) -> Error {
-        Error::range(ErrorCode::TimestampOutOfRange, "timestamp_ms", timestamp_ms, self.epoch_ms, self.last_ms())
+        Error::range(
+            ErrorCode::TimestampOutOfRange,
+            "timestamp_ms",
+            timestamp_ms,
+            self.epoch_ms,
+            self.last_ms(),
+        )
     }
 
     /// The last Unix millisecond the layout can represent.
@@ -227,7 +270,13 @@ impl Layout {
             return Err(Error::range(ErrorCode::EpochInFuture, "epoch_ms", self.epoch_ms, 0, now_ms));
         }
         if now_ms > self.last_ms() {
-            return Err(Error::range(ErrorCode::LayoutExhausted, "timestamp_ms", now_ms, self.epoch_ms, self.last_ms()));
+            return Err(Error::range(
+                ErrorCode::LayoutExhausted,
+                "timestamp_ms",
+                now_ms,
+                self.epoch_ms,
+                self.last_ms(),
+            ));
         }
         Ok(())
     }
@@ -239,7 +288,13 @@ impl Layout {
         }
         self.check_node(node)?;
         if sequence > self.max_sequence() {
-            return Err(Error::range(ErrorCode::SequenceOutOfRange, "sequence", sequence, 0, self.max_sequence()));
+            return Err(Error::range(
+                ErrorCode::SequenceOutOfRange,
+                "sequence",
+                sequence,
+                0,
+                self.max_sequence(),
+            ));
         }
         Ok(self.compose_unchecked(tick, node, sequence))
     }
@@ -310,7 +365,10 @@ impl Layout {
                 if !b.is_ascii_digit() {
                     return Err(bad(at + i, "expected a decimal digit"));
                 }
-                v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))).ok_or(bad(at, "number too large"))?;
+                v = v
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                    .ok_or(bad(at, "number too large"))?;
             }
             Ok(v)
         };
@@ -425,7 +483,6 @@ impl<'de> serde::Deserialize<'de> for Layout {
             order: FieldOrder,
         }
         let r = Raw::deserialize(d)?;
-        Layout::with_order(r.time_bits, r.node_bits, r.sequence_bits, r.epoch_ms, r.tick_ms, r.order)
-            .map_err(serde::de::Error::custom)
+        Layout::with_order(r.time_bits, r.node_bits, r.sequence_bits, r.epoch_ms, r.tick_ms, r.order).map_err(serde::de::Error::custom)
     }
 }

@@ -42,9 +42,9 @@ pub mod segment;
 pub mod snowflake;
 pub mod uuid;
 
+pub use clock::{Clock, ManualClock};
 #[cfg(feature = "std")]
 pub use clock::{SystemClock, TickerClock};
-pub use clock::{Clock, ManualClock};
 pub use error::{Error, ErrorCode, Result};
 pub use layout::{Capacity, FieldOrder, Layout, Parts};
 #[cfg(feature = "getrandom")]

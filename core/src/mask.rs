@@ -34,7 +34,11 @@ impl Mask {
             return Err(Error::range(ErrorCode::InvalidArgument, "bits", bits, 1, 64));
         }
         // The Feistel network runs over an even width; odd widths cycle-walk.
-        Ok(Mask { bits, half: bits.div_ceil(2), key })
+        Ok(Mask {
+            bits,
+            half: bits.div_ceil(2),
+            key,
+        })
     }
 
     /// The width.

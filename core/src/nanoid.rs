@@ -68,8 +68,18 @@ impl NanoId {
         let mask = ((2u32 << (31 - ((n as u32 - 1) | 1).leading_zeros())) - 1) as u8;
         // npm: step = ceil(1.6 * mask * size / len), computed exactly in integers.
         let step = (16 * usize::from(mask) * size).div_ceil(10 * n);
-        let symbols = if alphabet.is_ascii() { Symbols::Ascii(alphabet.as_bytes().to_vec()) } else { Symbols::Unicode(chars) };
-        Ok(NanoId { symbols, len: n, size, mask, step })
+        let symbols = if alphabet.is_ascii() {
+            Symbols::Ascii(alphabet.as_bytes().to_vec())
+        } else {
+            Symbols::Unicode(chars)
+        };
+        Ok(NanoId {
+            symbols,
+            len: n,
+            size,
+            mask,
+            step,
+        })
     }
 
     /// Symbols per ID.
@@ -107,10 +117,20 @@ impl NanoId {
     /// used, 1..=1024): the allocation-free path for batches.
     pub fn fill_ascii<R: RandomSource + ?Sized>(&self, rng: &mut R, out: &mut [u8]) -> Result<()> {
         let Symbols::Ascii(bytes) = &self.symbols else {
-            return Err(Error::reason(ErrorCode::InvalidAlphabet, "alphabet", "fill_ascii needs an ASCII alphabet"));
+            return Err(Error::reason(
+                ErrorCode::InvalidAlphabet,
+                "alphabet",
+                "fill_ascii needs an ASCII alphabet",
+            ));
         };
         if !(1..=MAX_SIZE).contains(&out.len()) {
-            return Err(Error::range(ErrorCode::InvalidArgument, "size", out.len() as u64, 1, MAX_SIZE as u64));
+            return Err(Error::range(
+                ErrorCode::InvalidArgument,
+                "size",
+                out.len() as u64,
+                1,
+                MAX_SIZE as u64,
+            ));
         }
         if self.len == usize::from(self.mask) + 1 {
             // Power of two: every masked byte is a valid index; one byte per symbol.

@@ -51,7 +51,9 @@ impl SecureRng {
     /// A generator from a 32-byte seed supplied by the host. The same seed
     /// gives the same stream: use a secret seed from a secure source.
     pub fn from_seed(seed: [u8; 32]) -> Self {
-        SecureRng { inner: ChaCha12Rng::from_seed(seed) }
+        SecureRng {
+            inner: ChaCha12Rng::from_seed(seed),
+        }
     }
 
     /// A generator seeded from the OS (Web Crypto on wasm32).
@@ -105,9 +107,7 @@ pub struct OsRandom;
 #[cfg(feature = "getrandom")]
 impl RandomSource for OsRandom {
     fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<()> {
-        getrandom::fill(dest).map_err(|_| {
-            Error::reason(ErrorCode::RandomUnavailable, "random", "the OS random source failed")
-        })
+        getrandom::fill(dest).map_err(|_| Error::reason(ErrorCode::RandomUnavailable, "random", "the OS random source failed"))
     }
 }
 

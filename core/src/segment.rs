@@ -83,7 +83,13 @@ pub struct SegmentConfig {
 impl Default for SegmentConfig {
     /// Leaf's defaults: step 1000, prefetch at 10 % used, one range prefetched.
     fn default() -> Self {
-        SegmentConfig { step: StepSize::Fixed(1000), threshold_percent: 10, max_prefetched: 1, stride: 1, offset: 0 }
+        SegmentConfig {
+            step: StepSize::Fixed(1000),
+            threshold_percent: 10,
+            max_prefetched: 1,
+            stride: 1,
+            offset: 0,
+        }
     }
 }
 
@@ -261,7 +267,13 @@ impl SegmentBuffer {
     /// after every earlier range's end, and map to IDs that fit in 64 bits.
     pub fn supply(&mut self, range: Range) -> Result<()> {
         if range.start >= range.end {
-            return Err(Error::range(ErrorCode::InvalidRange, "range.end", range.end, range.start.saturating_add(1), u64::MAX));
+            return Err(Error::range(
+                ErrorCode::InvalidRange,
+                "range.end",
+                range.end,
+                range.start.saturating_add(1),
+                u64::MAX,
+            ));
         }
         if let Some(h) = self.highest_end {
             if range.start < h {
@@ -270,7 +282,13 @@ impl SegmentBuffer {
         }
         let max_counter = (u64::MAX - self.config.offset) / self.config.stride;
         if range.end - 1 > max_counter {
-            return Err(Error::range(ErrorCode::InvalidRange, "range.end", range.end, range.start + 1, max_counter + 1));
+            return Err(Error::range(
+                ErrorCode::InvalidRange,
+                "range.end",
+                range.end,
+                range.start + 1,
+                max_counter + 1,
+            ));
         }
         self.in_flight = false;
         self.highest_end = Some(range.end);
@@ -306,7 +324,9 @@ pub struct MemorySource {
 impl MemorySource {
     /// A store whose first range starts at `start`.
     pub const fn new(start: u64) -> Self {
-        MemorySource { next: AtomicU64::new(start) }
+        MemorySource {
+            next: AtomicU64::new(start),
+        }
     }
     /// Take `step` counters.
     pub fn take(&self, step: u64) -> Result<Range> {
@@ -342,7 +362,11 @@ pub struct Segment<S: SegmentSource, C: Clock> {
 impl<S: SegmentSource, C: Clock> Segment<S, C> {
     /// A segment over `source`.
     pub fn new(config: SegmentConfig, source: S, clock: C) -> Result<Self> {
-        Ok(Segment { buffer: SegmentBuffer::new(config)?, source, clock })
+        Ok(Segment {
+            buffer: SegmentBuffer::new(config)?,
+            source,
+            clock,
+        })
     }
 
     /// The buffer.
@@ -362,7 +386,9 @@ impl<S: SegmentSource, C: Clock> Segment<S, C> {
 
     #[cold]
     fn refill(&mut self) -> Result<()> {
-        let Some(req) = self.buffer.begin_fetch(self.clock.now_ms()) else { return Ok(()) };
+        let Some(req) = self.buffer.begin_fetch(self.clock.now_ms()) else {
+            return Ok(());
+        };
         match self.source.fetch(req.step).and_then(|r| self.buffer.supply(r)) {
             Ok(()) => Ok(()),
             Err(e) => {

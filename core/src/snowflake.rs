@@ -158,7 +158,12 @@ impl Rules {
     fn new(layout: Layout, node: u64, policy: Policy) -> Result<Self> {
         layout.check_node(node)?;
         policy.validate()?;
-        Ok(Rules { layout, node, policy, tolerated_ms: policy.tolerated_lead_ms() })
+        Ok(Rules {
+            layout,
+            node,
+            policy,
+            tolerated_ms: policy.tolerated_lead_ms(),
+        })
     }
 
     fn start_sequence(&self, tick: u64, previous: Option<u64>) -> u64 {
@@ -200,7 +205,10 @@ impl Rules {
             if lead_ms > self.tolerated_ms {
                 let backwards = Error::new(
                     ErrorCode::ClockMovedBackwards,
-                    Detail::Backwards { by_ms: lead_ms, tolerated_ms: self.tolerated_ms },
+                    Detail::Backwards {
+                        by_ms: lead_ms,
+                        tolerated_ms: self.tolerated_ms,
+                    },
                 );
                 return match self.policy.on_backwards {
                     OnBackwards::Wait { max_ms } if lead_ms - self.tolerated_ms <= max_ms => {
@@ -230,7 +238,13 @@ impl Rules {
                 self.check_tick(tick + 1)?;
                 let lead_ms = layout.tick_start_ms(tick + 1).saturating_sub(now_ms);
                 if lead_ms > max_lead_ms {
-                    return Err(Error::new(ErrorCode::LeadExceeded, Detail::Lead { lead_ms, max_ms: max_lead_ms }));
+                    return Err(Error::new(
+                        ErrorCode::LeadExceeded,
+                        Detail::Lead {
+                            lead_ms,
+                            max_ms: max_lead_ms,
+                        },
+                    ));
                 }
                 Ok(Step::Issue(tick + 1, self.start_sequence(tick + 1, Some(seq))))
             }
@@ -283,7 +297,10 @@ pub struct Generator {
 impl Generator {
     /// A generator for `node` under `layout` and `policy`; the node must fit.
     pub fn new(layout: Layout, node: u64, policy: Policy) -> Result<Self> {
-        Ok(Generator { rules: Rules::new(layout, node, policy)?, last: None })
+        Ok(Generator {
+            rules: Rules::new(layout, node, policy)?,
+            last: None,
+        })
     }
 
     /// The layout.
@@ -384,7 +401,10 @@ impl<C: Clock> Snowflake<C> {
     /// out of bounds, or the layout's epoch is after the clock's time.
     pub fn new(layout: Layout, node: u64, policy: Policy, clock: C) -> Result<Self> {
         layout.check_epoch(clock.now_ms())?;
-        Ok(Snowflake { state: Generator::new(layout, node, policy)?, clock })
+        Ok(Snowflake {
+            state: Generator::new(layout, node, policy)?,
+            clock,
+        })
     }
 
     /// The underlying state machine.
@@ -472,7 +492,12 @@ impl<C: Clock> SharedSnowflake<C> {
     /// As [`Snowflake::new`].
     pub fn new(layout: Layout, node: u64, policy: Policy, clock: C) -> Result<Self> {
         layout.check_epoch(clock.now_ms())?;
-        Ok(SharedSnowflake { rules: Rules::new(layout, node, policy)?, node: AtomicU64::new(node), state: AtomicU64::new(EMPTY), clock })
+        Ok(SharedSnowflake {
+            rules: Rules::new(layout, node, policy)?,
+            node: AtomicU64::new(node),
+            state: AtomicU64::new(EMPTY),
+            clock,
+        })
     }
 
     /// The layout.
@@ -509,7 +534,11 @@ impl<C: Clock> SharedSnowflake<C> {
             let word = self.state.load(Ordering::Acquire);
             match self.rules.step(self.unpack(word), now_ms)? {
                 Step::Issue(t, s) => {
-                    if self.state.compare_exchange_weak(word, self.pack(t, s), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                    if self
+                        .state
+                        .compare_exchange_weak(word, self.pack(t, s), Ordering::AcqRel, Ordering::Relaxed)
+                        .is_ok()
+                    {
                         return Ok(Next::Id(self.compose(t, s)));
                     }
                 }
@@ -527,7 +556,11 @@ impl<C: Clock> SharedSnowflake<C> {
             match self.rules.step(self.unpack(word), now_ms) {
                 Ok(Step::Issue(t, s)) => {
                     let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
-                    if self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Relaxed).is_err() {
+                    if self
+                        .state
+                        .compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Relaxed)
+                        .is_err()
+                    {
                         continue;
                     }
                     let first = self.compose(t, s);
@@ -564,7 +597,10 @@ impl<C: Clock> SharedSnowflake<C> {
             match self.rules.step(self.unpack(word), now)? {
                 Step::Issue(t, s) => {
                     let take = self.rules.room_after(s).min(want - 1);
-                    match self.state.compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire) {
+                    match self
+                        .state
+                        .compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire)
+                    {
                         Ok(_) => return Ok((self.compose(t, s), take + 1)),
                         Err(current) => {
                             word = current;

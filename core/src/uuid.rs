@@ -99,9 +99,22 @@ impl Uuid {
         let t = unix_ms.to_be_bytes();
         let r = random;
         Ok(Uuid([
-            t[2], t[3], t[4], t[5], t[6], t[7],
-            0x70 | (r[0] & 0x0F), r[1],
-            0x80 | (r[2] & 0x3F), r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+            t[6],
+            t[7],
+            0x70 | (r[0] & 0x0F),
+            r[1],
+            0x80 | (r[2] & 0x3F),
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
         ]))
     }
 
@@ -164,8 +177,22 @@ impl Uuid {
             32 | 36 => (s, 0),
             38 if s[0] == b'{' && s[37] == b'}' => (&s[1..37], 1),
             45 if s[..9].eq_ignore_ascii_case(b"urn:uuid:") => (&s[9..], 9),
-            38 => return Err(Error::parse(ErrorCode::InvalidUuid, "uuid", 0, "a 38-character UUID must be braced")),
-            45 => return Err(Error::parse(ErrorCode::InvalidUuid, "uuid", 0, "a 45-character UUID must start with urn:uuid:")),
+            38 => {
+                return Err(Error::parse(
+                    ErrorCode::InvalidUuid,
+                    "uuid",
+                    0,
+                    "a 38-character UUID must be braced",
+                ))
+            }
+            45 => {
+                return Err(Error::parse(
+                    ErrorCode::InvalidUuid,
+                    "uuid",
+                    0,
+                    "a 45-character UUID must start with urn:uuid:",
+                ))
+            }
             _ => {
                 return Err(Error::range(ErrorCode::InvalidUuid, "uuid length", s.len() as u64, 32, 45));
             }
@@ -318,7 +345,11 @@ pub struct V7Generator {
 impl V7Generator {
     /// A fresh generator.
     pub const fn new() -> Self {
-        V7Generator { last_ms: 0, counter: 0, started: false }
+        V7Generator {
+            last_ms: 0,
+            counter: 0,
+            started: false,
+        }
     }
 
     /// The next UUID at time `now_ms`, drawing 10 bytes from `rng`.
@@ -341,7 +372,13 @@ impl V7Generator {
         } else if self.last_ms < MAX_V7_MS {
             (self.last_ms + 1, seed)
         } else {
-            return Err(Error::range(ErrorCode::TimestampOutOfRange, "unix_ms", self.last_ms + 1, 0, MAX_V7_MS));
+            return Err(Error::range(
+                ErrorCode::TimestampOutOfRange,
+                "unix_ms",
+                self.last_ms + 1,
+                0,
+                MAX_V7_MS,
+            ));
         };
         self.started = true;
         self.last_ms = ms;
@@ -352,10 +389,22 @@ impl V7Generator {
         let rand_b_high = (0b10u32 << 30) | c_low; // variant + 30 counter bits
         let hb = rand_b_high.to_be_bytes();
         Ok(Uuid([
-            t[2], t[3], t[4], t[5], t[6], t[7],
-            0x70 | (rand_a >> 8) as u8, rand_a as u8,
-            hb[0], hb[1], hb[2], hb[3],
-            random[6], random[7], random[8], random[9],
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+            t[6],
+            t[7],
+            0x70 | (rand_a >> 8) as u8,
+            rand_a as u8,
+            hb[0],
+            hb[1],
+            hb[2],
+            hb[3],
+            random[6],
+            random[7],
+            random[8],
+            random[9],
         ]))
     }
 }
@@ -366,14 +415,26 @@ mod tests {
 
     #[test]
     fn counter_overflow_borrows_the_next_millisecond() {
-        let mut g = V7Generator { last_ms: 5000, counter: COUNTER_MAX - 1, started: true };
+        let mut g = V7Generator {
+            last_ms: 5000,
+            counter: COUNTER_MAX - 1,
+            started: true,
+        };
         let r = [0u8; 10];
         let a = g.next_from(5000, &r).unwrap();
         let b = g.next_from(5000, &r).unwrap();
         assert_eq!(a.timestamp_ms(), Some(5000));
-        assert_eq!(b.timestamp_ms(), Some(5001), "the counter overflowed: the next millisecond is borrowed");
+        assert_eq!(
+            b.timestamp_ms(),
+            Some(5001),
+            "the counter overflowed: the next millisecond is borrowed"
+        );
         assert!(b > a);
-        let mut end = V7Generator { last_ms: MAX_V7_MS, counter: COUNTER_MAX, started: true };
+        let mut end = V7Generator {
+            last_ms: MAX_V7_MS,
+            counter: COUNTER_MAX,
+            started: true,
+        };
         assert_eq!(end.next_from(0, &r).unwrap_err().code(), ErrorCode::TimestampOutOfRange);
     }
 }

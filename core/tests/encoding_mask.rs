@@ -18,13 +18,25 @@ fn known_values() {
 #[test]
 fn strict_decoding() {
     let e = Encoding::Base62.decode_u64("abc").unwrap_err();
-    assert_eq!((e.code(), e.to_string()), (ErrorCode::InvalidEncoding, "encoded length must be in 11..=11, got 3".into()));
+    assert_eq!(
+        (e.code(), e.to_string()),
+        (ErrorCode::InvalidEncoding, "encoded length must be in 11..=11, got 3".into())
+    );
     let e = Encoding::Base62.decode_u64("0000000000-").unwrap_err();
     assert_eq!(e.to_string(), "encoded length: symbol not in the alphabet at position 10");
     let e = Encoding::Base62.decode_u64("LygHa16AHYG").unwrap_err();
-    assert_eq!(e.to_string(), "encoded length: value too large for the integer width at position 10");
-    assert_eq!(Encoding::Base32.decode_u64("G000000000000").unwrap_err().code(), ErrorCode::InvalidEncoding);
-    assert_eq!(Encoding::Base36.decode_u64("3W5E11264SGSF").unwrap_err().code(), ErrorCode::InvalidEncoding);
+    assert_eq!(
+        e.to_string(),
+        "encoded length: value too large for the integer width at position 10"
+    );
+    assert_eq!(
+        Encoding::Base32.decode_u64("G000000000000").unwrap_err().code(),
+        ErrorCode::InvalidEncoding
+    );
+    assert_eq!(
+        Encoding::Base36.decode_u64("3W5E11264SGSF").unwrap_err().code(),
+        ErrorCode::InvalidEncoding
+    );
     // Documented leniencies: hex upper case; Crockford lower case and I/L/O.
     assert_eq!(Encoding::Hex.decode_u64("00000000000000FF").unwrap(), 255);
     assert_eq!(Encoding::Base32.decode_u64("000000000000l").unwrap(), 1);
@@ -48,11 +60,17 @@ fn mask_known_small_domain_is_a_permutation() {
 
 #[test]
 fn mask_bounds() {
-    assert_eq!(Mask::new(0, [0; 16]).unwrap_err().to_string(), "bits must be in 0..=64, got 0".replace("0..", "1.."));
+    assert_eq!(
+        Mask::new(0, [0; 16]).unwrap_err().to_string(),
+        "bits must be in 0..=64, got 0".replace("0..", "1..")
+    );
     assert_eq!(Mask::new(65, [0; 16]).unwrap_err().code(), ErrorCode::InvalidArgument);
     let m = Mask::new(10, [0; 16]).unwrap();
     let e = m.mask(1024).unwrap_err();
-    assert_eq!((e.code(), e.to_string()), (ErrorCode::IdOutOfRange, "value must be in 0..=1023, got 1024".into()));
+    assert_eq!(
+        (e.code(), e.to_string()),
+        (ErrorCode::IdOutOfRange, "value must be in 0..=1023, got 1024".into())
+    );
     let full = Mask::new(64, [5; 16]).unwrap();
     assert_eq!(full.unmask(full.mask(u64::MAX).unwrap()).unwrap(), u64::MAX);
 }

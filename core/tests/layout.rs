@@ -28,7 +28,10 @@ fn capacity_dates() {
     let c = Layout::TWITTER.capacity();
     // 2^41 ms after the Twitter epoch (cross-checked with Python's datetime).
     assert_eq!(c.runs_out_at_ms, 3_487_858_230_209);
-    assert_eq!(idloom::civil::from_unix_ms(c.runs_out_at_ms).to_string(), "2080-07-10T17:30:30.209Z");
+    assert_eq!(
+        idloom::civil::from_unix_ms(c.runs_out_at_ms).to_string(),
+        "2080-07-10T17:30:30.209Z"
+    );
     // IDs pass 2^53 at tick 2^31: 2^31 ms after the epoch.
     assert_eq!(c.leaves_js_safe_at_ms, Some(1_288_834_974_657 + (1 << 31)));
     let text = c.to_string();
@@ -42,7 +45,10 @@ fn invalid_layouts_name_the_parameter() {
         (Layout::new(0, 10, 12, 0, 1), "time_bits must be in 1..=63, got 0"),
         (Layout::new(41, 62, 12, 0, 1), "node_bits must be in 0..=61, got 62"),
         (Layout::new(41, 10, 0, 0, 1), "sequence_bits must be in 1..=62, got 0"),
-        (Layout::new(42, 10, 12, 0, 1), "time_bits + node_bits + sequence_bits must be in 2..=63, got 64"),
+        (
+            Layout::new(42, 10, 12, 0, 1),
+            "time_bits + node_bits + sequence_bits must be in 2..=63, got 64",
+        ),
         (Layout::new(41, 10, 12, 0, 0), "tick_ms must be in 1..=86400000, got 0"),
     ];
     for (result, message) in cases {
@@ -82,13 +88,27 @@ fn friendly_form_round_trips_and_is_strict() {
     let text = l.friendly(id).unwrap().to_string();
     assert_eq!(text, "20231114221320123-3-42");
     assert_eq!(l.parse_friendly(&text).unwrap(), id);
-    for bad in ["", "20231114221320123-3", "20231114221320123-3-42-1", "2023111422132012-3-42", "20231314221320123-3-42", "20231114221320123-x-42", "20231114221320123-1024-0"] {
+    for bad in [
+        "",
+        "20231114221320123-3",
+        "20231114221320123-3-42-1",
+        "2023111422132012-3-42",
+        "20231314221320123-3-42",
+        "20231114221320123-x-42",
+        "20231114221320123-1024-0",
+    ] {
         let e = l.parse_friendly(bad).unwrap_err();
-        assert!(matches!(e.code(), ErrorCode::InvalidEncoding | ErrorCode::NodeOutOfRange), "{bad}: {e}");
+        assert!(
+            matches!(e.code(), ErrorCode::InvalidEncoding | ErrorCode::NodeOutOfRange),
+            "{bad}: {e}"
+        );
     }
     // Sonyflake ticks are 10 ms: a time off the tick boundary is refused.
     let s = Layout::SONYFLAKE;
     let id = s.compose(1_700_000_000_120, 9, 1).unwrap();
     assert_eq!(s.parse_friendly(&s.friendly(id).unwrap().to_string()).unwrap(), id);
-    assert_eq!(s.parse_friendly("20231114221320123-9-1").unwrap_err().code(), ErrorCode::InvalidEncoding);
+    assert_eq!(
+        s.parse_friendly("20231114221320123-9-1").unwrap_err().code(),
+        ErrorCode::InvalidEncoding
+    );
 }

@@ -18,7 +18,9 @@ fn default_maps_each_byte_through_the_url_alphabet() {
 fn custom_alphabets_reject_bytes_past_the_alphabet() {
     // 10 symbols: mask 15, bytes with (b & 15) >= 10 are skipped.
     let gen = NanoId::new("0123456789", 4).unwrap();
-    let bytes = [0x0A, 0x13, 0xFF, 0x05, 0x0E, 0x29, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let bytes = [
+        0x0A, 0x13, 0xFF, 0x05, 0x0E, 0x29, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
     assert_eq!(gen.generate(&mut ReplayBytes::new(&bytes)).unwrap(), "3590");
 }
 
@@ -49,12 +51,32 @@ fn no_modulo_bias() {
 #[test]
 fn bad_alphabets_and_sizes() {
     let cases = [
-        (NanoId::new("", 21), ErrorCode::InvalidAlphabet, "alphabet length must be in 2..=256, got 0"),
-        (NanoId::new("a", 21), ErrorCode::InvalidAlphabet, "alphabet length must be in 2..=256, got 1"),
-        (NanoId::new("abca", 21), ErrorCode::InvalidAlphabet, "alphabet: symbols must be distinct"),
-        (NanoId::new(&"x".repeat(257), 21), ErrorCode::InvalidAlphabet, "alphabet length must be in 2..=256, got 257"),
+        (
+            NanoId::new("", 21),
+            ErrorCode::InvalidAlphabet,
+            "alphabet length must be in 2..=256, got 0",
+        ),
+        (
+            NanoId::new("a", 21),
+            ErrorCode::InvalidAlphabet,
+            "alphabet length must be in 2..=256, got 1",
+        ),
+        (
+            NanoId::new("abca", 21),
+            ErrorCode::InvalidAlphabet,
+            "alphabet: symbols must be distinct",
+        ),
+        (
+            NanoId::new(&"x".repeat(257), 21),
+            ErrorCode::InvalidAlphabet,
+            "alphabet length must be in 2..=256, got 257",
+        ),
         (NanoId::new("ab", 0), ErrorCode::InvalidArgument, "size must be in 1..=1024, got 0"),
-        (NanoId::new("ab", 1025), ErrorCode::InvalidArgument, "size must be in 1..=1024, got 1025"),
+        (
+            NanoId::new("ab", 1025),
+            ErrorCode::InvalidArgument,
+            "size must be in 1..=1024, got 1025",
+        ),
     ];
     for (r, code, msg) in cases {
         let e = r.unwrap_err();
@@ -70,5 +92,12 @@ fn fill_ascii_writes_in_place() {
     let mut out = [0u8; 12];
     gen.fill_ascii(&mut SecureRng::from_seed([4; 32]), &mut out).unwrap();
     assert!(out.iter().all(|b| b.is_ascii_hexdigit()));
-    assert_eq!(NanoId::new("αβ", 3).unwrap().fill_ascii(&mut SecureRng::from_seed([4; 32]), &mut out).unwrap_err().code(), ErrorCode::InvalidAlphabet);
+    assert_eq!(
+        NanoId::new("αβ", 3)
+            .unwrap()
+            .fill_ascii(&mut SecureRng::from_seed([4; 32]), &mut out)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidAlphabet
+    );
 }

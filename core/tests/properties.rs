@@ -7,7 +7,13 @@ use idloom::{Generator, Layout, OnBackwards, OnExhausted, Policy, SequenceStart,
 use proptest::prelude::*;
 
 fn any_layout() -> impl Strategy<Value = Layout> {
-    (1u32..=41, 0u32..=10, 1u32..=12, 0u64..=1_600_000_000_000, prop::sample::select(vec![1u64, 10, 1000]))
+    (
+        1u32..=41,
+        0u32..=10,
+        1u32..=12,
+        0u64..=1_600_000_000_000,
+        prop::sample::select(vec![1u64, 10, 1000]),
+    )
         .prop_filter_map("bits within 63", |(t, n, s, e, tick)| Layout::new(t, n, s, e, tick).ok())
 }
 
@@ -17,9 +23,21 @@ fn any_policy() -> impl Strategy<Value = Policy> {
         (0u64..50).prop_map(|max_ms| OnBackwards::Wait { max_ms }),
         (0u64..50).prop_map(|max_lead_ms| OnBackwards::Logical { max_lead_ms }),
     ];
-    let exhausted = prop_oneof![Just(OnExhausted::Wait), Just(OnExhausted::Fail), (0u64..50).prop_map(|max_lead_ms| OnExhausted::Borrow { max_lead_ms })];
-    let start = prop_oneof![Just(SequenceStart::Reset), Just(SequenceStart::Continuous), any::<u64>().prop_map(|seed| SequenceStart::Random { seed })];
-    (back, exhausted, start).prop_map(|(on_backwards, on_exhausted, sequence_start)| Policy { on_backwards, on_exhausted, sequence_start })
+    let exhausted = prop_oneof![
+        Just(OnExhausted::Wait),
+        Just(OnExhausted::Fail),
+        (0u64..50).prop_map(|max_lead_ms| OnExhausted::Borrow { max_lead_ms })
+    ];
+    let start = prop_oneof![
+        Just(SequenceStart::Reset),
+        Just(SequenceStart::Continuous),
+        any::<u64>().prop_map(|seed| SequenceStart::Random { seed })
+    ];
+    (back, exhausted, start).prop_map(|(on_backwards, on_exhausted, sequence_start)| Policy {
+        on_backwards,
+        on_exhausted,
+        sequence_start,
+    })
 }
 
 proptest! {

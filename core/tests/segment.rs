@@ -5,7 +5,10 @@ use idloom::segment::{MemorySource, Range, Segment, SegmentBuffer, SegmentConfig
 use idloom::{ErrorCode, ManualClock};
 
 fn config(step: u64) -> SegmentConfig {
-    SegmentConfig { step: StepSize::Fixed(step), ..SegmentConfig::default() }
+    SegmentConfig {
+        step: StepSize::Fixed(step),
+        ..SegmentConfig::default()
+    }
 }
 
 #[test]
@@ -48,7 +51,11 @@ fn interleaved_buffers_never_meet() {
     for offset in 0..3 {
         // Three "database sequences": each its own counter, stride 3.
         let own = MemorySource::new(0);
-        let cfg = SegmentConfig { stride: 3, offset, ..config(7) };
+        let cfg = SegmentConfig {
+            stride: 3,
+            offset,
+            ..config(7)
+        };
         let mut s = Segment::new(cfg, &own, &clock).unwrap();
         for _ in 0..100 {
             let id = s.next_id().unwrap();
@@ -56,7 +63,12 @@ fn interleaved_buffers_never_meet() {
             assert!(seen.insert(id), "duplicate {id}");
         }
     }
-    let e = SegmentBuffer::new(SegmentConfig { stride: 3, offset: 3, ..config(7) }).unwrap_err();
+    let e = SegmentBuffer::new(SegmentConfig {
+        stride: 3,
+        offset: 3,
+        ..config(7)
+    })
+    .unwrap_err();
     assert_eq!(e.to_string(), "offset must be in 0..=2, got 3");
 }
 
@@ -103,7 +115,15 @@ fn failing_source_surfaces_only_when_dry() {
 
 #[test]
 fn adaptive_step_follows_the_rate() {
-    let cfg = SegmentConfig { step: StepSize::Adaptive { min: 100, max: 100_000, target_ms: 1000 }, threshold_percent: 50, ..config(1) };
+    let cfg = SegmentConfig {
+        step: StepSize::Adaptive {
+            min: 100,
+            max: 100_000,
+            target_ms: 1000,
+        },
+        threshold_percent: 50,
+        ..config(1)
+    };
     let mut b = SegmentBuffer::new(cfg).unwrap();
     let mut now = 0;
     let mut next_start = 0;
@@ -131,11 +151,33 @@ fn adaptive_step_follows_the_rate() {
 fn config_is_validated() {
     let bad = [
         (config(0), "step must be in 1..=1099511627776, got 0"),
-        (SegmentConfig { threshold_percent: 101, ..config(1) }, "threshold_percent must be in 0..=100, got 101"),
-        (SegmentConfig { max_prefetched: 0, ..config(1) }, "max_prefetched must be in 1..=16, got 0"),
-        (SegmentConfig { stride: 0, ..config(1) }, "stride must be in 1..=18446744073709551615, got 0"),
         (
-            SegmentConfig { step: StepSize::Adaptive { min: 10, max: 5, target_ms: 1 }, ..config(1) },
+            SegmentConfig {
+                threshold_percent: 101,
+                ..config(1)
+            },
+            "threshold_percent must be in 0..=100, got 101",
+        ),
+        (
+            SegmentConfig {
+                max_prefetched: 0,
+                ..config(1)
+            },
+            "max_prefetched must be in 1..=16, got 0",
+        ),
+        (
+            SegmentConfig { stride: 0, ..config(1) },
+            "stride must be in 1..=18446744073709551615, got 0",
+        ),
+        (
+            SegmentConfig {
+                step: StepSize::Adaptive {
+                    min: 10,
+                    max: 5,
+                    target_ms: 1,
+                },
+                ..config(1)
+            },
             "max_step must be in 10..=1099511627776, got 5",
         ),
     ];
@@ -148,7 +190,12 @@ fn config_is_validated() {
 
 #[test]
 fn ids_that_would_overflow_are_refused() {
-    let mut b = SegmentBuffer::new(SegmentConfig { stride: 4, offset: 1, ..config(10) }).unwrap();
+    let mut b = SegmentBuffer::new(SegmentConfig {
+        stride: 4,
+        offset: 1,
+        ..config(10)
+    })
+    .unwrap();
     let max_counter = (u64::MAX - 1) / 4;
     assert!(b.supply(Range::new(max_counter, max_counter + 2)).is_err());
     b.supply(Range::new(max_counter, max_counter + 1)).unwrap();

@@ -7,7 +7,11 @@ use idloom::{ErrorCode, Generator, Layout, ManualClock, OnBackwards, OnExhausted
 const T0: u64 = 1_700_000_000_000;
 
 fn policy(on_backwards: OnBackwards, on_exhausted: OnExhausted) -> Policy {
-    Policy { on_backwards, on_exhausted, sequence_start: SequenceStart::Reset }
+    Policy {
+        on_backwards,
+        on_exhausted,
+        sequence_start: SequenceStart::Reset,
+    }
 }
 
 /// A tiny layout: 2 sequence bits (4 IDs per 1 ms tick), 3 node bits.
@@ -137,17 +141,29 @@ fn exhaustion_fail_wait_and_borrow() {
 
 #[test]
 fn sequence_start_modes() {
-    let cont = Policy { sequence_start: SequenceStart::Continuous, ..policy(OnBackwards::Fail, OnExhausted::Fail) };
+    let cont = Policy {
+        sequence_start: SequenceStart::Continuous,
+        ..policy(OnBackwards::Fail, OnExhausted::Fail)
+    };
     let mut g = Generator::new(tiny(), 0, cont).unwrap();
-    let seqs: Vec<u64> = [T0, T0, T0 + 1, T0 + 2, T0 + 3, T0 + 3].iter().map(|&t| tiny().decompose(id(&mut g, t)).unwrap().sequence).collect();
+    let seqs: Vec<u64> = [T0, T0, T0 + 1, T0 + 2, T0 + 3, T0 + 3]
+        .iter()
+        .map(|&t| tiny().decompose(id(&mut g, t)).unwrap().sequence)
+        .collect();
     assert_eq!(seqs, [0, 1, 2, 3, 0, 1]);
 
-    let random = Policy { sequence_start: SequenceStart::Random { seed: 42 }, ..policy(OnBackwards::Fail, OnExhausted::Fail) };
+    let random = Policy {
+        sequence_start: SequenceStart::Random { seed: 42 },
+        ..policy(OnBackwards::Fail, OnExhausted::Fail)
+    };
     let layout = Layout::TWITTER;
     let mut g = Generator::new(layout, 0, random).unwrap();
     let starts: Vec<u64> = (0..64).map(|i| layout.decompose(id(&mut g, T0 + i)).unwrap().sequence).collect();
     assert!(starts.iter().all(|&s| s < 2048), "random starts stay in the lower half");
-    assert!(starts.iter().collect::<std::collections::BTreeSet<_>>().len() > 50, "starts vary: {starts:?}");
+    assert!(
+        starts.iter().collect::<std::collections::BTreeSet<_>>().len() > 50,
+        "starts vary: {starts:?}"
+    );
     // Deterministic for a seed.
     let mut again = Generator::new(layout, 0, random).unwrap();
     assert_eq!(layout.decompose(id(&mut again, T0)).unwrap().sequence, starts[0]);
@@ -194,7 +210,12 @@ fn frozen_clock_with_wait_policy_stalls_with_a_bounded_wait() {
     let e = g.next_id().unwrap_err();
     assert_eq!(e.code(), ErrorCode::ClockStalled);
     // The budget is (wait + 2) ms × POLLS_PER_MS polls of the clock.
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?} for {} polls", started.elapsed(), 3 * POLLS_PER_MS);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?} for {} polls",
+        started.elapsed(),
+        3 * POLLS_PER_MS
+    );
 }
 
 #[test]

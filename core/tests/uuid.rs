@@ -9,14 +9,23 @@ fn rfc9562_appendix_examples() {
     let random = [0x0C, 0xC3, 0x18, 0xC4, 0xDC, 0x0C, 0x0C, 0x07, 0x39, 0x8F];
     let v7 = Uuid::new_v7(0x017F_22E2_79B0, &random).unwrap();
     assert_eq!(v7.to_string(), "017f22e2-79b0-7cc3-98c4-dc0c0c07398f");
-    assert_eq!((v7.version(), v7.variant(), v7.timestamp_ms()), (7, Variant::Rfc9562, Some(1_645_557_742_000)));
+    assert_eq!(
+        (v7.version(), v7.variant(), v7.timestamp_ms()),
+        (7, Variant::Rfc9562, Some(1_645_557_742_000))
+    );
     // A.3: v4.
     let v4 = Uuid::parse("919108f7-52d1-4320-9bac-f847db4148a8").unwrap();
     assert_eq!((v4.version(), v4.variant(), v4.timestamp_ms()), (4, Variant::Rfc9562, None));
     assert_eq!(Uuid::new_v4(*v4.as_bytes()), v4);
     // A.1 (v1) and A.5 (v6) carry the same instant.
-    assert_eq!(Uuid::parse("C232AB00-9414-11EC-B3C8-9F6BDECED846").unwrap().timestamp_ms(), Some(1_645_557_742_000));
-    assert_eq!(Uuid::parse("1EC9414C-232A-6B00-B3C8-9F6BDECED846").unwrap().timestamp_ms(), Some(1_645_557_742_000));
+    assert_eq!(
+        Uuid::parse("C232AB00-9414-11EC-B3C8-9F6BDECED846").unwrap().timestamp_ms(),
+        Some(1_645_557_742_000)
+    );
+    assert_eq!(
+        Uuid::parse("1EC9414C-232A-6B00-B3C8-9F6BDECED846").unwrap().timestamp_ms(),
+        Some(1_645_557_742_000)
+    );
 }
 
 #[test]
@@ -62,9 +71,18 @@ fn malformed_text_is_rejected_with_a_position() {
         ("67e55044-10b1-426f-9247-bb680e5fe0c", "uuid length must be in 32..=45, got 35"),
         ("67e55044x10b1-426f-9247-bb680e5fe0c8", "uuid: expected '-' at position 8"),
         ("67e55044-10b1-426f-9247-bb680e5fe0cg", "uuid: expected a hex digit at position 35"),
-        ("[67e55044-10b1-426f-9247-bb680e5fe0c8]", "uuid: a 38-character UUID must be braced at position 0"),
-        ("urn:uuix:67e55044-10b1-426f-9247-bb680e5fe0c8", "uuid: a 45-character UUID must start with urn:uuid: at position 0"),
-        ("{67e55044-10b1-426f-9247-bb680e5fe0cZ}", "uuid: expected a hex digit at position 36"),
+        (
+            "[67e55044-10b1-426f-9247-bb680e5fe0c8]",
+            "uuid: a 38-character UUID must be braced at position 0",
+        ),
+        (
+            "urn:uuix:67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "uuid: a 45-character UUID must start with urn:uuid: at position 0",
+        ),
+        (
+            "{67e55044-10b1-426f-9247-bb680e5fe0cZ}",
+            "uuid: expected a hex digit at position 36",
+        ),
     ];
     for (text, msg) in cases {
         let e = Uuid::parse(text).unwrap_err();

@@ -45,7 +45,10 @@ fn layouts() {
             assert_eq!(Layout::preset_named(entry["name"].as_str().unwrap()).unwrap(), l);
         }
         let c = l.capacity();
-        assert_eq!(c.ids_per_second_per_node, entry["capacity"]["ids_per_second_per_node"].as_u64().unwrap());
+        assert_eq!(
+            c.ids_per_second_per_node,
+            entry["capacity"]["ids_per_second_per_node"].as_u64().unwrap()
+        );
         assert_eq!(c.runs_out_at_ms, entry["capacity"]["runs_out_at_ms"].as_u64().unwrap());
         assert_eq!(c.leaves_js_safe_at_ms, entry["capacity"]["leaves_js_safe_at_ms"].as_u64());
         for case in entry["cases"].as_array().unwrap() {
@@ -64,11 +67,21 @@ fn layouts() {
             assert_eq!(code(l.compose(n("timestamp_ms"), n("node"), n("sequence"))), bad["expect"]["error"]);
         }
         let bad = &entry["bad_decode"];
-        assert_eq!(code(l.decompose(bad["id"].as_str().unwrap().parse().unwrap())), bad["expect"]["error"]);
+        assert_eq!(
+            code(l.decompose(bad["id"].as_str().unwrap().parse().unwrap())),
+            bad["expect"]["error"]
+        );
     }
     for bad in v["invalid"].as_array().unwrap() {
         let n = |k: &str| bad[k].as_u64().unwrap();
-        let e = Layout::new(n("time_bits") as u32, n("node_bits") as u32, n("sequence_bits") as u32, n("epoch_ms"), n("tick_ms")).unwrap_err();
+        let e = Layout::new(
+            n("time_bits") as u32,
+            n("node_bits") as u32,
+            n("sequence_bits") as u32,
+            n("epoch_ms"),
+            n("tick_ms"),
+        )
+        .unwrap_err();
         assert_eq!(e.code().as_str(), bad["expect"]["error"]);
         assert_eq!(e.param(), bad["expect"]["param"].as_str());
     }
@@ -116,7 +129,10 @@ fn masking() {
         }
     }
     for bad in v["invalid_bits"].as_array().unwrap() {
-        assert_eq!(code(Mask::new(bad["bits"].as_u64().unwrap() as u32, [0; 16])), bad["expect"]["error"]);
+        assert_eq!(
+            code(Mask::new(bad["bits"].as_u64().unwrap() as u32, [0; 16])),
+            bad["expect"]["error"]
+        );
     }
 }
 
@@ -133,7 +149,13 @@ fn nanoids() {
         assert_eq!(src.used(), bytes.len(), "exactly the listed bytes are consumed");
     }
     for bad in v["invalid"].as_array().unwrap() {
-        assert_eq!(code(NanoId::new(bad["alphabet"].as_str().unwrap(), bad["size"].as_u64().unwrap() as usize)), bad["expect"]["error"]);
+        assert_eq!(
+            code(NanoId::new(
+                bad["alphabet"].as_str().unwrap(),
+                bad["size"].as_u64().unwrap() as usize
+            )),
+            bad["expect"]["error"]
+        );
     }
 }
 
@@ -177,23 +199,41 @@ fn uuids() {
 fn snowflake_scripts() {
     let v = load("snowflake_scripts.json");
     for script in v["scripts"].as_array().unwrap() {
-        let mut g = Generator::new(layout_from(&script["layout"]), script["node"].as_u64().unwrap(), policy_from(&script["policy"])).unwrap();
+        let mut g = Generator::new(
+            layout_from(&script["layout"]),
+            script["node"].as_u64().unwrap(),
+            policy_from(&script["policy"]),
+        )
+        .unwrap();
         for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
-            assert_eq!(run_snowflake_step(&mut g, step), step["expect"], "script {} step {i}", script["name"]);
+            assert_eq!(
+                run_snowflake_step(&mut g, step),
+                step["expect"],
+                "script {} step {i}",
+                script["name"]
+            );
         }
     }
     // The lock-free shared generator follows the same scripts step for step.
     for script in v["scripts"].as_array().unwrap() {
         let layout = layout_from(&script["layout"]);
         let epoch = layout.epoch_ms(); // the clock only serves the constructor's epoch check here
-        let shared = SharedSnowflake::new(layout, script["node"].as_u64().unwrap(), policy_from(&script["policy"]), move || epoch).unwrap();
+        let shared = SharedSnowflake::new(
+            layout,
+            script["node"].as_u64().unwrap(),
+            policy_from(&script["policy"]),
+            move || epoch,
+        )
+        .unwrap();
         for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
             let now = step["now"].as_u64().unwrap();
             let got = match step.get("fill").and_then(Value::as_u64) {
                 Some(n) => {
                     let mut out = vec![0u64; n as usize];
                     match shared.fill_at(now, &mut out) {
-                        Ok((k, retry)) => serde_json::json!({"ids": out[..k].iter().map(u64::to_string).collect::<Vec<_>>(), "retry_at": retry}),
+                        Ok((k, retry)) => {
+                            serde_json::json!({"ids": out[..k].iter().map(u64::to_string).collect::<Vec<_>>(), "retry_at": retry})
+                        }
                         Err(e) => serde_json::json!({"error": e.code().as_str()}),
                     }
                 }

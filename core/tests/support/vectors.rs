@@ -28,7 +28,10 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// Deterministic filler bytes for inputs (not randomness: reproducible data).
@@ -66,7 +69,15 @@ pub fn layout_from(v: &Value) -> Layout {
         _ => FieldOrder::TimeSequenceNode,
     };
     let n = |k: &str| v[k].as_u64().unwrap();
-    Layout::with_order(n("time_bits") as u32, n("node_bits") as u32, n("sequence_bits") as u32, n("epoch_ms"), n("tick_ms"), order).unwrap()
+    Layout::with_order(
+        n("time_bits") as u32,
+        n("node_bits") as u32,
+        n("sequence_bits") as u32,
+        n("epoch_ms"),
+        n("tick_ms"),
+        order,
+    )
+    .unwrap()
 }
 
 pub fn policy_json(p: &Policy) -> Value {
@@ -94,21 +105,31 @@ pub fn policy_from(v: &Value) -> Policy {
     let on_backwards = match b["kind"].as_str().unwrap() {
         "fail" => OnBackwards::Fail,
         "wait" => OnBackwards::Wait { max_ms: n(b, "max_ms") },
-        _ => OnBackwards::Logical { max_lead_ms: n(b, "max_lead_ms") },
+        _ => OnBackwards::Logical {
+            max_lead_ms: n(b, "max_lead_ms"),
+        },
     };
     let x = &v["on_exhausted"];
     let on_exhausted = match x["kind"].as_str().unwrap() {
         "fail" => OnExhausted::Fail,
         "wait" => OnExhausted::Wait,
-        _ => OnExhausted::Borrow { max_lead_ms: n(x, "max_lead_ms") },
+        _ => OnExhausted::Borrow {
+            max_lead_ms: n(x, "max_lead_ms"),
+        },
     };
     let s = &v["sequence_start"];
     let sequence_start = match s["kind"].as_str().unwrap() {
         "reset" => SequenceStart::Reset,
         "continuous" => SequenceStart::Continuous,
-        _ => SequenceStart::Random { seed: s["seed"].as_str().unwrap().parse().unwrap() },
+        _ => SequenceStart::Random {
+            seed: s["seed"].as_str().unwrap().parse().unwrap(),
+        },
     };
-    Policy { on_backwards, on_exhausted, sequence_start }
+    Policy {
+        on_backwards,
+        on_exhausted,
+        sequence_start,
+    }
 }
 
 fn parts_json(l: &Layout, id: u64) -> Value {
@@ -175,19 +196,34 @@ pub fn encodings() -> Value {
     let u128s: Vec<u128> = vec![0, 1, u128::from(u64::MAX) + 1, 0x017F_22E2_79B0_7CC3_98C4_DC0C_0C07_398F, u128::MAX];
     let mut per = Map::new();
     for (name, e) in Encoding::ALL {
-        let c64: Vec<Value> = u64s.iter().map(|&v| json!({"value": v.to_string(), "text": e.encode_u64(v).as_str()})).collect();
-        let c128: Vec<Value> = u128s.iter().map(|&v| json!({"value": v.to_string(), "text": e.encode_u128(v).as_str()})).collect();
+        let c64: Vec<Value> = u64s
+            .iter()
+            .map(|&v| json!({"value": v.to_string(), "text": e.encode_u64(v).as_str()}))
+            .collect();
+        let c128: Vec<Value> = u128s
+            .iter()
+            .map(|&v| json!({"value": v.to_string(), "text": e.encode_u128(v).as_str()}))
+            .collect();
         let max_plus = match e {
             Encoding::Base62 => "LygHa16AHYG",
             Encoding::Base36 => "3w5e11264sgsg",
             Encoding::Base32 => "G000000000000",
             Encoding::Hex => "0000000000000000",
         };
-        let bad: Vec<Value> = ["", "0", &"0".repeat(e.width_u64() + 1), &format!("{}!", "0".repeat(e.width_u64() - 1)), max_plus]
-            .iter()
-            .map(|t| json!({"text": t, "expect": e.decode_u64(t).map(|v| json!({"value": v.to_string()})).unwrap_or_else(err)}))
-            .collect();
-        per.insert(name.into(), json!({"width_u64": e.width_u64(), "width_u128": e.width_u128(), "u64": c64, "u128": c128, "decode_u64": bad}));
+        let bad: Vec<Value> = [
+            "",
+            "0",
+            &"0".repeat(e.width_u64() + 1),
+            &format!("{}!", "0".repeat(e.width_u64() - 1)),
+            max_plus,
+        ]
+        .iter()
+        .map(|t| json!({"text": t, "expect": e.decode_u64(t).map(|v| json!({"value": v.to_string()})).unwrap_or_else(err)}))
+        .collect();
+        per.insert(
+            name.into(),
+            json!({"width_u64": e.width_u64(), "width_u128": e.width_u128(), "u64": c64, "u128": c128, "decode_u64": bad}),
+        );
     }
     json!({
         "_comment": "Fixed-width, order-preserving encodings of u64 and u128 values (decimal strings). decode_u64 lists strict-decoding cases: wrong length, foreign symbol, overflow; each expects a value or an error code.",
@@ -241,7 +277,9 @@ pub fn nanoids() -> Value {
     let invalid: Vec<Value> = [("", 21usize), ("a", 21), ("abca", 21), ("ab", 0), ("ab", 1025)]
         .iter()
         .map(|(a, s)| json!({"alphabet": a, "size": s, "expect": err(NanoId::new(a, *s).unwrap_err())}))
-        .chain(std::iter::once(json!({"alphabet": "x".repeat(257), "size": 21, "expect": {"error": "invalid_alphabet"}})))
+        .chain(std::iter::once(
+            json!({"alphabet": "x".repeat(257), "size": 21, "expect": {"error": "invalid_alphabet"}}),
+        ))
         .collect();
     json!({
         "_comment": "NanoID from given random bytes (hex, consumed in order; exactly the bytes listed are used). Power-of-two alphabets take one byte per symbol (byte & (n-1)); others draw chunks of ceil(1.6*mask*size/n) bytes and keep bytes whose (byte & mask) < n. default: the 21-symbol URL-alphabet nanoid().",
@@ -266,7 +304,9 @@ pub fn uuids() -> Value {
             let b: [u8; 10] = filler(s, 10).try_into().unwrap();
             json!({"unix_ms": ms, "random": hex(&b), "uuid": Uuid::new_v7(ms, &b).unwrap().to_string()})
         })
-        .chain(std::iter::once(json!({"unix_ms": 1u64 << 48, "random": hex(&[0; 10]), "expect": {"error": "timestamp_out_of_range"}})))
+        .chain(std::iter::once(
+            json!({"unix_ms": 1u64 << 48, "random": hex(&[0; 10]), "expect": {"error": "timestamp_out_of_range"}}),
+        ))
         .collect();
     let mut g = V7Generator::new();
     let times = [T0, T0, T0, T0 + 1, T0 - 1000, T0 + 1, T0 + 2, T0 + 2];
@@ -325,7 +365,11 @@ fn tiny() -> Layout {
 }
 
 fn pol(b: OnBackwards, x: OnExhausted, s: SequenceStart) -> Policy {
-    Policy { on_backwards: b, on_exhausted: x, sequence_start: s }
+    Policy {
+        on_backwards: b,
+        on_exhausted: x,
+        sequence_start: s,
+    }
 }
 
 /// One step: `{"now": ms}` (one ID) or `{"now": ms, "fill": n}` (a batch).
@@ -418,7 +462,10 @@ pub fn run_segment_step(b: &mut SegmentBuffer, step: &Value) -> Value {
         "next" => b.next_id().map(|id| json!({"id": id.to_string()})).unwrap_or_else(err),
         "begin_fetch" => json!({"step": b.begin_fetch(step["now"].as_u64().unwrap()).map(|r| r.step)}),
         "supply" => {
-            let r = Range::new(step["start"].as_str().unwrap().parse().unwrap(), step["end"].as_str().unwrap().parse().unwrap());
+            let r = Range::new(
+                step["start"].as_str().unwrap().parse().unwrap(),
+                step["end"].as_str().unwrap().parse().unwrap(),
+            );
             b.supply(r).map(|_| json!({"ok": true})).unwrap_or_else(err)
         }
         "fetch_failed" => {
@@ -442,7 +489,11 @@ pub fn segment_config_from(v: &Value) -> SegmentConfig {
     let s = &v["step"];
     let step = match s["kind"].as_str().unwrap() {
         "fixed" => StepSize::Fixed(s["step"].as_u64().unwrap()),
-        _ => StepSize::Adaptive { min: s["min"].as_u64().unwrap(), max: s["max"].as_u64().unwrap(), target_ms: s["target_ms"].as_u64().unwrap() },
+        _ => StepSize::Adaptive {
+            min: s["min"].as_u64().unwrap(),
+            max: s["max"].as_u64().unwrap(),
+            target_ms: s["target_ms"].as_u64().unwrap(),
+        },
     };
     SegmentConfig {
         step,
@@ -457,22 +508,78 @@ pub fn segment_scripts() -> Value {
     let next = || json!({"op": "next"});
     let fetch = |now: u64| json!({"op": "begin_fetch", "now": now});
     let supply = |a: u64, b: u64| json!({"op": "supply", "start": a.to_string(), "end": b.to_string()});
-    let fixed = |step| SegmentConfig { step: StepSize::Fixed(step), ..SegmentConfig::default() };
+    let fixed = |step| SegmentConfig {
+        step: StepSize::Fixed(step),
+        ..SegmentConfig::default()
+    };
     let scripts: Vec<(&str, &str, SegmentConfig, Vec<Value>)> = vec![
-        ("leaf_double_buffer", "Leaf: step 10, fetch the next range once 10 % of the current is used, hold one range ahead; run dry, then resume.",
+        (
+            "leaf_double_buffer",
+            "Leaf: step 10, fetch the next range once 10 % of the current is used, hold one range ahead; run dry, then resume.",
             fixed(10),
-            [vec![next(), fetch(0), fetch(0), supply(1, 11), next(), fetch(1), supply(11, 21), fetch(2), json!({"op": "remaining"})],
-             (0..19).map(|_| next()).collect(), vec![next(), fetch(3), supply(31, 41), next()]].concat()),
-        ("source_contract", "Ranges that overlap or go back, and empty ranges, are invalid_range; a failed fetch can be retried.",
+            [
+                vec![
+                    next(),
+                    fetch(0),
+                    fetch(0),
+                    supply(1, 11),
+                    next(),
+                    fetch(1),
+                    supply(11, 21),
+                    fetch(2),
+                    json!({"op": "remaining"}),
+                ],
+                (0..19).map(|_| next()).collect(),
+                vec![next(), fetch(3), supply(31, 41), next()],
+            ]
+            .concat(),
+        ),
+        (
+            "source_contract",
+            "Ranges that overlap or go back, and empty ranges, are invalid_range; a failed fetch can be retried.",
             fixed(5),
-            vec![fetch(0), supply(100, 105), supply(102, 107), supply(110, 110), json!({"op": "fetch_failed"}), fetch(0), supply(105, 110), json!({"op": "remaining"})]),
-        ("interleaved", "Three sequences with step 3: this buffer maps counter c to 3c + 2.",
-            SegmentConfig { stride: 3, offset: 2, ..fixed(4) },
-            vec![fetch(0), supply(0, 4), next(), next(), next(), next(), next()]),
-        ("adaptive", "Adaptive step: 1000 ms target, 10..=1000 per fetch, at most doubling or halving per fetch.",
-            SegmentConfig { step: StepSize::Adaptive { min: 10, max: 1000, target_ms: 1000 }, threshold_percent: 0, ..fixed(1) },
-            [vec![fetch(0), supply(0, 10)], (0..10).map(|_| next()).collect(), vec![fetch(10), supply(10, 30)],
-             (0..20).map(|_| next()).collect(), vec![fetch(20), supply(30, 70), fetch(100_000)]].concat()),
+            vec![
+                fetch(0),
+                supply(100, 105),
+                supply(102, 107),
+                supply(110, 110),
+                json!({"op": "fetch_failed"}),
+                fetch(0),
+                supply(105, 110),
+                json!({"op": "remaining"}),
+            ],
+        ),
+        (
+            "interleaved",
+            "Three sequences with step 3: this buffer maps counter c to 3c + 2.",
+            SegmentConfig {
+                stride: 3,
+                offset: 2,
+                ..fixed(4)
+            },
+            vec![fetch(0), supply(0, 4), next(), next(), next(), next(), next()],
+        ),
+        (
+            "adaptive",
+            "Adaptive step: 1000 ms target, 10..=1000 per fetch, at most doubling or halving per fetch.",
+            SegmentConfig {
+                step: StepSize::Adaptive {
+                    min: 10,
+                    max: 1000,
+                    target_ms: 1000,
+                },
+                threshold_percent: 0,
+                ..fixed(1)
+            },
+            [
+                vec![fetch(0), supply(0, 10)],
+                (0..10).map(|_| next()).collect(),
+                vec![fetch(10), supply(10, 30)],
+                (0..20).map(|_| next()).collect(),
+                vec![fetch(20), supply(30, 70), fetch(100_000)],
+            ]
+            .concat(),
+        ),
     ];
     let out: Vec<Value> = scripts
         .into_iter()
@@ -490,13 +597,24 @@ pub fn segment_scripts() -> Value {
             json!({"name": name, "about": about, "config": segment_config_json(&config), "steps": steps})
         })
         .collect();
-    let invalid: Vec<Value> = [fixed(0), SegmentConfig { threshold_percent: 101, ..fixed(1) }, SegmentConfig { stride: 2, offset: 2, ..fixed(1) }]
-        .iter()
-        .map(|c| {
-            let e = SegmentBuffer::new(*c).unwrap_err();
-            json!({"config": segment_config_json(c), "expect": {"error": e.code().as_str(), "param": e.param()}})
-        })
-        .collect();
+    let invalid: Vec<Value> = [
+        fixed(0),
+        SegmentConfig {
+            threshold_percent: 101,
+            ..fixed(1)
+        },
+        SegmentConfig {
+            stride: 2,
+            offset: 2,
+            ..fixed(1)
+        },
+    ]
+    .iter()
+    .map(|c| {
+        let e = SegmentBuffer::new(*c).unwrap_err();
+        json!({"config": segment_config_json(c), "expect": {"error": e.code().as_str(), "param": e.param()}})
+    })
+    .collect();
     json!({
         "_comment": "Segment buffer scripts (no source, no clock: the host's side is written out). Ops: next -> {id}|{error}; begin_fetch(now) -> {step: n|null} (null: no fetch wanted now); supply(start, end) of counters [start, end) -> {ok}|{error}; fetch_failed; remaining -> {remaining}. Counters and IDs are decimal strings.",
         "scripts": out,
@@ -507,7 +625,10 @@ pub fn segment_scripts() -> Value {
 // ---------------------------------------------------------------- errors
 
 pub fn errors() -> Value {
-    let codes: Vec<Value> = ErrorCode::ALL.iter().map(|c| json!({"code": c.as_str(), "bad_input": c.is_bad_input()})).collect();
+    let codes: Vec<Value> = ErrorCode::ALL
+        .iter()
+        .map(|c| json!({"code": c.as_str(), "bad_input": c.is_bad_input()}))
+        .collect();
     json!({
         "_comment": "Every stable error code. bad_input: hosts raise ValueError/RangeError (or TypeError for invalid_type); otherwise the generator's state or environment refused (clock, exhaustion, fork): hosts raise their runtime error class, still with .code.",
         "codes": codes,

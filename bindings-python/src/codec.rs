@@ -29,20 +29,7 @@ pub fn encode(py: Python<'_>, value: &Bound<'_, PyAny>, encoding: &str, bits: u3
             .encode_u64(int_in(value, "value", ErrorCode::IdOutOfRange, 0, u64::MAX)?)
             .to_string());
     }
-    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<pyo3::types::PyInt>() {
-        let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(raise(py, ErrorCode::InvalidType, format!("value must be an int, got {type_name}")));
-    }
-    let v: u128 = value.extract().map_err(|_| {
-        raise(
-            py,
-            ErrorCode::IdOutOfRange,
-            format!(
-                "value must be in 0..=2**128-1, got {}",
-                value.repr().map(|r| r.to_string()).unwrap_or_default()
-            ),
-        )
-    })?;
+    let v = crate::args::int_u128(value, "value", ErrorCode::IdOutOfRange)?;
     Ok(e.encode_u128(v).to_string())
 }
 

@@ -178,7 +178,7 @@ impl PyLayout {
     }
 
     /// The parts of an ID.
-    fn decompose(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
+    pub(crate) fn decompose(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
         let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.inner.max_id())?;
         Ok(PyParts {
             inner: self.inner.decompose(id).py(py)?,
@@ -186,7 +186,7 @@ impl PyLayout {
     }
 
     /// ``yyyyMMddHHmmssSSS-node-sequence`` in UTC.
-    fn friendly(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<String> {
+    pub(crate) fn friendly(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<String> {
         let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.inner.max_id())?;
         Ok(self.inner.friendly(id).py(py)?.to_string())
     }

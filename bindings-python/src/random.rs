@@ -124,38 +124,25 @@ fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
         })?;
         return Ok(Uuid::from_bytes(bytes));
     }
-    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<pyo3::types::PyBool>() {
-        return value.extract::<u128>().map(Uuid::from_u128).map_err(|_| {
-            raise(
-                py,
-                ErrorCode::InvalidUuid,
-                format!(
-                    "uuid int must be in 0..=2**128-1, got {}",
-                    value.repr().map(|r| r.to_string()).unwrap_or_default()
-                ),
-            )
-        });
+    if value.is_instance_of::<PyInt>() {
+        return crate::args::int_u128(value, "uuid", ErrorCode::InvalidUuid).map(Uuid::from_u128);
     }
     if let Ok(int) = value.getattr(pyo3::intern!(py, "int")) {
         if let Ok(v) = int.extract::<u128>() {
             return Ok(Uuid::from_u128(v));
         }
     }
-    let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
     Err(raise(
         py,
         ErrorCode::InvalidType,
-        format!("uuid must be a str, bytes, int or uuid.UUID, got {type_name}"),
+        format!("uuid must be a str, bytes, int or uuid.UUID, got {}", crate::args::type_name(value)),
     ))
 }
 
 /// Parse a UUID in any accepted form into a stdlib ``uuid.UUID`` (strict).
 #[pyfunction]
 pub fn parse_uuid<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if !text.is_instance_of::<PyString>() {
-        let type_name = text.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(raise(py, ErrorCode::InvalidType, format!("text must be a str, got {type_name}")));
-    }
+    crate::args::text(text, "text")?;
     stdlib_uuid(py, uuid_arg(text)?)
 }
 

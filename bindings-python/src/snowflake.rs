@@ -101,6 +101,10 @@ pub struct PySnowflake {
 const MAX_BATCH: u64 = 1 << 24;
 
 impl PySnowflake {
+    fn py_layout(&self) -> PyLayout {
+        PyLayout { inner: self.layout }
+    }
+
     #[inline]
     fn check_fork(&self, py: Python<'_>) -> PyResult<()> {
         if fork::generation() != self.generation.load(Ordering::Relaxed) {
@@ -250,16 +254,12 @@ impl PySnowflake {
 
     /// Decode an ID of this generator's layout.
     fn decode(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<PyParts> {
-        let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.layout.max_id())?;
-        Ok(PyParts {
-            inner: self.layout.decompose(id).py(py)?,
-        })
+        self.py_layout().decompose(py, id)
     }
 
     /// The friendly form of an ID of this layout.
     fn friendly(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<String> {
-        let id = int_in(id, "id", ErrorCode::IdOutOfRange, 0, self.layout.max_id())?;
-        Ok(self.layout.friendly(id).py(py)?.to_string())
+        self.py_layout().friendly(py, id)
     }
 
     /// The node ID.
@@ -271,7 +271,7 @@ impl PySnowflake {
     /// The layout.
     #[getter]
     fn layout(&self) -> PyLayout {
-        PyLayout { inner: self.layout }
+        self.py_layout()
     }
 
     fn __repr__(&self) -> String {

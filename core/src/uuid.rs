@@ -383,29 +383,14 @@ impl V7Generator {
         self.started = true;
         self.last_ms = ms;
         self.counter = counter;
-        let t = ms.to_be_bytes();
-        let rand_a = (counter >> 30) as u16; // 12 bits
-        let c_low = (counter & ((1 << 30) - 1)) as u32; // 30 bits
-        let rand_b_high = (0b10u32 << 30) | c_low; // variant + 30 counter bits
-        let hb = rand_b_high.to_be_bytes();
-        Ok(Uuid([
-            t[2],
-            t[3],
-            t[4],
-            t[5],
-            t[6],
-            t[7],
-            0x70 | (rand_a >> 8) as u8,
-            rand_a as u8,
-            hb[0],
-            hb[1],
-            hb[2],
-            hb[3],
-            random[6],
-            random[7],
-            random[8],
-            random[9],
-        ]))
+        // rand_a = counter bits 41..30; rand_b = counter bits 29..0, then the 32 random bits.
+        let rand_a = (counter >> 30) as u16;
+        let rand_b = ((counter & ((1 << 30) - 1)) << 32) | u64::from(u32::from_be_bytes([random[6], random[7], random[8], random[9]]));
+        let b = rand_b.to_be_bytes(); // b[0] carries rand_b's top 6 bits
+        Uuid::new_v7(
+            ms,
+            &[(rand_a >> 8) as u8, rand_a as u8, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]],
+        )
     }
 }
 

@@ -24,3 +24,24 @@ def test_typed_usage_runs():
     from typed_usage import test_typed_usage
 
     test_typed_usage()
+
+
+def test_every_public_name_has_a_docstring():
+    import inspect
+
+    import idloom
+
+    missing = []
+    for name in idloom.__all__:
+        obj = getattr(idloom, name)
+        if name in ("BY_CODE", "NIL_UUID", "MAX_UUID"):
+            continue
+        if not (obj.__doc__ or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj) and obj.__module__ != "idloom._errors":
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") or attr.isupper():
+                    continue
+                if not (getattr(member, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert not missing, missing

@@ -199,8 +199,9 @@ impl PySnowflake {
     /// The next ID. Waits (bounded, without holding the GIL) where the policy says to wait.
     fn next(&self, py: Python<'_>) -> PyResult<u64> {
         self.check_fork(py)?;
-        // Fast path: one step at the current time, GIL held.
-        match self.inner.next_at(self.inner.clock().now_ms()).py(py)? {
+        // Fast path: one attempt at the current time with the GIL held; only a
+        // wait the policy asks for releases the GIL.
+        match self.inner.try_next_id().py(py)? {
             Next::Id(id) => Ok(id),
             Next::RetryAt(_) => py.detach(|| self.inner.next_id()).py(py),
         }

@@ -141,3 +141,30 @@ def test_layout_bad_input():
     with pytest.raises(idloom.LayoutExhaustedError):
         Snowflake(1, Layout.BAIDU)
     assert Snowflake(1, Layout.BAIDU.with_epoch(T0)).next() > 0
+
+
+def test_strict_policy_threads_mixing_next_and_batches():
+    # next_batch runs without the GIL: a thread must never see another's newer
+    # tick as its own clock going backwards.
+    gen = Snowflake(node=2, layout=Layout(41, 2, 20, 1_600_000_000_000, 1), backwards="fail", clock="system")
+    errors: list[BaseException] = []
+    out: list[list[int]] = [[] for _ in range(4)]
+
+    def work(i):
+        try:
+            for _ in range(200):
+                if i % 2:
+                    out[i].extend(gen.next_batch(500))
+                else:
+                    out[i].extend(gen.next() for _ in range(500))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    every = [x for part in out for x in part]
+    assert len(set(every)) == len(every) == 400_000

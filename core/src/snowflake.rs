@@ -586,8 +586,10 @@ impl<C: Clock> SharedSnowflake<C> {
         (tick << self.rules.layout.sequence_bits()) | seq
     }
 
-    /// Reserve up to `want` consecutive IDs of one tick; returns (first ID, count).
-    fn reserve(&self, want: u64) -> Result<(u64, u64)> {
+    /// One attempt at the current time: reserve up to `want` consecutive IDs
+    /// of one tick, as `Ok((first ID, count))`, or `Err(retry_at_ms)` when the
+    /// policy says to wait. Never waits.
+    fn attempt(&self, want: u64) -> Result<core::result::Result<(u64, u64), u64>> {
         // Load the state *before* reading the clock: the state was written from
         // a reading no later than ours, so another thread's newer tick is never
         // mistaken for our clock going backwards.
@@ -601,7 +603,7 @@ impl<C: Clock> SharedSnowflake<C> {
                         .state
                         .compare_exchange_weak(word, self.pack(t, s + take), Ordering::AcqRel, Ordering::Acquire)
                     {
-                        Ok(_) => return Ok((self.compose(t, s), take + 1)),
+                        Ok(_) => return Ok(Ok((self.compose(t, s), take + 1))),
                         Err(current) => {
                             word = current;
                             // Another thread won with a tick that starts after our
@@ -612,13 +614,32 @@ impl<C: Clock> SharedSnowflake<C> {
                         }
                     }
                 }
-                Step::RetryAt(target) => {
-                    wait_until(&self.clock, now, target)?;
-                    word = self.state.load(Ordering::Acquire);
-                    now = self.clock.now_ms();
+                Step::RetryAt(target) => return Ok(Err(target)),
+            }
+        }
+    }
+
+    /// Reserve up to `want` consecutive IDs of one tick, waiting (bounded)
+    /// where the policy says to wait; returns (first ID, count).
+    fn reserve(&self, want: u64) -> Result<(u64, u64)> {
+        loop {
+            match self.attempt(want)? {
+                Ok(run) => return Ok(run),
+                Err(target) => {
+                    wait_until(&self.clock, self.clock.now_ms(), target)?;
                 }
             }
         }
+    }
+
+    /// The next ID at the current time without waiting: an ID, or the time
+    /// the policy asks to retry at (hosts that must not block on the calling
+    /// thread wait elsewhere, then call [`next_id`](Self::next_id)).
+    pub fn try_next_id(&self) -> Result<Next> {
+        Ok(match self.attempt(1)? {
+            Ok((id, _)) => Next::Id(id),
+            Err(target) => Next::RetryAt(target),
+        })
     }
 
     /// The next ID.

@@ -370,3 +370,15 @@ fn shared_set_node_rekeys_in_place() {
     assert_eq!(shared.set_node(1024).unwrap_err().code(), ErrorCode::NodeOutOfRange);
     assert_eq!(shared.node(), 2);
 }
+
+#[test]
+fn shared_try_next_id_never_waits() {
+    let clock = ManualClock::new(T0);
+    let shared = SharedSnowflake::new(tiny(), 1, policy(OnBackwards::Fail, OnExhausted::Wait), &clock).unwrap();
+    for _ in 0..4 {
+        assert!(matches!(shared.try_next_id().unwrap(), Next::Id(_)));
+    }
+    assert_eq!(shared.try_next_id().unwrap(), Next::RetryAt(T0 + 1));
+    clock.advance(1);
+    assert!(matches!(shared.try_next_id().unwrap(), Next::Id(_)));
+}

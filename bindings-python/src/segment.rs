@@ -124,7 +124,13 @@ impl PySegment {
             .state
             .lock_py_attached(py)
             .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
-        if let Some(req) = state.buffer.begin_fetch(SystemClock.now_ms()) {
+        // The clock is read only when a fetch is due (it feeds the adaptive step).
+        let due = if state.buffer.wants_fetch() {
+            state.buffer.begin_fetch(SystemClock.now_ms())
+        } else {
+            None
+        };
+        if let Some(req) = due {
             match self.fetch(py, req.step).and_then(|r| state.buffer.supply(r).py(py)) {
                 Ok(()) => state.last_error = None,
                 Err(e) => {

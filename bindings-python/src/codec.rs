@@ -74,21 +74,15 @@ impl PyMask {
     }
     /// The public form of ``value``.
     fn mask(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let max = if self.inner.bits() == 64 {
-            u64::MAX
-        } else {
-            (1 << self.inner.bits()) - 1
-        };
-        self.inner.mask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, max)?).py(py)
+        self.inner
+            .mask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, self.inner.max_value())?)
+            .py(py)
     }
     /// The original of a masked value.
     fn unmask(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let max = if self.inner.bits() == 64 {
-            u64::MAX
-        } else {
-            (1 << self.inner.bits()) - 1
-        };
-        self.inner.unmask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, max)?).py(py)
+        self.inner
+            .unmask(int_in(value, "value", ErrorCode::IdOutOfRange, 0, self.inner.max_value())?)
+            .py(py)
     }
     /// The width in bits.
     #[getter]

@@ -46,7 +46,8 @@ impl Mask {
         self.bits
     }
 
-    fn max(&self) -> u64 {
+    /// The largest value the mask accepts: 2^bits − 1.
+    pub fn max_value(&self) -> u64 {
         if self.bits == 64 {
             u64::MAX
         } else {
@@ -55,8 +56,8 @@ impl Mask {
     }
 
     fn check(&self, v: u64) -> Result<()> {
-        if v > self.max() {
-            return Err(Error::range(ErrorCode::IdOutOfRange, "value", v, 0, self.max()));
+        if v > self.max_value() {
+            return Err(Error::range(ErrorCode::IdOutOfRange, "value", v, 0, self.max_value()));
         }
         Ok(())
     }
@@ -101,7 +102,7 @@ impl Mask {
         // values below 2^bits; it terminates because `value` lies on a cycle
         // that returns to the range (expected under two steps).
         let mut v = self.forward(value);
-        while v > self.max() {
+        while v > self.max_value() {
             v = self.forward(v);
         }
         Ok(v)
@@ -111,7 +112,7 @@ impl Mask {
     pub fn unmask(&self, masked: u64) -> Result<u64> {
         self.check(masked)?;
         let mut v = self.backward(masked);
-        while v > self.max() {
+        while v > self.max_value() {
             v = self.backward(v);
         }
         Ok(v)

@@ -46,7 +46,7 @@ impl PyManualClock {
 }
 
 /// The clocks a Python host can pick.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum HostClock {
     /// A background thread's millisecond, read from memory (the default).
     Ticker(TickerClock),
@@ -54,6 +54,17 @@ pub enum HostClock {
     System,
     /// A clock moved by Python code.
     Manual(Arc<ManualClock>),
+}
+
+/// Equal when they read the same source (manual clocks: the same object).
+impl PartialEq for HostClock {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (HostClock::Ticker(_), HostClock::Ticker(_)) | (HostClock::System, HostClock::System) => true,
+            (HostClock::Manual(a), HostClock::Manual(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl Clock for HostClock {
@@ -93,7 +104,8 @@ impl PyRetryAt {
 /// ``os.fork()`` the child's generators raise ``ForkedError`` until ``rekey()``.
 #[pyclass(frozen, name = "Snowflake", module = "idloom")]
 pub struct PySnowflake {
-    inner: SharedSnowflake<HostClock>,
+    /// Shared with every other `Snowflake` of this (layout, node) in the process.
+    inner: Arc<SharedSnowflake<HostClock>>,
     layout: Layout,
     generation: AtomicU64,
 }
@@ -188,7 +200,15 @@ impl PySnowflake {
             on_exhausted,
             sequence_start,
         };
-        let inner = SharedSnowflake::new(layout, node, policy, clock).py(py)?;
+        // A conflicting generator may be garbage kept alive only by a reference
+        // cycle: collect once and retry before reporting `node_in_use`.
+        let inner = match idloom::registry::acquire(layout, node, policy, clock.clone()) {
+            Err(e) if e.code() == ErrorCode::NodeInUse => {
+                py.import("gc")?.call_method0("collect")?;
+                idloom::registry::acquire(layout, node, policy, clock).py(py)?
+            }
+            other => other.py(py)?,
+        };
         Ok(PySnowflake {
             inner,
             layout,
@@ -248,7 +268,7 @@ impl PySnowflake {
     /// Give this generator a new node ID (required in a forked child).
     fn rekey(&self, py: Python<'_>, node: &Bound<'_, PyAny>) -> PyResult<()> {
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, self.layout.max_node())?;
-        self.inner.set_node(node).py(py)?;
+        idloom::registry::rekey(&self.inner, node).py(py)?;
         self.generation.store(fork::generation(), Ordering::Relaxed);
         Ok(())
     }

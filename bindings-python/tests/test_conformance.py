@@ -85,6 +85,7 @@ def test_snowflake_scripts(vectors):
         gen = snowflake_from(script)
         for i, step in enumerate(script["steps"]):
             assert run_step(gen, step) == step["expect"], f"{script['name']} step {i}"
+        del gen  # scripts reuse (layout, node) with other policies: one live generator per node
     for bad in v["bad_nodes"]:
         got = outcome(lambda: Snowflake(bad["node"], layout_from(bad["layout"])))
         assert got == bad["expect"]

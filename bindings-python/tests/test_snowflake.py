@@ -168,3 +168,19 @@ def test_strict_policy_threads_mixing_next_and_batches():
     assert not errors, errors
     every = [x for part in out for x in part]
     assert len(set(every)) == len(every) == 400_000
+
+
+def test_one_generator_per_layout_and_node_in_a_process():
+    # Two objects for the same node would otherwise both start at sequence 0.
+    layout = Layout(41, 10, 12, 1_600_000_000_000, 1)
+    a, b = Snowflake(33, layout), Snowflake(33, layout)
+    ids = [x for _ in range(5000) for x in (a.next(), b.next())]
+    assert ids == sorted(set(ids)), "one sequence shared by both objects"
+    with pytest.raises(idloom.NodeInUseError) as e:
+        Snowflake(33, layout, backwards="fail")
+    assert e.value.code == "node_in_use" and isinstance(e.value, ValueError)
+    c = Snowflake(34, layout)
+    with pytest.raises(idloom.NodeInUseError):
+        c.rekey(33)
+    del a, b
+    assert Snowflake(33, layout, backwards="fail").next() > 0, "the node is free once its objects are gone"

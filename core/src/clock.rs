@@ -25,7 +25,7 @@ impl<F: Fn() -> u64> Clock for F {
 
 /// The operating system's wall clock (`std` only); waits sleep the thread.
 #[cfg(feature = "std")]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SystemClock;
 
 #[cfg(feature = "std")]
@@ -144,6 +144,17 @@ impl TickerClock {
             });
     }
 }
+
+/// Every `TickerClock` reads the one process-wide ticker.
+#[cfg(feature = "std")]
+impl PartialEq for TickerClock {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.now, other.now)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Eq for TickerClock {}
 
 #[cfg(feature = "std")]
 impl Clock for TickerClock {

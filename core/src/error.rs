@@ -15,6 +15,8 @@ pub enum ErrorCode {
     InvalidLayout,
     /// A node (worker) ID does not fit the layout's node bits.
     NodeOutOfRange,
+    /// The node already has a live generator in this process with another policy or clock.
+    NodeInUse,
     /// A sequence number does not fit the layout's sequence bits.
     SequenceOutOfRange,
     /// A timestamp lies before the layout's epoch or past its last tick.
@@ -55,9 +57,10 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidLayout,
         ErrorCode::NodeOutOfRange,
+        ErrorCode::NodeInUse,
         ErrorCode::SequenceOutOfRange,
         ErrorCode::TimestampOutOfRange,
         ErrorCode::IdOutOfRange,
@@ -83,6 +86,7 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidLayout => "invalid_layout",
             ErrorCode::NodeOutOfRange => "node_out_of_range",
+            ErrorCode::NodeInUse => "node_in_use",
             ErrorCode::SequenceOutOfRange => "sequence_out_of_range",
             ErrorCode::TimestampOutOfRange => "timestamp_out_of_range",
             ErrorCode::IdOutOfRange => "id_out_of_range",

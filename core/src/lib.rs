@@ -36,6 +36,8 @@ pub mod layout;
 pub mod mask;
 #[cfg(feature = "alloc")]
 pub mod nanoid;
+#[cfg(feature = "std")]
+pub mod registry;
 pub mod rng;
 #[cfg(feature = "alloc")]
 pub mod segment;

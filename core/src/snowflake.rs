@@ -504,6 +504,10 @@ impl<C: Clock> SharedSnowflake<C> {
     pub fn layout(&self) -> Layout {
         self.rules.layout
     }
+    /// The policy.
+    pub fn policy(&self) -> Policy {
+        self.rules.policy
+    }
     /// The node ID.
     pub fn node(&self) -> u64 {
         self.node.load(Ordering::Relaxed)

@@ -382,3 +382,34 @@ fn shared_try_next_id_never_waits() {
     clock.advance(1);
     assert!(matches!(shared.try_next_id().unwrap(), Next::Id(_)));
 }
+
+#[test]
+fn registry_shares_one_generator_per_layout_and_node() {
+    use idloom::registry;
+    use std::sync::Arc;
+    let layout = Layout::new(41, 10, 12, T0 - 10_000, 1).unwrap(); // a layout no other test uses
+    let a = registry::acquire(layout, 9, Policy::default(), idloom::SystemClock).unwrap();
+    let b = registry::acquire(layout, 9, Policy::default(), idloom::SystemClock).unwrap();
+    assert!(Arc::ptr_eq(&a, &b), "same (layout, node): the same generator");
+    let ids: Vec<u64> = (0..1000).flat_map(|_| [a.next_id().unwrap(), b.next_id().unwrap()]).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "one sequence across both handles");
+    let strict = policy(OnBackwards::Fail, OnExhausted::Fail);
+    let e = registry::acquire(layout, 9, strict, idloom::SystemClock).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NodeInUse);
+    assert_eq!(
+        e.to_string(),
+        "node: already has a generator in this process with a different policy"
+    );
+    let other = registry::acquire(layout, 10, strict, idloom::SystemClock).unwrap();
+    assert!(!Arc::ptr_eq(&a, &other));
+    // Re-keying onto a live node is refused; onto a free one moves the registration.
+    assert_eq!(registry::rekey(&a, 10).unwrap_err().code(), ErrorCode::NodeInUse);
+    registry::rekey(&a, 11).unwrap();
+    assert_eq!(b.node(), 11);
+    let fresh = registry::acquire(layout, 9, strict, idloom::SystemClock).unwrap();
+    assert!(!Arc::ptr_eq(&fresh, &a), "node 9 is free again after the re-key");
+    // Dropping every handle frees the node.
+    drop((a, b));
+    let again = registry::acquire(layout, 11, strict, idloom::SystemClock).unwrap();
+    assert_eq!(again.node(), 11);
+}

@@ -40,6 +40,10 @@ class NodeOutOfRangeError(IdloomValueError):
     """The node ID does not fit the layout's node bits."""
 
 
+class NodeInUseError(IdloomValueError):
+    """The node already has a generator in this process with another policy or clock."""
+
+
 class SequenceOutOfRangeError(IdloomValueError):
     """A sequence number does not fit the layout's sequence bits."""
 
@@ -115,6 +119,7 @@ class ForkedError(IdloomRuntimeError):
 BY_CODE: dict[str, type[IdloomError]] = {
     "invalid_layout": InvalidLayoutError,
     "node_out_of_range": NodeOutOfRangeError,
+    "node_in_use": NodeInUseError,
     "sequence_out_of_range": SequenceOutOfRangeError,
     "timestamp_out_of_range": TimestampOutOfRangeError,
     "id_out_of_range": IdOutOfRangeError,

@@ -258,9 +258,12 @@ impl SegmentBuffer {
         Some(FetchRequest { step: self.step })
     }
 
-    /// The fetch failed: allow another attempt.
+    /// The fetch failed. The next attempt is wanted once another tenth of
+    /// what is left in the current range is used (at least one ID), so a
+    /// failing store is not called on every ID; a dry buffer asks at once.
     pub fn fetch_failed(&mut self) {
         self.in_flight = false;
+        self.fetch_mark = self.cur + ((self.end - self.cur) / 10).max(1);
     }
 
     /// Accept a range the host fetched. It must be non-empty, start at or

@@ -201,3 +201,25 @@ fn ids_that_would_overflow_are_refused() {
     b.supply(Range::new(max_counter, max_counter + 1)).unwrap();
     assert_eq!(b.next_id().unwrap(), max_counter * 4 + 1);
 }
+
+#[test]
+fn a_failing_source_is_not_called_on_every_id() {
+    let clock = ManualClock::new(0);
+    let calls = std::cell::Cell::new(0u32);
+    let source = |step: u64| {
+        calls.set(calls.get() + 1);
+        if calls.get() == 1 {
+            Ok(Range::new(0, step))
+        } else {
+            Err(idloom::Error::reason(ErrorCode::SegmentExhausted, "source", "database unavailable"))
+        }
+    };
+    let mut s = Segment::new(config(1000), source, &clock).unwrap();
+    for i in 0..1000 {
+        assert_eq!(s.next_id().unwrap(), i);
+    }
+    // One success, then retries spaced by a tenth of what was left (59 calls
+    // here); without the back-off every one of the last 900 IDs would call it.
+    assert!(calls.get() < 100, "{} calls to a failing source", calls.get());
+    assert!(s.next_id().is_err(), "dry: the failure surfaces");
+}

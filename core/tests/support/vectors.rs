@@ -536,7 +536,7 @@ pub fn segment_scripts() -> Value {
         ),
         (
             "source_contract",
-            "Ranges that overlap or go back, and empty ranges, are invalid_range; a failed fetch can be retried.",
+            "Ranges that overlap or go back, and empty ranges, are invalid_range; after a failed fetch the next is wanted only once a tenth of what is left is used (the host may still supply a range).",
             fixed(5),
             vec![
                 fetch(0),

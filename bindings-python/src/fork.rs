@@ -1,23 +1,19 @@
-//! Fork safety. `idloom/__init__.py` registers `_after_fork_in_child` with
-//! `os.register_at_fork`: in the child it bumps a generation counter (each
-//! snowflake then refuses with `forked` until `rekey()`), restarts the ticker
-//! clock thread (threads do not survive `fork`), and marks random state for
-//! reseeding.
+//! Fork safety: `idloom/__init__.py` registers `_after_fork_in_child` with
+//! `os.register_at_fork`. The core then bumps its fork generation (thread
+//! CSPRNGs reseed, the v7 sequence restarts, the ticker thread restarts) and
+//! every snowflake created before the fork refuses with `forked` until
+//! `rekey()`.
 
 use pyo3::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// The current fork generation (0 in the process that imported idloom).
 #[inline]
 pub fn generation() -> u64 {
-    GENERATION.load(Ordering::Relaxed)
+    idloom::process::fork_generation()
 }
 
 /// Called in a child process right after `fork()`.
 #[pyfunction]
 pub fn _after_fork_in_child() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-    idloom::TickerClock::restart();
+    idloom::process::after_fork_in_child();
 }

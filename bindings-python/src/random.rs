@@ -1,56 +1,27 @@
-//! UUID v4/v7 and NanoID: per-thread ChaCha12 seeded from the OS, reseeded
-//! in a forked child; v7 monotonic across the whole process.
+//! UUID v4/v7 and NanoID over the core's process state: a ChaCha12 CSPRNG per
+//! thread (reseeded after fork) and one v7 sequence for the whole process.
 
 use crate::args::int_in;
 use crate::errors::{raise, IntoPy};
-use crate::fork;
 use idloom::nanoid::{NanoId, URL_ALPHABET};
+use idloom::process;
 use idloom::uuid::{UuidFormat, V7Generator};
-use idloom::{Clock, ErrorCode, SecureRng, TickerClock, Uuid};
+use idloom::{ErrorCode, SecureRng, Uuid};
 use pyo3::prelude::*;
-use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt, PyString};
-use std::cell::RefCell;
-use std::sync::Mutex;
 
-thread_local! {
-    /// This thread's generator and the fork generation it was seeded in.
-    static RNG: RefCell<Option<(u64, SecureRng)>> = const { RefCell::new(None) };
-}
-
-/// Run `f` with this thread's CSPRNG, seeding it on first use and after fork.
+/// Run `f` with this thread's CSPRNG (the core's; reseeded after fork).
 fn with_rng<T>(py: Python<'_>, f: impl FnOnce(&mut SecureRng) -> idloom::Result<T>) -> PyResult<T> {
-    RNG.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let generation = fork::generation();
-        if !matches!(&*slot, Some((g, _)) if *g == generation) {
-            *slot = Some((generation, SecureRng::from_os().py(py)?));
-        }
-        let (_, rng) = slot.as_mut().expect("seeded above");
-        f(rng).py(py)
-    })
+    process::with_thread_rng(f).py(py)
 }
-
-/// The process-wide v7 generator (monotonic across threads), reset after fork
-/// so a child reseeds its counter instead of continuing the parent's.
-static V7: Mutex<(u64, V7Generator)> = Mutex::new((0, V7Generator::new()));
 
 fn next_v7(py: Python<'_>) -> PyResult<Uuid> {
-    let mut random = [0u8; 10];
-    with_rng(py, |rng| idloom::RandomSource::fill_bytes(rng, &mut random))?;
-    let now = TickerClock::global().now_ms();
-    let mut state = V7
-        .lock_py_attached(py)
-        .map_err(|_| raise(py, ErrorCode::RandomUnavailable, "v7 state poisoned".into()))?;
-    let generation = fork::generation();
-    if state.0 != generation {
-        *state = (generation, V7Generator::new());
-    }
-    state.1.next_from(now, &random).py(py)
+    process::uuid_v7().py(py)
 }
 
 fn next_v4(py: Python<'_>) -> PyResult<Uuid> {
-    with_rng(py, Uuid::v4)
+    process::uuid_v4().py(py)
 }
 
 /// A stdlib `uuid.UUID` built without re-validating (`__new__` + the two slots).

@@ -36,6 +36,8 @@ pub mod layout;
 pub mod mask;
 #[cfg(feature = "alloc")]
 pub mod nanoid;
+#[cfg(all(feature = "std", feature = "getrandom"))]
+pub mod process;
 #[cfg(feature = "std")]
 pub mod registry;
 pub mod rng;

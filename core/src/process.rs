@@ -51,7 +51,7 @@ pub fn with_thread_rng<T>(f: impl FnOnce(&mut SecureRng) -> Result<T>) -> Result
 
 /// A random (v4) UUID from this thread's CSPRNG.
 pub fn uuid_v4() -> Result<Uuid> {
-    with_thread_rng(|rng| Uuid::v4(rng))
+    with_thread_rng(Uuid::v4)
 }
 
 /// The process's v7 sequence and the fork generation it belongs to.

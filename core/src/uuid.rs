@@ -214,31 +214,51 @@ impl Uuid {
         Ok(Uuid(out))
     }
 
+    /// The hyphenated form as ASCII bytes, without allocating (the hot path
+    /// of every `to_string`-like call in the bindings).
+    #[inline]
+    pub fn hyphenated_bytes(&self) -> [u8; 36] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'-'; 36];
+        // Where each byte's two digits go: dashes sit at 8, 13, 18 and 23.
+        const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+        for (byte, &at) in self.0.iter().zip(AT.iter()) {
+            out[at] = HEX[usize::from(byte >> 4)];
+            out[at + 1] = HEX[usize::from(byte & 0xF)];
+        }
+        out
+    }
+
     /// Format in `format`; the result derefs to `str` and needs no allocation.
     pub fn format(&self, format: UuidFormat) -> UuidString {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hyphenated = self.hyphenated_bytes();
         let mut buf = [0u8; 45];
-        let mut at = 0;
-        let mut put = |c: u8| {
-            buf[at] = c;
-            at += 1;
-        };
-        match format {
-            UuidFormat::Urn => b"urn:uuid:".iter().for_each(|&c| put(c)),
-            UuidFormat::Braced => put(b'{'),
-            _ => {}
-        }
-        for (i, byte) in self.0.iter().enumerate() {
-            if format != UuidFormat::Simple && matches!(i, 4 | 6 | 8 | 10) {
-                put(b'-');
+        let len = match format {
+            UuidFormat::Hyphenated => {
+                buf[..36].copy_from_slice(&hyphenated);
+                36
             }
-            put(HEX[usize::from(byte >> 4)]);
-            put(HEX[usize::from(byte & 0xF)]);
-        }
-        if format == UuidFormat::Braced {
-            put(b'}');
-        }
-        UuidString { buf, len: at as u8 }
+            UuidFormat::Simple => {
+                let mut at = 0;
+                for &c in hyphenated.iter().filter(|&&c| c != b'-') {
+                    buf[at] = c;
+                    at += 1;
+                }
+                32
+            }
+            UuidFormat::Urn => {
+                buf[..9].copy_from_slice(b"urn:uuid:");
+                buf[9..45].copy_from_slice(&hyphenated);
+                45
+            }
+            UuidFormat::Braced => {
+                buf[0] = b'{';
+                buf[1..37].copy_from_slice(&hyphenated);
+                buf[37] = b'}';
+                38
+            }
+        };
+        UuidString { buf, len }
     }
 }
 

@@ -1,0 +1,11 @@
+//! The native half of the npm package `idloom`. Thin: argument conversion,
+//! host clock, error mapping. `lib/index.js` wraps it in the public API.
+//!
+//! Cost per call decides the shape: a napi-rs call that takes any argument
+//! costs ~250 ns here, one without arguments ~55 ns. So each snowflake hands
+//! JavaScript its own argument-free native closures (`next`, `nextString`),
+//! and only batch and rare calls take arguments.
+
+mod errors;
+mod snowflake;
+mod uuid;

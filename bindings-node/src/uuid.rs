@@ -1,0 +1,92 @@
+//! UUIDs and NanoIDs with the shapes of npm `uuid` and `nanoid`.
+
+use crate::errors::IntoJs;
+use idloom::nanoid::{NanoId, URL_ALPHABET};
+use idloom::{process, ErrorCode, Uuid};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+fn text(u: Uuid) -> String {
+    String::from_utf8_lossy(&u.hyphenated_bytes()).into_owned()
+}
+
+/// A random (v4) UUID string.
+#[napi(js_name = "v4")]
+pub fn v4(env: &Env) -> Result<String> {
+    process::uuid_v4().js(env).map(text)
+}
+
+/// A time-ordered (v7) UUID string, monotonic within the process.
+#[napi(js_name = "v7")]
+pub fn v7(env: &Env) -> Result<String> {
+    process::uuid_v7().js(env).map(text)
+}
+
+/// Whether `text` is a hyphenated UUID (npm `uuid` semantics: RFC variant, or nil/max).
+#[napi]
+pub fn validate(text: String) -> bool {
+    text.len() == 36 && Uuid::parse(&text).is_ok_and(|u| u.is_nil() || u.is_max() || u.variant() == idloom::uuid::Variant::Rfc9562)
+}
+
+/// The version of a UUID string.
+#[napi]
+pub fn version(env: &Env, text: String) -> Result<u32> {
+    Ok(u32::from(Uuid::parse(&text).js(env)?.version()))
+}
+
+/// The 16 bytes of a UUID in any accepted form.
+#[napi]
+pub fn parse(env: &Env, text: String) -> Result<Uint8Array> {
+    Ok(Uint8Array::new(Uuid::parse(&text).js(env)?.as_bytes().to_vec()))
+}
+
+/// The hyphenated string of 16 bytes.
+#[napi]
+pub fn stringify(env: &Env, bytes: Uint8Array) -> Result<String> {
+    let b: std::result::Result<[u8; 16], _> = bytes.as_ref().try_into();
+    let b = b
+        .map_err(|_| idloom::Error::range(ErrorCode::InvalidUuid, "bytes length", bytes.len() as u64, 16, 16))
+        .js(env)?;
+    Ok(text(Uuid::from_bytes(b)))
+}
+
+/// The Unix milliseconds of a v1/v6/v7 UUID, or null.
+#[napi]
+pub fn uuid_timestamp_ms(env: &Env, text: String) -> Result<Option<f64>> {
+    Ok(Uuid::parse(&text).js(env)?.timestamp_ms().map(|ms| ms as f64))
+}
+
+/// A v4 UUID from 16 given bytes (deterministic; vectors).
+#[napi]
+pub fn v4_from_bytes(env: &Env, random: Uint8Array) -> Result<String> {
+    let b: std::result::Result<[u8; 16], _> = random.as_ref().try_into();
+    let b = b
+        .map_err(|_| idloom::Error::range(ErrorCode::InvalidArgument, "random length", random.len() as u64, 16, 16))
+        .js(env)?;
+    Ok(text(Uuid::new_v4(b)))
+}
+
+/// A NanoID over `alphabet` (default: URL alphabet) of `size` symbols.
+#[napi]
+pub fn nanoid_generate(env: &Env, alphabet: Option<String>, size: u32) -> Result<String> {
+    match alphabet {
+        None if size == 21 => process::with_thread_rng(idloom::nanoid::nanoid).js(env),
+        alphabet => {
+            let gen = NanoId::new(alphabet.as_deref().unwrap_or(URL_ALPHABET), size as usize).js(env)?;
+            process::with_thread_rng(|rng| gen.generate(rng)).js(env)
+        }
+    }
+}
+
+/// Validate an alphabet and size (throws what `customAlphabet` would).
+#[napi]
+pub fn nanoid_check(env: &Env, alphabet: String, size: u32) -> Result<()> {
+    NanoId::new(&alphabet, size as usize).js(env).map(drop)
+}
+
+/// A NanoID over `alphabet` from given bytes (deterministic; vectors).
+#[napi]
+pub fn nanoid_from_bytes(env: &Env, alphabet: String, size: u32, random: Uint8Array) -> Result<String> {
+    let gen = NanoId::new(&alphabet, size as usize).js(env)?;
+    gen.generate(&mut idloom::ReplayBytes::new(random.as_ref())).js(env)
+}

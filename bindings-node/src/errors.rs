@@ -52,3 +52,10 @@ pub fn u64_of(env: &Env, value: &BigInt, param: &'static str, code: ErrorCode, m
     }
     Ok(v)
 }
+
+/// Every error code with whether it means bad input (`RangeError`/`TypeError`)
+/// rather than a generator's refusal (`Error`), from the core's one table.
+#[napi_derive::napi]
+pub fn error_codes() -> Vec<(String, bool)> {
+    ErrorCode::ALL.iter().map(|c| (c.as_str().to_string(), c.is_bad_input())).collect()
+}

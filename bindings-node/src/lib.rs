@@ -6,6 +6,8 @@
 //! JavaScript its own argument-free native closures (`next`, `nextString`),
 //! and only batch and rare calls take arguments.
 
+mod codec;
 mod errors;
+mod segment;
 mod snowflake;
 mod uuid;

@@ -1,0 +1,1019 @@
+// The public JavaScript API of idloom, shared by every JS host. It checks
+// JavaScript types (integer numbers, BigInt width, strings) and shapes the
+// API like npm `uuid` and `nanoid`; every algorithm runs in the Rust core.
+// `lib/index.d.ts` is generated from the JSDoc here (`npm run build`).
+import { native } from './native.mjs';
+
+const U64_MAX = (1n << 64n) - 1n;
+const U128_MAX = (1n << 128n) - 1n;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_BATCH = 1 << 24;
+
+/**
+ * The stable error codes, the same in every language (see the README's table).
+ * @typedef {'invalid_layout'|'node_out_of_range'|'node_in_use'|'sequence_out_of_range'|'timestamp_out_of_range'|'id_out_of_range'
+ *   |'epoch_in_future'|'invalid_argument'|'clock_moved_backwards'|'clock_stalled'|'sequence_exhausted'|'lead_exceeded'
+ *   |'layout_exhausted'|'segment_exhausted'|'invalid_range'|'invalid_alphabet'|'invalid_encoding'|'invalid_uuid'
+ *   |'random_unavailable'|'invalid_type'|'forked'} ErrorCode
+ */
+
+/**
+ * Every idloom error is a `RangeError` (bad input), a `TypeError` (wrong
+ * type) or an `Error` (a generator refused: clock, exhaustion) carrying the
+ * core's stable `code`.
+ * @typedef {Error & { code: ErrorCode }} IdloomError
+ */
+
+/**
+ * @param {ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor} Cls
+ * @param {ErrorCode} code
+ * @param {string} message
+ * @returns {IdloomError}
+ */
+function codeError(Cls, code, message) {
+  const e = /** @type {IdloomError} */ (new Cls(message));
+  e.code = code;
+  return e;
+}
+
+/**
+ * Every error code, and whether it means bad input (thrown as `RangeError`
+ * or, for `invalid_type`, `TypeError`) rather than a generator's refusal
+ * (thrown as `Error`). The same table as every other binding's.
+ * @returns {{ code: ErrorCode, badInput: boolean }[]}
+ */
+export function errorCodes() {
+  return native.errorCodes().map((/** @type {[ErrorCode, boolean]} */ [code, badInput]) => ({ code, badInput }));
+}
+
+/** @param {unknown} v */
+function typeName(v) {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/**
+ * A u64 argument as a BigInt: a bigint or a safe integer number; nothing wrapped.
+ * @param {unknown} value
+ * @param {string} param
+ * @param {ErrorCode} code
+ * @param {bigint} [max]
+ * @returns {bigint}
+ */
+function u64(value, param, code, max = U64_MAX) {
+  let v;
+  if (typeof value === 'bigint') v = value;
+  else if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw codeError(RangeError, code, `${param} must be an integer, got ${value}`);
+    if (!Number.isSafeInteger(value)) throw codeError(RangeError, code, `${param} must be a safe integer or a bigint, got ${value}`);
+    v = BigInt(value);
+  } else throw codeError(TypeError, 'invalid_type', `${param} must be a bigint or an integer number, got ${typeName(value)}`);
+  if (v < 0n || v > max) throw codeError(RangeError, code, `${param} must be in 0..=${max}, got ${v}`);
+  return v;
+}
+
+/**
+ * A small integer argument: a number (or bigint) in min..=max.
+ * @param {unknown} value
+ * @param {string} param
+ * @param {number} min
+ * @param {number} max
+ * @param {ErrorCode} [code]
+ * @returns {number}
+ */
+function small(value, param, min, max, code = 'invalid_argument') {
+  if (typeof value !== 'number' && typeof value !== 'bigint') {
+    throw codeError(TypeError, 'invalid_type', `${param} must be an integer, got ${typeName(value)}`);
+  }
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < min || v > max) throw codeError(RangeError, code, `${param} must be in ${min}..=${max}, got ${value}`);
+  return v;
+}
+
+/**
+ * @template {string} T
+ * @param {unknown} value
+ * @param {string} param
+ * @param {readonly T[]} allowed
+ * @returns {T}
+ */
+function choice(value, param, allowed) {
+  if (typeof value !== 'string') throw codeError(TypeError, 'invalid_type', `${param} must be a string, got ${typeName(value)}`);
+  if (!allowed.includes(/** @type {T} */ (value))) {
+    throw codeError(RangeError, 'invalid_argument', `${param} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return /** @type {T} */ (value);
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} param
+ * @returns {string}
+ */
+function text(value, param) {
+  if (typeof value !== 'string') throw codeError(TypeError, 'invalid_type', `${param} must be a string, got ${typeName(value)}`);
+  return value;
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} param
+ * @returns {Uint8Array}
+ */
+function bytes(value, param) {
+  if (!(value instanceof Uint8Array)) throw codeError(TypeError, 'invalid_type', `${param} must be a Uint8Array, got ${typeName(value)}`);
+  return value;
+}
+
+// ---------------------------------------------------------------- layouts
+
+/** @typedef {'time_node_sequence' | 'time_sequence_node'} FieldOrder */
+/** @typedef {'twitter' | 'sonyflake' | 'baidu' | 'js_safe'} PresetName */
+
+/**
+ * A layout of a 64-bit ID: bits for time, node and sequence, the epoch and
+ * the tick length.
+ * @typedef {object} LayoutSpec
+ * @property {number} timeBits
+ * @property {number} nodeBits
+ * @property {number} sequenceBits
+ * @property {number} epochMs Unix milliseconds of tick 0.
+ * @property {number} [tickMs] Milliseconds per tick (default 1).
+ * @property {FieldOrder} [order] Field order (default time_node_sequence).
+ */
+
+/**
+ * What a layout can do.
+ * @typedef {object} Capacity
+ * @property {number} idsPerTick
+ * @property {number} idsPerSecondPerNode
+ * @property {number} nodes
+ * @property {number} runsOutAtMs
+ * @property {Date} runsOutAt The first instant the time field cannot hold.
+ * @property {number | null} leavesJsSafeAtMs
+ * @property {Date | null} leavesJsSafeAt When IDs pass Number.MAX_SAFE_INTEGER (null: never).
+ */
+
+/**
+ * The parts of an ID.
+ * @typedef {object} Parts
+ * @property {Date} timestamp The tick's start as a Date.
+ * @property {number} timestampMs The tick's start in Unix milliseconds.
+ * @property {number} tick Ticks since the epoch.
+ * @property {number} node
+ * @property {number} sequence
+ */
+
+/** A validated bit layout for 64-bit time-ordered IDs. */
+export class Layout {
+  /**
+   * @param {LayoutSpec} spec
+   */
+  constructor(spec) {
+    if (spec === null || typeof spec !== 'object') throw codeError(TypeError, 'invalid_type', `layout must be an object, got ${typeName(spec)}`);
+    const s = {
+      timeBits: small(spec.timeBits, 'timeBits', 0, 63, 'invalid_layout'),
+      nodeBits: small(spec.nodeBits, 'nodeBits', 0, 63, 'invalid_layout'),
+      sequenceBits: small(spec.sequenceBits, 'sequenceBits', 0, 63, 'invalid_layout'),
+      epochMs: small(spec.epochMs, 'epochMs', 0, MAX_SAFE, 'invalid_layout'),
+      tickMs: small(spec.tickMs ?? 1, 'tickMs', 1, 86_400_000, 'invalid_layout'),
+      order: choice(spec.order ?? 'time_node_sequence', 'order', /** @type {const} */ (['time_node_sequence', 'time_sequence_node'])),
+    };
+    native.layoutCheck(s);
+    /** The validated numbers. @readonly @type {Readonly<Required<LayoutSpec>>} */
+    this.spec = Object.freeze(s);
+    Object.freeze(this);
+  }
+
+  /**
+   * A preset: `twitter` (41/10/12 in ms), `sonyflake` (39/16/8 in 10 ms),
+   * `baidu` (28/22/13 in s), `js_safe` (IDs below 2^53).
+   * @param {PresetName} name
+   * @returns {Layout}
+   */
+  static preset(name) {
+    return new Layout(native.layoutPreset(text(name, 'name')));
+  }
+
+  /** Bits of the time field. */
+  get timeBits() {
+    return this.spec.timeBits;
+  }
+  /** Bits of the node field. */
+  get nodeBits() {
+    return this.spec.nodeBits;
+  }
+  /** Bits of the sequence field. */
+  get sequenceBits() {
+    return this.spec.sequenceBits;
+  }
+  /** Unix milliseconds of tick 0. */
+  get epochMs() {
+    return this.spec.epochMs;
+  }
+  /** Milliseconds per tick. */
+  get tickMs() {
+    return this.spec.tickMs;
+  }
+  /** Field order. */
+  get order() {
+    return this.spec.order;
+  }
+
+  /**
+   * Rates, node count and the dates the layout runs out.
+   * @returns {Capacity}
+   */
+  capacity() {
+    const c = native.layoutCapacity(this.spec);
+    return {
+      idsPerTick: c.idsPerTick,
+      idsPerSecondPerNode: c.idsPerSecondPerNode,
+      nodes: c.nodes,
+      runsOutAtMs: c.runsOutAtMs,
+      runsOutAt: new Date(c.runsOutAtMs),
+      leavesJsSafeAtMs: c.leavesJsSafeAtMs ?? null,
+      leavesJsSafeAt: c.leavesJsSafeAtMs == null ? null : new Date(c.leavesJsSafeAtMs),
+    };
+  }
+
+  /**
+   * An ID from Unix milliseconds (floored to the tick), node and sequence.
+   * @param {number | bigint} timestampMs
+   * @param {number | bigint} node
+   * @param {number | bigint} sequence
+   * @returns {bigint}
+   */
+  compose(timestampMs, node, sequence) {
+    return native.layoutCompose(
+      this.spec,
+      u64(timestampMs, 'timestampMs', 'timestamp_out_of_range'),
+      u64(node, 'node', 'node_out_of_range'),
+      u64(sequence, 'sequence', 'sequence_out_of_range'),
+    );
+  }
+
+  /**
+   * The parts of an ID.
+   * @param {bigint | number | string} id A bigint, a safe integer, or a decimal string.
+   * @returns {Parts}
+   */
+  decode(id) {
+    const p = native.layoutDecompose(this.spec, idArg(id));
+    return { timestamp: new Date(p.timestampMs), timestampMs: p.timestampMs, tick: p.tick, node: p.node, sequence: p.sequence };
+  }
+
+  /**
+   * The friendly form `yyyyMMddHHmmssSSS-node-sequence` (UTC).
+   * @param {bigint | number | string} id
+   * @returns {string}
+   */
+  friendly(id) {
+    return native.layoutFriendly(this.spec, idArg(id));
+  }
+
+  /**
+   * The ID of a friendly string (strict).
+   * @param {string} value
+   * @returns {bigint}
+   */
+  parseFriendly(value) {
+    return native.layoutParseFriendly(this.spec, text(value, 'text'));
+  }
+
+  /** Twitter: 41 time bits (ms since 2010-11-04), 10 node bits, 12 sequence bits. @type {Layout} */
+  static TWITTER;
+  /** Sonyflake: 39 time bits of 10 ms since 2014-09-01, 16 node bits, 8 sequence bits. @type {Layout} */
+  static SONYFLAKE;
+  /** Baidu uid-generator: 28 time bits of 1 s since 2016-05-20, 22 node bits, 13 sequence bits. @type {Layout} */
+  static BAIDU;
+  /** Below 2^53, safe as a JS number. @type {Layout} */
+  static JS_SAFE;
+}
+
+Layout.TWITTER = Layout.preset('twitter');
+Layout.SONYFLAKE = Layout.preset('sonyflake');
+Layout.BAIDU = Layout.preset('baidu');
+Layout.JS_SAFE = Layout.preset('js_safe');
+
+/**
+ * An ID argument: a bigint, a safe integer, or a decimal string (as
+ * `nextString()` returns).
+ * @param {unknown} id
+ * @returns {bigint}
+ */
+function idArg(id) {
+  if (typeof id === 'string') {
+    if (!/^[0-9]{1,20}$/.test(id)) throw codeError(RangeError, 'id_out_of_range', `id must be a decimal string of 1..=20 digits, got "${id}"`);
+    return u64(BigInt(id), 'id', 'id_out_of_range');
+  }
+  return u64(id, 'id', 'id_out_of_range');
+}
+
+// -------------------------------------------------------------- snowflake
+
+/**
+ * How a snowflake behaves under faults.
+ * @typedef {object} SnowflakeOptions
+ * @property {number | bigint} node Required: idloom never guesses a node ID.
+ * @property {Layout | PresetName} [layout] Default `twitter`.
+ * @property {'logical' | 'wait' | 'fail'} [backwards] When the clock steps back: keep a logical clock ahead (default), wait, or throw `clock_moved_backwards`.
+ * @property {number} [maxBackwardsMs] Bound for `logical` (lead) and `wait` (0..=3600000, default 1000).
+ * @property {'wait' | 'borrow' | 'fail'} [exhausted] When a tick's sequence is used up: wait for the next tick (default), borrow ahead, or throw `sequence_exhausted`.
+ * @property {number} [maxBorrowMs] How far `borrow` may run ahead of the clock (0..=3600000, default 1000).
+ * @property {'reset' | 'continuous' | 'random'} [sequenceStart] Sequence at a new tick: 0 (default), carry on, or random.
+ * @property {number | bigint} [seed] Seed for `random` (default: from the CSPRNG).
+ * @property {'ticker' | 'system'} [clock] A background thread's millisecond (default) or the OS clock on every call.
+ */
+
+/**
+ * @param {SnowflakeOptions} options
+ * @returns {[Layout, bigint, object]}
+ */
+function snowflakeArgs(options) {
+  if (options === null || typeof options !== 'object') {
+    throw codeError(TypeError, 'invalid_type', `options must be an object with a node, got ${typeName(options)}`);
+  }
+  if (options.node === undefined) throw codeError(TypeError, 'invalid_type', 'options.node is required: idloom never guesses a node ID');
+  const layout = options.layout === undefined ? Layout.TWITTER : typeof options.layout === 'string' ? Layout.preset(options.layout) : options.layout;
+  if (!(layout instanceof Layout)) throw codeError(TypeError, 'invalid_type', 'layout must be a Layout or a preset name');
+  const maxNode = (1n << BigInt(layout.nodeBits)) - 1n;
+  return [
+    layout,
+    u64(options.node, 'node', 'node_out_of_range', maxNode),
+    {
+      backwards: choice(options.backwards ?? 'logical', 'backwards', ['logical', 'wait', 'fail']),
+      maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, 3_600_000),
+      exhausted: choice(options.exhausted ?? 'wait', 'exhausted', ['wait', 'borrow', 'fail']),
+      maxBorrowMs: small(options.maxBorrowMs ?? 1000, 'maxBorrowMs', 0, 3_600_000),
+      sequenceStart: choice(options.sequenceStart ?? 'reset', 'sequenceStart', ['reset', 'continuous', 'random']),
+      seed: options.seed === undefined ? undefined : u64(options.seed, 'seed', 'invalid_argument'),
+      clock: choice(options.clock ?? 'ticker', 'clock', ['ticker', 'system']),
+    },
+  ];
+}
+
+/**
+ * A snowflake generator for one node. Every `Snowflake` of the same layout
+ * and node in one process — across `worker_threads` too — shares one
+ * sequence, so they never repeat each other; asking for the same node with
+ * different policies throws `node_in_use`.
+ */
+export class Snowflake {
+  /** @type {any} */
+  #native;
+  /**
+   * @param {SnowflakeOptions} options
+   */
+  constructor(options) {
+    const [layout, node, opts] = snowflakeArgs(options);
+    const h = native.snowflakeCreate(layout.spec, node, opts);
+    this.#native = h;
+    /** The layout. @readonly @type {Layout} */
+    this.layout = layout;
+    /**
+     * The next ID as a bigint. A native function of its own (no `this`), so
+     * `const next = gen.next` works and costs nothing extra.
+     * @readonly @type {() => bigint}
+     */
+    this.next = h.next;
+    /** The next ID as a decimal string. @readonly @type {() => string} */
+    this.nextString = h.nextString;
+  }
+
+  /**
+   * `n` increasing IDs in a BigUint64Array (0..=16777216), one crossing into native code.
+   * @param {number} n
+   * @returns {BigUint64Array}
+   */
+  nextBatch(n) {
+    return this.#native.nextBatch(small(n, 'n', 0, MAX_BATCH));
+  }
+
+  /** The node ID. @type {number} */
+  get node() {
+    return this.#native.node();
+  }
+
+  /**
+   * Move this generator — and every handle sharing it — to another node
+   * (after a fork-like event, or when a lease on a node ID changes).
+   * @param {number | bigint} node
+   * @returns {void}
+   */
+  rekey(node) {
+    this.#native.rekey(u64(node, 'node', 'node_out_of_range'));
+  }
+
+  /**
+   * Decode an ID of this layout.
+   * @param {bigint | number | string} id
+   * @returns {Parts}
+   */
+  decode(id) {
+    return this.layout.decode(id);
+  }
+
+  /**
+   * The friendly form of an ID of this layout.
+   * @param {bigint | number | string} id
+   * @returns {string}
+   */
+  friendly(id) {
+    return this.layout.friendly(id);
+  }
+
+  /**
+   * An endless iterator of IDs.
+   * @returns {IterableIterator<bigint>}
+   */
+  [Symbol.iterator]() {
+    const next = this.next;
+    return {
+      next: () => ({ value: next(), done: false }),
+      [Symbol.iterator]() {
+        return this;
+      },
+    };
+  }
+}
+
+/**
+ * The pure snowflake state machine: the host passes every time and nothing
+ * reads a clock. For replaying scripts and simulations; it is not shared per
+ * node, so do not mint production IDs with it (use `Snowflake`).
+ */
+export class SnowflakeMachine {
+  /** @type {any} */
+  #native;
+  /**
+   * @param {SnowflakeOptions} options (`clock` is ignored)
+   */
+  constructor(options) {
+    const [layout, node, opts] = snowflakeArgs(options);
+    this.#native = native.snowflakeMachine(layout.spec, node, opts);
+    /** The layout. @readonly @type {Layout} */
+    this.layout = layout;
+  }
+
+  /**
+   * One step at `nowMs` (Unix ms): an ID, or the time to retry at.
+   * @param {number} nowMs
+   * @returns {bigint | { retryAtMs: number }}
+   */
+  nextAt(nowMs) {
+    const r = this.#native.nextAt(small(nowMs, 'nowMs', 0, MAX_SAFE));
+    return typeof r === 'bigint' ? r : { retryAtMs: r };
+  }
+
+  /**
+   * Up to `n` IDs at `nowMs`, and the time to retry at when fewer came.
+   * @param {number} nowMs
+   * @param {number} n
+   * @returns {{ ids: BigUint64Array, retryAtMs: number | null }}
+   */
+  fillAt(nowMs, n) {
+    const [ids, retryAtMs] = this.#native.fillAt(small(nowMs, 'nowMs', 0, MAX_SAFE), small(n, 'n', 0, MAX_BATCH));
+    return { ids, retryAtMs: retryAtMs ?? null };
+  }
+}
+
+// --------------------------------------------------------------- segments
+
+/**
+ * A range of counters `[start, end)` from a store.
+ * @typedef {{ start: bigint | number, end: bigint | number }} SegmentRange
+ */
+
+/**
+ * The host's store: returns `step` counters (or another count it decides)
+ * that no other caller will ever receive — e.g. a compare-and-set
+ * `UPDATE … SET max_id = max_id + step`, or Redis `INCRBY`.
+ * @typedef {(step: number) => SegmentRange | PromiseLike<SegmentRange>} SegmentSource
+ */
+
+/**
+ * How a segment buffers and prefetches.
+ * @typedef {object} SegmentOptions
+ * @property {number} [step] Counters per fetch, 1..=2^40 (default 1000; Leaf's `step`).
+ * @property {{ min: number, max: number, targetMs: number }} [adaptive] Size each fetch to last about `targetMs` (Leaf's dynamic step).
+ * @property {number} [thresholdPercent] Prefetch once this much of the current range is used, 0..=100 (default 10, Leaf's).
+ * @property {number} [maxPrefetched] Ranges held beyond the current one, 1..=16 (default 1: Leaf's double buffer).
+ * @property {number | bigint} [stride] ID = counter × stride + offset (default 1), for interleaved stores.
+ * @property {number | bigint} [offset] Below `stride` (default 0).
+ */
+
+/**
+ * @param {SegmentOptions} o
+ */
+function segmentOptions(o) {
+  if (o === null || typeof o !== 'object') throw codeError(TypeError, 'invalid_type', `options must be an object, got ${typeName(o)}`);
+  let adaptive;
+  if (o.adaptive !== undefined) {
+    const a = o.adaptive;
+    if (a === null || typeof a !== 'object') throw codeError(TypeError, 'invalid_type', 'adaptive must be { min, max, targetMs }');
+    adaptive = [small(a.min, 'adaptive.min', 0, MAX_SAFE), small(a.max, 'adaptive.max', 0, MAX_SAFE), small(a.targetMs, 'adaptive.targetMs', 0, MAX_SAFE)];
+  }
+  return {
+    step: small(o.step ?? 1000, 'step', 0, MAX_SAFE),
+    thresholdPercent: small(o.thresholdPercent ?? 10, 'thresholdPercent', 0, 100),
+    maxPrefetched: small(o.maxPrefetched ?? 1, 'maxPrefetched', 0, 16),
+    stride: u64(o.stride ?? 1, 'stride', 'invalid_argument'),
+    offset: u64(o.offset ?? 0, 'offset', 'invalid_argument'),
+    adaptive,
+  };
+}
+
+/**
+ * The host-agnostic buffer behind `Segment`, for hosts that fetch on their
+ * own: it says when and how much to fetch, accepts ranges, and serves IDs
+ * from memory.
+ */
+export class SegmentBuffer {
+  /** @type {any} */
+  #native;
+  /**
+   * @param {SegmentOptions} [options]
+   */
+  constructor(options = {}) {
+    this.#native = native.segmentBuffer(segmentOptions(options), null);
+  }
+
+  /**
+   * The next ID from memory; throws `segment_exhausted` when dry.
+   * @returns {bigint}
+   */
+  next() {
+    return this.#native.next();
+  }
+
+  /**
+   * If a fetch should start now, mark it in flight and return its step; else null.
+   * @param {number} nowMs Unix ms (feeds the adaptive step).
+   * @returns {number | null}
+   */
+  beginFetch(nowMs) {
+    return this.#native.beginFetch(small(nowMs, 'nowMs', 0, MAX_SAFE)) ?? null;
+  }
+
+  /**
+   * Accept counters `[start, end)` from the source (`invalid_range` if they
+   * overlap or go back).
+   * @param {number | bigint} start
+   * @param {number | bigint} end
+   * @returns {void}
+   */
+  supply(start, end) {
+    this.#native.supply(u64(start, 'range.start', 'invalid_range'), u64(end, 'range.end', 'invalid_range'));
+  }
+
+  /** The fetch failed: another is wanted after a tenth of what is left is used. @returns {void} */
+  fetchFailed() {
+    this.#native.fetchFailed();
+  }
+
+  /** IDs left in memory. @type {number} */
+  get remaining() {
+    return this.#native.remaining();
+  }
+}
+
+/**
+ * An in-memory store: one counter for every segment that uses it. For tests
+ * and single-process use; it does not survive a restart.
+ */
+export class MemorySource {
+  /** @type {any} */
+  #native;
+  /**
+   * @param {number | bigint} [start] First counter (default 1).
+   */
+  constructor(start = 1) {
+    this.#native = native.memorySource(u64(start, 'start', 'invalid_argument'));
+  }
+
+  /**
+   * Take `step` counters.
+   * @param {number | bigint} step
+   * @returns {{ start: bigint, end: bigint }}
+   */
+  take(step) {
+    const [start, end] = this.#native.take(u64(step, 'step', 'invalid_argument'));
+    return { start, end };
+  }
+}
+
+/**
+ * IDs from ranges a store hands out (Leaf-style), served from memory.
+ * `next()` is synchronous; crossing the prefetch threshold calls the source
+ * in the background (a Promise it returns is awaited without blocking
+ * `next()`). When memory is dry, `next()` throws `segment_exhausted` — or the
+ * source's own error if its last fetch failed — and `nextAsync()` waits for
+ * the fetch instead.
+ */
+export class Segment {
+  /** @type {any} */
+  #native;
+  /** Set to 1 by native `next()` when a fetch is wanted. */
+  #signal = new Uint8Array(1);
+  /** @type {(step: number) => unknown} */
+  #source;
+  /** @type {Promise<unknown> | null} resolves to the fetch's error, or null */
+  #pending = null;
+  /** @type {unknown} */
+  #lastError = null;
+
+  /**
+   * @param {SegmentSource | MemorySource} source
+   * @param {SegmentOptions} [options]
+   */
+  constructor(source, options = {}) {
+    if (source instanceof MemorySource) this.#source = (step) => source.take(step);
+    else if (typeof source === 'function') this.#source = source;
+    else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
+    this.#native = native.segmentBuffer(segmentOptions(options), this.#signal);
+  }
+
+  /**
+   * The next ID. Synchronous; see the class notes for when it throws.
+   * @returns {bigint}
+   */
+  next() {
+    let id;
+    try {
+      id = this.#native.next();
+    } catch (e) {
+      return this.#dry(e);
+    }
+    if (this.#signal[0] !== 0) this.#fetch();
+    return id;
+  }
+
+  /**
+   * The next ID, waiting for an in-flight fetch when memory is dry. Rejects
+   * with the source's error if that fetch fails.
+   * @returns {Promise<bigint>}
+   */
+  async nextAsync() {
+    for (;;) {
+      try {
+        return this.next();
+      } catch (e) {
+        if (this.#pending === null) throw e;
+      }
+      const failure = await this.#pending;
+      if (failure !== null) throw failure;
+    }
+  }
+
+  /**
+   * Resolves once IDs are in memory (starting a fetch if none is in flight);
+   * rejects with the source's error if that fetch fails.
+   * @returns {Promise<void>}
+   */
+  async ready() {
+    while (this.#native.remaining() === 0) {
+      if (this.#pending === null) {
+        if (this.#native.wantsFetch()) this.#fetch();
+        else if (this.#lastError !== null) throw this.#lastError;
+      }
+      if (this.#pending === null) {
+        if (this.#native.remaining() === 0) throw this.#lastError ?? codeError(Error, 'segment_exhausted', 'segment: no range arrived');
+        return;
+      }
+      const failure = await this.#pending;
+      if (failure !== null) throw failure;
+    }
+  }
+
+  /** IDs left in memory. @type {number} */
+  get remaining() {
+    return this.#native.remaining();
+  }
+
+  /**
+   * An endless iterator of IDs (throws when memory is dry; see `next`).
+   * @returns {IterableIterator<bigint>}
+   */
+  [Symbol.iterator]() {
+    return {
+      next: () => ({ value: this.next(), done: false }),
+      [Symbol.iterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** @param {unknown} e */
+  #dry(e) {
+    if (/** @type {IdloomError} */ (e).code !== 'segment_exhausted') throw e;
+    if (this.#signal[0] !== 0) {
+      this.#fetch(); // a synchronous source refills at once
+      try {
+        return this.#native.next();
+      } catch {
+        this.#signal[0] = 0; // begun again on the next call, not in a loop here
+      }
+    }
+    throw this.#lastError ?? e;
+  }
+
+  /** Start the fetch the buffer wants (its result may arrive later). */
+  #fetch() {
+    this.#signal[0] = 0;
+    const step = this.#native.beginFetch(Date.now());
+    if (step == null) return;
+    let r;
+    try {
+      r = this.#source(step);
+    } catch (err) {
+      this.#failed(err);
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof (/** @type {any} */ (r).then) === 'function') {
+      this.#pending = Promise.resolve(r).then(
+        (range) => {
+          this.#pending = null;
+          return this.#supply(range);
+        },
+        (err) => {
+          this.#pending = null;
+          this.#failed(err);
+          return err;
+        },
+      );
+    } else this.#supply(r);
+  }
+
+  /**
+   * @param {unknown} range
+   * @returns {unknown} the error, or null
+   */
+  #supply(range) {
+    try {
+      if (range === null || typeof range !== 'object') {
+        throw codeError(TypeError, 'invalid_type', `source must return { start, end }, got ${typeName(range)}`);
+      }
+      const r = /** @type {SegmentRange} */ (range);
+      this.#native.supply(u64(r.start, 'range.start', 'invalid_range'), u64(r.end, 'range.end', 'invalid_range'));
+      this.#lastError = null;
+      return null;
+    } catch (err) {
+      this.#failed(err);
+      return err;
+    }
+  }
+
+  /** @param {unknown} err */
+  #failed(err) {
+    this.#native.fetchFailed();
+    this.#lastError = err;
+  }
+}
+
+// ------------------------------------------------------------------ UUIDs
+
+/**
+ * A random (v4) UUID string, like npm `uuid`'s `v4()`.
+ * @returns {string}
+ */
+export function v4() {
+  return native.v4();
+}
+
+/**
+ * A time-ordered (v7) UUID string, monotonic within the process (RFC 9562 §6.2 method 1).
+ * @returns {string}
+ */
+export function v7() {
+  return native.v7();
+}
+
+/**
+ * Whether a value is a hyphenated RFC 9562 UUID string (or nil/max), like npm `uuid`'s `validate`.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+export function validate(value) {
+  return typeof value === 'string' && native.validate(value);
+}
+
+/**
+ * The version nibble of a UUID string.
+ * @param {string} uuid
+ * @returns {number}
+ */
+export function version(uuid) {
+  return native.version(text(uuid, 'uuid'));
+}
+
+/**
+ * The 16 bytes of a UUID string (hyphenated, simple, URN or braced).
+ * @param {string} uuid
+ * @returns {Uint8Array}
+ */
+export function parse(uuid) {
+  return native.parse(text(uuid, 'uuid'));
+}
+
+/**
+ * The hyphenated string of 16 bytes.
+ * @param {Uint8Array} arr
+ * @returns {string}
+ */
+export function stringify(arr) {
+  return native.stringify(bytes(arr, 'bytes'));
+}
+
+/**
+ * A UUID string in another form.
+ * @param {string} uuid
+ * @param {'hyphenated' | 'simple' | 'urn' | 'braced'} form
+ * @returns {string}
+ */
+export function formatUuid(uuid, form) {
+  return native.formatUuid(text(uuid, 'uuid'), text(form, 'form'));
+}
+
+/**
+ * The Unix milliseconds of a v1, v6 or v7 UUID; null for other versions.
+ * @param {string} uuid
+ * @returns {number | null}
+ */
+export function uuidTimestampMs(uuid) {
+  return native.uuidTimestampMs(text(uuid, 'uuid')) ?? null;
+}
+
+/**
+ * A v4 UUID from 16 given random bytes (deterministic; for tests and vectors).
+ * @param {Uint8Array} random
+ * @returns {string}
+ */
+export function v4FromBytes(random) {
+  return native.v4FromBytes(bytes(random, 'random'));
+}
+
+/**
+ * A v7 UUID from Unix milliseconds and 10 given random bytes (deterministic).
+ * @param {number} unixMs
+ * @param {Uint8Array} random
+ * @returns {string}
+ */
+export function v7FromParts(unixMs, random) {
+  return native.v7FromParts(small(unixMs, 'unixMs', 0, MAX_SAFE, 'timestamp_out_of_range'), bytes(random, 'random'));
+}
+
+/** A monotonic v7 state machine driven by given time and bytes (deterministic). */
+export class V7Machine {
+  /** @type {any} */
+  #native = native.v7Machine();
+  /**
+   * The next UUID at `nowMs` from 10 given random bytes.
+   * @param {number} nowMs
+   * @param {Uint8Array} random
+   * @returns {string}
+   */
+  nextFrom(nowMs, random) {
+    return this.#native.nextFrom(small(nowMs, 'nowMs', 0, MAX_SAFE, 'timestamp_out_of_range'), bytes(random, 'random'));
+  }
+}
+
+/** The nil UUID. */
+export const NIL = '00000000-0000-0000-0000-000000000000';
+/** The max UUID. */
+export const MAX = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+// ---------------------------------------------------------------- NanoIDs
+
+/** The 64 URL-safe symbols NanoIDs use by default (npm `nanoid`'s `urlAlphabet`). @type {string} */
+export const urlAlphabet = native.urlAlphabet();
+
+/**
+ * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size?)`.
+ * @param {number} [size] 1..=1024, default 21.
+ * @returns {string}
+ */
+export function nanoid(size = 21) {
+  return native.nanoidGenerate(null, small(size, 'size', 1, 1024));
+}
+
+/**
+ * `count` NanoIDs in one call (one crossing into native code).
+ * @param {number} count 0..=1048576
+ * @param {number} [size] 1..=1024, default 21.
+ * @returns {string[]}
+ */
+export function nanoidBatch(count, size = 21) {
+  return sliceBatch(native.nanoidBatch(null, small(size, 'size', 1, 1024), small(count, 'count', 0, 1 << 20)), size);
+}
+
+/**
+ * @param {string} joined
+ * @param {number} size
+ * @returns {string[]}
+ */
+function sliceBatch(joined, size) {
+  const out = new Array(joined.length / size);
+  for (let i = 0, at = 0; i < out.length; i++, at += size) out[i] = joined.slice(at, at + size);
+  return out;
+}
+
+/**
+ * A NanoID generator over a custom alphabet (2..=256 distinct symbols), like
+ * npm `nanoid`'s `customAlphabet(alphabet, size?)`; the generator takes an
+ * optional size and has a `batch(count, size?)` method.
+ * @param {string} alphabet
+ * @param {number} [defaultSize] 1..=1024, default 21.
+ * @returns {((size?: number) => string) & { batch(count: number, size?: number): string[] }}
+ */
+export function customAlphabet(alphabet, defaultSize = 21) {
+  const a = text(alphabet, 'alphabet');
+  native.nanoidCheck(a, small(defaultSize, 'size', 1, 1024));
+  /** @param {number} [size] */
+  const gen = (size = defaultSize) => native.nanoidGenerate(a, small(size, 'size', 1, 1024));
+  /**
+   * @param {number} count
+   * @param {number} [size]
+   */
+  gen.batch = (count, size = defaultSize) => sliceBatch(native.nanoidBatch(a, small(size, 'size', 1, 1024), small(count, 'count', 0, 1 << 20)), size);
+  return gen;
+}
+
+/**
+ * A NanoID over `alphabet` from given random bytes (deterministic; for tests and vectors).
+ * @param {string} alphabet
+ * @param {number} size
+ * @param {Uint8Array} random
+ * @returns {string}
+ */
+export function nanoidFromBytes(alphabet, size, random) {
+  return native.nanoidFromBytes(text(alphabet, 'alphabet'), small(size, 'size', 1, 1024), bytes(random, 'random'));
+}
+
+// ---------------------------------------------------- encodings, masking
+
+/** @typedef {'base62' | 'base36' | 'base32' | 'hex'} EncodingName */
+
+/**
+ * A u64 (or u128) in a fixed-width, order-preserving encoding: comparing
+ * the strings compares the numbers. `base32` is Crockford's.
+ * @param {bigint | number} value
+ * @param {EncodingName} [encoding] Default `base62`.
+ * @param {64 | 128} [bits] Default 64.
+ * @returns {string}
+ */
+export function encode(value, encoding = 'base62', bits = 64) {
+  const b = choice(bits === 128 ? '128' : bits === 64 ? '64' : String(bits), 'bits', ['64', '128']);
+  const v = u64(value, 'value', 'id_out_of_range', b === '128' ? U128_MAX : U64_MAX);
+  return native.encode(v, text(encoding, 'encoding'), Number(b));
+}
+
+/**
+ * The value of an encoded string (strict: exact width, alphabet symbols only, no overflow).
+ * @param {string} value
+ * @param {EncodingName} [encoding] Default `base62`.
+ * @param {64 | 128} [bits] Default 64.
+ * @returns {bigint}
+ */
+export function decode(value, encoding = 'base62', bits = 64) {
+  const b = choice(bits === 128 ? '128' : bits === 64 ? '64' : String(bits), 'bits', ['64', '128']);
+  return native.decode(text(value, 'text'), text(encoding, 'encoding'), Number(b));
+}
+
+/**
+ * A keyed, reversible permutation of `bits`-bit integers: public IDs that
+ * hide order, volume and creation time, and map back exactly. Not
+ * authenticated encryption — check what `unmask` returns before trusting it.
+ */
+export class Mask {
+  /** @type {Uint8Array} */
+  #key;
+  /**
+   * @param {number} bits 1..=64
+   * @param {Uint8Array} key 16 secret bytes
+   */
+  constructor(bits, key) {
+    const k = Uint8Array.from(bytes(key, 'key'));
+    /** Width in bits. @readonly @type {number} */
+    this.bits = small(bits, 'bits', 1, 64);
+    native.maskCheck(this.bits, k);
+    this.#key = k;
+  }
+
+  /**
+   * The public form of `value` (which must fit in `bits`).
+   * @param {bigint | number} value
+   * @returns {bigint}
+   */
+  mask(value) {
+    return native.maskApply(this.bits, this.#key, u64(value, 'value', 'id_out_of_range'), false);
+  }
+
+  /**
+   * The original of a masked value.
+   * @param {bigint | number} value
+   * @returns {bigint}
+   */
+  unmask(value) {
+    return native.maskApply(this.bits, this.#key, u64(value, 'value', 'id_out_of_range'), true);
+  }
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// `npx idloom …`: the same commands as the Python CLI (`idloom …`).
+// Bad arguments exit 2 with one line naming the error code.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as idloom from '../lib/index.mjs';
+
+const PRESETS = ['twitter', 'sonyflake', 'baidu', 'js_safe'];
+const FORMATS = ['int', 'friendly', 'base62', 'base36', 'base32', 'hex'];
+
+const COMMANDS = {
+  demo: { about: 'mint and decode IDs of every kind', usage: '--node NODE [--layout PRESET]', options: { node: 'string', layout: 'string' } },
+  snowflake: { about: 'mint snowflake IDs', usage: '--node NODE [--layout PRESET] [-n N] [--format FORMAT]', options: { node: 'string', layout: 'string', n: 'string', format: 'string' } },
+  uuid4: { about: 'mint random UUIDs', usage: '[-n N]', options: { n: 'string' } },
+  uuid7: { about: 'mint time-ordered UUIDs', usage: '[-n N]', options: { n: 'string' } },
+  nanoid: { about: 'mint NanoIDs', usage: '[-n N] [--size SIZE] [--alphabet ALPHABET]', options: { n: 'string', size: 'string', alphabet: 'string' } },
+  segment: { about: 'mint IDs from an in-memory segment source', usage: '[-n N] [--start START] [--step STEP]', options: { n: 'string', start: 'string', step: 'string' } },
+  decode: { about: 'decode a snowflake ID or a UUID', usage: '[--layout PRESET] ID', options: { layout: 'string' }, positional: 1 },
+  layout: { about: "print a layout's capacity report", usage: '[--layout PRESET]', options: { layout: 'string' } },
+};
+
+const HELP_TEXT = {
+  node: "this process's node ID (never guessed)",
+  layout: `layout preset: ${PRESETS.join(', ')} (default twitter)`,
+  n: 'how many (1..=1000000, default 1; demo mints 3)',
+  format: `output form: ${FORMATS.join(', ')} (default int)`,
+  size: 'symbols per NanoID (1..=1024, default 21)',
+  alphabet: 'custom alphabet (2..=256 distinct symbols)',
+  start: 'first counter of the in-memory store (default 1)',
+  step: 'counters per fetch (default 1000)',
+};
+
+class UsageError extends Error {
+  code = 'invalid_argument';
+}
+
+function topHelp() {
+  const lines = ['usage: idloom <command> [options]', '', 'Mint, decode and describe unique IDs (idloom).', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.about}`);
+  lines.push('', 'Run `idloom <command> --help` for its options.');
+  return lines.join('\n');
+}
+
+function commandHelp(name) {
+  const c = COMMANDS[name];
+  const lines = [`usage: idloom ${name} ${c.usage}`, '', c.about, '', 'options:', '  -h, --help  show this help and exit'];
+  for (const opt of Object.keys(c.options)) lines.push(`  ${(opt === 'n' ? '-n N' : `--${opt}`).padEnd(12)} ${HELP_TEXT[opt]}`);
+  return lines.join('\n');
+}
+
+/** A decimal integer argument in min..=max. */
+function intArg(value, name, min, max, fallback) {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`${name} must be an integer in ${min}..=${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function layoutArg(value) {
+  const name = value ?? 'twitter';
+  if (!PRESETS.includes(name)) throw new UsageError(`--layout must be one of ${PRESETS.join(', ')}, got "${name}"`);
+  return idloom.Layout.preset(name);
+}
+
+function nodeArg(value) {
+  if (value === undefined) throw new UsageError('--node is required: idloom never guesses a node ID');
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--node must be a non-negative integer, got "${value}"`);
+  return BigInt(value);
+}
+
+const iso = (ms) => new Date(ms).toISOString();
+
+function capacityReport(layout) {
+  const c = layout.capacity();
+  const order = layout.order === 'time_node_sequence' ? 'time|node|sequence' : 'time|sequence|node';
+  const fields = layout.order === 'time_node_sequence' ? [layout.timeBits, layout.nodeBits, layout.sequenceBits] : [layout.timeBits, layout.sequenceBits, layout.nodeBits];
+  return [
+    `${fields.join('/')} bits (${order}), tick ${layout.tickMs} ms, epoch ${iso(layout.epochMs)}`,
+    `ids per tick per node:   ${c.idsPerTick}`,
+    `ids per second per node: ${c.idsPerSecondPerNode}`,
+    `nodes:                   ${c.nodes}`,
+    `runs out at:             ${iso(c.runsOutAtMs)}`,
+    `leaves JS-safe range at: ${c.leavesJsSafeAtMs === null ? 'never' : iso(c.leavesJsSafeAtMs)}`,
+  ].join('\n');
+}
+
+function describeSnowflake(layout, id) {
+  const p = layout.decode(id);
+  return `${id}  time=${p.timestamp.toISOString()} node=${p.node} seq=${p.sequence} friendly=${layout.friendly(id)}`;
+}
+
+function describeUuid(u) {
+  const ms = idloom.uuidTimestampMs(u);
+  return `${u}  version=${idloom.version(u)}${ms === null ? '' : ` time=${iso(ms)}`}`;
+}
+
+const run = {
+  demo(o, out) {
+    const layout = layoutArg(o.layout);
+    const gen = new idloom.Snowflake({ node: nodeArg(o.node), layout });
+    out(`== snowflake, layout ${capacityReport(layout)}`);
+    const ids = gen.nextBatch(3);
+    for (const id of ids) out(describeSnowflake(layout, id));
+    out('', '== segment (in-memory source, step 1000, Leaf-style prefetch at 10 %)');
+    const seg = new idloom.Segment(new idloom.MemorySource(1), { step: 1000 });
+    const first = Array.from({ length: 5 }, () => seg.next());
+    out(`[${first.join(', ')}] (in memory: ${seg.remaining} more)`);
+    out('', '== UUID');
+    out(describeUuid(idloom.v4()), describeUuid(idloom.v7()), describeUuid(idloom.v7()));
+    out('', '== NanoID');
+    out(`default  ${idloom.nanoid()}`, `hex, 12  ${idloom.customAlphabet('0123456789abcdef', 12)()}`);
+    out('', '== encodings and masking');
+    const mask = new idloom.Mask(64, new TextEncoder().encode('demo key, 16 B.'.padEnd(16, '.')));
+    const masked = mask.mask(ids[0]);
+    out(`${ids[0]} base62=${idloom.encode(ids[0])} masked=${masked} unmasked=${mask.unmask(masked)}`);
+  },
+  snowflake(o, out) {
+    const layout = layoutArg(o.layout);
+    const node = nodeArg(o.node);
+    const n = intArg(o.n, '-n', 1, 1_000_000, 1);
+    const format = o.format ?? 'int';
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
+    const gen = new idloom.Snowflake({ node, layout });
+    for (const id of gen.nextBatch(n)) out(format === 'int' ? String(id) : format === 'friendly' ? layout.friendly(id) : idloom.encode(id, format));
+  },
+  uuid4(o, out) {
+    for (let i = intArg(o.n, '-n', 1, 1_000_000, 1); i > 0; i--) out(idloom.v4());
+  },
+  uuid7(o, out) {
+    for (let i = intArg(o.n, '-n', 1, 1_000_000, 1); i > 0; i--) out(idloom.v7());
+  },
+  nanoid(o, out) {
+    const n = intArg(o.n, '-n', 1, 1_000_000, 1);
+    const size = intArg(o.size, '--size', 1, 1024, 21);
+    const gen = o.alphabet === undefined ? (/** @type {number} */ s) => idloom.nanoid(s) : idloom.customAlphabet(o.alphabet, size);
+    for (let i = 0; i < n; i++) out(gen(size));
+  },
+  segment(o, out) {
+    const n = intArg(o.n, '-n', 1, 1_000_000, 1);
+    const start = o.start === undefined ? 1n : nodeLike(o.start, '--start');
+    const seg = new idloom.Segment(new idloom.MemorySource(start), { step: intArg(o.step, '--step', 1, 2 ** 40, 1000) });
+    for (let i = 0; i < n; i++) out(String(seg.next()));
+  },
+  decode(o, out, positionals) {
+    const [id] = positionals;
+    if (id === undefined) throw new UsageError('decode needs an ID (a snowflake integer or a UUID)');
+    if (/^[0-9]+$/.test(id)) out(describeSnowflake(layoutArg(o.layout), id));
+    else out(describeUuid(idloom.formatUuid(id, 'hyphenated')));
+  },
+  layout(o, out) {
+    out(capacityReport(layoutArg(o.layout)));
+  },
+};
+
+function nodeLike(value, name) {
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`${name} must be a non-negative integer, got "${value}"`);
+  return BigInt(value);
+}
+
+/**
+ * Run the CLI on `argv`; returns the exit status. Lines go to `out`, the
+ * one-line error to `err`.
+ * @param {string[]} argv
+ * @param {(line: string) => void} [write]
+ * @param {(line: string) => void} [writeErr]
+ */
+export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeErr = (l) => process.stderr.write(l + '\n')) {
+  const out = (...lines) => lines.forEach((l) => write(l));
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    out(topHelp());
+    return name === undefined ? 2 : 0;
+  }
+  try {
+    if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}" (choose from ${Object.keys(COMMANDS).join(', ')})`);
+    const spec = COMMANDS[name];
+    const options = { help: { type: 'boolean', short: 'h' } };
+    for (const [opt, type] of Object.entries(spec.options)) options[opt] = opt === 'n' ? { type, short: 'n' } : { type };
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options, allowPositionals: Boolean(spec.positional), strict: true });
+    } catch (e) {
+      throw new UsageError(e.message.split('\n')[0]);
+    }
+    if (parsed.values.help) {
+      out(commandHelp(name));
+      return 0;
+    }
+    run[name](parsed.values, out, parsed.positionals);
+    return 0;
+  } catch (e) {
+    if (typeof e?.code !== 'string') throw e;
+    writeErr(`idloom: error: ${e.message} (${e.code})`);
+    return 2;
+  }
+}
+
+// Run when executed (npx idloom, node bin/idloom.mjs), not when imported by tests.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+  process.exitCode = main(process.argv.slice(2));
+}

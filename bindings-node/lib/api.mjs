@@ -893,8 +893,22 @@ export const urlAlphabet = native.urlAlphabet();
  * @returns {string}
  */
 export function nanoid(size = 21) {
+  if (size === 21) {
+    // Like npm nanoid's byte pool: one native call mints POOL IDs and each
+    // call slices one off, so a call costs a string slice, not a crossing.
+    if (poolAt === pool.length) {
+      pool = native.nanoidBatch(null, 21, POOL);
+      poolAt = 0;
+    }
+    return pool.slice(poolAt, (poolAt += 21));
+  }
   return native.nanoidGenerate(null, small(size, 'size', 1, 1024));
 }
+
+/** Default-size NanoIDs minted ahead (one native call per POOL IDs). */
+const POOL = 128;
+let pool = '';
+let poolAt = 0;
 
 /**
  * `count` NanoIDs in one call (one crossing into native code).

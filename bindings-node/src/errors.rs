@@ -22,6 +22,13 @@ pub fn throw(env: &Env, e: &idloom::Error) -> Error {
     }
 }
 
+/// A core error as a plain JS `Error` with the core's `code`, for the
+/// argument-free hot calls that have no `Env` (and can only be refused, never
+/// given bad input).
+pub fn refused(e: idloom::Error) -> Error<String> {
+    Error::new(e.code().as_str().to_string(), e.to_string())
+}
+
 /// `?` for core results inside functions that have the `Env`.
 pub trait IntoJs<T> {
     fn js(self, env: &Env) -> Result<T>;

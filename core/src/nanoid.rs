@@ -149,6 +149,35 @@ impl NanoId {
         })
     }
 
+    /// Write `out.len() / size` IDs of this generator's size back to back
+    /// (`out.len()` a multiple of the size): the same IDs, from the same
+    /// bytes in the same order, as calling [`fill_ascii`](Self::fill_ascii)
+    /// on each chunk — but a power-of-two alphabet draws all bytes at once.
+    pub fn fill_ascii_batch<R: RandomSource + ?Sized>(&self, rng: &mut R, out: &mut [u8]) -> Result<()> {
+        if out.len() % self.size != 0 {
+            return Err(Error::reason(
+                ErrorCode::InvalidArgument,
+                "out",
+                "length must be a multiple of the size",
+            ));
+        }
+        match &self.symbols {
+            Symbols::Ascii(bytes) if self.len == usize::from(self.mask) + 1 => {
+                // A 256-entry table indexed by the raw byte: no bounds checks, so the loop vectorizes.
+                let mut table = [0u8; 256];
+                for (i, t) in table.iter_mut().enumerate() {
+                    *t = bytes[i & usize::from(self.mask)];
+                }
+                rng.fill_bytes(out)?;
+                for b in out.iter_mut() {
+                    *b = table[usize::from(*b)];
+                }
+                Ok(())
+            }
+            _ => out.chunks_exact_mut(self.size).try_for_each(|chunk| self.fill_ascii(rng, chunk)),
+        }
+    }
+
     /// The rejection loop: feed accepted indexes to `take` until it says stop.
     fn draw<R: RandomSource + ?Sized>(&self, rng: &mut R, mut take: impl FnMut(usize) -> bool) -> Result<()> {
         let mut buf = [0u8; 256];

@@ -101,3 +101,31 @@ fn fill_ascii_writes_in_place() {
         ErrorCode::InvalidAlphabet
     );
 }
+
+#[test]
+fn batches_equal_one_id_at_a_time_from_the_same_bytes() {
+    let bytes: Vec<u8> = (0..40_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    for (alphabet, size) in [
+        (idloom::nanoid::URL_ALPHABET, 21),
+        ("0123456789abcdef", 12),
+        ("0123456789", 7),
+        ("ab", 1),
+    ] {
+        let gen = idloom::nanoid::NanoId::new(alphabet, size).unwrap();
+        let mut one = vec![0u8; size * 50];
+        let mut replay = idloom::ReplayBytes::new(&bytes);
+        for chunk in one.chunks_exact_mut(size) {
+            gen.fill_ascii(&mut replay, chunk).unwrap();
+        }
+        let mut batch = vec![0u8; size * 50];
+        gen.fill_ascii_batch(&mut idloom::ReplayBytes::new(&bytes), &mut batch).unwrap();
+        assert_eq!(one, batch, "{alphabet} {size}");
+    }
+    let gen = idloom::nanoid::NanoId::new("abc", 4).unwrap();
+    assert_eq!(
+        gen.fill_ascii_batch(&mut idloom::ReplayBytes::new(&bytes), &mut [0u8; 6])
+            .unwrap_err()
+            .code(),
+        idloom::ErrorCode::InvalidArgument
+    );
+}

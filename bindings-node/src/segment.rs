@@ -44,19 +44,19 @@ fn config(env: &Env, o: &SegmentOptions) -> Result<SegmentConfig> {
             ))
         }
     };
-    let c = SegmentConfig {
-        step,
-        threshold_percent: o.threshold_percent.min(255) as u8,
-        max_prefetched: o.max_prefetched as usize,
-        stride: u64_of(env, &o.stride, "stride", ErrorCode::InvalidArgument, u64::MAX)?,
-        offset: u64_of(env, &o.offset, "offset", ErrorCode::InvalidArgument, u64::MAX)?,
-    };
     if o.threshold_percent > 100 {
         return Err(throw(
             env,
             &idloom::Error::range(ErrorCode::InvalidArgument, "threshold_percent", o.threshold_percent, 0, 100),
         ));
     }
+    let c = SegmentConfig {
+        step,
+        threshold_percent: o.threshold_percent as u8, // checked just above
+        max_prefetched: o.max_prefetched as usize,
+        stride: u64_of(env, &o.stride, "stride", ErrorCode::InvalidArgument, u64::MAX)?,
+        offset: u64_of(env, &o.offset, "offset", ErrorCode::InvalidArgument, u64::MAX)?,
+    };
     c.validate().js(env)?;
     Ok(c)
 }

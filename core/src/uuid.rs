@@ -239,10 +239,8 @@ impl Uuid {
                 36
             }
             UuidFormat::Simple => {
-                let mut at = 0;
-                for &c in hyphenated.iter().filter(|&&c| c != b'-') {
-                    buf[at] = c;
-                    at += 1;
+                for (slot, &c) in buf.iter_mut().zip(hyphenated.iter().filter(|&&c| c != b'-')) {
+                    *slot = c;
                 }
                 32
             }

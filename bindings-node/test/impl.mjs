@@ -1,11 +1,12 @@
 // The implementation under test. The same suite runs against the napi-rs
-// addon (IDLOOM_IMPL=native, the default) and, once it exists, the wasm
-// build (IDLOOM_IMPL=wasm); both export the same API.
+// addon (IDLOOM_IMPL=native, the default) and the wasm package built by
+// bindings-wasm/build.sh (IDLOOM_IMPL=wasm); both export the same API.
 import { readFileSync } from 'node:fs';
 
 export const implName = process.env.IDLOOM_IMPL ?? 'native';
 const entries = {
   native: new URL('../lib/index.mjs', import.meta.url),
+  wasm: new URL('../../bindings-wasm/pkg/node.mjs', import.meta.url),
 };
 if (!(implName in entries)) throw new Error(`IDLOOM_IMPL must be one of ${Object.keys(entries).join(', ')}, got ${implName}`);
 /** The URL of the ESM entry under test (workers import it too). */

@@ -1,0 +1,87 @@
+// Adapts the wasm-bindgen exports to the native interface that the shared
+// `api.mjs` calls (the napi-rs addon's shape): layout objects become
+// positional numbers, wasm classes become objects of functions, arrays
+// become the records the API returns. No ID logic lives here.
+
+const ORDERS = ['time_node_sequence', 'time_sequence_node'];
+const spec = (s) => [s.timeBits, s.nodeBits, s.sequenceBits, s.epochMs, s.tickMs, ORDERS.indexOf(s.order)];
+const M64 = (1n << 64n) - 1n;
+
+/** @param {any} w the wasm-bindgen module, already initialised */
+export function adapt(w) {
+  const policy = (o) => [o.backwards, o.maxBackwardsMs, o.exhausted, o.maxBorrowMs, o.sequenceStart, o.seed];
+  return {
+    layoutPreset(name) {
+      const [timeBits, nodeBits, sequenceBits, epochMs, tickMs, order] = w.layoutPreset(name);
+      return { timeBits, nodeBits, sequenceBits, epochMs, tickMs, order: ORDERS[order] };
+    },
+    layoutCheck: (s) => w.layoutCheck(...spec(s)),
+    layoutCapacity(s) {
+      const [idsPerTick, idsPerSecondPerNode, nodes, runsOutAtMs, js] = w.layoutCapacity(...spec(s));
+      return { idsPerTick, idsPerSecondPerNode, nodes, runsOutAtMs, leavesJsSafeAtMs: Number.isNaN(js) ? null : js };
+    },
+    layoutDecompose(s, id) {
+      const [timestampMs, tick, node, sequence] = w.layoutDecompose(...spec(s), id);
+      return { timestampMs, tick, node, sequence };
+    },
+    layoutCompose: (s, ms, node, seq) => w.layoutCompose(...spec(s), ms, node, seq),
+    layoutFriendly: (s, id) => w.layoutFriendly(...spec(s), id),
+    layoutParseFriendly: (s, text) => w.layoutParseFriendly(...spec(s), text),
+    snowflakeCreate(s, node, o) {
+      const g = w.snowflakeCreate(...spec(s), node, ...policy(o));
+      return {
+        next: () => g.next(),
+        nextString: () => g.nextString(),
+        nextBatch: (n) => g.nextBatch(n),
+        node: () => g.node(),
+        rekey: (n) => g.rekey(n),
+      };
+    },
+    snowflakeMachine(s, node, o) {
+      const m = w.snowflakeMachine(...spec(s), node, ...policy(o));
+      return { nextAt: (now) => m.nextAt(now), fillAt: (now, n) => m.fillAt(now, n) };
+    },
+    segmentBuffer(o, signal) {
+      const b = w.segmentBuffer(o.step, o.thresholdPercent, o.maxPrefetched, o.stride, o.offset, o.adaptive ? Float64Array.from(o.adaptive) : undefined, signal ?? undefined);
+      return {
+        next: () => b.next(),
+        wantsFetch: () => b.wantsFetch(),
+        beginFetch: (now) => b.beginFetch(now),
+        supply: (start, end) => b.supply(start, end),
+        fetchFailed: () => b.fetchFailed(),
+        remaining: () => b.remaining(),
+      };
+    },
+    memorySource(start) {
+      const m = w.memorySource(start);
+      return { take: (step) => [...m.take(step)] };
+    },
+    v4: w.v4,
+    v7: w.v7,
+    validate: w.validate,
+    version: w.version,
+    parse: w.parse,
+    stringify: w.stringify,
+    formatUuid: w.formatUuid,
+    uuidTimestampMs: w.uuidTimestampMs,
+    v4FromBytes: w.v4FromBytes,
+    v7FromParts: w.v7FromParts,
+    v7Machine() {
+      const m = w.v7Machine();
+      return { nextFrom: (now, random) => m.nextFrom(now, random) };
+    },
+    nanoidGenerate: (alphabet, size) => w.nanoidGenerate(alphabet ?? undefined, size),
+    nanoidCheck: w.nanoidCheck,
+    nanoidBatch: (alphabet, size, count) => w.nanoidBatch(alphabet ?? undefined, size, count),
+    nanoidFromBytes: w.nanoidFromBytes,
+    urlAlphabet: w.urlAlphabet,
+    encode: (value, encoding, bits) => w.encode(value >> 64n, value & M64, encoding, bits),
+    decode(text, encoding, bits) {
+      const [hi, lo] = w.decode(text, encoding, bits);
+      return (hi << 64n) | lo;
+    },
+    maskCheck: w.maskCheck,
+    maskApply: w.maskApply,
+    errorCodes: w.errorCodes,
+  };
+}

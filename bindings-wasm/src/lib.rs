@@ -203,6 +203,7 @@ pub struct WasmSnowflake {
 #[wasm_bindgen]
 impl WasmSnowflake {
     /// The next ID.
+    #[allow(clippy::should_implement_trait)] // JS method name
     pub fn next(&self) -> Out<u64> {
         self.inner.next_id().js()
     }
@@ -330,6 +331,7 @@ pub struct WasmSegment {
 #[wasm_bindgen]
 impl WasmSegment {
     /// The next ID from memory.
+    #[allow(clippy::should_implement_trait)] // JS method name
     pub fn next(&mut self) -> Out<u64> {
         let id = self.buffer.next_id();
         if self.buffer.wants_fetch() {

@@ -2,7 +2,7 @@
 // JavaScript types (integer numbers, BigInt width, strings) and shapes the
 // API like npm `uuid` and `nanoid`; every algorithm runs in the Rust core.
 // `lib/index.d.ts` is generated from the JSDoc here (`npm run build`).
-import { native } from './native.mjs';
+import { native, whenInstalled } from './native.mjs';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
@@ -290,10 +290,12 @@ export class Layout {
   static JS_SAFE;
 }
 
-Layout.TWITTER = Layout.preset('twitter');
-Layout.SONYFLAKE = Layout.preset('sonyflake');
-Layout.BAIDU = Layout.preset('baidu');
-Layout.JS_SAFE = Layout.preset('js_safe');
+whenInstalled(() => {
+  Layout.TWITTER = Layout.preset('twitter');
+  Layout.SONYFLAKE = Layout.preset('sonyflake');
+  Layout.BAIDU = Layout.preset('baidu');
+  Layout.JS_SAFE = Layout.preset('js_safe');
+});
 
 /**
  * An ID argument: a bigint, a safe integer, or a decimal string (as
@@ -885,7 +887,10 @@ export const MAX = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 // ---------------------------------------------------------------- NanoIDs
 
 /** The 64 URL-safe symbols NanoIDs use by default (npm `nanoid`'s `urlAlphabet`). @type {string} */
-export const urlAlphabet = native.urlAlphabet();
+export let urlAlphabet = '';
+whenInstalled(() => {
+  urlAlphabet = native.urlAlphabet();
+});
 
 /**
  * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size?)`.

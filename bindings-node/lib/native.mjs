@@ -1,9 +1,15 @@
-// The native half, installed by the entry module before `api.mjs` runs: the
-// napi-rs addon under Node, the wasm-bindgen build elsewhere. Both expose
-// the same functions, so the public API in `api.mjs` is written once.
+// The native half, installed by the entry module: the napi-rs addon under
+// Node, the wasm-bindgen build elsewhere. Both expose the same functions, so
+// the public API in `api.mjs` is written once. A browser entry installs it
+// after an `await` (instantiating the .wasm), and ES modules that do not
+// import the installer may run first, so `api.mjs` defers what it computes
+// at import with `whenInstalled`.
 
 /** @type {any} */
 export let native = null;
+
+/** @type {(() => void)[]} */
+const pending = [];
 
 /**
  * Install the native half (the entry module calls this first).
@@ -11,4 +17,14 @@ export let native = null;
  */
 export function install(impl) {
   native = impl;
+  for (const f of pending.splice(0)) f();
+}
+
+/**
+ * Run `f` once the native half is installed (at once if it is).
+ * @param {() => void} f
+ */
+export function whenInstalled(f) {
+  if (native !== null) f();
+  else pending.push(f);
 }

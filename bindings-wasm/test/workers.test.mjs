@@ -1,0 +1,53 @@
+// The example Worker under miniflare (workerd) on 127.0.0.1: IDs of every
+// kind minted inside `fetch`, decoded and checked here.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Miniflare } from 'miniflare';
+
+const root = new URL('..', import.meta.url).pathname;
+let mf;
+
+before(async () => {
+  mf = new Miniflare({
+    host: '127.0.0.1',
+    modules: true,
+    modulesRoot: root,
+    scriptPath: `${root}examples/worker/worker.mjs`,
+    // wasm-bindgen's glue is an ES module named .js; the .wasm arrives compiled, as wrangler delivers it.
+    modulesRules: [
+      { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+    ],
+    compatibilityDate: '2025-07-01',
+    bindings: { NODE_ID: '7' },
+  });
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+test('workerd: every kind minted in fetch, node from the NODE_ID binding', async () => {
+  const res = await mf.dispatchFetch('http://127.0.0.1/?n=5');
+  assert.equal(res.status, 200, await res.clone().text());
+  const r = await res.json();
+  assert.equal(r.node, 7);
+  const ids = r.snowflake.map(BigInt);
+  assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]));
+  assert.equal(r.decoded.node, 7);
+  assert.ok(Math.abs(Date.parse(r.decoded.timestamp) - Date.now()) < 60_000);
+  assert.deepEqual(r.segment, ['1', '2']);
+  assert.match(r.v4, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(r.v7, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(r.nanoid, /^[A-Za-z0-9_-]{21}$/);
+});
+
+test('workerd: 100,000 IDs in one request, increasing across requests, a node per request', async () => {
+  const a = await (await mf.dispatchFetch('http://127.0.0.1/?n=100000')).json();
+  assert.equal(a.count, 100_000);
+  const b = await (await mf.dispatchFetch('http://127.0.0.1/?n=1')).json();
+  assert.ok(BigInt(b.snowflake[0]) > BigInt(a.last));
+  const c = await (await mf.dispatchFetch('http://127.0.0.1/?n=1&node=9')).json();
+  assert.equal(c.decoded.node, 9);
+});

@@ -779,8 +779,19 @@ export class Segment {
  * @returns {string}
  */
 export function v4() {
-  return native.v4();
+  // Like crypto.randomUUID()'s entropy cache: one native call mints
+  // UUID_POOL UUIDs and each call slices one off.
+  if (uuidAt === uuidPool.length) {
+    uuidPool = native.v4Batch(UUID_POOL);
+    uuidAt = 0;
+  }
+  return uuidPool.slice(uuidAt, (uuidAt += 36));
 }
+
+/** v4 UUIDs minted ahead (one native call per UUID_POOL). */
+const UUID_POOL = 64;
+let uuidPool = '';
+let uuidAt = 0;
 
 /**
  * A time-ordered (v7) UUID string, monotonic within the process (RFC 9562 §6.2 method 1).

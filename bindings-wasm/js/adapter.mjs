@@ -57,6 +57,7 @@ export function adapt(w) {
       return { take: (step) => [...m.take(step)] };
     },
     v4: w.v4,
+    v4Batch: w.v4Batch,
     v7: w.v7,
     validate: w.validate,
     version: w.version,

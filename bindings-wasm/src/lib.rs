@@ -458,6 +458,16 @@ pub fn v4() -> Out<String> {
     process::uuid_v4().js().map(text)
 }
 
+/// `count` (at most 4096) v4 UUID strings concatenated, for the JS pool.
+#[wasm_bindgen(js_name = v4Batch)]
+pub fn v4_batch(count: u32) -> Out<String> {
+    let mut out = String::with_capacity(36 * count.min(4096) as usize);
+    for _ in 0..count.min(4096) {
+        out.push_str(&text(process::uuid_v4().js()?));
+    }
+    Ok(out)
+}
+
 /// A time-ordered (v7) UUID string, monotonic within this instance.
 #[wasm_bindgen]
 pub fn v7() -> Out<String> {

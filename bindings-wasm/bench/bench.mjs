@@ -1,0 +1,106 @@
+// Benchmarks of the wasm package in Node against the peers a user would
+// pick (nodejs-snowflake is wasm too), in one process run.
+//
+//   bash bindings-wasm/build.sh && npm install --prefix bindings-wasm/bench && node bindings-wasm/bench/bench.mjs [--quick]
+//
+// Not a test: nothing here asserts a time.
+import { randomUUID } from 'node:crypto';
+import * as idloom from '../pkg/node.mjs';
+import * as uuid from 'uuid';
+import { nanoid } from 'nanoid';
+import nodejsSnowflake from 'nodejs-snowflake';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+const MIN_MS = quick ? 60 : 200;
+
+/** Median ns per call of `f`, each round running at least MIN_MS. */
+function nsPerCall(f) {
+  let n = 1000;
+  for (let i = 0; i < n; i++) f(); // warm up
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) f();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms >= MIN_MS) break;
+    n *= 2;
+  }
+  const samples = [];
+  let sink;
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink = f();
+    samples.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  globalThis.__sink = sink;
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
+}
+
+const rows = [];
+const fmt = (ns) => (ns < 10 ? ns.toFixed(2) : ns.toFixed(1)).padStart(8);
+function compare(title, ours, peers, perCall = 1) {
+  const mine = nsPerCall(ours) / perCall;
+  console.log(`\n${title}`);
+  console.log(`  ${'idloom'.padEnd(34)} ${fmt(mine)} ns/ID`);
+  for (const [name, f, n = 1] of peers) {
+    const theirs = nsPerCall(f) / n;
+    console.log(`  ${name.padEnd(34)} ${fmt(theirs)} ns/ID   idloom is ${(theirs / mine).toFixed(2)}x`);
+    rows.push({ what: title, peer: name, ours_ns: +mine.toFixed(2), peer_ns: +theirs.toFixed(2), ratio: +(theirs / mine).toFixed(2) });
+  }
+  if (peers.length === 0) rows.push({ what: title, peer: null, ours_ns: +mine.toFixed(2) });
+  return mine;
+}
+
+/**
+ * Mint for `ms` milliseconds with `next` (which returns a bigint), storing
+ * every ID; IDs per second, then duplicates counted after the clock stops.
+ */
+function throughput(next, ms) {
+  const ids = new BigUint64Array(Math.ceil((ms / 1000) * 4_096_000 * 1.05) + 8192);
+  let n = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end && n + 4096 <= ids.length) {
+    for (let i = 0; i < 4096; i++) ids[n + i] = next();
+    n += 4096;
+  }
+  const perSecond = (n * 1000) / ms;
+  const sorted = ids.subarray(0, n).sort();
+  let dup = 0;
+  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) dup++;
+  return { perSecond, dup };
+}
+
+console.log(`idloom-wasm bench — node ${process.version}, ${quick ? 'quick' : 'full'} run`);
+
+compare('UUID v4 string', idloom.v4, [
+  ['crypto.randomUUID()', () => randomUUID()],
+  ['uuid.v4()', () => uuid.v4()],
+]);
+compare('UUID v7 string', idloom.v7, [['uuid.v7()', () => uuid.v7()]]);
+compare('NanoID (21, URL alphabet), per call', () => idloom.nanoid(), [['nanoid()', () => nanoid()]]);
+compare('NanoID batch of 1024 vs nanoid() in a loop', () => idloom.nanoidBatch(1024), [['nanoid() x1024', () => { for (let i = 0; i < 1024; i++) nanoid(); }, 1024]], 1024);
+
+const wide = new idloom.Layout({ timeBits: 41, nodeBits: 0, sequenceBits: 22, epochMs: 1_600_000_000_000 });
+const wideGen = new idloom.Snowflake({ node: 0, layout: wide });
+const nodeSf = new nodejsSnowflake.Snowflake({ instance_id: 1 });
+compare('snowflake next(), per call below the ceiling (41/0/22 layout)', wideGen.next, [['nodejs-snowflake getUniqueID()', () => nodeSf.getUniqueID()]]);
+compare('snowflake nextString()', wideGen.nextString, []);
+const batchNs = compare('snowflake nextBatch(4096) (41/0/22 layout)', () => wideGen.nextBatch(4096), [], 4096);
+console.log(`  = ${(1e3 / batchNs).toFixed(1)} M IDs/s`);
+
+const seconds = quick ? 0.5 : 2;
+const ceiling = 4_096_000;
+console.log(`\nsnowflake throughput for ${seconds} s, Twitter layout (ceiling ${ceiling.toLocaleString('en')} IDs/s per node), duplicates counted`);
+const tw = new idloom.Snowflake({ node: 1, layout: 'twitter' });
+const results = {};
+for (const [name, next] of [
+  ['idloom-wasm next()', tw.next],
+  ['idloom-wasm nextBatch(4096)', (() => { let buf = tw.nextBatch(4096), i = 0; return () => { if (i === buf.length) { buf = tw.nextBatch(4096); i = 0; } return buf[i++]; }; })()],
+  ['nodejs-snowflake getUniqueID()', () => nodeSf.getUniqueID()],
+]) {
+  const { perSecond, dup } = throughput(next, seconds * 1000);
+  results[name] = perSecond;
+  console.log(`  ${name.padEnd(34)} ${(perSecond / 1e6).toFixed(3).padStart(7)} M IDs/s = ${((100 * perSecond) / ceiling).toFixed(2).padStart(6)} % of ceiling, ${dup} duplicates`);
+}
+console.log(`  idloom-wasm next() / nodejs-snowflake: ${(results['idloom-wasm next()'] / results['nodejs-snowflake getUniqueID()']).toFixed(2)}x`);

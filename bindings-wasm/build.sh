@@ -19,7 +19,7 @@ if ! "$bindgen" --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   # No --locked: its lockfile wants a crate version the registry here lacks (TOOLCHAIN.md).
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$root/.tools"
 fi
-for tool in .bin/wasm-opt .bin/tsc playwright-core miniflare; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done
+for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done
 
 cargo build -q --locked --release --target wasm32-unknown-unknown -p idloom-wasm
 raw="$root/target/wasm32-unknown-unknown/release/idloom_wasm.wasm"

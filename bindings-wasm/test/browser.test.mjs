@@ -1,36 +1,43 @@
 // The package in headless Debian Chromium (playwright-core), served from
-// 127.0.0.1: mint and decode every kind in the page, read the results back.
+// 127.0.0.1: a page minting and decoding every kind, the README's script-tag
+// quickstart, and the README's bundler quickstart built by vite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { CHROMIUM, launch, runPage, serve } from './browser.helpers.mjs';
 
 const root = new URL('..', import.meta.url);
-const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const CHROMIUM = '/usr/bin/chromium';
-let server, base, browser;
+const readme = readFileSync(new URL('README.md', root), 'utf8');
+const block = (lang, i) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))][i][1];
+const skip = !existsSync(CHROMIUM) && 'no /usr/bin/chromium';
+let browser, server;
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    const file = path.startsWith('/pkg/') ? new URL(`.${path}`, root) : new URL(`test/browser${path === '/' ? '/index.html' : path}`, root);
-    try {
-      const body = await readFile(file);
-      const name = file.pathname;
-      res.writeHead(200, { 'content-type': TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  if (skip) return;
+  // The script-tag quickstart, as a page next to the package folder.
+  const page = new URL('build/readme-script/', root);
+  mkdirSync(page, { recursive: true });
+  const done = `<script type="module">while (!document.querySelector('#out').textContent) await new Promise((r) => setTimeout(r, 10)); window.result = document.querySelector('#out').textContent; document.title = 'done';</script>`;
+  writeFileSync(new URL('index.html', page), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">\n${block('html', 0)}\n${done}\n`);
+  // The bundler quickstart: a vite app that imports 'idloom-wasm' from node_modules (the built package).
+  const app = new URL('build/readme-vite/', root);
+  rmSync(app, { recursive: true, force: true });
+  mkdirSync(new URL('node_modules/', app), { recursive: true });
+  symlinkSync(new URL('pkg', root).pathname, new URL('node_modules/idloom-wasm', app).pathname);
+  writeFileSync(new URL('index.html', app), readFileSync(new URL('test/bundler/index.html', root)));
+  writeFileSync(new URL('vite.config.mjs', app), readFileSync(new URL('test/bundler/vite.config.mjs', root)));
+  writeFileSync(new URL('main.js', app), `${block('js', 0)}\nwindow.result = document.querySelector('#out').textContent;\ndocument.title = 'done';\n`);
+  const vite = spawnSync(process.execPath, [new URL('node_modules/vite/bin/vite.js', root).pathname, 'build'], { cwd: app.pathname, encoding: 'utf8' });
+  if (vite.status !== 0) throw new Error(`vite build failed: ${vite.stdout}${vite.stderr}`);
+  server = await serve([
+    ['/pkg/', new URL('pkg/', root)],
+    ['/readme/idloom-wasm/', new URL('pkg/', root)],
+    ['/readme/', page],
+    ['/vite/', new URL('dist/', app)],
+    ['/', new URL('test/browser/', root)],
+  ]);
+  browser = await launch();
 });
 
 after(async () => {
@@ -38,17 +45,8 @@ after(async () => {
   server?.close();
 });
 
-test('Chromium: every kind minted and decoded in the page', { skip: !existsSync(CHROMIUM) && 'no /usr/bin/chromium' }, async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => document.title === 'done', null, { timeout: 20_000 }).catch((e) => {
-    throw new Error(`${e.message}; page errors: ${errors.join(' | ')}`);
-  });
-  const r = await page.evaluate(() => window.result);
-  assert.deepEqual(errors, []);
+test('Chromium: every kind minted and decoded in the page', { skip }, async () => {
+  const r = await runPage(browser, `${server.base}/`);
   const ids = r.snowflake.map(BigInt);
   assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]));
   assert.equal(r.decoded.node, 42);
@@ -62,5 +60,16 @@ test('Chromium: every kind minted and decoded in the page', { skip: !existsSync(
   assert.equal(r.base62.length, 11);
   assert.ok(r.roundTrip);
   assert.deepEqual(r.error, { name: 'RangeError', code: 'node_out_of_range', message: 'node must be in 0..=65535, got 70000' });
-  await page.close();
+});
+
+test('Chromium: the README script-tag quickstart', { skip }, async () => {
+  const text = await runPage(browser, `${server.base}/readme/`);
+  assert.match(text, /^snowflake \d+ node=5\nuuid v4 [0-9a-f-]{36}$/);
+});
+
+test('Chromium: the README bundler quickstart, built by vite', { skip }, async () => {
+  const text = await runPage(browser, `${server.base}/vite/`);
+  const m = /^snowflake (\d+) node=3 at (\S+)\nuuid v7 ([0-9a-f-]{36})\nnanoid ([\w-]{21})$/.exec(text);
+  assert.ok(m, text);
+  assert.ok(Math.abs(Date.parse(m[2]) - Date.now()) < 60_000);
 });

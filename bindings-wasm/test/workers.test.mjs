@@ -2,17 +2,19 @@
 // kind minted inside `fetch`, decoded and checked here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 
 const root = new URL('..', import.meta.url).pathname;
-let mf;
+let mf, readmeWorker;
 
-before(async () => {
-  mf = new Miniflare({
+/** A module worker under workerd on 127.0.0.1, as wrangler would deliver it. */
+const start = (scriptPath) =>
+  new Miniflare({
     host: '127.0.0.1',
     modules: true,
     modulesRoot: root,
-    scriptPath: `${root}examples/worker/worker.mjs`,
+    scriptPath,
     // wasm-bindgen's glue is an ES module named .js; the .wasm arrives compiled, as wrangler delivers it.
     modulesRules: [
       { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
@@ -21,11 +23,26 @@ before(async () => {
     compatibilityDate: '2025-07-01',
     bindings: { NODE_ID: '7' },
   });
-  await mf.ready;
+
+before(async () => {
+  mf = start(`${root}examples/worker/worker.mjs`);
+  // The README's Worker quickstart; the package name resolves to the workerd entry, as wrangler's `workerd` condition does.
+  const code = /```js\n(import \{ Snowflake \} from 'idloom-wasm';[\s\S]*?)```/.exec(readFileSync(`${root}README.md`, 'utf8'))[1];
+  mkdirSync(`${root}build`, { recursive: true });
+  writeFileSync(`${root}build/readme-worker.mjs`, code.replace("'idloom-wasm'", "'../pkg/workerd.mjs'"));
+  readmeWorker = start(`${root}build/readme-worker.mjs`);
+  await Promise.all([mf.ready, readmeWorker.ready]);
 });
 
 after(async () => {
   await mf?.dispose();
+  await readmeWorker?.dispose();
+});
+
+test('workerd: the README Worker quickstart', async () => {
+  const r = await (await readmeWorker.dispatchFetch('http://127.0.0.1/')).json();
+  const id = BigInt(r.id);
+  assert.equal((id >> 12n) & 1023n, 7n, 'node 7 from the NODE_ID binding (Twitter layout)');
 });
 
 test('workerd: every kind minted in fetch, node from the NODE_ID binding', async () => {

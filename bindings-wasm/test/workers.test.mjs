@@ -58,6 +58,9 @@ test('workerd: every kind minted in fetch, node from the NODE_ID binding', async
   assert.match(r.v4, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.match(r.v7, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.match(r.nanoid, /^[A-Za-z0-9_-]{21}$/);
+  assert.equal(r.base62.length, 11);
+  assert.ok(r.base62RoundTrip && r.maskRoundTrip);
+  assert.equal(r.capacity, 4_096_000);
 });
 
 test('workerd: 100,000 IDs in one request, increasing across requests, a node per request', async () => {

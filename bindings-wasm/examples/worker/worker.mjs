@@ -7,7 +7,10 @@
 // natural home: give each object its own node. Stateless Workers that scale
 // out should lease a node per isolate from such an object on their first
 // request (request-scoped assignment) and pass it here the same way.
-import { Snowflake, Layout, Segment, MemorySource, v4, v7, nanoid } from '../../pkg/workerd.mjs';
+import { Snowflake, Layout, Segment, MemorySource, Mask, v4, v7, nanoid, encode, decode } from '../../pkg/workerd.mjs';
+
+// Public IDs that hide order and volume; MASK_KEY would be a secret binding (16 bytes).
+const mask = (env) => new Mask(64, new TextEncoder().encode(env.MASK_KEY ?? 'example key, 16B'));
 
 let gen = null; // per isolate; created in a handler: Workers refuse randomness at module scope
 let segment = null;
@@ -31,6 +34,10 @@ export default {
       v4: v4(),
       v7: v7(),
       nanoid: nanoid(),
+      base62: encode(ids[0]),
+      base62RoundTrip: decode(encode(ids[0])) === ids[0],
+      maskRoundTrip: mask(env).unmask(mask(env).mask(ids[0])) === ids[0],
+      capacity: Layout.TWITTER.capacity().idsPerSecondPerNode,
     });
   },
 };

@@ -4,8 +4,10 @@
 //
 //   cd bindings-node && npm run build && npm install --prefix bench && node bench/bench.mjs [--quick]
 //
-// Not a test: nothing here asserts a time.
+// Not a test: nothing here asserts a time. `--json FILE` also writes the rows
+// as JSON (scripts/bench feeds them to the plot).
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import * as idloom from '../lib/index.mjs';
 import * as uuid from 'uuid';
 import { nanoid } from 'nanoid';
@@ -132,4 +134,5 @@ for (const [name, next] of peersAtCeiling) {
   rows.push({ what: 'snowflake at the Twitter ceiling', peer: name, ids_per_s: Math.round(perSecond), percent_of_ceiling: +((100 * perSecond) / ceiling).toFixed(2), duplicates: dup });
 }
 
-if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+const json = process.argv.indexOf('--json');
+if (json > 0) writeFileSync(process.argv[json + 1], JSON.stringify(rows, null, 1));

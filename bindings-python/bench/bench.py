@@ -4,16 +4,20 @@ Run (release build): pip install ./bindings-python && pip install -r bindings-py
                      python bindings-python/bench/bench.py
 Prints ns per ID (best of several rounds) and ratios (peer time / idloom time;
 above 1 means idloom is faster), then the snowflake ceiling checks.
+``--json FILE`` also writes the rows as JSON (scripts/bench feeds them to the plot).
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 import uuid
 
 import idloom
 
 ROUNDS = 5
+ROWS: list[dict] = []
 
 
 def per_call(fn, n=200_000):
@@ -49,6 +53,9 @@ def row(label, ours, peers):
     for peer, ns in peers:
         if ns is not None:
             print(f"  vs {peer:<36} {ns:9.1f} ns/ID   ratio {ns / ours:6.2f}")
+            ROWS.append({"what": label, "peer": peer, "ours_ns": round(ours, 2), "peer_ns": round(ns, 2), "ratio": round(ns / ours, 2)})
+    if not any(ns is not None for _, ns in peers):
+        ROWS.append({"what": label, "peer": None, "ours_ns": round(ours, 2)})
 
 
 def ceiling(gen, layout_ids_per_second, seconds=2.0):
@@ -119,6 +126,7 @@ def main():
     tw = idloom.Snowflake(2, idloom.Layout.TWITTER)
     rate, share = ceiling(tw, 4_096_000)
     print(f"\nTwitter-layout next() loop: {rate:,.0f} IDs/s = {share:.2f} % of the 4,096,000/s ceiling")
+    ROWS.append({"what": "snowflake at the Twitter ceiling", "peer": "idloom next()", "ids_per_s": round(rate), "percent_of_ceiling": round(share, 2)})
     twb = idloom.Snowflake(3, idloom.Layout.TWITTER)
     t = time.perf_counter()
     n = 0
@@ -126,7 +134,11 @@ def main():
         n += len(twb.next_batch(4096))
     rate = n / (time.perf_counter() - t)
     print(f"Twitter-layout next_batch(4096) loop: {rate:,.0f} IDs/s = {100 * rate / 4_096_000:.2f} % of the ceiling")
+    ROWS.append({"what": "snowflake at the Twitter ceiling", "peer": "idloom next_batch(4096)", "ids_per_s": round(rate), "percent_of_ceiling": round(100 * rate / 4_096_000, 2)})
 
 
 if __name__ == "__main__":
     main()
+    if "--json" in sys.argv:
+        with open(sys.argv[sys.argv.index("--json") + 1], "w") as f:
+            json.dump(ROWS, f, indent=1)

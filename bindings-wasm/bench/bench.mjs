@@ -3,8 +3,10 @@
 //
 //   bash bindings-wasm/build.sh && npm install --prefix bindings-wasm/bench && node bindings-wasm/bench/bench.mjs [--quick]
 //
-// Not a test: nothing here asserts a time.
+// Not a test: nothing here asserts a time. `--json FILE` also writes the rows
+// as JSON (scripts/bench feeds them to the plot).
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import * as idloom from '../pkg/node.mjs';
 import * as uuid from 'uuid';
 import { nanoid } from 'nanoid';
@@ -101,6 +103,9 @@ for (const [name, next] of [
 ]) {
   const { perSecond, dup } = throughput(next, seconds * 1000);
   results[name] = perSecond;
+  rows.push({ what: 'snowflake at the Twitter ceiling', peer: name, ids_per_s: Math.round(perSecond), percent_of_ceiling: +((100 * perSecond) / ceiling).toFixed(2), duplicates: dup });
   console.log(`  ${name.padEnd(34)} ${(perSecond / 1e6).toFixed(3).padStart(7)} M IDs/s = ${((100 * perSecond) / ceiling).toFixed(2).padStart(6)} % of ceiling, ${dup} duplicates`);
 }
 console.log(`  idloom-wasm next() / nodejs-snowflake: ${(results['idloom-wasm next()'] / results['nodejs-snowflake getUniqueID()']).toFixed(2)}x`);
+const json = process.argv.indexOf('--json');
+if (json > 0) writeFileSync(process.argv[json + 1], JSON.stringify(rows, null, 1));

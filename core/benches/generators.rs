@@ -215,9 +215,12 @@ fn summary() {
         "{:<28} {:>22} {:>10} {:>26} {:>10} {:>7}",
         "group", "ours", "ns", "peer", "ns", "ratio"
     );
+    let mut rows = Vec::new();
     for (group, ours, peer) in pairs {
         if let (Some(a), Some(b)) = (mean_ns(group, ours), mean_ns(group, peer)) {
             println!("{group:<28} {ours:>22} {a:>10.2} {peer:>26} {b:>10.2} {:>7.2}", b / a);
+            let what = format!("{group} ({ours})");
+            rows.push(serde_json::json!({ "what": what, "peer": peer, "ours_ns": a, "peer_ns": b, "ratio": b / a }));
         }
     }
     let ceiling_ns = 1e6 / 4096.0;
@@ -232,6 +235,8 @@ fn summary() {
                 "{group}/{bench}: {ns:.2} ns/ID = {:.2} % of the Twitter ceiling (4,096,000 IDs/s per node)",
                 100.0 * ceiling_ns / ns
             );
+            let row = serde_json::json!({ "what": "snowflake at the Twitter ceiling", "peer": format!("{group}/{bench}"), "percent_of_ceiling": 100.0 * ceiling_ns / ns });
+            rows.push(row);
         }
     }
     if let Some(ns) = mean_ns("snowflake_per_id", "idloom_fill_1024") {
@@ -240,6 +245,13 @@ fn summary() {
             ns / 1024.0,
             1024.0 / ns * 1e3
         );
+    }
+    // For scripts/bench, which plots every runtime's rows.
+    if let Ok(path) = std::env::var("IDLOOM_BENCH_JSON") {
+        let text = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("could not write {path}: {e}");
+        }
     }
 }
 

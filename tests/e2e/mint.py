@@ -24,6 +24,15 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def on_threads(target, n: int) -> None:
+    """Run target(t) for t in range(n) on n threads and wait for them."""
+    workers = [threading.Thread(target=target, args=(t,)) for t in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
 def main(argv: list[str]) -> None:
     layout = idloom.Layout.TWITTER
     if argv[0] == "mint":
@@ -37,11 +46,7 @@ def main(argv: list[str]) -> None:
             with open(f"{out}.t{t}", "wb") as f:
                 f.write(pack(ids))
 
-        workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        on_threads(run, threads)
     elif argv[0] == "decode":
         data = open(argv[1], "rb").read()
         ids = struct.unpack(f"<{len(data) // 8}Q", data)
@@ -99,11 +104,7 @@ def main(argv: list[str]) -> None:
             with open(f"{out}.t{t}", "wb") as f:
                 f.write(pack(ids))
 
-        workers = [threading.Thread(target=draw, args=(t,)) for t in range(threads)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        on_threads(draw, threads)
     else:
         sys.exit("usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment URL OUT COUNT THREADS")
 

@@ -13,21 +13,36 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::layout::Layout;
 use crate::snowflake::{Policy, SharedSnowflake};
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 type Entry = Weak<dyn Any + Send + Sync>;
 
-static REGISTRY: Mutex<Option<HashMap<(Layout, u64), Entry>>> = Mutex::new(None);
+/// (layout, node) → generator. A process holds a handful of nodes, so a list
+/// serves as well as a hash map, and keeps hashing code out of the wasm build.
+#[derive(Default)]
+struct Map(Vec<((Layout, u64), Entry)>);
+
+impl Map {
+    fn get(&self, key: &(Layout, u64)) -> Option<&Entry> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, e)| e)
+    }
+    fn insert(&mut self, key: (Layout, u64), entry: Entry) {
+        // Entries whose generator is gone are dropped on the way.
+        self.0.retain(|(k, e)| *k != key && e.strong_count() > 0);
+        self.0.push((key, entry));
+    }
+    fn remove(&mut self, key: &(Layout, u64)) {
+        self.0.retain(|(k, _)| k != key);
+    }
+}
+
+static REGISTRY: Mutex<Map> = Mutex::new(Map(Vec::new()));
 
 fn in_use(why: &'static str) -> Error {
     Error::reason(ErrorCode::NodeInUse, "node", why)
 }
 
-fn live<C: Clock + Send + Sync + 'static>(
-    map: &HashMap<(Layout, u64), Entry>,
-    key: &(Layout, u64),
-) -> Option<Result<Arc<SharedSnowflake<C>>>> {
+fn live<C: Clock + Send + Sync + 'static>(map: &Map, key: &(Layout, u64)) -> Option<Result<Arc<SharedSnowflake<C>>>> {
     let any = map.get(key)?.upgrade()?;
     Some(
         any.downcast::<SharedSnowflake<C>>()
@@ -41,10 +56,9 @@ pub fn acquire<C>(layout: Layout, node: u64, policy: Policy, clock: C) -> Result
 where
     C: Clock + PartialEq + Send + Sync + 'static,
 {
-    let mut guard = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-    let map = guard.get_or_insert_with(HashMap::new);
+    let mut map = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     let key = (layout, node);
-    if let Some(existing) = live::<C>(map, &key) {
+    if let Some(existing) = live::<C>(&map, &key) {
         let existing = existing?;
         if existing.policy() != policy {
             return Err(in_use("already has a generator in this process with a different policy"));
@@ -66,8 +80,7 @@ pub fn rekey<C>(generator: &Arc<SharedSnowflake<C>>, node: u64) -> Result<()>
 where
     C: Clock + Send + Sync + 'static,
 {
-    let mut guard = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-    let map = guard.get_or_insert_with(HashMap::new);
+    let mut map = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     let layout = generator.layout();
     let old = (layout, generator.node());
     let new = (layout, node);

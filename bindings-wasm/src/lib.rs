@@ -10,7 +10,19 @@
 //! `Date.now()`, which deployed Workers freeze between I/O, so waits are
 //! bounded by the core and borrowing ahead is bounded by the policy; there
 //! is no thread to sleep on, so a clock never sleeps.
+//!
+//! `no_std` on wasm32: std's panic and formatting machinery was a quarter of
+//! the module. A panic (a bug: every bad input is a typed error) traps, as
+//! it did with std on this target.
 
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
 use idloom::encoding::Encoding;
 use idloom::mask::Mask;
 use idloom::nanoid::{NanoId, URL_ALPHABET};
@@ -22,8 +34,6 @@ use idloom::{
     Uuid,
 };
 use js_sys::{Array, BigUint64Array, Reflect, Uint8Array};
-use std::cell::RefCell;
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 type Out<T> = Result<T, JsValue>;
@@ -32,6 +42,13 @@ type Out<T> = Result<T, JsValue>;
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// A panic traps: the JS caller sees `RuntimeError: unreachable`.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// A core error as a JS error with `code`: `TypeError` for `invalid_type`,
 /// `RangeError` for other bad input, `Error` for a generator's refusal.
@@ -452,11 +469,6 @@ fn text(u: Uuid) -> String {
     String::from_utf8_lossy(&u.hyphenated_bytes()).into_owned()
 }
 
-thread_local! {
-    /// This instance's v7 sequence (one JS thread per wasm instance).
-    static V7: RefCell<V7Generator> = const { RefCell::new(V7Generator::new()) };
-}
-
 /// A random (v4) UUID string.
 #[wasm_bindgen]
 pub fn v4() -> Out<String> {
@@ -476,10 +488,7 @@ pub fn v4_batch(count: u32) -> Out<String> {
 /// A time-ordered (v7) UUID string, monotonic within this instance.
 #[wasm_bindgen]
 pub fn v7() -> Out<String> {
-    let mut random = [0u8; 10];
-    process::with_thread_rng(|rng| idloom::RandomSource::fill_bytes(rng, &mut random)).js()?;
-    let now = JsClock.now_ms();
-    V7.with(|g| g.borrow_mut().next_from(now, &random)).js().map(text)
+    process::uuid_v7_at(JsClock.now_ms()).js().map(text)
 }
 
 /// Whether `text` is a hyphenated RFC 9562 UUID (or nil/max).
@@ -549,7 +558,8 @@ pub fn v4_from_bytes(random: &[u8]) -> Out<String> {
 }
 
 fn ms_of(ms: f64) -> Out<u64> {
-    if ms.fract() == 0.0 && (0.0..=MAX_V7_MS as f64).contains(&ms) {
+    // In range and whole (`as` truncates; f64::fract is std-only).
+    if (0.0..=MAX_V7_MS as f64).contains(&ms) && ms == (ms as u64) as f64 {
         return Ok(ms as u64);
     }
     Err(js_err(&idloom::Error::range(

@@ -77,6 +77,8 @@ impl core::fmt::Display for Civil {
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate alloc;
+    use alloc::string::ToString;
 
     #[test]
     fn known_instants() {

@@ -36,14 +36,15 @@ pub mod layout;
 pub mod mask;
 #[cfg(feature = "alloc")]
 pub mod nanoid;
-#[cfg(all(feature = "std", feature = "getrandom"))]
+#[cfg(feature = "getrandom")]
 pub mod process;
-#[cfg(feature = "std")]
+#[cfg(feature = "alloc")]
 pub mod registry;
 pub mod rng;
 #[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
+mod sync;
 pub mod uuid;
 
 pub use clock::{Clock, ManualClock};

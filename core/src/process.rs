@@ -1,4 +1,4 @@
-//! Process-wide state the host bindings share (std + getrandom): the fork
+//! Process-wide state the host bindings share (getrandom): the fork
 //! generation, a CSPRNG per thread, and one monotonic UUID v7 sequence.
 //!
 //! After `fork()` the child must never repeat its parent's IDs. A binding
@@ -7,14 +7,15 @@
 //! and the v7 sequence restarts on next use; it restarts the ticker clock
 //! thread; and bindings compare [`fork_generation`] to refuse snowflakes
 //! created before the fork until they are re-keyed.
+//!
+//! Without `std` (the wasm build: one thread per instance) there are no
+//! thread-locals: one CSPRNG serves the program, behind a spin lock.
 
-use crate::clock::{Clock, TickerClock};
 use crate::error::Result;
 use crate::rng::SecureRng;
+use crate::sync::Lock;
 use crate::uuid::{Uuid, V7Generator};
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
@@ -27,26 +28,42 @@ pub fn fork_generation() -> u64 {
 /// Call in a child process right after `fork()`.
 pub fn after_fork_in_child() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
-    TickerClock::restart();
+    #[cfg(feature = "std")]
+    crate::clock::TickerClock::restart();
 }
 
-thread_local! {
+/// The generator in `slot`, (re)seeded from the OS if it is missing or
+/// belongs to an earlier fork generation.
+fn seeded(slot: &mut Option<(u64, SecureRng)>) -> Result<&mut SecureRng> {
+    let generation = fork_generation();
+    if !matches!(slot, Some((g, _)) if *g == generation) {
+        *slot = Some((generation, SecureRng::from_os()?));
+    }
+    Ok(&mut slot.as_mut().expect("seeded just above").1)
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
     /// This thread's generator and the fork generation it was seeded in.
-    static THREAD_RNG: RefCell<Option<(u64, SecureRng)>> = const { RefCell::new(None) };
+    static THREAD_RNG: core::cell::RefCell<Option<(u64, SecureRng)>> = const { core::cell::RefCell::new(None) };
 }
 
 /// Run `f` with this thread's CSPRNG (ChaCha12), seeded from the OS on first
-/// use and again after a fork.
+/// use and again after a fork. `f` must not call back into this module.
+#[cfg(feature = "std")]
 pub fn with_thread_rng<T>(f: impl FnOnce(&mut SecureRng) -> Result<T>) -> Result<T> {
-    THREAD_RNG.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let generation = fork_generation();
-        let rng = match &mut *slot {
-            Some((g, rng)) if *g == generation => rng,
-            _ => &mut slot.insert((generation, SecureRng::from_os()?)).1,
-        };
-        f(rng)
-    })
+    THREAD_RNG.with(|cell| f(seeded(&mut cell.borrow_mut())?))
+}
+
+/// Without std: the program's one generator.
+#[cfg(not(feature = "std"))]
+static PROGRAM_RNG: Lock<Option<(u64, SecureRng)>> = Lock::new(None);
+
+/// Run `f` with the program's CSPRNG (ChaCha12), seeded from the OS on first
+/// use and again after a fork. `f` must not call back into this module.
+#[cfg(not(feature = "std"))]
+pub fn with_thread_rng<T>(f: impl FnOnce(&mut SecureRng) -> Result<T>) -> Result<T> {
+    f(seeded(&mut PROGRAM_RNG.lock())?)
 }
 
 /// A random (v4) UUID from this thread's CSPRNG.
@@ -55,18 +72,31 @@ pub fn uuid_v4() -> Result<Uuid> {
 }
 
 /// The process's v7 sequence and the fork generation it belongs to.
-static V7: Mutex<(u64, V7Generator)> = Mutex::new((0, V7Generator::new()));
+static V7: Lock<(u64, V7Generator)> = Lock::new((0, V7Generator::new()));
 
 /// A time-ordered (v7) UUID, monotonic across every thread of the process
 /// (ticker clock; the sequence restarts in a forked child).
+#[cfg(feature = "std")]
 pub fn uuid_v7() -> Result<Uuid> {
     let mut random = [0u8; 10];
     with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut random))?;
-    let now = TickerClock::global().now_ms();
-    let mut state = V7.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    v7_from(crate::clock::Clock::now_ms(&crate::clock::TickerClock::global()), &random)
+}
+
+/// A time-ordered (v7) UUID at the host's time `now_ms` (Unix ms), monotonic
+/// with every other v7 of the process: when the clock steps back or stalls,
+/// the UUID continues from the last one's time and counter.
+pub fn uuid_v7_at(now_ms: u64) -> Result<Uuid> {
+    let mut random = [0u8; 10];
+    with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut random))?;
+    v7_from(now_ms, &random)
+}
+
+fn v7_from(now_ms: u64, random: &[u8; 10]) -> Result<Uuid> {
+    let mut state = V7.lock();
     let generation = fork_generation();
     if state.0 != generation {
         *state = (generation, V7Generator::new());
     }
-    state.1.next_from(now, &random)
+    state.1.next_from(now_ms, random)
 }

@@ -12,8 +12,10 @@ use crate::clock::Clock;
 use crate::error::{Error, ErrorCode, Result};
 use crate::layout::Layout;
 use crate::snowflake::{Policy, SharedSnowflake};
-use std::any::Any;
-use std::sync::{Arc, Mutex, Weak};
+use crate::sync::Lock;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::any::Any;
 
 type Entry = Weak<dyn Any + Send + Sync>;
 
@@ -36,7 +38,7 @@ impl Map {
     }
 }
 
-static REGISTRY: Mutex<Map> = Mutex::new(Map(Vec::new()));
+static REGISTRY: Lock<Map> = Lock::new(Map(Vec::new()));
 
 fn in_use(why: &'static str) -> Error {
     Error::reason(ErrorCode::NodeInUse, "node", why)
@@ -56,7 +58,7 @@ pub fn acquire<C>(layout: Layout, node: u64, policy: Policy, clock: C) -> Result
 where
     C: Clock + PartialEq + Send + Sync + 'static,
 {
-    let mut map = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
+    let mut map = REGISTRY.lock();
     let key = (layout, node);
     if let Some(existing) = live::<C>(&map, &key) {
         let existing = existing?;
@@ -80,7 +82,7 @@ pub fn rekey<C>(generator: &Arc<SharedSnowflake<C>>, node: u64) -> Result<()>
 where
     C: Clock + Send + Sync + 'static,
 {
-    let mut map = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
+    let mut map = REGISTRY.lock();
     let layout = generator.layout();
     let old = (layout, generator.node());
     let new = (layout, node);

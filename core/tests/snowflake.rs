@@ -30,6 +30,27 @@ fn err(g: &mut Generator, now: u64) -> ErrorCode {
     g.next_at(now).unwrap_err().code()
 }
 
+#[cfg(not(feature = "std"))]
+use host::HostClock as WallClock;
+/// The wall clock of these tests: `SystemClock` with std; without std (the
+/// wasm build's configuration) a clock the host brings, as `Date.now` there,
+/// which cannot sleep, so bounded waits poll it.
+#[cfg(feature = "std")]
+use idloom::SystemClock as WallClock;
+#[cfg(not(feature = "std"))]
+mod host {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct HostClock;
+    impl idloom::Clock for HostClock {
+        fn now_ms(&self) -> u64 {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64
+        }
+    }
+}
+
 #[test]
 fn ids_carry_time_node_and_sequence() {
     let mut g = Generator::new(Layout::TWITTER, 7, Policy::default()).unwrap();
@@ -286,7 +307,7 @@ fn shared_generator_matches_single_owner_rules() {
 
 #[test]
 fn shared_generator_eight_threads_no_duplicate() {
-    let clock = idloom::SystemClock;
+    let clock = WallClock;
     let p = policy(OnBackwards::Logical { max_lead_ms: 1000 }, OnExhausted::Wait);
     let shared = SharedSnowflake::new(Layout::TWITTER, 5, p, clock).unwrap();
     const PER_THREAD: usize = 1_000_000;
@@ -346,7 +367,7 @@ fn an_expired_layout_is_refused_up_front() {
 #[test]
 fn shared_generator_strict_policy_has_no_spurious_errors() {
     let p = policy(OnBackwards::Fail, OnExhausted::Wait);
-    let shared = SharedSnowflake::new(Layout::new(41, 2, 20, 1_600_000_000_000, 1).unwrap(), 1, p, idloom::SystemClock).unwrap();
+    let shared = SharedSnowflake::new(Layout::new(41, 2, 20, 1_600_000_000_000, 1).unwrap(), 1, p, WallClock).unwrap();
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
@@ -388,28 +409,28 @@ fn registry_shares_one_generator_per_layout_and_node() {
     use idloom::registry;
     use std::sync::Arc;
     let layout = Layout::new(41, 10, 12, T0 - 10_000, 1).unwrap(); // a layout no other test uses
-    let a = registry::acquire(layout, 9, Policy::default(), idloom::SystemClock).unwrap();
-    let b = registry::acquire(layout, 9, Policy::default(), idloom::SystemClock).unwrap();
+    let a = registry::acquire(layout, 9, Policy::default(), WallClock).unwrap();
+    let b = registry::acquire(layout, 9, Policy::default(), WallClock).unwrap();
     assert!(Arc::ptr_eq(&a, &b), "same (layout, node): the same generator");
     let ids: Vec<u64> = (0..1000).flat_map(|_| [a.next_id().unwrap(), b.next_id().unwrap()]).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "one sequence across both handles");
     let strict = policy(OnBackwards::Fail, OnExhausted::Fail);
-    let e = registry::acquire(layout, 9, strict, idloom::SystemClock).unwrap_err();
+    let e = registry::acquire(layout, 9, strict, WallClock).unwrap_err();
     assert_eq!(e.code(), ErrorCode::NodeInUse);
     assert_eq!(
         e.to_string(),
         "node: already has a generator in this process with a different policy"
     );
-    let other = registry::acquire(layout, 10, strict, idloom::SystemClock).unwrap();
+    let other = registry::acquire(layout, 10, strict, WallClock).unwrap();
     assert!(!Arc::ptr_eq(&a, &other));
     // Re-keying onto a live node is refused; onto a free one moves the registration.
     assert_eq!(registry::rekey(&a, 10).unwrap_err().code(), ErrorCode::NodeInUse);
     registry::rekey(&a, 11).unwrap();
     assert_eq!(b.node(), 11);
-    let fresh = registry::acquire(layout, 9, strict, idloom::SystemClock).unwrap();
+    let fresh = registry::acquire(layout, 9, strict, WallClock).unwrap();
     assert!(!Arc::ptr_eq(&fresh, &a), "node 9 is free again after the re-key");
     // Dropping every handle frees the node.
     drop((a, b));
-    let again = registry::acquire(layout, 11, strict, idloom::SystemClock).unwrap();
+    let again = registry::acquire(layout, 11, strict, WallClock).unwrap();
     assert_eq!(again.node(), 11);
 }

@@ -44,6 +44,7 @@ pub mod rng;
 #[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
+#[cfg(any(feature = "alloc", feature = "getrandom"))]
 mod sync;
 pub mod uuid;
 

@@ -78,9 +78,7 @@ static V7: Lock<(u64, V7Generator)> = Lock::new((0, V7Generator::new()));
 /// (ticker clock; the sequence restarts in a forked child).
 #[cfg(feature = "std")]
 pub fn uuid_v7() -> Result<Uuid> {
-    let mut random = [0u8; 10];
-    with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut random))?;
-    v7_from(crate::clock::Clock::now_ms(&crate::clock::TickerClock::global()), &random)
+    uuid_v7_at(crate::clock::Clock::now_ms(&crate::clock::TickerClock::global()))
 }
 
 /// A time-ordered (v7) UUID at the host's time `now_ms` (Unix ms), monotonic
@@ -89,14 +87,10 @@ pub fn uuid_v7() -> Result<Uuid> {
 pub fn uuid_v7_at(now_ms: u64) -> Result<Uuid> {
     let mut random = [0u8; 10];
     with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut random))?;
-    v7_from(now_ms, &random)
-}
-
-fn v7_from(now_ms: u64, random: &[u8; 10]) -> Result<Uuid> {
     let mut state = V7.lock();
     let generation = fork_generation();
     if state.0 != generation {
         *state = (generation, V7Generator::new());
     }
-    state.1.next_from(now_ms, random)
+    state.1.next_from(now_ms, &random)
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the npm package `idloom-wasm` into bindings-wasm/pkg:
 #   cargo (wasm32-unknown-unknown, release) → wasm-bindgen --target web
-#   → wasm-opt -Oz (npm binaryen; Debian's is broken, see TOOLCHAIN.md)
+#   → wasm-opt -Oz (npm binaryen; Debian's v108 emits modules that fail at load)
 #   → the shared JS API from bindings-node/lib + one entry per host.
 # Installs what it needs (wasm32 target, wasm-bindgen CLI in .tools/, npm
 # dev tools) and skips what is present. Prints the .wasm sizes.
@@ -16,7 +16,7 @@ bindgen="$root/.tools/bin/wasm-bindgen"
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
 if ! "$bindgen" --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into .tools (a few minutes, once)"
-  # No --locked: its lockfile wants a crate version the registry here lacks (TOOLCHAIN.md).
+  # No --locked: its lockfile wants a crate version the registry here lacks.
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$root/.tools"
 fi
 for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done

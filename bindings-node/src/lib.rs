@@ -1,5 +1,6 @@
 //! The native half of the npm package `idloom`. Thin: argument conversion,
-//! host clock, error mapping. `lib/index.js` wraps it in the public API.
+//! host clock, error mapping. `lib/api.mjs` wraps it in the public API
+//! (through `lib/node-native.mjs`; `lib/index.mjs` and `lib/index.js` are the entries).
 //!
 //! Cost per call decides the shape: a napi-rs call that takes any argument
 //! costs ~250 ns here, one without arguments ~55 ns. So each snowflake hands

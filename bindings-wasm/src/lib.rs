@@ -1,7 +1,7 @@
 //! The WebAssembly half of idloom for browsers, Cloudflare Workers and Node.
 //!
 //! Thin: numbers, strings, BigInts and byte arrays in; IDs, strings and JS
-//! errors carrying the core's `code` out. `lib/wasm-native.mjs` adapts these
+//! errors carrying the core's `code` out. `js/adapter.mjs` adapts these
 //! exports to the native interface that the shared `lib/api.mjs` expects,
 //! so every JS host runs the same public API.
 //!

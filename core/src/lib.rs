@@ -32,6 +32,7 @@ pub mod civil;
 pub mod clock;
 pub mod encoding;
 pub mod error;
+pub mod fork;
 pub mod layout;
 pub mod mask;
 #[cfg(feature = "alloc")]

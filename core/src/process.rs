@@ -15,19 +15,18 @@ use crate::error::Result;
 use crate::rng::SecureRng;
 use crate::sync::Lock;
 use crate::uuid::{Uuid, V7Generator};
-use core::sync::atomic::{AtomicU64, Ordering};
 
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// How many forks separate this process from the one that loaded idloom.
+/// How many forks separate this process from the one that loaded idloom
+/// (see [`crate::fork`]).
 #[inline]
 pub fn fork_generation() -> u64 {
-    GENERATION.load(Ordering::Relaxed)
+    crate::fork::generation()
 }
 
-/// Call in a child process right after `fork()`.
+/// Call in a child process right after `fork()`: bumps the fork generation
+/// and restarts the ticker clock's thread (threads do not survive a fork).
 pub fn after_fork_in_child() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
+    crate::fork::bump();
     #[cfg(feature = "std")]
     crate::clock::TickerClock::restart();
 }

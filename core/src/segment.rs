@@ -266,6 +266,21 @@ impl SegmentBuffer {
         self.fetch_mark = self.cur + ((self.end - self.cur) / 10).max(1);
     }
 
+    /// Drop every range in memory and any fetch in flight, keeping the
+    /// configuration, the step and the overlap check: the buffer asks for a
+    /// fresh range next. A forked child calls this, so that it never serves
+    /// the ranges its parent goes on serving (the parent's in-flight fetch
+    /// belongs to a thread the child does not have).
+    pub fn discard(&mut self) {
+        self.consumed_before += self.cur - self.current_start;
+        self.cur = 0;
+        self.end = 0;
+        self.current_start = 0;
+        self.fetch_mark = 0;
+        self.queue.clear();
+        self.in_flight = false;
+    }
+
     /// Accept a range the host fetched. It must be non-empty, start at or
     /// after every earlier range's end, and map to IDs that fit in 64 bits.
     pub fn supply(&mut self, range: Range) -> Result<()> {

@@ -474,6 +474,15 @@ impl<C: Clock> Iterator for Snowflake<C> {
     }
 }
 
+#[cfg(feature = "alloc")]
+impl<C: Clock> Drop for SharedSnowflake<C> {
+    fn drop(&mut self) {
+        if let Some(sink) = &self.retired {
+            raise_word(sink, *self.state.get_mut());
+        }
+    }
+}
+
 /// A lock-free snowflake shared by threads (`&self`): the last issued
 /// (tick, sequence) lives in one `AtomicU64` updated by compare-and-swap.
 #[derive(Debug)]
@@ -484,9 +493,22 @@ pub struct SharedSnowflake<C: Clock> {
     /// `tick << sequence_bits | sequence`, or `EMPTY` before the first ID.
     state: AtomicU64,
     clock: C,
+    /// Where the last state goes when this generator is dropped (the
+    /// registry's memory of the node, so a successor starts above it).
+    #[cfg(feature = "alloc")]
+    retired: Option<alloc::sync::Arc<AtomicU64>>,
 }
 
 const EMPTY: u64 = u64::MAX;
+
+/// Raise a state word to `word` if it is behind (`EMPTY` is below every word).
+pub(crate) fn raise_word(state: &AtomicU64, word: u64) {
+    if word != EMPTY {
+        let _ = state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+            (cur == EMPTY || cur < word).then_some(word)
+        });
+    }
+}
 
 impl<C: Clock> SharedSnowflake<C> {
     /// As [`Snowflake::new`].
@@ -497,7 +519,34 @@ impl<C: Clock> SharedSnowflake<C> {
             node: AtomicU64::new(node),
             state: AtomicU64::new(EMPTY),
             clock,
+            #[cfg(feature = "alloc")]
+            retired: None,
         })
+    }
+
+    /// The last issued (tick, sequence) as one word, `u64::MAX` before the first ID.
+    pub fn state_word(&self) -> u64 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// Never issue at or below `word` (a [`state_word`](Self::state_word) of
+    /// an earlier generator of this layout and node): the state is raised to
+    /// it if it is behind. `u64::MAX` (no ID yet) changes nothing.
+    pub fn resume_after(&self, word: u64) {
+        raise_word(&self.state, word);
+    }
+
+    /// The word this generator raises on drop, if the registry gave it one.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn retired_sink(&self) -> Option<alloc::sync::Arc<AtomicU64>> {
+        self.retired.clone()
+    }
+
+    /// On drop, raise `sink` to this generator's last state (see `registry`).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn retire_into(mut self, sink: alloc::sync::Arc<AtomicU64>) -> Self {
+        self.retired = Some(sink);
+        self
     }
 
     /// The layout.

@@ -223,3 +223,24 @@ fn a_failing_source_is_not_called_on_every_id() {
     assert!(calls.get() < 100, "{} calls to a failing source", calls.get());
     assert!(s.next_id().is_err(), "dry: the failure surfaces");
 }
+
+#[test]
+fn discard_forgets_every_range_and_the_fetch_in_flight() {
+    let mut buf = SegmentBuffer::new(SegmentConfig::default()).unwrap();
+    let first = buf.begin_fetch(0).unwrap();
+    buf.supply(Range::new(1, 1 + first.step)).unwrap();
+    assert_eq!(buf.next_id().unwrap(), 1);
+    assert!(buf.begin_fetch(0).is_none(), "below the threshold: no fetch yet");
+    for _ in 0..200 {
+        buf.next_id().unwrap();
+    }
+    assert!(buf.begin_fetch(0).is_some(), "a prefetch in flight");
+    buf.discard(); // as a forked child does: the parent keeps serving these
+    assert_eq!(buf.remaining(), 0);
+    assert_eq!(buf.next_id().unwrap_err().code(), ErrorCode::SegmentExhausted);
+    let again = buf.begin_fetch(0).expect("an empty buffer asks at once");
+    // The overlap check survives: a range below what was supplied is refused.
+    assert_eq!(buf.supply(Range::new(500, 600)).unwrap_err().code(), ErrorCode::InvalidRange);
+    buf.supply(Range::new(5_000, 5_000 + again.step)).unwrap();
+    assert_eq!(buf.next_id().unwrap(), 5_000);
+}

@@ -2,16 +2,21 @@
 # pinned build tools, then build and install ./bindings-python into it.
 # Each step is skipped when already done; the package is rebuilt each time
 # (cargo makes an unchanged rebuild quick).
-venv=.venv
+venv=${IDLOOM_VENV:-.venv} # IDLOOM_VENV: another venv (the "demo first, then test" check)
 export PIP_DISABLE_PIP_VERSION_CHECK=1 # keep stderr to what the commands themselves say
-export PATH="$PWD/$venv/bin:$PATH" # maturin's build backend runs the `maturin` binary from PATH
+case $venv in /*) ;; *) venv=$PWD/$venv ;; esac
+export PATH="$venv/bin:$PATH" # maturin's build backend runs the `maturin` binary from PATH
 
-ensure_python_env() { # ensure_python_env PIP_SPEC... : the venv with these packages
+ensure_python_env() { # ensure_python_env NAME==VERSION... : the venv with exactly these packages
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || return 1
-  local names=()
-  for spec in "$@"; do names+=("${spec%%==*}"); done
-  "$venv/bin/python" -m pip show "${names[@]}" >/dev/null 2>&1 \
-    || "$venv/bin/python" -m pip install -q "$@"
+  # Each pin is checked on its own: one package present must not hide another
+  # missing (the demo's venv has maturin only; the tests need pytest and mypy too).
+  local missing=() spec have
+  for spec in "$@"; do
+    have=$("$venv/bin/python" -c 'import sys, importlib.metadata as m; print(m.version(sys.argv[1]))' "${spec%%==*}" 2>/dev/null) || have=""
+    [ "$have" = "${spec#*==}" ] || missing+=("$spec")
+  done
+  [ ${#missing[@]} -eq 0 ] || "$venv/bin/python" -m pip install -q "${missing[@]}"
 }
 
 install_idloom_python() { # build ./bindings-python from source into the venv

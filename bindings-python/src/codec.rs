@@ -1,30 +1,34 @@
 //! Encodings and masking.
 
-use crate::args::{choice, int_in};
+use crate::args::{int_in, opt_named};
 use crate::errors::{raise, IntoPy};
 use idloom::encoding::Encoding;
 use idloom::ErrorCode;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 
-fn encoding(py: Python<'_>, name: &str) -> PyResult<Encoding> {
-    let name = choice(py, name, "encoding", &["base62", "base36", "base32", "hex"])?;
-    Encoding::from_name(name).py(py)
-}
-
-fn width(py: Python<'_>, bits: u32) -> PyResult<u32> {
-    match bits {
-        64 | 128 => Ok(bits),
-        _ => Err(raise(py, ErrorCode::InvalidArgument, format!("bits must be 64 or 128, got {bits}"))),
+fn width(bits: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+    let Some(bits) = bits.filter(|b| !b.is_none()) else {
+        return Ok(64);
+    };
+    match crate::args::int_value(bits, "bits")? {
+        Some(b @ (64 | 128)) => Ok(b as u32),
+        _ => Err(raise(
+            bits.py(),
+            ErrorCode::InvalidArgument,
+            format!(
+                "bits must be 64 or 128, got {}",
+                bits.repr().map(|r| r.to_string()).unwrap_or_default()
+            ),
+        )),
     }
 }
 
 /// Fixed-width, order-preserving text for a 64- or 128-bit value.
 #[pyfunction]
-#[pyo3(signature = (value, encoding = "base62", bits = 64))]
-pub fn encode(py: Python<'_>, value: &Bound<'_, PyAny>, encoding: &str, bits: u32) -> PyResult<String> {
-    let e = self::encoding(py, encoding)?;
-    if width(py, bits)? == 64 {
+#[pyo3(signature = (value, encoding = None, bits = None))]
+pub fn encode(value: &Bound<'_, PyAny>, encoding: Option<&Bound<'_, PyAny>>, bits: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    let e = opt_named(encoding, "encoding", Encoding::Base62)?;
+    if width(bits)? == 64 {
         return Ok(e
             .encode_u64(int_in(value, "value", ErrorCode::IdOutOfRange, 0, u64::MAX)?)
             .to_string());
@@ -35,11 +39,17 @@ pub fn encode(py: Python<'_>, value: &Bound<'_, PyAny>, encoding: &str, bits: u3
 
 /// The value of a string written by ``encode`` (strict: width, symbols, range).
 #[pyfunction]
-#[pyo3(signature = (text, encoding = "base62", bits = 64))]
-pub fn decode(py: Python<'_>, text: &Bound<'_, PyAny>, encoding: &str, bits: u32) -> PyResult<u128> {
-    let e = self::encoding(py, encoding)?;
-    let text = crate::args::text(text, "text")?.to_cow()?;
-    if width(py, bits)? == 64 {
+#[pyo3(signature = (text, encoding = None, bits = None))]
+pub fn decode(
+    py: Python<'_>,
+    text: &Bound<'_, PyAny>,
+    encoding: Option<&Bound<'_, PyAny>>,
+    bits: Option<&Bound<'_, PyAny>>,
+) -> PyResult<u128> {
+    let e = opt_named(encoding, "encoding", Encoding::Base62)?;
+    let bits = width(bits)?;
+    let text = crate::args::text(text, "text")?;
+    if bits == 64 {
         return e.decode_u64(&text).map(u128::from).py(py);
     }
     e.decode_u128(&text).py(py)
@@ -58,16 +68,7 @@ impl PyMask {
     #[new]
     fn new(py: Python<'_>, bits: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<Self> {
         let bits = int_in(bits, "bits", ErrorCode::InvalidArgument, 1, 64)? as u32;
-        let key = key
-            .cast::<PyBytes>()
-            .map_err(|_| raise(py, ErrorCode::InvalidType, "key must be bytes".into()))?
-            .as_bytes();
-        let key: [u8; 16] = key.try_into().map_err(|_| {
-            crate::errors::to_py(
-                py,
-                idloom::Error::range(ErrorCode::InvalidArgument, "key length", key.len() as u64, 16, 16),
-            )
-        })?;
+        let key = crate::args::fixed::<16>(key, "key length")?;
         Ok(PyMask {
             inner: idloom::mask::Mask::new(bits, key).py(py)?,
         })

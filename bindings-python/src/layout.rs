@@ -1,7 +1,8 @@
 //! `Layout`, `Parts` and `Capacity`.
 
-use crate::args::{choice, int_in};
+use crate::args::{int_in, opt_int_in, opt_named};
 use crate::errors::IntoPy;
+use idloom::names::Named;
 use idloom::{ErrorCode, FieldOrder, Layout};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -23,6 +24,20 @@ pub fn utc_datetime(py: Python<'_>, ms: u64) -> PyResult<Bound<'_, PyAny>> {
     epoch.bind(py).add(timedelta.bind(py).call((), Some(&kwargs))?)
 }
 
+/// A layout argument: a `Layout`, or `None` for `default`.
+pub fn layout_arg(obj: Option<&Bound<'_, PyAny>>, default: Layout) -> PyResult<Layout> {
+    match obj {
+        Some(o) if !o.is_none() => o.cast::<PyLayout>().map(|l| l.get().inner).map_err(|_| {
+            crate::errors::raise(
+                o.py(),
+                ErrorCode::InvalidType,
+                format!("layout must be a Layout (e.g. Layout.TWITTER), got {}", crate::args::type_name(o)),
+            )
+        }),
+        _ => Ok(default),
+    }
+}
+
 /// A validated bit layout for 64-bit time-ordered IDs.
 #[pyclass(frozen, eq, hash, name = "Layout", module = "idloom")]
 #[derive(Clone, PartialEq, Hash)]
@@ -33,7 +48,7 @@ pub struct PyLayout {
 #[pymethods]
 impl PyLayout {
     #[new]
-    #[pyo3(signature = (time_bits, node_bits, sequence_bits, epoch_ms, tick_ms = None, order = "time_node_sequence"))]
+    #[pyo3(signature = (time_bits, node_bits, sequence_bits, epoch_ms, tick_ms = None, order = None))]
     fn new(
         py: Python<'_>,
         time_bits: &Bound<'_, PyAny>,
@@ -41,17 +56,11 @@ impl PyLayout {
         sequence_bits: &Bound<'_, PyAny>,
         epoch_ms: &Bound<'_, PyAny>,
         tick_ms: Option<&Bound<'_, PyAny>>,
-        order: &str,
+        order: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let bits = |o, p| int_in(o, p, ErrorCode::InvalidLayout, 0, 63).map(|v| v as u32);
-        let order = match choice(py, order, "order", &["time_node_sequence", "time_sequence_node"])? {
-            "time_node_sequence" => FieldOrder::TimeNodeSequence,
-            _ => FieldOrder::TimeSequenceNode,
-        };
-        let tick = match tick_ms {
-            Some(t) => int_in(t, "tick_ms", ErrorCode::InvalidLayout, 1, idloom::layout::MAX_TICK_MS)?,
-            None => 1,
-        };
+        let order = opt_named(order, "order", FieldOrder::TimeNodeSequence)?;
+        let tick = opt_int_in(tick_ms, "tick_ms", ErrorCode::InvalidLayout, 1, idloom::limits::MAX_TICK_MS)?.unwrap_or(1);
         let epoch = int_in(epoch_ms, "epoch_ms", ErrorCode::InvalidLayout, 0, u64::MAX)?;
         let inner = Layout::with_order(
             bits(time_bits, "time_bits")?,
@@ -67,9 +76,9 @@ impl PyLayout {
 
     /// A preset by name: ``twitter``, ``sonyflake``, ``baidu``, ``js_safe``.
     #[classmethod]
-    fn preset(_cls: &Bound<'_, PyType>, py: Python<'_>, name: &str) -> PyResult<Self> {
+    fn preset(_cls: &Bound<'_, PyType>, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(PyLayout {
-            inner: Layout::preset_named(name).py(py)?,
+            inner: Layout::preset_named(&crate::args::text(name, "name")?).py(py)?,
         })
     }
 
@@ -134,10 +143,7 @@ impl PyLayout {
     /// ``"time_node_sequence"`` or ``"time_sequence_node"``.
     #[getter]
     fn order(&self) -> &'static str {
-        match self.inner.order() {
-            FieldOrder::TimeNodeSequence => "time_node_sequence",
-            FieldOrder::TimeSequenceNode => "time_sequence_node",
-        }
+        self.inner.order().name()
     }
     /// Largest node ID.
     #[getter]
@@ -192,8 +198,8 @@ impl PyLayout {
     }
 
     /// The ID of a friendly string (strict).
-    fn parse_friendly(&self, py: Python<'_>, text: &str) -> PyResult<u64> {
-        self.inner.parse_friendly(text).py(py)
+    fn parse_friendly(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<u64> {
+        self.inner.parse_friendly(&crate::args::text(text, "text")?).py(py)
     }
 
     fn __repr__(&self) -> String {

@@ -20,6 +20,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PySnowflake>()?;
     m.add_class::<snowflake::PyManualClock>()?;
     m.add_class::<snowflake::PyRetryAt>()?;
+    m.add_class::<snowflake::PySnowflakeMachine>()?;
     m.add_class::<random::PyNanoIdGenerator>()?;
     m.add_class::<codec::PyMask>()?;
     m.add_class::<segment::PySegment>()?;

@@ -83,22 +83,23 @@ pub fn uuid7_bytes(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
 
 /// A UUID from a str (hyphenated, simple, URN or braced), 16 bytes, an int,
 /// or a ``uuid.UUID``.
-fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
+fn uuid_arg(value: &Bound<'_, PyAny>, param: &'static str) -> PyResult<Uuid> {
     let py = value.py();
-    if let Ok(s) = value.cast::<PyString>() {
-        return Uuid::parse(&s.to_cow()?).py(py);
+    if value.is_instance_of::<PyString>() {
+        return Uuid::parse(&crate::args::text(value, param)?).py(py);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
         let bytes: [u8; 16] = b.as_bytes().try_into().map_err(|_| {
-            crate::errors::to_py(
+            raise(
                 py,
-                idloom::Error::range(ErrorCode::InvalidUuid, "uuid bytes length", b.as_bytes().len() as u64, 16, 16),
+                ErrorCode::InvalidUuid,
+                format!("{param} as bytes must be 16 bytes long, got {}", b.as_bytes().len()),
             )
         })?;
         return Ok(Uuid::from_bytes(bytes));
     }
     if value.is_instance_of::<PyInt>() {
-        return crate::args::int_u128(value, "uuid", ErrorCode::InvalidUuid).map(Uuid::from_u128);
+        return crate::args::int_u128(value, param, ErrorCode::InvalidUuid).map(Uuid::from_u128);
     }
     if let Ok(int) = value.getattr(pyo3::intern!(py, "int")) {
         if let Ok(v) = int.extract::<u128>() {
@@ -108,7 +109,10 @@ fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
     Err(raise(
         py,
         ErrorCode::InvalidType,
-        format!("uuid must be a str, bytes, int or uuid.UUID, got {}", crate::args::type_name(value)),
+        format!(
+            "{param} must be a str, bytes, int or uuid.UUID, got {}",
+            crate::args::type_name(value)
+        ),
     ))
 }
 
@@ -116,26 +120,21 @@ fn uuid_arg(value: &Bound<'_, PyAny>) -> PyResult<Uuid> {
 #[pyfunction]
 pub fn parse_uuid<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     crate::args::text(text, "text")?;
-    stdlib_uuid(py, uuid_arg(text)?)
+    stdlib_uuid(py, uuid_arg(text, "text")?)
 }
 
 /// Format a UUID as ``hyphenated``, ``simple``, ``urn`` or ``braced``.
 #[pyfunction]
-#[pyo3(signature = (value, form = "hyphenated"))]
-pub fn format_uuid(py: Python<'_>, value: &Bound<'_, PyAny>, form: &str) -> PyResult<String> {
-    let form = match crate::args::choice(py, form, "form", &["hyphenated", "simple", "urn", "braced"])? {
-        "hyphenated" => UuidFormat::Hyphenated,
-        "simple" => UuidFormat::Simple,
-        "urn" => UuidFormat::Urn,
-        _ => UuidFormat::Braced,
-    };
-    Ok(uuid_arg(value)?.format(form).to_string())
+#[pyo3(signature = (value, form = None))]
+pub fn format_uuid(value: &Bound<'_, PyAny>, form: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    let form = crate::args::opt_named(form, "form", UuidFormat::Hyphenated)?;
+    Ok(uuid_arg(value, "value")?.format(form).to_string())
 }
 
 /// The creation time in Unix milliseconds of a v1, v6 or v7 UUID, else None.
 #[pyfunction]
 pub fn uuid_timestamp_ms(value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
-    Ok(uuid_arg(value)?.timestamp_ms())
+    Ok(uuid_arg(value, "value")?.timestamp_ms())
 }
 
 /// A NanoID over the URL alphabet (``size`` 1..=1024 symbols).
@@ -175,10 +174,7 @@ impl PyNanoIdGenerator {
     }
     /// One ID from given random bytes (deterministic); returns ``(id, bytes_used)``.
     fn generate_from(&self, py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<(String, usize)> {
-        let bytes = random
-            .cast::<PyBytes>()
-            .map_err(|_| raise(py, ErrorCode::InvalidType, "random must be bytes".into()))?
-            .as_bytes();
+        let bytes = crate::args::bytes(random, "random")?;
         let mut src = idloom::ReplayBytes::new(bytes);
         let id = self.inner.generate(&mut src).py(py)?;
         Ok((id, src.used()))
@@ -186,7 +182,7 @@ impl PyNanoIdGenerator {
 
     /// ``n`` IDs.
     fn batch(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, 1 << 24)?;
+        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, idloom::limits::MAX_NANOID_BATCH)?;
         with_rng(py, |rng| (0..n).map(|_| self.inner.generate(&mut *rng)).collect())
     }
     /// Symbols per ID.
@@ -205,7 +201,7 @@ impl PyNanoIdGenerator {
 #[pyfunction]
 #[pyo3(signature = (alphabet, size = None))]
 pub fn custom_alphabet(py: Python<'_>, alphabet: &Bound<'_, PyAny>, size: Option<&Bound<'_, PyAny>>) -> PyResult<PyNanoIdGenerator> {
-    let alphabet = crate::args::text(alphabet, "alphabet")?.to_cow()?.into_owned();
+    let alphabet = crate::args::text(alphabet, "alphabet")?.into_owned();
     let size = match size {
         Some(s) => int_in(s, "size", ErrorCode::InvalidArgument, 1, idloom::nanoid::MAX_SIZE as u64)? as usize,
         None => idloom::nanoid::DEFAULT_SIZE,
@@ -216,30 +212,17 @@ pub fn custom_alphabet(py: Python<'_>, alphabet: &Bound<'_, PyAny>, size: Option
     })
 }
 
-fn fixed<const N: usize>(py: Python<'_>, b: &Bound<'_, PyAny>, param: &'static str) -> PyResult<[u8; N]> {
-    let bytes = b
-        .cast::<PyBytes>()
-        .map_err(|_| raise(py, ErrorCode::InvalidType, format!("{param} must be bytes")))?
-        .as_bytes();
-    bytes.try_into().map_err(|_| {
-        crate::errors::to_py(
-            py,
-            idloom::Error::range(ErrorCode::InvalidArgument, param, bytes.len() as u64, N as u64, N as u64),
-        )
-    })
-}
-
 /// A v4 UUID from 16 given bytes (version and variant bits overwritten).
 #[pyfunction]
 pub fn uuid4_from_bytes<'py>(py: Python<'py>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    stdlib_uuid(py, Uuid::new_v4(fixed::<16>(py, random, "random")?))
+    stdlib_uuid(py, Uuid::new_v4(crate::args::fixed::<16>(random, "random")?))
 }
 
 /// A v7 UUID from Unix milliseconds and 10 given bytes (no counter).
 #[pyfunction]
 pub fn uuid7_from_parts<'py>(py: Python<'py>, unix_ms: &Bound<'py, PyAny>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let ms = int_in(unix_ms, "unix_ms", ErrorCode::TimestampOutOfRange, 0, idloom::uuid::MAX_V7_MS)?;
-    stdlib_uuid(py, Uuid::new_v7(ms, &fixed::<10>(py, random, "random")?).py(py)?)
+    stdlib_uuid(py, Uuid::new_v7(ms, &crate::args::fixed::<10>(random, "random")?).py(py)?)
 }
 
 /// A monotonic v7 generator driven by explicit time and bytes (deterministic).
@@ -257,7 +240,7 @@ impl PyV7Generator {
     /// The next UUID at ``now_ms`` from 10 given random bytes.
     fn next_from<'py>(&mut self, py: Python<'py>, now_ms: &Bound<'py, PyAny>, random: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let now = int_in(now_ms, "now_ms", ErrorCode::TimestampOutOfRange, 0, idloom::uuid::MAX_V7_MS)?;
-        let u = self.inner.next_from(now, &fixed::<10>(py, random, "random")?).py(py)?;
+        let u = self.inner.next_from(now, &crate::args::fixed::<10>(random, "random")?).py(py)?;
         stdlib_uuid(py, u)
     }
 }
@@ -265,6 +248,6 @@ impl PyV7Generator {
 /// A URL-alphabet NanoID of 21 symbols from 21 given bytes.
 #[pyfunction]
 pub fn nanoid_from_bytes(py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<String> {
-    let bytes = fixed::<21>(py, random, "random")?;
+    let bytes = crate::args::fixed::<21>(random, "random")?;
     idloom::nanoid::nanoid(&mut idloom::ReplayBytes::new(&bytes)).py(py)
 }

@@ -1,17 +1,84 @@
 //! `Segment` and `MemorySource`: number ranges from a host source, served from memory.
 
-use crate::args::int_in;
+use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, IntoPy};
-use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize};
+use crate::fork;
+use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize, MAX_STEP};
 use idloom::{Clock, ErrorCode, SystemClock};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
+use pyo3::types::PyTuple;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// An in-memory source: one counter shared by every segment that uses it.
+/// It lives in one process: a forked child that draws from it gets
+/// ``ForkedError`` (the parent's copy goes on handing out the same counters).
 #[pyclass(frozen, name = "MemorySource", module = "idloom")]
 pub struct PyMemorySource {
     inner: Arc<MemorySource>,
+    generation: u64,
+}
+
+fn memory_forked(py: Python<'_>) -> PyErr {
+    raise(
+        py,
+        ErrorCode::Forked,
+        "this MemorySource was created before os.fork(): its counter lives in the parent, which goes on \
+         handing out the same numbers; give the child a source of its own (a store, or a MemorySource made in the child)"
+            .into(),
+    )
+}
+
+impl PyMemorySource {
+    fn take(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
+        if self.generation != fork::generation() {
+            return Err(memory_forked(py));
+        }
+        self.inner.take(step).py(py)
+    }
+}
+
+/// Segment sizing arguments, shared by ``Segment`` and ``SegmentBuffer``;
+/// every one validated whether or not it is used.
+#[allow(clippy::too_many_arguments)]
+fn segment_config(
+    step: Option<&Bound<'_, PyAny>>,
+    threshold_percent: Option<&Bound<'_, PyAny>>,
+    max_prefetched: Option<&Bound<'_, PyAny>>,
+    stride: Option<&Bound<'_, PyAny>>,
+    offset: Option<&Bound<'_, PyAny>>,
+    adaptive: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SegmentConfig> {
+    let code = ErrorCode::InvalidArgument;
+    let fixed = opt_int_in(step, "step", code, 1, MAX_STEP)?;
+    let step = match adaptive.filter(|a| !a.is_none()) {
+        Some(a) => {
+            let parts = a.cast::<PyTuple>().ok().filter(|t| t.len() == 3).ok_or_else(|| {
+                raise(
+                    a.py(),
+                    ErrorCode::InvalidType,
+                    format!(
+                        "adaptive must be a tuple (min, max, target_ms) of ints, got {}",
+                        crate::args::type_name(a)
+                    ),
+                )
+            })?;
+            StepSize::Adaptive {
+                min: int_in(&parts.get_item(0)?, "adaptive.min", code, 1, MAX_STEP)?,
+                max: int_in(&parts.get_item(1)?, "adaptive.max", code, 1, MAX_STEP)?,
+                target_ms: int_in(&parts.get_item(2)?, "adaptive.target_ms", code, 1, idloom::limits::MAX_POLICY_MS)?,
+            }
+        }
+        None => StepSize::Fixed(fixed.unwrap_or(1000)),
+    };
+    Ok(SegmentConfig {
+        step,
+        threshold_percent: opt_int_in(threshold_percent, "threshold_percent", code, 0, 100)?.unwrap_or(10) as u8,
+        max_prefetched: opt_int_in(max_prefetched, "max_prefetched", code, 1, 16)?.unwrap_or(1) as usize,
+        stride: opt_int_in(stride, "stride", code, 1, u64::MAX)?.unwrap_or(1),
+        offset: opt_int_in(offset, "offset", code, 0, u64::MAX)?.unwrap_or(0),
+    })
 }
 
 #[pymethods]
@@ -22,39 +89,68 @@ impl PyMemorySource {
         let start = start.map_or(Ok(1), |s| int_in(s, "start", ErrorCode::InvalidArgument, 0, u64::MAX))?;
         Ok(PyMemorySource {
             inner: Arc::new(MemorySource::new(start)),
+            generation: fork::generation(),
         })
     }
     /// Take ``step`` counters: ``(start, end)``, end exclusive.
     fn __call__(&self, py: Python<'_>, step: &Bound<'_, PyAny>) -> PyResult<(u64, u64)> {
-        let step = int_in(step, "step", ErrorCode::InvalidArgument, 1, idloom::segment::MAX_STEP)?;
-        let r = self.inner.take(step).py(py)?;
+        let step = int_in(step, "step", ErrorCode::InvalidArgument, 1, MAX_STEP)?;
+        let r = self.take(py, step)?;
         Ok((r.start, r.end))
     }
 }
 
 enum Source {
-    Memory(Arc<MemorySource>),
+    Memory(Py<PyMemorySource>),
     Python(Py<PyAny>),
 }
 
 struct State {
     buffer: SegmentBuffer,
     last_error: Option<PyErr>,
+    /// The fork generation whose ranges the buffer holds.
+    generation: u64,
 }
+
+impl State {
+    /// In a forked child, forget the parent's ranges (the parent goes on
+    /// serving them): the child fetches its own.
+    fn forget_if_forked(&mut self) {
+        let now = fork::generation();
+        if self.generation != now {
+            self.buffer.discard();
+            self.last_error = None;
+            self.generation = now;
+        }
+    }
+}
+
+/// No thread is fetching (thread idents are never 0).
+const NOBODY: u64 = 0;
 
 /// IDs from ranges a source hands out (Leaf-style): ``source(step)`` must
 /// return ``(start, end)`` counters (end exclusive) that no other caller will
-/// ever receive. Thread-safe.
+/// ever receive. Thread-safe; after ``os.fork()`` the child starts with an
+/// empty buffer and fetches its own ranges.
 #[pyclass(frozen, name = "Segment", module = "idloom")]
 pub struct PySegment {
     source: Source,
     state: Mutex<State>,
+    /// The thread inside the source call, so that a source calling back into
+    /// its own segment gets an error instead of a deadlock.
+    fetching: AtomicU64,
+}
+
+fn thread_ident() -> u64 {
+    // Stable per live thread; the address of a thread-local is unique among live threads.
+    thread_local!(static MARK: u8 = const { 0 });
+    MARK.with(|m| m as *const u8 as u64)
 }
 
 impl PySegment {
     fn fetch(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
         match &self.source {
-            Source::Memory(m) => m.take(step).py(py),
+            Source::Memory(m) => m.get().take(py, step),
             Source::Python(f) => {
                 let (start, end): (Bound<'_, PyAny>, Bound<'_, PyAny>) = f
                     .bind(py)
@@ -83,24 +179,11 @@ impl PySegment {
         max_prefetched: Option<&Bound<'_, PyAny>>,
         stride: Option<&Bound<'_, PyAny>>,
         offset: Option<&Bound<'_, PyAny>>,
-        adaptive: Option<(u64, u64, u64)>,
+        adaptive: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let arg = |o: &Bound<'_, PyAny>, p| int_in(o, p, ErrorCode::InvalidArgument, 0, u64::MAX);
-        let step = match (adaptive, step) {
-            (Some((min, max, target_ms)), _) => StepSize::Adaptive { min, max, target_ms },
-            (None, Some(s)) => StepSize::Fixed(arg(s, "step")?),
-            (None, None) => StepSize::Fixed(1000),
-        };
-        let config = SegmentConfig {
-            step,
-            threshold_percent: threshold_percent.map_or(Ok(10), |t| int_in(t, "threshold_percent", ErrorCode::InvalidArgument, 0, 100))?
-                as u8,
-            max_prefetched: max_prefetched.map_or(Ok(1), |m| int_in(m, "max_prefetched", ErrorCode::InvalidArgument, 1, 16))? as usize,
-            stride: stride.map_or(Ok(1), |s| arg(s, "stride"))?,
-            offset: offset.map_or(Ok(0), |o| arg(o, "offset"))?,
-        };
-        let source = match source.extract::<PyRef<'_, PyMemorySource>>() {
-            Ok(m) => Source::Memory(m.inner.clone()),
+        let config = segment_config(step, threshold_percent, max_prefetched, stride, offset, adaptive)?;
+        let source = match source.cast::<PyMemorySource>() {
+            Ok(m) => Source::Memory(m.clone().unbind()),
             Err(_) if source.is_callable() => Source::Python(source.clone().unbind()),
             Err(_) => {
                 return Err(raise(
@@ -113,17 +196,32 @@ impl PySegment {
         let buffer = SegmentBuffer::new(config).py(py)?;
         Ok(PySegment {
             source,
-            state: Mutex::new(State { buffer, last_error: None }),
+            state: Mutex::new(State {
+                buffer,
+                last_error: None,
+                generation: fork::generation(),
+            }),
+            fetching: AtomicU64::new(NOBODY),
         })
     }
 
     /// The next ID; fetches from the source when the buffer asks. A failing
     /// source is reported only once memory is dry.
     fn next(&self, py: Python<'_>) -> PyResult<u64> {
+        if self.fetching.load(Ordering::Acquire) == thread_ident() {
+            return Err(raise(
+                py,
+                ErrorCode::SegmentExhausted,
+                "segment: its source called next() on the same segment while fetching; a source must not draw from \
+                 the segment it feeds"
+                    .into(),
+            ));
+        }
         let mut state = self
             .state
             .lock_py_attached(py)
             .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
+        state.forget_if_forked();
         // The clock is read only when a fetch is due (it feeds the adaptive step).
         let due = if state.buffer.wants_fetch() {
             state.buffer.begin_fetch(SystemClock.now_ms())
@@ -131,7 +229,10 @@ impl PySegment {
             None
         };
         if let Some(req) = due {
-            match self.fetch(py, req.step).and_then(|r| state.buffer.supply(r).py(py)) {
+            self.fetching.store(thread_ident(), Ordering::Release);
+            let fetched = self.fetch(py, req.step);
+            self.fetching.store(NOBODY, Ordering::Release);
+            match fetched.and_then(|r| state.buffer.supply(r).py(py)) {
                 Ok(()) => state.last_error = None,
                 Err(e) => {
                     state.buffer.fetch_failed();
@@ -156,69 +257,80 @@ impl PySegment {
     /// IDs left in memory.
     #[getter]
     fn remaining(&self, py: Python<'_>) -> PyResult<u64> {
-        let state = self
+        if self.fetching.load(Ordering::Acquire) == thread_ident() {
+            return Ok(0);
+        }
+        let mut state = self
             .state
             .lock_py_attached(py)
             .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
+        state.forget_if_forked();
         Ok(state.buffer.remaining())
     }
 }
 
 /// The host-agnostic buffer behind ``Segment``, for hosts that fetch on
 /// their own (asyncio, a background thread): it says when and how much to
-/// fetch, accepts ranges, and serves IDs from memory.
+/// fetch, accepts ranges, and serves IDs from memory. After ``os.fork()`` the
+/// child's buffer is empty (the parent goes on serving its ranges).
 #[pyclass(name = "SegmentBuffer", module = "idloom")]
 pub struct PySegmentBuffer {
     inner: SegmentBuffer,
+    generation: u64,
+}
+
+impl PySegmentBuffer {
+    fn current(&mut self) -> &mut SegmentBuffer {
+        let now = fork::generation();
+        if self.generation != now {
+            self.inner.discard();
+            self.generation = now;
+        }
+        &mut self.inner
+    }
 }
 
 #[pymethods]
 impl PySegmentBuffer {
     #[new]
-    #[pyo3(signature = (*, step = 1000, threshold_percent = 10, max_prefetched = 1, stride = 1, offset = 0, adaptive = None))]
+    #[pyo3(signature = (*, step = None, threshold_percent = None, max_prefetched = None, stride = None, offset = None, adaptive = None))]
     fn new(
         py: Python<'_>,
-        step: u64,
-        threshold_percent: u8,
-        max_prefetched: usize,
-        stride: u64,
-        offset: u64,
-        adaptive: Option<(u64, u64, u64)>,
+        step: Option<&Bound<'_, PyAny>>,
+        threshold_percent: Option<&Bound<'_, PyAny>>,
+        max_prefetched: Option<&Bound<'_, PyAny>>,
+        stride: Option<&Bound<'_, PyAny>>,
+        offset: Option<&Bound<'_, PyAny>>,
+        adaptive: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let step = match adaptive {
-            Some((min, max, target_ms)) => StepSize::Adaptive { min, max, target_ms },
-            None => StepSize::Fixed(step),
-        };
-        let config = SegmentConfig {
-            step,
-            threshold_percent,
-            max_prefetched,
-            stride,
-            offset,
-        };
+        let config = segment_config(step, threshold_percent, max_prefetched, stride, offset, adaptive)?;
         Ok(PySegmentBuffer {
             inner: SegmentBuffer::new(config).py(py)?,
+            generation: fork::generation(),
         })
     }
     /// The next ID from memory (``SegmentExhaustedError`` when dry).
     fn next(&mut self, py: Python<'_>) -> PyResult<u64> {
-        self.inner.next_id().py(py)
+        self.current().next_id().py(py)
     }
     /// If a fetch should start now: mark it in flight and return its step; else None.
-    fn begin_fetch(&mut self, now_ms: u64) -> Option<u64> {
-        self.inner.begin_fetch(now_ms).map(|r| r.step)
+    fn begin_fetch(&mut self, now_ms: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        Ok(self.current().begin_fetch(now).map(|r| r.step))
     }
     /// Accept counters ``[start, end)`` from the source.
-    fn supply(&mut self, py: Python<'_>, start: u64, end: u64) -> PyResult<()> {
-        self.inner.supply(Range::new(start, end)).py(py)
+    fn supply(&mut self, py: Python<'_>, start: &Bound<'_, PyAny>, end: &Bound<'_, PyAny>) -> PyResult<()> {
+        let start = int_in(start, "start", ErrorCode::InvalidRange, 0, u64::MAX)?;
+        let end = int_in(end, "end", ErrorCode::InvalidRange, 0, u64::MAX)?;
+        self.current().supply(Range::new(start, end)).py(py)
     }
     /// The fetch failed: allow another.
     fn fetch_failed(&mut self) {
-        self.inner.fetch_failed();
+        self.current().fetch_failed();
     }
     /// IDs left in memory.
     #[getter]
-    fn remaining(&self) -> u64 {
-        self.inner.remaining()
+    fn remaining(&mut self) -> u64 {
+        self.current().remaining()
     }
 }

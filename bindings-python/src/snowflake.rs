@@ -1,14 +1,13 @@
 //! `Snowflake`: the core's lock-free shared generator, safe to share between
 //! threads, fork-aware, with a clock chosen by the host.
 
-use crate::args::{choice, int_in};
+use crate::args::{int_in, opt_int_in, opt_named};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
-use crate::layout::{PyLayout, PyParts};
-use idloom::snowflake::Next;
-use idloom::{
-    Clock, ErrorCode, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, SystemClock, TickerClock,
-};
+use crate::layout::{layout_arg, PyLayout, PyParts};
+use idloom::names::{Backwards, Exhausted, PolicyChoice, Start};
+use idloom::snowflake::{Generator, Next};
+use idloom::{Clock, ErrorCode, Layout, ManualClock, Policy, SharedSnowflake, SystemClock, TickerClock};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -110,7 +109,7 @@ pub struct PySnowflake {
     generation: AtomicU64,
 }
 
-const MAX_BATCH: u64 = 1 << 24;
+const MAX_BATCH: u64 = idloom::limits::MAX_BATCH;
 
 impl PySnowflake {
     fn py_layout(&self) -> PyLayout {
@@ -130,76 +129,77 @@ impl PySnowflake {
     }
 }
 
+/// The policy and clock arguments `Snowflake` and `SnowflakeMachine` share,
+/// every one validated whether or not the chosen policy uses it.
+#[allow(clippy::too_many_arguments)]
+fn policy_args(
+    py: Python<'_>,
+    backwards: Option<&Bound<'_, PyAny>>,
+    max_backwards_ms: Option<&Bound<'_, PyAny>>,
+    exhausted: Option<&Bound<'_, PyAny>>,
+    max_borrow_ms: Option<&Bound<'_, PyAny>>,
+    sequence_start: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Policy> {
+    let max = idloom::limits::MAX_POLICY_MS;
+    let choice = PolicyChoice {
+        backwards: opt_named(backwards, "backwards", Backwards::Logical)?,
+        max_backwards_ms: opt_int_in(max_backwards_ms, "max_backwards_ms", ErrorCode::InvalidArgument, 0, max)?,
+        exhausted: opt_named(exhausted, "exhausted", Exhausted::Wait)?,
+        max_borrow_ms: opt_int_in(max_borrow_ms, "max_borrow_ms", ErrorCode::InvalidArgument, 0, max)?,
+        sequence_start: opt_named(sequence_start, "sequence_start", Start::Reset)?,
+        seed: opt_int_in(seed, "seed", ErrorCode::InvalidArgument, 0, u64::MAX)?,
+    };
+    choice.policy(|| Ok(idloom::SecureRng::from_os()?.next_u64())).py(py)
+}
+
+fn clock_arg(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>) -> PyResult<HostClock> {
+    let Some(c) = clock.filter(|c| !c.is_none()) else {
+        return Ok(HostClock::Ticker(TickerClock::global()));
+    };
+    if let Ok(m) = c.cast::<PyManualClock>() {
+        return Ok(HostClock::Manual(m.get().inner.clone()));
+    }
+    match c.cast::<pyo3::types::PyString>().ok().and_then(|s| s.to_cow().ok()).as_deref() {
+        Some("system") => Ok(HostClock::System),
+        Some("ticker") => Ok(HostClock::Ticker(TickerClock::global())),
+        Some(other) => Err(raise(
+            py,
+            ErrorCode::InvalidArgument,
+            format!("clock must be \"ticker\", \"system\" or a ManualClock, got {other:?}"),
+        )),
+        None => Err(raise(
+            py,
+            ErrorCode::InvalidType,
+            format!(
+                "clock must be \"ticker\", \"system\" or a ManualClock, got {}",
+                crate::args::type_name(c)
+            ),
+        )),
+    }
+}
+
 #[pymethods]
 impl PySnowflake {
     #[new]
-    #[pyo3(signature = (node, layout = None, *, backwards = "logical", max_backwards_ms = None, exhausted = "wait", max_borrow_ms = None, sequence_start = "reset", seed = None, clock = None))]
+    #[pyo3(signature = (node, layout = None, *, backwards = None, max_backwards_ms = None, exhausted = None, max_borrow_ms = None, sequence_start = None, seed = None, clock = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         node: &Bound<'_, PyAny>,
-        layout: Option<PyRef<'_, PyLayout>>,
-        backwards: &str,
+        layout: Option<&Bound<'_, PyAny>>,
+        backwards: Option<&Bound<'_, PyAny>>,
         max_backwards_ms: Option<&Bound<'_, PyAny>>,
-        exhausted: &str,
+        exhausted: Option<&Bound<'_, PyAny>>,
         max_borrow_ms: Option<&Bound<'_, PyAny>>,
-        sequence_start: &str,
+        sequence_start: Option<&Bound<'_, PyAny>>,
         seed: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let layout = layout.map(|l| l.inner).unwrap_or(Layout::TWITTER);
+        let layout = layout_arg(layout, Layout::TWITTER)?;
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
-        let max_policy = idloom::snowflake::MAX_POLICY_MS;
-        let ms =
-            |o: Option<&Bound<'_, PyAny>>, p, default| o.map_or(Ok(default), |o| int_in(o, p, ErrorCode::InvalidArgument, 0, max_policy));
-        let on_backwards = match choice(py, backwards, "backwards", &["logical", "wait", "fail"])? {
-            "logical" => OnBackwards::Logical {
-                max_lead_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)?,
-            },
-            "wait" => OnBackwards::Wait {
-                max_ms: ms(max_backwards_ms, "max_backwards_ms", 1000)?,
-            },
-            _ => OnBackwards::Fail,
-        };
-        let on_exhausted = match choice(py, exhausted, "exhausted", &["wait", "borrow", "fail"])? {
-            "wait" => OnExhausted::Wait,
-            "borrow" => OnExhausted::Borrow {
-                max_lead_ms: ms(max_borrow_ms, "max_borrow_ms", 1000)?,
-            },
-            _ => OnExhausted::Fail,
-        };
-        let sequence_start = match choice(py, sequence_start, "sequence_start", &["reset", "continuous", "random"])? {
-            "reset" => SequenceStart::Reset,
-            "continuous" => SequenceStart::Continuous,
-            _ => SequenceStart::Random {
-                seed: match seed {
-                    Some(s) => int_in(s, "seed", ErrorCode::InvalidArgument, 0, u64::MAX)?,
-                    None => idloom::SecureRng::from_os().py(py)?.next_u64(),
-                },
-            },
-        };
-        let clock = match clock {
-            None => HostClock::Ticker(TickerClock::global()),
-            Some(c) => match c.extract::<PyRef<'_, PyManualClock>>() {
-                Ok(m) => HostClock::Manual(m.inner.clone()),
-                Err(_) => match c.extract::<String>().as_deref() {
-                    Ok("system") => HostClock::System,
-                    Ok("ticker") => HostClock::Ticker(TickerClock::global()),
-                    _ => {
-                        return Err(raise(
-                            py,
-                            ErrorCode::InvalidArgument,
-                            "clock must be \"ticker\", \"system\" or a ManualClock".into(),
-                        ))
-                    }
-                },
-            },
-        };
-        let policy = Policy {
-            on_backwards,
-            on_exhausted,
-            sequence_start,
-        };
+        let policy = policy_args(py, backwards, max_backwards_ms, exhausted, max_borrow_ms, sequence_start, seed)?;
+        let clock = clock_arg(py, clock)?;
         // A conflicting generator may be garbage kept alive only by a reference
         // cycle: collect once and retry before reporting `node_in_use`.
         let inner = match idloom::registry::acquire(layout, node, policy, clock.clone()) {
@@ -244,27 +244,6 @@ impl PySnowflake {
         PyList::new(py, out)
     }
 
-    /// One step at an explicit time, never waiting: an ID, or ``RetryAt``.
-    fn next_at(&self, py: Python<'_>, now_ms: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.check_fork(py)?;
-        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
-        Ok(match self.inner.next_at(now).py(py)? {
-            Next::Id(id) => id.into_pyobject(py)?.into_any().unbind(),
-            Next::RetryAt(at_ms) => Py::new(py, PyRetryAt { at_ms })?.into_any(),
-        })
-    }
-
-    /// A batch at an explicit time, never waiting: ``(ids, retry_at_ms or None)``.
-    fn fill_at(&self, py: Python<'_>, now_ms: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<(Vec<u64>, Option<u64>)> {
-        self.check_fork(py)?;
-        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
-        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, MAX_BATCH)? as usize;
-        let mut out = vec![0u64; n];
-        let (k, retry) = self.inner.fill_at(now, &mut out).py(py)?;
-        out.truncate(k);
-        Ok((out, retry))
-    }
-
     /// Give this generator a new node ID (required in a forked child).
     fn rekey(&self, py: Python<'_>, node: &Bound<'_, PyAny>) -> PyResult<()> {
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, self.layout.max_node())?;
@@ -297,5 +276,82 @@ impl PySnowflake {
 
     fn __repr__(&self) -> String {
         format!("Snowflake(node={}, layout={})", self.inner.node(), self.layout)
+    }
+}
+
+/// The pure snowflake state machine for one node, outside the process
+/// registry: time comes in as an argument, nothing waits, nothing is shared.
+/// For replaying scripts, simulations and hosts with their own timers; its
+/// steps never move a ``Snowflake``. Not thread-safe (one owner).
+#[pyclass(name = "SnowflakeMachine", module = "idloom")]
+pub struct PySnowflakeMachine {
+    inner: Generator,
+    layout: Layout,
+}
+
+#[pymethods]
+impl PySnowflakeMachine {
+    #[new]
+    #[pyo3(signature = (node, layout = None, *, backwards = None, max_backwards_ms = None, exhausted = None, max_borrow_ms = None, sequence_start = None, seed = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        node: &Bound<'_, PyAny>,
+        layout: Option<&Bound<'_, PyAny>>,
+        backwards: Option<&Bound<'_, PyAny>>,
+        max_backwards_ms: Option<&Bound<'_, PyAny>>,
+        exhausted: Option<&Bound<'_, PyAny>>,
+        max_borrow_ms: Option<&Bound<'_, PyAny>>,
+        sequence_start: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let layout = layout_arg(layout, Layout::TWITTER)?;
+        let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
+        let policy = policy_args(py, backwards, max_backwards_ms, exhausted, max_borrow_ms, sequence_start, seed)?;
+        Ok(PySnowflakeMachine {
+            inner: Generator::new(layout, node, policy).py(py)?,
+            layout,
+        })
+    }
+
+    /// One step at ``now_ms`` (Unix ms), never waiting: an ID, or ``RetryAt``.
+    fn next_at(&mut self, py: Python<'_>, now_ms: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        Ok(match self.inner.next_at(now).py(py)? {
+            Next::Id(id) => id.into_pyobject(py)?.into_any().unbind(),
+            Next::RetryAt(at_ms) => Py::new(py, PyRetryAt { at_ms })?.into_any(),
+        })
+    }
+
+    /// Up to ``n`` IDs at ``now_ms``, never waiting: ``(ids, retry_at_ms or None)``.
+    fn fill_at(&mut self, py: Python<'_>, now_ms: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<(Vec<u64>, Option<u64>)> {
+        let now = int_in(now_ms, "now_ms", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+        let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, MAX_BATCH)? as usize;
+        let mut out = vec![0u64; n];
+        let (k, retry) = self.inner.fill_at(now, &mut out).py(py)?;
+        out.truncate(k);
+        Ok((out, retry))
+    }
+
+    /// The last ID issued, or None.
+    #[getter]
+    fn last_id(&self) -> Option<u64> {
+        self.inner.last_id()
+    }
+
+    /// The node ID.
+    #[getter]
+    fn node(&self) -> u64 {
+        self.inner.node()
+    }
+
+    /// The layout.
+    #[getter]
+    fn layout(&self) -> PyLayout {
+        PyLayout { inner: self.layout }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SnowflakeMachine(node={}, layout={})", self.inner.node(), self.layout)
     }
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import idloom
-from idloom import Layout, ManualClock, RetryAt, Snowflake
+from idloom import Layout, RetryAt, Snowflake, SnowflakeMachine
 
 
 def layout_from(v):
@@ -22,8 +22,8 @@ def snowflake_from(script):
         kwargs["max_borrow_ms"] = p["on_exhausted"]["max_lead_ms"]
     if p["sequence_start"]["kind"] == "random":
         kwargs["seed"] = int(p["sequence_start"]["seed"])
-    # The clock only serves the constructor's epoch check: steps pass explicit times.
-    return Snowflake(script["node"], layout, clock=ManualClock(layout.epoch_ms), **kwargs)
+    # The pure machine: steps pass explicit times; nothing touches the process's generators.
+    return SnowflakeMachine(script["node"], layout, **kwargs)
 
 
 def outcome(fn):

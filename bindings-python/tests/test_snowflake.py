@@ -103,7 +103,8 @@ def test_manual_clock_policies():
 
 def test_frozen_clock_with_wait_policy_fails_instead_of_hanging():
     clock = ManualClock(T0)
-    gen = Snowflake(1, Layout(40, 3, 2, T0 - 1000, 1), exhausted="wait", clock=clock)
+    # Node 2: node 1 of this layout was used above, and a node used again continues above its last ID.
+    gen = Snowflake(2, Layout(40, 3, 2, T0 - 1000, 1), exhausted="wait", clock=clock)
     for _ in range(4):
         gen.next()
     with pytest.raises(idloom.ClockStalledError):
@@ -120,7 +121,7 @@ def test_frozen_clock_with_wait_policy_fails_instead_of_hanging():
         ({"node": 1.0}, idloom.InvalidTypeError, "node must be an int, got float"),
         ({"node": 1, "backwards": "sometimes"}, idloom.InvalidArgumentError, 'backwards must be one of logical, wait, fail, got "sometimes"'),
         ({"node": 1, "backwards": "wait", "max_backwards_ms": 3_600_001}, idloom.InvalidArgumentError, "max_backwards_ms must be in 0..=3600000, got 3600001"),
-        ({"node": 1, "clock": "sundial"}, idloom.InvalidArgumentError, 'clock must be "ticker", "system" or a ManualClock'),
+        ({"node": 1, "clock": "sundial"}, idloom.InvalidArgumentError, 'clock must be "ticker", "system" or a ManualClock, got "sundial"'),
     ],
 )
 def test_bad_input_is_a_typed_error(kwargs, error, message):

@@ -34,7 +34,9 @@ pub mod encoding;
 pub mod error;
 pub mod fork;
 pub mod layout;
+pub mod limits;
 pub mod mask;
+pub mod names;
 #[cfg(feature = "alloc")]
 pub mod nanoid;
 #[cfg(feature = "getrandom")]

@@ -2,7 +2,7 @@
 //! above its last ID (the fork half is in `registry_fork.rs`, a binary of its
 //! own because it bumps the process-wide fork generation).
 
-use idloom::{registry, Clock, ErrorCode, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart};
+use idloom::{registry, Clock, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart};
 
 /// A clock tests move by hand; equal when it is the same clock.
 #[derive(Debug, Clone, Copy)]

@@ -64,10 +64,10 @@ def main(argv: list[str]) -> None:
                 f.write(pack(batch))
                 done += len(batch)
     elif argv[0] == "fault":
-        # The injected clock: the script's own time passed to next_at, which
-        # answers an ID or when to retry (sleeping is the host's job).
+        # The injected clock: the script's own time passed to the pure machine's
+        # next_at, which answers an ID or when to retry (sleeping is the host's job).
         out, node, count, policy, after = argv[1], int(argv[2]), int(argv[3]), argv[4], int(argv[5])
-        gen = idloom.Snowflake(node, layout, **POLICIES[policy])
+        gen = idloom.SnowflakeMachine(node, layout, **POLICIES[policy])
         ids: list[int] = []
         offset, pause, result = 0, 0, "ok"
         for i in range(count):

@@ -56,6 +56,7 @@ from ._idloom import (
     Segment,
     SegmentBuffer,
     Snowflake,
+    SnowflakeMachine,
     V7Generator,
     custom_alphabet,
     decode,
@@ -138,6 +139,7 @@ __all__ = [
     "SequenceExhaustedError",
     "SequenceOutOfRangeError",
     "Snowflake",
+    "SnowflakeMachine",
     "TimestampOutOfRangeError",
 ]
 

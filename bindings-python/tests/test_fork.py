@@ -1,0 +1,161 @@
+"""After os.fork() a child never repeats its parent's IDs: segments, sources,
+buffers and snowflake nodes the parent held. Each test failed before the fix
+it names (the child got a copy of the parent's state)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+
+import pytest
+
+import idloom
+from idloom import Layout, MemorySource, Segment, SegmentBuffer, Snowflake, SnowflakeMachine
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def in_child(fn):
+    """Run fn() in a forked child; return what it returned (JSON), or raise what it raised (as its code)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            try:
+                result = {"ok": fn()}
+            except idloom.IdloomError as e:
+                result = {"error": e.code, "message": str(e)}
+            os.write(w, json.dumps(result).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 1 << 16):
+        data += chunk
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, data
+    return json.loads(data)
+
+
+def shared_counter_source():
+    """A source whose counter lives in shared memory, as a database row lives outside both processes."""
+    counter = multiprocessing.Value("q", 1)
+
+    def source(step):
+        with counter.get_lock():
+            start = counter.value
+            counter.value += step
+        return (start, start + step)
+
+    return source
+
+
+def test_segment_with_a_callable_source_gives_the_child_its_own_ranges():
+    seg = Segment(shared_counter_source(), step=100)
+    parent = [seg.next() for _ in range(5)]  # the parent's range 1..101 is in memory
+    child = in_child(lambda: [seg.next() for _ in range(300)])["ok"]
+    parent += [seg.next() for _ in range(300)]
+    assert not set(parent) & set(child), "parent and child served the same IDs"
+    assert min(child) >= 101, "the child fetched a range of its own"
+
+
+def test_segment_over_a_memory_source_refuses_in_the_child():
+    seg = Segment(MemorySource(1), step=100)
+    parent = [seg.next() for _ in range(5)]
+    got = in_child(lambda: seg.next())
+    assert got["error"] == "forked", got
+    assert "MemorySource" in got["message"]
+    assert in_child(lambda: MemorySource.__call__(seg_source, 10))["error"] == "forked"
+    assert seg.next() == parent[-1] + 1, "the parent is unaffected"
+
+
+seg_source = MemorySource(1)
+
+
+def test_segment_buffer_is_empty_in_the_child():
+    buf = SegmentBuffer(step=100)
+    assert buf.begin_fetch(0) == 100
+    buf.supply(1, 101)
+    assert buf.next() == 1
+
+    def child():
+        out = {"remaining": buf.remaining}
+        try:
+            buf.next()
+        except idloom.SegmentExhaustedError as e:
+            out["next"] = e.code
+        out["asks"] = buf.begin_fetch(0)
+        buf.supply(1000, 1100)
+        out["first"] = buf.next()
+        return out
+
+    assert in_child(child)["ok"] == {"remaining": 0, "next": "segment_exhausted", "asks": 100, "first": 1000}
+    assert buf.next() == 2
+
+
+def test_a_new_snowflake_on_a_node_the_parent_holds_is_refused_in_the_child():
+    layout = Layout.TWITTER.with_epoch(1_600_000_000_000)
+    gen = Snowflake(node=5, layout=layout)
+    parent = gen.next_batch(50_000)
+    dropped = Snowflake(node=8, layout=layout)
+    dropped.next()
+    del dropped  # held before the fork, even if gone
+
+    def child():
+        out = {}
+        for node in (5, 8):
+            try:
+                Snowflake(node=node, layout=layout).next()
+                out[node] = "minted"
+            except idloom.ForkedError as e:
+                out[node] = e.code
+        try:
+            gen.rekey(5)
+            out["rekey_same"] = "allowed"
+        except idloom.ForkedError as e:
+            out["rekey_same"] = e.code
+        gen.rekey(6)
+        return {"refusals": out, "ids": gen.next_batch(50_000), "fresh": Snowflake(node=7, layout=layout).next_batch(1000)}
+
+    got = in_child(child)["ok"]
+    assert got["refusals"] == {"5": "forked", "8": "forked", "rekey_same": "forked"}
+    assert all(layout.decompose(i).node == 6 for i in got["ids"])
+    parent += gen.next_batch(50_000)
+    assert not set(parent) & set(got["ids"] + got["fresh"])
+
+
+def test_pure_steps_do_not_move_the_process_generators():
+    machine = SnowflakeMachine(node=9)
+    far = machine.next_at(idloom.uuid_timestamp_ms(idloom.uuid7()) + 3_600_000)
+    assert isinstance(far, int)
+    assert not hasattr(Snowflake, "next_at") and not hasattr(Snowflake, "fill_at")
+    # A brand-new generator on the same node is not an hour behind anything.
+    gen = Snowflake(node=9, backwards="fail")
+    assert gen.next() < far
+    assert machine.last_id == far
+
+
+def test_a_source_that_calls_its_own_segment_gets_an_error_not_a_deadlock():
+    holder = {}
+
+    def source(step):
+        holder["inner"] = None
+        try:
+            holder["seg"].next()
+        except idloom.SegmentExhaustedError as e:
+            holder["inner"] = e.code
+        return (1, 1 + step)
+
+    holder["seg"] = Segment(source, step=10)
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("id", holder["seg"].next()), daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "next() deadlocked inside its own source"
+    assert holder["inner"] == "segment_exhausted"
+    assert result["id"] == 1

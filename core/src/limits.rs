@@ -1,0 +1,17 @@
+//! Limits every binding enforces the same way (batch sizes, policy bounds),
+//! so that a request one binding accepts another does not refuse.
+
+/// Most IDs one snowflake batch call returns (16 Mi).
+pub const MAX_BATCH: u64 = 1 << 24;
+/// Most NanoIDs one batch call returns (1 Mi).
+pub const MAX_NANOID_BATCH: u64 = 1 << 20;
+/// Most symbols (count × size) one NanoID batch returns as text: below V8's
+/// string limit (2^29 − 24 UTF-16 units), so a JS host never fails late.
+pub const MAX_NANOID_BATCH_SYMBOLS: u64 = 1 << 28;
+/// Longest wait or lead a policy may be configured with: one hour.
+pub const MAX_POLICY_MS: u64 = crate::snowflake::MAX_POLICY_MS;
+/// Longest tick a layout may have: one day.
+pub const MAX_TICK_MS: u64 = crate::layout::MAX_TICK_MS;
+/// Longest a synchronous call in a JS host may block on a policy wait; a
+/// longer wait is an error there (`would_block`) and goes through the async call.
+pub const MAX_SYNC_WAIT_MS: u64 = 5;

@@ -14,7 +14,7 @@ const MAX_BATCH = 1 << 24;
  * @typedef {'invalid_layout'|'node_out_of_range'|'node_in_use'|'sequence_out_of_range'|'timestamp_out_of_range'|'id_out_of_range'
  *   |'epoch_in_future'|'invalid_argument'|'clock_moved_backwards'|'clock_stalled'|'sequence_exhausted'|'lead_exceeded'
  *   |'layout_exhausted'|'segment_exhausted'|'invalid_range'|'invalid_alphabet'|'invalid_encoding'|'invalid_uuid'
- *   |'random_unavailable'|'invalid_type'|'forked'} ErrorCode
+ *   |'random_unavailable'|'invalid_type'|'forked'|'would_block'|'store_unavailable'} ErrorCode
  */
 
 /**
@@ -325,6 +325,8 @@ function idArg(id) {
  * @property {'reset' | 'continuous' | 'random'} [sequenceStart] Sequence at a new tick: 0 (default), carry on, or random.
  * @property {number | bigint} [seed] Seed for `random` (default: from the CSPRNG).
  * @property {'ticker' | 'system'} [clock] A background thread's millisecond (default) or the OS clock on every call.
+ * @property {boolean} [exclusiveNode] idloom-wasm in a Node worker thread only: you promise no other worker of the
+ *   process uses this node (each worker has a wasm instance and node registry of its own); without it, `node_in_use`.
  */
 
 /**
@@ -339,6 +341,9 @@ function snowflakeArgs(options) {
   const layout = options.layout === undefined ? Layout.TWITTER : typeof options.layout === 'string' ? Layout.preset(options.layout) : options.layout;
   if (!(layout instanceof Layout)) throw codeError(TypeError, 'invalid_type', 'layout must be a Layout or a preset name');
   const maxNode = (1n << BigInt(layout.nodeBits)) - 1n;
+  if (options.exclusiveNode !== undefined && typeof options.exclusiveNode !== 'boolean') {
+    throw codeError(TypeError, 'invalid_type', `exclusiveNode must be a boolean, got ${typeName(options.exclusiveNode)}`);
+  }
   return [
     layout,
     u64(options.node, 'node', 'node_out_of_range', maxNode),
@@ -368,6 +373,15 @@ export class Snowflake {
    */
   constructor(options) {
     const [layout, node, opts] = snowflakeArgs(options);
+    if (native.registryPerInstance && options.exclusiveNode !== true) {
+      throw codeError(
+        Error,
+        'node_in_use',
+        `node ${node}: idloom-wasm in a worker thread has a wasm instance and node registry of its own, so two workers on one ` +
+          'node would repeat each other\'s IDs. Use the native addon (npm idloom: one registry per process), or give this ' +
+          'worker a node no other worker uses and pass { exclusiveNode: true }',
+      );
+    }
     const h = native.snowflakeCreate(layout.spec, node, opts);
     this.#native = h;
     /** The layout. @readonly @type {Layout} */
@@ -380,6 +394,30 @@ export class Snowflake {
     this.next = h.next;
     /** The next ID as a decimal string. @readonly @type {() => string} */
     this.nextString = h.nextString;
+  }
+
+  /**
+   * The next ID, waiting on a timer where the policy asks to wait (a clock
+   * step back under `backwards: 'wait'`, an exhausted 1 s tick) instead of
+   * blocking the event loop. `next()` blocks at most 20 ms per wait and
+   * throws `would_block` beyond. Bounded: a clock that has not reached the
+   * time the policy waits for after that wait plus a second of sleeping
+   * (a frozen `Date.now()`) ends in `clock_stalled`.
+   * @returns {Promise<bigint>}
+   */
+  async nextAsync() {
+    // The budget (the first wait plus a second) counts the time slept, not
+    // Date.now(), which a host may freeze: a clock that never gets there ends.
+    let budget = -1;
+    for (;;) {
+      const r = this.#native.tryNext();
+      if (typeof r === 'bigint') return r;
+      const now = Date.now();
+      const sleep = Math.min(Math.max(1, r - now), 1000);
+      if (budget < 0) budget = Math.max(1, r - now) + 1000;
+      if ((budget -= sleep) < 0) throw codeError(Error, 'clock_stalled', `clock stalled at ${now} ms while waiting for ${r} ms`);
+      await new Promise((resolve) => setTimeout(resolve, sleep));
+    }
   }
 
   /**
@@ -502,6 +540,8 @@ export class SnowflakeMachine {
  * @property {number} [maxPrefetched] Ranges held beyond the current one, 1..=16 (default 1: Leaf's double buffer).
  * @property {number | bigint} [stride] ID = counter × stride + offset (default 1), for interleaved stores.
  * @property {number | bigint} [offset] Below `stride` (default 0).
+ * @property {number} [timeoutMs] `Segment` only: how long an asynchronous source may take, 1..=3600000 ms
+ *   (default 10000); past it the fetch fails with `store_unavailable` and a late answer is dropped (a gap, never a repeat).
  */
 
 /**
@@ -623,6 +663,8 @@ export class Segment {
   #pending = null;
   /** @type {unknown} */
   #lastError = null;
+  /** How long an asynchronous source call may take. */
+  #timeoutMs;
 
   /**
    * @param {SegmentSource | MemorySource} source
@@ -633,6 +675,7 @@ export class Segment {
     else if (typeof source === 'function') this.#source = source;
     else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
     this.#native = native.segmentBuffer(segmentOptions(options), this.#signal);
+    this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, 3_600_000);
   }
 
   /**
@@ -732,7 +775,18 @@ export class Segment {
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (/** @type {any} */ (r).then) === 'function') {
-      this.#pending = Promise.resolve(r).then(
+      const ms = this.#timeoutMs;
+      /** @type {any} */
+      let timer;
+      // Not unref'd: whoever awaits the fetch gets its answer or the timeout,
+      // never a process that exits under a pending promise; cleared on answer.
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(codeError(Error, 'store_unavailable', `segment: the source did not answer within ${ms} ms (timeoutMs)`)),
+          ms,
+        );
+      });
+      this.#pending = Promise.race([Promise.resolve(r).finally(() => clearTimeout(timer)), timeout]).then(
         (range) => {
           this.#pending = null;
           return this.#supply(range);
@@ -775,17 +829,46 @@ export class Segment {
 // ------------------------------------------------------------------ UUIDs
 
 /**
- * A random (v4) UUID string, like npm `uuid`'s `v4()`.
+ * Options of `v4`/`v7`, as npm `uuid` takes them.
+ * @typedef {object} UuidOptions
+ * @property {Uint8Array | number[]} [random] 16 (or more) random bytes to use instead of fresh ones.
+ * @property {() => Uint8Array | number[]} [rng] A function returning such bytes.
+ * @property {number} [msecs] `v7` only: Unix milliseconds, 0..=2^48-1 (default `Date.now()`).
+ * @property {number} [seq] `v7` only: the 32-bit counter, -2^31..=0xffffffff (a negative int32 as its unsigned twin, like npm; default drawn from the random bytes).
+ */
+
+/**
+ * A random (v4) UUID, like npm `uuid`'s `v4(options?, buf?, offset?)`:
+ * a string, or the 16 bytes written into `buf` at `offset` (and `buf` returned).
+ * @overload
+ * @param {UuidOptions | null} [options]
  * @returns {string}
  */
-export function v4() {
-  // Like crypto.randomUUID()'s entropy cache: one native call mints
-  // UUID_POOL UUIDs and each call slices one off.
-  if (uuidAt === uuidPool.length) {
-    uuidPool = native.v4Batch(UUID_POOL);
-    uuidAt = 0;
+/**
+ * @overload
+ * @param {UuidOptions | null | undefined} options
+ * @param {Uint8Array} buf
+ * @param {number} [offset]
+ * @returns {Uint8Array}
+ */
+/**
+ * @param {UuidOptions | null} [options]
+ * @param {Uint8Array} [buf]
+ * @param {number} [offset]
+ * @returns {string | Uint8Array}
+ */
+export function v4(options, buf, offset) {
+  if (!options && buf === undefined) {
+    // Like crypto.randomUUID()'s entropy cache: one native call mints
+    // UUID_POOL UUIDs and each call slices one off.
+    if (uuidAt === uuidPool.length) {
+      uuidPool = native.v4Batch(UUID_POOL);
+      uuidAt = 0;
+    }
+    return uuidPool.slice(uuidAt, (uuidAt += 36));
   }
-  return uuidPool.slice(uuidAt, (uuidAt += 36));
+  const id = native.v4FromBytes(randomOption(uuidOptions(options, 'v4')));
+  return buf === undefined ? id : writeUuid(id, buf, offset);
 }
 
 /** v4 UUIDs minted ahead (one native call per UUID_POOL). */
@@ -794,15 +877,105 @@ let uuidPool = '';
 let uuidAt = 0;
 
 /**
- * A time-ordered (v7) UUID string, monotonic within the process (RFC 9562 §6.2 method 1).
+ * A time-ordered (v7) UUID, like npm `uuid`'s `v7(options?, buf?, offset?)`.
+ * Without options it is monotonic across the process (RFC 9562 §6.2
+ * method 1); with options it depends on them alone (npm's layout: 32-bit
+ * `seq` after the 48-bit `msecs`).
+ * @overload
+ * @param {UuidOptions | null} [options]
  * @returns {string}
  */
-export function v7() {
-  return native.v7();
+/**
+ * @overload
+ * @param {UuidOptions | null | undefined} options
+ * @param {Uint8Array} buf
+ * @param {number} [offset]
+ * @returns {Uint8Array}
+ */
+/**
+ * @param {UuidOptions | null} [options]
+ * @param {Uint8Array} [buf]
+ * @param {number} [offset]
+ * @returns {string | Uint8Array}
+ */
+export function v7(options, buf, offset) {
+  let id;
+  if (!options) id = native.v7();
+  else {
+    const o = uuidOptions(options, 'v7');
+    const random = randomOption(o);
+    const msecs = o.msecs == null ? Date.now() : small(o.msecs, 'msecs', 0, 2 ** 48 - 1, 'timestamp_out_of_range');
+    // npm passes the counter through 32-bit arithmetic: a negative int32 is its unsigned twin.
+    const seq = o.seq == null ? -1 : small(o.seq, 'seq', -(2 ** 31), 0xffffffff) >>> 0;
+    id = native.v7Counter(msecs, seq, random);
+  }
+  return buf === undefined ? id : writeUuid(id, buf, offset);
 }
 
 /**
- * Whether a value is a hyphenated RFC 9562 UUID string (or nil/max), like npm `uuid`'s `validate`.
+ * @param {unknown} options
+ * @param {string} fn
+ * @returns {UuidOptions}
+ */
+function uuidOptions(options, fn) {
+  if (options === undefined || options === null || options === false) return {};
+  if (typeof options !== 'object') throw codeError(TypeError, 'invalid_type', `${fn} options must be an object, got ${typeName(options)}`);
+  return /** @type {UuidOptions} */ (options ?? {});
+}
+
+/**
+ * The 16 random bytes of `options.random ?? options.rng?.()`, or fresh ones.
+ * @param {UuidOptions} o
+ * @returns {Uint8Array}
+ */
+function randomOption(o) {
+  let r;
+  if (o.random != null) r = o.random;
+  else if (o.rng != null) {
+    if (typeof o.rng !== 'function') throw codeError(TypeError, 'invalid_type', `rng must be a function, got ${typeName(o.rng)}`);
+    r = o.rng();
+  } else return globalThis.crypto.getRandomValues(new Uint8Array(16));
+  const got = byteList(r, 'random');
+  if (got.length < 16) throw codeError(RangeError, 'invalid_argument', `random must hold at least 16 bytes, got ${got.length}`);
+  return got.subarray(0, 16);
+}
+
+/**
+ * Bytes from a Uint8Array or an array of integers 0..=255.
+ * @param {unknown} v
+ * @param {string} param
+ * @returns {Uint8Array}
+ */
+function byteList(v, param) {
+  if (v instanceof Uint8Array) return v;
+  if (!Array.isArray(v)) throw codeError(TypeError, 'invalid_type', `${param} must be a Uint8Array or an array of bytes, got ${typeName(v)}`);
+  for (const b of v) {
+    if (!Number.isInteger(b) || b < 0 || b > 255) throw codeError(RangeError, 'invalid_argument', `${param} must hold integers in 0..=255, got ${String(b)}`);
+  }
+  return Uint8Array.from(v);
+}
+
+/**
+ * Write the 16 bytes of a hyphenated UUID into `buf` at `offset`.
+ * @template {Uint8Array} B
+ * @param {string} id
+ * @param {B} buf
+ * @param {unknown} offset
+ * @returns {B}
+ */
+function writeUuid(id, buf, offset) {
+  if (!(buf instanceof Uint8Array)) throw codeError(TypeError, 'invalid_type', `buf must be a Uint8Array, got ${typeName(buf)}`);
+  const at = offset === undefined || offset === 0 ? 0 : small(offset, 'offset', -MAX_SAFE, MAX_SAFE);
+  if (at < 0 || at + 16 > buf.length) {
+    throw codeError(RangeError, 'invalid_argument', `UUID byte range ${at}:${at + 15} is out of buffer bounds`);
+  }
+  buf.set(native.parse(id), at);
+  return buf;
+}
+
+/**
+ * Whether a value is a standard UUID string, like npm `uuid`'s `validate`:
+ * hyphenated, version 1 to 8 with the RFC 9562 variant, or nil, or max.
  * @param {unknown} value
  * @returns {boolean}
  */
@@ -811,30 +984,53 @@ export function validate(value) {
 }
 
 /**
- * The version nibble of a UUID string.
+ * @param {unknown} uuid
+ * @returns {string}
+ */
+function standard(uuid) {
+  if (!validate(uuid)) throw codeError(TypeError, 'invalid_uuid', `Invalid UUID: ${typeof uuid === 'string' ? JSON.stringify(uuid) : typeName(uuid)}`);
+  return /** @type {string} */ (uuid);
+}
+
+/**
+ * The version nibble of a standard UUID string, like npm `uuid`'s
+ * `version` (a `TypeError` with code `invalid_uuid` for anything else).
  * @param {string} uuid
  * @returns {number}
  */
 export function version(uuid) {
-  return native.version(text(uuid, 'uuid'));
+  return native.version(standard(uuid));
 }
 
 /**
- * The 16 bytes of a UUID string (hyphenated, simple, URN or braced).
+ * The 16 bytes of a standard UUID string, like npm `uuid`'s `parse`
+ * (a `TypeError` with code `invalid_uuid` for anything else; other forms:
+ * `formatUuid`).
  * @param {string} uuid
  * @returns {Uint8Array}
  */
 export function parse(uuid) {
-  return native.parse(text(uuid, 'uuid'));
+  return native.parse(standard(uuid));
 }
 
 /**
- * The hyphenated string of 16 bytes.
- * @param {Uint8Array} arr
+ * The hyphenated string of 16 bytes at `offset`, like npm `uuid`'s
+ * `stringify` (a `TypeError` with code `invalid_uuid` when the bytes are
+ * not a standard UUID).
+ * @param {Uint8Array | number[]} arr
+ * @param {number} [offset]
  * @returns {string}
  */
-export function stringify(arr) {
-  return native.stringify(bytes(arr, 'bytes'));
+export function stringify(arr, offset = 0) {
+  if (!(arr instanceof Uint8Array) && !Array.isArray(arr)) {
+    throw codeError(TypeError, 'invalid_type', `arr must be a Uint8Array or an array of bytes, got ${typeName(arr)}`);
+  }
+  const at = small(offset, 'offset', 0, MAX_SAFE);
+  const slice = Array.prototype.slice.call(arr, at, at + 16);
+  const ok = slice.length === 16 && slice.every((/** @type {unknown} */ b) => Number.isInteger(b) && /** @type {number} */ (b) >= 0 && /** @type {number} */ (b) <= 255);
+  const id = ok ? native.stringify(Uint8Array.from(slice)) : '';
+  if (!ok || !native.validate(id)) throw codeError(TypeError, 'invalid_uuid', 'Stringified UUID is invalid');
+  return id;
 }
 
 /**
@@ -904,12 +1100,15 @@ whenInstalled(() => {
 });
 
 /**
- * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size?)`.
- * @param {number} [size] 1..=1024, default 21.
+ * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size = 21)`:
+ * `size` is coerced as npm does (`size | 0`: `'10'` is 10, 0 or less gives
+ * `''`), up to 2^28 symbols.
+ * @param {number} [size]
  * @returns {string}
  */
 export function nanoid(size = 21) {
-  if (size === 21) {
+  const n = npmSize(size, 'size');
+  if (n === 21) {
     // Like npm nanoid's byte pool: one native call mints POOL IDs and each
     // call slices one off, so a call costs a string slice, not a crossing.
     if (poolAt === pool.length) {
@@ -918,22 +1117,69 @@ export function nanoid(size = 21) {
     }
     return pool.slice(poolAt, (poolAt += 21));
   }
-  return native.nanoidGenerate(null, small(size, 'size', 1, 1024));
+  return symbols(null, n);
 }
 
 /** Default-size NanoIDs minted ahead (one native call per POOL IDs). */
 const POOL = 128;
 let pool = '';
 let poolAt = 0;
+/** The core's longest NanoID per call; longer IDs are joined from such runs (each symbol independent). */
+const NANOID_MAX_SIZE = 1024;
+/** Most symbols one call returns: below V8's string limit (the core's `limits::MAX_NANOID_BATCH_SYMBOLS`). */
+const MAX_SYMBOLS = 2 ** 28;
+
+/**
+ * A size as npm `nanoid` coerces it (`size | 0`), refusing what would fail later.
+ * @param {unknown} size
+ * @param {string} param
+ * @returns {number}
+ */
+function npmSize(size, param) {
+  if (typeof size === 'symbol' || typeof size === 'bigint') {
+    throw codeError(TypeError, 'invalid_type', `${param} must be a number, got ${typeof size}`);
+  }
+  const n = Number(size) | 0;
+  if (n > MAX_SYMBOLS) throw codeError(RangeError, 'invalid_argument', `${param} must be at most ${MAX_SYMBOLS}, got ${n}`);
+  return Math.max(n, 0);
+}
+
+/**
+ * `n` symbols over `alphabet` (null: the URL alphabet), from runs of at most NANOID_MAX_SIZE.
+ * @param {string | null} alphabet
+ * @param {number} n
+ * @returns {string}
+ */
+function symbols(alphabet, n) {
+  if (n <= NANOID_MAX_SIZE) return n === 0 ? '' : native.nanoidGenerate(alphabet, n);
+  let out = '';
+  for (let left = n; left > 0; left -= NANOID_MAX_SIZE) out += native.nanoidGenerate(alphabet, Math.min(left, NANOID_MAX_SIZE));
+  return out;
+}
 
 /**
  * `count` NanoIDs in one call (one crossing into native code).
- * @param {number} count 0..=1048576
+ * @param {number} count 0..=1048576, and count × size at most 2^28 symbols
  * @param {number} [size] 1..=1024, default 21.
  * @returns {string[]}
  */
 export function nanoidBatch(count, size = 21) {
-  return sliceBatch(native.nanoidBatch(null, small(size, 'size', 1, 1024), small(count, 'count', 0, 1 << 20)), size);
+  return batchOf(null, count, size);
+}
+
+/**
+ * @param {string | null} alphabet
+ * @param {unknown} count
+ * @param {unknown} size
+ * @returns {string[]}
+ */
+function batchOf(alphabet, count, size) {
+  const n = small(count, 'count', 0, 1 << 20);
+  const k = small(size, 'size', 1, NANOID_MAX_SIZE);
+  if (n * k > MAX_SYMBOLS) {
+    throw codeError(RangeError, 'invalid_argument', `count × size must be at most ${MAX_SYMBOLS} symbols (JS string limit), got ${n} × ${k}; ask in chunks`);
+  }
+  return sliceBatch(native.nanoidBatch(alphabet, k, n), k);
 }
 
 /**
@@ -949,22 +1195,24 @@ function sliceBatch(joined, size) {
 
 /**
  * A NanoID generator over a custom alphabet (2..=256 distinct symbols), like
- * npm `nanoid`'s `customAlphabet(alphabet, size?)`; the generator takes an
- * optional size and has a `batch(count, size?)` method.
+ * npm `nanoid`'s `customAlphabet(alphabet, size = 21)`; sizes are coerced as
+ * `nanoid`'s. The generator takes an optional size and has a
+ * `batch(count, size?)` method.
  * @param {string} alphabet
- * @param {number} [defaultSize] 1..=1024, default 21.
+ * @param {number} [defaultSize] default 21.
  * @returns {((size?: number) => string) & { batch(count: number, size?: number): string[] }}
  */
 export function customAlphabet(alphabet, defaultSize = 21) {
   const a = text(alphabet, 'alphabet');
-  native.nanoidCheck(a, small(defaultSize, 'size', 1, 1024));
+  const d = npmSize(defaultSize, 'size');
+  native.nanoidCheck(a, Math.min(Math.max(d, 1), NANOID_MAX_SIZE));
   /** @param {number} [size] */
-  const gen = (size = defaultSize) => native.nanoidGenerate(a, small(size, 'size', 1, 1024));
+  const gen = (size = d) => symbols(a, npmSize(size, 'size'));
   /**
    * @param {number} count
    * @param {number} [size]
    */
-  gen.batch = (count, size = defaultSize) => sliceBatch(native.nanoidBatch(a, small(size, 'size', 1, 1024), small(count, 'count', 0, 1 << 20)), size);
+  gen.batch = (count, size = d) => batchOf(a, count, size);
   return gen;
 }
 
@@ -992,9 +1240,20 @@ export function nanoidFromBytes(alphabet, size, random) {
  * @returns {string}
  */
 export function encode(value, encoding = 'base62', bits = 64) {
-  const b = choice(bits === 128 ? '128' : bits === 64 ? '64' : String(bits), 'bits', ['64', '128']);
-  const v = u64(value, 'value', 'id_out_of_range', b === '128' ? U128_MAX : U64_MAX);
-  return native.encode(v, text(encoding, 'encoding'), Number(b));
+  const b = width(bits);
+  const v = u64(value, 'value', 'id_out_of_range', b === 128 ? U128_MAX : U64_MAX);
+  return native.encode(v, text(encoding, 'encoding'), b);
+}
+
+/**
+ * `bits` of encode/decode: the number (or bigint) 64 or 128.
+ * @param {unknown} bits
+ * @returns {64 | 128}
+ */
+function width(bits) {
+  if (typeof bits !== 'number' && typeof bits !== 'bigint') throw codeError(TypeError, 'invalid_type', `bits must be 64 or 128, got ${typeName(bits)}`);
+  if (bits == 64 || bits == 128) return /** @type {64 | 128} */ (Number(bits));
+  throw codeError(RangeError, 'invalid_argument', `bits must be 64 or 128, got ${bits}`);
 }
 
 /**
@@ -1005,8 +1264,7 @@ export function encode(value, encoding = 'base62', bits = 64) {
  * @returns {bigint}
  */
 export function decode(value, encoding = 'base62', bits = 64) {
-  const b = choice(bits === 128 ? '128' : bits === 64 ? '64' : String(bits), 'bits', ['64', '128']);
-  return native.decode(text(value, 'text'), text(encoding, 'encoding'), Number(b));
+  return native.decode(text(value, 'text'), text(encoding, 'encoding'), width(bits));
 }
 
 /**

@@ -235,10 +235,11 @@ fn policy(env: &Env, o: &SnowflakeOptions) -> Result<(Policy, HostClock)> {
 
 type Shared = Arc<SharedSnowflake<HostClock>>;
 
-const MAX_BATCH: u32 = 1 << 24;
+const MAX_BATCH: u32 = idloom::limits::MAX_BATCH as u32;
+const SYNC_WAIT_MS: u64 = idloom::limits::MAX_SYNC_WAIT_MS;
 
 /// A generator for `node`: an object of native closures
-/// (`next`, `nextString`, `nextBatch`, `node`, `rekey`).
+/// (`next`, `nextString`, `tryNext`, `nextBatch`, `node`, `rekey`).
 #[napi(ts_return_type = "NativeSnowflake")]
 pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, options: SnowflakeOptions) -> Result<Object<'env>> {
     let layout = spec.layout(env)?;
@@ -247,14 +248,26 @@ pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
     let gen: Shared = registry::acquire(layout, node, policy, clock).js(env)?;
     let mut obj = Object::new(env)?;
 
+    // Synchronous calls block the event loop at most MAX_SYNC_WAIT_MS per
+    // wait; a longer one is `would_block` (nextAsync waits on a timer instead).
     let g = gen.clone();
-    let f: Function<(), u64> = env.create_function_from_closure("next", move |ctx| g.next_id().map_err(|e| throw(ctx.env, &e)))?;
+    let f: Function<(), u64> =
+        env.create_function_from_closure("next", move |ctx| g.next_id_within(SYNC_WAIT_MS).map_err(|e| throw(ctx.env, &e)))?;
     obj.set_named_property("next", f)?;
     let g = gen.clone();
     let f: Function<(), String> = env.create_function_from_closure("nextString", move |ctx| {
-        g.next_id().map(|id| id.to_string()).map_err(|e| throw(ctx.env, &e))
+        g.next_id_within(SYNC_WAIT_MS)
+            .map(|id| id.to_string())
+            .map_err(|e| throw(ctx.env, &e))
     })?;
     obj.set_named_property("nextString", f)?;
+    let g = gen.clone();
+    let f: Function<(), Either<u64, f64>> =
+        env.create_function_from_closure("tryNext", move |ctx| match g.try_next_id().map_err(|e| throw(ctx.env, &e))? {
+            Next::Id(id) => Ok(Either::A(id)),
+            Next::RetryAt(ms) => Ok(Either::B(ms as f64)),
+        })?;
+    obj.set_named_property("tryNext", f)?;
     let g = gen.clone();
     let f: Function<(), BigUint64Array> = env.create_function_from_closure("nextBatch", move |ctx| {
         let n: u32 = ctx.get(0)?;
@@ -265,7 +278,7 @@ pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
             ));
         }
         let mut out = vec![0u64; n as usize];
-        g.fill(&mut out).map_err(|e| throw(ctx.env, &e))?;
+        g.fill_within(&mut out, SYNC_WAIT_MS).map_err(|e| throw(ctx.env, &e))?;
         Ok(BigUint64Array::new(out))
     })?;
     obj.set_named_property("nextBatch", f)?;

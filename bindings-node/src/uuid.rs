@@ -38,22 +38,34 @@ pub fn v7() -> std::result::Result<Ascii36, Error<String>> {
     process::uuid_v7().map(|u| Ascii36(u.hyphenated_bytes())).map_err(refused)
 }
 
-/// Whether `text` is a hyphenated UUID (npm `uuid` semantics: RFC variant, or nil/max).
+/// Whether `text` is a standard hyphenated UUID (npm `uuid`'s `validate`).
 #[napi]
 pub fn validate(text: String) -> bool {
-    text.len() == 36 && Uuid::parse(&text).is_ok_and(|u| u.is_nil() || u.is_max() || u.variant() == idloom::uuid::Variant::Rfc9562)
+    Uuid::parse_standard(&text).is_ok()
 }
 
-/// The version of a UUID string.
+/// The version of a standard UUID string.
 #[napi]
 pub fn version(env: &Env, text: String) -> Result<u32> {
-    Ok(u32::from(Uuid::parse(&text).js(env)?.version()))
+    Ok(u32::from(Uuid::parse_standard(&text).js(env)?.version()))
 }
 
-/// The 16 bytes of a UUID in any accepted form.
+/// The 16 bytes of a standard UUID string.
 #[napi]
 pub fn parse(env: &Env, text: String) -> Result<Uint8Array> {
-    Ok(Uint8Array::new(Uuid::parse(&text).js(env)?.as_bytes().to_vec()))
+    Ok(Uint8Array::new(Uuid::parse_standard(&text).js(env)?.as_bytes().to_vec()))
+}
+
+/// A v7 UUID in npm `uuid`'s layout from `msecs`, a 32-bit `seq` (negative:
+/// drawn from the bytes) and 16 random bytes (the JS wrapper checked ranges).
+#[napi]
+pub fn v7_counter(env: &Env, msecs: f64, seq: f64, random: Uint8Array) -> Result<String> {
+    let r: std::result::Result<[u8; 16], _> = random.as_ref().try_into();
+    let r = r
+        .map_err(|_| idloom::Error::range(ErrorCode::InvalidArgument, "random length", random.len() as u64, 16, 16))
+        .js(env)?;
+    let seq = (seq >= 0.0).then_some(seq as u32);
+    Ok(text(Uuid::new_v7_counter(msecs as u64, seq, &r).js(env)?))
 }
 
 /// The hyphenated string of 16 bytes.
@@ -108,7 +120,7 @@ pub fn nanoid_from_bytes(env: &Env, alphabet: String, size: u32, random: Uint8Ar
 }
 
 /// Most IDs one batch call returns.
-const MAX_NANOID_BATCH: u32 = 1 << 20;
+const MAX_NANOID_BATCH: u32 = idloom::limits::MAX_NANOID_BATCH as u32;
 
 /// `count` NanoIDs of `size` symbols over an ASCII `alphabet` (default: URL
 /// alphabet), concatenated into one string that JavaScript slices: one

@@ -95,15 +95,17 @@ test('bad input is a RangeError/TypeError with a code, never wrapped', () => {
     [() => Layout.TWITTER.decode('12x'), RangeError, 'id_out_of_range', 'id must be a decimal string of 1..=20 digits, got "12x"'],
     [() => Layout.TWITTER.decode('18446744073709551616'), RangeError, 'id_out_of_range', 'id must be in 0..=18446744073709551615, got 18446744073709551616'],
     [() => new Snowflake({ node: 1 }).nextBatch(-1), RangeError, 'invalid_argument', 'n must be in 0..=16777216, got -1'],
-    [() => idloom.nanoid(-1), RangeError, 'invalid_argument', 'size must be in 1..=1024, got -1'],
-    [() => idloom.nanoid('5'), TypeError, 'invalid_type', 'size must be an integer, got string'],
+    [() => idloom.nanoid(2 ** 29), RangeError, 'invalid_argument', 'size must be at most 268435456, got 536870912'],
+    [() => idloom.nanoid(Symbol('5')), TypeError, 'invalid_type', 'size must be a number, got symbol'],
     [() => idloom.customAlphabet('aa'), RangeError, 'invalid_alphabet', 'alphabet: symbols must be distinct'],
-    [() => idloom.parse('not-a-uuid'), RangeError, 'invalid_uuid', 'uuid length must be in 32..=45, got 10'],
-    [() => idloom.stringify([1, 2]), TypeError, 'invalid_type', 'bytes must be a Uint8Array, got array'],
-    [() => idloom.stringify(new Uint8Array(3)), RangeError, 'invalid_uuid', 'bytes length must be in 16..=16, got 3'],
+    [() => idloom.parse('not-a-uuid'), TypeError, 'invalid_uuid', 'Invalid UUID: "not-a-uuid"'],
+    [() => idloom.formatUuid('not-a-uuid', 'urn'), RangeError, 'invalid_uuid', 'uuid length must be in 32..=45, got 10'],
+    [() => idloom.stringify([1, 2]), TypeError, 'invalid_uuid', 'Stringified UUID is invalid'],
+    [() => idloom.stringify('12'), TypeError, 'invalid_type', 'arr must be a Uint8Array or an array of bytes, got string'],
+    [() => idloom.stringify(new Uint8Array(3)), TypeError, 'invalid_uuid', 'Stringified UUID is invalid'],
     [() => idloom.encode(-5n), RangeError, 'id_out_of_range', 'value must be in 0..=18446744073709551615, got -5'],
     [() => idloom.encode(1n, 'base64'), RangeError, 'invalid_argument', null],
-    [() => idloom.encode(1n, 'hex', 32), RangeError, 'invalid_argument', 'bits must be one of 64, 128, got "32"'],
+    [() => idloom.encode(1n, 'hex', 32), RangeError, 'invalid_argument', 'bits must be 64 or 128, got 32'],
     [() => new idloom.Mask(8, new Uint8Array(15)), RangeError, 'invalid_argument', 'key length must be in 16..=16, got 15'],
     [() => new idloom.Mask(8, new Uint8Array(16)).mask(256), RangeError, 'id_out_of_range', 'value must be in 0..=255, got 256'],
     [() => new Snowflake({ node: 1, layout: 'baidu' }), Error, 'layout_exhausted', null],
@@ -147,7 +149,7 @@ test('one generator per layout and node; worker_threads share it (native) or use
     const { parentPort, workerData } = require('node:worker_threads');
     import(workerData.entry).then(({ Snowflake, Layout }) => {
       const layout = new Layout({ timeBits: 41, nodeBits: 10, sequenceBits: 12, epochMs: 1_600_000_000_000 });
-      const gen = new Snowflake({ node: workerData.node, layout });
+      const gen = new Snowflake({ node: workerData.node, layout, ...(workerData.exclusive ? { exclusiveNode: true } : {}) });
       const ids = new BigUint64Array(100_000);
       for (let i = 0; i < ids.length; i++) ids[i] = i % 2 ? gen.next() : BigInt(gen.nextString());
       parentPort.postMessage(ids);
@@ -157,7 +159,7 @@ test('one generator per layout and node; worker_threads share it (native) or use
       { length: 4 },
       (_, i) =>
         new Promise((resolve, reject) => {
-          const w = new Worker(source, { eval: true, workerData: { entry: entry.href, node: shared ? 5 : 5 + i } });
+          const w = new Worker(source, { eval: true, workerData: { entry: entry.href, node: shared ? 5 : 5 + i, exclusive: !shared } });
           w.once('message', resolve);
           w.once('error', reject);
         }),
@@ -166,6 +168,31 @@ test('one generator per layout and node; worker_threads share it (native) or use
   const all = new Set();
   for (const r of results) for (const id of r) all.add(id);
   assert.equal(all.size, 400_000, shared ? 'no duplicate across 4 workers sharing node 5' : 'no duplicate across 4 workers with nodes 5..8');
+});
+
+test('wasm in a worker thread refuses a snowflake unless the node is vouched for (its registry is per instance)', async () => {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.entry).then(({ Snowflake }) => {
+      const out = {};
+      try { new Snowflake({ node: 5 }).next(); out.plain = 'minted'; } catch (e) { out.plain = e.code; out.message = e.message; }
+      try { new Snowflake({ node: 6, exclusiveNode: true }).next(); out.vouched = 'minted'; } catch (e) { out.vouched = e.code; }
+      try { new Snowflake({ node: 7, exclusiveNode: 'yes' }); } catch (e) { out.badType = e.code; }
+      parentPort.postMessage(out);
+    });`;
+  const out = await new Promise((resolve, reject) => {
+    const w = new Worker(source, { eval: true, workerData: { entry: entry.href } });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  if (implName === 'wasm') {
+    assert.equal(out.plain, 'node_in_use');
+    assert.match(out.message, /worker thread.*exclusiveNode/s);
+  } else {
+    assert.equal(out.plain, 'minted', 'the addon shares one registry across workers');
+  }
+  assert.equal(out.vouched, 'minted');
+  assert.equal(out.badType, 'invalid_type');
 });
 
 test('require() and import give the same module', { skip: implName !== 'native' }, () => {

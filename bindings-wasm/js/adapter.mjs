@@ -32,6 +32,7 @@ export function adapt(w) {
       return {
         next: () => g.next(),
         nextString: () => g.nextString(),
+        tryNext: () => g.tryNext(),
         nextBatch: (n) => g.nextBatch(n),
         node: () => g.node(),
         rekey: (n) => g.rekey(n),
@@ -67,6 +68,7 @@ export function adapt(w) {
     uuidTimestampMs: w.uuidTimestampMs,
     v4FromBytes: w.v4FromBytes,
     v7FromParts: w.v7FromParts,
+    v7Counter: w.v7Counter,
     v7Machine() {
       const m = w.v7Machine();
       return { nextFrom: (now, random) => m.nextFrom(now, random) };

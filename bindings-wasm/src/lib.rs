@@ -213,7 +213,10 @@ fn policy(backwards: &str, max_backwards_ms: f64, exhausted: &str, max_borrow_ms
 }
 
 /// Most IDs one batch call returns.
-const MAX_BATCH: u32 = 1 << 24;
+const MAX_BATCH: u32 = idloom::limits::MAX_BATCH as u32;
+/// Longest one synchronous call spins on a policy wait (there is no thread to
+/// sleep: the JS thread would freeze); longer waits are `would_block`.
+const SYNC_WAIT_MS: u64 = idloom::limits::MAX_SYNC_WAIT_MS;
 
 /// A snowflake generator shared by every handle of its (layout, node) in
 /// this wasm instance.
@@ -227,12 +230,20 @@ impl WasmSnowflake {
     /// The next ID.
     #[allow(clippy::should_implement_trait)] // JS method name
     pub fn next(&self) -> Out<u64> {
-        self.inner.next_id().js()
+        self.inner.next_id_within(SYNC_WAIT_MS).js()
     }
     /// The next ID as a decimal string.
     #[wasm_bindgen(js_name = nextString)]
     pub fn next_string(&self) -> Out<String> {
-        Ok(self.inner.next_id().js()?.to_string())
+        Ok(self.inner.next_id_within(SYNC_WAIT_MS).js()?.to_string())
+    }
+    /// One attempt, never waiting: an ID (BigInt) or the time to retry at (number).
+    #[wasm_bindgen(js_name = tryNext)]
+    pub fn try_next(&self) -> Out<JsValue> {
+        Ok(match self.inner.try_next_id().js()? {
+            Next::Id(id) => JsValue::from(id),
+            Next::RetryAt(ms) => JsValue::from(ms as f64),
+        })
     }
     /// `n` increasing IDs.
     #[wasm_bindgen(js_name = nextBatch)]
@@ -241,7 +252,7 @@ impl WasmSnowflake {
             return Err(js_err(&idloom::Error::range(ErrorCode::InvalidArgument, "n", n, 0, MAX_BATCH)));
         }
         let mut out = vec![0u64; n as usize];
-        self.inner.fill(&mut out).js()?;
+        self.inner.fill_within(&mut out, SYNC_WAIT_MS).js()?;
         Ok(BigUint64Array::from(&out[..]))
     }
     /// The node ID.
@@ -491,22 +502,31 @@ pub fn v7() -> Out<String> {
     process::uuid_v7_at(JsClock.now_ms()).js().map(text)
 }
 
-/// Whether `text` is a hyphenated RFC 9562 UUID (or nil/max).
+/// Whether `text` is a standard hyphenated UUID (npm `uuid`'s `validate`).
 #[wasm_bindgen]
 pub fn validate(text: &str) -> bool {
-    text.len() == 36 && Uuid::parse(text).is_ok_and(|u| u.is_nil() || u.is_max() || u.variant() == idloom::uuid::Variant::Rfc9562)
+    Uuid::parse_standard(text).is_ok()
 }
 
-/// The version of a UUID string.
+/// The version of a standard UUID string.
 #[wasm_bindgen]
 pub fn version(text: &str) -> Out<u32> {
-    Ok(u32::from(Uuid::parse(text).js()?.version()))
+    Ok(u32::from(Uuid::parse_standard(text).js()?.version()))
 }
 
-/// The 16 bytes of a UUID string.
+/// The 16 bytes of a standard UUID string.
 #[wasm_bindgen]
 pub fn parse(text: &str) -> Out<Vec<u8>> {
-    Ok(Uuid::parse(text).js()?.as_bytes().to_vec())
+    Ok(Uuid::parse_standard(text).js()?.as_bytes().to_vec())
+}
+
+/// A v7 UUID in npm `uuid`'s layout from `msecs`, a 32-bit `seq` (negative:
+/// drawn from the bytes) and 16 random bytes (the JS wrapper checked ranges).
+#[wasm_bindgen(js_name = v7Counter)]
+pub fn v7_counter(msecs: f64, seq: f64, random: &[u8]) -> Out<String> {
+    let r = fixed::<16>(random, ErrorCode::InvalidArgument, "random length")?;
+    let seq = (seq >= 0.0).then_some(seq as u32);
+    Ok(text(Uuid::new_v7_counter(msecs as u64, seq, &r).js()?))
 }
 
 fn fixed<const N: usize>(bytes: &[u8], code: ErrorCode, param: &'static str) -> Out<[u8; N]> {

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 
 const root = new URL('..', import.meta.url).pathname;
-let mf, readmeWorker;
+let mf, readmeWorker, frozenWorker;
 
 /** A module worker under workerd on 127.0.0.1, as wrangler would deliver it. */
 const start = (scriptPath) =>
@@ -31,12 +31,27 @@ before(async () => {
   mkdirSync(`${root}build`, { recursive: true });
   writeFileSync(`${root}build/readme-worker.mjs`, code.replace("'idloom-wasm'", "'../pkg/workerd.mjs'"));
   readmeWorker = start(`${root}build/readme-worker.mjs`);
-  await Promise.all([mf.ready, readmeWorker.ready]);
+  frozenWorker = start(`${root}test/frozen-worker.mjs`);
+  await Promise.all([mf.ready, readmeWorker.ready, frozenWorker.ready]);
 });
 
 after(async () => {
   await mf?.dispose();
   await readmeWorker?.dispose();
+  await frozenWorker?.dispose();
+});
+
+test('workerd: Date.now pinned inside the handler — borrowing runs to its bound, then typed errors, never a hang', async () => {
+  // Local workerd advances Date.now() within a request; deployed Workers do
+  // not, so the handler pins it and this tests what a deployment sees.
+  const r = await (await frozenWorker.dispatchFetch('http://127.0.0.1/?node=20')).json();
+  assert.ok(r.stillPinned, 'the clock stayed frozen for the whole request');
+  assert.equal(r.firstMs, r.pinned);
+  assert.equal(r.count, 4096 * 1001, 'every sequence of the pinned tick and the 1000 ms borrowing bound, and no more');
+  assert.equal(r.lastMs, r.pinned + 1000);
+  assert.ok(r.increasing);
+  assert.equal(r.code, 'lead_exceeded');
+  assert.equal(r.waitCode, 'clock_stalled', 'a wait policy on a frozen clock ends, typed');
 });
 
 test('workerd: the README Worker quickstart', async () => {

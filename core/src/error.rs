@@ -51,13 +51,19 @@ pub enum ErrorCode {
     RandomUnavailable,
     /// A binding received a value of the wrong type (TypeError in hosts).
     InvalidType,
-    /// A generator was used in a forked child before it was re-keyed.
+    /// A generator was used in a forked child before it was re-keyed, or a
+    /// node, source or range of the parent process was used in the child.
     Forked,
+    /// A synchronous call would wait longer than its host allows (a JS thread
+    /// must not block): use the asynchronous call, or a borrowing policy.
+    WouldBlock,
+    /// A store or source did not answer (connection refused, timeout); transient.
+    StoreUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidLayout,
         ErrorCode::NodeOutOfRange,
         ErrorCode::NodeInUse,
@@ -79,6 +85,8 @@ impl ErrorCode {
         ErrorCode::RandomUnavailable,
         ErrorCode::InvalidType,
         ErrorCode::Forked,
+        ErrorCode::WouldBlock,
+        ErrorCode::StoreUnavailable,
     ];
 
     /// The stable string form, e.g. `"node_out_of_range"`.
@@ -105,6 +113,8 @@ impl ErrorCode {
             ErrorCode::RandomUnavailable => "random_unavailable",
             ErrorCode::InvalidType => "invalid_type",
             ErrorCode::Forked => "forked",
+            ErrorCode::WouldBlock => "would_block",
+            ErrorCode::StoreUnavailable => "store_unavailable",
         }
     }
 
@@ -121,6 +131,8 @@ impl ErrorCode {
                 | ErrorCode::SegmentExhausted
                 | ErrorCode::RandomUnavailable
                 | ErrorCode::Forked
+                | ErrorCode::WouldBlock
+                | ErrorCode::StoreUnavailable
         )
     }
 }
@@ -149,6 +161,8 @@ pub enum Detail {
     Lead { lead_ms: u64, max_ms: u64 },
     /// The clock did not reach `target_ms` within the bounded wait.
     Stalled { now_ms: u64, target_ms: u64 },
+    /// A synchronous call would wait `wait_ms`, over the host's bound of `max_ms`.
+    WouldBlock { wait_ms: u64, max_ms: u64 },
     /// A string failed to decode: `what` at character `position`.
     Parse {
         param: &'static str,
@@ -226,6 +240,11 @@ impl fmt::Display for Error {
             }
             Detail::Lead { lead_ms, max_ms } => write!(f, "issuing would lead the clock by {lead_ms} ms, over the bound of {max_ms} ms"),
             Detail::Stalled { now_ms, target_ms } => write!(f, "clock stalled at {now_ms} ms while waiting for {target_ms} ms"),
+            Detail::WouldBlock { wait_ms, max_ms } => write!(
+                f,
+                "the policy asks to wait {wait_ms} ms, over the {max_ms} ms a synchronous call may block: \
+                 use the async call (nextAsync) or a borrowing policy"
+            ),
             Detail::Parse { param, position, what } => {
                 write!(f, "{param}: {what} at position {position}")
             }

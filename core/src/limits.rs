@@ -12,6 +12,8 @@ pub const MAX_NANOID_BATCH_SYMBOLS: u64 = 1 << 28;
 pub const MAX_POLICY_MS: u64 = crate::snowflake::MAX_POLICY_MS;
 /// Longest tick a layout may have: one day.
 pub const MAX_TICK_MS: u64 = crate::layout::MAX_TICK_MS;
-/// Longest a synchronous call in a JS host may block on a policy wait; a
-/// longer wait is an error there (`would_block`) and goes through the async call.
-pub const MAX_SYNC_WAIT_MS: u64 = 5;
+/// Longest a synchronous call in a JS host may block the event loop on one
+/// policy wait (enough for the next 1 ms or 10 ms tick); a longer wait — a
+/// clock step back under `wait`, a 1 s tick — is `would_block` there, and
+/// goes through the async call.
+pub const MAX_SYNC_WAIT_MS: u64 = 20;

@@ -673,13 +673,25 @@ impl<C: Clock> SharedSnowflake<C> {
     }
 
     /// Reserve up to `want` consecutive IDs of one tick, waiting (bounded)
-    /// where the policy says to wait; returns (first ID, count).
-    fn reserve(&self, want: u64) -> Result<(u64, u64)> {
+    /// where the policy says to wait, but never a single wait longer than
+    /// `max_wait_ms` (`would_block`); returns (first ID, count).
+    fn reserve(&self, want: u64, max_wait_ms: u64) -> Result<(u64, u64)> {
         loop {
             match self.attempt(want)? {
                 Ok(run) => return Ok(run),
                 Err(target) => {
-                    wait_until(&self.clock, self.clock.now_ms(), target)?;
+                    let now = self.clock.now_ms();
+                    let wait_ms = target.saturating_sub(now);
+                    if wait_ms > max_wait_ms {
+                        return Err(Error::new(
+                            ErrorCode::WouldBlock,
+                            Detail::WouldBlock {
+                                wait_ms,
+                                max_ms: max_wait_ms,
+                            },
+                        ));
+                    }
+                    wait_until(&self.clock, now, target)?;
                 }
             }
         }
@@ -697,15 +709,27 @@ impl<C: Clock> SharedSnowflake<C> {
 
     /// The next ID.
     pub fn next_id(&self) -> Result<u64> {
-        self.reserve(1).map(|(id, _)| id)
+        self.reserve(1, u64::MAX).map(|(id, _)| id)
+    }
+
+    /// The next ID, refusing with `would_block` any policy wait longer than
+    /// `max_wait_ms` (hosts whose thread must not block: a JS event loop).
+    pub fn next_id_within(&self, max_wait_ms: u64) -> Result<u64> {
+        self.reserve(1, max_wait_ms).map(|(id, _)| id)
     }
 
     /// Fill `out` with increasing IDs (each run of a tick is one CAS).
     pub fn fill(&self, out: &mut [u64]) -> Result<()> {
+        self.fill_within(out, u64::MAX)
+    }
+
+    /// As [`fill`](Self::fill), refusing with `would_block` any single wait
+    /// longer than `max_wait_ms`; IDs written before the refusal are spent.
+    pub fn fill_within(&self, out: &mut [u64], max_wait_ms: u64) -> Result<()> {
         let stride = 1u64 << self.rules.layout.sequence_shift();
         let mut done = 0;
         while done < out.len() {
-            let (first, n) = self.reserve((out.len() - done) as u64)?;
+            let (first, n) = self.reserve((out.len() - done) as u64, max_wait_ms)?;
             for (k, slot) in out[done..done + n as usize].iter_mut().enumerate() {
                 *slot = first + k as u64 * stride;
             }

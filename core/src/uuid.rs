@@ -214,6 +214,64 @@ impl Uuid {
         Ok(Uuid(out))
     }
 
+    /// Whether this is a *standard* UUID in the sense of npm `uuid`'s
+    /// `validate`: version 1 to 8 with the RFC 9562 variant, or nil, or max.
+    pub const fn is_standard(&self) -> bool {
+        self.is_nil() || self.is_max() || (matches!(self.version(), 1..=8) && matches!(self.variant(), Variant::Rfc9562))
+    }
+
+    /// Parse only the hyphenated form (36 characters, either case) of a
+    /// standard UUID ([`is_standard`](Self::is_standard)): the rule of npm
+    /// `uuid`'s `validate`, `version` and `parse`.
+    pub fn parse_standard(text: &str) -> Result<Self> {
+        if text.len() != 36 {
+            return Err(Error::range(ErrorCode::InvalidUuid, "uuid length", text.len() as u64, 36, 36));
+        }
+        let u = Uuid::parse(text)?;
+        if !u.is_standard() {
+            return Err(Error::reason(
+                ErrorCode::InvalidUuid,
+                "uuid",
+                "not a standard UUID: the version must be 1 to 8 with the RFC 9562 variant, or nil, or max",
+            ));
+        }
+        Ok(u)
+    }
+
+    /// A v7 UUID in npm `uuid`'s layout for explicit options (RFC 9562 §6.2
+    /// method 1): 48 bits of `unix_ms`, then a 32-bit `counter` across
+    /// `rand_a` and the top of `rand_b`, then 42 bits from `random[10..16]`.
+    /// Without a counter it is drawn from `random[6..10]` exactly as npm
+    /// `uuid` does (`((r[6] * 0x7f) << 24) | r[7] << 16 | r[8] << 8 | r[9]`
+    /// in 32-bit arithmetic), so the same options give the same UUID.
+    pub fn new_v7_counter(unix_ms: u64, counter: Option<u32>, random: &[u8; 16]) -> Result<Self> {
+        if unix_ms > MAX_V7_MS {
+            return Err(Error::range(ErrorCode::TimestampOutOfRange, "msecs", unix_ms, 0, MAX_V7_MS));
+        }
+        let r = random;
+        let seq = counter
+            .unwrap_or_else(|| ((u32::from(r[6]) * 0x7f) & 0xff) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
+        let t = unix_ms.to_be_bytes();
+        Ok(Uuid([
+            t[2],
+            t[3],
+            t[4],
+            t[5],
+            t[6],
+            t[7],
+            0x70 | ((seq >> 28) & 0x0f) as u8,
+            (seq >> 20) as u8,
+            0x80 | ((seq >> 14) & 0x3f) as u8,
+            (seq >> 6) as u8,
+            ((seq << 2) as u8) | (r[10] & 0x03),
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+        ]))
+    }
+
     /// The hyphenated form as ASCII bytes, without allocating (the hot path
     /// of every `to_string`-like call in the bindings).
     #[inline]

@@ -128,3 +128,58 @@ fn replayed_bytes_run_out_with_a_typed_error() {
     let mut r = ReplayBytes::new(&[1, 2, 3]);
     assert_eq!(Uuid::v4(&mut r).unwrap_err().code(), ErrorCode::RandomUnavailable);
 }
+
+#[test]
+fn standard_uuids_follow_npm_uuid_validate() {
+    use idloom::Uuid;
+    for ok in [
+        "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "017f22e2-79b0-7cc3-98c4-dc0c0c07398f",
+        "0D8F23A0-697F-83AE-802E-48F3756DD581",
+        "00000000-0000-1000-b000-000000000000",
+    ] {
+        assert!(Uuid::parse_standard(ok).unwrap().is_standard(), "{ok}");
+    }
+    for bad in [
+        "00000000-0000-9000-8000-000000000000", // version 9
+        "00000000-0000-0000-8000-000000000000", // version 0, not nil
+        "00000000-0000-1000-c000-000000000000", // Microsoft variant
+        "00000000000000000000000000000000",     // simple form
+        "{017f22e2-79b0-7cc3-98c4-dc0c0c07398f}",
+    ] {
+        assert_eq!(
+            Uuid::parse_standard(bad).unwrap_err().code(),
+            idloom::ErrorCode::InvalidUuid,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn v7_counter_layout_matches_npm_uuid() {
+    use idloom::Uuid;
+    // RFC 9562's example v7, as npm uuid's own test builds it from msecs, seq and random.
+    let random = [
+        0x10, 0x91, 0x56, 0xbe, 0xc4, 0xfb, 0x0c, 0xc3, 0x18, 0xc4, 0x6c, 0x0c, 0x0c, 0x07, 0x39, 0x8f,
+    ];
+    let seq = (0x0cc3 << 20) | (0x98c4dc >> 2);
+    let u = Uuid::new_v7_counter(0x17f22e279b0, Some(seq), &random).unwrap();
+    assert_eq!(u.to_string(), "017f22e2-79b0-7cc3-98c4-dc0c0c07398f");
+    assert_eq!(
+        &Uuid::new_v7_counter(0x17f22e279b0, Some(0x12345), &random).unwrap().to_string()[..25],
+        "017f22e2-79b0-7000-848d-1"
+    );
+    assert_eq!(
+        &Uuid::new_v7_counter(0x17f22e279b0, Some(0x6fffffff), &random).unwrap().to_string()[..25],
+        "017f22e2-79b0-76ff-bfff-f"
+    );
+    // Without a counter: drawn from random[6..10] in npm's 32-bit arithmetic.
+    let drawn = Uuid::new_v7_counter(0, None, &random).unwrap();
+    let expected = ((0x0cu32 * 0x7f) & 0xff) << 24 | 0xc3 << 16 | 0x18 << 8 | 0xc4;
+    assert_eq!(drawn, Uuid::new_v7_counter(0, Some(expected), &random).unwrap());
+    assert_eq!(
+        Uuid::new_v7_counter(1 << 48, None, &random).unwrap_err().code(),
+        idloom::ErrorCode::TimestampOutOfRange
+    );
+}

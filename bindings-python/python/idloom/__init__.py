@@ -42,7 +42,9 @@ from ._errors import (
     SegmentExhaustedError,
     SequenceExhaustedError,
     SequenceOutOfRangeError,
+    StoreUnavailableError,
     TimestampOutOfRangeError,
+    WouldBlockError,
 )
 from ._idloom import (
     Capacity,
@@ -140,7 +142,9 @@ __all__ = [
     "SequenceOutOfRangeError",
     "Snowflake",
     "SnowflakeMachine",
+    "StoreUnavailableError",
     "TimestampOutOfRangeError",
+    "WouldBlockError",
 ]
 
 # After fork() the child must never repeat its parent's IDs: snowflakes refuse

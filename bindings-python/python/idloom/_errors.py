@@ -116,6 +116,14 @@ class ForkedError(IdloomRuntimeError):
     """A snowflake generator was used in a forked child before ``rekey()``."""
 
 
+class WouldBlockError(IdloomRuntimeError):
+    """A synchronous call would wait longer than its host allows (JS hosts; Python waits without the GIL)."""
+
+
+class StoreUnavailableError(IdloomRuntimeError):
+    """A store or source did not answer (connection refused, timeout); transient."""
+
+
 BY_CODE: dict[str, type[IdloomError]] = {
     "invalid_layout": InvalidLayoutError,
     "node_out_of_range": NodeOutOfRangeError,
@@ -138,4 +146,6 @@ BY_CODE: dict[str, type[IdloomError]] = {
     "random_unavailable": RandomUnavailableError,
     "invalid_type": InvalidTypeError,
     "forked": ForkedError,
+    "would_block": WouldBlockError,
+    "store_unavailable": StoreUnavailableError,
 }

@@ -31,7 +31,7 @@ before(async () => {
   mkdirSync(`${root}build`, { recursive: true });
   writeFileSync(`${root}build/readme-worker.mjs`, code.replace("'idloom-wasm'", "'../pkg/workerd.mjs'"));
   readmeWorker = start(`${root}build/readme-worker.mjs`);
-  frozenWorker = start(`${root}test/frozen-worker.mjs`);
+  frozenWorker = start(`${root}fixtures/frozen-worker.mjs`); // outside test/: node --test would run it
   await Promise.all([mf.ready, readmeWorker.ready, frozenWorker.ready]);
 });
 

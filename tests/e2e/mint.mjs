@@ -18,7 +18,8 @@ const policies = {
 const bytes = (ids) => new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength);
 
 function mint(node, count) {
-  const gen = new Snowflake({ node, layout: Layout.TWITTER });
+  // wasm mints in one worker (checked below), so that worker's node is its own.
+  const gen = new Snowflake({ node, layout: Layout.TWITTER, ...(impl === 'wasm' ? { exclusiveNode: true } : {}) });
   const ids = new BigUint64Array(count);
   for (let at = 0; at < count; at += 4096) ids.set(gen.nextBatch(Math.min(4096, count - at)), at);
   return ids;

@@ -1101,8 +1101,8 @@ whenInstalled(() => {
 
 /**
  * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size = 21)`:
- * `size` is coerced as npm does (`size | 0`: `'10'` is 10, 0 or less gives
- * `''`), up to 2^28 symbols.
+ * `size` is coerced as npm does (`size | 0`: `'10'` is 10, 0 and `null` give
+ * `''`, a negative size is a `RangeError`), up to 2^28 symbols.
  * @param {number} [size]
  * @returns {string}
  */
@@ -1121,7 +1121,7 @@ export function nanoid(size = 21) {
 }
 
 /** Default-size NanoIDs minted ahead (one native call per POOL IDs). */
-const POOL = 128;
+const POOL = 512;
 let pool = '';
 let poolAt = 0;
 /** The core's longest NanoID per call; longer IDs are joined from such runs (each symbol independent). */
@@ -1140,8 +1140,8 @@ function npmSize(size, param) {
     throw codeError(TypeError, 'invalid_type', `${param} must be a number, got ${typeof size}`);
   }
   const n = Number(size) | 0;
-  if (n > MAX_SYMBOLS) throw codeError(RangeError, 'invalid_argument', `${param} must be at most ${MAX_SYMBOLS}, got ${n}`);
-  return Math.max(n, 0);
+  if (n < 0 || n > MAX_SYMBOLS) throw codeError(RangeError, 'invalid_argument', `${param} must be in 0..=${MAX_SYMBOLS}, got ${n}`);
+  return n;
 }
 
 /**

@@ -305,7 +305,7 @@ describe('npm uuid: v7()', () => {
   });
 });
 
-// ------------------------------------------------------------------ nanoid: test/index.test.js
+// ------------------------------------------------------------------ nanoid: test/index.test.js (v6)
 describe('npm nanoid', () => {
   test('generates URL-friendly IDs', () => {
     for (let i = 0; i < 100; i++) {
@@ -321,9 +321,9 @@ describe('npm nanoid', () => {
   test('accepts string', () => {
     assert.equal(nanoid('10').length, 10);
   });
-  test('size | 0 coercion: 0, negatives and null give an empty ID; objects go through valueOf', () => {
+  test('size | 0 coercion: 0 and null give an empty ID, negatives throw; objects go through valueOf', () => {
     assert.equal(nanoid(0), '');
-    assert.equal(nanoid(-5), '');
+    assert.throws(() => nanoid(-5), (e) => e instanceof RangeError && e.code === 'invalid_argument');
     assert.equal(nanoid(null), '');
     assert.equal(nanoid(7.9).length, 7);
     assert.equal(nanoid({ valueOf: () => 12 }).length, 12);

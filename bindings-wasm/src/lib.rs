@@ -30,8 +30,8 @@ use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSiz
 use idloom::snowflake::Next;
 use idloom::uuid::{UuidFormat, V7Generator, MAX_V7_MS};
 use idloom::{
-    process, registry, Clock, ErrorCode, FieldOrder, Generator, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake,
-    Uuid,
+    process, registry, Clock, ErrorCode, FieldOrder, Generator, Layout, OnBackwards, OnExhausted, OsRandom, Policy, SequenceStart,
+    SharedSnowflake, Uuid,
 };
 use js_sys::{Array, BigUint64Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -489,11 +489,18 @@ pub fn v4() -> Out<String> {
 /// `count` (at most 4096) v4 UUID strings concatenated, for the JS pool.
 #[wasm_bindgen(js_name = v4Batch)]
 pub fn v4_batch(count: u32) -> Out<String> {
-    let mut out = String::with_capacity(36 * count.min(4096) as usize);
-    for _ in 0..count.min(4096) {
-        out.push_str(&text(process::uuid_v4().js()?));
+    // The host's CSPRNG (Web Crypto) for the whole batch in one call: in
+    // wasm it is several times faster than ChaCha12 without SIMD.
+    let n = count.min(4096) as usize;
+    let mut random = vec![0u8; 16 * n];
+    idloom::RandomSource::fill_bytes(&mut OsRandom, &mut random).js()?;
+    let mut out = Vec::with_capacity(36 * n);
+    for chunk in random.chunks_exact(16) {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(chunk);
+        out.extend_from_slice(&Uuid::new_v4(b).hyphenated_bytes());
     }
-    Ok(out)
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
 
 /// A time-ordered (v7) UUID string, monotonic within this instance.
@@ -638,7 +645,7 @@ pub fn nanoid_check(alphabet: &str, size: u32) -> Out<()> {
 /// `count` NanoIDs of an ASCII alphabet, concatenated.
 #[wasm_bindgen(js_name = nanoidBatch)]
 pub fn nanoid_batch(alphabet: Option<String>, size: u32, count: u32) -> Out<String> {
-    const MAX: u32 = 1 << 20;
+    const MAX: u32 = idloom::limits::MAX_NANOID_BATCH as u32;
     if count > MAX {
         return Err(js_err(&idloom::Error::range(ErrorCode::InvalidArgument, "count", count, 0, MAX)));
     }
@@ -647,7 +654,8 @@ pub fn nanoid_batch(alphabet: Option<String>, size: u32, count: u32) -> Out<Stri
         return Err(bad(ErrorCode::InvalidAlphabet, "alphabet", "batches need an ASCII alphabet"));
     }
     let mut out = vec![0u8; size as usize * count as usize];
-    process::with_thread_rng(|rng| gen.fill_ascii_batch(rng, &mut out)).js()?;
+    // Bulk bytes from the host's CSPRNG (see v4_batch).
+    gen.fill_ascii_batch(&mut OsRandom, &mut out).js()?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 

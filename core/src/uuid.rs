@@ -242,15 +242,14 @@ impl Uuid {
     /// method 1): 48 bits of `unix_ms`, then a 32-bit `counter` across
     /// `rand_a` and the top of `rand_b`, then 42 bits from `random[10..16]`.
     /// Without a counter it is drawn from `random[6..10]` exactly as npm
-    /// `uuid` does (`((r[6] * 0x7f) << 24) | r[7] << 16 | r[8] << 8 | r[9]`
-    /// in 32-bit arithmetic), so the same options give the same UUID.
+    /// `uuid` 14 does (`(r[6] & 0x7f) << 24 | r[7] << 16 | r[8] << 8 | r[9]`),
+    /// so the same options give the same UUID.
     pub fn new_v7_counter(unix_ms: u64, counter: Option<u32>, random: &[u8; 16]) -> Result<Self> {
         if unix_ms > MAX_V7_MS {
             return Err(Error::range(ErrorCode::TimestampOutOfRange, "msecs", unix_ms, 0, MAX_V7_MS));
         }
         let r = random;
-        let seq = counter
-            .unwrap_or_else(|| ((u32::from(r[6]) * 0x7f) & 0xff) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
+        let seq = counter.unwrap_or_else(|| (u32::from(r[6]) & 0x7f) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
         let t = unix_ms.to_be_bytes();
         Ok(Uuid([
             t[2],

@@ -174,9 +174,11 @@ fn v7_counter_layout_matches_npm_uuid() {
         &Uuid::new_v7_counter(0x17f22e279b0, Some(0x6fffffff), &random).unwrap().to_string()[..25],
         "017f22e2-79b0-76ff-bfff-f"
     );
-    // Without a counter: drawn from random[6..10] in npm's 32-bit arithmetic.
+    // Without a counter: drawn from random[6..10] as npm uuid 14 does (top bit of r[6] cleared).
+    let mut random = random;
+    random[6] = 0xcc;
     let drawn = Uuid::new_v7_counter(0, None, &random).unwrap();
-    let expected = ((0x0cu32 * 0x7f) & 0xff) << 24 | 0xc3 << 16 | 0x18 << 8 | 0xc4;
+    let expected = (0xccu32 & 0x7f) << 24 | 0xc3 << 16 | 0x18 << 8 | 0xc4;
     assert_eq!(drawn, Uuid::new_v7_counter(0, Some(expected), &random).unwrap());
     assert_eq!(
         Uuid::new_v7_counter(1 << 48, None, &random).unwrap_err().code(),

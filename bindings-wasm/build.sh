@@ -34,7 +34,7 @@ node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-t
   --enable-reference-types --enable-multivalue --enable-mutable-globals "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
 
-cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" js/adapter.mjs js/install-*.mjs pkg/lib/
+cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" "$root/bindings-node/lib/tables.mjs" js/adapter.mjs js/install-*.mjs pkg/lib/
 for host in node browser workerd; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
 node_modules/.bin/tsc -p "$root/bindings-node/tsconfig.json" --outDir pkg/types
 { echo '// Generated from the JSDoc in lib/api.mjs (shared with the Node package). Do not edit.'; cat pkg/types/api.d.mts; } >pkg/index.d.mts

@@ -3,11 +3,12 @@
 // API like npm `uuid` and `nanoid`; every algorithm runs in the Rust core.
 // `lib/index.d.ts` is generated from the JSDoc here (`npm run build`).
 import { native, whenInstalled } from './native.mjs';
+// The core's option names and limits (idloom::names, idloom::limits), generated from the core.
+import { NAMES, LIMITS } from './tables.mjs';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const MAX_BATCH = 1 << 24;
 
 /**
  * The stable error codes, the same in every language (see the README's table).
@@ -175,8 +176,8 @@ export class Layout {
       nodeBits: small(spec.nodeBits, 'nodeBits', 0, 63, 'invalid_layout'),
       sequenceBits: small(spec.sequenceBits, 'sequenceBits', 0, 63, 'invalid_layout'),
       epochMs: small(spec.epochMs, 'epochMs', 0, MAX_SAFE, 'invalid_layout'),
-      tickMs: small(spec.tickMs ?? 1, 'tickMs', 1, 86_400_000, 'invalid_layout'),
-      order: choice(spec.order ?? 'time_node_sequence', 'order', /** @type {const} */ (['time_node_sequence', 'time_sequence_node'])),
+      tickMs: small(spec.tickMs ?? 1, 'tickMs', 1, LIMITS.maxTickMs, 'invalid_layout'),
+      order: /** @type {FieldOrder} */ (choice(spec.order ?? 'time_node_sequence', 'order', NAMES.order)),
     };
     native.layoutCheck(s);
     /** The validated numbers. @readonly @type {Readonly<Required<LayoutSpec>>} */
@@ -348,11 +349,11 @@ function snowflakeArgs(options) {
     layout,
     u64(options.node, 'node', 'node_out_of_range', maxNode),
     {
-      backwards: choice(options.backwards ?? 'logical', 'backwards', ['logical', 'wait', 'fail']),
-      maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, 3_600_000),
-      exhausted: choice(options.exhausted ?? 'wait', 'exhausted', ['wait', 'borrow', 'fail']),
-      maxBorrowMs: small(options.maxBorrowMs ?? 1000, 'maxBorrowMs', 0, 3_600_000),
-      sequenceStart: choice(options.sequenceStart ?? 'reset', 'sequenceStart', ['reset', 'continuous', 'random']),
+      backwards: choice(options.backwards ?? 'logical', 'backwards', NAMES.backwards),
+      maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, LIMITS.maxPolicyMs),
+      exhausted: choice(options.exhausted ?? 'wait', 'exhausted', NAMES.exhausted),
+      maxBorrowMs: small(options.maxBorrowMs ?? 1000, 'maxBorrowMs', 0, LIMITS.maxPolicyMs),
+      sequenceStart: choice(options.sequenceStart ?? 'reset', 'sequenceStart', NAMES.sequenceStart),
       seed: options.seed === undefined ? undefined : u64(options.seed, 'seed', 'invalid_argument'),
       clock: choice(options.clock ?? 'ticker', 'clock', ['ticker', 'system']),
     },
@@ -426,7 +427,7 @@ export class Snowflake {
    * @returns {BigUint64Array}
    */
   nextBatch(n) {
-    return this.#native.nextBatch(small(n, 'n', 0, MAX_BATCH));
+    return this.#native.nextBatch(small(n, 'n', 0, LIMITS.maxBatch));
   }
 
   /** The node ID. @type {number} */
@@ -512,7 +513,7 @@ export class SnowflakeMachine {
    * @returns {{ ids: BigUint64Array, retryAtMs: number | null }}
    */
   fillAt(nowMs, n) {
-    const [ids, retryAtMs] = this.#native.fillAt(small(nowMs, 'nowMs', 0, MAX_SAFE), small(n, 'n', 0, MAX_BATCH));
+    const [ids, retryAtMs] = this.#native.fillAt(small(nowMs, 'nowMs', 0, MAX_SAFE), small(n, 'n', 0, LIMITS.maxBatch));
     return { ids, retryAtMs: retryAtMs ?? null };
   }
 }
@@ -675,7 +676,7 @@ export class Segment {
     else if (typeof source === 'function') this.#source = source;
     else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
     this.#native = native.segmentBuffer(segmentOptions(options), this.#signal);
-    this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, 3_600_000);
+    this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, LIMITS.maxPolicyMs);
   }
 
   /**
@@ -1040,7 +1041,7 @@ export function stringify(arr, offset = 0) {
  * @returns {string}
  */
 export function formatUuid(uuid, form) {
-  return native.formatUuid(text(uuid, 'uuid'), text(form, 'form'));
+  return native.formatUuid(text(uuid, 'uuid'), choice(form, 'form', NAMES.form));
 }
 
 /**
@@ -1124,10 +1125,6 @@ export function nanoid(size = 21) {
 const POOL = 512;
 let pool = '';
 let poolAt = 0;
-/** The core's longest NanoID per call; longer IDs are joined from such runs (each symbol independent). */
-const NANOID_MAX_SIZE = 1024;
-/** Most symbols one call returns: below V8's string limit (the core's `limits::MAX_NANOID_BATCH_SYMBOLS`). */
-const MAX_SYMBOLS = 2 ** 28;
 
 /**
  * A size as npm `nanoid` coerces it (`size | 0`), refusing what would fail later.
@@ -1140,20 +1137,24 @@ function npmSize(size, param) {
     throw codeError(TypeError, 'invalid_type', `${param} must be a number, got ${typeof size}`);
   }
   const n = Number(size) | 0;
-  if (n < 0 || n > MAX_SYMBOLS) throw codeError(RangeError, 'invalid_argument', `${param} must be in 0..=${MAX_SYMBOLS}, got ${n}`);
+  if (n < 0 || n > LIMITS.maxNanoidBatchSymbols) {
+    throw codeError(RangeError, 'invalid_argument', `${param} must be in 0..=${LIMITS.maxNanoidBatchSymbols}, got ${n}`);
+  }
   return n;
 }
 
 /**
- * `n` symbols over `alphabet` (null: the URL alphabet), from runs of at most NANOID_MAX_SIZE.
+ * `n` symbols over `alphabet` (null: the URL alphabet), joined from runs of at most the
+ * core's longest NanoID (each symbol independent, so the distribution is the same).
  * @param {string | null} alphabet
  * @param {number} n
  * @returns {string}
  */
 function symbols(alphabet, n) {
-  if (n <= NANOID_MAX_SIZE) return n === 0 ? '' : native.nanoidGenerate(alphabet, n);
+  const run = LIMITS.maxNanoidSize;
+  if (n <= run) return n === 0 ? '' : native.nanoidGenerate(alphabet, n);
   let out = '';
-  for (let left = n; left > 0; left -= NANOID_MAX_SIZE) out += native.nanoidGenerate(alphabet, Math.min(left, NANOID_MAX_SIZE));
+  for (let left = n; left > 0; left -= run) out += native.nanoidGenerate(alphabet, Math.min(left, run));
   return out;
 }
 
@@ -1174,10 +1175,14 @@ export function nanoidBatch(count, size = 21) {
  * @returns {string[]}
  */
 function batchOf(alphabet, count, size) {
-  const n = small(count, 'count', 0, 1 << 20);
-  const k = small(size, 'size', 1, NANOID_MAX_SIZE);
-  if (n * k > MAX_SYMBOLS) {
-    throw codeError(RangeError, 'invalid_argument', `count × size must be at most ${MAX_SYMBOLS} symbols (JS string limit), got ${n} × ${k}; ask in chunks`);
+  const n = small(count, 'count', 0, LIMITS.maxNanoidBatch);
+  const k = small(size, 'size', 1, LIMITS.maxNanoidSize);
+  if (n * k > LIMITS.maxNanoidBatchSymbols) {
+    throw codeError(
+      RangeError,
+      'invalid_argument',
+      `count × size must be at most ${LIMITS.maxNanoidBatchSymbols} symbols (JS string limit), got ${n} × ${k}; ask in chunks`,
+    );
   }
   return sliceBatch(native.nanoidBatch(alphabet, k, n), k);
 }
@@ -1205,7 +1210,7 @@ function sliceBatch(joined, size) {
 export function customAlphabet(alphabet, defaultSize = 21) {
   const a = text(alphabet, 'alphabet');
   const d = npmSize(defaultSize, 'size');
-  native.nanoidCheck(a, Math.min(Math.max(d, 1), NANOID_MAX_SIZE));
+  native.nanoidCheck(a, Math.min(Math.max(d, 1), LIMITS.maxNanoidSize));
   /** @param {number} [size] */
   const gen = (size = d) => symbols(a, npmSize(size, 'size'));
   /**
@@ -1224,7 +1229,7 @@ export function customAlphabet(alphabet, defaultSize = 21) {
  * @returns {string}
  */
 export function nanoidFromBytes(alphabet, size, random) {
-  return native.nanoidFromBytes(text(alphabet, 'alphabet'), small(size, 'size', 1, 1024), bytes(random, 'random'));
+  return native.nanoidFromBytes(text(alphabet, 'alphabet'), small(size, 'size', 1, LIMITS.maxNanoidSize), bytes(random, 'random'));
 }
 
 // ---------------------------------------------------- encodings, masking
@@ -1242,7 +1247,7 @@ export function nanoidFromBytes(alphabet, size, random) {
 export function encode(value, encoding = 'base62', bits = 64) {
   const b = width(bits);
   const v = u64(value, 'value', 'id_out_of_range', b === 128 ? U128_MAX : U64_MAX);
-  return native.encode(v, text(encoding, 'encoding'), b);
+  return native.encode(v, choice(encoding, 'encoding', NAMES.encoding), b);
 }
 
 /**
@@ -1264,7 +1269,7 @@ function width(bits) {
  * @returns {bigint}
  */
 export function decode(value, encoding = 'base62', bits = 64) {
-  return native.decode(text(value, 'text'), text(encoding, 'encoding'), width(bits));
+  return native.decode(text(value, 'text'), choice(encoding, 'encoding', NAMES.encoding), width(bits));
 }
 
 /**

@@ -118,17 +118,6 @@ pub fn v7_machine(env: &Env) -> Result<Object<'_>> {
 #[napi]
 pub fn format_uuid(env: &Env, text: String, form: String) -> Result<String> {
     let u = Uuid::parse(&text).js(env)?;
-    let form = match form.as_str() {
-        "hyphenated" => UuidFormat::Hyphenated,
-        "simple" => UuidFormat::Simple,
-        "urn" => UuidFormat::Urn,
-        "braced" => UuidFormat::Braced,
-        _ => {
-            return Err(throw(
-                env,
-                &idloom::Error::reason(ErrorCode::InvalidArgument, "format", "must be hyphenated, simple, urn or braced"),
-            ))
-        }
-    };
+    let form = <UuidFormat as idloom::names::Named>::from_name(&form).js(env)?;
     Ok(u.format(form).as_str().to_string())
 }

@@ -6,11 +6,9 @@
 //! share one generator and never repeat each other.
 
 use crate::errors::{throw, u64_of, IntoJs};
+use idloom::names::{Backwards, Exhausted, Named, PolicyChoice, Start};
 use idloom::snowflake::Next;
-use idloom::{
-    registry, Clock, ErrorCode, FieldOrder, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, SystemClock,
-    TickerClock,
-};
+use idloom::{registry, Clock, ErrorCode, FieldOrder, Layout, Policy, SharedSnowflake, SystemClock, TickerClock};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -35,29 +33,12 @@ impl LayoutSpec {
             sequence_bits: l.sequence_bits(),
             epoch_ms: l.epoch_ms() as f64,
             tick_ms: l.tick_ms() as f64,
-            order: match l.order() {
-                FieldOrder::TimeNodeSequence => "time_node_sequence",
-                FieldOrder::TimeSequenceNode => "time_sequence_node",
-            }
-            .into(),
+            order: l.order().name().into(),
         }
     }
 
     fn layout(&self, env: &Env) -> Result<Layout> {
-        let order = match self.order.as_str() {
-            "time_node_sequence" => FieldOrder::TimeNodeSequence,
-            "time_sequence_node" => FieldOrder::TimeSequenceNode,
-            _ => {
-                return Err(throw(
-                    env,
-                    &idloom::Error::reason(
-                        ErrorCode::InvalidLayout,
-                        "order",
-                        "must be time_node_sequence or time_sequence_node",
-                    ),
-                ))
-            }
-        };
+        let order = FieldOrder::from_name(&self.order).js(env)?;
         // The JS wrapper has checked that epochMs and tickMs are safe non-negative integers.
         Layout::with_order(
             self.time_bits,
@@ -188,49 +169,31 @@ impl Clock for HostClock {
 }
 
 fn policy(env: &Env, o: &SnowflakeOptions) -> Result<(Policy, HostClock)> {
-    let bad = |param: &'static str, reason: &'static str| throw(env, &idloom::Error::reason(ErrorCode::InvalidArgument, param, reason));
-    let ms = |v: f64| v as u64; // checked as safe non-negative integers by the wrapper; bounds by the core
-    let on_backwards = match o.backwards.as_str() {
-        "logical" => OnBackwards::Logical {
-            max_lead_ms: ms(o.max_backwards_ms),
+    // Names and bounds are the core's (the JS wrapper checked types and
+    // spelled-out messages with the same tables, from `optionNames`).
+    let choice = PolicyChoice {
+        backwards: Backwards::from_name(&o.backwards).js(env)?,
+        max_backwards_ms: Some(o.max_backwards_ms as u64),
+        exhausted: Exhausted::from_name(&o.exhausted).js(env)?,
+        max_borrow_ms: Some(o.max_borrow_ms as u64),
+        sequence_start: Start::from_name(&o.sequence_start).js(env)?,
+        seed: match &o.seed {
+            Some(s) => Some(u64_of(env, s, "seed", ErrorCode::InvalidArgument, u64::MAX)?),
+            None => None,
         },
-        "wait" => OnBackwards::Wait {
-            max_ms: ms(o.max_backwards_ms),
-        },
-        "fail" => OnBackwards::Fail,
-        _ => return Err(bad("backwards", "must be one of logical, wait, fail")),
     };
-    let on_exhausted = match o.exhausted.as_str() {
-        "wait" => OnExhausted::Wait,
-        "borrow" => OnExhausted::Borrow {
-            max_lead_ms: ms(o.max_borrow_ms),
-        },
-        "fail" => OnExhausted::Fail,
-        _ => return Err(bad("exhausted", "must be one of wait, borrow, fail")),
-    };
-    let sequence_start = match o.sequence_start.as_str() {
-        "reset" => SequenceStart::Reset,
-        "continuous" => SequenceStart::Continuous,
-        "random" => SequenceStart::Random {
-            seed: match &o.seed {
-                Some(s) => u64_of(env, s, "seed", ErrorCode::InvalidArgument, u64::MAX)?,
-                None => idloom::process::with_thread_rng(|r| Ok(r.next_u64())).js(env)?,
-            },
-        },
-        _ => return Err(bad("sequenceStart", "must be one of reset, continuous, random")),
-    };
+    let policy = choice.policy(|| idloom::process::with_thread_rng(|r| Ok(r.next_u64()))).js(env)?;
     let clock = match o.clock.as_str() {
         "ticker" => HostClock::Ticker(TickerClock::global()),
         "system" => HostClock::System,
-        _ => return Err(bad("clock", "must be \"ticker\" or \"system\"")),
+        _ => {
+            return Err(throw(
+                env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "clock", "must be \"ticker\" or \"system\""),
+            ))
+        }
     };
-    let p = Policy {
-        on_backwards,
-        on_exhausted,
-        sequence_start,
-    };
-    p.validate().js(env)?;
-    Ok((p, clock))
+    Ok((policy, clock))
 }
 
 type Shared = Arc<SharedSnowflake<HostClock>>;

@@ -25,8 +25,9 @@ pub fn v4() -> std::result::Result<Ascii36, Error<String>> {
 /// them from a pool, so a `v4()` call costs a slice, not a crossing.
 #[napi(js_name = "v4Batch")]
 pub fn v4_batch(count: u32) -> std::result::Result<Latin1, Error<String>> {
-    let mut out = Vec::with_capacity(36 * count.min(4096) as usize);
-    for _ in 0..count.min(4096) {
+    let n = count.min(idloom::limits::MAX_V4_BATCH as u32); // the JS pool asks for 64
+    let mut out = Vec::with_capacity(36 * n as usize);
+    for _ in 0..n {
         out.extend_from_slice(&process::uuid_v4().map_err(refused)?.hyphenated_bytes());
     }
     Ok(Latin1(out))

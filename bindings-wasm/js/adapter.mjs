@@ -3,7 +3,9 @@
 // positional numbers, wasm classes become objects of functions, arrays
 // become the records the API returns. No ID logic lives here.
 
-const ORDERS = ['time_node_sequence', 'time_sequence_node'];
+import { NAMES } from './tables.mjs';
+
+const ORDERS = NAMES.order; // the core's order names; the wasm exports take an index
 const spec = (s) => [s.timeBits, s.nodeBits, s.sequenceBits, s.epochMs, s.tickMs, ORDERS.indexOf(s.order)];
 const M64 = (1n << 64n) - 1n;
 

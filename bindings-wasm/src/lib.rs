@@ -25,14 +25,12 @@ use alloc::vec;
 use alloc::vec::Vec;
 use idloom::encoding::Encoding;
 use idloom::mask::Mask;
+use idloom::names::{Backwards, Exhausted, Named, PolicyChoice, Start};
 use idloom::nanoid::{NanoId, URL_ALPHABET};
 use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize};
 use idloom::snowflake::Next;
 use idloom::uuid::{UuidFormat, V7Generator, MAX_V7_MS};
-use idloom::{
-    process, registry, Clock, ErrorCode, FieldOrder, Generator, Layout, OnBackwards, OnExhausted, OsRandom, Policy, SequenceStart,
-    SharedSnowflake, Uuid,
-};
+use idloom::{process, registry, Clock, ErrorCode, FieldOrder, Generator, Layout, OsRandom, Policy, SharedSnowflake, Uuid};
 use js_sys::{Array, BigUint64Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -93,11 +91,10 @@ impl Clock for JsClock {
 // ------------------------------------------------------------------ layouts
 
 fn layout(time_bits: u32, node_bits: u32, sequence_bits: u32, epoch_ms: f64, tick_ms: f64, order: u32) -> Out<Layout> {
-    let order = if order == 0 {
-        FieldOrder::TimeNodeSequence
-    } else {
-        FieldOrder::TimeSequenceNode
-    };
+    // `order` is an index into the core's names (the adapter maps names to indexes).
+    let order = FieldOrder::ALL
+        .get(order as usize)
+        .map_or(FieldOrder::TimeSequenceNode, |(_, o)| *o);
     // The JS wrapper has checked that epochMs and tickMs are safe non-negative integers.
     Layout::with_order(time_bits, node_bits, sequence_bits, epoch_ms as u64, tick_ms as u64, order).js()
 }
@@ -106,7 +103,7 @@ fn layout(time_bits: u32, node_bits: u32, sequence_bits: u32, epoch_ms: f64, tic
 #[wasm_bindgen(js_name = layoutPreset)]
 pub fn layout_preset(name: &str) -> Out<Vec<f64>> {
     let l = Layout::preset_named(name).js()?;
-    let order = if l.order() == FieldOrder::TimeNodeSequence { 0.0 } else { 1.0 };
+    let order = FieldOrder::ALL.iter().position(|(_, o)| *o == l.order()).unwrap_or(0) as f64;
     Ok(vec![
         l.time_bits().into(),
         l.node_bits().into(),
@@ -168,48 +165,16 @@ pub fn layout_parse_friendly(t: u32, n: u32, s: u32, epoch: f64, tick: f64, orde
 // ---------------------------------------------------------------- snowflake
 
 fn policy(backwards: &str, max_backwards_ms: f64, exhausted: &str, max_borrow_ms: f64, start: &str, seed: Option<u64>) -> Out<Policy> {
-    let on_backwards = match backwards {
-        "logical" => OnBackwards::Logical {
-            max_lead_ms: max_backwards_ms as u64,
-        },
-        "wait" => OnBackwards::Wait {
-            max_ms: max_backwards_ms as u64,
-        },
-        "fail" => OnBackwards::Fail,
-        _ => return Err(bad(ErrorCode::InvalidArgument, "backwards", "must be one of logical, wait, fail")),
+    // Names and bounds are the core's; the JS wrapper checked types with the same tables (`optionNames`).
+    let choice = PolicyChoice {
+        backwards: Backwards::from_name(backwards).js()?,
+        max_backwards_ms: Some(max_backwards_ms as u64),
+        exhausted: Exhausted::from_name(exhausted).js()?,
+        max_borrow_ms: Some(max_borrow_ms as u64),
+        sequence_start: Start::from_name(start).js()?,
+        seed,
     };
-    let on_exhausted = match exhausted {
-        "wait" => OnExhausted::Wait,
-        "borrow" => OnExhausted::Borrow {
-            max_lead_ms: max_borrow_ms as u64,
-        },
-        "fail" => OnExhausted::Fail,
-        _ => return Err(bad(ErrorCode::InvalidArgument, "exhausted", "must be one of wait, borrow, fail")),
-    };
-    let sequence_start = match start {
-        "reset" => SequenceStart::Reset,
-        "continuous" => SequenceStart::Continuous,
-        "random" => SequenceStart::Random {
-            seed: match seed {
-                Some(s) => s,
-                None => process::with_thread_rng(|r| Ok(r.next_u64())).js()?,
-            },
-        },
-        _ => {
-            return Err(bad(
-                ErrorCode::InvalidArgument,
-                "sequenceStart",
-                "must be one of reset, continuous, random",
-            ))
-        }
-    };
-    let p = Policy {
-        on_backwards,
-        on_exhausted,
-        sequence_start,
-    };
-    p.validate().js()?;
-    Ok(p)
+    choice.policy(|| process::with_thread_rng(|r| Ok(r.next_u64()))).js()
 }
 
 /// Most IDs one batch call returns.
@@ -491,7 +456,7 @@ pub fn v4() -> Out<String> {
 pub fn v4_batch(count: u32) -> Out<String> {
     // The host's CSPRNG (Web Crypto) for the whole batch in one call: in
     // wasm it is several times faster than ChaCha12 without SIMD.
-    let n = count.min(4096) as usize;
+    let n = count.min(idloom::limits::MAX_V4_BATCH as u32) as usize; // the JS pool asks for 64
     let mut random = vec![0u8; 16 * n];
     idloom::RandomSource::fill_bytes(&mut OsRandom, &mut random).js()?;
     let mut out = Vec::with_capacity(36 * n);
@@ -552,20 +517,7 @@ pub fn stringify(bytes: &[u8]) -> Out<String> {
 #[wasm_bindgen(js_name = formatUuid)]
 pub fn format_uuid(text: &str, form: &str) -> Out<String> {
     let u = Uuid::parse(text).js()?;
-    let form = match form {
-        "hyphenated" => UuidFormat::Hyphenated,
-        "simple" => UuidFormat::Simple,
-        "urn" => UuidFormat::Urn,
-        "braced" => UuidFormat::Braced,
-        _ => {
-            return Err(bad(
-                ErrorCode::InvalidArgument,
-                "format",
-                "must be hyphenated, simple, urn or braced",
-            ))
-        }
-    };
-    Ok(u.format(form).as_str().to_string())
+    Ok(u.format(UuidFormat::from_name(form).js()?).as_str().to_string())
 }
 
 /// The Unix milliseconds of a v1/v6/v7 UUID.

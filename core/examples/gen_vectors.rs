@@ -11,4 +11,7 @@ fn main() {
         std::fs::write(&path, vectors::render(&value)).expect("write vector file");
         println!("wrote {}", path.display());
     }
+    let module = vectors::tables_module_path();
+    std::fs::write(&module, vectors::tables_module()).expect("write tables.mjs");
+    println!("wrote {}", module.display());
 }

@@ -17,3 +17,9 @@ pub const MAX_TICK_MS: u64 = crate::layout::MAX_TICK_MS;
 /// clock step back under `wait`, a 1 s tick — is `would_block` there, and
 /// goes through the async call.
 pub const MAX_SYNC_WAIT_MS: u64 = 20;
+/// Longest NanoID one call draws (JS hosts join longer ones from such runs).
+pub const MAX_NANOID_SIZE: u64 = 1024;
+/// Most v4 UUIDs one batch call mints (the JS hosts' pools refill from it).
+pub const MAX_V4_BATCH: u64 = 4096;
+/// Most counters one segment fetch may ask for (2^40).
+pub const MAX_STEP: u64 = 1 << 40;

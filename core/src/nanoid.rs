@@ -24,7 +24,7 @@ pub const URL_ALPHABET: &str = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZ
 /// The default size: 21 symbols, ~126 random bits.
 pub const DEFAULT_SIZE: usize = 21;
 /// Largest size accepted.
-pub const MAX_SIZE: usize = 1024;
+pub const MAX_SIZE: usize = crate::limits::MAX_NANOID_SIZE as usize;
 
 /// A validated alphabet and size, ready to generate IDs.
 #[derive(Debug, Clone)]

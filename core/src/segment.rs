@@ -94,7 +94,7 @@ impl Default for SegmentConfig {
 }
 
 /// Largest step accepted: 2^40 counters in one fetch.
-pub const MAX_STEP: u64 = 1 << 40;
+pub const MAX_STEP: u64 = crate::limits::MAX_STEP;
 
 impl SegmentConfig {
     /// Check every parameter.

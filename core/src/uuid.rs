@@ -249,7 +249,8 @@ impl Uuid {
             return Err(Error::range(ErrorCode::TimestampOutOfRange, "msecs", unix_ms, 0, MAX_V7_MS));
         }
         let r = random;
-        let seq = counter.unwrap_or_else(|| (u32::from(r[6]) & 0x7f) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
+        let seq =
+            counter.unwrap_or_else(|| (u32::from(r[6]) & 0x7f) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
         let t = unix_ms.to_be_bytes();
         Ok(Uuid([
             t[2],

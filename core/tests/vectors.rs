@@ -37,6 +37,16 @@ fn checked_in_vectors_are_fresh() {
 }
 
 #[test]
+fn generated_js_tables_are_fresh() {
+    let path = tables_module_path();
+    assert!(
+        std::fs::read_to_string(&path).unwrap_or_default() == tables_module(),
+        "{} is stale: run `cargo run -p idloom --example gen_vectors` and commit the result",
+        path.display()
+    );
+}
+
+#[test]
 fn layouts() {
     let v = load("layouts.json");
     for entry in v["layouts"].as_array().unwrap() {

@@ -3,8 +3,8 @@
 use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
-use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize, MAX_STEP};
-use idloom::{Clock, ErrorCode, SystemClock};
+use idloom::segment::{MemorySource, Range, Segment, SegmentBuffer, SegmentConfig, SegmentSource, StepSize, MAX_STEP};
+use idloom::{ErrorCode, SystemClock};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::PyTuple;
@@ -105,41 +105,21 @@ enum Source {
     Python(Py<PyAny>),
 }
 
-struct State {
-    buffer: SegmentBuffer,
-    last_error: Option<PyErr>,
-    /// The fork generation whose ranges the buffer holds.
-    generation: u64,
+/// A failed fetch, carried through the core's `Segment`: the source's own
+/// Python exception, or a core error (a range that breaks the contract).
+enum Failure {
+    Py(PyErr),
+    Core(idloom::Error),
 }
 
-impl State {
-    /// In a forked child, forget the parent's ranges (the parent goes on
-    /// serving them): the child fetches its own.
-    fn forget_if_forked(&mut self) {
-        let now = fork::generation();
-        if self.generation != now {
-            self.buffer.discard();
-            self.last_error = None;
-            self.generation = now;
-        }
+impl From<idloom::Error> for Failure {
+    fn from(e: idloom::Error) -> Self {
+        Failure::Core(e)
     }
 }
 
 /// No thread is fetching (thread idents are never 0).
 const NOBODY: u64 = 0;
-
-/// IDs from ranges a source hands out (Leaf-style): ``source(step)`` must
-/// return ``(start, end)`` counters (end exclusive) that no other caller will
-/// ever receive. Thread-safe; after ``os.fork()`` the child starts with an
-/// empty buffer and fetches its own ranges.
-#[pyclass(frozen, name = "Segment", module = "idloom")]
-pub struct PySegment {
-    source: Source,
-    state: Mutex<State>,
-    /// The thread inside the source call, so that a source calling back into
-    /// its own segment gets an error instead of a deadlock.
-    fetching: AtomicU64,
-}
 
 fn thread_ident() -> u64 {
     // Stable per live thread; the address of a thread-local is unique among live threads.
@@ -147,8 +127,15 @@ fn thread_ident() -> u64 {
     MARK.with(|m| m as *const u8 as u64)
 }
 
-impl PySegment {
-    fn fetch(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
+/// The Python side of the core's `SegmentSource`: calls the callable (or
+/// the `MemorySource`) with the GIL, marking the thread inside the call.
+struct PySource {
+    source: Source,
+    fetching: Arc<AtomicU64>,
+}
+
+impl PySource {
+    fn call(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
         match &self.source {
             Source::Memory(m) => m.get().take(py, step),
             Source::Python(f) => {
@@ -163,6 +150,61 @@ impl PySegment {
                 ))
             }
         }
+    }
+}
+
+impl SegmentSource for PySource {
+    type Error = Failure;
+    fn fetch(&mut self, step: u64) -> Result<Range, Failure> {
+        // `next()` holds the GIL around the core's call; attaching again is a no-op.
+        Python::attach(|py| {
+            self.fetching.store(thread_ident(), Ordering::Release);
+            let fetched = self.call(py, step);
+            self.fetching.store(NOBODY, Ordering::Release);
+            fetched.map_err(Failure::Py)
+        })
+    }
+}
+
+struct State {
+    /// The core's segment: buffer, fetch timing and failure handling.
+    segment: Segment<PySource, SystemClock>,
+    /// The fork generation whose ranges the buffer holds.
+    generation: u64,
+}
+
+impl State {
+    /// In a forked child, forget the parent's ranges (the parent goes on
+    /// serving them): the child fetches its own.
+    fn forget_if_forked(&mut self) {
+        let now = fork::generation();
+        if self.generation != now {
+            self.segment.discard();
+            self.generation = now;
+        }
+    }
+}
+
+/// IDs from ranges a source hands out (Leaf-style): ``source(step)`` must
+/// return ``(start, end)`` counters (end exclusive) that no other caller will
+/// ever receive. Thread-safe; after ``os.fork()`` the child starts with an
+/// empty buffer and fetches its own ranges.
+#[pyclass(frozen, name = "Segment", module = "idloom")]
+pub struct PySegment {
+    state: Mutex<State>,
+    /// The thread inside the source call, so that a source calling back into
+    /// its own segment gets an error instead of a deadlock.
+    fetching: Arc<AtomicU64>,
+}
+
+impl PySegment {
+    fn lock<'a>(&'a self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'a, State>> {
+        let mut state = self
+            .state
+            .lock_py_attached(py)
+            .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
+        state.forget_if_forked();
+        Ok(state)
     }
 }
 
@@ -193,20 +235,22 @@ impl PySegment {
                 ))
             }
         };
-        let buffer = SegmentBuffer::new(config).py(py)?;
-        Ok(PySegment {
+        let fetching = Arc::new(AtomicU64::new(NOBODY));
+        let source = PySource {
             source,
+            fetching: fetching.clone(),
+        };
+        Ok(PySegment {
             state: Mutex::new(State {
-                buffer,
-                last_error: None,
+                segment: Segment::new(config, source, SystemClock).py(py)?,
                 generation: fork::generation(),
             }),
-            fetching: AtomicU64::new(NOBODY),
+            fetching,
         })
     }
 
     /// The next ID; fetches from the source when the buffer asks. A failing
-    /// source is reported only once memory is dry.
+    /// source is reported only once memory is dry (then it is asked again).
     fn next(&self, py: Python<'_>) -> PyResult<u64> {
         if self.fetching.load(Ordering::Acquire) == thread_ident() {
             return Err(raise(
@@ -217,33 +261,10 @@ impl PySegment {
                     .into(),
             ));
         }
-        let mut state = self
-            .state
-            .lock_py_attached(py)
-            .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
-        state.forget_if_forked();
-        // The clock is read only when a fetch is due (it feeds the adaptive step).
-        let due = if state.buffer.wants_fetch() {
-            state.buffer.begin_fetch(SystemClock.now_ms())
-        } else {
-            None
-        };
-        if let Some(req) = due {
-            self.fetching.store(thread_ident(), Ordering::Release);
-            let fetched = self.fetch(py, req.step);
-            self.fetching.store(NOBODY, Ordering::Release);
-            match fetched.and_then(|r| state.buffer.supply(r).py(py)) {
-                Ok(()) => state.last_error = None,
-                Err(e) => {
-                    state.buffer.fetch_failed();
-                    state.last_error = Some(e);
-                }
-            }
-        }
-        match state.buffer.next_id() {
-            Ok(id) => Ok(id),
-            Err(e) => Err(state.last_error.take().unwrap_or_else(|| crate::errors::to_py(py, e))),
-        }
+        self.lock(py)?.segment.next_id().map_err(|f| match f {
+            Failure::Py(e) => e,
+            Failure::Core(e) => crate::errors::to_py(py, e),
+        })
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -260,12 +281,7 @@ impl PySegment {
         if self.fetching.load(Ordering::Acquire) == thread_ident() {
             return Ok(0);
         }
-        let mut state = self
-            .state
-            .lock_py_attached(py)
-            .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
-        state.forget_if_forked();
-        Ok(state.buffer.remaining())
+        Ok(self.lock(py)?.segment.buffer().remaining())
     }
 }
 

@@ -321,13 +321,18 @@ impl SegmentBuffer {
 
 /// A source of ranges: the host's store. See the module docs for its contract.
 pub trait SegmentSource {
+    /// What a failed fetch reports. [`Error`] for Rust sources; a binding
+    /// carries its host's own error (a Python exception) through [`Segment`]
+    /// with a type of its own that also holds the core's errors.
+    type Error: From<Error>;
     /// Return a fresh range of `step` counters (or another size, if the
     /// store decides) that no other caller will ever receive.
-    fn fetch(&mut self, step: u64) -> Result<Range>;
+    fn fetch(&mut self, step: u64) -> Result<Range, Self::Error>;
 }
 
-impl<F: FnMut(u64) -> Result<Range>> SegmentSource for F {
-    fn fetch(&mut self, step: u64) -> Result<Range> {
+impl<F: FnMut(u64) -> Result<Range, E>, E: From<Error>> SegmentSource for F {
+    type Error = E;
+    fn fetch(&mut self, step: u64) -> Result<Range, E> {
         self(step)
     }
 }
@@ -357,12 +362,14 @@ impl MemorySource {
 }
 
 impl SegmentSource for &MemorySource {
+    type Error = Error;
     fn fetch(&mut self, step: u64) -> Result<Range> {
         self.take(step)
     }
 }
 
 impl SegmentSource for MemorySource {
+    type Error = Error;
     fn fetch(&mut self, step: u64) -> Result<Range> {
         self.take(step)
     }
@@ -392,22 +399,35 @@ impl<S: SegmentSource, C: Clock> Segment<S, C> {
         &self.buffer
     }
 
+    /// The source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Forget every range in memory (see [`SegmentBuffer::discard`]): a
+    /// forked child fetches its own.
+    pub fn discard(&mut self) {
+        self.buffer.discard();
+    }
+
     /// The next ID; fetches from the source first when the buffer asks.
-    /// A failed fetch is reported only when memory is dry.
+    /// A failed fetch is reported only when memory is dry (then the fetch
+    /// is tried again on that call, and its failure is the answer).
     #[inline]
-    pub fn next_id(&mut self) -> Result<u64> {
+    pub fn next_id(&mut self) -> Result<u64, S::Error> {
         if self.buffer.wants_fetch() {
             self.refill()?;
         }
-        self.buffer.next_id()
+        Ok(self.buffer.next_id()?)
     }
 
     #[cold]
-    fn refill(&mut self) -> Result<()> {
+    fn refill(&mut self) -> Result<(), S::Error> {
         let Some(req) = self.buffer.begin_fetch(self.clock.now_ms()) else {
             return Ok(());
         };
-        match self.source.fetch(req.step).and_then(|r| self.buffer.supply(r)) {
+        let fetched = self.source.fetch(req.step);
+        match fetched.and_then(|r| self.buffer.supply(r).map_err(S::Error::from)) {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.buffer.fetch_failed();

@@ -244,3 +244,35 @@ fn discard_forgets_every_range_and_the_fetch_in_flight() {
     buf.supply(Range::new(5_000, 5_000 + again.step)).unwrap();
     assert_eq!(buf.next_id().unwrap(), 5_000);
 }
+
+#[test]
+fn a_source_carries_its_own_error_type_through_segment() {
+    // A binding's source fails with its host's error (a Python exception);
+    // the core's own errors (a range breaking the contract) arrive as that type too.
+    #[derive(Debug, PartialEq)]
+    enum HostError {
+        Store(&'static str),
+        Core(ErrorCode),
+    }
+    impl From<idloom::Error> for HostError {
+        fn from(e: idloom::Error) -> Self {
+            HostError::Core(e.code())
+        }
+    }
+    let clock = ManualClock::new(0);
+    let mut calls = 0;
+    let source = |step: u64| -> Result<Range, HostError> {
+        calls += 1;
+        match calls {
+            1 => Ok(Range::new(10, 10 + step)),
+            2 | 3 => Err(HostError::Store("connection reset")),
+            _ => Ok(Range::new(0, step)), // goes back: the core refuses it
+        }
+    };
+    let mut s = Segment::new(config(2), source, &clock).unwrap();
+    // The prefetch (call 2) fails while an ID is left: not reported yet.
+    assert_eq!((s.next_id(), s.next_id()), (Ok(10), Ok(11)));
+    // Dry: asked again (call 3), and that failure is the answer, in the host's type.
+    assert_eq!(s.next_id(), Err(HostError::Store("connection reset")));
+    assert_eq!(s.next_id(), Err(HostError::Core(ErrorCode::InvalidRange)));
+}

@@ -2,27 +2,11 @@
 //! above its last ID (the fork half is in `registry_fork.rs`, a binary of its
 //! own because it bumps the process-wide fork generation).
 
-use idloom::{registry, Clock, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart};
+use idloom::{registry, Layout, OnBackwards, OnExhausted, Policy, SequenceStart};
 
-/// A clock tests move by hand; equal when it is the same clock.
-#[derive(Debug, Clone, Copy)]
-struct Pinned(&'static ManualClock);
-impl PartialEq for Pinned {
-    fn eq(&self, other: &Self) -> bool {
-        core::ptr::eq(self.0, other.0)
-    }
-}
-impl Clock for Pinned {
-    fn now_ms(&self) -> u64 {
-        self.0.now_ms()
-    }
-}
-
-const T0: u64 = 1_700_000_000_000;
-
-fn pinned() -> Pinned {
-    Pinned(Box::leak(Box::new(ManualClock::new(T0))))
-}
+#[path = "support/pinned.rs"]
+mod pinned;
+use pinned::{pinned, T0};
 
 fn strict() -> Policy {
     Policy {

@@ -8,7 +8,7 @@
 use crate::errors::{throw, u64_of, IntoJs};
 use idloom::names::{Backwards, Exhausted, Named, PolicyChoice, Start};
 use idloom::snowflake::Next;
-use idloom::{registry, Clock, ErrorCode, FieldOrder, Layout, Policy, SharedSnowflake, SystemClock, TickerClock};
+use idloom::{registry, ErrorCode, FieldOrder, HostClock, Layout, Policy, SharedSnowflake};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -146,28 +146,6 @@ pub struct SnowflakeOptions {
     pub clock: String,
 }
 
-/// The clocks a JS host can pick.
-#[derive(Clone, Debug, PartialEq)]
-enum HostClock {
-    /// A background thread's millisecond, read from memory (the default).
-    Ticker(TickerClock),
-    /// The OS clock on every read.
-    System,
-}
-
-impl Clock for HostClock {
-    #[inline]
-    fn now_ms(&self) -> u64 {
-        match self {
-            HostClock::Ticker(t) => t.now_ms(),
-            HostClock::System => SystemClock.now_ms(),
-        }
-    }
-    fn sleep_ms(&self, ms: u64) -> bool {
-        SystemClock.sleep_ms(ms)
-    }
-}
-
 fn policy(env: &Env, o: &SnowflakeOptions) -> Result<(Policy, HostClock)> {
     // Names and bounds are the core's (the JS wrapper checked types and
     // spelled-out messages with the same tables, from `optionNames`).
@@ -183,17 +161,7 @@ fn policy(env: &Env, o: &SnowflakeOptions) -> Result<(Policy, HostClock)> {
         },
     };
     let policy = choice.policy(|| idloom::process::with_thread_rng(|r| Ok(r.next_u64()))).js(env)?;
-    let clock = match o.clock.as_str() {
-        "ticker" => HostClock::Ticker(TickerClock::global()),
-        "system" => HostClock::System,
-        _ => {
-            return Err(throw(
-                env,
-                &idloom::Error::reason(ErrorCode::InvalidArgument, "clock", "must be \"ticker\" or \"system\""),
-            ))
-        }
-    };
-    Ok((policy, clock))
+    Ok((policy, HostClock::named(&o.clock).js(env)?))
 }
 
 type Shared = Arc<SharedSnowflake<HostClock>>;

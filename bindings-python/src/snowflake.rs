@@ -7,7 +7,7 @@ use crate::fork;
 use crate::layout::{layout_arg, PyLayout, PyParts};
 use idloom::names::{Backwards, Exhausted, PolicyChoice, Start};
 use idloom::snowflake::{Generator, Next};
-use idloom::{Clock, ErrorCode, Layout, ManualClock, Policy, SharedSnowflake, SystemClock, TickerClock};
+use idloom::{Clock, ErrorCode, HostClock, Layout, ManualClock, Policy, SharedSnowflake, TickerClock};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,45 +41,6 @@ impl PyManualClock {
     /// The current reading.
     fn now_ms(&self) -> u64 {
         self.inner.now_ms()
-    }
-}
-
-/// The clocks a Python host can pick.
-#[derive(Clone, Debug)]
-pub enum HostClock {
-    /// A background thread's millisecond, read from memory (the default).
-    Ticker(TickerClock),
-    /// The OS wall clock on every read.
-    System,
-    /// A clock moved by Python code.
-    Manual(Arc<ManualClock>),
-}
-
-/// Equal when they read the same source (manual clocks: the same object).
-impl PartialEq for HostClock {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (HostClock::Ticker(_), HostClock::Ticker(_)) | (HostClock::System, HostClock::System) => true,
-            (HostClock::Manual(a), HostClock::Manual(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
-}
-
-impl Clock for HostClock {
-    #[inline]
-    fn now_ms(&self) -> u64 {
-        match self {
-            HostClock::Ticker(t) => t.now_ms(),
-            HostClock::System => SystemClock.now_ms(),
-            HostClock::Manual(m) => m.now_ms(),
-        }
-    }
-    fn sleep_ms(&self, ms: u64) -> bool {
-        match self {
-            HostClock::Manual(_) => false,
-            _ => SystemClock.sleep_ms(ms),
-        }
     }
 }
 
@@ -161,8 +122,7 @@ fn clock_arg(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>) -> PyResult<HostC
         return Ok(HostClock::Manual(m.get().inner.clone()));
     }
     match c.cast::<pyo3::types::PyString>().ok().and_then(|s| s.to_cow().ok()).as_deref() {
-        Some("system") => Ok(HostClock::System),
-        Some("ticker") => Ok(HostClock::Ticker(TickerClock::global())),
+        Some(name) if HostClock::NAMES.contains(&name) => HostClock::named(name).py(py),
         Some(other) => Err(raise(
             py,
             ErrorCode::InvalidArgument,

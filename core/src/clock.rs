@@ -163,3 +163,66 @@ impl Clock for TickerClock {
         self.now.load(core::sync::atomic::Ordering::Acquire)
     }
 }
+
+/// The clocks a binding's user picks by name: the process's ticker (the
+/// default), the OS clock on every read, or a clock the host moves by hand.
+/// Equal when they read the same source (manual clocks: the same object),
+/// which is what the node registry compares.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub enum HostClock {
+    /// A background thread's millisecond, read from memory (~1 ns).
+    Ticker(TickerClock),
+    /// The OS wall clock on every read.
+    System,
+    /// A clock moved by the host (tests, simulations); it never sleeps.
+    Manual(std::sync::Arc<ManualClock>),
+}
+
+#[cfg(feature = "std")]
+impl HostClock {
+    /// The names a binding accepts for the clocks it can build from a name.
+    pub const NAMES: [&'static str; 2] = ["ticker", "system"];
+
+    /// The clock called `name` (`ticker` or `system`).
+    pub fn named(name: &str) -> crate::error::Result<Self> {
+        match name {
+            "ticker" => Ok(HostClock::Ticker(TickerClock::global())),
+            "system" => Ok(HostClock::System),
+            _ => Err(crate::error::Error::reason(
+                crate::error::ErrorCode::InvalidArgument,
+                "clock",
+                "must be \"ticker\" or \"system\"",
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl PartialEq for HostClock {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (HostClock::Ticker(_), HostClock::Ticker(_)) | (HostClock::System, HostClock::System) => true,
+            (HostClock::Manual(a), HostClock::Manual(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Clock for HostClock {
+    #[inline]
+    fn now_ms(&self) -> u64 {
+        match self {
+            HostClock::Ticker(t) => t.now_ms(),
+            HostClock::System => SystemClock.now_ms(),
+            HostClock::Manual(m) => m.now_ms(),
+        }
+    }
+    fn sleep_ms(&self, ms: u64) -> bool {
+        match self {
+            HostClock::Manual(_) => false,
+            _ => SystemClock.sleep_ms(ms),
+        }
+    }
+}

@@ -53,7 +53,7 @@ pub mod uuid;
 
 pub use clock::{Clock, ManualClock};
 #[cfg(feature = "std")]
-pub use clock::{SystemClock, TickerClock};
+pub use clock::{HostClock, SystemClock, TickerClock};
 pub use error::{Error, ErrorCode, Result};
 pub use layout::{Capacity, FieldOrder, Layout, Parts};
 #[cfg(feature = "getrandom")]

@@ -35,3 +35,20 @@ fn closures_and_manual_clocks_are_clocks() {
     #[cfg(feature = "std")]
     assert!(idloom::SystemClock.sleep_ms(1));
 }
+
+#[cfg(feature = "std")]
+#[test]
+fn host_clocks_by_name_and_their_equality() {
+    use idloom::{Clock, HostClock, ManualClock};
+    use std::sync::Arc;
+    assert_eq!(HostClock::named("ticker").unwrap(), HostClock::named("ticker").unwrap());
+    assert_ne!(HostClock::named("ticker").unwrap(), HostClock::System);
+    let e = HostClock::named("sundial").unwrap_err();
+    assert_eq!((e.code().as_str(), e.to_string().as_str()), ("invalid_argument", "clock: must be \"ticker\" or \"system\""));
+    let a = Arc::new(ManualClock::new(5));
+    let (m1, m2) = (HostClock::Manual(a.clone()), HostClock::Manual(a));
+    assert_eq!(m1, m2, "the same manual clock");
+    assert_ne!(m1, HostClock::Manual(Arc::new(ManualClock::new(5))), "another manual clock, even at the same time");
+    assert_eq!(m1.now_ms(), 5);
+    assert!(!m1.sleep_ms(1), "a manual clock never sleeps");
+}

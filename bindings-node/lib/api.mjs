@@ -15,7 +15,8 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * @typedef {'invalid_layout'|'node_out_of_range'|'node_in_use'|'sequence_out_of_range'|'timestamp_out_of_range'|'id_out_of_range'
  *   |'epoch_in_future'|'invalid_argument'|'clock_moved_backwards'|'clock_stalled'|'sequence_exhausted'|'lead_exceeded'
  *   |'layout_exhausted'|'segment_exhausted'|'invalid_range'|'invalid_alphabet'|'invalid_encoding'|'invalid_uuid'
- *   |'random_unavailable'|'invalid_type'|'forked'|'would_block'|'store_unavailable'} ErrorCode
+ *   |'random_unavailable'|'invalid_type'|'forked'|'would_block'|'store_unavailable'|'lease_expired'|'lease_lost'
+ *   |'no_free_node'|'clock_skew'|'store_schema'|'store_state_lost'} ErrorCode
  */
 
 /**

@@ -59,11 +59,27 @@ pub enum ErrorCode {
     WouldBlock,
     /// A store or source did not answer (connection refused, timeout); transient.
     StoreUnavailable,
+    /// The tick to issue lies at or past the lease's fence (ID time): the
+    /// lease must be renewed first.
+    LeaseExpired,
+    /// The store refused a renewal (another holder has the node): nothing is
+    /// minted at or past the last confirmed fence, ever, under that epoch.
+    LeaseLost,
+    /// Every node of the namespace is leased by a live holder.
+    NoFreeNode,
+    /// The store's clock and the holder's differ by more than `max_skew_ms`.
+    ClockSkew,
+    /// The store holds no usable schema: a missing table, another schema
+    /// version, or a namespace with another layout.
+    StoreSchema,
+    /// The store forgot state it must have (a namespace or a counter):
+    /// never silently restarted from zero.
+    StoreStateLost,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidLayout,
         ErrorCode::NodeOutOfRange,
         ErrorCode::NodeInUse,
@@ -87,6 +103,12 @@ impl ErrorCode {
         ErrorCode::Forked,
         ErrorCode::WouldBlock,
         ErrorCode::StoreUnavailable,
+        ErrorCode::LeaseExpired,
+        ErrorCode::LeaseLost,
+        ErrorCode::NoFreeNode,
+        ErrorCode::ClockSkew,
+        ErrorCode::StoreSchema,
+        ErrorCode::StoreStateLost,
     ];
 
     /// The stable string form, e.g. `"node_out_of_range"`.
@@ -115,6 +137,12 @@ impl ErrorCode {
             ErrorCode::Forked => "forked",
             ErrorCode::WouldBlock => "would_block",
             ErrorCode::StoreUnavailable => "store_unavailable",
+            ErrorCode::LeaseExpired => "lease_expired",
+            ErrorCode::LeaseLost => "lease_lost",
+            ErrorCode::NoFreeNode => "no_free_node",
+            ErrorCode::ClockSkew => "clock_skew",
+            ErrorCode::StoreSchema => "store_schema",
+            ErrorCode::StoreStateLost => "store_state_lost",
         }
     }
 
@@ -133,6 +161,12 @@ impl ErrorCode {
                 | ErrorCode::Forked
                 | ErrorCode::WouldBlock
                 | ErrorCode::StoreUnavailable
+                | ErrorCode::LeaseExpired
+                | ErrorCode::LeaseLost
+                | ErrorCode::NoFreeNode
+                | ErrorCode::ClockSkew
+                | ErrorCode::StoreSchema
+                | ErrorCode::StoreStateLost
         )
     }
 }
@@ -163,6 +197,17 @@ pub enum Detail {
     Stalled { now_ms: u64, target_ms: u64 },
     /// A synchronous call would wait `wait_ms`, over the host's bound of `max_ms`.
     WouldBlock { wait_ms: u64, max_ms: u64 },
+    /// The tick starting at `tick_ms` (ID time) is not wholly below the fence
+    /// `fence_ms` of the lease on `node` under `epoch` (`lost`: refused renewal).
+    Fence {
+        node: u64,
+        epoch: u64,
+        tick_ms: u64,
+        fence_ms: u64,
+        lost: bool,
+    },
+    /// The store's clock reads `skew_ms` away from the holder's (± `uncertainty_ms`, half the round trip), over `max_ms`.
+    Skew { skew_ms: i64, uncertainty_ms: u64, max_ms: u64 },
     /// A string failed to decode: `what` at character `position`.
     Parse {
         param: &'static str,
@@ -240,6 +285,34 @@ impl fmt::Display for Error {
             }
             Detail::Lead { lead_ms, max_ms } => write!(f, "issuing would lead the clock by {lead_ms} ms, over the bound of {max_ms} ms"),
             Detail::Stalled { now_ms, target_ms } => write!(f, "clock stalled at {now_ms} ms while waiting for {target_ms} ms"),
+            Detail::Fence {
+                node,
+                epoch,
+                tick_ms,
+                fence_ms,
+                lost: false,
+            } => write!(
+                f,
+                "node {node}, epoch {epoch}: the tick at {tick_ms} ms is not wholly below the lease's fence at {fence_ms} ms (ID time); renew the lease"
+            ),
+            Detail::Fence {
+                node,
+                epoch,
+                tick_ms,
+                fence_ms,
+                lost: true,
+            } => write!(
+                f,
+                "node {node}, epoch {epoch}: the lease was lost (the store refused its renewal); nothing is minted at or past its last confirmed fence at {fence_ms} ms (asked for {tick_ms} ms): lease a node again"
+            ),
+            Detail::Skew {
+                skew_ms,
+                uncertainty_ms,
+                max_ms,
+            } => write!(
+                f,
+                "the store's clock is {skew_ms} ms (± {uncertainty_ms} ms) from this holder's, over max_skew_ms = {max_ms}"
+            ),
             Detail::WouldBlock { wait_ms, max_ms } => write!(
                 f,
                 "the policy asks to wait {wait_ms} ms, over the {max_ms} ms a synchronous call may block: \

@@ -286,12 +286,64 @@ pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A fence word: the first tick a generator may not issue (exclusive), in
+/// the low 63 bits; the top bit is set once the lease was lost.
+/// `NO_FENCE`: no lease, every tick of the layout is usable.
+pub const NO_FENCE: u64 = (1 << 63) - 1;
+const LOST: u64 = 1 << 63;
+
+impl Rules {
+    /// Refuse to issue in `tick` unless it lies wholly below the fence.
+    #[inline]
+    fn fenced(&self, tick: u64, fence: u64, epoch: impl FnOnce() -> u64) -> Result<()> {
+        if tick < fence & NO_FENCE {
+            return Ok(());
+        }
+        self.fence_error(tick, fence, epoch())
+    }
+
+    #[cold]
+    fn fence_error(&self, tick: u64, fence: u64, epoch: u64) -> Result<()> {
+        let lost = fence & LOST != 0;
+        Err(Error::new(
+            if lost { ErrorCode::LeaseLost } else { ErrorCode::LeaseExpired },
+            Detail::Fence {
+                node: self.node,
+                epoch,
+                tick_ms: self.layout.tick_start_ms(tick),
+                fence_ms: self.layout.tick_start_ms(fence & NO_FENCE),
+                lost,
+            },
+        ))
+    }
+
+    /// The fence word for a lease's `fence_ms` (ID time): the first tick that
+    /// does not end by `fence_ms`.
+    fn fence_word(&self, fence_ms: u64) -> u64 {
+        (fence_ms.saturating_sub(self.layout.epoch_ms()) / self.layout.tick_ms()).min(NO_FENCE)
+    }
+
+    /// The first tick that starts at or after `start_ms`.
+    fn first_tick(&self, start_ms: u64) -> u64 {
+        start_ms.saturating_sub(self.layout.epoch_ms()).div_ceil(self.layout.tick_ms())
+    }
+
+    /// The state word just below `tick` (its predecessor's last sequence), so
+    /// that the next ID is issued at `tick` or later.
+    fn floor_word(&self, tick: u64) -> Option<(u64, u64)> {
+        tick.checked_sub(1).map(|t| (t, self.layout.max_sequence()))
+    }
+}
+
 /// The pure snowflake state machine: layout, node, policy and the last issued
 /// (tick, sequence). Drive it with [`Generator::next_at`].
 #[derive(Debug, Clone)]
 pub struct Generator {
     rules: Rules,
     last: Option<(u64, u64)>,
+    /// The lease's fence word ([`NO_FENCE`] without a lease) and epoch.
+    fence: u64,
+    epoch: u64,
 }
 
 impl Generator {
@@ -300,7 +352,51 @@ impl Generator {
         Ok(Generator {
             rules: Rules::new(layout, node, policy)?,
             last: None,
+            fence: NO_FENCE,
+            epoch: 0,
         })
+    }
+
+    /// Mint under a lease from now on: only ticks wholly inside
+    /// `[start_ms, fence_ms)` (ID time) are issued. The state is raised to
+    /// just below the first tick at or after `start_ms`, so a clock in the
+    /// tick before reads as that tick used up (the exhausted policy waits for,
+    /// borrows into, or fails before the start) and a clock further back meets
+    /// the backwards policy. The fence replaces any earlier one (a new lease,
+    /// a new `epoch`), lost or not.
+    pub fn set_lease(&mut self, start_ms: u64, fence_ms: u64, epoch: u64) {
+        let floor = self.rules.floor_word(self.rules.first_tick(start_ms));
+        if floor > self.last {
+            self.last = floor;
+        }
+        self.fence = self.rules.fence_word(fence_ms);
+        self.epoch = epoch;
+    }
+
+    /// A renewal confirmed a later fence; a fence never moves back, and a
+    /// lost lease's fence never moves at all.
+    pub fn extend_fence(&mut self, fence_ms: u64) {
+        let word = self.rules.fence_word(fence_ms);
+        if self.fence & LOST == 0 && word > self.fence {
+            self.fence = word;
+        }
+    }
+
+    /// The store refused a renewal: ticks below the confirmed fence stay
+    /// usable (they are this holder's alone), the fence then gives `lease_lost`.
+    pub fn lose_lease(&mut self) {
+        self.fence |= LOST;
+    }
+
+    /// The fence (ID time, exclusive) ticks must end by, if under a lease.
+    pub fn fence_ms(&self) -> Option<u64> {
+        (self.fence & NO_FENCE != NO_FENCE).then(|| self.rules.layout.tick_start_ms(self.fence & NO_FENCE))
+    }
+
+    /// The end (exclusive, ID time) of the last tick issued: what a clean
+    /// release reports as its high-water. `None` before the first ID.
+    pub fn high_water_ms(&self) -> Option<u64> {
+        self.last.map(|(t, _)| self.rules.layout.tick_start_ms(t + 1))
     }
 
     /// The layout.
@@ -332,6 +428,7 @@ impl Generator {
     pub fn next_at(&mut self, now_ms: u64) -> Result<Next> {
         match self.rules.step(self.last, now_ms)? {
             Step::Issue(t, s) => {
+                self.rules.fenced(t, self.fence, || self.epoch)?;
                 self.last = Some((t, s));
                 Ok(Next::Id(self.rules.compose(t, s)))
             }
@@ -346,7 +443,10 @@ impl Generator {
     pub fn fill_at(&mut self, now_ms: u64, out: &mut [u64]) -> Result<(usize, Option<u64>)> {
         let mut written = 0;
         while written < out.len() {
-            match self.rules.step(self.last, now_ms) {
+            match self.rules.step(self.last, now_ms).and_then(|step| match step {
+                Step::Issue(t, _) => self.rules.fenced(t, self.fence, || self.epoch).map(|()| step),
+                retry => Ok(retry),
+            }) {
                 Ok(Step::Issue(t, s)) => {
                     let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
                     let first = self.rules.compose(t, s);
@@ -423,6 +523,18 @@ impl<C: Clock> Snowflake<C> {
     pub fn set_node(&mut self, node: u64) -> Result<()> {
         self.state.set_node(node)
     }
+    /// Mint under a lease (see [`Generator::set_lease`]).
+    pub fn set_lease(&mut self, start_ms: u64, fence_ms: u64, epoch: u64) {
+        self.state.set_lease(start_ms, fence_ms, epoch);
+    }
+    /// A renewal confirmed a later fence (see [`Generator::extend_fence`]).
+    pub fn extend_fence(&mut self, fence_ms: u64) {
+        self.state.extend_fence(fence_ms);
+    }
+    /// The store refused a renewal (see [`Generator::lose_lease`]).
+    pub fn lose_lease(&mut self) {
+        self.state.lose_lease();
+    }
 
     /// The next ID, waiting (bounded) where the policy says to wait.
     pub fn next_id(&mut self) -> Result<u64> {
@@ -492,6 +604,10 @@ pub struct SharedSnowflake<C: Clock> {
     node: AtomicU64,
     /// `tick << sequence_bits | sequence`, or `EMPTY` before the first ID.
     state: AtomicU64,
+    /// The lease's fence word ([`NO_FENCE`] without a lease): one load per ID.
+    fence: AtomicU64,
+    /// The lease's epoch, for messages.
+    epoch: AtomicU64,
     clock: C,
     /// Where the last state goes when this generator is dropped (the
     /// registry's memory of the node, so a successor starts above it).
@@ -518,10 +634,50 @@ impl<C: Clock> SharedSnowflake<C> {
             rules: Rules::new(layout, node, policy)?,
             node: AtomicU64::new(node),
             state: AtomicU64::new(EMPTY),
+            fence: AtomicU64::new(NO_FENCE),
+            epoch: AtomicU64::new(0),
             clock,
             #[cfg(feature = "alloc")]
             retired: None,
         })
+    }
+
+    /// Mint under a lease from now on (see [`Generator::set_lease`]): the
+    /// state is raised to `start_ms`, the fence replaced. Lock-free; threads
+    /// minting meanwhile see the new fence on their next ID.
+    pub fn set_lease(&self, start_ms: u64, fence_ms: u64, epoch: u64) {
+        if let Some((t, s)) = self.rules.floor_word(self.rules.first_tick(start_ms)) {
+            raise_word(&self.state, self.pack(t, s));
+        }
+        self.epoch.store(epoch, Ordering::Relaxed);
+        self.fence.store(self.rules.fence_word(fence_ms), Ordering::Release);
+    }
+
+    /// A renewal confirmed a later fence; it never moves back, and a lost
+    /// lease stays lost.
+    pub fn extend_fence(&self, fence_ms: u64) {
+        let word = self.rules.fence_word(fence_ms);
+        let _ = self
+            .fence
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| (f & LOST == 0 && word > f).then_some(word));
+    }
+
+    /// The store refused a renewal (see [`Generator::lose_lease`]).
+    pub fn lose_lease(&self) {
+        self.fence.fetch_or(LOST, Ordering::AcqRel);
+    }
+
+    /// The fence (ID time, exclusive), if under a lease.
+    pub fn fence_ms(&self) -> Option<u64> {
+        let f = self.fence.load(Ordering::Acquire) & NO_FENCE;
+        (f != NO_FENCE).then(|| self.rules.layout.tick_start_ms(f))
+    }
+
+    /// The end (exclusive, ID time) of the last tick issued, for a clean
+    /// release; `None` before the first ID.
+    pub fn high_water_ms(&self) -> Option<u64> {
+        self.unpack(self.state.load(Ordering::Acquire))
+            .map(|(t, _)| self.rules.layout.tick_start_ms(t + 1))
     }
 
     /// The last issued (tick, sequence) as one word, `u64::MAX` before the first ID.
@@ -587,6 +743,8 @@ impl<C: Clock> SharedSnowflake<C> {
             let word = self.state.load(Ordering::Acquire);
             match self.rules.step(self.unpack(word), now_ms)? {
                 Step::Issue(t, s) => {
+                    self.rules
+                        .fenced(t, self.fence.load(Ordering::Acquire), || self.epoch.load(Ordering::Relaxed))?;
                     if self
                         .state
                         .compare_exchange_weak(word, self.pack(t, s), Ordering::AcqRel, Ordering::Relaxed)
@@ -606,7 +764,11 @@ impl<C: Clock> SharedSnowflake<C> {
         let mut written = 0;
         while written < out.len() {
             let word = self.state.load(Ordering::Acquire);
-            match self.rules.step(self.unpack(word), now_ms) {
+            let fence = self.fence.load(Ordering::Acquire);
+            match self.rules.step(self.unpack(word), now_ms).and_then(|step| match step {
+                Step::Issue(t, _) => self.rules.fenced(t, fence, || self.epoch.load(Ordering::Relaxed)).map(|()| step),
+                retry => Ok(retry),
+            }) {
                 Ok(Step::Issue(t, s)) => {
                     let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
                     if self
@@ -651,6 +813,8 @@ impl<C: Clock> SharedSnowflake<C> {
         loop {
             match self.rules.step(self.unpack(word), now)? {
                 Step::Issue(t, s) => {
+                    self.rules
+                        .fenced(t, self.fence.load(Ordering::Acquire), || self.epoch.load(Ordering::Relaxed))?;
                     let take = self.rules.room_after(s).min(want - 1);
                     match self
                         .state

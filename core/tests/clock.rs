@@ -44,11 +44,18 @@ fn host_clocks_by_name_and_their_equality() {
     assert_eq!(HostClock::named("ticker").unwrap(), HostClock::named("ticker").unwrap());
     assert_ne!(HostClock::named("ticker").unwrap(), HostClock::System);
     let e = HostClock::named("sundial").unwrap_err();
-    assert_eq!((e.code().as_str(), e.to_string().as_str()), ("invalid_argument", "clock: must be \"ticker\" or \"system\""));
+    assert_eq!(
+        (e.code().as_str(), e.to_string().as_str()),
+        ("invalid_argument", "clock: must be \"ticker\" or \"system\"")
+    );
     let a = Arc::new(ManualClock::new(5));
     let (m1, m2) = (HostClock::Manual(a.clone()), HostClock::Manual(a));
     assert_eq!(m1, m2, "the same manual clock");
-    assert_ne!(m1, HostClock::Manual(Arc::new(ManualClock::new(5))), "another manual clock, even at the same time");
+    assert_ne!(
+        m1,
+        HostClock::Manual(Arc::new(ManualClock::new(5))),
+        "another manual clock, even at the same time"
+    );
     assert_eq!(m1.now_ms(), 5);
     assert!(!m1.sleep_ms(1), "a manual clock never sleeps");
 }

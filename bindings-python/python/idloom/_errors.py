@@ -124,6 +124,30 @@ class StoreUnavailableError(IdloomRuntimeError):
     """A store or source did not answer (connection refused, timeout); transient."""
 
 
+class LeaseExpiredError(IdloomRuntimeError):
+    """The tick to issue lies at or past the lease's fence: renew the lease first."""
+
+
+class LeaseLostError(IdloomRuntimeError):
+    """The store refused a renewal: nothing is minted past the last confirmed fence under that epoch."""
+
+
+class NoFreeNodeError(IdloomRuntimeError):
+    """Every node of the namespace is leased by a live holder."""
+
+
+class ClockSkewError(IdloomRuntimeError):
+    """The store's clock and this holder's differ by more than max_skew_ms."""
+
+
+class StoreSchemaError(IdloomRuntimeError):
+    """The store has no usable schema: a missing table, another schema version, or another layout."""
+
+
+class StoreStateLostError(IdloomRuntimeError):
+    """The store forgot a namespace or a counter; it is never silently restarted from zero."""
+
+
 BY_CODE: dict[str, type[IdloomError]] = {
     "invalid_layout": InvalidLayoutError,
     "node_out_of_range": NodeOutOfRangeError,
@@ -148,4 +172,10 @@ BY_CODE: dict[str, type[IdloomError]] = {
     "forked": ForkedError,
     "would_block": WouldBlockError,
     "store_unavailable": StoreUnavailableError,
+    "lease_expired": LeaseExpiredError,
+    "lease_lost": LeaseLostError,
+    "no_free_node": NoFreeNodeError,
+    "clock_skew": ClockSkewError,
+    "store_schema": StoreSchemaError,
+    "store_state_lost": StoreStateLostError,
 }

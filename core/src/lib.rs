@@ -34,6 +34,7 @@ pub mod encoding;
 pub mod error;
 pub mod fork;
 pub mod layout;
+pub mod lease;
 pub mod limits;
 pub mod mask;
 pub mod names;

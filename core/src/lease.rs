@@ -1,0 +1,500 @@
+//! Node leases with tick fences (`COORDINATION.md`): who a node is, for how
+//! long, and over which interval of ID time.
+//!
+//! A lease gives one holder a node and a range of ID time `[start_ms,
+//! fence_ms)`. The store keeps, per node, the highest fence it ever granted,
+//! and a new holder starts at it, so the time axis of a node is cut into
+//! disjoint intervals, one per epoch: two holders never compose the same
+//! (time, node), whatever their clocks say and however long one was paused.
+//! The generators enforce the interval on the timestamp inside each ID
+//! ([`crate::Generator::set_lease`]); this module is the holder's bookkeeping
+//! around it, pure like [`crate::segment::SegmentBuffer`]:
+//!
+//! - [`Lease::propose`] says what fence to ask for (`holder now + ttl`);
+//! - [`Lease::from_grant`] / [`Lease::renewed`] take the store's answer,
+//!   estimate the clock skew from the round trip and refuse (`clock_skew`)
+//!   beyond `max_skew_ms`;
+//! - [`Lease::renew_due`] says when to renew (every third of the TTL);
+//! - [`Lease::refused`] records a refused renewal (`lease_lost`);
+//! - [`Lease::release`] says what high-water to release with.
+//!
+//! [`MemoryStore`] is the store's side of the protocol over memory: the
+//! reference model the SQL and Lua texts implement, the single-process store,
+//! and what the conformance scripts in `tests/vectors/lease_scripts.json` run.
+
+use crate::error::{Detail, Error, ErrorCode, Result};
+
+/// Longest TTL a lease may have: one day.
+pub const MAX_TTL_MS: u64 = 86_400_000;
+
+/// A namespace's lease parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LeaseConfig {
+    /// How long a lease lives without a renewal, on the store's clock.
+    pub ttl_ms: u64,
+    /// The largest clock difference between a holder and the store that a
+    /// holder accepts; beyond it, `clock_skew`.
+    pub max_skew_ms: u64,
+}
+
+impl LeaseConfig {
+    /// Check the bounds: `ttl_ms` in 1..=86,400,000, `max_skew_ms` below it.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_TTL_MS).contains(&self.ttl_ms) {
+            return Err(Error::range(ErrorCode::InvalidArgument, "ttl_ms", self.ttl_ms, 1, MAX_TTL_MS));
+        }
+        if self.max_skew_ms >= self.ttl_ms {
+            return Err(Error::range(
+                ErrorCode::InvalidArgument,
+                "max_skew_ms",
+                self.max_skew_ms,
+                0,
+                self.ttl_ms - 1,
+            ));
+        }
+        Ok(())
+    }
+
+    /// How often a holder renews: every third of the TTL (at least 1 ms), so
+    /// two renewals can fail before the lease runs out.
+    pub const fn renew_every_ms(&self) -> u64 {
+        if self.ttl_ms / 3 == 0 {
+            1
+        } else {
+            self.ttl_ms / 3
+        }
+    }
+
+    /// The floor of a namespace (re)created on a store that has no record of
+    /// it, or whose identity changed: above every fence a holder from before
+    /// could still use (`store_now + ttl + max_skew`).
+    pub const fn floor_after_loss(&self, store_now_ms: u64) -> u64 {
+        store_now_ms.saturating_add(self.ttl_ms).saturating_add(self.max_skew_ms)
+    }
+}
+
+/// What a holder sends with an acquire or a renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proposal {
+    /// The fence to ask for: the holder's clock plus the TTL (ID time).
+    pub fence_ms: u64,
+    /// The holder's clock when the request left.
+    pub sent_ms: u64,
+}
+
+/// A store's answer to an acquire or a renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Grant {
+    /// The node leased.
+    pub node: u64,
+    /// The fencing token: it grows on every acquisition of the node.
+    pub epoch: u64,
+    /// ID time from which the holder may mint (the previous fence, or the namespace floor).
+    pub start_ms: u64,
+    /// ID time before which every tick the holder mints must end.
+    pub fence_ms: u64,
+    /// The store's clock when it answered.
+    pub store_now_ms: u64,
+}
+
+/// Where a lease stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseState {
+    /// Held: renew when [`Lease::renew_due`] says so.
+    Active,
+    /// A renewal was refused: the node belongs to someone else from the fence on.
+    Lost,
+    /// Released cleanly.
+    Released,
+}
+
+/// What a clean release sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    /// The node.
+    pub node: u64,
+    /// The epoch.
+    pub epoch: u64,
+    /// The end of the last tick minted (ID time), clamped into `[start, fence]`:
+    /// the store lowers the node's fence to it, so the next holder starts at once.
+    pub high_water_ms: u64,
+}
+
+/// The holder's side of one lease (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Lease {
+    config: LeaseConfig,
+    node: u64,
+    epoch: u64,
+    start_ms: u64,
+    fence_ms: u64,
+    /// When (holder clock) the request of the last confirming answer left:
+    /// the store's expiry is at least a TTL after it.
+    confirmed_sent_ms: u64,
+    skew_ms: i64,
+    renewal_sent_ms: Option<u64>,
+    state: LeaseState,
+}
+
+/// Skew of the store's clock from the holder's, from one round trip:
+/// (store now − midpoint, half the round trip).
+fn skew(sent_ms: u64, received_ms: u64, store_now_ms: u64) -> (i64, u64) {
+    let half = received_ms.saturating_sub(sent_ms) / 2;
+    let midpoint = sent_ms.saturating_add(half);
+    let skew = i128::from(store_now_ms) - i128::from(midpoint);
+    (skew.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64, half)
+}
+
+impl Lease {
+    /// What to ask for at holder time `now_ms`: a fence one TTL ahead.
+    pub fn propose(config: &LeaseConfig, now_ms: u64) -> Proposal {
+        Proposal {
+            fence_ms: now_ms.saturating_add(config.ttl_ms),
+            sent_ms: now_ms,
+        }
+    }
+
+    fn check_skew(config: &LeaseConfig, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<i64> {
+        let (skew_ms, uncertainty_ms) = skew(proposal.sent_ms, received_ms, grant.store_now_ms);
+        if skew_ms.unsigned_abs().saturating_add(uncertainty_ms) > config.max_skew_ms {
+            return Err(Error::new(
+                ErrorCode::ClockSkew,
+                Detail::Skew {
+                    skew_ms,
+                    uncertainty_ms,
+                    max_ms: config.max_skew_ms,
+                },
+            ));
+        }
+        Ok(skew_ms)
+    }
+
+    fn check_grant(grant: &Grant) -> Result<()> {
+        if grant.fence_ms < grant.start_ms {
+            return Err(Error::reason(
+                ErrorCode::StoreSchema,
+                "grant",
+                "the store answered a fence below the lease's start: not the idloom protocol",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The lease the store granted for `proposal`, answered at holder time
+    /// `received_ms`. Refused with `clock_skew` when the store's clock is
+    /// further than `max_skew_ms` from the holder's (give the node back then).
+    pub fn from_grant(config: LeaseConfig, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<Lease> {
+        config.validate()?;
+        Self::check_grant(grant)?;
+        let skew_ms = Self::check_skew(&config, proposal, grant, received_ms)?;
+        Ok(Lease {
+            config,
+            node: grant.node,
+            epoch: grant.epoch,
+            start_ms: grant.start_ms,
+            fence_ms: grant.fence_ms,
+            confirmed_sent_ms: proposal.sent_ms,
+            skew_ms,
+            renewal_sent_ms: None,
+            state: LeaseState::Active,
+        })
+    }
+
+    /// The node.
+    pub const fn node(&self) -> u64 {
+        self.node
+    }
+    /// The epoch (fencing token).
+    pub const fn epoch(&self) -> u64 {
+        self.epoch
+    }
+    /// ID time from which this holder mints.
+    pub const fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+    /// ID time before which every tick it mints must end (the last confirmed fence).
+    pub const fn fence_ms(&self) -> u64 {
+        self.fence_ms
+    }
+    /// The store's clock minus the holder's, as last estimated.
+    pub const fn skew_ms(&self) -> i64 {
+        self.skew_ms
+    }
+    /// The state.
+    pub const fn state(&self) -> LeaseState {
+        self.state
+    }
+    /// The configuration.
+    pub const fn config(&self) -> &LeaseConfig {
+        &self.config
+    }
+
+    /// Holder time from which the store may give the node away unless a
+    /// renewal lands first (a lower bound: the store's expiry is a TTL after
+    /// it received the request, which left no earlier than this).
+    pub const fn expires_ms(&self) -> u64 {
+        self.confirmed_sent_ms.saturating_add(self.config.ttl_ms)
+    }
+
+    /// Whether to start a renewal at holder time `now_ms`: active, none in
+    /// flight, and a third of the TTL since the last confirmed request.
+    pub fn renew_due(&self, now_ms: u64) -> bool {
+        self.state == LeaseState::Active
+            && self.renewal_sent_ms.is_none()
+            && now_ms >= self.confirmed_sent_ms.saturating_add(self.config.renew_every_ms())
+    }
+
+    /// Start a renewal at `now_ms` if one is due: what to send.
+    pub fn begin_renew(&mut self, now_ms: u64) -> Option<Proposal> {
+        if !self.renew_due(now_ms) {
+            return None;
+        }
+        self.renewal_sent_ms = Some(now_ms);
+        Some(Lease::propose(&self.config, now_ms))
+    }
+
+    /// The store confirmed the renewal: the fence moves on (never back).
+    /// `clock_skew` if the clocks drifted apart: the fence stays where it
+    /// was, and the holder should stop and release.
+    pub fn renewed(&mut self, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<()> {
+        self.renewal_sent_ms = None;
+        if self.state != LeaseState::Active {
+            return Err(self.not_active());
+        }
+        if grant.node != self.node || grant.epoch != self.epoch {
+            return Err(Error::reason(
+                ErrorCode::StoreSchema,
+                "grant",
+                "the store confirmed a renewal for another node or epoch: not the idloom protocol",
+            ));
+        }
+        Self::check_grant(grant)?;
+        self.skew_ms = Self::check_skew(&self.config, proposal, grant, received_ms)?;
+        self.fence_ms = self.fence_ms.max(grant.fence_ms);
+        self.confirmed_sent_ms = self.confirmed_sent_ms.max(proposal.sent_ms);
+        Ok(())
+    }
+
+    /// The renewal did not get an answer (store unavailable): another may
+    /// start at once. The lease stands until its fence.
+    pub fn renew_failed(&mut self) {
+        self.renewal_sent_ms = None;
+    }
+
+    /// The store refused the renewal (zero rows: epoch or holder changed).
+    /// The holder may mint below the last confirmed fence, never past it;
+    /// returns the `lease_lost` error to report.
+    pub fn refused(&mut self) -> Error {
+        self.renewal_sent_ms = None;
+        self.state = LeaseState::Lost;
+        self.lost_error()
+    }
+
+    fn lost_error(&self) -> Error {
+        Error::new(
+            ErrorCode::LeaseLost,
+            Detail::Fence {
+                node: self.node,
+                epoch: self.epoch,
+                tick_ms: self.fence_ms,
+                fence_ms: self.fence_ms,
+                lost: true,
+            },
+        )
+    }
+
+    fn not_active(&self) -> Error {
+        match self.state {
+            LeaseState::Lost => self.lost_error(),
+            _ => Error::reason(ErrorCode::LeaseLost, "lease", "released: lease a node again"),
+        }
+    }
+
+    /// A clean shutdown after the generator stopped: release with the end of
+    /// the last tick minted (`None`: nothing minted), clamped into
+    /// `[start, fence]`. A lost lease has nothing to release.
+    pub fn release(&mut self, high_water_ms: Option<u64>) -> Result<Release> {
+        if self.state != LeaseState::Active {
+            return Err(self.not_active());
+        }
+        self.state = LeaseState::Released;
+        Ok(Release {
+            node: self.node,
+            epoch: self.epoch,
+            high_water_ms: high_water_ms.unwrap_or(self.start_ms).clamp(self.start_ms, self.fence_ms),
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub use memory::{MemoryStore, NodeRecord};
+
+#[cfg(feature = "alloc")]
+mod memory {
+    use super::{Grant, LeaseConfig};
+    use crate::error::{Error, ErrorCode, Result};
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    /// What a store keeps per node.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+    pub struct NodeRecord {
+        /// Who holds it (an instance string for humans), empty if never held.
+        pub holder: String,
+        /// Acquisitions so far.
+        pub epoch: u64,
+        /// Store time from which others may take it.
+        pub expires_ms: u64,
+        /// Where the current epoch's interval starts (ID time): a release never
+        /// lowers the fence below it.
+        pub start_ms: u64,
+        /// The highest fence granted (ID time); only a clean release lowers it.
+        pub fence_ms: u64,
+    }
+
+    /// The store's side of the protocol over memory, for one namespace: the
+    /// reference the SQL and Lua texts implement (same answers, same errors),
+    /// and a store for a single process or a test. Times are the store's.
+    #[derive(Debug, Clone)]
+    pub struct MemoryStore {
+        config: LeaseConfig,
+        floor_ms: u64,
+        identity: String,
+        nodes: Vec<NodeRecord>,
+    }
+
+    impl MemoryStore {
+        /// A namespace of `nodes` nodes. `fresh`: floor 0 (first deployment,
+        /// tests); otherwise the floor a store that lost its state must use.
+        pub fn new(config: LeaseConfig, nodes: u64, identity: &str, fresh: bool, store_now_ms: u64) -> Result<Self> {
+            config.validate()?;
+            if !(1..=1 << 22).contains(&nodes) {
+                return Err(Error::range(ErrorCode::InvalidArgument, "nodes", nodes, 1, 1u64 << 22));
+            }
+            Ok(MemoryStore {
+                config,
+                floor_ms: if fresh { 0 } else { config.floor_after_loss(store_now_ms) },
+                identity: identity.into(),
+                nodes: (0..nodes)
+                    .map(|_| NodeRecord {
+                        holder: String::new(),
+                        epoch: 0,
+                        expires_ms: 0,
+                        start_ms: 0,
+                        fence_ms: 0,
+                    })
+                    .collect(),
+            })
+        }
+
+        /// The namespace floor: no lease starts below it.
+        pub fn floor_ms(&self) -> u64 {
+            self.floor_ms
+        }
+        /// The records, by node.
+        pub fn nodes(&self) -> &[NodeRecord] {
+            &self.nodes
+        }
+
+        /// Every call carries the store's identity (Redis `run_id`, PostgreSQL
+        /// system identifier and timeline): another one means a restart
+        /// without state, a restore or a failover, so the floor rises first.
+        fn observe(&mut self, identity: &str, store_now_ms: u64) {
+            if identity != self.identity {
+                self.identity = identity.into();
+                self.floor_ms = self.floor_ms.max(self.config.floor_after_loss(store_now_ms));
+            }
+        }
+
+        fn grant(&self, node: u64, store_now_ms: u64) -> Grant {
+            let r = &self.nodes[node as usize];
+            Grant {
+                node,
+                epoch: r.epoch,
+                start_ms: r.start_ms,
+                fence_ms: r.fence_ms,
+                store_now_ms,
+            }
+        }
+
+        /// Lease a node whose lease expired, the caller's previous one first
+        /// (sticky restarts), then the lowest: `epoch + 1`, expiry one TTL
+        /// away, `start = max(fence, floor)`, `fence = max(start, proposed)`.
+        pub fn acquire(&mut self, holder: &str, proposed_fence_ms: u64, identity: &str, store_now_ms: u64) -> Result<Grant> {
+            self.observe(identity, store_now_ms);
+            let free = |r: &NodeRecord| r.expires_ms <= store_now_ms;
+            let node = self
+                .nodes
+                .iter()
+                .position(|r| free(r) && r.holder == holder)
+                .or_else(|| self.nodes.iter().position(free))
+                .ok_or(Error::reason(
+                    ErrorCode::NoFreeNode,
+                    "namespace",
+                    "every node is leased by a live holder: add nodes, or wait one TTL",
+                ))?;
+            let floor = self.floor_ms;
+            let r = &mut self.nodes[node];
+            let start = r.fence_ms.max(floor);
+            r.holder = holder.into();
+            r.epoch += 1;
+            r.expires_ms = store_now_ms.saturating_add(self.config.ttl_ms);
+            r.start_ms = start;
+            r.fence_ms = start.max(proposed_fence_ms);
+            Ok(self.grant(node as u64, store_now_ms))
+        }
+
+        fn held<'a>(&'a mut self, node: u64, epoch: u64, holder: &str) -> Result<&'a mut NodeRecord> {
+            match self.nodes.get_mut(node as usize) {
+                Some(r) if r.epoch == epoch && r.holder == holder && epoch > 0 => Ok(r),
+                _ => Err(Error::reason(
+                    ErrorCode::LeaseLost,
+                    "lease",
+                    "the store has another epoch or holder for this node: it was taken after the lease expired",
+                )),
+            }
+        }
+
+        /// Extend a lease, only under the same epoch and holder: expiry one TTL
+        /// away, `fence = max(fence, proposed)`. `lease_lost` otherwise (the
+        /// zero rows of an `UPDATE … WHERE epoch = ? AND holder = ?`).
+        pub fn renew(
+            &mut self,
+            node: u64,
+            epoch: u64,
+            holder: &str,
+            proposed_fence_ms: u64,
+            identity: &str,
+            store_now_ms: u64,
+        ) -> Result<Grant> {
+            self.observe(identity, store_now_ms);
+            let ttl = self.config.ttl_ms;
+            let r = self.held(node, epoch, holder)?;
+            r.expires_ms = store_now_ms.saturating_add(ttl);
+            r.fence_ms = r.fence_ms.max(proposed_fence_ms);
+            Ok(self.grant(node, store_now_ms))
+        }
+
+        /// A clean release: the node is free at once and its fence drops to
+        /// the holder's high-water, clamped into the epoch's `[start, fence]`
+        /// (the next start is still `max(fence, floor)`).
+        pub fn release(
+            &mut self,
+            node: u64,
+            epoch: u64,
+            holder: &str,
+            high_water_ms: u64,
+            identity: &str,
+            store_now_ms: u64,
+        ) -> Result<()> {
+            self.observe(identity, store_now_ms);
+            let r = self.held(node, epoch, holder)?;
+            r.expires_ms = 0;
+            r.fence_ms = high_water_ms.clamp(r.start_ms, r.fence_ms);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Leases: the holder's state machine (renew timing, skew, refusal,
+//! release) and the store's reference model, and the two with fenced
+//! generators: a paused holder never repeats the new holder's IDs.
+
+use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, MemoryStore, Proposal};
+use idloom::{ErrorCode, Generator, Layout, Next, Policy};
+use std::collections::HashSet;
+
+const T0: u64 = 1_700_000_000_000;
+const CONFIG: LeaseConfig = LeaseConfig {
+    ttl_ms: 10_000,
+    max_skew_ms: 1_000,
+};
+
+fn grant(node: u64, epoch: u64, start_ms: u64, fence_ms: u64, store_now_ms: u64) -> Grant {
+    Grant {
+        node,
+        epoch,
+        start_ms,
+        fence_ms,
+        store_now_ms,
+    }
+}
+
+#[test]
+fn config_bounds() {
+    assert!(CONFIG.validate().is_ok());
+    let bad = LeaseConfig { ttl_ms: 0, max_skew_ms: 0 };
+    assert_eq!(bad.validate().unwrap_err().to_string(), "ttl_ms must be in 1..=86400000, got 0");
+    let skewed = LeaseConfig {
+        ttl_ms: 100,
+        max_skew_ms: 100,
+    };
+    assert_eq!(skewed.validate().unwrap_err().to_string(), "max_skew_ms must be in 0..=99, got 100");
+    assert_eq!(CONFIG.renew_every_ms(), 3_333);
+    assert_eq!(CONFIG.floor_after_loss(T0), T0 + 11_000);
+}
+
+#[test]
+fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
+    let p = Lease::propose(&CONFIG, T0);
+    assert_eq!(
+        p,
+        Proposal {
+            fence_ms: T0 + 10_000,
+            sent_ms: T0
+        }
+    );
+    // Answered 40 ms later; the store's clock 300 ms ahead of the midpoint.
+    let l = Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 + 300), T0 + 40).unwrap();
+    assert_eq!((l.node(), l.epoch(), l.skew_ms(), l.expires_ms()), (3, 1, 300, T0 + 10_000));
+    // 990 ms behind with a 40 ms round trip: 990 + 20 > 1000.
+    let e = Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 - 990), T0 + 40).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ClockSkew);
+    assert_eq!(
+        e.to_string(),
+        "the store's clock is -990 ms (± 20 ms) from this holder's, over max_skew_ms = 1000"
+    );
+    // A slow round trip alone is too uncertain.
+    assert_eq!(
+        Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, 0, T0 + 1_100), T0 + 2_200)
+            .unwrap_err()
+            .code(),
+        ErrorCode::ClockSkew
+    );
+    // A store answer with the fence below the start is not the protocol.
+    assert_eq!(
+        Lease::from_grant(CONFIG, &p, &grant(3, 1, 9, 8, T0), T0).unwrap_err().code(),
+        ErrorCode::StoreSchema
+    );
+}
+
+#[test]
+fn renewals_every_third_of_the_ttl_move_the_fence_on_and_a_refusal_loses_the_lease() {
+    let p = Lease::propose(&CONFIG, T0);
+    let mut l = Lease::from_grant(CONFIG, &p, &grant(1, 4, 500, T0 + 10_000, T0), T0).unwrap();
+    assert!(!l.renew_due(T0 + 3_332) && l.renew_due(T0 + 3_333));
+    let r = l.begin_renew(T0 + 3_400).unwrap();
+    assert!(l.begin_renew(T0 + 3_500).is_none(), "one renewal in flight at a time");
+    l.renewed(&r, &grant(1, 4, 500, r.fence_ms, T0 + 3_410), T0 + 3_420).unwrap();
+    assert_eq!((l.fence_ms(), l.expires_ms()), (T0 + 13_400, T0 + 13_400));
+    // A store answering another epoch is refused as a protocol error.
+    let r2 = l.begin_renew(T0 + 7_000).unwrap();
+    assert_eq!(
+        l.renewed(&r2, &grant(1, 5, 500, r2.fence_ms, T0 + 7_000), T0 + 7_000)
+            .unwrap_err()
+            .code(),
+        ErrorCode::StoreSchema
+    );
+    // A transient failure lets the next attempt go at once.
+    let _ = l.begin_renew(T0 + 7_100).unwrap();
+    l.renew_failed();
+    assert!(l.renew_due(T0 + 7_100));
+    let e = l.refused();
+    assert_eq!((e.code(), l.state()), (ErrorCode::LeaseLost, LeaseState::Lost));
+    assert!(!l.renew_due(T0 + 20_000));
+    assert_eq!(
+        l.release(Some(T0)).unwrap_err().code(),
+        ErrorCode::LeaseLost,
+        "a lost lease releases nothing"
+    );
+}
+
+#[test]
+fn release_clamps_the_high_water_into_the_interval() {
+    let p = Lease::propose(&CONFIG, T0);
+    let mut l = Lease::from_grant(CONFIG, &p, &grant(2, 1, T0 - 100, T0 + 10_000, T0), T0).unwrap();
+    assert_eq!(
+        l.clone().release(None).unwrap().high_water_ms,
+        T0 - 100,
+        "nothing minted: back to the start"
+    );
+    assert_eq!(l.clone().release(Some(T0 + 99_999)).unwrap().high_water_ms, T0 + 10_000);
+    let r = l.release(Some(T0 + 42)).unwrap();
+    assert_eq!((r.node, r.epoch, r.high_water_ms), (2, 1, T0 + 42));
+    assert_eq!(l.state(), LeaseState::Released);
+    assert_eq!(l.release(None).unwrap_err().code(), ErrorCode::LeaseLost);
+}
+
+#[test]
+fn the_store_model_acquires_renews_releases_and_raises_its_floor() {
+    let mut s = MemoryStore::new(CONFIG, 2, "run-1", true, T0).unwrap();
+    assert_eq!(s.floor_ms(), 0);
+    let a = s.acquire("a", T0 + 10_000, "run-1", T0).unwrap();
+    assert_eq!((a.node, a.epoch, a.start_ms, a.fence_ms), (0, 1, 0, T0 + 10_000));
+    let b = s.acquire("b", T0 + 10_000, "run-1", T0).unwrap();
+    assert_eq!(b.node, 1);
+    let e = s.acquire("c", T0 + 10_000, "run-1", T0 + 1).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoFreeNode);
+    // a's lease runs out on the store's clock; c takes node 0 and starts at a's fence.
+    let c = s.acquire("c", T0 + 30_000, "run-1", T0 + 10_000).unwrap();
+    assert_eq!((c.node, c.epoch, c.start_ms, c.fence_ms), (0, 2, T0 + 10_000, T0 + 30_000));
+    assert_eq!(
+        s.renew(0, 1, "a", T0 + 40_000, "run-1", T0 + 10_001).unwrap_err().code(),
+        ErrorCode::LeaseLost
+    );
+    // c renews; the fence never moves back.
+    assert_eq!(s.renew(0, 2, "c", T0 + 20_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 30_000);
+    // A clean release: free at once, fence at the high-water (clamped into c's interval).
+    s.release(0, 2, "c", T0 + 12_345, "run-1", T0 + 12_500).unwrap();
+    let again = s.acquire("c", T0 + 22_500, "run-1", T0 + 12_500).unwrap();
+    assert_eq!(
+        (again.node, again.epoch, again.start_ms),
+        (0, 3, T0 + 12_345),
+        "sticky and immediate"
+    );
+    // The store restarted empty under a new identity: the floor rises before anything is served.
+    let d = s.renew(1, 1, "b", T0 + 23_000, "run-2", T0 + 13_000).unwrap();
+    assert_eq!(s.floor_ms(), T0 + 13_000 + 11_000);
+    assert_eq!(d.node, 1, "a live holder renews; its fence is the old one");
+    s.release(0, 3, "c", T0 + 12_400, "run-2", T0 + 13_000).unwrap();
+    let e2 = s.acquire("e", T0 + 23_000, "run-2", T0 + 13_000).unwrap();
+    assert_eq!(e2.start_ms, T0 + 24_000, "above every fence a holder from before could use");
+    // Created without fresh: the floor is set from the start.
+    assert_eq!(MemoryStore::new(CONFIG, 1, "x", false, T0).unwrap().floor_ms(), T0 + 11_000);
+}
+
+#[test]
+fn sixteen_threads_racing_for_eight_nodes_never_share_an_epoch_and_start_above_the_fences() {
+    let store = std::sync::Mutex::new(MemoryStore::new(CONFIG, 8, "run", true, T0).unwrap());
+    let clock = std::sync::atomic::AtomicU64::new(T0);
+    let grants: Vec<Grant> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..16)
+            .map(|t| {
+                let (store, clock) = (&store, &clock);
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    for _ in 0..200 {
+                        let now = clock.fetch_add(700, std::sync::atomic::Ordering::SeqCst);
+                        if let Ok(g) = store.lock().unwrap().acquire(&format!("h{t}"), now + CONFIG.ttl_ms, "run", now) {
+                            mine.push(g);
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<Grant>> = vec![Vec::new(); 8];
+    for g in &grants {
+        assert!(seen.insert((g.node, g.epoch)), "(node {}, epoch {}) twice", g.node, g.epoch);
+        by_node[g.node as usize].push(*g);
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|g| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].start_ms >= w[0].fence_ms,
+                "epoch {} starts below epoch {}'s fence",
+                w[1].epoch,
+                w[0].epoch
+            );
+        }
+    }
+    assert!(grants.len() > 100);
+}
+
+/// A holder: its lease, its generator, its clock offset from the store.
+struct Holder {
+    name: &'static str,
+    lease: Lease,
+    gen: Generator,
+    ids: Vec<u64>,
+}
+
+impl Holder {
+    fn acquire(name: &'static str, store: &mut MemoryStore, local_ms: u64, store_ms: u64) -> Holder {
+        let p = Lease::propose(&CONFIG, local_ms);
+        let g = store.acquire(name, p.fence_ms, "run", store_ms).unwrap();
+        let lease = Lease::from_grant(CONFIG, &p, &g, local_ms).unwrap();
+        let mut gen = Generator::new(Layout::TWITTER, g.node, Policy::default()).unwrap();
+        gen.set_lease(lease.start_ms(), lease.fence_ms(), lease.epoch());
+        Holder {
+            name,
+            lease,
+            gen,
+            ids: Vec::new(),
+        }
+    }
+    fn mint(&mut self, local_ms: u64, n: usize) -> Result<(), ErrorCode> {
+        for _ in 0..n {
+            match self.gen.next_at(local_ms) {
+                Ok(Next::Id(id)) => self.ids.push(id),
+                Ok(Next::RetryAt(_)) => return Ok(()),
+                Err(e) => return Err(e.code()),
+            }
+        }
+        Ok(())
+    }
+    fn renew(&mut self, store: &mut MemoryStore, local_ms: u64, store_ms: u64) -> Result<(), ErrorCode> {
+        let Some(p) = self.lease.begin_renew(local_ms) else { return Ok(()) };
+        match store.renew(self.lease.node(), self.lease.epoch(), self.name, p.fence_ms, "run", store_ms) {
+            Ok(g) => {
+                self.lease.renewed(&p, &g, local_ms).map_err(|e| e.code())?;
+                self.gen.extend_fence(self.lease.fence_ms());
+                Ok(())
+            }
+            Err(_) => {
+                let e = self.lease.refused();
+                self.gen.lose_lease();
+                Err(e.code())
+            }
+        }
+    }
+}
+
+#[test]
+fn a_holder_paused_past_its_ttl_mints_nothing_past_its_fence_and_then_learns_it_lost() {
+    let mut store = MemoryStore::new(CONFIG, 1, "run", true, T0).unwrap();
+    // a's clock runs 900 ms ahead of the store's (within max_skew).
+    let mut a = Holder::acquire("a", &mut store, T0 + 900, T0);
+    for k in 0..6u64 {
+        a.mint(T0 + 900 + k * 1_500, 500).unwrap();
+        a.renew(&mut store, T0 + 900 + k * 1_500, T0 + k * 1_500).unwrap();
+    }
+    // SIGSTOP: a stops renewing at store time 7,500; its lease expires at 17,500.
+    // b (800 ms behind the store) takes the node at store time 20,000.
+    let mut b = Holder::acquire("b", &mut store, T0 + 19_200, T0 + 20_000);
+    assert!(b.lease.start_ms() >= a.lease.fence_ms(), "b starts at a's last fence");
+    b.mint(T0 + 19_200, 4096).unwrap(); // b mints on its own clock, above a's fence
+                                        // SIGCONT: a wakes up and mints at its clock (now far past its fence).
+    assert_eq!(
+        a.mint(T0 + 900 + 20_000, 10),
+        Err(ErrorCode::LeaseExpired),
+        "nothing at or past the fence"
+    );
+    // Its renewal is refused: lease_lost, for good.
+    assert_eq!(a.renew(&mut store, T0 + 900 + 20_000, T0 + 20_000), Err(ErrorCode::LeaseLost));
+    assert_eq!(a.mint(T0 + 900 + 20_001, 10), Err(ErrorCode::LeaseLost));
+    let all: HashSet<u64> = a.ids.iter().chain(&b.ids).copied().collect();
+    assert_eq!(all.len(), a.ids.len() + b.ids.len(), "zero duplicates");
+    let a_max = a
+        .ids
+        .iter()
+        .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
+        .max()
+        .unwrap();
+    let b_min = b
+        .ids
+        .iter()
+        .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
+        .min()
+        .unwrap();
+    assert!(a_max < b_min, "a's ID time ends before b's begins");
+}

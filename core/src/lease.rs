@@ -99,6 +99,18 @@ pub struct Grant {
     pub store_now_ms: u64,
 }
 
+impl Grant {
+    /// The release of a grant the holder refused to use (`clock_skew`): the
+    /// node goes back at once, with its fence back at the start.
+    pub const fn release_unused(&self) -> Release {
+        Release {
+            node: self.node,
+            epoch: self.epoch,
+            high_water_ms: self.start_ms,
+        }
+    }
+}
+
 /// Where a lease stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeaseState {

@@ -63,6 +63,21 @@ fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
             .code(),
         ErrorCode::ClockSkew
     );
+    // Refused for skew, the grant goes back at once with its fence at the start.
+    let mut s = MemoryStore::new(CONFIG, 1, "r", true, T0).unwrap();
+    let p2 = Lease::propose(&CONFIG, T0 + 5_000);
+    let g = s.acquire("far", p2.fence_ms, "r", T0).unwrap();
+    assert_eq!(
+        Lease::from_grant(CONFIG, &p2, &g, T0 + 5_000).unwrap_err().code(),
+        ErrorCode::ClockSkew
+    );
+    let r = g.release_unused();
+    s.release(r.node, r.epoch, "far", r.high_water_ms, "r", T0).unwrap();
+    assert_eq!(
+        s.acquire("next", T0 + 10_000, "r", T0).unwrap().start_ms,
+        0,
+        "free at once, nothing was minted"
+    );
     // A store answer with the fence below the start is not the protocol.
     assert_eq!(
         Lease::from_grant(CONFIG, &p, &grant(3, 1, 9, 8, T0), T0).unwrap_err().code(),

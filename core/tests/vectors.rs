@@ -278,6 +278,17 @@ fn segment_scripts() {
 }
 
 #[test]
+fn lease_scripts() {
+    let v = load("lease_scripts.json");
+    for script in v["scripts"].as_array().unwrap() {
+        let mut run = LeaseRun::new(script);
+        for (i, step) in script["steps"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(run.step(step), step["expect"], "script {} step {i}", script["name"]);
+        }
+    }
+}
+
+#[test]
 fn error_table_matches() {
     let v = load("errors.json");
     let codes: Vec<&str> = v["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();

@@ -47,7 +47,7 @@ pub fn to_unix_ms(c: Civil) -> Option<u64> {
     if !(1..=12).contains(&c.month) || c.day == 0 || c.hour > 23 || c.minute > 59 || c.second > 59 || c.milli > 999 {
         return None;
     }
-    let leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
+    let leap = (c.year.is_multiple_of(4) && !c.year.is_multiple_of(100)) || c.year.is_multiple_of(400);
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if c.day > month_days[usize::from(c.month - 1)] || c.year < 1970 || c.year > 1_000_000_000 {
         return None;

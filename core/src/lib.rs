@@ -48,6 +48,8 @@ pub mod rng;
 #[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
+#[cfg(feature = "std")]
+pub mod state;
 #[cfg(any(feature = "alloc", feature = "getrandom"))]
 mod sync;
 pub mod uuid;

@@ -154,7 +154,7 @@ impl NanoId {
     /// bytes in the same order, as calling [`fill_ascii`](Self::fill_ascii)
     /// on each chunk — but a power-of-two alphabet draws all bytes at once.
     pub fn fill_ascii_batch<R: RandomSource + ?Sized>(&self, rng: &mut R, out: &mut [u8]) -> Result<()> {
-        if out.len() % self.size != 0 {
+        if !out.len().is_multiple_of(self.size) {
             return Err(Error::reason(
                 ErrorCode::InvalidArgument,
                 "out",

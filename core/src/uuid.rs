@@ -208,7 +208,7 @@ impl Uuid {
                 continue;
             }
             let v = hex_value(c).ok_or(Error::parse(ErrorCode::InvalidUuid, "uuid", base + i, "expected a hex digit"))?;
-            out[nibble / 2] |= v << (if nibble % 2 == 0 { 4 } else { 0 });
+            out[nibble / 2] |= v << (if nibble.is_multiple_of(2) { 4 } else { 0 });
             nibble += 1;
         }
         Ok(Uuid(out))

@@ -1,0 +1,215 @@
+//! Restarts without a store (`COORDINATION.md`): a state file per
+//! (namespace, node), and host-local slots.
+//!
+//! **State file.** A lease with the local disk as its store: before minting
+//! up to a fence, the fence is written ahead (temp file, fsync, rename, fsync
+//! of the directory), so a restarted process — killed, crashed, or rebooted —
+//! starts at the last fence written and never re-mints a tick the previous
+//! run could have used, whatever the clock did in between.
+//!
+//! **Slots.** gunicorn/uWSGI workers, PM2 and cluster workers, Celery: each
+//! claims slot *k* of *n* with an exclusive, non-blocking lock on
+//! `DIR/NAMESPACE/slot-k.lock` (`flock`); the kernel frees it when the process
+//! dies, however it dies. Node = `host_base + k`; the slot keeps its state
+//! file beside the lock, so a restarted worker on the same slot starts above
+//! its predecessor. A forked child shares its parent's lock (one open file
+//! description): a child claims a slot of its own after the fork.
+
+use crate::error::{Error, ErrorCode, Result};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const MAGIC: &str = "idloom-state 1";
+
+/// A namespace name, safe as a file name: 1..=64 of `A-Z a-z 0-9 _ . -`, not starting with `.`.
+pub fn check_namespace(namespace: &str) -> Result<()> {
+    let ok = (1..=64).contains(&namespace.len())
+        && !namespace.starts_with('.')
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "namespace",
+            "must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with .)",
+        ))
+    }
+}
+
+fn io(what: &'static str) -> impl Fn(std::io::Error) -> Error {
+    move |_| Error::reason(ErrorCode::StoreUnavailable, "state_file", what)
+}
+
+/// The fence of one (namespace, node), kept on disk and written ahead of use.
+#[derive(Debug)]
+pub struct StateFile {
+    path: PathBuf,
+    namespace: String,
+    node: u64,
+    fence_ms: u64,
+}
+
+impl StateFile {
+    /// The state of `node` in `namespace` under `dir` (created if missing):
+    /// returns the file and the `start_ms` to mint from — the fence the
+    /// previous run wrote (0 on the first run). Nothing is minted until
+    /// [`advance`](Self::advance) has written a fence ahead. A file that does
+    /// not parse, or belongs to another namespace or node, is `store_schema`
+    /// (never read as 0).
+    pub fn open(dir: &Path, namespace: &str, node: u64) -> Result<(StateFile, u64)> {
+        check_namespace(namespace)?;
+        let path = dir.join(format!("{namespace}.node-{node}.state"));
+        StateFile::at(path, namespace, node)
+    }
+
+    fn at(path: PathBuf, namespace: &str, node: u64) -> Result<(StateFile, u64)> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io("cannot create the state directory"))?;
+        }
+        let start = match std::fs::read_to_string(&path) {
+            Ok(text) => parse(&text, namespace, node)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io("cannot read the state file")(e)),
+        };
+        let file = StateFile {
+            path,
+            namespace: namespace.into(),
+            node,
+            fence_ms: start,
+        };
+        Ok((file, start))
+    }
+
+    /// The fence written (ID time): mint only ticks that end by it.
+    pub const fn fence_ms(&self) -> u64 {
+        self.fence_ms
+    }
+
+    /// Where the state lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Write `fence_ms` ahead of use (temp file, fsync, rename, fsync of the
+    /// directory); a fence never moves back. Only once this returns may the
+    /// generator mint up to the new fence.
+    pub fn advance(&mut self, fence_ms: u64) -> Result<()> {
+        if fence_ms <= self.fence_ms {
+            return Ok(());
+        }
+        let tmp = self.path.with_extension("state.tmp");
+        {
+            let mut f = File::create(&tmp).map_err(io("cannot create the temporary state file"))?;
+            write!(
+                f,
+                "{MAGIC}\nnamespace={}\nnode={}\nfence_ms={fence_ms}\n",
+                self.namespace, self.node
+            )
+            .map_err(io("cannot write the state file"))?;
+            f.sync_all().map_err(io("cannot fsync the state file"))?;
+        }
+        std::fs::rename(&tmp, &self.path).map_err(io("cannot rename the state file into place"))?;
+        if let Some(parent) = self.path.parent() {
+            // The rename itself must survive a crash: fsync the directory.
+            if let Ok(d) = File::open(parent) {
+                d.sync_all().map_err(io("cannot fsync the state directory"))?;
+            }
+        }
+        self.fence_ms = fence_ms;
+        Ok(())
+    }
+}
+
+fn parse(text: &str, namespace: &str, node: u64) -> Result<u64> {
+    let bad = |reason| Error::reason(ErrorCode::StoreSchema, "state_file", reason);
+    let mut lines = text.lines();
+    if lines.next() != Some(MAGIC) {
+        return Err(bad("not an idloom state file of schema version 1"));
+    }
+    let mut field = |key: &str| {
+        lines
+            .next()
+            .and_then(|l| l.strip_prefix(key))
+            .and_then(|l| l.strip_prefix('='))
+            .map(str::to_owned)
+    };
+    if field("namespace").as_deref() != Some(namespace) {
+        return Err(bad("the state file belongs to another namespace"));
+    }
+    if field("node").and_then(|n| n.parse::<u64>().ok()) != Some(node) {
+        return Err(bad("the state file belongs to another node"));
+    }
+    field("fence_ms")
+        .and_then(|f| f.parse::<u64>().ok())
+        .ok_or(bad("the state file has no readable fence_ms"))
+}
+
+/// A host-local slot: an exclusive lock on `DIR/NAMESPACE/slot-k.lock`,
+/// held as long as this value (and the process) lives.
+#[derive(Debug)]
+pub struct Slot {
+    _lock: File,
+    dir: PathBuf,
+    namespace: String,
+    index: u64,
+    node: u64,
+}
+
+impl Slot {
+    /// Claim the first free slot of `count` (node = `host_base + k`, at most
+    /// `max_node`); `no_free_node` when every slot is held by a live process.
+    pub fn claim(dir: &Path, namespace: &str, count: u64, host_base: u64, max_node: u64) -> Result<Slot> {
+        check_namespace(namespace)?;
+        if count == 0 || host_base.checked_add(count - 1).is_none_or(|last| last > max_node) {
+            let most = max_node.saturating_sub(host_base).saturating_add(1).max(1);
+            return Err(Error::range(ErrorCode::InvalidArgument, "slots", count, 1, most));
+        }
+        let dir = dir.join(namespace);
+        std::fs::create_dir_all(&dir).map_err(io("cannot create the slot directory"))?;
+        for k in 0..count {
+            let path = dir.join(format!("slot-{k}.lock"));
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(io("cannot open a slot lock file"))?;
+            match file.try_lock() {
+                Ok(()) => {
+                    return Ok(Slot {
+                        _lock: file,
+                        dir,
+                        namespace: namespace.into(),
+                        index: k,
+                        node: host_base + k,
+                    })
+                }
+                Err(TryLockError::WouldBlock) => continue,
+                Err(TryLockError::Error(e)) => return Err(io("cannot lock a slot file")(e)),
+            }
+        }
+        Err(Error::reason(
+            ErrorCode::NoFreeNode,
+            "slots",
+            "every slot of this host is held by a live process: raise the slot count",
+        ))
+    }
+
+    /// The slot index `k`.
+    pub const fn index(&self) -> u64 {
+        self.index
+    }
+    /// The node: `host_base + k`.
+    pub const fn node(&self) -> u64 {
+        self.node
+    }
+
+    /// The slot's state file (`slot-k.state`, beside its lock) and where to start.
+    pub fn state_file(&self) -> Result<(StateFile, u64)> {
+        StateFile::at(self.dir.join(format!("slot-{}.state", self.index)), &self.namespace, self.node)
+    }
+}

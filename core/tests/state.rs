@@ -1,0 +1,177 @@
+//! Restarts without a store: the state file is written ahead and survives a
+//! SIGKILL; host-local slots are exclusive and freed by the kernel when the
+//! holder dies.
+
+#![cfg(feature = "std")]
+
+use idloom::state::{Slot, StateFile};
+use idloom::{Clock, ErrorCode, Generator, Layout, Next, Policy, SystemClock};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("idloom-{tag}-{}-{}", std::process::id(), SystemClock.now_ms()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_state_file_round_trips_and_refuses_what_it_cannot_read() {
+    let dir = temp_dir("state");
+    let (mut f, start) = StateFile::open(&dir, "orders", 3).unwrap();
+    assert_eq!(start, 0, "first run");
+    f.advance(5_000).unwrap();
+    f.advance(4_000).unwrap(); // never back
+    assert_eq!(f.fence_ms(), 5_000);
+    let (_, start) = StateFile::open(&dir, "orders", 3).unwrap();
+    assert_eq!(start, 5_000, "a restart starts at the fence written");
+    let (_, other) = StateFile::open(&dir, "orders", 4).unwrap();
+    assert_eq!(other, 0, "one file per node");
+    std::fs::write(dir.join("orders.node-3.state"), "garbage").unwrap();
+    assert_eq!(StateFile::open(&dir, "orders", 3).unwrap_err().code(), ErrorCode::StoreSchema);
+    std::fs::write(
+        dir.join("orders.node-3.state"),
+        "idloom-state 1\nnamespace=orders\nnode=9\nfence_ms=1\n",
+    )
+    .unwrap();
+    assert_eq!(StateFile::open(&dir, "orders", 3).unwrap_err().code(), ErrorCode::StoreSchema);
+    for bad in ["", "../x", ".hidden", "a/b", &"x".repeat(65)] {
+        assert_eq!(
+            StateFile::open(&dir, bad, 1).unwrap_err().code(),
+            ErrorCode::InvalidArgument,
+            "{bad:?}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Mint under a state file until killed (run by the next test in a child process).
+#[test]
+#[ignore = "helper: the child process of state_file_survives_sigkill"]
+fn state_helper_process() {
+    let Ok(dir) = std::env::var("IDLOOM_STATE_DIR") else { return };
+    let (mut file, start) = StateFile::open(std::path::Path::new(&dir), "kill", 1).unwrap();
+    let mut gen = Generator::new(Layout::TWITTER, 1, Policy::default()).unwrap();
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let lead = 50;
+    file.advance(SystemClock.now_ms().max(start) + lead).unwrap();
+    gen.set_lease(start, file.fence_ms(), 0);
+    loop {
+        let now = SystemClock.now_ms();
+        if now + lead / 2 >= file.fence_ms() {
+            file.advance(now + lead).unwrap(); // written ahead, then used
+            gen.extend_fence(file.fence_ms());
+        }
+        match gen.next_at(now) {
+            Ok(Next::Id(id)) => writeln!(out, "{id}").unwrap(),
+            Ok(Next::RetryAt(_)) | Err(_) => {}
+        }
+    }
+}
+
+#[test]
+fn state_file_survives_sigkill() {
+    let dir = temp_dir("kill");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "state_helper_process", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("IDLOOM_STATE_DIR", &dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut before: Vec<u64> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while before.len() < 50_000 && Instant::now() < deadline {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Ok(id) = l.trim().parse() {
+                    before.push(id);
+                }
+            }
+            _ => break,
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no cleanup, no last write
+    child.wait().unwrap();
+    before.extend(lines.map_while(Result::ok).filter_map(|l| l.trim().parse::<u64>().ok()));
+    assert!(before.len() >= 50_000, "the helper minted {} IDs", before.len());
+    // Restart on the same node: starts at the fence the killed run wrote.
+    let (mut file, start) = StateFile::open(&dir, "kill", 1).unwrap();
+    let last_ms = before
+        .iter()
+        .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
+        .max()
+        .unwrap();
+    assert!(start > last_ms, "start {start} must be past the last tick used ({last_ms})");
+    let mut gen = Generator::new(Layout::TWITTER, 1, Policy::default()).unwrap();
+    file.advance(SystemClock.now_ms().max(start) + 1_000).unwrap();
+    gen.set_lease(start, file.fence_ms(), 0);
+    let max_before = *before.iter().max().unwrap();
+    let mut after = Vec::new();
+    let mut now = SystemClock.now_ms().max(start);
+    while after.len() < 10_000 {
+        match gen.next_at(now) {
+            Ok(Next::Id(id)) => after.push(id),
+            _ => now += 1,
+        }
+    }
+    assert!(after.iter().all(|&id| id > max_before), "the restart never repeats the killed run");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_slot_is_held_by_one_holder_and_freed_on_drop() {
+    let dir = temp_dir("slots");
+    let a = Slot::claim(&dir, "web", 2, 8, 1023).unwrap();
+    let b = Slot::claim(&dir, "web", 2, 8, 1023).unwrap();
+    assert_eq!((a.index(), a.node(), b.index(), b.node()), (0, 8, 1, 9));
+    assert_eq!(Slot::claim(&dir, "web", 2, 8, 1023).unwrap_err().code(), ErrorCode::NoFreeNode);
+    drop(a);
+    assert_eq!(Slot::claim(&dir, "web", 2, 8, 1023).unwrap().index(), 0, "free again");
+    // The slot keeps its state file beside the lock.
+    let (mut f, start) = b.state_file().unwrap();
+    assert_eq!(start, 0);
+    f.advance(777).unwrap();
+    assert!(f.path().ends_with("web/slot-1.state"));
+    assert_eq!(b.state_file().unwrap().1, 777);
+    // Node range checks: host_base + count must fit the layout.
+    assert_eq!(
+        Slot::claim(&dir, "web", 4, 1021, 1023).unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(Slot::claim(&dir, "web", 0, 0, 1023).unwrap_err().code(), ErrorCode::InvalidArgument);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_killed_holders_slot_is_free_at_once() {
+    let dir = temp_dir("slotkill");
+    std::fs::create_dir_all(dir.join("jobs")).unwrap();
+    let lock = dir.join("jobs/slot-0.lock");
+    // Another process takes slot 0 with flock(1) — the same flock(2) lock; -o:
+    // only flock itself holds it (its `sleep` child does not inherit the fd).
+    let mut holder = Command::new("flock")
+        .args(["-n", "-o"])
+        .arg(&lock)
+        .args(["sleep", "20"])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match Slot::claim(&dir, "jobs", 1, 0, 1023) {
+            Err(e) if e.code() == ErrorCode::NoFreeNode => break,
+            Ok(slot) => {
+                drop(slot); // the child has not taken it yet
+                assert!(Instant::now() < deadline, "flock never took the slot");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    assert_eq!(Slot::claim(&dir, "jobs", 1, 0, 1023).unwrap().node(), 0, "the kernel freed it");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -40,6 +40,7 @@ pub mod mask;
 pub mod names;
 #[cfg(feature = "alloc")]
 pub mod nanoid;
+pub mod objectid;
 #[cfg(feature = "getrandom")]
 pub mod process;
 #[cfg(feature = "alloc")]

@@ -93,3 +93,31 @@ pub fn uuid_v7_at(now_ms: u64) -> Result<Uuid> {
     }
     state.1.next_from(now_ms, &random)
 }
+
+/// The process's ObjectId generator and the fork generation it belongs to:
+/// its 5 random bytes are drawn again in a forked child.
+static OBJECT_ID: Lock<(u64, Option<crate::objectid::ObjectIdGenerator>)> = Lock::new((0, None));
+
+/// A MongoDB ObjectId at the host's time `now_ms`, from the process's
+/// generator (5 random bytes per process, re-drawn after a fork; a counter
+/// with a random start).
+pub fn object_id_at(now_ms: u64) -> Result<crate::objectid::ObjectId> {
+    let mut seed = [0u8; 8];
+    with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut seed))?;
+    let generation = fork_generation();
+    let mut state = OBJECT_ID.lock();
+    if state.0 != generation {
+        *state = (generation, None);
+    }
+    let generator = state.1.get_or_insert_with(|| {
+        let process = [seed[0], seed[1], seed[2], seed[3], seed[4]];
+        crate::objectid::ObjectIdGenerator::new(process, u32::from_be_bytes([0, seed[5], seed[6], seed[7]]))
+    });
+    generator.next_at(now_ms)
+}
+
+/// A MongoDB ObjectId now (wall clock).
+#[cfg(feature = "std")]
+pub fn object_id() -> Result<crate::objectid::ObjectId> {
+    object_id_at(crate::clock::Clock::now_ms(&crate::clock::SystemClock))
+}

@@ -278,6 +278,28 @@ fn segment_scripts() {
 }
 
 #[test]
+fn object_ids() {
+    use idloom::objectid::{ObjectId, ObjectIdGenerator};
+    let v = load("objectid.json");
+    for c in v["parts"].as_array().unwrap() {
+        let p: [u8; 5] = unhex(c["process"].as_str().unwrap()).try_into().unwrap();
+        let id = ObjectId::from_parts(c["seconds"].as_u64().unwrap() as u32, p, c["counter"].as_u64().unwrap() as u32);
+        assert_eq!(id.to_string(), c["hex"]);
+    }
+    let mut g = ObjectIdGenerator::new([9, 8, 7, 6, 5], 0xff_fffe);
+    for s in v["sequence"].as_array().unwrap() {
+        assert_eq!(g.next_at(s["now_ms"].as_u64().unwrap()).unwrap().to_string(), s["hex"]);
+    }
+    for c in v["parse"].as_array().unwrap() {
+        let got = match ObjectId::parse(c["input"].as_str().unwrap()) {
+            Ok(id) => serde_json::json!({"hex": id.to_string(), "seconds": id.seconds(), "counter": id.counter()}),
+            Err(e) => serde_json::json!({"error": e.code().as_str()}),
+        };
+        assert_eq!(got, c["expect"], "{}", c["input"]);
+    }
+}
+
+#[test]
 fn lease_scripts() {
     let v = load("lease_scripts.json");
     for script in v["scripts"].as_array().unwrap() {

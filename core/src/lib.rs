@@ -51,6 +51,8 @@ pub mod segment;
 pub mod snowflake;
 #[cfg(feature = "std")]
 pub mod state;
+#[cfg(feature = "alloc")]
+pub mod stores;
 #[cfg(any(feature = "alloc", feature = "getrandom"))]
 mod sync;
 pub mod uuid;

@@ -22,23 +22,7 @@ use std::path::{Path, PathBuf};
 
 const MAGIC: &str = "idloom-state 1";
 
-/// A namespace name, safe as a file name: 1..=64 of `A-Z a-z 0-9 _ . -`, not starting with `.`.
-pub fn check_namespace(namespace: &str) -> Result<()> {
-    let ok = (1..=64).contains(&namespace.len())
-        && !namespace.starts_with('.')
-        && namespace
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::reason(
-            ErrorCode::InvalidArgument,
-            "namespace",
-            "must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with .)",
-        ))
-    }
-}
+pub use crate::stores::check_namespace;
 
 fn io(what: &'static str) -> impl Fn(std::io::Error) -> Error {
     move |_| Error::reason(ErrorCode::StoreUnavailable, "state_file", what)

@@ -1,0 +1,127 @@
+//! The texts every binding runs on its own store driver: SQL for
+//! PostgreSQL, Lua for Redis, each one file under `core/stores/`, included
+//! here at compile time. One copy: the Python and Node adapters execute
+//! these constants; the core never connects to anything.
+//!
+//! Conventions: store time and identity come from the server (PostgreSQL
+//! `clock_timestamp()`, `pg_control_system()` and `pg_control_checkpoint()`;
+//! Redis `TIME` and `INFO server`'s `run_id`); every lease call checks the
+//! identity first and raises the namespace floor when it changed. Redis keys
+//! of a namespace share one hash tag (`{idloom:NS}`), so they live on one
+//! Cluster slot. Segment tables are named by the caller ([`segment_sql`]),
+//! checked as identifiers so that the name cannot carry SQL.
+
+use crate::error::{Error, ErrorCode, Result};
+use alloc::format;
+use alloc::string::String;
+
+/// The schema version these texts expect (`idloom_schema.version`, Redis `schema`).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// PostgreSQL texts (`$n` parameters, one statement each).
+pub mod postgres {
+    /// Create the coordination tables (idempotent; several statements: run as a simple query).
+    pub const SCHEMA: &str = include_str!("../stores/postgres/schema.sql");
+    /// The schema version stored.
+    pub const SCHEMA_VERSION: &str = include_str!("../stores/postgres/schema_version.sql");
+    /// Create a namespace if missing; answers its record.
+    pub const NAMESPACE_INIT: &str = include_str!("../stores/postgres/namespace_init.sql");
+    /// Lease a node.
+    pub const ACQUIRE: &str = include_str!("../stores/postgres/acquire.sql");
+    /// Renew a lease.
+    pub const RENEW: &str = include_str!("../stores/postgres/renew.sql");
+    /// Release a lease with a high-water.
+    pub const RELEASE: &str = include_str!("../stores/postgres/release.sql");
+    /// The nodes of a namespace (status).
+    pub const NODES: &str = include_str!("../stores/postgres/nodes.sql");
+    /// The segment table (`{table}`: use [`super::segment_sql`]).
+    pub const SEGMENT_SCHEMA: &str = include_str!("../stores/postgres/segment_schema.sql");
+    /// Create a counter if missing.
+    pub const SEGMENT_INIT: &str = include_str!("../stores/postgres/segment_init.sql");
+    /// Take a range in one statement.
+    pub const SEGMENT_FETCH: &str = include_str!("../stores/postgres/segment_fetch.sql");
+    /// Compare-and-set mode: read.
+    pub const SEGMENT_READ: &str = include_str!("../stores/postgres/segment_read.sql");
+    /// Compare-and-set mode: write.
+    pub const SEGMENT_CAS: &str = include_str!("../stores/postgres/segment_cas.sql");
+}
+
+/// Redis Lua scripts (run with `EVAL`; `KEYS[1]` is the namespace key or the counter).
+pub mod redis {
+    // Every lease script starts with stores/redis/clock.lua (clock, identity, namespace floor).
+    /// Create a namespace if missing; answers its record.
+    pub const NAMESPACE_INIT: &str = concat!(
+        include_str!("../stores/redis/clock.lua"),
+        include_str!("../stores/redis/namespace_init.lua")
+    );
+    /// Lease a node.
+    pub const ACQUIRE: &str = concat!(
+        include_str!("../stores/redis/clock.lua"),
+        include_str!("../stores/redis/acquire.lua")
+    );
+    /// Renew a lease.
+    pub const RENEW: &str = concat!(include_str!("../stores/redis/clock.lua"), include_str!("../stores/redis/renew.lua"));
+    /// Release a lease with a high-water.
+    pub const RELEASE: &str = include_str!("../stores/redis/release.lua");
+    /// A segment range from a counter (`INCRBY`; a missing counter is refused).
+    pub const INCRBY: &str = include_str!("../stores/redis/incrby.lua");
+    /// Create a counter at a floor if missing.
+    pub const SEGMENT_INIT: &str = include_str!("../stores/redis/segment_init.lua");
+
+    /// The key of a namespace's record: `{idloom:NS}:ns`.
+    pub fn namespace_key(namespace: &str) -> alloc::string::String {
+        alloc::format!("{{idloom:{namespace}}}:ns")
+    }
+    /// The key of a segment counter: `{idloom:seg:TAG}`.
+    pub fn counter_key(biz_tag: &str) -> alloc::string::String {
+        alloc::format!("{{idloom:seg:{biz_tag}}}")
+    }
+}
+
+/// A segment text with its table name in place. The name must be an
+/// identifier (`[A-Za-z_][A-Za-z0-9_]{0,62}`, optionally `schema.table`):
+/// anything else is `invalid_argument`, never spliced into SQL.
+pub fn segment_sql(text: &str, table: &str) -> Result<String> {
+    let ident = |s: &str| {
+        let b = s.as_bytes();
+        (1..=63).contains(&b.len())
+            && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    let ok = match table.split_once('.') {
+        Some((schema, name)) => ident(schema) && ident(name),
+        None => ident(table),
+    };
+    if !ok {
+        return Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "table",
+            "must be an SQL identifier: letters, digits and _, optionally schema.table",
+        ));
+    }
+    Ok(text.replace("{table}", table))
+}
+
+/// A namespace name, safe as a key part and a file name: 1..=64 of
+/// `A-Z a-z 0-9 _ . -`, not starting with `.`.
+pub fn check_namespace(namespace: &str) -> Result<()> {
+    let ok = (1..=64).contains(&namespace.len())
+        && !namespace.starts_with('.')
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "namespace",
+            "must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with .)",
+        ))
+    }
+}
+
+/// The `layout` a namespace records: the layout's own description.
+pub fn layout_record(layout: &crate::layout::Layout) -> String {
+    format!("{layout}")
+}

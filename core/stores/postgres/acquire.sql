@@ -1,0 +1,39 @@
+-- Lease a node: $1 namespace, $2 holder, $3 proposed fence (holder now + ttl, ID time).
+-- First the store identity: another one (restore, promotion) raises the floor.
+-- Then a node whose lease expired on the store's clock, the holder's previous
+-- one first (sticky restarts), skipping rows other acquirers hold locked:
+-- epoch + 1, expiry one TTL away, start = max(fence, floor), fence = max(start, $3).
+-- One row: found (false: the namespace is missing: store_state_lost), and the
+-- grant (node NULL: no_free_node).
+WITH now AS (
+    SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms,
+           (SELECT system_identifier::text FROM pg_control_system()) || '/' ||
+           (SELECT timeline_id::text FROM pg_control_checkpoint()) AS identity
+), ns AS (
+    UPDATE idloom_namespace AS n
+    SET floor_ms = CASE WHEN n.store_identity <> now.identity
+                        THEN greatest(n.floor_ms, now.ms + n.ttl_ms + n.max_skew_ms) ELSE n.floor_ms END,
+        store_identity = now.identity
+    FROM now
+    WHERE n.namespace = $1
+    RETURNING n.floor_ms, n.ttl_ms, now.ms AS now_ms
+), pick AS (
+    SELECT d.node FROM idloom_node AS d, ns
+    WHERE d.namespace = $1 AND d.expires_ms <= ns.now_ms
+    ORDER BY (d.holder = $2) DESC, d.node
+    LIMIT 1
+    FOR UPDATE OF d SKIP LOCKED
+), granted AS (
+    UPDATE idloom_node AS d
+    SET holder = $2,
+        epoch = d.epoch + 1,
+        expires_ms = ns.now_ms + ns.ttl_ms,
+        start_ms = greatest(d.fence_ms, ns.floor_ms),
+        fence_ms = greatest(d.fence_ms, ns.floor_ms, $3)
+    FROM pick, ns
+    WHERE d.namespace = $1 AND d.node = pick.node
+    RETURNING d.node, d.epoch, d.start_ms, d.fence_ms, ns.now_ms
+)
+SELECT EXISTS (SELECT 1 FROM ns) AS found, g.node, g.epoch, g.start_ms, g.fence_ms,
+       coalesce(g.now_ms, (SELECT ms FROM now)) AS now_ms
+FROM (SELECT 1) AS one LEFT JOIN granted AS g ON true

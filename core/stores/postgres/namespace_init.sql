@@ -1,0 +1,22 @@
+-- Create a namespace if missing: $1 namespace, $2 layout (Layout's Display), $3 nodes,
+-- $4 ttl_ms, $5 max_skew_ms, $6 fresh (floor 0) or not (floor = store now + ttl + skew).
+-- Answers the namespace's record, new or existing (a record with another
+-- layout or node count is the caller's store_schema). Store time and identity
+-- come from the server itself.
+WITH now AS (
+    SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms,
+           (SELECT system_identifier::text FROM pg_control_system()) || '/' ||
+           (SELECT timeline_id::text FROM pg_control_checkpoint()) AS identity
+), created AS (
+    INSERT INTO idloom_namespace (namespace, layout, nodes, ttl_ms, max_skew_ms, floor_ms, store_identity)
+    SELECT $1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN 0 ELSE now.ms + $4 + $5 END, now.identity FROM now
+    ON CONFLICT (namespace) DO NOTHING
+    RETURNING layout, nodes, ttl_ms, max_skew_ms, floor_ms
+), node_rows AS (
+    INSERT INTO idloom_node (namespace, node)
+    SELECT $1, g FROM generate_series(0, $3 - 1) AS g
+    ON CONFLICT (namespace, node) DO NOTHING
+)
+SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM created
+UNION ALL
+SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM idloom_namespace WHERE namespace = $1

@@ -1,0 +1,25 @@
+-- (shared head of every idloom script; the loader prepends it)
+-- The store's clock and identity, from the server itself: TIME and the
+-- run_id of INFO server (a restart, a restore or a failover changes it).
+local function idloom_now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function idloom_run_id()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+end
+-- A namespace's record; on another run_id the floor rises first
+-- (store now + ttl + max_skew) and the new run_id is kept.
+local function idloom_namespace(key, now)
+  local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes')
+  if not ns[1] then
+    return nil
+  end
+  local ttl, skew, floor = tonumber(ns[1]), tonumber(ns[2]), tonumber(ns[3])
+  local run_id = idloom_run_id()
+  if ns[4] ~= run_id then
+    floor = math.max(floor, now + ttl + skew)
+    redis.call('HSET', key, 'floor_ms', floor, 'run_id', run_id)
+  end
+  return { ttl = ttl, floor = floor, nodes = tonumber(ns[5]) }
+end

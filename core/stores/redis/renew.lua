@@ -1,0 +1,16 @@
+-- Renew. KEYS[1] = {idloom:NS}:ns. ARGV: node, epoch, holder, proposed fence.
+-- Only under the same epoch and holder: {"lease_lost"} otherwise;
+-- {"ok", node, epoch, start_ms, fence_ms, store_now_ms} on success.
+local now = idloom_now()
+local ns = idloom_namespace(KEYS[1], now)
+if not ns then
+  return { 'state_lost' }
+end
+local key = string.sub(KEYS[1], 1, -3) .. 'node:' .. ARGV[1]
+local r = redis.call('HMGET', key, 'epoch', 'holder', 'start_ms', 'fence_ms')
+if r[1] ~= ARGV[2] or r[2] ~= ARGV[3] then
+  return { 'lease_lost' }
+end
+local fence = math.max(tonumber(r[4]), tonumber(ARGV[4]))
+redis.call('HSET', key, 'expires_ms', now + ns.ttl, 'fence_ms', fence)
+return { 'ok', tonumber(ARGV[1]), tonumber(r[1]), tonumber(r[3]), fence, now }

@@ -1,0 +1,234 @@
+//! The core's PostgreSQL texts on the machine's real server (never a mock):
+//! leases under 16 racing holders, refused renewals, releases, floors after a
+//! lost namespace or a new store identity, segments in atomic and CAS modes,
+//! and every store fault as its code. Names are unique to the run; a server
+//! that is unreachable fails these tests, it never skips them.
+
+#![cfg(feature = "std")]
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use idloom::lease::{Grant, Lease, LeaseConfig};
+use idloom::{ErrorCode, Layout};
+use pg::PgStore;
+use std::collections::HashSet;
+use std::sync::Once;
+
+static SCHEMA: Once = Once::new();
+
+fn store() -> PgStore {
+    let mut s = PgStore::connect(&pg::url())
+        .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e} (the tests need the server; they never skip)", pg::url()));
+    SCHEMA.call_once(|| s.init().unwrap());
+    s
+}
+
+fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("t{tag}_{}_{}", std::process::id(), nanos % 1_000_000_000_000)
+}
+
+const CONFIG: LeaseConfig = LeaseConfig {
+    ttl_ms: 300,
+    max_skew_ms: 100,
+};
+
+#[test]
+fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch_and_start_above_the_fences() {
+    let ns = unique("race");
+    store().init_namespace(&ns, &Layout::TWITTER, 8, CONFIG, true).unwrap();
+    // (grant, the fence it ended with: its start if released with nothing minted).
+    let grants: Vec<(Grant, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..16)
+            .map(|t| {
+                let ns = ns.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    let mut mine = Vec::new();
+                    for round in 0..24 {
+                        let now = idloom::Clock::now_ms(&idloom::SystemClock);
+                        match db.acquire(&ns, &format!("h{t}"), now + CONFIG.ttl_ms) {
+                            Ok(g) if round % 3 == 0 => {
+                                db.release(&ns, &g, &format!("h{t}"), g.start_ms).unwrap(); // nothing minted
+                                mine.push((g, g.start_ms));
+                            }
+                            Ok(g) => mine.push((g, g.fence_ms)),
+                            Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
+    for (g, end) in &grants {
+        assert!(
+            seen.insert((g.node, g.epoch)),
+            "(node {}, epoch {}) handed out twice",
+            g.node,
+            g.epoch
+        );
+        by_node[g.node as usize].push((*g, *end));
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|(g, _)| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].0.start_ms >= w[0].1,
+                "epoch {} starts below epoch {}'s last fence",
+                w[1].0.epoch,
+                w[0].0.epoch
+            );
+            assert!(w[1].0.epoch > w[0].0.epoch);
+        }
+    }
+    eprintln!("{} grants to 16 holders on 8 nodes", grants.len());
+    assert!(grants.len() > 16, "only {} grants", grants.len());
+}
+
+#[test]
+fn expiry_is_judged_by_the_stores_clock_and_a_taken_node_refuses_the_old_renewal() {
+    let ns = unique("expiry");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let p = Lease::propose(&CONFIG, idloom::Clock::now_ms(&idloom::SystemClock));
+    let a = db.acquire(&ns, "a", p.fence_ms).unwrap();
+    let lease = Lease::from_grant(CONFIG, &p, &a, idloom::Clock::now_ms(&idloom::SystemClock)).unwrap();
+    assert!(lease.skew_ms().unsigned_abs() < 50, "same machine: skew {}", lease.skew_ms());
+    assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
+    // a renews: fence moves on, never back.
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 1_000).unwrap();
+    assert_eq!((r.epoch, r.fence_ms), (a.epoch, a.fence_ms + 1_000));
+    assert_eq!(db.renew(&ns, &a, "a", 5).unwrap().fence_ms, a.fence_ms + 1_000);
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((b.node, b.epoch), (0, a.epoch + 1));
+    assert_eq!(b.start_ms, a.fence_ms + 1_000, "b starts at a's last fence");
+    assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 2).unwrap_err().code(), ErrorCode::LeaseLost);
+    assert_eq!(db.release(&ns, &a, "a", 0).unwrap_err().code(), ErrorCode::LeaseLost);
+    // b releases with its high-water: the fence drops to it (clamped into b's interval), free at once.
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms + 7).unwrap(), b.start_ms);
+    let c = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((c.epoch, c.start_ms), (b.epoch + 1, b.start_ms), "sticky and immediate");
+}
+
+#[test]
+fn a_recreated_namespace_and_a_new_store_identity_raise_the_floor() {
+    let ns = unique("floor");
+    let mut db = store();
+    assert_eq!(
+        db.acquire(&ns, "a", 0).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "a missing namespace"
+    );
+    let floor = db.init_namespace(&ns, &Layout::TWITTER, 2, CONFIG, false).unwrap();
+    let now = idloom::Clock::now_ms(&idloom::SystemClock);
+    assert!(
+        floor >= now as i64 + 400 - 50 && floor <= now as i64 + 400 + 50,
+        "floor {floor} ~ now + ttl + skew"
+    );
+    assert!(db.acquire(&ns, "a", 0).unwrap().start_ms >= floor as u64);
+    assert_eq!(
+        db.init_namespace(&ns, &Layout::SONYFLAKE, 2, CONFIG, false).unwrap_err().code(),
+        ErrorCode::StoreSchema,
+        "one layout per namespace"
+    );
+    // A restore or promotion changes system identifier/timeline: simulate the record's side.
+    db.client
+        .execute("UPDATE idloom_namespace SET store_identity = 'older' WHERE namespace = $1", &[&ns])
+        .unwrap();
+    let g = db.acquire(&ns, "b", 0).unwrap();
+    let now = idloom::Clock::now_ms(&idloom::SystemClock);
+    assert!(
+        g.start_ms + 50 >= now + CONFIG.ttl_ms + CONFIG.max_skew_ms,
+        "the floor rose before the grant"
+    );
+}
+
+#[test]
+fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
+    let table = unique("leaf");
+    store().init_segment(&table, "order", 1, 1000).unwrap();
+    for cas in [false, true] {
+        let ranges: Vec<((u64, u64), u32)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    let table = table.clone();
+                    s.spawn(move || {
+                        let mut db = store();
+                        (0..40)
+                            .map(|_| {
+                                if cas {
+                                    db.fetch_cas(&table, "order", 100, 200).unwrap()
+                                } else {
+                                    (db.fetch(&table, "order", 100).unwrap(), 0)
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+        });
+        let mut sorted: Vec<(u64, u64)> = ranges.iter().map(|r| r.0).collect();
+        sorted.sort_unstable();
+        for w in sorted.windows(2) {
+            assert!(
+                w[0].1 <= w[1].0,
+                "ranges {:?} and {:?} overlap ({})",
+                w[0],
+                w[1],
+                if cas { "cas" } else { "atomic" }
+            );
+        }
+        assert!(sorted.iter().all(|r| r.1 - r.0 == 100));
+        let retries: u32 = ranges.iter().map(|r| r.1).sum();
+        if cas {
+            eprintln!("CAS: 320 fetches by 8 threads, {retries} retries");
+        }
+    }
+}
+
+#[test]
+fn store_faults_have_their_codes() {
+    let mut db = store();
+    let table = unique("leaf");
+    assert_eq!(
+        db.fetch(&table, "order", 10).unwrap_err().code(),
+        ErrorCode::StoreSchema,
+        "a missing table"
+    );
+    db.init_segment(&table, "order", 1, 10).unwrap();
+    assert_eq!(
+        db.fetch(&table, "nope", 10).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "a missing counter"
+    );
+    assert_eq!(
+        db.fetch("leaf; DROP TABLE x", "order", 10).unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+    let refused = PgStore::connect("host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=2")
+        .err()
+        .unwrap();
+    assert_eq!(refused.code(), ErrorCode::StoreUnavailable, "a refused connection");
+    // Another schema version: in a schema of its own, so the shared tables stay as they are.
+    let schema = unique("schema");
+    db.client
+        .batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path TO {schema}"))
+        .unwrap();
+    db.client.batch_execute(idloom::stores::postgres::SCHEMA).unwrap();
+    db.client.execute("UPDATE idloom_schema SET version = 99", &[]).unwrap();
+    assert_eq!(db.check_schema().unwrap_err().code(), ErrorCode::StoreSchema);
+    db.client
+        .batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}

@@ -1,0 +1,148 @@
+//! The core's Lua texts on the machine's real Redis (never a mock): leases
+//! under racing holders, expiry on Redis's clock, refused renewals,
+//! releases, a floor raised by a new run_id, INCRBY ranges that never
+//! overlap and a missing counter refused. Keys are unique to the run.
+
+#![cfg(feature = "std")]
+
+#[path = "support/redis_store.rs"]
+mod redis_store;
+
+use idloom::lease::{Grant, LeaseConfig};
+use idloom::{Clock, ErrorCode, Layout, SystemClock};
+use redis_store::RedisStore;
+use std::collections::HashSet;
+
+fn store() -> RedisStore {
+    RedisStore::connect(&redis_store::url())
+        .unwrap_or_else(|e| panic!("Redis at {}: {e} (the tests need the server; they never skip)", redis_store::url()))
+}
+
+fn unique(tag: &str) -> String {
+    format!("t{tag}-{}-{}", std::process::id(), SystemClock.now_ms())
+}
+
+const CONFIG: LeaseConfig = LeaseConfig {
+    ttl_ms: 300,
+    max_skew_ms: 100,
+};
+
+#[test]
+fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch() {
+    let ns = unique("race");
+    store().init_namespace(&ns, &Layout::TWITTER, 8, CONFIG, true).unwrap();
+    let grants: Vec<(Grant, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..16)
+            .map(|t| {
+                let ns = ns.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    let mut mine = Vec::new();
+                    for round in 0..24 {
+                        match db.acquire(&ns, &format!("h{t}"), SystemClock.now_ms() + CONFIG.ttl_ms) {
+                            Ok(g) if round % 3 == 0 => {
+                                db.release(&ns, &g, &format!("h{t}"), g.start_ms).unwrap();
+                                mine.push((g, g.start_ms));
+                            }
+                            Ok(g) => mine.push((g, g.fence_ms)),
+                            Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
+    for (g, end) in &grants {
+        assert!(
+            seen.insert((g.node, g.epoch)),
+            "(node {}, epoch {}) handed out twice",
+            g.node,
+            g.epoch
+        );
+        by_node[g.node as usize].push((*g, *end));
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|(g, _)| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].0.start_ms >= w[0].1,
+                "epoch {} starts below epoch {}'s last fence",
+                w[1].0.epoch,
+                w[0].0.epoch
+            );
+        }
+    }
+    assert!(grants.len() > 16, "only {} grants", grants.len());
+}
+
+#[test]
+fn expiry_renewal_release_and_a_new_run_id() {
+    let ns = unique("lease");
+    let mut db = store();
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap_err().code(), ErrorCode::StoreStateLost);
+    assert_eq!(db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap(), 0);
+    assert_eq!(
+        db.init_namespace(&ns, &Layout::BAIDU, 1, CONFIG, true).unwrap_err().code(),
+        ErrorCode::StoreSchema
+    );
+    let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
+    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 50, "the store's clock (TIME)");
+    assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
+    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
+    // Another run_id (a restart without persistence, a failover): the floor rises first.
+    redis::cmd("HSET")
+        .arg(idloom::stores::redis::namespace_key(&ns))
+        .arg("run_id")
+        .arg("old")
+        .query::<()>(&mut db.conn)
+        .unwrap();
+    let c = db.acquire(&ns, "c", 0).unwrap();
+    assert!(
+        c.start_ms + 50 >= SystemClock.now_ms() + CONFIG.ttl_ms + CONFIG.max_skew_ms,
+        "start {} above the new floor",
+        c.start_ms
+    );
+}
+
+#[test]
+fn incrby_ranges_never_overlap_and_a_missing_counter_is_refused() {
+    let tag = unique("seg");
+    let mut db = store();
+    assert_eq!(
+        db.fetch(&tag, 10).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "never a silent restart from 0"
+    );
+    assert_eq!(db.init_counter(&tag, 1_000).unwrap(), 1_000);
+    assert_eq!(db.init_counter(&tag, 0).unwrap(), 1_000, "never lowered");
+    let ranges: Vec<(u64, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let tag = tag.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    (0..100).map(|_| db.fetch(&tag, 50).unwrap()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut sorted = ranges.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted[0].0, 1_000);
+    for w in sorted.windows(2) {
+        assert_eq!(w[0].1, w[1].0, "contiguous, no overlap");
+    }
+    assert!(RedisStore::connect("redis://127.0.0.1:1/").err().unwrap().code() == ErrorCode::StoreUnavailable);
+}

@@ -1,0 +1,161 @@
+//! A Redis store over the `redis` crate: the core's Lua texts with EVAL.
+//! A refused connection is `store_unavailable`; a missing namespace or
+//! counter `store_state_lost`.
+
+#![allow(dead_code)]
+
+use idloom::lease::{Grant, LeaseConfig};
+use idloom::stores::redis as lua;
+use idloom::{Error, ErrorCode, Layout, Result};
+
+pub fn url() -> String {
+    std::env::var("IDLOOM_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+fn down(_: redis::RedisError) -> Error {
+    Error::reason(ErrorCode::StoreUnavailable, "redis", "connection failed or lost")
+}
+
+pub struct RedisStore {
+    pub conn: redis::Connection,
+}
+
+fn eval(conn: &mut redis::Connection, script: &str, key: &str, args: &[String]) -> Result<Vec<redis::Value>> {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(1).arg(key);
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.query(conn).map_err(down)
+}
+
+fn text(v: &redis::Value) -> String {
+    match v {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::SimpleString(s) => s.clone(),
+        redis::Value::Int(i) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn num(v: &redis::Value) -> u64 {
+    text(v).parse().unwrap_or(0)
+}
+
+fn answer(v: &[redis::Value]) -> Result<&[redis::Value]> {
+    match text(&v[0]).as_str() {
+        "ok" => Ok(&v[1..]),
+        "state_lost" => Err(Error::reason(
+            ErrorCode::StoreStateLost,
+            "namespace",
+            "missing on this Redis: init it (not fresh)",
+        )),
+        "no_free_node" => Err(Error::reason(
+            ErrorCode::NoFreeNode,
+            "namespace",
+            "every node is leased by a live holder",
+        )),
+        "lease_lost" => Err(Error::reason(ErrorCode::LeaseLost, "lease", "another epoch or holder")),
+        _ => Err(Error::reason(
+            ErrorCode::StoreSchema,
+            "redis",
+            "an answer that is not the idloom protocol",
+        )),
+    }
+}
+
+fn grant(v: &[redis::Value]) -> Grant {
+    Grant {
+        node: num(&v[0]),
+        epoch: num(&v[1]),
+        start_ms: num(&v[2]),
+        fence_ms: num(&v[3]),
+        store_now_ms: num(&v[4]),
+    }
+}
+
+impl RedisStore {
+    pub fn connect(url: &str) -> Result<RedisStore> {
+        let client = redis::Client::open(url).map_err(down)?;
+        Ok(RedisStore {
+            conn: client
+                .get_connection_with_timeout(std::time::Duration::from_secs(2))
+                .map_err(down)?,
+        })
+    }
+
+    /// Create (or find) a namespace; another layout or node count is `store_schema`. Returns the floor.
+    pub fn init_namespace(&mut self, ns: &str, layout: &Layout, nodes: u64, c: LeaseConfig, fresh: bool) -> Result<u64> {
+        let record = idloom::stores::layout_record(layout);
+        let args = [
+            record.clone(),
+            nodes.to_string(),
+            c.ttl_ms.to_string(),
+            c.max_skew_ms.to_string(),
+            (fresh as u8).to_string(),
+        ];
+        let v = eval(&mut self.conn, lua::NAMESPACE_INIT, &lua::namespace_key(ns), &args)?;
+        if text(&v[0]) != record || num(&v[1]) != nodes {
+            return Err(Error::reason(
+                ErrorCode::StoreSchema,
+                "namespace",
+                "exists with another layout or node count",
+            ));
+        }
+        Ok(num(&v[4]))
+    }
+
+    pub fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+        let v = eval(
+            &mut self.conn,
+            lua::ACQUIRE,
+            &lua::namespace_key(ns),
+            &[holder.into(), proposed_fence_ms.to_string()],
+        )?;
+        Ok(grant(answer(&v)?))
+    }
+
+    pub fn renew(&mut self, ns: &str, g: &Grant, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+        let args = [
+            g.node.to_string(),
+            g.epoch.to_string(),
+            holder.into(),
+            proposed_fence_ms.to_string(),
+        ];
+        let v = eval(&mut self.conn, lua::RENEW, &lua::namespace_key(ns), &args)?;
+        Ok(grant(answer(&v)?))
+    }
+
+    pub fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> Result<u64> {
+        let args = [g.node.to_string(), g.epoch.to_string(), holder.into(), high_water_ms.to_string()];
+        let v = eval(&mut self.conn, lua::RELEASE, &lua::namespace_key(ns), &args)?;
+        Ok(num(&answer(&v)?[0]))
+    }
+
+    pub fn init_counter(&mut self, tag: &str, floor: u64) -> Result<u64> {
+        let v: redis::Value = redis::cmd("EVAL")
+            .arg(lua::SEGMENT_INIT)
+            .arg(1)
+            .arg(lua::counter_key(tag))
+            .arg(floor)
+            .query(&mut self.conn)
+            .map_err(down)?;
+        Ok(num(&v))
+    }
+
+    pub fn fetch(&mut self, tag: &str, step: u64) -> Result<(u64, u64)> {
+        let v = eval(&mut self.conn, lua::INCRBY, &lua::counter_key(tag), &[step.to_string()])?;
+        let r = answer(&v).map_err(|e| {
+            if e.code() == ErrorCode::StoreStateLost {
+                Error::reason(
+                    ErrorCode::StoreStateLost,
+                    "biz_tag",
+                    "the counter is missing (a Redis without persistence restarted?): init it above the old IDs",
+                )
+            } else {
+                e
+            }
+        })?;
+        Ok((num(&r[0]), num(&r[1])))
+    }
+}

@@ -255,8 +255,28 @@ fn summary() {
     }
 }
 
+/// Fenced (a lease's interval set) against unfenced generators, same run:
+/// the fence costs one atomic load and a compare per ID.
+fn fenced(c: &mut Criterion) {
+    let mut g = c.benchmark_group("snowflake_fence");
+    g.throughput(Throughput::Elements(1));
+    let far = 4_000_000_000_000; // a fence well past the bench
+    let shared = SharedSnowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
+    g.bench_function("shared_unfenced", |b| b.iter(|| shared.next_id().unwrap()));
+    let shared = SharedSnowflake::new(wide(), 2, Policy::default(), TickerClock::global()).unwrap();
+    shared.set_lease(0, far, 1);
+    g.bench_function("shared_fenced", |b| b.iter(|| shared.next_id().unwrap()));
+    let mut single = Snowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
+    g.bench_function("single_unfenced", |b| b.iter(|| single.next_id().unwrap()));
+    let mut single = Snowflake::new(wide(), 2, Policy::default(), TickerClock::global()).unwrap();
+    single.set_lease(0, far, 1);
+    g.bench_function("single_fenced", |b| b.iter(|| single.next_id().unwrap()));
+    g.finish();
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
+    fenced(&mut c);
     snowflake(&mut c);
     segment(&mut c);
     uuids(&mut c);

@@ -44,6 +44,84 @@ pub mod postgres {
     pub const SEGMENT_READ: &str = include_str!("../stores/postgres/segment_read.sql");
     /// Compare-and-set mode: write.
     pub const SEGMENT_CAS: &str = include_str!("../stores/postgres/segment_cas.sql");
+    /// A sequence with a step (`{table}`, `{start}`, `{increment}`: [`super::sequence_sql`]).
+    pub const SEQUENCE_CREATE: &str = include_str!("../stores/postgres/sequence_create.sql");
+    /// The next range of a sequence (see its durability note).
+    pub const SEQUENCE_FETCH: &str = include_str!("../stores/postgres/sequence_fetch.sql");
+}
+
+/// MariaDB / MySQL texts (`?` parameters). MariaDB has no `UPDATE …
+/// RETURNING`, so a lease call is a short transaction of these statements
+/// (the namespace row locked first: acquisitions serialise per namespace),
+/// and an atomic segment fetch reads `LAST_INSERT_ID()` on the same connection.
+/// MariaDB has no store identity the texts can read: a lost namespace is
+/// re-created with a floor; identity checks are PostgreSQL's and Redis's.
+pub mod mysql {
+    /// Create the coordination tables: run each of [`schema_statements`].
+    pub const SCHEMA: &str = include_str!("../stores/mysql/schema.sql");
+    /// The schema version stored.
+    pub const SCHEMA_VERSION: &str = include_str!("../stores/mysql/schema_version.sql");
+    /// The store's clock.
+    pub const NOW: &str = include_str!("../stores/mysql/now.sql");
+    /// Create a namespace if missing.
+    pub const NAMESPACE_INIT: &str = include_str!("../stores/mysql/namespace_init.sql");
+    /// A namespace's record.
+    pub const NAMESPACE_GET: &str = include_str!("../stores/mysql/namespace_get.sql");
+    /// One node row (idempotent).
+    pub const NODE_ROWS: &str = include_str!("../stores/mysql/node_rows.sql");
+    /// Lease transaction step 1: lock the namespace, read the clock.
+    pub const NAMESPACE_LOCK: &str = include_str!("../stores/mysql/namespace_lock.sql");
+    /// Acquire step 2: pick a free node.
+    pub const ACQUIRE_PICK: &str = include_str!("../stores/mysql/acquire_pick.sql");
+    /// Acquire step 3: take it.
+    pub const ACQUIRE_TAKE: &str = include_str!("../stores/mysql/acquire_take.sql");
+    /// A node's lease.
+    pub const NODE_GET: &str = include_str!("../stores/mysql/node_get.sql");
+    /// Renew (after `NAMESPACE_LOCK`).
+    pub const RENEW: &str = include_str!("../stores/mysql/renew.sql");
+    /// Release with a high-water.
+    pub const RELEASE: &str = include_str!("../stores/mysql/release.sql");
+    /// The Leaf segment table (`{table}`: [`super::segment_sql`]).
+    pub const SEGMENT_SCHEMA: &str = include_str!("../stores/mysql/segment_schema.sql");
+    /// Create a counter if missing.
+    pub const SEGMENT_INIT: &str = include_str!("../stores/mysql/segment_init.sql");
+    /// Atomic mode: `max_id = LAST_INSERT_ID(max_id + step)`.
+    pub const SEGMENT_FETCH: &str = include_str!("../stores/mysql/segment_fetch.sql");
+    /// `LAST_INSERT_ID()` on the same connection.
+    pub const LAST_ID: &str = include_str!("../stores/mysql/segment_last_id.sql");
+    /// Compare-and-set mode: read.
+    pub const SEGMENT_READ: &str = include_str!("../stores/mysql/segment_read.sql");
+    /// Compare-and-set mode: write.
+    pub const SEGMENT_CAS: &str = include_str!("../stores/mysql/segment_cas.sql");
+    /// A sequence with a step (`{table}`, `{start}`, `{increment}`: [`super::sequence_sql`]).
+    pub const SEQUENCE_CREATE: &str = include_str!("../stores/mysql/sequence_create.sql");
+    /// The next range of a sequence.
+    pub const SEQUENCE_FETCH: &str = include_str!("../stores/mysql/sequence_fetch.sql");
+    /// A Flickr ticket table.
+    pub const TICKET_SCHEMA: &str = include_str!("../stores/mysql/ticket_schema.sql");
+    /// The next ticket (`INSERT … ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(…)`).
+    pub const TICKET_NEXT: &str = include_str!("../stores/mysql/ticket_next.sql");
+    /// The next ticket, Flickr's `REPLACE INTO` form.
+    pub const TICKET_REPLACE: &str = include_str!("../stores/mysql/ticket_replace.sql");
+
+    /// The statements of [`SCHEMA`], one at a time (the drivers run one per call).
+    pub fn schema_statements() -> impl Iterator<Item = &'static str> {
+        SCHEMA
+            .split(";\n")
+            .map(str::trim)
+            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--") && !l.trim().is_empty()))
+    }
+}
+
+/// A sequence text with its name, start and increment in place (the name an
+/// identifier as for [`segment_sql`]; the numbers checked integers).
+pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Result<String> {
+    if increment == 0 || increment > i64::MAX as u64 || start > i64::MAX as u64 {
+        return Err(Error::range(ErrorCode::InvalidArgument, "increment", increment, 1, i64::MAX));
+    }
+    Ok(segment_sql(text, name)?
+        .replace("{start}", &format!("{start}"))
+        .replace("{increment}", &format!("{increment}")))
 }
 
 /// Redis Lua scripts (run with `EVAL`; `KEYS[1]` is the namespace key or the counter).

@@ -198,6 +198,25 @@ fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
 }
 
 #[test]
+fn two_sequences_with_a_step_interleave_without_meeting() {
+    let mut db = store();
+    // Two "databases" as Tinyid's remainder and delta: ranges of 100, offsets 0 and 1 of 2.
+    let (s0, s1) = (unique("seq0"), unique("seq1"));
+    db.create_sequence(&s0, 0, 200).unwrap();
+    db.create_sequence(&s1, 100, 200).unwrap();
+    let mut starts: Vec<u64> = (0..20)
+        .flat_map(|_| [db.sequence_next(&s0).unwrap(), db.sequence_next(&s1).unwrap()])
+        .collect();
+    starts.sort_unstable();
+    assert!(starts.windows(2).all(|w| w[1] - w[0] == 100), "{starts:?}");
+    assert_eq!(
+        db.sequence_next(&unique("none")).unwrap_err().code(),
+        ErrorCode::StoreSchema,
+        "a missing sequence"
+    );
+}
+
+#[test]
 fn store_faults_have_their_codes() {
     let mut db = store();
     let table = unique("leaf");

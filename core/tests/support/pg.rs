@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use idloom::lease::{Grant, LeaseConfig};
-use idloom::stores::{postgres as sql, segment_sql, SCHEMA_VERSION};
+use idloom::stores::{postgres as sql, segment_sql, sequence_sql, SCHEMA_VERSION};
 use idloom::{Error, ErrorCode, Layout, Result};
 use postgres::{Client, NoTls};
 
@@ -171,5 +171,16 @@ impl PgStore {
             "biz_tag",
             "compare-and-set kept losing: too much contention",
         ))
+    }
+
+    pub fn create_sequence(&mut self, name: &str, start: u64, increment: u64) -> Result<()> {
+        self.client
+            .batch_execute(&sequence_sql(sql::SEQUENCE_CREATE, name, start, increment)?)
+            .map_err(db)
+    }
+
+    pub fn sequence_next(&mut self, name: &str) -> Result<u64> {
+        let row = self.client.query_one(&segment_sql(sql::SEQUENCE_FETCH, name)?, &[]).map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 }

@@ -1,0 +1,5 @@
+-- Renew (?: now_ms + ttl, proposed fence, namespace, node, epoch, holder),
+-- after namespace_lock.sql in the same transaction: only under the same
+-- epoch and holder (0 rows affected: lease_lost); fence = max(fence, proposed).
+UPDATE idloom_node SET expires_ms = ?, fence_ms = GREATEST(fence_ms, ?)
+WHERE namespace = ? AND node = ? AND epoch = ? AND holder = ?

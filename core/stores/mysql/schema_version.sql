@@ -1,0 +1,1 @@
+SELECT version FROM idloom_schema WHERE component = 'coordination'

@@ -1,0 +1,2 @@
+-- One range per call: NEXTVAL is the range's first counter; the range is [v, v + step).
+SELECT NEXTVAL({table})

@@ -1,0 +1,219 @@
+//! The core's MariaDB/MySQL texts on the machine's real MariaDB (never a
+//! mock): leases as short transactions under racing holders, segments in
+//! LAST_INSERT_ID and CAS modes, sequences with a step, Flickr tickets on two
+//! odd/even "servers", and store faults as codes. Names unique to the run.
+
+#![cfg(feature = "std")]
+
+#[path = "support/my.rs"]
+mod my;
+
+use idloom::lease::{Grant, LeaseConfig};
+use idloom::{Clock, ErrorCode, Layout, SystemClock};
+use my::MyStore;
+use mysql::prelude::Queryable;
+use std::collections::HashSet;
+use std::sync::Once;
+
+static SCHEMA: Once = Once::new();
+
+fn store() -> MyStore {
+    let mut s = MyStore::connect(&my::url())
+        .unwrap_or_else(|e| panic!("MariaDB at {}: {e} (the tests need the server; they never skip)", my::url()));
+    SCHEMA.call_once(|| s.init().unwrap());
+    s
+}
+
+fn unique(tag: &str) -> String {
+    format!("t{tag}_{}_{}", std::process::id(), SystemClock.now_ms() % 10_000_000_000)
+}
+
+const CONFIG: LeaseConfig = LeaseConfig {
+    ttl_ms: 300,
+    max_skew_ms: 100,
+};
+
+#[test]
+fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch() {
+    let ns = unique("race");
+    store().init_namespace(&ns, &Layout::TWITTER, 8, CONFIG, true).unwrap();
+    let grants: Vec<(Grant, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..16)
+            .map(|t| {
+                let ns = ns.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    let mut mine = Vec::new();
+                    for round in 0..24 {
+                        match db.acquire(&ns, &format!("h{t}"), SystemClock.now_ms() + CONFIG.ttl_ms) {
+                            Ok(g) if round % 3 == 0 => {
+                                db.release(&ns, &g, &format!("h{t}"), g.start_ms).unwrap();
+                                mine.push((g, g.start_ms));
+                            }
+                            Ok(g) => mine.push((g, g.fence_ms)),
+                            Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
+    for (g, end) in &grants {
+        assert!(
+            seen.insert((g.node, g.epoch)),
+            "(node {}, epoch {}) handed out twice",
+            g.node,
+            g.epoch
+        );
+        by_node[g.node as usize].push((*g, *end));
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|(g, _)| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].0.start_ms >= w[0].1,
+                "epoch {} starts below epoch {}'s last fence",
+                w[1].0.epoch,
+                w[0].0.epoch
+            );
+        }
+    }
+    assert!(grants.len() > 16, "only {} grants", grants.len());
+}
+
+#[test]
+fn expiry_renewal_release_and_floor() {
+    let ns = unique("lease");
+    let mut db = store();
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap_err().code(), ErrorCode::StoreStateLost);
+    let floor = db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, false).unwrap();
+    assert!(
+        floor as u64 + 50 >= SystemClock.now_ms() + 400,
+        "not fresh: floor ~ now + ttl + skew"
+    );
+    assert_eq!(
+        db.init_namespace(&ns, &Layout::BAIDU, 1, CONFIG, false).unwrap_err().code(),
+        ErrorCode::StoreSchema
+    );
+    let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
+    assert_eq!(a.start_ms, floor as u64);
+    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 50, "the store's clock (NOW(3))");
+    assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
+    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
+}
+
+#[test]
+fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
+    let table = unique("leaf");
+    store().init_segment(&table, "order", 1, 1000).unwrap();
+    for cas in [false, true] {
+        let ranges: Vec<((u64, u64), u32)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    let table = table.clone();
+                    s.spawn(move || {
+                        let mut db = store();
+                        (0..40)
+                            .map(|_| {
+                                if cas {
+                                    db.fetch_cas(&table, "order", 100, 200).unwrap()
+                                } else {
+                                    (db.fetch(&table, "order", 100).unwrap(), 0)
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+        });
+        let mut sorted: Vec<(u64, u64)> = ranges.iter().map(|r| r.0).collect();
+        sorted.sort_unstable();
+        for w in sorted.windows(2) {
+            assert!(w[0].1 <= w[1].0, "ranges {:?} and {:?} overlap", w[0], w[1]);
+        }
+        if cas {
+            eprintln!(
+                "MariaDB CAS: 320 fetches by 8 threads, {} retries",
+                ranges.iter().map(|r| r.1).sum::<u32>()
+            );
+        }
+    }
+}
+
+#[test]
+fn sequences_with_a_step_and_two_ticket_servers_interleave_without_meeting() {
+    let mut db = store();
+    // Two "databases" as Tinyid's remainder and delta: step 100, offsets 0 and 1 of 2.
+    let (s0, s1) = (unique("seq0"), unique("seq1"));
+    db.create_sequence(&s0, 0, 200).unwrap();
+    db.create_sequence(&s1, 100, 200).unwrap();
+    let mut ranges: Vec<u64> = (0..20)
+        .flat_map(|_| [db.sequence_next(&s0).unwrap(), db.sequence_next(&s1).unwrap()])
+        .collect();
+    ranges.sort_unstable();
+    assert!(
+        ranges.windows(2).all(|w| w[1] - w[0] == 100),
+        "ranges of 100 counters, interleaved: {ranges:?}"
+    );
+    // Flickr tickets: odd and even servers (auto_increment_increment 2, offsets 1 and 2).
+    let (odd, even) = (unique("tk_odd"), unique("tk_even"));
+    let mut a = store();
+    let mut b = store();
+    for (conn, table, offset) in [(&mut a, &odd, 1), (&mut b, &even, 2)] {
+        conn.conn
+            .query_drop(format!(
+                "SET SESSION auto_increment_increment = 2, auto_increment_offset = {offset}"
+            ))
+            .unwrap();
+        conn.conn
+            .query_drop(idloom::stores::segment_sql(idloom::stores::mysql::TICKET_SCHEMA, table).unwrap())
+            .unwrap();
+    }
+    let mut tickets = HashSet::new();
+    for i in 0..50 {
+        for (conn, table, parity) in [(&mut a, &odd, 1), (&mut b, &even, 0)] {
+            let t = conn.ticket(table, i % 10 == 0).unwrap();
+            assert_eq!(
+                t % 2,
+                parity,
+                "ticket {t} on the {} server",
+                if parity == 1 { "odd" } else { "even" }
+            );
+            assert!(tickets.insert(t), "ticket {t} twice");
+        }
+    }
+}
+
+#[test]
+fn store_faults_have_their_codes() {
+    let mut db = store();
+    let table = unique("leaf");
+    assert_eq!(
+        db.fetch(&table, "order", 10).unwrap_err().code(),
+        ErrorCode::StoreSchema,
+        "a missing table"
+    );
+    db.init_segment(&table, "order", 1, 10).unwrap();
+    assert_eq!(
+        db.fetch(&table, "nope", 10).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "a missing counter"
+    );
+    assert_eq!(db.fetch("x`; DROP", "order", 10).unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert_eq!(
+        MyStore::connect("mysql://root@127.0.0.1:1/test").err().unwrap().code(),
+        ErrorCode::StoreUnavailable
+    );
+}

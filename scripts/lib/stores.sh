@@ -1,8 +1,8 @@
 # Sourced by scripts/test: make sure the store servers the tests use answer.
-# The machine kind starts PostgreSQL (5432) and Redis (6379) before every
+# The machine kind starts PostgreSQL (5432), MariaDB (3306) and Redis (6379) before every
 # session. If one does not answer, install it with apt when its binaries are
 # missing and start a private instance (own port, own temp dir), exporting
-# IDLOOM_PG / IDLOOM_REDIS for the tests. The tests then fail, never skip,
+# IDLOOM_PG / IDLOOM_MYSQL / IDLOOM_REDIS for the tests. The tests then fail, never skip,
 # if a server still does not answer.
 ensure_stores() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -13,6 +13,18 @@ ensure_stores() {
     redis-server --port 6390 --save "" --appendonly no --dir "$rdir" --daemonize yes >/dev/null 2>&1 || true
     export IDLOOM_REDIS="redis://127.0.0.1:6390/"
     echo "stores: Redis on 6379 did not answer; private instance on 6390"
+  fi
+  if ! mariadb-admin -h 127.0.0.1 -P 3306 -uroot ping >/dev/null 2>&1; then
+    command -v mariadbd >/dev/null || apt_install mariadb-server
+    local mdir; mdir=$(mktemp -d); chmod 755 "$mdir"
+    local muser=(); [ "$(id -u)" -eq 0 ] && { chown mysql "$mdir" 2>/dev/null || true; muser=(--user=mysql); }
+    mariadb-install-db --datadir="$mdir/data" "${muser[@]}" --auth-root-authentication-method=normal >/dev/null 2>&1 || true
+    (mariadbd --datadir="$mdir/data" "${muser[@]}" --port=3307 --bind-address=127.0.0.1 --socket="$mdir/sock" \
+      >"$mdir/log" 2>&1 &)
+    for _ in $(seq 1 50); do mariadb-admin -h 127.0.0.1 -P 3307 -uroot ping >/dev/null 2>&1 && break; sleep 0.2; done
+    mariadb -h 127.0.0.1 -P 3307 -uroot -e "CREATE DATABASE IF NOT EXISTS test" >/dev/null 2>&1 || true
+    export IDLOOM_MYSQL="mysql://root@127.0.0.1:3307/test"
+    echo "stores: MariaDB on 3306 did not answer; private instance on 3307"
   fi
   if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)

@@ -146,3 +146,100 @@ fn incrby_ranges_never_overlap_and_a_missing_counter_is_refused() {
     }
     assert!(RedisStore::connect("redis://127.0.0.1:1/").err().unwrap().code() == ErrorCode::StoreUnavailable);
 }
+
+/// A private redis-server (own port, own dir): fault tests never touch the shared one.
+struct Private {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Private {
+    fn start(port: u16, dir: &std::path::Path) -> Private {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (the test command installs it)");
+        let p = Private {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        };
+        for _ in 0..100 {
+            if RedisStore::connect(&p.url()).is_ok() {
+                return p;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("private redis-server on {port} did not start");
+    }
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+    fn restart_empty(mut self) -> Private {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        Private::start(self.port, &self.dir.clone())
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_redis_restarted_empty_forgets_nothing_that_matters() {
+    let dir = std::env::temp_dir().join(unique("redis"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = 16_400 + (std::process::id() % 1000) as u16;
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    db.init_namespace("orders", &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let a = db.acquire("orders", "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
+    let a = db.renew("orders", &a, "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
+    db.init_counter("order", 1_000).unwrap();
+    let before = db.fetch("order", 100).unwrap();
+    // Restarted without persistence: a new run_id, nothing kept.
+    let redis = redis.restart_empty();
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    assert_eq!(
+        db.acquire("orders", "b", 0).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "no silent fresh namespace"
+    );
+    assert_eq!(
+        db.fetch("order", 100).unwrap_err().code(),
+        ErrorCode::StoreStateLost,
+        "no silent restart of the counter from 0"
+    );
+    // Re-created, not fresh: the floor is above every fence a live holder could use.
+    let floor = db.init_namespace("orders", &Layout::TWITTER, 1, CONFIG, false).unwrap();
+    assert!(floor > a.fence_ms, "floor {floor} above a's fence {}", a.fence_ms);
+    let b = db.acquire("orders", "b", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
+    assert!(b.start_ms >= floor);
+    assert_eq!(
+        db.renew("orders", &a, "a", 0).unwrap_err().code(),
+        ErrorCode::LeaseLost,
+        "the old holder learns it lost"
+    );
+    // The counter is re-created above the old ranges by the operator (init with a floor).
+    db.init_counter("order", before.1 + 1_000_000).unwrap();
+    assert!(db.fetch("order", 100).unwrap().0 > before.1);
+    drop(redis);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -56,7 +56,8 @@ def test_eight_threads_share_one_generator_without_duplicates():
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_forked_child_refuses_until_rekeyed():
-    gen = Snowflake(node=1)
+    # A layout of its own: in a child, every node this process ever held on a layout is refused.
+    gen = Snowflake(node=1, layout=Layout.TWITTER.with_epoch(1_500_000_000_000))
     parent_ids = [gen.next() for _ in range(1000)]
     r, w = os.pipe()
     pid = os.fork()

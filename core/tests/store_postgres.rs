@@ -8,11 +8,21 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/race.rs"]
+mod race;
+
+impl race::Leases for PgStore {
+    fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Grant> {
+        PgStore::acquire(self, ns, holder, proposed_fence_ms)
+    }
+    fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> idloom::Result<u64> {
+        PgStore::release(self, ns, g, holder, high_water_ms)
+    }
+}
 
 use idloom::lease::{Grant, Lease, LeaseConfig};
 use idloom::{ErrorCode, Layout};
 use pg::PgStore;
-use std::collections::HashSet;
 use std::sync::Once;
 
 static SCHEMA: Once = Once::new();
@@ -42,56 +52,8 @@ fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch_and_start_above_t
     let ns = unique("race");
     store().init_namespace(&ns, &Layout::TWITTER, 8, CONFIG, true).unwrap();
     // (grant, the fence it ended with: its start if released with nothing minted).
-    let grants: Vec<(Grant, u64)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..16)
-            .map(|t| {
-                let ns = ns.clone();
-                s.spawn(move || {
-                    let mut db = store();
-                    let mut mine = Vec::new();
-                    for round in 0..24 {
-                        let now = idloom::Clock::now_ms(&idloom::SystemClock);
-                        match db.acquire(&ns, &format!("h{t}"), now + CONFIG.ttl_ms) {
-                            Ok(g) if round % 3 == 0 => {
-                                db.release(&ns, &g, &format!("h{t}"), g.start_ms).unwrap(); // nothing minted
-                                mine.push((g, g.start_ms));
-                            }
-                            Ok(g) => mine.push((g, g.fence_ms)),
-                            Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
-                        }
-                        std::thread::sleep(std::time::Duration::from_millis(30));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
-    });
-    let mut seen = HashSet::new();
-    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
-    for (g, end) in &grants {
-        assert!(
-            seen.insert((g.node, g.epoch)),
-            "(node {}, epoch {}) handed out twice",
-            g.node,
-            g.epoch
-        );
-        by_node[g.node as usize].push((*g, *end));
-    }
-    for list in &mut by_node {
-        list.sort_by_key(|(g, _)| g.epoch);
-        for w in list.windows(2) {
-            assert!(
-                w[1].0.start_ms >= w[0].1,
-                "epoch {} starts below epoch {}'s last fence",
-                w[1].0.epoch,
-                w[0].0.epoch
-            );
-            assert!(w[1].0.epoch > w[0].0.epoch);
-        }
-    }
-    eprintln!("{} grants to 16 holders on 8 nodes", grants.len());
-    assert!(grants.len() > 16, "only {} grants", grants.len());
+    let n = race::sixteen_holders_on_eight_nodes(store, &ns, CONFIG.ttl_ms);
+    eprintln!("{n} grants to 16 holders on 8 nodes");
 }
 
 #[test]

@@ -1,0 +1,70 @@
+//! The lease race every store must survive: 16 holders, 8 nodes, short TTLs,
+//! some releases, many rounds. No (node, epoch) is handed out twice, and every
+//! epoch starts at or above the fence the previous one ended with.
+
+#![allow(dead_code)]
+
+use idloom::lease::Grant;
+use idloom::{Clock, ErrorCode, Result, SystemClock};
+use std::collections::HashSet;
+
+/// The two calls the race makes, on any store adapter.
+pub trait Leases {
+    fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant>;
+    fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> Result<u64>;
+}
+
+/// Run the race on a namespace of 8 nodes (already created) with connections
+/// from `connect`; returns how many grants were made.
+pub fn sixteen_holders_on_eight_nodes<S: Leases>(connect: impl Fn() -> S + Sync, ns: &str, ttl_ms: u64) -> usize {
+    // (grant, the fence it ended with: its start if released with nothing minted).
+    let grants: Vec<(Grant, u64)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..16)
+            .map(|t| {
+                let connect = &connect;
+                s.spawn(move || {
+                    let mut db = connect();
+                    let holder = format!("h{t}");
+                    let mut mine = Vec::new();
+                    for round in 0..24 {
+                        match db.acquire(ns, &holder, SystemClock.now_ms() + ttl_ms) {
+                            Ok(g) if round % 3 == 0 => {
+                                db.release(ns, &g, &holder, g.start_ms).unwrap(); // nothing minted
+                                mine.push((g, g.start_ms));
+                            }
+                            Ok(g) => mine.push((g, g.fence_ms)),
+                            Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
+    for (g, end) in &grants {
+        assert!(
+            seen.insert((g.node, g.epoch)),
+            "(node {}, epoch {}) handed out twice",
+            g.node,
+            g.epoch
+        );
+        by_node[g.node as usize].push((*g, *end));
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|(g, _)| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].0.start_ms >= w[0].1,
+                "epoch {} starts below epoch {}'s last fence",
+                w[1].0.epoch,
+                w[0].0.epoch
+            );
+        }
+    }
+    assert!(grants.len() > 16, "only {} grants", grants.len());
+    grants.len()
+}

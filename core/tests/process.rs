@@ -91,16 +91,3 @@ fn v7_at_a_host_time_shares_the_sequence_and_survives_a_clock_step_back() {
     let e = uuid_v7_at(idloom::uuid::MAX_V7_MS + 1).unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::TimestampOutOfRange);
 }
-
-#[test]
-fn object_ids_count_up_within_a_process_and_draw_new_bytes_after_a_fork() {
-    use idloom::process::object_id_at;
-    let a = object_id_at(1_700_000_000_123).unwrap();
-    let b = object_id_at(1_700_000_000_999).unwrap();
-    assert_eq!(a.seconds(), 1_700_000_000);
-    assert_eq!(a.process(), b.process(), "5 random bytes per process");
-    assert_eq!(b.counter(), (a.counter() + 1) & idloom::objectid::COUNTER_MASK);
-    after_fork_in_child();
-    let c = object_id_at(1_700_000_001_000).unwrap();
-    assert_ne!(c.process(), a.process(), "a forked child draws its own bytes");
-}

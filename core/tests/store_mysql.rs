@@ -57,18 +57,16 @@ fn expiry_renewal_release_and_floor() {
     let ns = unique("lease");
     let mut db = store();
     assert_eq!(db.acquire(&ns, "a", 0).unwrap_err().code(), ErrorCode::StoreStateLost);
+    let before = SystemClock.now_ms();
     let floor = db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, false).unwrap();
-    assert!(
-        floor as u64 + 50 >= SystemClock.now_ms() + 400,
-        "not fresh: floor ~ now + ttl + skew"
-    );
+    assert!(floor as u64 + 5 >= before + 400, "not fresh: floor {floor} ~ now + ttl + skew");
     assert_eq!(
         db.init_namespace(&ns, &Layout::BAIDU, 1, CONFIG, false).unwrap_err().code(),
         ErrorCode::StoreSchema
     );
     let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
     assert_eq!(a.start_ms, floor as u64);
-    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 50, "the store's clock (NOW(3))");
+    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (NOW(3))");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
     assert_eq!(r.fence_ms, a.fence_ms + 500);

@@ -56,7 +56,7 @@ fn expiry_renewal_release_and_a_new_run_id() {
         ErrorCode::StoreSchema
     );
     let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
-    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 50, "the store's clock (TIME)");
+    assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (TIME)");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
     assert_eq!(r.fence_ms, a.fence_ms + 500);
@@ -72,9 +72,10 @@ fn expiry_renewal_release_and_a_new_run_id() {
         .arg("old")
         .query::<()>(&mut db.conn)
         .unwrap();
+    let before = SystemClock.now_ms();
     let c = db.acquire(&ns, "c", 0).unwrap();
     assert!(
-        c.start_ms + 50 >= SystemClock.now_ms() + CONFIG.ttl_ms + CONFIG.max_skew_ms,
+        c.start_ms + 5 >= before + CONFIG.ttl_ms + CONFIG.max_skew_ms,
         "start {} above the new floor",
         c.start_ms
     );

@@ -70,6 +70,10 @@ fn expiry_renewal_release_and_floor() {
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
     assert_eq!(r.fence_ms, a.fence_ms + 500);
+    // Renewals that change nothing (the same millisecond, the same fence) still hold.
+    for _ in 0..20 {
+        db.renew(&ns, &a, "a", 0).unwrap();
+    }
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
     assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));

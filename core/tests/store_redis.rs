@@ -209,3 +209,38 @@ fn a_redis_restarted_empty_forgets_nothing_that_matters() {
     drop(redis);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving() {
+    let dir = std::env::temp_dir().join(unique("rdb"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = 17_400 + (std::process::id() % 1000) as u16;
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    db.init_namespace("orders", &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let a = db.acquire("orders", "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
+    redis::cmd("SAVE").query::<()>(&mut db.conn).unwrap(); // the snapshot a backup would take
+    std::fs::copy(dir.join("dump.rdb"), dir.join("old.rdb")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let a = db.renew("orders", &a, "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap(); // past the snapshot
+                                                                                        // Restore the older snapshot: the store hands back state older than what a saw.
+    drop(db);
+    let mut redis = redis;
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    std::fs::copy(dir.join("old.rdb"), dir.join("dump.rdb")).unwrap();
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    // The snapshot's lease runs out on the store's clock; b takes the node.
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire("orders", "b", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
+    assert!(
+        b.start_ms > a.fence_ms,
+        "b starts at {} — above a's latest fence {}, which the restored store never saw",
+        b.start_ms,
+        a.fence_ms
+    );
+    assert_eq!(db.renew("orders", &a, "a", 0).unwrap_err().code(), ErrorCode::LeaseLost);
+    drop(redis);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -17,3 +17,24 @@ pub fn generation() -> u64 {
 pub fn _after_fork_in_child() {
     idloom::process::after_fork_in_child();
 }
+
+/// The fork generation a value was made in: state that must not cross into
+/// a forked child (ranges, an in-memory counter) checks it before use.
+#[derive(Debug, Clone, Copy)]
+pub struct Born(u64);
+
+impl Born {
+    /// Made now, in this process.
+    pub fn now() -> Self {
+        Born(generation())
+    }
+    /// Whether this process made it (no fork since).
+    pub fn is_current(&self) -> bool {
+        self.0 == generation()
+    }
+    /// Whether it came from an ancestor process; if so, it now belongs to this one.
+    pub fn renew_if_forked(&mut self) -> bool {
+        let now = generation();
+        std::mem::replace(&mut self.0, now) != now
+    }
+}

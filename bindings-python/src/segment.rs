@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 #[pyclass(frozen, name = "MemorySource", module = "idloom")]
 pub struct PyMemorySource {
     inner: Arc<MemorySource>,
-    generation: u64,
+    born: fork::Born,
 }
 
 fn memory_forked(py: Python<'_>) -> PyErr {
@@ -32,7 +32,7 @@ fn memory_forked(py: Python<'_>) -> PyErr {
 
 impl PyMemorySource {
     fn take(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
-        if self.generation != fork::generation() {
+        if !self.born.is_current() {
             return Err(memory_forked(py));
         }
         self.inner.take(step).py(py)
@@ -89,7 +89,7 @@ impl PyMemorySource {
         let start = start.map_or(Ok(1), |s| int_in(s, "start", ErrorCode::InvalidArgument, 0, u64::MAX))?;
         Ok(PyMemorySource {
             inner: Arc::new(MemorySource::new(start)),
-            generation: fork::generation(),
+            born: fork::Born::now(),
         })
     }
     /// Take ``step`` counters: ``(start, end)``, end exclusive.
@@ -169,18 +169,16 @@ impl SegmentSource for PySource {
 struct State {
     /// The core's segment: buffer, fetch timing and failure handling.
     segment: Segment<PySource, SystemClock>,
-    /// The fork generation whose ranges the buffer holds.
-    generation: u64,
+    /// The process whose ranges the buffer holds.
+    born: fork::Born,
 }
 
 impl State {
     /// In a forked child, forget the parent's ranges (the parent goes on
     /// serving them): the child fetches its own.
     fn forget_if_forked(&mut self) {
-        let now = fork::generation();
-        if self.generation != now {
+        if self.born.renew_if_forked() {
             self.segment.discard();
-            self.generation = now;
         }
     }
 }
@@ -243,7 +241,7 @@ impl PySegment {
         Ok(PySegment {
             state: Mutex::new(State {
                 segment: Segment::new(config, source, SystemClock).py(py)?,
-                generation: fork::generation(),
+                born: fork::Born::now(),
             }),
             fetching,
         })
@@ -292,15 +290,13 @@ impl PySegment {
 #[pyclass(name = "SegmentBuffer", module = "idloom")]
 pub struct PySegmentBuffer {
     inner: SegmentBuffer,
-    generation: u64,
+    born: fork::Born,
 }
 
 impl PySegmentBuffer {
     fn current(&mut self) -> &mut SegmentBuffer {
-        let now = fork::generation();
-        if self.generation != now {
+        if self.born.renew_if_forked() {
             self.inner.discard();
-            self.generation = now;
         }
         &mut self.inner
     }
@@ -322,7 +318,7 @@ impl PySegmentBuffer {
         let config = segment_config(step, threshold_percent, max_prefetched, stride, offset, adaptive)?;
         Ok(PySegmentBuffer {
             inner: SegmentBuffer::new(config).py(py)?,
-            generation: fork::generation(),
+            born: fork::Born::now(),
         })
     }
     /// The next ID from memory (``SegmentExhaustedError`` when dry).

@@ -114,6 +114,26 @@ fn policy_args(
     choice.policy(|| Ok(idloom::SecureRng::from_os()?.next_u64())).py(py)
 }
 
+/// Layout (default Twitter), node (within it) and policy: what `Snowflake`
+/// and `SnowflakeMachine` are built from.
+#[allow(clippy::too_many_arguments)]
+fn generator_args(
+    py: Python<'_>,
+    node: &Bound<'_, PyAny>,
+    layout: Option<&Bound<'_, PyAny>>,
+    backwards: Option<&Bound<'_, PyAny>>,
+    max_backwards_ms: Option<&Bound<'_, PyAny>>,
+    exhausted: Option<&Bound<'_, PyAny>>,
+    max_borrow_ms: Option<&Bound<'_, PyAny>>,
+    sequence_start: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Layout, u64, Policy)> {
+    let layout = layout_arg(layout, Layout::TWITTER)?;
+    let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
+    let policy = policy_args(py, backwards, max_backwards_ms, exhausted, max_borrow_ms, sequence_start, seed)?;
+    Ok((layout, node, policy))
+}
+
 fn clock_arg(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>) -> PyResult<HostClock> {
     let Some(c) = clock.filter(|c| !c.is_none()) else {
         return Ok(HostClock::Ticker(TickerClock::global()));
@@ -156,9 +176,17 @@ impl PySnowflake {
         seed: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let layout = layout_arg(layout, Layout::TWITTER)?;
-        let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
-        let policy = policy_args(py, backwards, max_backwards_ms, exhausted, max_borrow_ms, sequence_start, seed)?;
+        let (layout, node, policy) = generator_args(
+            py,
+            node,
+            layout,
+            backwards,
+            max_backwards_ms,
+            exhausted,
+            max_borrow_ms,
+            sequence_start,
+            seed,
+        )?;
         let clock = clock_arg(py, clock)?;
         // A conflicting generator may be garbage kept alive only by a reference
         // cycle: collect once and retry before reporting `node_in_use`.
@@ -265,9 +293,17 @@ impl PySnowflakeMachine {
         sequence_start: Option<&Bound<'_, PyAny>>,
         seed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let layout = layout_arg(layout, Layout::TWITTER)?;
-        let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, layout.max_node())?;
-        let policy = policy_args(py, backwards, max_backwards_ms, exhausted, max_borrow_ms, sequence_start, seed)?;
+        let (layout, node, policy) = generator_args(
+            py,
+            node,
+            layout,
+            backwards,
+            max_backwards_ms,
+            exhausted,
+            max_borrow_ms,
+            sequence_start,
+            seed,
+        )?;
         Ok(PySnowflakeMachine {
             inner: Generator::new(layout, node, policy).py(py)?,
             layout,

@@ -10,6 +10,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Tests here that spawn processes and tests that check a dropped lock is free
+/// take turns: a child forked by another test thread holds a copy of every
+/// open lock file until its `exec` closes it (O_CLOEXEC), which for that
+/// moment keeps a dropped slot locked (seen once on a loaded CI machine).
+static SPAWN_OR_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SPAWN_OR_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("idloom-{tag}-{}-{}", std::process::id(), SystemClock.now_ms()));
     std::fs::create_dir_all(&d).unwrap();
@@ -73,6 +83,7 @@ fn state_helper_process() {
 
 #[test]
 fn state_file_survives_sigkill() {
+    let _serial = serial();
     let dir = temp_dir("kill");
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "state_helper_process", "--ignored", "--nocapture", "--test-threads=1"])
@@ -123,6 +134,7 @@ fn state_file_survives_sigkill() {
 
 #[test]
 fn a_slot_is_held_by_one_holder_and_freed_on_drop() {
+    let _serial = serial();
     let dir = temp_dir("slots");
     let a = Slot::claim(&dir, "web", 2, 8, 1023).unwrap();
     let b = Slot::claim(&dir, "web", 2, 8, 1023).unwrap();
@@ -147,6 +159,7 @@ fn a_slot_is_held_by_one_holder_and_freed_on_drop() {
 
 #[test]
 fn a_killed_holders_slot_is_free_at_once() {
+    let _serial = serial();
     let dir = temp_dir("slotkill");
     std::fs::create_dir_all(dir.join("jobs")).unwrap();
     let lock = dir.join("jobs/slot-0.lock");

@@ -303,7 +303,7 @@ impl fmt::Display for Error {
                 lost: true,
             } => write!(
                 f,
-                "node {node}, epoch {epoch}: the lease was lost (the store refused its renewal); nothing is minted at or past its last confirmed fence at {fence_ms} ms (asked for {tick_ms} ms): lease a node again"
+                "node {node}, epoch {epoch}: the lease was lost (the store refused its renewal) or released; nothing is minted at or past its last confirmed fence at {fence_ms} ms (asked for {tick_ms} ms): lease a node again"
             ),
             Detail::Skew {
                 skew_ms,

@@ -317,6 +317,33 @@ impl Rules {
         ))
     }
 
+    /// One step, except that a lost lease with no tick left below its fence
+    /// answers `lease_lost` whatever the clock says (a stopped generator
+    /// whose clock reads behind must not report a clock error instead).
+    #[inline]
+    fn step_fenced(&self, last: Option<(u64, u64)>, now_ms: u64, fence: impl FnOnce() -> u64, epoch: impl FnOnce() -> u64) -> Result<Step> {
+        self.step(last, now_ms).or_else(|e| {
+            let fence = fence();
+            if fence & LOST != 0 {
+                let next = last.map_or(0, |(t, s)| if s < self.layout.max_sequence() { t } else { t + 1 });
+                self.fenced(next, fence, epoch)?;
+            }
+            Err(e)
+        })
+    }
+
+    /// A wait the policy asks for, unless the lease is lost and the wait ends
+    /// at or past the fence: then nothing is left to wait for (`lease_lost` now,
+    /// not after sleeping until the fence).
+    #[inline]
+    fn retry_unless_lost(&self, at_ms: u64, fence: u64, epoch: impl FnOnce() -> u64) -> Result<u64> {
+        if fence & LOST != 0 {
+            let tick = at_ms.saturating_sub(self.layout.epoch_ms()) / self.layout.tick_ms();
+            self.fenced(tick, fence, epoch)?;
+        }
+        Ok(at_ms)
+    }
+
     /// The fence word for a lease's `fence_ms` (ID time): the first tick that
     /// does not end by `fence_ms`.
     fn fence_word(&self, fence_ms: u64) -> u64 {
@@ -426,13 +453,13 @@ impl Generator {
 
     /// One step at time `now_ms`: an ID, a time to retry at, or an error.
     pub fn next_at(&mut self, now_ms: u64) -> Result<Next> {
-        match self.rules.step(self.last, now_ms)? {
+        match self.rules.step_fenced(self.last, now_ms, || self.fence, || self.epoch)? {
             Step::Issue(t, s) => {
                 self.rules.fenced(t, self.fence, || self.epoch)?;
                 self.last = Some((t, s));
                 Ok(Next::Id(self.rules.compose(t, s)))
             }
-            Step::RetryAt(ms) => Ok(Next::RetryAt(ms)),
+            Step::RetryAt(ms) => Ok(Next::RetryAt(self.rules.retry_unless_lost(ms, self.fence, || self.epoch)?)),
         }
     }
 
@@ -443,10 +470,13 @@ impl Generator {
     pub fn fill_at(&mut self, now_ms: u64, out: &mut [u64]) -> Result<(usize, Option<u64>)> {
         let mut written = 0;
         while written < out.len() {
-            match self.rules.step(self.last, now_ms).and_then(|step| match step {
-                Step::Issue(t, _) => self.rules.fenced(t, self.fence, || self.epoch).map(|()| step),
-                retry => Ok(retry),
-            }) {
+            match self
+                .rules
+                .step_fenced(self.last, now_ms, || self.fence, || self.epoch)
+                .and_then(|step| match step {
+                    Step::Issue(t, _) => self.rules.fenced(t, self.fence, || self.epoch).map(|()| step),
+                    Step::RetryAt(ms) => self.rules.retry_unless_lost(ms, self.fence, || self.epoch).map(Step::RetryAt),
+                }) {
                 Ok(Step::Issue(t, s)) => {
                     let take = self.rules.room_after(s).min((out.len() - written - 1) as u64);
                     let first = self.rules.compose(t, s);
@@ -680,6 +710,37 @@ impl<C: Clock> SharedSnowflake<C> {
             .map(|(t, _)| self.rules.layout.tick_start_ms(t + 1))
     }
 
+    /// Stop minting under the lease, for a clean release: from this call on
+    /// every thread gets `lease_lost`, and the answer is the end of the last
+    /// tick that was (or ever will be) issued — the high-water to release
+    /// with (`None`: nothing was minted). Race-free against threads minting
+    /// meanwhile: the fence is lowered to just past the tick after the last
+    /// issued one, then the state word is swapped from what was read to "that
+    /// next tick used up" (never the same word: no ABA). A minter that read
+    /// the old fence fails its compare-and-set, retries and meets the lowered
+    /// fence; whatever it issued first is counted by reading the state again.
+    /// A generator without a lease stops the same way.
+    pub fn stop_lease(&self) -> Option<u64> {
+        let max_seq = self.rules.layout.max_sequence();
+        loop {
+            let cur = self.state.load(Ordering::Acquire);
+            let last = self.unpack(cur);
+            // The tick after the last issued one is marked used up; nothing passes it.
+            let blocked = last.map_or(0, |(t, _)| t + 1);
+            let lowered = LOST | (blocked + 1);
+            let _ = self.fence.fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| {
+                Some(LOST | (f & NO_FENCE).min(lowered & NO_FENCE))
+            });
+            if self
+                .state
+                .compare_exchange(cur, self.pack(blocked, max_seq), Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return last.map(|(t, _)| self.rules.layout.tick_start_ms(t + 1));
+            }
+        }
+    }
+
     /// The last issued (tick, sequence) as one word, `u64::MAX` before the first ID.
     pub fn state_word(&self) -> u64 {
         self.state.load(Ordering::Acquire)
@@ -741,7 +802,7 @@ impl<C: Clock> SharedSnowflake<C> {
     pub fn next_at(&self, now_ms: u64) -> Result<Next> {
         loop {
             let word = self.state.load(Ordering::Acquire);
-            match self.rules.step(self.unpack(word), now_ms)? {
+            match self.step_fenced(word, now_ms)? {
                 Step::Issue(t, s) => {
                     self.rules
                         .fenced(t, self.fence.load(Ordering::Acquire), || self.epoch.load(Ordering::Relaxed))?;
@@ -753,7 +814,7 @@ impl<C: Clock> SharedSnowflake<C> {
                         return Ok(Next::Id(self.compose(t, s)));
                     }
                 }
-                Step::RetryAt(ms) => return Ok(Next::RetryAt(ms)),
+                Step::RetryAt(ms) => return Ok(Next::RetryAt(self.retry_unless_lost(ms)?)),
             }
         }
     }
@@ -765,7 +826,7 @@ impl<C: Clock> SharedSnowflake<C> {
         while written < out.len() {
             let word = self.state.load(Ordering::Acquire);
             let fence = self.fence.load(Ordering::Acquire);
-            match self.rules.step(self.unpack(word), now_ms).and_then(|step| match step {
+            match self.step_fenced(word, now_ms).and_then(|step| match step {
                 Step::Issue(t, _) => self.rules.fenced(t, fence, || self.epoch.load(Ordering::Relaxed)).map(|()| step),
                 retry => Ok(retry),
             }) {
@@ -784,12 +845,35 @@ impl<C: Clock> SharedSnowflake<C> {
                     }
                     written += take as usize + 1;
                 }
-                Ok(Step::RetryAt(ms)) => return Ok((written, Some(ms))),
+                Ok(Step::RetryAt(ms)) => match self.retry_unless_lost(ms) {
+                    Ok(ms) => return Ok((written, Some(ms))),
+                    Err(e) if written == 0 => return Err(e),
+                    Err(_) => return Ok((written, None)),
+                },
                 Err(e) if written == 0 => return Err(e),
                 Err(_) => return Ok((written, None)),
             }
         }
         Ok((written, None))
+    }
+
+    /// One step from `word` (see [`Rules::step_fenced`]).
+    #[inline]
+    fn step_fenced(&self, word: u64, now_ms: u64) -> Result<Step> {
+        self.rules.step_fenced(
+            self.unpack(word),
+            now_ms,
+            || self.fence.load(Ordering::Acquire),
+            || self.epoch.load(Ordering::Relaxed),
+        )
+    }
+
+    /// A wait the policy asks for, or `lease_lost` if the lease is lost and
+    /// the wait would end at or past the fence.
+    #[inline]
+    fn retry_unless_lost(&self, at_ms: u64) -> Result<u64> {
+        self.rules
+            .retry_unless_lost(at_ms, self.fence.load(Ordering::Acquire), || self.epoch.load(Ordering::Relaxed))
     }
 
     #[inline]
@@ -811,7 +895,7 @@ impl<C: Clock> SharedSnowflake<C> {
         let mut word = self.state.load(Ordering::Acquire);
         let mut now = self.clock.now_ms();
         loop {
-            match self.rules.step(self.unpack(word), now)? {
+            match self.step_fenced(word, now)? {
                 Step::Issue(t, s) => {
                     self.rules
                         .fenced(t, self.fence.load(Ordering::Acquire), || self.epoch.load(Ordering::Relaxed))?;
@@ -831,7 +915,7 @@ impl<C: Clock> SharedSnowflake<C> {
                         }
                     }
                 }
-                Step::RetryAt(target) => return Ok(Err(target)),
+                Step::RetryAt(target) => return Ok(Err(self.retry_unless_lost(target)?)),
             }
         }
     }

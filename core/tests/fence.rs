@@ -151,6 +151,82 @@ fn shared_generator_threads_never_pass_a_fence_that_moves_under_them() {
     );
 }
 
+#[test]
+fn stop_lease_gives_a_high_water_no_thread_minting_meanwhile_passes() {
+    // Four threads mint with a real clock while the main thread stops the
+    // lease; every ID any thread got ends by the high-water, and after the
+    // stop every thread gets lease_lost at once (no wait until the fence).
+    let layout = Layout::new(41, 10, 12, T0 - 10_000, 1).unwrap();
+    for round in 0..20 {
+        let now = idloom::Clock::now_ms(&idloom::SystemClock);
+        let shared = SharedSnowflake::new(layout, 5, Policy::default(), idloom::SystemClock).unwrap();
+        shared.set_lease(now, now + 60_000, round);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (ids, high_water) = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            match shared.next_id() {
+                                Ok(id) => mine.push(id),
+                                Err(e) => {
+                                    assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
+                                    assert!(stop.load(std::sync::atomic::Ordering::Acquire));
+                                    return mine;
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            std::thread::sleep(std::time::Duration::from_millis(3));
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            let hw = shared.stop_lease();
+            let ids: Vec<u64> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+            (ids, hw)
+        });
+        let hw = high_water.expect("IDs were minted");
+        assert!(!ids.is_empty());
+        let last_end = ids.iter().map(|&i| layout.decompose(i).unwrap().timestamp_ms + 1).max().unwrap();
+        assert!(last_end <= hw, "round {round}: an ID ends at {last_end}, after the high-water {hw}");
+        assert!(hw >= now);
+        // Stopped for good, without waiting, on every path.
+        let t = std::time::Instant::now();
+        assert_eq!(shared.next_id().unwrap_err().code(), ErrorCode::LeaseLost);
+        let mut out = [0u64; 4];
+        assert_eq!(shared.fill(&mut out).unwrap_err().code(), ErrorCode::LeaseLost);
+        assert_eq!(shared.next_at(hw + 10_000).unwrap_err().code(), ErrorCode::LeaseLost);
+        // A clock behind the last tick is not a clock error once stopped: still lease_lost.
+        assert_eq!(shared.next_at(hw - 5_000).unwrap_err().code(), ErrorCode::LeaseLost);
+        assert!(t.elapsed() < std::time::Duration::from_secs(1), "no wait after a stop");
+        assert!(
+            shared.stop_lease().is_some_and(|again| again >= hw),
+            "a second stop never reports less"
+        );
+    }
+}
+
+#[test]
+fn a_lost_lease_does_not_wait_for_a_tick_at_its_fence() {
+    // Sequence exhausted in the last tick below a lost fence: the wait policy
+    // would sleep until the fence; a lost lease says lease_lost at once.
+    let layout = Layout::new(41, 10, 1, T0 - 10_000, 1).unwrap();
+    let mut g = Generator::new(layout, 1, Policy::default()).unwrap();
+    g.set_lease(T0, T0 + 10, 2);
+    id(g.next_at(T0 + 9).unwrap());
+    id(g.next_at(T0 + 9).unwrap());
+    assert_eq!(
+        g.next_at(T0 + 9).unwrap(),
+        Next::RetryAt(T0 + 10),
+        "expired, not lost: the policy waits for a renewal"
+    );
+    g.lose_lease();
+    assert_eq!(g.next_at(T0 + 9).unwrap_err().code(), ErrorCode::LeaseLost);
+    let mut out = [0u64; 2];
+    assert_eq!(g.fill_at(T0 + 9, &mut out).unwrap_err().code(), ErrorCode::LeaseLost);
+}
+
 proptest! {
     /// Two holders of one node, one after the other ([s1, f) then [f, f2)),
     /// with clocks that read anything at all: never the same ID.

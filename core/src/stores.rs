@@ -26,6 +26,8 @@ pub mod postgres {
     pub const SCHEMA_VERSION: &str = include_str!("../stores/postgres/schema_version.sql");
     /// Create a namespace if missing; answers its record.
     pub const NAMESPACE_INIT: &str = include_str!("../stores/postgres/namespace_init.sql");
+    /// A namespace's record (lookup).
+    pub const NAMESPACE_GET: &str = include_str!("../stores/postgres/namespace_get.sql");
     /// Lease a node.
     pub const ACQUIRE: &str = include_str!("../stores/postgres/acquire.sql");
     /// Renew a lease.
@@ -77,6 +79,8 @@ pub mod mysql {
     pub const ACQUIRE_TAKE: &str = include_str!("../stores/mysql/acquire_take.sql");
     /// A node's lease.
     pub const NODE_GET: &str = include_str!("../stores/mysql/node_get.sql");
+    /// The nodes of a namespace (status).
+    pub const NODES: &str = include_str!("../stores/mysql/nodes.sql");
     /// Renew (after `NAMESPACE_LOCK`).
     pub const RENEW: &str = include_str!("../stores/mysql/renew.sql");
     /// Release with a high-water.
@@ -141,6 +145,10 @@ pub mod redis {
     pub const RENEW: &str = concat!(include_str!("../stores/redis/clock.lua"), include_str!("../stores/redis/renew.lua"));
     /// Release a lease with a high-water.
     pub const RELEASE: &str = include_str!("../stores/redis/release.lua");
+    /// A namespace's record (lookup, read only).
+    pub const NAMESPACE_GET: &str = include_str!("../stores/redis/namespace_get.lua");
+    /// The nodes of a namespace (status).
+    pub const NODES: &str = include_str!("../stores/redis/nodes.lua");
     /// A segment range from a counter (`INCRBY`; a missing counter is refused).
     pub const INCRBY: &str = include_str!("../stores/redis/incrby.lua");
     /// Create a counter at a floor if missing.

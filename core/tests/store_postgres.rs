@@ -219,3 +219,20 @@ fn store_faults_have_their_codes() {
         .batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE"))
         .unwrap();
 }
+
+#[test]
+fn lookup_and_status_show_the_record_and_every_node() {
+    let ns = unique("status");
+    let mut db = store();
+    assert_eq!(db.namespace_get(&ns).unwrap(), None, "no record: the caller's store_state_lost");
+    db.init_namespace(&ns, &Layout::TWITTER, 3, CONFIG, true).unwrap();
+    let (layout, nodes, ttl, skew, floor) = db.namespace_get(&ns).unwrap().unwrap();
+    assert_eq!(layout, idloom::stores::layout_record(&Layout::TWITTER));
+    assert_eq!((nodes, ttl, skew, floor), (3, CONFIG.ttl_ms as i64, CONFIG.max_skew_ms as i64, 0));
+    let g = db.acquire(&ns, "h", 1_000).unwrap();
+    let rows = db.nodes(&ns).unwrap();
+    assert_eq!(rows.len(), 3);
+    let held = &rows[g.node as usize];
+    assert_eq!((held.1.as_str(), held.2 as u64, held.5 as u64), ("h", g.epoch, g.fence_ms));
+    assert!(rows.iter().filter(|r| r.0 != g.node as i64).all(|r| r.1.is_empty() && r.2 == 0));
+}

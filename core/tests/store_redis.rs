@@ -244,3 +244,20 @@ fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving() {
     drop(redis);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn lookup_and_status_show_the_record_and_every_node() {
+    let ns = unique("status");
+    let mut db = store();
+    assert_eq!(db.namespace_get(&ns).unwrap_err().code(), ErrorCode::StoreStateLost);
+    db.init_namespace(&ns, &Layout::TWITTER, 3, CONFIG, true).unwrap();
+    let (layout, nodes, ttl, skew, floor) = db.namespace_get(&ns).unwrap();
+    assert_eq!(layout, idloom::stores::layout_record(&Layout::TWITTER));
+    assert_eq!((nodes, ttl, skew, floor), (3, CONFIG.ttl_ms, CONFIG.max_skew_ms, 0));
+    let g = db.acquire(&ns, "h", 1_000).unwrap();
+    let rows = db.nodes(&ns).unwrap();
+    assert_eq!(rows.len(), 3);
+    let held = &rows[g.node as usize];
+    assert_eq!((held.1.as_str(), held.2, held.5), ("h", g.epoch, g.fence_ms));
+    assert!(rows.iter().filter(|r| r.0 != g.node).all(|r| r.1.is_empty() && r.2 == 0));
+}

@@ -9,6 +9,9 @@ use idloom::{Error, ErrorCode, Layout, Result};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, TxOpts};
 
+/// A node's status row: (node, holder, epoch, expires_ms, start_ms, fence_ms).
+pub type NodeRow = (i64, String, i64, i64, i64, i64);
+
 pub fn url() -> String {
     std::env::var("IDLOOM_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
@@ -74,6 +77,11 @@ impl MyStore {
             self.conn.exec_drop(sql::NODE_ROWS, (ns, node)).map_err(db)?;
         }
         Ok(floor)
+    }
+
+    /// Every node: (node, holder, epoch, expires, start, fence).
+    pub fn nodes(&mut self, ns: &str) -> Result<Vec<NodeRow>> {
+        self.conn.exec(sql::NODES, (ns,)).map_err(db)
     }
 
     pub fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {

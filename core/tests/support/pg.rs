@@ -12,6 +12,11 @@ use idloom::{Error, ErrorCode, Layout, Result};
 use postgres::{Client, NoTls};
 
 /// Where the tests find PostgreSQL (the machine's server; `IDLOOM_PG` overrides).
+/// A node's status row: (node, holder, epoch, expires_ms, start_ms, fence_ms).
+pub type NodeRow = (i64, String, i64, i64, i64, i64);
+/// A namespace's record: (layout, nodes, ttl_ms, max_skew_ms, floor_ms).
+pub type NamespaceRow = (String, i32, i64, i64, i64);
+
 pub fn url() -> String {
     std::env::var("IDLOOM_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5".into())
 }
@@ -73,6 +78,21 @@ impl PgStore {
             ));
         }
         Ok(row.get(4))
+    }
+
+    /// A namespace's record (layout, nodes, ttl, skew, floor); None when the store has none.
+    pub fn namespace_get(&mut self, ns: &str) -> Result<Option<NamespaceRow>> {
+        let row = self.client.query_opt(sql::NAMESPACE_GET, &[&ns]).map_err(db)?;
+        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))))
+    }
+
+    /// Every node: (node, holder, epoch, expires, start, fence).
+    pub fn nodes(&mut self, ns: &str) -> Result<Vec<NodeRow>> {
+        let rows = self.client.query(sql::NODES, &[&ns]).map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| (i64::from(r.get::<_, i32>(0)), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+            .collect())
     }
 
     fn grant(row: &postgres::Row, at: usize) -> Grant {

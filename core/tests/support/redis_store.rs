@@ -8,6 +8,11 @@ use idloom::lease::{Grant, LeaseConfig};
 use idloom::stores::redis as lua;
 use idloom::{Error, ErrorCode, Layout, Result};
 
+/// A node's status row: (node, holder, epoch, expires_ms, start_ms, fence_ms).
+pub type NodeRow = (u64, String, u64, u64, u64, u64);
+/// A namespace's record: (layout, nodes, ttl_ms, max_skew_ms, floor_ms).
+pub type NamespaceRow = (String, u64, u64, u64, u64);
+
 pub fn url() -> String {
     std::env::var("IDLOOM_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
 }
@@ -103,6 +108,22 @@ impl RedisStore {
             ));
         }
         Ok(num(&v[4]))
+    }
+
+    /// A namespace's record (layout, nodes, ttl, skew, floor); `store_state_lost` when missing.
+    pub fn namespace_get(&mut self, ns: &str) -> Result<NamespaceRow> {
+        let v = eval(&mut self.conn, lua::NAMESPACE_GET, &lua::namespace_key(ns), &[])?;
+        let r = answer(&v)?;
+        Ok((text(&r[0]), num(&r[1]), num(&r[2]), num(&r[3]), num(&r[4])))
+    }
+
+    /// Every node: (node, holder, epoch, expires, start, fence).
+    pub fn nodes(&mut self, ns: &str) -> Result<Vec<NodeRow>> {
+        let v = eval(&mut self.conn, lua::NODES, &lua::namespace_key(ns), &[])?;
+        Ok(answer(&v)?
+            .chunks(6)
+            .map(|c| (num(&c[0]), text(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5])))
+            .collect())
     }
 
     pub fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {

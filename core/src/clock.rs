@@ -15,6 +15,25 @@ pub trait Clock {
         let _ = ms;
         false
     }
+
+    /// One pause of a bounded wait shorter than a millisecond; returns how
+    /// many spin polls of the wait's budget it is worth. The default spins
+    /// once; a host with threads yields, so that the thread that moves the
+    /// clock (the ticker) runs even when every core is busy waiting.
+    fn pause(&self) -> u64 {
+        core::hint::spin_loop();
+        1
+    }
+}
+
+/// Polls of a wait's budget one yield of the thread counts for.
+#[cfg(feature = "std")]
+const POLLS_PER_YIELD: u64 = 64;
+
+#[cfg(feature = "std")]
+fn yield_thread() -> u64 {
+    std::thread::yield_now();
+    POLLS_PER_YIELD
 }
 
 impl<F: Fn() -> u64> Clock for F {
@@ -40,6 +59,9 @@ impl Clock for SystemClock {
     fn sleep_ms(&self, ms: u64) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(ms));
         true
+    }
+    fn pause(&self) -> u64 {
+        yield_thread()
     }
 }
 
@@ -162,6 +184,12 @@ impl Clock for TickerClock {
     fn now_ms(&self) -> u64 {
         self.now.load(core::sync::atomic::Ordering::Acquire)
     }
+    fn sleep_ms(&self, ms: u64) -> bool {
+        SystemClock.sleep_ms(ms)
+    }
+    fn pause(&self) -> u64 {
+        yield_thread()
+    }
 }
 
 /// The clocks a binding's user picks by name: the process's ticker (the
@@ -223,6 +251,12 @@ impl Clock for HostClock {
         match self {
             HostClock::Manual(_) => false,
             _ => SystemClock.sleep_ms(ms),
+        }
+    }
+    fn pause(&self) -> u64 {
+        match self {
+            HostClock::Manual(m) => m.pause(),
+            _ => yield_thread(),
         }
     }
 }

@@ -121,3 +121,11 @@ pub fn opt_named<T: Named>(obj: Option<&Bound<'_, PyAny>>, param: &'static str, 
         _ => Ok(default),
     }
 }
+
+/// An optional str (`None` or absent: `None`).
+pub fn opt_text(obj: Option<&Bound<'_, PyAny>>, param: &'static str) -> PyResult<Option<String>> {
+    match obj {
+        Some(o) if !o.is_none() => text(o, param).map(|t| Some(t.into_owned())),
+        _ => Ok(None),
+    }
+}

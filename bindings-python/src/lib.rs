@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod args;
 mod codec;
+mod coord;
 mod errors;
 mod fork;
 mod layout;
@@ -27,6 +28,9 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::PyMemorySource>()?;
     m.add_class::<segment::PySegmentBuffer>()?;
     m.add_class::<random::PyV7Generator>()?;
+    m.add_class::<coord::PyLeaseMachine>()?;
+    m.add_class::<coord::PyFence>()?;
+    m.add_class::<coord::PySlot>()?;
     for f in [
         wrap_pyfunction!(random::uuid4, m)?,
         wrap_pyfunction!(random::uuid7, m)?,
@@ -45,6 +49,12 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
+        wrap_pyfunction!(coord::_store_texts, m)?,
+        wrap_pyfunction!(coord::_segment_sql, m)?,
+        wrap_pyfunction!(coord::_sequence_sql, m)?,
+        wrap_pyfunction!(coord::_check_namespace, m)?,
+        wrap_pyfunction!(coord::_layout_record, m)?,
+        wrap_pyfunction!(coord::_redis_key, m)?,
     ] {
         m.add_function(f)?;
     }

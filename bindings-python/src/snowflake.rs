@@ -1,7 +1,8 @@
 //! `Snowflake`: the core's lock-free shared generator, safe to share between
 //! threads, fork-aware, with a clock chosen by the host.
 
-use crate::args::{int_in, opt_int_in, opt_named};
+use crate::args::{int_in, opt_int_in, opt_named, opt_text};
+use crate::coord::{self, PyFence, PySlot, SharedState};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
 use crate::layout::{layout_arg, PyLayout, PyParts};
@@ -68,6 +69,43 @@ pub struct PySnowflake {
     inner: Arc<SharedSnowflake<HostClock>>,
     layout: Layout,
     generation: AtomicU64,
+    /// The state file of a manual node or slot: its fence is written ahead.
+    state: Option<StateFence>,
+    /// Made from a lease: the node is the lease's (no rekey).
+    leased: bool,
+}
+
+/// How far ahead of the clock a state file's fence is written: a restart
+/// waits (or borrows, per its policy) at most this long for its start.
+const DEFAULT_STATE_LEAD_MS: u64 = 2_000;
+
+/// A generator's fence kept in a state file (a lease with the disk as its store).
+struct StateFence {
+    file: Arc<SharedState>,
+    lead_ms: u64,
+}
+
+impl StateFence {
+    /// Write the fence `lead_ms` past the clock before minting up to it.
+    /// `first`: also set the interval's start (the fence the last run wrote).
+    /// The file lock is taken without the GIL (another thread may hold the
+    /// lock while it waits on fsync, and would need the GIL to return).
+    fn advance(&self, py: Python<'_>, gen: &SharedSnowflake<HostClock>, first: bool) -> PyResult<bool> {
+        py.detach(|| {
+            let mut file = self.file.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let start = self.file.start_ms;
+            let before = file.fence_ms();
+            let now = gen.clock().now_ms().max(start);
+            file.advance(now.saturating_add(self.lead_ms))?;
+            if first {
+                gen.set_lease(start, file.fence_ms(), 0);
+            } else {
+                gen.extend_fence(file.fence_ms());
+            }
+            Ok(file.fence_ms() > before)
+        })
+        .py(py)
+    }
 }
 
 const MAX_BATCH: u64 = idloom::limits::MAX_BATCH;
@@ -75,6 +113,15 @@ const MAX_BATCH: u64 = idloom::limits::MAX_BATCH;
 impl PySnowflake {
     fn py_layout(&self) -> PyLayout {
         PyLayout { inner: self.layout }
+    }
+
+    /// A state-file generator at its fence writes the next fence ahead (then
+    /// the caller retries); anything else is raised as it is.
+    fn advance_state(&self, py: Python<'_>, e: &idloom::Error) -> PyResult<()> {
+        match &self.state {
+            Some(st) if e.code() == ErrorCode::LeaseExpired && st.advance(py, &self.inner, false)? => Ok(()),
+            _ => Err(crate::errors::to_py(py, e.clone())),
+        }
     }
 
     #[inline]
@@ -159,14 +206,19 @@ fn clock_arg(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>) -> PyResult<HostC
     }
 }
 
+/// An optional argument that was given and is not None.
+fn given<'py>(o: Option<&Bound<'py, PyAny>>) -> Option<Bound<'py, PyAny>> {
+    o.filter(|o| !o.is_none()).cloned()
+}
+
 #[pymethods]
 impl PySnowflake {
     #[new]
-    #[pyo3(signature = (node, layout = None, *, backwards = None, max_backwards_ms = None, exhausted = None, max_borrow_ms = None, sequence_start = None, seed = None, clock = None))]
+    #[pyo3(signature = (node = None, layout = None, *, backwards = None, max_backwards_ms = None, exhausted = None, max_borrow_ms = None, sequence_start = None, seed = None, clock = None, lease = None, slot = None, state_dir = None, namespace = None, state_lead_ms = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        node: &Bound<'_, PyAny>,
+        node: Option<&Bound<'_, PyAny>>,
         layout: Option<&Bound<'_, PyAny>>,
         backwards: Option<&Bound<'_, PyAny>>,
         max_backwards_ms: Option<&Bound<'_, PyAny>>,
@@ -175,11 +227,60 @@ impl PySnowflake {
         sequence_start: Option<&Bound<'_, PyAny>>,
         seed: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        lease: Option<&Bound<'_, PyAny>>,
+        slot: Option<&Bound<'_, PyAny>>,
+        state_dir: Option<&Bound<'_, PyAny>>,
+        namespace: Option<&Bound<'_, PyAny>>,
+        state_lead_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let (node, layout, lease, slot, state_dir) = (given(node), given(layout), given(lease), given(slot), given(state_dir));
+        let lead = opt_int_in(
+            state_lead_ms,
+            "state_lead_ms",
+            ErrorCode::InvalidArgument,
+            1,
+            idloom::limits::MAX_POLICY_MS,
+        )?;
+        let namespace = opt_text(namespace, "namespace")?;
+        let conflict = |what: &str| raise(py, ErrorCode::InvalidArgument, what.into());
+        // Who the node is: given by hand, leased from a store, or a host-local slot.
+        let (node, layout) = match (&node, &lease, &slot) {
+            (Some(n), None, None) => (n.clone(), layout),
+            (None, Some(l), None) => (l.getattr("node")?, Some(layout.map_or_else(|| l.getattr("layout"), Ok)?)),
+            (None, None, Some(s)) => {
+                let s = s.cast::<PySlot>().map_err(|_| {
+                    raise(
+                        py,
+                        ErrorCode::InvalidType,
+                        format!("slot must be a Slot, got {}", crate::args::type_name(s)),
+                    )
+                })?;
+                let l = match layout {
+                    Some(l) => l,
+                    None => PyLayout { inner: s.get().layout }.into_pyobject(py)?.into_any(),
+                };
+                (s.get().node.into_pyobject(py)?.into_any(), Some(l))
+            }
+            (None, None, None) => return Err(conflict("Snowflake needs a node: node=N, lease=a NodeLease, or slot=a Slot")),
+            _ => return Err(conflict("Snowflake takes one of node, lease and slot")),
+        };
+        if lease.is_some() && (state_dir.is_some() || namespace.is_some() || lead.is_some()) {
+            return Err(conflict(
+                "a leased Snowflake keeps its fence in the store: state_dir, namespace and state_lead_ms are for manual nodes and slots",
+            ));
+        }
+        if slot.is_some() && (state_dir.is_some() || namespace.is_some()) {
+            return Err(conflict(
+                "a slot keeps its state file beside its lock: state_dir and namespace are for manual nodes",
+            ));
+        }
+        if state_dir.is_none() && slot.is_none() && (namespace.is_some() || lead.is_some()) {
+            return Err(conflict("namespace and state_lead_ms go with state_dir (or slot)"));
+        }
         let (layout, node, policy) = generator_args(
             py,
-            node,
-            layout,
+            &node,
+            layout.as_ref(),
             backwards,
             max_backwards_ms,
             exhausted,
@@ -188,20 +289,76 @@ impl PySnowflake {
             seed,
         )?;
         let clock = clock_arg(py, clock)?;
-        // A conflicting generator may be garbage kept alive only by a reference
-        // cycle: collect once and retry before reporting `node_in_use`.
-        let inner = match idloom::registry::acquire(layout, node, policy, clock.clone()) {
-            Err(e) if e.code() == ErrorCode::NodeInUse => {
-                py.import("gc")?.call_method0("collect")?;
-                idloom::registry::acquire(layout, node, policy, clock).py(py)?
+        if let Some(l) = &lease {
+            let leased = l.getattr("layout")?;
+            if layout_arg(Some(&leased), layout)? != layout {
+                return Err(raise(
+                    py,
+                    ErrorCode::StoreSchema,
+                    format!(
+                        "layout: the lease's namespace uses {}, not {layout}",
+                        layout_arg(Some(&leased), layout)?
+                    ),
+                ));
             }
-            other => other.py(py)?,
+        }
+        // The file that keeps this node's fence across restarts, if any.
+        let state = match (&slot, &state_dir) {
+            (Some(s), _) => Some(s.cast::<PySlot>()?.get().state(py)?),
+            (None, Some(dir)) => Some(coord::node_state(py, dir, namespace.as_deref().unwrap_or("default"), node)?),
+            (None, None) => None,
         };
-        Ok(PySnowflake {
+        let mut fresh_for_lease = false;
+        let inner = match &lease {
+            // A lease fences a generator of its own, shared by every Snowflake made
+            // from it: two leases on one node (another namespace, a re-lease after a
+            // loss) never move each other's fences.
+            Some(l) => match l.call_method0("_generator")?.cast::<PyFence>() {
+                Ok(existing) => {
+                    let g = existing.get().inner.clone();
+                    if g.policy() != policy || *g.clock() != clock {
+                        return Err(raise(
+                            py,
+                            ErrorCode::NodeInUse,
+                            format!("node {node}: this lease already has a Snowflake with another policy or clock; use the same options"),
+                        ));
+                    }
+                    g
+                }
+                Err(_) => {
+                    fresh_for_lease = true;
+                    Arc::new(SharedSnowflake::new(layout, node, policy, clock).py(py)?)
+                }
+            },
+            // A conflicting generator may be garbage kept alive only by a reference
+            // cycle: collect once and retry before reporting `node_in_use`.
+            None => match idloom::registry::acquire(layout, node, policy, clock.clone()) {
+                Err(e) if e.code() == ErrorCode::NodeInUse => {
+                    py.import("gc")?.call_method0("collect")?;
+                    idloom::registry::acquire(layout, node, policy, clock).py(py)?
+                }
+                other => other.py(py)?,
+            },
+        };
+        let state = state.map(|file| StateFence {
+            file,
+            lead_ms: lead.unwrap_or(DEFAULT_STATE_LEAD_MS),
+        });
+        if let Some(st) = &state {
+            st.advance(py, &inner, true)?;
+        }
+        let this = PySnowflake {
             inner,
             layout,
             generation: AtomicU64::new(fork::generation()),
-        })
+            state,
+            leased: lease.is_some(),
+        };
+        if let Some(l) = lease.filter(|_| fresh_for_lease) {
+            // The lease sets the fence now and moves it on every renewal.
+            l.call_method1("_attach", (Py::new(py, PyFence { inner: this.inner.clone() })?,))?;
+        }
+        Ok(this)
     }
 
     /// The next ID. Waits (bounded, without holding the GIL) where the policy says to wait.
@@ -209,9 +366,13 @@ impl PySnowflake {
         self.check_fork(py)?;
         // Fast path: one attempt at the current time with the GIL held; only a
         // wait the policy asks for releases the GIL.
-        match self.inner.try_next_id().py(py)? {
-            Next::Id(id) => Ok(id),
-            Next::RetryAt(_) => py.detach(|| self.inner.next_id()).py(py),
+        match self.inner.try_next_id() {
+            Ok(Next::Id(id)) => Ok(id),
+            Ok(Next::RetryAt(_)) => py.detach(|| self.inner.next_id()).py(py),
+            Err(e) => {
+                self.advance_state(py, &e)?;
+                py.detach(|| self.inner.next_id()).py(py)
+            }
         }
     }
 
@@ -228,13 +389,23 @@ impl PySnowflake {
         self.check_fork(py)?;
         let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, MAX_BATCH)? as usize;
         let mut out = vec![0u64; n];
-        py.detach(|| self.inner.fill(&mut out)).py(py)?;
+        if let Err(e) = py.detach(|| self.inner.fill(&mut out)) {
+            self.advance_state(py, &e)?;
+            py.detach(|| self.inner.fill(&mut out)).py(py)?;
+        }
         PyList::new(py, out)
     }
 
     /// Give this generator a new node ID (required in a forked child).
     fn rekey(&self, py: Python<'_>, node: &Bound<'_, PyAny>) -> PyResult<()> {
         let node = int_in(node, "node", ErrorCode::NodeOutOfRange, 0, self.layout.max_node())?;
+        if self.leased || self.state.is_some() {
+            return Err(raise(
+                py,
+                ErrorCode::InvalidArgument,
+                "rekey: this Snowflake's node comes from a lease, a slot or a state file; make a new Snowflake from a new one".into(),
+            ));
+        }
         idloom::registry::rekey(&self.inner, node).py(py)?;
         self.generation.store(fork::generation(), Ordering::Relaxed);
         Ok(())

@@ -55,6 +55,7 @@ from ._errors import (
 from ._idloom import (
     Capacity,
     Layout,
+    LeaseMachine,
     ManualClock,
     Mask,
     MemorySource,
@@ -63,6 +64,7 @@ from ._idloom import (
     RetryAt,
     Segment,
     SegmentBuffer,
+    Slot,
     Snowflake,
     SnowflakeMachine,
     V7Generator,

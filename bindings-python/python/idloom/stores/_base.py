@@ -1,0 +1,182 @@
+"""What every store adapter shares: the namespace and lease protocol on top
+of three engine calls, argument checks, and the segment source contract."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from .._idloom import Layout, _check_namespace, _layout_record
+from ._lease import Grant, NodeLease, default_holder, error
+
+#: Compare-and-set rounds before a fetch gives up (``store_unavailable``).
+CAS_TRIES = 16
+
+
+def check_int(value: Any, name: str, low: int, high: int) -> int:
+    """An int in ``low..=high`` (bool refused), else the typed error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise error("invalid_type", f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        raise error("invalid_argument", f"{name} must be in {low}..={high}, got {value}")
+    return value
+
+
+def check_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise error("invalid_type", f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def check_mode(mode: Any) -> str:
+    if check_text(mode, "mode") not in ("atomic", "cas"):
+        raise error("invalid_argument", f'mode must be "atomic" or "cas", got {mode!r}')
+    return str(mode)
+
+
+def cas_pause(attempt: int) -> None:
+    """A jittered pause between compare-and-set rounds (50 µs .. ~2 ms)."""
+    time.sleep((50 + random.random() * 250 * (attempt + 1)) / 1e6)
+
+
+class LeafSource:
+    """``source(step) -> (start, end)`` from one Leaf row (``biz_tag``), for
+    ``Segment``: ``mode="atomic"`` takes the range in one statement;
+    ``mode="cas"`` reads ``max_id`` and moves it only if nobody did first, at
+    most 16 rounds with a jittered pause. ``retries`` counts the rounds lost."""
+
+    def __init__(self, biz_tag: str, mode: str, atomic: Callable[[int], Optional[Tuple[int, int]]],
+                 read: Callable[[], Optional[int]], swap: Callable[[int, int], bool]) -> None:
+        self.biz_tag, self.mode = biz_tag, mode
+        self._atomic, self._read, self._swap = atomic, read, swap
+        self.retries = 0
+
+    def _lost(self) -> Exception:
+        return error("store_state_lost", f"biz_tag {self.biz_tag}: no such counter; init_segment it with a floor "
+                                         "above every ID handed out")
+
+    def __call__(self, step: int) -> Tuple[int, int]:
+        check_int(step, "step", 1, 1 << 62)
+        if self.mode == "atomic":
+            got = self._atomic(step)
+            if got is None:
+                raise self._lost()
+            return got
+        for attempt in range(CAS_TRIES):
+            old = self._read()
+            if old is None:
+                raise self._lost()
+            if self._swap(old, old + step):
+                return (old, old + step)
+            self.retries += 1
+            cas_pause(attempt)
+        raise error("store_unavailable", f"biz_tag {self.biz_tag}: compare-and-set lost {CAS_TRIES} times in a row")
+
+
+def check_source_options(options: Dict[str, Any]) -> None:
+    if options:
+        raise error("invalid_argument", f"segment_source takes mode and table, not {sorted(options)}")
+
+
+class Namespace:
+    """A namespace's record: layout description, node count, TTL, skew bound, floor."""
+
+    def __init__(self, layout: str, nodes: int, ttl_ms: int, max_skew_ms: int, floor_ms: int) -> None:
+        self.layout, self.nodes, self.ttl_ms, self.max_skew_ms, self.floor_ms = layout, nodes, ttl_ms, max_skew_ms, floor_ms
+
+    def __repr__(self) -> str:
+        return (f"Namespace(layout={self.layout!r}, nodes={self.nodes}, ttl_ms={self.ttl_ms}, "
+                f"max_skew_ms={self.max_skew_ms}, floor_ms={self.floor_ms})")
+
+
+class Store:
+    """The protocol every engine implements with the core's texts."""
+
+    engine = ""
+
+    # -- engine calls (each adapter) --------------------------------------------
+    def init(self) -> None:
+        raise NotImplementedError
+
+    def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        raise NotImplementedError
+
+    def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        raise NotImplementedError
+
+    def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        raise NotImplementedError
+
+    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        raise NotImplementedError
+
+    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+        raise NotImplementedError
+
+    # -- the public protocol ------------------------------------------------------
+    def init_namespace(self, namespace: str, *, layout: Layout = Layout.TWITTER, nodes: Optional[int] = None,
+                       ttl_ms: int = 10_000, max_skew_ms: int = 1_000, fresh: bool = False) -> Namespace:
+        """Create the tables if missing and the namespace if missing; answer its record.
+
+        ``fresh=True`` (first deployment, tests) starts at floor 0; otherwise
+        the floor is ``store now + ttl + max_skew``, above every fence a holder
+        from before could still use (a store that lost its state). A namespace
+        that exists with another layout or node count is ``StoreSchemaError``.
+        """
+        ns = _check_namespace(namespace)
+        if not isinstance(layout, Layout):
+            raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
+        nodes = check_int(layout.max_node + 1 if nodes is None else nodes, "nodes", 1,
+                          min(layout.max_node + 1, 1 << 22))
+        ttl_ms = check_int(ttl_ms, "ttl_ms", 1, 86_400_000)
+        max_skew_ms = check_int(max_skew_ms, "max_skew_ms", 0, ttl_ms - 1)
+        if not isinstance(fresh, bool):
+            raise error("invalid_type", f"fresh must be a bool, got {type(fresh).__name__}")
+        self.init()
+        record = _layout_record(layout)
+        got = self._namespace_init(ns, record, nodes, ttl_ms, max_skew_ms, fresh)
+        if got.layout != record or got.nodes != nodes:
+            raise error("store_schema", f"namespace {ns} exists with layout {got.layout!r} and {got.nodes} nodes, "
+                                        f"not {record!r} and {nodes}")
+        return got
+
+    def namespace(self, namespace: str) -> Namespace:
+        """The namespace's record (``StoreStateLostError`` if the store has none)."""
+        ns = _check_namespace(namespace)
+        got = self._namespace_get(ns)
+        if got is None:
+            raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh) "
+                                            "to start above every old fence")
+        return got
+
+    def lease_node(self, namespace: str, *, layout: Layout = Layout.TWITTER, holder: Optional[str] = None) -> NodeLease:
+        """Lease a node of ``namespace`` (its previous holder's first: sticky
+        restarts) and renew it in a background thread. ``layout`` must be the
+        namespace's (``StoreSchemaError`` otherwise)."""
+        record = self.namespace(namespace)
+        if not isinstance(layout, Layout):
+            raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
+        if record.layout != _layout_record(layout):
+            raise error("store_schema", f"namespace {namespace} uses layout {record.layout!r}, "
+                                        f"not {_layout_record(layout)!r}")
+        holder = default_holder() if holder is None else check_text(holder, "holder")
+        if not 1 <= len(holder) <= 255:
+            raise error("invalid_argument", f"holder must be 1 to 255 characters, got {len(holder)}")
+        lease = NodeLease(self, namespace, holder, layout, record.ttl_ms, record.max_skew_ms)
+        lease._acquire()
+        return lease
+
+    def status(self, namespace: str) -> Dict[str, Any]:
+        """The namespace's record and its nodes (holder, epoch, expires_ms, start_ms, fence_ms)."""
+        record = self.namespace(namespace)
+        return {"namespace": namespace, "record": record, "nodes": self._nodes(namespace)}
+
+    def _nodes(self, ns: str) -> list:  # type: ignore[type-arg]
+        raise NotImplementedError
+
+    # -- segments -------------------------------------------------------------------
+    def segment_source(self, biz_tag: str, **options: Any) -> Callable[[int], Tuple[int, int]]:
+        """A source for ``Segment``: ``source(step) -> (start, end)``, a range
+        no other caller ever receives."""
+        raise NotImplementedError

@@ -1,0 +1,225 @@
+"""Leases and segments on MariaDB / MySQL through PyMySQL (``pip install 'idloom[mysql]'``).
+
+Pass a connection factory (a callable returning a new ``pymysql`` connection,
+or a pool's ``connection`` method); ``MySQLStore.from_url`` builds one. MariaDB
+has no ``UPDATE … RETURNING``: a lease call is a short transaction of the
+core's statements, and an atomic segment fetch reads ``LAST_INSERT_ID()`` on
+the same connection. Connections are opened with ``CLIENT.FOUND_ROWS`` so a
+renewal that changes nothing still counts as found.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, List, Optional, Tuple
+from urllib.parse import unquote, urlparse
+
+from .._idloom import _segment_sql, _store_texts
+from ._base import LeafSource, Namespace, Store, check_int, check_mode, check_source_options, check_text
+from ._lease import Grant, error
+from ._sql import convert, texts
+
+
+class MySQLStore(Store):
+    """A MariaDB / MySQL store over PyMySQL connections from ``connect()``
+    (one per thread, kept)."""
+
+    engine = "mysql"
+
+    def __init__(self, connect: Callable[[], Any], *, table: str = "idloom_alloc") -> None:
+        _driver()  # the driver is optional: imported when a store is made
+        if not callable(connect):
+            raise error("invalid_type", f"connect must be a callable returning a connection, got {type(connect).__name__}")
+        self._connect = connect
+        self._local = threading.local()
+        self._table = check_text(table, "table")
+        _segment_sql("", self._table)
+        self._sql = texts("mysql")
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> "MySQLStore":
+        """``mysql://user:password@host:port/database``."""
+        pymysql = _driver()
+        from pymysql.constants import CLIENT  # type: ignore[import-untyped]
+
+        u = urlparse(check_text(url, "url"))
+        if u.scheme not in ("mysql", "mariadb"):
+            raise error("invalid_argument", f"url must be mysql://user:password@host:port/database, got {url!r}")
+        kw = dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
+                  password=unquote(u.password or ""), database=(u.path or "/").lstrip("/") or None,
+                  client_flag=CLIENT.FOUND_ROWS, autocommit=True, connect_timeout=5, read_timeout=10, write_timeout=10)
+        return cls(lambda: pymysql.connect(**kw), **options)
+
+    # -- plumbing -----------------------------------------------------------------
+    def _db(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._connect()
+            except _driver().Error as e:
+                raise error("store_unavailable", f"mysql: cannot connect: {e}") from None
+            self._local.conn = conn
+        return conn
+
+    def _tx(self, body: Callable[[Any], Any]) -> Any:
+        """Run ``body(cursor)`` in one transaction; map driver failures to codes."""
+        pm = _driver()
+        conn = self._db()
+        try:
+            conn.begin()
+            with conn.cursor() as cur:
+                out = body(cur)
+            conn.commit()
+            return out
+        except pm.err.ProgrammingError as e:
+            self._drop(conn)
+            code = "store_schema"
+            raise error(code, f"mysql: {e}; run init") from None
+        except (pm.err.OperationalError, pm.err.InterfaceError) as e:
+            self._drop(conn)
+            raise error("store_unavailable", f"mysql: {e}") from None
+        except pm.Error as e:
+            self._drop(conn)
+            raise error("store_schema", f"mysql refused an idloom statement: {e}") from None
+        except BaseException:
+            self._drop(conn)
+            raise
+
+    def _drop(self, conn: Any) -> None:
+        self._local.conn = None
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+    # -- namespaces and leases ------------------------------------------------------
+    def init(self) -> None:
+        """Create the coordination tables if missing and check the schema version."""
+        def body(cur: Any) -> Any:
+            for statement in _store_texts("mysql")["SCHEMA_STATEMENTS"]:
+                cur.execute(statement)
+            cur.execute(self._sql["SCHEMA_VERSION"])
+            return cur.fetchone()
+        row = self._tx(body)
+        want = _store_texts("mysql")["schema_version"]
+        if row is None or row[0] != want:
+            raise error("store_schema", f"mysql: idloom schema version {row[0] if row else None}, this idloom needs {want}")
+
+    def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        def body(cur: Any) -> Any:
+            cur.execute(self._sql["NAMESPACE_INIT"], (ns, record, nodes, ttl_ms, max_skew_ms, int(fresh), ttl_ms, max_skew_ms))
+            cur.execute(self._sql["NAMESPACE_GET"], (ns,))
+            row = cur.fetchone()
+            if row is not None and row[0] == record and row[1] == nodes:
+                cur.executemany(self._sql["NODE_ROWS"], [(ns, k) for k in range(nodes)])
+            return row
+        row = self._tx(body)
+        if row is None:
+            raise error("store_state_lost", f"namespace {ns}: vanished while it was created")
+        return Namespace(*row)
+
+    def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        def body(cur: Any) -> Any:
+            cur.execute(self._sql["NAMESPACE_GET"], (ns,))
+            return cur.fetchone()
+        row = self._tx(body)
+        return None if row is None else Namespace(*row)
+
+    def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        def body(cur: Any) -> Grant:
+            cur.execute(self._sql["NAMESPACE_LOCK"], (ns,))
+            lock = cur.fetchone()
+            if lock is None:
+                raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
+            ttl, floor, now = lock
+            cur.execute(self._sql["ACQUIRE_PICK"], (ns, now, holder))
+            pick = cur.fetchone()
+            if pick is None:
+                raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")
+            cur.execute(self._sql["ACQUIRE_TAKE"], (holder, now + ttl, floor, proposed_fence_ms, ns, pick[0]))
+            cur.execute(self._sql["NODE_GET"], (ns, pick[0]))
+            epoch, start, fence, _ = cur.fetchone()
+            return (pick[0], epoch, start, fence, now)
+        return self._tx(body)  # type: ignore[no-any-return]
+
+    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        def body(cur: Any) -> Optional[Grant]:
+            cur.execute(self._sql["NAMESPACE_LOCK"], (ns,))
+            lock = cur.fetchone()
+            if lock is None:
+                return None
+            ttl, _, now = lock
+            if cur.execute(self._sql["RENEW"], (now + ttl, proposed_fence_ms, ns, node, epoch, holder)) == 0:
+                return None
+            cur.execute(self._sql["NODE_GET"], (ns, node))
+            got_epoch, start, fence, _ = cur.fetchone()
+            return (node, got_epoch, start, fence, now)
+        return self._tx(body)  # type: ignore[no-any-return]
+
+    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+        if self._tx(lambda cur: cur.execute(self._sql["RELEASE"], (high_water_ms, ns, node, epoch, holder))) == 0:
+            raise error("lease_lost", f"namespace {ns}, node {node}, epoch {epoch}: another holder has it")
+
+    def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
+        def body(cur: Any) -> Any:
+            cur.execute(self._sql["NODES"], (ns,))
+            return list(cur.fetchall())
+        return self._tx(body)  # type: ignore[no-any-return]
+
+    # -- segments -----------------------------------------------------------------------
+    def _segment(self, name: str, table: Optional[str]) -> str:
+        return convert("mysql", _segment_sql(_store_texts("mysql")[name], self._table if table is None else table))
+
+    def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
+                     table: Optional[str] = None) -> None:
+        """Create the segment table and the ``biz_tag`` counter at ``floor`` if missing (never lowered)."""
+        check_text(biz_tag, "biz_tag")
+        check_int(floor, "floor", 0, (1 << 63) - 1)
+        check_int(step, "step", 1, (1 << 31) - 1)
+        check_text(description, "description")
+        schema = _segment_sql(_store_texts("mysql")["SEGMENT_SCHEMA"], self._table if table is None else table)
+        init = self._segment("SEGMENT_INIT", table)
+
+        def body(cur: Any) -> None:
+            cur.execute(schema)
+            cur.execute(init, (biz_tag, floor, step, description))
+        self._tx(body)
+
+    def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
+                       **options: Any) -> LeafSource:
+        """``source(step) -> (start, end)`` from the Leaf row ``biz_tag``:
+        ``mode="atomic"``, ``max_id = LAST_INSERT_ID(max_id + step)`` then
+        ``LAST_INSERT_ID()`` on the same connection; ``mode="cas"``, read then
+        compare-and-set (``source.retries`` counts the rounds lost)."""
+        check_text(biz_tag, "biz_tag")
+        mode = check_mode(mode)
+        check_source_options(options)
+        fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
+        last_id = self._sql["LAST_ID"]
+
+        def atomic(step: int) -> Optional[Tuple[int, int]]:
+            def body(cur: Any) -> Optional[Tuple[int, int]]:
+                if cur.execute(fetch, (step, biz_tag)) == 0:
+                    return None
+                cur.execute(last_id)
+                end = int(cur.fetchone()[0])
+                return (end - step, end)
+            return self._tx(body)  # type: ignore[no-any-return]
+
+        def current() -> Optional[int]:
+            def body(cur: Any) -> Optional[int]:
+                cur.execute(read, (biz_tag,))
+                row = cur.fetchone()
+                return None if row is None else int(row[0])
+            return self._tx(body)  # type: ignore[no-any-return]
+
+        def swap(old: int, new: int) -> bool:
+            return bool(self._tx(lambda cur: cur.execute(cas, (new, biz_tag, old))) == 1)
+
+        return LeafSource(biz_tag, mode, atomic, current, swap)
+
+
+def _driver() -> Any:
+    import pymysql  # type: ignore[import-untyped]
+
+    return pymysql

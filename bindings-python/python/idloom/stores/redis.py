@@ -1,0 +1,125 @@
+"""Leases and segments on Redis through redis-py (``pip install 'idloom[redis]'``).
+
+Pass your ``redis.Redis`` client (TLS, Sentinel, timeouts are the client's).
+Every call is one of the core's Lua scripts: store time from ``TIME``, the
+store's identity from ``run_id``; a Redis that restarted without its data
+raises the namespace floor or answers ``store_state_lost``, never a silent 0.
+Keys of a namespace share one hash tag (one Cluster slot).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from .._idloom import _redis_key, _store_texts
+from ._base import Namespace, Store, check_int, check_text
+from ._lease import Grant, error
+
+
+def _text(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+class RedisStore(Store):
+    """A Redis store over a redis-py client."""
+
+    engine = "redis"
+
+    def __init__(self, client: Any) -> None:
+        _driver()  # the driver is optional: imported when a store is made
+        self._client = client
+        self._scripts = {name: client.register_script(text)
+                         for name, text in _store_texts("redis").items() if isinstance(text, str)}
+
+    @classmethod
+    def from_url(cls, url: str, **client_options: Any) -> "RedisStore":
+        """``redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, **client_options)``."""
+        redis = _driver()
+        options = {"socket_timeout": 5, "socket_connect_timeout": 5, **client_options}
+        return cls(redis.Redis.from_url(check_text(url, "url"), **options))
+
+    def _run(self, name: str, key: str, *args: Any) -> List[Any]:
+        r = _driver()
+        try:
+            answer = self._scripts[name](keys=[key], args=list(args))
+        except (r.exceptions.ConnectionError, r.exceptions.TimeoutError) as e:
+            raise error("store_unavailable", f"redis: {e}") from None
+        except r.exceptions.RedisError as e:
+            raise error("store_schema", f"redis refused an idloom script: {e}") from None
+        return list(answer) if isinstance(answer, (list, tuple)) else [answer]
+
+    @staticmethod
+    def _answer(v: Sequence[Any], what: str) -> List[Any]:
+        head = _text(v[0]) if v else ""
+        if head == "ok":
+            return list(v[1:])
+        if head == "state_lost":
+            raise error("store_state_lost", f"{what}: missing on this Redis (restarted without persistence?); "
+                                            "init it (not fresh) to start above every old fence")
+        if head == "no_free_node":
+            raise error("no_free_node", f"{what}: every node is leased by a live holder")
+        if head == "lease_lost":
+            raise error("lease_lost", f"{what}: another epoch or holder")
+        raise error("store_schema", f"{what}: an answer that is not the idloom protocol: {v!r}")
+
+    def init(self) -> None:
+        """Nothing to create on Redis (namespaces and counters are created by their own init)."""
+
+    def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        v = self._run("NAMESPACE_INIT", _redis_key("ns", ns), record, nodes, ttl_ms, max_skew_ms, "1" if fresh else "0")
+        return Namespace(_text(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]))
+
+    def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        v = self._run("NAMESPACE_GET", _redis_key("ns", ns))
+        if _text(v[0]) == "state_lost":
+            return None
+        r = self._answer(v, f"namespace {ns}")
+        return Namespace(_text(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        r = self._answer(self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms), f"namespace {ns}")
+        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        v = self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
+        if _text(v[0]) in ("lease_lost", "state_lost"):
+            return None
+        r = self._answer(v, f"namespace {ns}, node {node}")
+        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+        self._answer(self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
+                     f"namespace {ns}, node {node}, epoch {epoch}")
+
+    def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
+        r = self._answer(self._run("NODES", _redis_key("ns", ns)), f"namespace {ns}")
+        return [(int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
+                for i in range(0, len(r), 6)]
+
+    # -- segments -------------------------------------------------------------------
+    def init_segment(self, biz_tag: str, *, floor: int, **_: Any) -> int:
+        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered); answers its value."""
+        check_text(biz_tag, "biz_tag")
+        check_int(floor, "floor", 0, (1 << 63) - 1)
+        return int(self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)[0])
+
+    def segment_source(self, biz_tag: str, **options: Any) -> Callable[[int], Tuple[int, int]]:
+        """``source(step) -> (start, end)`` by ``INCRBY`` (atomic on Redis);
+        a missing counter is ``StoreStateLostError``."""
+        check_text(biz_tag, "biz_tag")
+        if options:
+            raise error("invalid_argument", f"a Redis segment source takes no options, got {sorted(options)}")
+        key = _redis_key("counter", biz_tag)
+
+        def source(step: int) -> Tuple[int, int]:
+            check_int(step, "step", 1, 1 << 62)
+            r = self._answer(self._run("INCRBY", key, step), f"biz_tag {biz_tag}")
+            return (int(r[0]), int(r[1]))
+
+        return source
+
+
+def _driver() -> Any:
+    import redis
+
+    return redis

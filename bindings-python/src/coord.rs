@@ -1,0 +1,552 @@
+//! Coordination for Python (`COORDINATION.md`): the core's lease state
+//! machine, the fence handle a leased `Snowflake` gives its lease, state
+//! files, host-local slots, and the store texts `idloom.stores` executes on
+//! the host's drivers. Every decision is the core's; the Python side runs the
+//! texts, owns the renewal thread and maps driver failures to codes.
+
+use crate::args::{int_in, opt_int_in, text};
+use crate::errors::{raise, to_py, IntoPy};
+use crate::layout::{layout_arg, PyLayout};
+use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, Proposal, MAX_TTL_MS};
+use idloom::state::{Slot, StateFile};
+use idloom::{ErrorCode, HostClock, Layout, SharedSnowflake};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+/// The holder's side of one node lease, pure (no I/O): what fence to
+/// propose, the skew estimate, when to renew, when the lease is lost, what
+/// high-water to release with. ``idloom.stores`` drives it; a host with its
+/// own store can too.
+#[pyclass(name = "LeaseMachine", module = "idloom")]
+pub struct PyLeaseMachine {
+    config: LeaseConfig,
+    lease: Option<Lease>,
+    pending: Option<Proposal>,
+}
+
+fn grant_args(
+    node: &Bound<'_, PyAny>,
+    epoch: &Bound<'_, PyAny>,
+    start_ms: &Bound<'_, PyAny>,
+    fence_ms: &Bound<'_, PyAny>,
+    store_now_ms: &Bound<'_, PyAny>,
+) -> PyResult<Grant> {
+    let code = ErrorCode::StoreSchema;
+    Ok(Grant {
+        node: int_in(node, "grant.node", code, 0, u64::MAX)?,
+        epoch: int_in(epoch, "grant.epoch", code, 0, u64::MAX)?,
+        start_ms: int_in(start_ms, "grant.start_ms", code, 0, u64::MAX)?,
+        fence_ms: int_in(fence_ms, "grant.fence_ms", code, 0, u64::MAX)?,
+        store_now_ms: int_in(store_now_ms, "grant.store_now_ms", code, 0, u64::MAX)?,
+    })
+}
+
+fn ms(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<u64> {
+    int_in(obj, param, ErrorCode::InvalidArgument, 0, u64::MAX)
+}
+
+impl PyLeaseMachine {
+    fn held(&self, py: Python<'_>) -> PyResult<&Lease> {
+        self.lease
+            .as_ref()
+            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))
+    }
+}
+
+#[pymethods]
+impl PyLeaseMachine {
+    #[new]
+    #[pyo3(signature = (*, ttl_ms, max_skew_ms))]
+    fn new(py: Python<'_>, ttl_ms: &Bound<'_, PyAny>, max_skew_ms: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let config = LeaseConfig {
+            ttl_ms: int_in(ttl_ms, "ttl_ms", ErrorCode::InvalidArgument, 1, MAX_TTL_MS)?,
+            max_skew_ms: int_in(max_skew_ms, "max_skew_ms", ErrorCode::InvalidArgument, 0, MAX_TTL_MS)?,
+        };
+        config.validate().py(py)?;
+        Ok(PyLeaseMachine {
+            config,
+            lease: None,
+            pending: None,
+        })
+    }
+
+    /// Start an acquisition at holder time ``now_ms``: the fence to propose.
+    fn begin_acquire(&mut self, now_ms: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let p = Lease::propose(&self.config, ms(now_ms, "now_ms")?);
+        self.pending = Some(p);
+        Ok(p.fence_ms)
+    }
+
+    /// The store granted a node (answered at holder time ``received_ms``).
+    /// ``ClockSkewError`` when the clocks are further apart than
+    /// ``max_skew_ms``: give the node back with ``start_ms`` as its high-water.
+    #[allow(clippy::too_many_arguments)]
+    fn granted(
+        &mut self,
+        py: Python<'_>,
+        node: &Bound<'_, PyAny>,
+        epoch: &Bound<'_, PyAny>,
+        start_ms: &Bound<'_, PyAny>,
+        fence_ms: &Bound<'_, PyAny>,
+        store_now_ms: &Bound<'_, PyAny>,
+        received_ms: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
+        let received = ms(received_ms, "received_ms")?;
+        let proposal = self
+            .pending
+            .take()
+            .ok_or_else(|| raise(py, ErrorCode::InvalidArgument, "granted() without begin_acquire()".into()))?;
+        self.lease = Some(Lease::from_grant(self.config, &proposal, &grant, received).py(py)?);
+        Ok(())
+    }
+
+    /// If a renewal is due at ``now_ms``: mark it in flight and return the
+    /// fence to propose; else None.
+    fn begin_renew(&mut self, now_ms: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
+        let now = ms(now_ms, "now_ms")?;
+        let Some(lease) = self.lease.as_mut() else { return Ok(None) };
+        let p = lease.begin_renew(now);
+        self.pending = p;
+        Ok(p.map(|p| p.fence_ms))
+    }
+
+    /// Whether a renewal is due at ``now_ms``.
+    fn renew_due(&self, now_ms: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let now = ms(now_ms, "now_ms")?;
+        Ok(self.lease.as_ref().is_some_and(|l| l.renew_due(now)))
+    }
+
+    /// The store confirmed the renewal: returns the confirmed fence.
+    #[allow(clippy::too_many_arguments)]
+    fn renewed(
+        &mut self,
+        py: Python<'_>,
+        node: &Bound<'_, PyAny>,
+        epoch: &Bound<'_, PyAny>,
+        start_ms: &Bound<'_, PyAny>,
+        fence_ms: &Bound<'_, PyAny>,
+        store_now_ms: &Bound<'_, PyAny>,
+        received_ms: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
+        let received = ms(received_ms, "received_ms")?;
+        let proposal = self.pending.take();
+        let lease = self
+            .lease
+            .as_mut()
+            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
+        let Some(proposal) = proposal else {
+            lease.renew_failed();
+            return Err(raise(py, ErrorCode::InvalidArgument, "renewed() without begin_renew()".into()));
+        };
+        lease.renewed(&proposal, &grant, received).py(py)?;
+        Ok(lease.fence_ms())
+    }
+
+    /// The renewal got no answer (store unavailable): another may start.
+    fn renew_failed(&mut self) {
+        self.pending = None;
+        if let Some(l) = self.lease.as_mut() {
+            l.renew_failed();
+        }
+    }
+
+    /// The store refused the renewal: the lease is lost. Returns the
+    /// ``LeaseLostError`` to report (not raised).
+    fn refused(&mut self, py: Python<'_>) -> PyResult<PyErr> {
+        self.pending = None;
+        let lease = self
+            .lease
+            .as_mut()
+            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
+        Ok(to_py(py, lease.refused()))
+    }
+
+    /// A clean release after the generators stopped: ``(node, epoch,
+    /// high_water_ms)`` to send, the high-water (None: nothing minted)
+    /// clamped into ``[start_ms, fence_ms]``.
+    #[pyo3(signature = (high_water_ms = None))]
+    fn release(&mut self, py: Python<'_>, high_water_ms: Option<&Bound<'_, PyAny>>) -> PyResult<(u64, u64, u64)> {
+        let hw = opt_int_in(
+            high_water_ms.filter(|h| !h.is_none()),
+            "high_water_ms",
+            ErrorCode::InvalidArgument,
+            0,
+            u64::MAX,
+        )?;
+        let lease = self
+            .lease
+            .as_mut()
+            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
+        let r = lease.release(hw).py(py)?;
+        Ok((r.node, r.epoch, r.high_water_ms))
+    }
+
+    /// The node leased.
+    #[getter]
+    fn node(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.held(py)?.node())
+    }
+    /// The epoch (fencing token).
+    #[getter]
+    fn epoch(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.held(py)?.epoch())
+    }
+    /// ID time from which this holder mints.
+    #[getter]
+    fn start_ms(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.held(py)?.start_ms())
+    }
+    /// The last confirmed fence (ID time, exclusive).
+    #[getter]
+    fn fence_ms(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.held(py)?.fence_ms())
+    }
+    /// The store's clock minus the holder's, as last estimated.
+    #[getter]
+    fn skew_ms(&self, py: Python<'_>) -> PyResult<i64> {
+        Ok(self.held(py)?.skew_ms())
+    }
+    /// Holder time from which the store may give the node away unless a renewal lands.
+    #[getter]
+    fn expires_ms(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.held(py)?.expires_ms())
+    }
+    /// ``"pending"`` (nothing granted yet), ``"active"``, ``"lost"`` or ``"released"``.
+    #[getter]
+    fn state(&self) -> &'static str {
+        match self.lease.as_ref().map(Lease::state) {
+            None => "pending",
+            Some(LeaseState::Active) => "active",
+            Some(LeaseState::Lost) => "lost",
+            Some(LeaseState::Released) => "released",
+        }
+    }
+    /// How often to renew: every third of the TTL.
+    #[getter]
+    fn renew_every_ms(&self) -> u64 {
+        self.config.renew_every_ms()
+    }
+    /// The TTL.
+    #[getter]
+    fn ttl_ms(&self) -> u64 {
+        self.config.ttl_ms
+    }
+    /// The largest accepted clock difference with the store.
+    #[getter]
+    fn max_skew_ms(&self) -> u64 {
+        self.config.max_skew_ms
+    }
+}
+
+/// The fence of one process-wide generator, handed by a leased ``Snowflake``
+/// to its lease (``lease._attach``): the lease moves it on renewal, marks it
+/// lost on refusal, and stops it before a release.
+#[pyclass(frozen, name = "_Fence", module = "idloom")]
+pub struct PyFence {
+    pub inner: Arc<SharedSnowflake<HostClock>>,
+}
+
+#[pymethods]
+impl PyFence {
+    /// Mint under ``[start_ms, fence_ms)`` (replaces any earlier lease).
+    fn set(&self, start_ms: &Bound<'_, PyAny>, fence_ms: &Bound<'_, PyAny>, epoch: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner
+            .set_lease(ms(start_ms, "start_ms")?, ms(fence_ms, "fence_ms")?, ms(epoch, "epoch")?);
+        Ok(())
+    }
+    /// A confirmed renewal: the fence moves on (never back).
+    fn extend(&self, fence_ms: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.extend_fence(ms(fence_ms, "fence_ms")?);
+        Ok(())
+    }
+    /// A refused renewal: ``lease_lost`` from the fence on.
+    fn lose(&self) {
+        self.inner.lose_lease();
+    }
+    /// Stop for a release: ``lease_lost`` from now on; the high-water (None: nothing minted).
+    fn stop(&self) -> Option<u64> {
+        self.inner.stop_lease()
+    }
+    /// The node.
+    #[getter]
+    fn node(&self) -> u64 {
+        self.inner.node()
+    }
+}
+
+/// One state file per path in the process: two generators of one node share
+/// it, so the fence on disk never goes back (each would otherwise write its own).
+pub struct SharedState {
+    pub file: Mutex<StateFile>,
+    pub start_ms: u64,
+}
+
+fn state_files() -> &'static Mutex<HashMap<PathBuf, Weak<SharedState>>> {
+    static FILES: OnceLock<Mutex<HashMap<PathBuf, Weak<SharedState>>>> = OnceLock::new();
+    FILES.get_or_init(Default::default)
+}
+
+/// The process-wide state of (`dir`, namespace, node) or of a slot.
+pub fn shared_state(py: Python<'_>, open: impl FnOnce() -> idloom::Result<(StateFile, u64)>, key: PathBuf) -> PyResult<Arc<SharedState>> {
+    let mut files = state_files().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(s) = files.get(&key).and_then(Weak::upgrade) {
+        return Ok(s);
+    }
+    let (file, start_ms) = open().py(py)?;
+    let s = Arc::new(SharedState {
+        file: Mutex::new(file),
+        start_ms,
+    });
+    files.retain(|_, w| w.strong_count() > 0);
+    files.insert(key, Arc::downgrade(&s));
+    Ok(s)
+}
+
+/// The state file of a manual node: `DIR/NAMESPACE.node-N.state`.
+pub fn node_state(py: Python<'_>, dir: &Bound<'_, PyAny>, namespace: &str, node: u64) -> PyResult<Arc<SharedState>> {
+    let dir = path_arg(dir, "state_dir")?;
+    idloom::stores::check_namespace(namespace).py(py)?;
+    let key = dir.join(format!("{namespace}.node-{node}.state"));
+    shared_state(py, || StateFile::open(&dir, namespace, node), key)
+}
+
+fn path_arg(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<PathBuf> {
+    obj.extract::<PathBuf>().map_err(|_| {
+        raise(
+            obj.py(),
+            ErrorCode::InvalidType,
+            format!("{param} must be a str or os.PathLike, got {}", crate::args::type_name(obj)),
+        )
+    })
+}
+
+/// A host-local slot: slot *k* of *count* under ``DIR/NAMESPACE``, held by
+/// an exclusive file lock as long as this object (and the process) lives;
+/// node = ``host_base + k``. For gunicorn/uWSGI workers, Celery, cron jobs:
+/// claim it *after* the fork (a forked child shares its parent's lock).
+#[pyclass(frozen, name = "Slot", module = "idloom")]
+pub struct PySlot {
+    slot: Mutex<Option<Slot>>,
+    pub index: u64,
+    pub node: u64,
+    pub layout: Layout,
+    pub dir: PathBuf,
+    pub namespace: String,
+}
+
+impl PySlot {
+    /// The slot's process-wide state file (beside its lock).
+    pub fn state(&self, py: Python<'_>) -> PyResult<Arc<SharedState>> {
+        let guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = guard
+            .as_ref()
+            .ok_or_else(|| raise(py, ErrorCode::NoFreeNode, "slot: released; claim a slot again".into()))?;
+        let key = self.dir.join(&self.namespace).join(format!("slot-{}.state", self.index));
+        shared_state(py, || slot.state_file(), key)
+    }
+}
+
+#[pymethods]
+impl PySlot {
+    /// Claim the first free slot of ``count`` under ``dir``/``namespace``;
+    /// ``NoFreeNodeError`` when every slot is held by a live process.
+    #[staticmethod]
+    #[pyo3(signature = (dir, namespace, count, *, host_base = None, layout = None))]
+    fn claim(
+        py: Python<'_>,
+        dir: &Bound<'_, PyAny>,
+        namespace: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+        host_base: Option<&Bound<'_, PyAny>>,
+        layout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let layout = layout_arg(layout, Layout::TWITTER)?;
+        let dir = path_arg(dir, "dir")?;
+        let namespace = text(namespace, "namespace")?.into_owned();
+        let max = layout.max_node();
+        let count = int_in(count, "count", ErrorCode::InvalidArgument, 1, max.saturating_add(1))?;
+        let host_base = opt_int_in(host_base, "host_base", ErrorCode::NodeOutOfRange, 0, max)?.unwrap_or(0);
+        let slot = Slot::claim(&dir, &namespace, count, host_base, max).py(py)?;
+        Ok(PySlot {
+            index: slot.index(),
+            node: slot.node(),
+            slot: Mutex::new(Some(slot)),
+            layout,
+            dir,
+            namespace,
+        })
+    }
+
+    /// The slot index *k*.
+    #[getter]
+    fn index(&self) -> u64 {
+        self.index
+    }
+    /// The node: ``host_base + k``.
+    #[getter]
+    fn node(&self) -> u64 {
+        self.node
+    }
+    /// The layout the node was checked against.
+    #[getter]
+    fn layout(&self) -> PyLayout {
+        PyLayout { inner: self.layout }
+    }
+    /// Whether this object still holds the lock.
+    #[getter]
+    fn held(&self) -> bool {
+        self.slot.lock().map(|s| s.is_some()).unwrap_or(false)
+    }
+    /// Let the slot go now (it also goes when this object is collected or the process dies).
+    fn release(&self) {
+        if let Ok(mut s) = self.slot.lock() {
+            s.take();
+        }
+    }
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+    fn __exit__(&self, _t: &Bound<'_, PyAny>, _v: &Bound<'_, PyAny>, _tb: &Bound<'_, PyAny>) -> bool {
+        self.release();
+        false
+    }
+    fn __repr__(&self) -> String {
+        format!("Slot(namespace={:?}, index={}, node={})", self.namespace, self.index, self.node)
+    }
+}
+
+/// Every store text the core holds for ``engine`` ("postgres", "mysql",
+/// "redis"), by name, plus ``schema_version``: what ``idloom.stores`` runs.
+#[pyfunction]
+pub fn _store_texts<'py>(py: Python<'py>, engine: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    use idloom::stores::{mysql, postgres, redis};
+    let d = PyDict::new(py);
+    let engine = text(engine, "engine")?;
+    let texts: &[(&str, &str)] = match &*engine {
+        "postgres" => &[
+            ("SCHEMA", postgres::SCHEMA),
+            ("SCHEMA_VERSION", postgres::SCHEMA_VERSION),
+            ("NAMESPACE_INIT", postgres::NAMESPACE_INIT),
+            ("NAMESPACE_GET", postgres::NAMESPACE_GET),
+            ("ACQUIRE", postgres::ACQUIRE),
+            ("RENEW", postgres::RENEW),
+            ("RELEASE", postgres::RELEASE),
+            ("NODES", postgres::NODES),
+            ("SEGMENT_SCHEMA", postgres::SEGMENT_SCHEMA),
+            ("SEGMENT_INIT", postgres::SEGMENT_INIT),
+            ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
+            ("SEGMENT_READ", postgres::SEGMENT_READ),
+            ("SEGMENT_CAS", postgres::SEGMENT_CAS),
+            ("SEQUENCE_CREATE", postgres::SEQUENCE_CREATE),
+            ("SEQUENCE_FETCH", postgres::SEQUENCE_FETCH),
+        ],
+        "mysql" => &[
+            ("SCHEMA", mysql::SCHEMA),
+            ("SCHEMA_VERSION", mysql::SCHEMA_VERSION),
+            ("NOW", mysql::NOW),
+            ("NAMESPACE_INIT", mysql::NAMESPACE_INIT),
+            ("NAMESPACE_GET", mysql::NAMESPACE_GET),
+            ("NODE_ROWS", mysql::NODE_ROWS),
+            ("NAMESPACE_LOCK", mysql::NAMESPACE_LOCK),
+            ("ACQUIRE_PICK", mysql::ACQUIRE_PICK),
+            ("ACQUIRE_TAKE", mysql::ACQUIRE_TAKE),
+            ("NODE_GET", mysql::NODE_GET),
+            ("NODES", mysql::NODES),
+            ("RENEW", mysql::RENEW),
+            ("RELEASE", mysql::RELEASE),
+            ("SEGMENT_SCHEMA", mysql::SEGMENT_SCHEMA),
+            ("SEGMENT_INIT", mysql::SEGMENT_INIT),
+            ("SEGMENT_FETCH", mysql::SEGMENT_FETCH),
+            ("LAST_ID", mysql::LAST_ID),
+            ("SEGMENT_READ", mysql::SEGMENT_READ),
+            ("SEGMENT_CAS", mysql::SEGMENT_CAS),
+            ("SEQUENCE_CREATE", mysql::SEQUENCE_CREATE),
+            ("SEQUENCE_FETCH", mysql::SEQUENCE_FETCH),
+            ("TICKET_SCHEMA", mysql::TICKET_SCHEMA),
+            ("TICKET_NEXT", mysql::TICKET_NEXT),
+            ("TICKET_REPLACE", mysql::TICKET_REPLACE),
+        ],
+        "redis" => &[
+            ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
+            ("ACQUIRE", redis::ACQUIRE),
+            ("RENEW", redis::RENEW),
+            ("RELEASE", redis::RELEASE),
+            ("NAMESPACE_GET", redis::NAMESPACE_GET),
+            ("NODES", redis::NODES),
+            ("INCRBY", redis::INCRBY),
+            ("SEGMENT_INIT", redis::SEGMENT_INIT),
+        ],
+        other => {
+            return Err(raise(
+                py,
+                ErrorCode::InvalidArgument,
+                format!("engine must be \"postgres\", \"mysql\" or \"redis\", got {other:?}"),
+            ))
+        }
+    };
+    for (k, v) in texts {
+        d.set_item(*k, *v)?;
+    }
+    if &*engine == "mysql" {
+        d.set_item("SCHEMA_STATEMENTS", mysql::schema_statements().collect::<Vec<_>>())?;
+    }
+    d.set_item("schema_version", idloom::stores::SCHEMA_VERSION)?;
+    Ok(d)
+}
+
+/// A segment text with its table name checked and in place.
+#[pyfunction]
+pub fn _segment_sql(py: Python<'_>, sql: &Bound<'_, PyAny>, table: &Bound<'_, PyAny>) -> PyResult<String> {
+    idloom::stores::segment_sql(&text(sql, "sql")?, &text(table, "table")?).py(py)
+}
+
+/// A sequence text with its name, start and increment checked and in place.
+#[pyfunction]
+pub fn _sequence_sql(
+    py: Python<'_>,
+    sql: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyAny>,
+    start: &Bound<'_, PyAny>,
+    increment: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let start = int_in(start, "start", ErrorCode::InvalidArgument, 0, i64::MAX as u64)?;
+    let increment = int_in(increment, "increment", ErrorCode::InvalidArgument, 1, i64::MAX as u64)?;
+    idloom::stores::sequence_sql(&text(sql, "sql")?, &text(name, "name")?, start, increment).py(py)
+}
+
+/// Check a namespace name (1 to 64 of ``A-Z a-z 0-9 _ . -``).
+#[pyfunction]
+pub fn _check_namespace(py: Python<'_>, namespace: &Bound<'_, PyAny>) -> PyResult<String> {
+    let ns = text(namespace, "namespace")?;
+    idloom::stores::check_namespace(&ns).py(py)?;
+    Ok(ns.into_owned())
+}
+
+/// The record of a layout a namespace keeps (its description).
+#[pyfunction]
+pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(idloom::stores::layout_record(&layout_arg(Some(layout), Layout::TWITTER)?))
+}
+
+/// Redis keys: ``("ns", namespace)`` or ``("counter", biz_tag)``.
+#[pyfunction]
+pub fn _redis_key(py: Python<'_>, kind: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<String> {
+    let name = text(name, "name")?;
+    match &*text(kind, "kind")? {
+        "ns" => {
+            idloom::stores::check_namespace(&name).py(py)?;
+            Ok(idloom::stores::redis::namespace_key(&name))
+        }
+        "counter" => Ok(idloom::stores::redis::counter_key(&name)),
+        other => Err(raise(
+            py,
+            ErrorCode::InvalidArgument,
+            format!("kind must be \"ns\" or \"counter\", got {other:?}"),
+        )),
+    }
+}

@@ -1,0 +1,259 @@
+"""idloom.stores on the real PostgreSQL, MariaDB and Redis: namespaces,
+leases (renew, release, fence reached, lost, skew), fenced generators,
+segments in every mode, and store faults as their codes."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+import time
+
+import pytest
+
+import idloom
+from idloom import Layout, Segment, Snowflake
+from stores_support import ENGINES, connect, unique
+
+import idloom.stores._lease as lease_mod
+
+
+@pytest.fixture(params=ENGINES)
+def store(request):  # type: ignore[no-untyped-def]
+    return connect(request.param)
+
+
+def wait_for(predicate, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def test_lease_mint_renew_release_and_the_next_holder_starts_at_the_high_water(store) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("lease")
+    record = store.init_namespace(ns, layout=Layout.TWITTER, nodes=1, ttl_ms=600, max_skew_ms=200, fresh=True)
+    assert (record.nodes, record.ttl_ms, record.max_skew_ms, record.floor_ms) == (1, 600, 200, 0)
+    with store.lease_node(ns, holder="first") as lease:
+        assert (lease.node, lease.epoch, lease.state) == (0, 1, "active")
+        gen = Snowflake(lease=lease)
+        ids = [gen.next() for _ in range(2000)]
+        first_fence = lease.fence_ms
+        wait_for(lambda: lease.renewals >= 2)  # renewed in the background, every third of the TTL
+        assert lease.fence_ms > first_fence and lease.error is None
+        ids += gen.next_batch(500)
+        status = {row[0]: row for row in store.status(ns)["nodes"]}
+        assert status[0][1] == "first" and status[0][2] == 1
+    assert lease.state == "released"
+    with pytest.raises(idloom.LeaseLostError):
+        gen.next()
+    last_ms = max(gen.decode(i).timestamp_ms for i in ids)
+    # Released: the node is free at once, and its fence dropped to the high-water.
+    t = time.monotonic()
+    with store.lease_node(ns, holder="second") as again:
+        assert time.monotonic() - t < 0.5, "no TTL wait after a clean release"
+        assert again.epoch == 2 and again.start_ms == last_ms + 1
+        more = [Snowflake(lease=again).next() for _ in range(100)]
+    assert len(set(ids + more)) == len(ids) + len(more)
+
+
+def test_a_fence_reached_is_lease_expired_and_nothing_passes_it(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("expired")
+    store.init_namespace(ns, nodes=1, ttl_ms=300, max_skew_ms=100, fresh=True)
+    lease = store.lease_node(ns)
+
+    def unreachable(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise lease_mod.error("store_unavailable", "test: the store does not answer")
+
+    monkeypatch.setattr(store, "_renew", unreachable)
+    gen = Snowflake(lease=lease)
+    ids = []
+    deadline = time.monotonic() + 5
+    with pytest.raises(idloom.LeaseExpiredError) as err:
+        while time.monotonic() < deadline:
+            ids.append(gen.next())
+    assert err.value.code == "lease_expired"
+    assert lease.renewal_failures >= 1
+    assert all(gen.decode(i).timestamp_ms < lease.fence_ms for i in ids)
+    monkeypatch.undo()
+    lease.release()
+
+
+def test_a_taken_node_refuses_the_old_holder_which_ends_in_lease_lost_without_a_duplicate(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("lost")
+    store.init_namespace(ns, nodes=1, ttl_ms=300, max_skew_ms=100, fresh=True)
+    a = store.lease_node(ns, holder="a")
+    real_renew = store._renew
+    paused = threading.Event()
+    paused.set()
+
+    def paused_renew(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if paused.is_set():  # a GC pause or a partition: no renewal reaches the store
+            raise lease_mod.error("store_unavailable", "test: paused")
+        return real_renew(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_renew", paused_renew)
+    gen_a = Snowflake(lease=a)
+    a_ids = []
+    while True:
+        try:
+            a_ids.append(gen_a.next())
+        except idloom.LeaseExpiredError:
+            break
+    time.sleep(0.35)  # past the TTL on the store's clock
+    b = store.lease_node(ns, holder="b")
+    assert (b.node, b.epoch) == (a.node, a.epoch + 1) and b.start_ms >= a.fence_ms
+    b_ids = [Snowflake(lease=b).next() for _ in range(1000)]
+    paused.clear()  # a wakes up: its next renewal is refused
+    wait_for(lambda: a.state == "lost")
+    assert a.error is not None and a.error.code == "lease_lost"
+    with pytest.raises(idloom.LeaseLostError):
+        gen_a.next()
+    assert not set(a_ids) & set(b_ids)
+    monkeypatch.undo()
+    b.release()
+    assert a.release() is None  # nothing to release: the node is b's
+
+
+def test_a_skewed_holder_clock_is_refused_and_the_node_goes_back(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("skew")
+    store.init_namespace(ns, nodes=1, ttl_ms=5_000, max_skew_ms=500, fresh=True)
+    real_now = lease_mod.now_ms
+    monkeypatch.setattr(lease_mod, "now_ms", lambda: real_now() + 60_000)
+    with pytest.raises(idloom.ClockSkewError):
+        store.lease_node(ns)
+    monkeypatch.undo()
+    with store.lease_node(ns) as lease:  # given back at once: no TTL wait
+        assert lease.epoch == 2 and abs(lease.skew_ms) < 500
+
+
+def test_namespace_with_another_layout_or_node_count_and_bad_arguments(store) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("schema")
+    store.init_namespace(ns, layout=Layout.TWITTER, nodes=4, fresh=True)
+    store.init_namespace(ns, layout=Layout.TWITTER, nodes=4)  # idempotent
+    with pytest.raises(idloom.StoreSchemaError):
+        store.init_namespace(ns, layout=Layout.SONYFLAKE, nodes=4)
+    with pytest.raises(idloom.StoreSchemaError):
+        store.init_namespace(ns, layout=Layout.TWITTER, nodes=5)
+    with pytest.raises(idloom.StoreSchemaError):
+        store.lease_node(ns, layout=Layout.SONYFLAKE)
+    with pytest.raises(idloom.StoreStateLostError):
+        store.lease_node(unique("missing"))
+    with pytest.raises(idloom.InvalidArgumentError):
+        store.init_namespace("../x")
+    with pytest.raises(idloom.InvalidArgumentError):
+        store.init_namespace(ns, nodes=1025)
+    with pytest.raises(idloom.InvalidTypeError):
+        store.init_namespace(ns, ttl_ms="10")
+    with pytest.raises(idloom.InvalidArgumentError):
+        store.init_namespace(ns, ttl_ms=1000, max_skew_ms=1000)
+    with pytest.raises(idloom.InvalidArgumentError):
+        Snowflake(node=1, lease=object())
+
+
+def test_every_node_taken_is_no_free_node(store) -> None:  # type: ignore[no-untyped-def]
+    ns = unique("full")
+    store.init_namespace(ns, nodes=2, ttl_ms=5_000, max_skew_ms=500, fresh=True)
+    with store.lease_node(ns) as a, store.lease_node(ns) as b:
+        assert {a.node, b.node} == {0, 1}
+        with pytest.raises(idloom.NoFreeNodeError):
+            store.lease_node(ns)
+
+
+def segment_modes(store):  # type: ignore[no-untyped-def]
+    return [{}] if store.engine == "redis" else [{"mode": "atomic"}, {"mode": "cas"}]
+
+
+def test_segments_from_one_row_never_overlap_across_threads(store) -> None:  # type: ignore[no-untyped-def]
+    for options in segment_modes(store):
+        tag = unique("seg")
+        store.init_segment(tag, floor=1_000, step=50)
+        store.init_segment(tag, floor=0, step=50)  # an existing counter is never lowered
+        source = store.segment_source(tag, **options)
+
+        def draw(_: int) -> list:  # type: ignore[type-arg]
+            seg = Segment(source, step=50)
+            return [seg.next() for _ in range(600)]
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = [i for chunk in pool.map(draw, range(4)) for i in chunk]
+        assert len(got) == len(set(got)) == 2400, options
+        assert min(got) >= 1_000, options
+
+
+def test_segment_faults_have_their_codes(store) -> None:  # type: ignore[no-untyped-def]
+    missing = store.segment_source(unique("nosuch"))
+    with pytest.raises(idloom.StoreStateLostError):
+        missing(10)
+    with pytest.raises(idloom.InvalidArgumentError):
+        store.segment_source("t", mode="sometimes") if store.engine != "redis" else store.segment_source("t", mode="cas")
+    if store.engine != "redis":
+        with pytest.raises(idloom.StoreSchemaError):
+            store.segment_source("t", table=unique("notable"))(10)
+        with pytest.raises(idloom.InvalidArgumentError):
+            store.segment_source("t", table="x; DROP TABLE y")
+
+
+def test_prefetched_ids_keep_being_served_while_the_store_is_down(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    tag = unique("down")
+    store.init_segment(tag, floor=0, step=100)
+    source = store.segment_source(tag)
+    up = threading.Event()
+    up.set()
+
+    def flaky(step: int):  # type: ignore[no-untyped-def]
+        if not up.is_set():
+            raise lease_mod.error("store_unavailable", "test: down")
+        return source(step)
+
+    seg = Segment(flaky, step=100)
+    first = [seg.next() for _ in range(5)]
+    up.clear()
+    rest = [seg.next() for _ in range(95)]  # served from memory
+    with pytest.raises(idloom.StoreUnavailableError):
+        for _ in range(200):
+            seg.next()
+    up.set()
+    assert seg.next() not in first + rest
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_refused_connection_is_store_unavailable(engine: str) -> None:
+    from idloom.stores import MySQLStore, PostgresStore, RedisStore
+
+    with pytest.raises(idloom.StoreUnavailableError):
+        if engine == "postgres":
+            PostgresStore.from_url("host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=2")
+        elif engine == "mysql":
+            MySQLStore.from_url("mysql://root@127.0.0.1:1/test").init()
+        else:
+            RedisStore.from_url("redis://127.0.0.1:1/").init_namespace(unique("x"), fresh=True)
+
+
+def test_the_tables_are_checked_for_their_schema_version() -> None:
+    store = connect("postgres")
+    store.init()
+    store.check_schema()
+
+
+def test_a_lease_in_a_forked_child_is_refused() -> None:
+    store = connect("redis")
+    ns = unique("fork")
+    store.init_namespace(ns, nodes=2, ttl_ms=5_000, max_skew_ms=500, fresh=True)
+    with store.lease_node(ns, layout=Layout.TWITTER) as lease:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                Snowflake(lease=lease)
+                code = b"minted"
+            except idloom.ForkedError:
+                code = b"forked"
+            except BaseException as e:  # pragma: no cover - reported to the parent
+                code = repr(e).encode()
+            os.write(w, code)
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        assert os.read(r, 100) == b"forked"
+        assert lease.state == "active"  # the child did not release the parent's lease

@@ -16,24 +16,17 @@ pub trait Clock {
         false
     }
 
-    /// One pause of a bounded wait shorter than a millisecond; returns how
-    /// many spin polls of the wait's budget it is worth. The default spins
-    /// once; a host with threads yields, so that the thread that moves the
-    /// clock (the ticker) runs even when every core is busy waiting.
-    fn pause(&self) -> u64 {
+    /// One poll's pause of a bounded wait shorter than a millisecond. The
+    /// default spins; a host with threads yields, so that the thread that
+    /// moves the clock (the ticker) runs even when every core is busy waiting.
+    fn pause(&self) {
         core::hint::spin_loop();
-        1
     }
 }
 
-/// Polls of a wait's budget one yield of the thread counts for.
 #[cfg(feature = "std")]
-const POLLS_PER_YIELD: u64 = 64;
-
-#[cfg(feature = "std")]
-fn yield_thread() -> u64 {
+fn yield_thread() {
     std::thread::yield_now();
-    POLLS_PER_YIELD
 }
 
 impl<F: Fn() -> u64> Clock for F {
@@ -60,7 +53,7 @@ impl Clock for SystemClock {
         std::thread::sleep(std::time::Duration::from_millis(ms));
         true
     }
-    fn pause(&self) -> u64 {
+    fn pause(&self) {
         yield_thread()
     }
 }
@@ -187,7 +180,7 @@ impl Clock for TickerClock {
     fn sleep_ms(&self, ms: u64) -> bool {
         SystemClock.sleep_ms(ms)
     }
-    fn pause(&self) -> u64 {
+    fn pause(&self) {
         yield_thread()
     }
 }
@@ -253,7 +246,7 @@ impl Clock for HostClock {
             _ => SystemClock.sleep_ms(ms),
         }
     }
-    fn pause(&self) -> u64 {
+    fn pause(&self) {
         match self {
             HostClock::Manual(m) => m.pause(),
             _ => yield_thread(),

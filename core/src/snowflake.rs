@@ -508,7 +508,8 @@ fn wait_until<C: Clock>(clock: &C, mut now_ms: u64, target_ms: u64) -> Result<u6
         if remaining > 1 && clock.sleep_ms(remaining - 1) {
             budget = budget.saturating_sub((remaining - 1).saturating_mul(POLLS_PER_MS));
         } else {
-            budget = budget.saturating_sub(clock.pause());
+            clock.pause();
+            budget = budget.saturating_sub(1);
         }
         if budget == 0 {
             return Err(Error::new(ErrorCode::ClockStalled, Detail::Stalled { now_ms, target_ms }));

@@ -10,6 +10,7 @@ mod errors;
 mod fork;
 mod layout;
 mod random;
+mod refill;
 mod segment;
 mod snowflake;
 

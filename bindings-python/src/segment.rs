@@ -118,6 +118,9 @@ impl From<idloom::Error> for Failure {
     }
 }
 
+/// How long a background segment's `next()` waits for a range when memory is dry.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
 /// No thread is fetching (thread idents are never 0).
 const NOBODY: u64 = 0;
 
@@ -150,6 +153,15 @@ impl PySource {
                 ))
             }
         }
+    }
+}
+
+impl crate::refill::Fetch for PySource {
+    fn fetch(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
+        self.fetching.store(thread_ident(), Ordering::Release);
+        let fetched = self.call(py, step);
+        self.fetching.store(NOBODY, Ordering::Release);
+        fetched
     }
 }
 
@@ -189,16 +201,24 @@ impl State {
 /// empty buffer and fetches its own ranges.
 #[pyclass(frozen, name = "Segment", module = "idloom")]
 pub struct PySegment {
-    state: Mutex<State>,
+    mode: Mode,
     /// The thread inside the source call, so that a source calling back into
     /// its own segment gets an error instead of a deadlock.
     fetching: Arc<AtomicU64>,
 }
 
+/// Where fetches run: in the caller of `next()`, or in a background thread.
+enum Mode {
+    Inline(Mutex<State>),
+    Background(crate::refill::Refill),
+}
+
 impl PySegment {
     fn lock<'a>(&'a self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'a, State>> {
-        let mut state = self
-            .state
+        let Mode::Inline(state) = &self.mode else {
+            unreachable!("only the inline mode has a locked core segment")
+        };
+        let mut state = state
             .lock_py_attached(py)
             .map_err(|_| raise(py, ErrorCode::SegmentExhausted, "segment state poisoned".into()))?;
         state.forget_if_forked();
@@ -209,7 +229,7 @@ impl PySegment {
 #[pymethods]
 impl PySegment {
     #[new]
-    #[pyo3(signature = (source, *, step = None, threshold_percent = None, max_prefetched = None, stride = None, offset = None, adaptive = None))]
+    #[pyo3(signature = (source, *, step = None, threshold_percent = None, max_prefetched = None, stride = None, offset = None, adaptive = None, background = None, timeout_ms = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -220,8 +240,18 @@ impl PySegment {
         stride: Option<&Bound<'_, PyAny>>,
         offset: Option<&Bound<'_, PyAny>>,
         adaptive: Option<&Bound<'_, PyAny>>,
+        background: Option<&Bound<'_, PyAny>>,
+        timeout_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = segment_config(step, threshold_percent, max_prefetched, stride, offset, adaptive)?;
+        let timeout = opt_int_in(
+            timeout_ms,
+            "timeout_ms",
+            ErrorCode::InvalidArgument,
+            1,
+            idloom::limits::MAX_POLICY_MS,
+        )?;
+        let source_obj = source;
         let source = match source.cast::<PyMemorySource>() {
             Ok(m) => Source::Memory(m.clone().unbind()),
             Err(_) if source.is_callable() => Source::Python(source.clone().unbind()),
@@ -233,18 +263,36 @@ impl PySegment {
                 ))
             }
         };
+        // Store sources ask for a background refill (`background_refill = True`);
+        // `background=` decides for any source.
+        let background = match background.filter(|b| !b.is_none()) {
+            Some(b) => b.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
+                raise(
+                    py,
+                    ErrorCode::InvalidType,
+                    format!("background must be a bool, got {}", crate::args::type_name(b)),
+                )
+            })?,
+            None => source_obj.getattr("background_refill").and_then(|v| v.is_truthy()).unwrap_or(false),
+        };
+        if !background && timeout.is_some() {
+            return Err(raise(py, ErrorCode::InvalidArgument, "timeout_ms goes with background=True".into()));
+        }
         let fetching = Arc::new(AtomicU64::new(NOBODY));
         let source = PySource {
             source,
             fetching: fetching.clone(),
         };
-        Ok(PySegment {
-            state: Mutex::new(State {
+        let mode = if background {
+            let timeout = std::time::Duration::from_millis(timeout.unwrap_or(DEFAULT_TIMEOUT_MS));
+            Mode::Background(crate::refill::Refill::new(config, Arc::new(source), timeout).py(py)?)
+        } else {
+            Mode::Inline(Mutex::new(State {
                 segment: Segment::new(config, source, SystemClock).py(py)?,
                 born: fork::Born::now(),
-            }),
-            fetching,
-        })
+            }))
+        };
+        Ok(PySegment { mode, fetching })
     }
 
     /// The next ID; fetches from the source when the buffer asks. A failing
@@ -258,6 +306,9 @@ impl PySegment {
                  the segment it feeds"
                     .into(),
             ));
+        }
+        if let Mode::Background(refill) = &self.mode {
+            return refill.next(py);
         }
         self.lock(py)?.segment.next_id().map_err(|f| match f {
             Failure::Py(e) => e,
@@ -279,7 +330,30 @@ impl PySegment {
         if self.fetching.load(Ordering::Acquire) == thread_ident() {
             return Ok(0);
         }
+        if let Mode::Background(refill) = &self.mode {
+            return Ok(refill.remaining());
+        }
         Ok(self.lock(py)?.segment.buffer().remaining())
+    }
+
+    /// Whether a background thread refills this segment.
+    #[getter]
+    fn background(&self) -> bool {
+        matches!(self.mode, Mode::Background(_))
+    }
+
+    /// A background segment's refill: ``{"remaining", "in_flight", "fetches",
+    /// "failures", "last_fetch_ms"}`` (None for a segment that fetches inline).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, pyo3::types::PyDict>>> {
+        let Mode::Background(refill) = &self.mode else { return Ok(None) };
+        let (remaining, in_flight, fetches, failures, last) = refill.stats();
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("remaining", remaining)?;
+        d.set_item("in_flight", in_flight)?;
+        d.set_item("fetches", fetches)?;
+        d.set_item("failures", failures)?;
+        d.set_item("last_fetch_ms", last)?;
+        Ok(Some(d))
     }
 }
 

@@ -44,7 +44,11 @@ class LeafSource:
     """``source(step) -> (start, end)`` from one Leaf row (``biz_tag``), for
     ``Segment``: ``mode="atomic"`` takes the range in one statement;
     ``mode="cas"`` reads ``max_id`` and moves it only if nobody did first, at
-    most 16 rounds with a jittered pause. ``retries`` counts the rounds lost."""
+    most 16 rounds with a jittered pause. ``retries`` counts the rounds lost.
+    A ``Segment`` over it refills in a background thread."""
+
+    #: ``Segment`` refills from a store in a background thread by default.
+    background_refill = True
 
     def __init__(self, biz_tag: str, mode: str, atomic: Callable[[int], Optional[Tuple[int, int]]],
                  read: Callable[[], Optional[int]], swap: Callable[[int, int], bool]) -> None:

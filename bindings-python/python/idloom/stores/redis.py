@@ -9,7 +9,7 @@ Keys of a namespace share one hash tag (one Cluster slot).
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from .._idloom import _redis_key, _store_texts
 from ._base import Namespace, Store, check_int, check_text
@@ -103,21 +103,30 @@ class RedisStore(Store):
         check_int(floor, "floor", 0, (1 << 63) - 1)
         return int(self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)[0])
 
-    def segment_source(self, biz_tag: str, **options: Any) -> Callable[[int], Tuple[int, int]]:
+    def segment_source(self, biz_tag: str, **options: Any) -> "CounterSource":
         """``source(step) -> (start, end)`` by ``INCRBY`` (atomic on Redis);
         a missing counter is ``StoreStateLostError``."""
         check_text(biz_tag, "biz_tag")
         if options:
             raise error("invalid_argument", f"a Redis segment source takes no options, got {sorted(options)}")
-        key = _redis_key("counter", biz_tag)
+        return CounterSource(self, biz_tag)
 
-        def source(step: int) -> Tuple[int, int]:
-            check_int(step, "step", 1, 1 << 62)
-            r = self._answer(self._run("INCRBY", key, step), f"biz_tag {biz_tag}")
-            return (int(r[0]), int(r[1]))
 
-        return source
+class CounterSource:
+    """``source(step) -> (start, end)`` from one Redis counter by ``INCRBY``.
+    A ``Segment`` over it refills in a background thread."""
 
+    #: ``Segment`` refills from a store in a background thread by default.
+    background_refill = True
+
+    def __init__(self, store: RedisStore, biz_tag: str) -> None:
+        self.store, self.biz_tag = store, biz_tag
+        self._key = _redis_key("counter", biz_tag)
+
+    def __call__(self, step: int) -> Tuple[int, int]:
+        check_int(step, "step", 1, 1 << 62)
+        r = self.store._answer(self.store._run("INCRBY", self._key, step), f"biz_tag {self.biz_tag}")
+        return (int(r[0]), int(r[1]))
 
 def _driver() -> Any:
     import redis

@@ -1,0 +1,220 @@
+//! Background refill for `Segment`: the core's `SegmentBuffer` serves IDs
+//! from memory while one worker thread calls the source, so `next()` never
+//! waits on a store while prefetched IDs remain. The worker holds the GIL
+//! only inside the source call and never holds the buffer's lock across it;
+//! `next()` waits for a range (bounded by `timeout_ms`) without the GIL.
+
+use crate::errors::raise;
+use crate::fork;
+use idloom::segment::{SegmentBuffer, SegmentConfig};
+use idloom::{Clock, ErrorCode, SystemClock};
+use pyo3::prelude::*;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// What the source call needs: the Python side of a fetch.
+pub trait Fetch: Send + Sync + 'static {
+    /// Call the source for `step` counters on the calling thread.
+    fn fetch(&self, py: Python<'_>, step: u64) -> PyResult<idloom::segment::Range>;
+}
+
+struct Shared {
+    buffer: SegmentBuffer,
+    /// A step the worker should fetch.
+    pending: Option<u64>,
+    /// The last failure, reported once memory is dry.
+    failure: Option<Failure>,
+    /// The process whose ranges the buffer holds and whose worker runs.
+    born: fork::Born,
+    worker: bool,
+    stop: bool,
+    fetches: u64,
+    failures: u64,
+    last_fetch_ms: Option<u64>,
+}
+
+/// A failed fetch: the source's own exception, or a range the buffer refused
+/// (converted to a Python exception by `next()`, with the GIL, never by the
+/// worker while it holds the buffer's lock).
+enum Failure {
+    Py(PyErr),
+    Core(idloom::Error),
+}
+
+type Cell = Arc<(Mutex<Shared>, Condvar)>;
+
+/// A buffer refilled by a background thread.
+pub struct Refill {
+    cell: Cell,
+    source: Arc<dyn Fetch>,
+    timeout: Duration,
+}
+
+fn lock(cell: &Cell) -> MutexGuard<'_, Shared> {
+    cell.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Refill {
+    pub fn new(config: SegmentConfig, source: Arc<dyn Fetch>, timeout: Duration) -> idloom::Result<Self> {
+        Ok(Refill {
+            cell: Arc::new((
+                Mutex::new(Shared {
+                    buffer: SegmentBuffer::new(config)?,
+                    pending: None,
+                    failure: None,
+                    born: fork::Born::now(),
+                    worker: false,
+                    stop: false,
+                    fetches: 0,
+                    failures: 0,
+                    last_fetch_ms: None,
+                }),
+                Condvar::new(),
+            )),
+            source,
+            timeout,
+        })
+    }
+
+    /// Ask for a fetch if the buffer wants one, starting the worker if this
+    /// process has none (first use, or a forked child: it forgets the
+    /// parent's ranges and fetches its own).
+    fn kick(&self, st: &mut Shared) {
+        if st.born.renew_if_forked() {
+            st.buffer.discard();
+            st.pending = None;
+            st.failure = None;
+            st.worker = false;
+        }
+        if let Some(req) = st.buffer.begin_fetch(SystemClock.now_ms()) {
+            st.pending = Some(req.step);
+            if !st.worker {
+                st.worker = true;
+                let (cell, source) = (self.cell.clone(), self.source.clone());
+                let spawned = std::thread::Builder::new()
+                    .name("idloom-segment-refill".into())
+                    .spawn(move || worker(cell, source));
+                if spawned.is_err() {
+                    st.worker = false;
+                    st.buffer.fetch_failed();
+                    st.pending = None;
+                }
+            }
+            self.cell.1.notify_all();
+        }
+    }
+
+    /// The next ID from memory; waits (without the GIL, at most the timeout)
+    /// only when memory is dry.
+    pub fn next(&self, py: Python<'_>) -> PyResult<u64> {
+        {
+            let mut st = lock(&self.cell);
+            self.kick(&mut st);
+            if let Ok(id) = st.buffer.next_id() {
+                return Ok(id);
+            }
+        }
+        let outcome = py.detach(|| {
+            let deadline = Instant::now() + self.timeout;
+            let mut st = lock(&self.cell);
+            loop {
+                self.kick(&mut st);
+                if let Ok(id) = st.buffer.next_id() {
+                    return Ok(id);
+                }
+                if let Some(e) = st.failure.take() {
+                    return Err(Some(e));
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(None);
+                }
+                st = self
+                    .cell
+                    .1
+                    .wait_timeout(st, left)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0;
+            }
+        });
+        outcome.map_err(|e| match e {
+            Some(Failure::Py(e)) => e,
+            Some(Failure::Core(e)) => crate::errors::to_py(py, e),
+            None => raise(
+                py,
+                ErrorCode::StoreUnavailable,
+                format!(
+                    "segment: no range arrived within {} ms (timeout_ms) and memory is dry",
+                    self.timeout.as_millis()
+                ),
+            ),
+        })
+    }
+
+    /// IDs left in memory.
+    pub fn remaining(&self) -> u64 {
+        let mut st = lock(&self.cell);
+        if st.born.renew_if_forked() {
+            st.buffer.discard();
+            st.worker = false;
+        }
+        st.buffer.remaining()
+    }
+
+    /// (remaining, in flight, fetches, failures, last fetch latency in ms).
+    pub fn stats(&self) -> (u64, bool, u64, u64, Option<u64>) {
+        let st = lock(&self.cell);
+        (
+            st.buffer.remaining(),
+            st.buffer.fetch_in_flight(),
+            st.fetches,
+            st.failures,
+            st.last_fetch_ms,
+        )
+    }
+}
+
+impl Drop for Refill {
+    fn drop(&mut self) {
+        lock(&self.cell).stop = true;
+        self.cell.1.notify_all();
+    }
+}
+
+fn worker(cell: Cell, source: Arc<dyn Fetch>) {
+    let me = fork::generation();
+    loop {
+        let step = {
+            let mut st = lock(&cell);
+            loop {
+                if st.stop || fork::generation() != me {
+                    return;
+                }
+                if let Some(step) = st.pending.take() {
+                    break step;
+                }
+                st = cell.1.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        };
+        let started = Instant::now();
+        let fetched = Python::attach(|py| source.fetch(py, step));
+        let mut st = lock(&cell);
+        st.last_fetch_ms = Some(started.elapsed().as_millis() as u64);
+        let supplied = match fetched {
+            Ok(range) => st.buffer.supply(range).map_err(Failure::Core),
+            Err(e) => Err(Failure::Py(e)),
+        };
+        match supplied {
+            Ok(()) => {
+                st.fetches += 1;
+                st.failure = None;
+            }
+            Err(e) => {
+                st.failures += 1;
+                st.buffer.fetch_failed();
+                st.failure = Some(e);
+            }
+        }
+        cell.1.notify_all();
+    }
+}

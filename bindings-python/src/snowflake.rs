@@ -77,7 +77,7 @@ pub struct PySnowflake {
 
 /// How far ahead of the clock a state file's fence is written: a restart
 /// waits (or borrows, per its policy) at most this long for its start.
-const DEFAULT_STATE_LEAD_MS: u64 = 2_000;
+const DEFAULT_STATE_LEAD_MS: u64 = 1_000;
 
 /// A generator's fence kept in a state file (a lease with the disk as its store).
 struct StateFence {

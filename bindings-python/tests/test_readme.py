@@ -11,5 +11,18 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_python_blocks_run():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert blocks, "the README has Python examples"
+    # The store examples name the machine's servers; scripts/test may have
+    # started private ones instead (IDLOOM_PG, IDLOOM_MYSQL, IDLOOM_REDIS).
+    from stores_support import MYSQL, PG, REDIS
+
+    servers = {
+        '"host=127.0.0.1 port=5432 user=postgres dbname=test"': repr(PG),
+        '"mysql://root@127.0.0.1:3306/test"': repr(MYSQL),
+        'redis.Redis(host="127.0.0.1", port=6379, socket_timeout=5)': f"redis.Redis.from_url({REDIS!r}, socket_timeout=5)",
+    }
     for block in blocks:
+        for default, actual in servers.items():
+            block = block.replace(default, actual)
         exec(compile(block, str(README), "exec"), {})
+    text = README.read_text()
+    assert all(default in text for default in servers), "the README names the servers this test substitutes"

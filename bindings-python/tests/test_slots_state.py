@@ -84,7 +84,7 @@ MINTER = """
 import sys
 from idloom import Layout, Snowflake
 gen = Snowflake(node=5, layout=Layout.TWITTER.with_epoch(1_300_000_000_000), state_dir=sys.argv[1],
-                namespace="orders", state_lead_ms=int(sys.argv[2]))
+                namespace="orders", state_lead_ms=int(sys.argv[2]) or None)
 out = sys.stdout
 while True:
     out.write(f"{gen.next()}\\n")
@@ -115,9 +115,12 @@ def test_a_killed_manual_node_restarts_above_its_state_file_even_with_a_clock_be
     state = (tmp_path / "orders.node-5.state").read_text()
     fence = int(state.split("fence_ms=")[1].split()[0])
     assert max(layout.decompose(i).timestamp_ms for i in before) < fence
-    after = run_minter(tmp_path, 300, 5_000)  # restarted at once: its clock is below the fence it must start at
+    after = run_minter(tmp_path, 0, 5_000)  # restarted at once (default lead): its clock is below its start
     assert min(after) > max(before), "the restart never repeats the killed run"
     assert min(layout.decompose(i).timestamp_ms for i in after) >= fence
+    fence = int((tmp_path / "orders.node-5.state").read_text().split("fence_ms=")[1].split()[0])
+    again = run_minter(tmp_path, 0, 5_000)
+    assert min(again) > max(after) and min(layout.decompose(i).timestamp_ms for i in again) >= fence
     with pytest.raises(idloom.InvalidArgumentError):
         Snowflake(node=5, namespace="orders")  # namespace goes with state_dir
     (tmp_path / "orders.node-6.state").write_text("garbage")

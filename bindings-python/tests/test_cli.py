@@ -73,3 +73,40 @@ def test_help_on_every_command():
     for cmd in ([], ["demo"], ["snowflake"], ["uuid4"], ["uuid7"], ["nanoid"], ["segment"], ["decode"], ["layout"]):
         r = run(*cmd, "--help")
         assert r.returncode == 0 and "usage: idloom" in r.stdout
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "redis"])
+def test_store_init_status_release(engine, capsys):
+    from stores_support import MYSQL, PG, REDIS, connect, unique
+
+    url = {"postgres": PG, "mysql": MYSQL, "redis": REDIS}[engine]
+    ns, tag = unique("cli"), unique("clitag")
+    assert main(["store", "init", "--url", url, "--namespace", ns, "--nodes", "4", "--ttl-ms", "60000", "--fresh"]) == 0
+    assert "4 nodes, ttl 60000 ms" in capsys.readouterr().out
+    lease = connect(engine).lease_node(ns, holder="cli-test")
+    assert main(["store", "status", "--url", url, "--namespace", ns]) == 0
+    out = capsys.readouterr().out
+    assert f"{lease.node}  cli-test  1  " in out and f"  {lease.fence_ms}" in out
+    # A holder that died without releasing: free its node now, fence kept.
+    lease._wake.set()  # (this one is alive: stop its renewals first, as if it had died)
+    assert main(["store", "release", "--url", url, "--namespace", ns, "--node", str(lease.node)]) == 0
+    assert "free" in capsys.readouterr().out
+    again = connect(engine).lease_node(ns, holder="next")
+    assert again.node == lease.node and again.epoch == 2 and again.start_ms >= lease.fence_ms
+    again.release()
+    assert main(["store", "init", "--url", url, "--segment", tag, "--floor", "500"]) == 0
+    assert main(["store", "status", "--url", url, "--segment", tag]) == 0
+    assert "starts at 500" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_store_bad_arguments_exit_2_with_one_line():
+    from stores_support import REDIS
+
+    r = run("store", "init", "--url", "ftp://x", "--namespace", "a")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "(invalid_argument)" in r.stderr
+    r = run("store", "init", "--url", REDIS, "--segment", "a")
+    assert r.returncode == 2 and "--floor is required" in r.stderr and r.stderr.count("\n") == 1
+    r = run("store", "status", "--url", "redis://127.0.0.1:1/", "--namespace", "a")
+    assert r.returncode == 2 and "(store_unavailable)" in r.stderr and r.stderr.count("\n") == 1
+    r = run("store", "release", "--url", REDIS)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1

@@ -6,6 +6,10 @@
     idloom segment -n 5 --step 100            from an in-memory source
     idloom decode 2124501500691492864 --layout twitter
     idloom layout --layout sonyflake          capacity report
+    idloom store init --url URL --namespace orders [--nodes 1024 --ttl-ms 10000 --fresh]
+    idloom store init --url URL --segment order --floor 1 [--step 1000 --table leaf_alloc]
+    idloom store status --url URL --namespace orders | --segment order
+    idloom store release --url URL --namespace orders --node 7   free a dead holder's node now
 
 Bad arguments exit with status 2 and one line on stderr.
 """
@@ -70,7 +74,69 @@ def _parser() -> argparse.ArgumentParser:
 
     l_ = sub.add_parser("layout", help="print a layout's capacity report")
     l_.add_argument("--layout", choices=PRESETS, default="twitter")
+
+    st = sub.add_parser("store", help="namespaces, nodes and segment counters on a store")
+    ops = st.add_subparsers(dest="op", required=True, parser_class=_Parser)
+    for op, text in (("init", "create a namespace or a segment counter"), ("status", "show a namespace's nodes or a counter"),
+                     ("release", "free a node now (a holder that died without releasing); its fence stays")):
+        o = ops.add_parser(op, help=text)
+        o.add_argument("--url", required=True, help="postgresql://…, mysql://…, redis://…")
+        what = o.add_mutually_exclusive_group(required=True)
+        what.add_argument("--namespace")
+        if op != "release":
+            what.add_argument("--segment", metavar="BIZ_TAG")
+            o.add_argument("--table", default=None, help="the Leaf-compatible segment table (default idloom_alloc)")
+        if op == "init":
+            o.add_argument("--layout", choices=PRESETS, default="twitter")
+            o.add_argument("--nodes", type=int, default=None)
+            o.add_argument("--ttl-ms", type=int, default=10_000)
+            o.add_argument("--max-skew-ms", type=int, default=1_000)
+            o.add_argument("--fresh", action="store_true", help="floor 0: a first deployment (else above every old fence)")
+            o.add_argument("--floor", type=int, default=None, help="a new counter's first max_id (required with --segment)")
+            o.add_argument("--step", type=int, default=1000)
+        if op == "release":
+            o.add_argument("--node", type=int, required=True)
     return p
+
+
+def _store(args: argparse.Namespace, out: TextIO) -> None:
+    import idloom.stores
+
+    store = idloom.stores.from_url(args.url)
+    table = getattr(args, "table", None)
+    if table is not None and isinstance(store, idloom.stores.RedisStore):
+        raise idloom.InvalidArgumentError("--table: Redis keeps counters in keys, not a table", "invalid_argument")
+    if args.op == "init" and args.namespace is not None:
+        layout = idloom.Layout.preset(args.layout)
+        r = store.init_namespace(args.namespace, layout=layout, nodes=args.nodes, ttl_ms=args.ttl_ms,
+                                 max_skew_ms=args.max_skew_ms, fresh=args.fresh)
+        print(f"namespace {args.namespace}: {r.nodes} nodes, ttl {r.ttl_ms} ms, max skew {r.max_skew_ms} ms, "
+              f"floor {r.floor_ms}, layout {r.layout}", file=out)
+    elif args.op == "init":
+        if args.floor is None:
+            raise idloom.InvalidArgumentError("--floor is required with --segment: the counter's first max_id, "
+                                              "above every ID handed out before", "invalid_argument")
+        options = {} if table is None else {"table": table}
+        store.init_segment(args.segment, floor=args.floor, step=args.step, **options)
+        print(f"segment {args.segment}: ready (floor {args.floor})", file=out)
+    elif args.op == "status" and args.namespace is not None:
+        status = store.status(args.namespace)
+        r = status["record"]
+        print(f"namespace {args.namespace}: {r.nodes} nodes, ttl {r.ttl_ms} ms, max skew {r.max_skew_ms} ms, "
+              f"floor {r.floor_ms}, layout {r.layout}", file=out)
+        print("node  holder  epoch  expires_ms  start_ms  fence_ms", file=out)
+        for node, holder, epoch, expires, start, fence in status["nodes"]:
+            if epoch:
+                print(f"{node}  {holder or '-'}  {epoch}  {expires}  {start}  {fence}", file=out)
+    elif args.op == "status":
+        print(f"segment {args.segment}: next range starts at {store.segment_peek(args.segment, table=table)}", file=out)
+    else:
+        rows = {row[0]: row for row in store.status(args.namespace)["nodes"]}
+        if args.node not in rows:
+            raise idloom.NodeOutOfRangeError(f"--node must be in 0..={len(rows) - 1}, got {args.node}", "node_out_of_range")
+        _, holder, epoch, _, _, fence = rows[args.node]
+        store._release(args.namespace, args.node, epoch, holder, fence)
+        print(f"namespace {args.namespace}, node {args.node}: free (epoch {epoch}, fence stays at {fence})", file=out)
 
 
 def _snowflake_line(layout: idloom.Layout, id_: int) -> str:
@@ -141,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "layout":
             print(layout, file=out)
             print(layout.capacity(), file=out)
+        elif args.command == "store":
+            _store(args, out)
     except idloom.IdloomError as e:
         print(f"idloom: error: {e} ({e.code})", file=sys.stderr)
         return 2

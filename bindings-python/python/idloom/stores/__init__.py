@@ -15,4 +15,20 @@ from .mysql import MySQLStore
 from .postgres import PostgresStore
 from .redis import RedisStore
 
-__all__ = ["LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "Store"]
+__all__ = ["LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "Store", "from_url"]
+
+
+def from_url(url: str) -> Store:
+    """The store a URL names: ``postgresql://…`` (or a libpq ``host=… dbname=…``
+    string), ``mysql://…`` / ``mariadb://…``, ``redis://…`` / ``rediss://…``."""
+    from ._base import check_text
+    from ._lease import error
+
+    scheme = check_text(url, "url").split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgres", "postgresql") or (not scheme and "=" in url):
+        return PostgresStore.from_url(url)
+    if scheme in ("mysql", "mariadb"):
+        return MySQLStore.from_url(url)
+    if scheme in ("redis", "rediss", "unix"):
+        return RedisStore.from_url(url)
+    raise error("invalid_argument", f"url must be postgresql://, mysql://, mariadb:// or redis://, got {url!r}")

@@ -180,6 +180,10 @@ class Store:
         raise NotImplementedError
 
     # -- segments -------------------------------------------------------------------
+    def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
+        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        raise NotImplementedError
+
     def segment_source(self, biz_tag: str, **options: Any) -> Callable[[int], Tuple[int, int]]:
         """A source for ``Segment``: ``source(step) -> (start, end)``, a range
         no other caller ever receives."""

@@ -185,6 +185,18 @@ class MySQLStore(Store):
             cur.execute(init, (biz_tag, floor, step, description))
         self._tx(body)
 
+    def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
+        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        read = self._segment("SEGMENT_READ", table)
+
+        def body(cur: Any) -> Any:
+            cur.execute(read, (check_text(biz_tag, "biz_tag"),))
+            return cur.fetchone()
+        row = self._tx(body)
+        if row is None:
+            raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
+        return int(row[0])
+
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
                        **options: Any) -> LeafSource:
         """``source(step) -> (start, end)`` from the Leaf row ``biz_tag``:

@@ -136,6 +136,13 @@ class PostgresStore(Store):
             conn.execute(self._segment("SEGMENT_SCHEMA", table))
             conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
 
+    def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
+        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        row = self._one(self._segment("SEGMENT_READ", table), check_text(biz_tag, "biz_tag"))
+        if row is None:
+            raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
+        return int(row[0])
+
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
                        **options: Any) -> LeafSource:
         """``source(step) -> (start, end)`` from the Leaf row ``biz_tag``:

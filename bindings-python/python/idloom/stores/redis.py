@@ -103,6 +103,13 @@ class RedisStore(Store):
         check_int(floor, "floor", 0, (1 << 63) - 1)
         return int(self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)[0])
 
+    def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
+        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        if table is not None:
+            raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
+        r = self._answer(self._run("INCRBY", _redis_key("counter", check_text(biz_tag, "biz_tag")), 0), f"biz_tag {biz_tag}")
+        return int(r[1])
+
     def segment_source(self, biz_tag: str, **options: Any) -> "CounterSource":
         """``source(step) -> (start, end)`` by ``INCRBY`` (atomic on Redis);
         a missing counter is ``StoreStateLostError``."""

@@ -180,6 +180,11 @@ class Store:
         raise NotImplementedError
 
     # -- segments -------------------------------------------------------------------
+    def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
+                     table: Optional[str] = None) -> None:
+        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered)."""
+        raise NotImplementedError
+
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
         """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
         raise NotImplementedError

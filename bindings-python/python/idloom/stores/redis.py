@@ -97,11 +97,18 @@ class RedisStore(Store):
                 for i in range(0, len(r), 6)]
 
     # -- segments -------------------------------------------------------------------
-    def init_segment(self, biz_tag: str, *, floor: int, **_: Any) -> int:
-        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered); answers its value."""
+    def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
+                     table: Optional[str] = None) -> None:
+        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered).
+        Redis keeps the counter only: ``step`` and ``description`` are checked
+        and not stored (the ``Segment``'s ``step`` is what each fetch takes)."""
         check_text(biz_tag, "biz_tag")
         check_int(floor, "floor", 0, (1 << 63) - 1)
-        return int(self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)[0])
+        check_int(step, "step", 1, (1 << 31) - 1)
+        check_text(description, "description")
+        if table is not None:
+            raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
+        self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
         """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""

@@ -16,6 +16,7 @@ pub fn generation() -> u64 {
 #[pyfunction]
 pub fn _after_fork_in_child() {
     idloom::process::after_fork_in_child();
+    crate::refill::after_fork_in_child();
 }
 
 /// The fork generation a value was made in: state that must not cross into

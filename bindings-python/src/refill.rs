@@ -43,6 +43,51 @@ enum Failure {
 
 type Cell = Arc<(Mutex<Shared>, Condvar)>;
 
+/// Workers inside a source call, and whether the interpreter is shutting
+/// down: a thread that is in Python when the interpreter finalizes aborts
+/// the process, so at exit no worker starts a call and the exit waits
+/// (bounded) for the calls in flight.
+static CALLS: Mutex<Calls> = Mutex::new(Calls { busy: 0, shutdown: false });
+static CALLS_DONE: Condvar = Condvar::new();
+
+struct Calls {
+    busy: usize,
+    shutdown: bool,
+}
+
+fn calls() -> MutexGuard<'static, Calls> {
+    CALLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Registered with `atexit`: no new source call from a refill thread, and
+/// the calls in flight finish first (at most 10 s: a store that hangs longer
+/// is left behind).
+#[pyfunction]
+pub fn _refill_shutdown(py: Python<'_>) {
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut c = calls();
+        c.shutdown = true;
+        while c.busy > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            c = CALLS_DONE
+                .wait_timeout(c, left)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    });
+}
+
+/// In a forked child: the parent's refill threads do not exist here.
+pub fn after_fork_in_child() {
+    let mut c = calls();
+    c.busy = 0;
+    c.shutdown = false;
+}
+
 /// A buffer refilled by a background thread.
 pub struct Refill {
     cell: Cell,
@@ -196,8 +241,17 @@ fn worker(cell: Cell, source: Arc<dyn Fetch>) {
                 st = cell.1.wait(st).unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         };
+        {
+            let mut c = calls();
+            if c.shutdown {
+                return;
+            }
+            c.busy += 1;
+        }
         let started = Instant::now();
         let fetched = Python::attach(|py| source.fetch(py, step));
+        calls().busy -= 1;
+        CALLS_DONE.notify_all();
         let mut st = lock(&cell);
         st.last_fetch_ms = Some(started.elapsed().as_millis() as u64);
         let supplied = match fetched {

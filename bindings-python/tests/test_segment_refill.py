@@ -144,3 +144,33 @@ def test_a_forked_child_fetches_its_own_range() -> None:
     child = [int(x) for x in os.read(r, 1000).decode().split(",")]
     parent += [seg.next() for _ in range(5)]
     assert not set(child) & set(parent), (child, parent)
+
+
+def test_exiting_while_a_refill_is_in_the_source_is_a_clean_exit() -> None:
+    # A refill thread still inside the source when the interpreter finalized
+    # aborted the process (SIGABRT, "PyGILState_Release: thread state must be
+    # current"); now the exit waits for the call in flight.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import sys
+from idloom import Segment
+from stores_support import connect, unique
+store = connect("postgres")
+tag = unique("exit")
+store.init_segment(tag, floor=0)
+leaf = store.segment_source(tag)
+def slow(step):
+    store._one("SELECT pg_sleep(0.3)")
+    return leaf(step)
+seg = Segment(slow, step=10, threshold_percent=10, background=True)
+for _ in range(3):
+    seg.next()  # past the threshold: a refill is in the source as the interpreter exits
+print("bye", flush=True)
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent)}
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+        assert r.returncode == 0 and r.stdout.strip() == "bye", (r.returncode, r.stderr[-500:])

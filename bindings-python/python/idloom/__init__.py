@@ -13,6 +13,7 @@ IDs for the same inputs in Rust, Python, Node and WebAssembly.
 
 from __future__ import annotations
 
+import atexit as _atexit
 import os as _os
 
 from . import _idloom
@@ -165,3 +166,8 @@ __all__ = [
 # until rekey(), random state is reseeded, the ticker clock thread restarts.
 if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_idloom._after_fork_in_child)
+
+# A background refill thread inside a source call when the interpreter
+# finalizes would abort the process: at exit, none starts a call, and the
+# calls in flight finish first.
+_atexit.register(_idloom._refill_shutdown)

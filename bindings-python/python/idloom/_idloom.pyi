@@ -27,6 +27,7 @@ __all__ = [
     "V7Generator",
     "_Fence",
     "_after_fork_in_child",
+    "_refill_shutdown",
     "_check_namespace",
     "_layout_record",
     "_redis_key",
@@ -305,6 +306,7 @@ def custom_alphabet(alphabet: str, size: Optional[int] = None) -> NanoIdGenerato
 def encode(value: int, encoding: Optional[Literal["base62", "base36", "base32", "hex"]] = None, bits: Optional[Literal[64, 128]] = None) -> str: ...
 def decode(text: str, encoding: Optional[Literal["base62", "base36", "base32", "hex"]] = None, bits: Optional[Literal[64, 128]] = None) -> int: ...
 def _after_fork_in_child() -> None: ...
+def _refill_shutdown() -> None: ...
 
 class _LeaseLike(Protocol):
     @property

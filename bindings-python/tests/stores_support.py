@@ -27,3 +27,49 @@ def connect(engine: str):  # type: ignore[no-untyped-def]
 def unique(tag: str) -> str:
     """A name no other run (or parallel test) uses."""
     return f"py{tag}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+
+
+class PrivateRedis:
+    """A Redis server of the test's own (port, temp dir, no persistence), to
+    kill or restart without touching the machine's shared one."""
+
+    def __init__(self) -> None:
+        import shutil
+        import socket
+        import subprocess
+        import tempfile
+        import time
+
+        exe = shutil.which("redis-server")
+        assert exe, "redis-server is missing: scripts/test installs it"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.dir = tempfile.mkdtemp(prefix="idloom-redis-")
+        self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                      "--dir", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + 10
+        import redis
+
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                break
+            except redis.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "the private Redis did not start"
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self) -> "PrivateRedis":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        if self.proc.poll() is None:
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -9,13 +9,15 @@ package README's "Coordination" chapter.
 from __future__ import annotations
 
 # Each adapter imports its driver only when a store is made: importing idloom.stores costs nothing.
-from ._base import LeafSource, Namespace, Store
+from ._base import LeafSource, Namespace, SequenceSource, Store
+from ._group import SegmentGroup
 from ._lease import NodeLease
 from .mysql import MySQLStore
 from .postgres import PostgresStore
 from .redis import RedisStore
 
-__all__ = ["LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "Store", "from_url"]
+__all__ = ["LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "SegmentGroup",
+           "SequenceSource", "Store", "from_url"]
 
 
 def from_url(url: str) -> Store:

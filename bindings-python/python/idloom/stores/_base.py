@@ -78,6 +78,34 @@ class LeafSource:
         raise error("store_unavailable", f"biz_tag {self.biz_tag}: compare-and-set lost {CAS_TRIES} times in a row")
 
 
+class SequenceSource:
+    """``source(step) -> (v, v + step)`` from a database sequence whose
+    increment is ``count × step`` (``N`` databases, sequence ``k`` starting
+    at ``floor + k × step``: Tinyid's remainder and delta), so the ranges of
+    ``N`` sequences never meet. The ``Segment``'s step must be the sequence's."""
+
+    #: ``Segment`` refills from a store in a background thread by default.
+    background_refill = True
+
+    def __init__(self, name: str, step: int, nextval: Callable[[], int]) -> None:
+        self.name, self.step, self._nextval = name, step, nextval
+
+    def __call__(self, step: int) -> Tuple[int, int]:
+        if check_int(step, "step", 1, 1 << 62) != self.step:
+            raise error("invalid_argument", f"step must be the sequence's step {self.step} (Segment(step={self.step})), got {step}")
+        v = self._nextval()
+        return (v, v + self.step)
+
+
+def sequence_numbers(step: int, floor: int, index: int, count: int) -> Tuple[int, int]:
+    """(start, increment) of sequence ``index`` of ``count`` with ranges of ``step``."""
+    check_int(step, "step", 1, (1 << 31) - 1)
+    check_int(floor, "floor", 0, (1 << 62))
+    count = check_int(count, "count", 1, 1024)
+    check_int(index, "index", 0, count - 1)
+    return (floor + index * step, count * step)
+
+
 def check_source_options(options: Dict[str, Any]) -> None:
     if options:
         raise error("invalid_argument", f"segment_source takes mode and table, not {sorted(options)}")

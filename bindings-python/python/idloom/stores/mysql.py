@@ -14,8 +14,9 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
-from .._idloom import _segment_sql, _store_texts
-from ._base import LeafSource, Namespace, Store, check_int, check_mode, check_source_options, check_text
+from .._idloom import _segment_sql, _sequence_sql, _store_texts
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_int, check_mode, check_source_options,
+                    check_text, sequence_numbers)
 from ._lease import Grant, error
 from ._sql import convert, texts
 
@@ -166,6 +167,57 @@ class MySQLStore(Store):
             return list(cur.fetchall())
         return self._tx(body)  # type: ignore[no-any-return]
 
+    # -- sequences and tickets -------------------------------------------------------------
+    def init_sequence(self, name: str, *, step: int, floor: int = 0, index: int = 0, count: int = 1) -> None:
+        """Create MariaDB sequence ``name`` if missing (``CACHE 0``): ranges of
+        ``step`` from ``floor``; with ``count`` databases, this one is ``index``."""
+        start, increment = sequence_numbers(step, floor, index, count)
+        create = _sequence_sql(_store_texts("mysql")["SEQUENCE_CREATE"], check_text(name, "name"), start, increment)
+        self._tx(lambda cur: cur.execute(create))
+
+    def sequence_source(self, name: str, *, step: int) -> SequenceSource:
+        """``source(step) -> (v, v + step)`` by ``NEXTVAL``."""
+        fetch = _segment_sql(_store_texts("mysql")["SEQUENCE_FETCH"], check_text(name, "name"))
+
+        def nextval() -> int:
+            def body(cur: Any) -> int:
+                cur.execute(fetch)
+                return int(cur.fetchone()[0])
+            return self._tx(body)  # type: ignore[no-any-return]
+
+        return SequenceSource(name, check_int(step, "step", 1, (1 << 31) - 1), nextval)
+
+    def init_tickets(self, table: str) -> None:
+        """Create a Flickr ticket table if missing (one row per stub; the
+        auto-increment is the counter)."""
+        schema = _segment_sql(_store_texts("mysql")["TICKET_SCHEMA"], check_text(table, "table"))
+        self._tx(lambda cur: cur.execute(schema))
+
+    def ticket_source(self, table: str, *, servers: int = 1, index: int = 1, replace: bool = False) -> "TicketSource":
+        """Flickr tickets: ``source(step) -> (t, t + 1)``, one ticket per call.
+        With ``servers`` ticket servers this one hands out ``t ≡ index (mod
+        servers)`` (``auto_increment_increment`` and ``_offset`` set on the
+        connection for each call). ``replace=True`` uses Flickr's ``REPLACE
+        INTO``, which deadlocks under concurrency on InnoDB."""
+        servers = check_int(servers, "servers", 1, 65535)
+        index = check_int(index, "index", 1, servers)
+        if not isinstance(replace, bool):
+            raise error("invalid_type", f"replace must be a bool, got {type(replace).__name__}")
+        text = _store_texts("mysql")["TICKET_REPLACE" if replace else "TICKET_NEXT"]
+        insert = convert("mysql", _segment_sql(text, check_text(table, "table")))
+        session = f"SET SESSION auto_increment_increment = {servers}, auto_increment_offset = {index}"
+        last_id = self._sql["LAST_ID"]
+
+        def ticket() -> int:
+            def body(cur: Any) -> int:
+                cur.execute(session)
+                cur.execute(insert, ("a",))
+                cur.execute(last_id)
+                return int(cur.fetchone()[0])
+            return self._tx(body)  # type: ignore[no-any-return]
+
+        return TicketSource(table, ticket)
+
     # -- segments -----------------------------------------------------------------------
     def _segment(self, name: str, table: Optional[str]) -> str:
         return convert("mysql", _segment_sql(_store_texts("mysql")[name], self._table if table is None else table))
@@ -235,3 +287,20 @@ def _driver() -> Any:
     import pymysql  # type: ignore[import-untyped]
 
     return pymysql
+
+
+class TicketSource:
+    """``source(step) -> (t, t + 1)``: one Flickr ticket per call (the
+    ``Segment`` asks again when it runs out). A ``Segment`` over it refills
+    in a background thread."""
+
+    #: ``Segment`` refills from a store in a background thread by default.
+    background_refill = True
+
+    def __init__(self, table: str, ticket: Callable[[], int]) -> None:
+        self.table, self._ticket = table, ticket
+
+    def __call__(self, step: int) -> Tuple[int, int]:
+        check_int(step, "step", 1, 1 << 62)
+        t = self._ticket()
+        return (t, t + 1)

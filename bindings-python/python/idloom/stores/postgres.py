@@ -12,8 +12,9 @@ import contextlib
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
-from .._idloom import _segment_sql
-from ._base import LeafSource, Namespace, Store, check_int, check_mode, check_source_options, check_text
+from .._idloom import _segment_sql, _sequence_sql
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_int, check_mode, check_source_options,
+                    check_text, sequence_numbers)
 from ._lease import Grant, error
 from ._sql import convert, params, texts
 
@@ -119,6 +120,30 @@ class PostgresStore(Store):
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         with self._conn() as conn:
             return list(conn.execute(self._sql["NODES"], params(ns)).fetchall())
+
+    # -- sequences -----------------------------------------------------------------------
+    def init_sequence(self, name: str, *, step: int, floor: int = 0, index: int = 0, count: int = 1) -> None:
+        """Create sequence ``name`` if missing: ranges of ``step`` from
+        ``floor``; with ``count`` databases, this one is ``index`` (start
+        ``floor + index × step``, increment ``count × step``)."""
+        start, increment = sequence_numbers(step, floor, index, count)
+        with self._conn() as conn:
+            conn.execute(_sequence_sql(_store_texts_raw()["SEQUENCE_CREATE"], check_text(name, "name"), start, increment))
+
+    def sequence_source(self, name: str, *, step: int) -> SequenceSource:
+        """``source(step) -> (v, v + step)`` by ``nextval`` (its commit waits
+        for the WAL flush, so a crash cannot hand a range out twice)."""
+        fetch = self._segment_text("SEQUENCE_FETCH", check_text(name, "name"))
+
+        def nextval() -> int:
+            row = self._one(fetch)
+            assert row is not None
+            return int(row[0])
+
+        return SequenceSource(name, check_int(step, "step", 1, (1 << 31) - 1), nextval)
+
+    def _segment_text(self, text: str, name: str) -> str:
+        return convert("postgres", _segment_sql(_store_texts_raw()[text], name))
 
     # -- segments -----------------------------------------------------------------------
     def _segment(self, name: str, table: Optional[str]) -> str:

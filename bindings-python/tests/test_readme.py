@@ -19,6 +19,7 @@ def test_readme_python_blocks_run():
         '"host=127.0.0.1 port=5432 user=postgres dbname=test"': repr(PG),
         '"mysql://root@127.0.0.1:3306/test"': repr(MYSQL),
         'redis.Redis(host="127.0.0.1", port=6379, socket_timeout=5)': f"redis.Redis.from_url({REDIS!r}, socket_timeout=5)",
+        '"redis://127.0.0.1:6379/"': repr(REDIS),
     }
     for block in blocks:
         for default, actual in servers.items():

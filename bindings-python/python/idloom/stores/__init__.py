@@ -10,13 +10,14 @@ from __future__ import annotations
 
 # Each adapter imports its driver only when a store is made: importing idloom.stores costs nothing.
 from ._base import LeafSource, Namespace, SequenceSource, Store
+from .aio import AsyncPostgresStore, AsyncRedisStore, AsyncSegment
 from ._group import SegmentGroup
-from ._lease import NodeLease
+from ._lease import AsyncNodeLease, NodeLease
 from .mysql import MySQLStore
 from .postgres import PostgresStore
 from .redis import RedisStore
 
-__all__ = ["LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "SegmentGroup",
+__all__ = ["AsyncNodeLease", "AsyncPostgresStore", "AsyncRedisStore", "AsyncSegment", "LeafSource", "MySQLStore", "Namespace", "NodeLease", "PostgresStore", "RedisStore", "SegmentGroup",
            "SequenceSource", "Store", "from_url"]
 
 

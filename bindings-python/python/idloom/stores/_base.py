@@ -35,9 +35,13 @@ def check_mode(mode: Any) -> str:
     return str(mode)
 
 
+def cas_jitter_s(attempt: int) -> float:
+    """A jittered pause between compare-and-set rounds (50 µs .. ~4 ms), in seconds."""
+    return (50 + random.random() * 250 * (attempt + 1)) / 1e6
+
+
 def cas_pause(attempt: int) -> None:
-    """A jittered pause between compare-and-set rounds (50 µs .. ~2 ms)."""
-    time.sleep((50 + random.random() * 250 * (attempt + 1)) / 1e6)
+    time.sleep(cas_jitter_s(attempt))
 
 
 class LeafSource:
@@ -122,6 +126,52 @@ class Namespace:
                 f"max_skew_ms={self.max_skew_ms}, floor_ms={self.floor_ms})")
 
 
+NamespaceArgs = Tuple[str, str, int, int, int, bool]  # namespace, layout record, nodes, ttl_ms, max_skew_ms, fresh
+
+
+def namespace_args(namespace: str, layout: Layout, nodes: Optional[int], ttl_ms: int, max_skew_ms: int,
+                   fresh: bool) -> NamespaceArgs:
+    """``init_namespace``'s arguments checked, every one whether or not it is used."""
+    ns = _check_namespace(namespace)
+    if not isinstance(layout, Layout):
+        raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
+    nodes = check_int(layout.max_node + 1 if nodes is None else nodes, "nodes", 1, min(layout.max_node + 1, 1 << 22))
+    ttl_ms = check_int(ttl_ms, "ttl_ms", 1, 86_400_000)
+    max_skew_ms = check_int(max_skew_ms, "max_skew_ms", 0, ttl_ms - 1)
+    if not isinstance(fresh, bool):
+        raise error("invalid_type", f"fresh must be a bool, got {type(fresh).__name__}")
+    return (ns, _layout_record(layout), nodes, ttl_ms, max_skew_ms, fresh)
+
+
+def check_record(args: NamespaceArgs, got: Namespace) -> Namespace:
+    """The record a store answered, refused if it holds another layout or node count."""
+    ns, record, nodes = args[0], args[1], args[2]
+    if got.layout != record or got.nodes != nodes:
+        raise error("store_schema", f"namespace {ns} exists with layout {got.layout!r} and {got.nodes} nodes, "
+                                    f"not {record!r} and {nodes}")
+    return got
+
+
+def found(ns: str, got: Optional[Namespace]) -> Namespace:
+    if got is None:
+        raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh) "
+                                        "to start above every old fence")
+    return got
+
+
+def lease_args(namespace: str, record: Namespace, layout: Layout, holder: Optional[str]) -> str:
+    """``lease_node``'s arguments checked against the namespace's record; the holder string."""
+    if not isinstance(layout, Layout):
+        raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
+    if record.layout != _layout_record(layout):
+        raise error("store_schema", f"namespace {namespace} uses layout {record.layout!r}, "
+                                    f"not {_layout_record(layout)!r}")
+    holder = default_holder() if holder is None else check_text(holder, "holder")
+    if not 1 <= len(holder) <= 255:
+        raise error("invalid_argument", f"holder must be 1 to 255 characters, got {len(holder)}")
+    return holder
+
+
 class Store:
     """The protocol every engine implements with the core's texts."""
 
@@ -156,45 +206,21 @@ class Store:
         from before could still use (a store that lost its state). A namespace
         that exists with another layout or node count is ``StoreSchemaError``.
         """
-        ns = _check_namespace(namespace)
-        if not isinstance(layout, Layout):
-            raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
-        nodes = check_int(layout.max_node + 1 if nodes is None else nodes, "nodes", 1,
-                          min(layout.max_node + 1, 1 << 22))
-        ttl_ms = check_int(ttl_ms, "ttl_ms", 1, 86_400_000)
-        max_skew_ms = check_int(max_skew_ms, "max_skew_ms", 0, ttl_ms - 1)
-        if not isinstance(fresh, bool):
-            raise error("invalid_type", f"fresh must be a bool, got {type(fresh).__name__}")
+        args = namespace_args(namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
         self.init()
-        record = _layout_record(layout)
-        got = self._namespace_init(ns, record, nodes, ttl_ms, max_skew_ms, fresh)
-        if got.layout != record or got.nodes != nodes:
-            raise error("store_schema", f"namespace {ns} exists with layout {got.layout!r} and {got.nodes} nodes, "
-                                        f"not {record!r} and {nodes}")
-        return got
+        return check_record(args, self._namespace_init(*args))
 
     def namespace(self, namespace: str) -> Namespace:
         """The namespace's record (``StoreStateLostError`` if the store has none)."""
         ns = _check_namespace(namespace)
-        got = self._namespace_get(ns)
-        if got is None:
-            raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh) "
-                                            "to start above every old fence")
-        return got
+        return found(ns, self._namespace_get(ns))
 
     def lease_node(self, namespace: str, *, layout: Layout = Layout.TWITTER, holder: Optional[str] = None) -> NodeLease:
         """Lease a node of ``namespace`` (its previous holder's first: sticky
         restarts) and renew it in a background thread. ``layout`` must be the
         namespace's (``StoreSchemaError`` otherwise)."""
         record = self.namespace(namespace)
-        if not isinstance(layout, Layout):
-            raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
-        if record.layout != _layout_record(layout):
-            raise error("store_schema", f"namespace {namespace} uses layout {record.layout!r}, "
-                                        f"not {_layout_record(layout)!r}")
-        holder = default_holder() if holder is None else check_text(holder, "holder")
-        if not 1 <= len(holder) <= 255:
-            raise error("invalid_argument", f"holder must be 1 to 255 characters, got {len(holder)}")
+        holder = lease_args(namespace, record, layout, holder)
         lease = NodeLease(self, namespace, holder, layout, record.ttl_ms, record.max_skew_ms)
         lease._acquire()
         return lease

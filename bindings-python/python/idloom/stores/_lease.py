@@ -8,6 +8,7 @@ the node back with its high-water, so the next holder starts at once.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -39,7 +40,7 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
 
 
-_live: "weakref.WeakSet[NodeLease]" = weakref.WeakSet()
+_live: "weakref.WeakSet[_LeaseState]" = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
@@ -52,49 +53,25 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class NodeLease:
-    """A node leased from a store, renewed in a background thread.
+class _LeaseState:
+    """What a lease held by this process knows, without I/O: the core's
+    ``LeaseMachine``, the generators it fences, and the steps every renewal
+    and release takes. ``NodeLease`` (a thread) and ``AsyncNodeLease`` (an
+    asyncio task) run the store calls around these steps."""
 
-    ``node``, ``epoch`` (the fencing token), ``start_ms`` and ``fence_ms``
-    (ID time) describe it. Use it as a context manager, or call
-    ``release()``: leaving stops every generator made from it and gives the
-    node back with its high-water. After ``os.fork()`` the child cannot use
-    it (``ForkedError``): the child leases a node of its own.
-    """
-
-    def __init__(self, store: "Store", namespace: str, holder: str, layout: Layout,
-                 ttl_ms: int, max_skew_ms: int) -> None:
-        self._store = store
+    def __init__(self, namespace: str, holder: str, layout: Layout, ttl_ms: int, max_skew_ms: int) -> None:
         self.namespace = namespace
         self.holder = holder
         self.layout = layout
         self._machine = LeaseMachine(ttl_ms=ttl_ms, max_skew_ms=max_skew_ms)
         self._fences: List[Any] = []
         self._lock = threading.Lock()
-        self._wake = threading.Event()
         self._forked = False
-        self._thread: Optional[threading.Thread] = None
         #: The error that ended renewals (LeaseLostError, ClockSkewError), if any.
         self.error: Optional[IdloomError] = None
         #: Renewals confirmed, and renewals that got no answer.
         self.renewals = 0
         self.renewal_failures = 0
-
-    # -- acquisition (called by Store.lease_node) ---------------------------
-    def _acquire(self) -> None:
-        proposed = self._machine.begin_acquire(now_ms())
-        grant = self._store._acquire(self.namespace, self.holder, proposed)
-        try:
-            self._machine.granted(*grant, now_ms())
-        except IdloomError:
-            # Clock skew past the bound: give the node back untouched.
-            node, epoch, start, _, _ = grant
-            self._store._release(self.namespace, node, epoch, self.holder, start)
-            raise
-        _live.add(self)
-        self._thread = threading.Thread(target=self._renew_loop, name=f"idloom-lease-{self.namespace}-{self.node}",
-                                        daemon=True)
-        self._thread.start()
 
     # -- what the lease is ---------------------------------------------------
     @property
@@ -133,10 +110,18 @@ class NodeLease:
         return self._machine.state
 
     def __repr__(self) -> str:
-        return (f"NodeLease(namespace={self.namespace!r}, node={self.node}, epoch={self.epoch}, "
+        return (f"{type(self).__name__}(namespace={self.namespace!r}, node={self.node}, epoch={self.epoch}, "
                 f"start_ms={self.start_ms}, fence_ms={self.fence_ms}, state={self.state!r})")
 
-    # -- generators -----------------------------------------------------------
+    # -- the steps around the store calls -------------------------------------
+    def _proposal(self) -> int:
+        return self._machine.begin_acquire(now_ms())
+
+    def _granted(self, grant: Grant) -> None:
+        """``ClockSkewError`` when the clocks are too far apart (the caller gives the node back)."""
+        self._machine.granted(*grant, now_ms())
+        _live.add(self)
+
     def _check_fork(self) -> None:
         if self._forked:
             raise error("forked", f"namespace {self.namespace}, node {self.node}: this lease belongs to the parent "
@@ -159,62 +144,104 @@ class NodeLease:
             fence.set(self.start_ms, self.fence_ms, self.epoch)
             self._fences.append(fence)
 
-    # -- renewal --------------------------------------------------------------
-    def _renew_once(self) -> None:
+    def _renew_begin(self) -> Optional[int]:
+        """The fence to propose if a renewal is due now, else None."""
         with self._lock:
-            if self._machine.state != "active":
-                return
-            proposed = self._machine.begin_renew(now_ms())
-            if proposed is None:
-                return
-        try:
-            grant = self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
-        except IdloomError as e:
-            with self._lock:
-                if e.code == "store_unavailable":
-                    self._machine.renew_failed()
-                    self.renewal_failures += 1
-                    return
+            if self._machine.state != "active" or self.error is not None:
+                return None
+            return self._machine.begin_renew(now_ms())
+
+    def _renew_end(self, grant: Optional[Grant], failure: Optional[BaseException]) -> bool:
+        """Take a renewal's outcome; False when renewals are over (lost, skew, released)."""
+        with self._lock:
+            if failure is not None:
                 self._machine.renew_failed()
-                self.error = e
-            raise
-        with self._lock:
-            if grant is None:
-                lost = self._machine.refused()
-                self.error = lost
+                if isinstance(failure, IdloomError) and failure.code != "store_unavailable":
+                    self.error = failure
+                    return False
+                self.renewal_failures += 1  # no answer: the fence stands; retry soon
+                return True
+            if grant is None:  # refused: another holder has the node from the fence on
+                self.error = self._machine.refused()
                 for f in self._fences:
                     f.lose()
-                return
+                return False
             try:
                 fence = self._machine.renewed(*grant, now_ms())
-            except IdloomError as e:  # clock_skew: the fence stays; stop renewing
-                self.error = e
-                raise
+            except IdloomError as e:  # clock_skew, or released meanwhile: the fence stays
+                self.error = e if self._machine.state == "active" else None
+                return False
             for f in self._fences:
                 f.extend(fence)
             self.renewals += 1
+            return True
+
+    def _renew_wait_s(self) -> float:
+        """Seconds until the next renewal is due (at most a third of the TTL)."""
+        with self._lock:
+            due_ms = self._machine.expires_ms - self._machine.ttl_ms + self._machine.renew_every_ms
+        return min(max(due_ms - now_ms(), 0), self._machine.renew_every_ms) / 1000.0
+
+    def _retry_s(self) -> float:
+        return max(self._machine.renew_every_ms / 4000.0, 0.01)
+
+    def _release_begin(self) -> Optional[Tuple[int, int, int]]:
+        """Stop every generator and say what to release with (None: nothing to send)."""
+        with self._lock:
+            if self._machine.state != "active":
+                return None
+            marks = [m for m in (f.stop() for f in self._fences) if m is not None]
+            return self._machine.release(max(marks) if marks else None)
+
+
+class NodeLease(_LeaseState):
+    """A node leased from a store, renewed in a background thread.
+
+    ``node``, ``epoch`` (the fencing token), ``start_ms`` and ``fence_ms``
+    (ID time) describe it. Use it as a context manager, or call
+    ``release()``: leaving stops every generator made from it and gives the
+    node back with its high-water. After ``os.fork()`` the child cannot use
+    it (``ForkedError``): the child leases a node of its own.
+    """
+
+    def __init__(self, store: "Store", namespace: str, holder: str, layout: Layout,
+                 ttl_ms: int, max_skew_ms: int) -> None:
+        super().__init__(namespace, holder, layout, ttl_ms, max_skew_ms)
+        self._store = store
+        self._wake = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def _acquire(self) -> None:
+        grant = self._store._acquire(self.namespace, self.holder, self._proposal())
+        try:
+            self._granted(grant)
+        except IdloomError:
+            # Clock skew past the bound: give the node back untouched.
+            self._store._release(self.namespace, grant[0], grant[1], self.holder, grant[2])
+            raise
+        self._thread = threading.Thread(target=self._renew_loop, name=f"idloom-lease-{self.namespace}-{self.node}",
+                                        daemon=True)
+        self._thread.start()
 
     def _renew_loop(self) -> None:
-        retry_s = max(self._machine.renew_every_ms / 4000.0, 0.01)
         while not self._forked:
-            with self._lock:
-                if self._machine.state != "active" or self.error is not None:
-                    return
-                wait_ms = max(self._machine.expires_ms - self._machine.ttl_ms
-                              + self._machine.renew_every_ms - now_ms(), 0)
-            if self._wake.wait(min(wait_ms / 1000.0, retry_s * 4)):
+            if self._wake.wait(self._renew_wait_s()):
                 return  # released
+            proposed = self._renew_begin()
+            if proposed is None:
+                if self.state != "active" or self.error is not None:
+                    return
+                continue
             try:
-                self._renew_once()
-            except IdloomError:
-                return  # recorded in self.error; the fence ends minting
-            except Exception:  # an unexpected driver failure: try again soon
-                with self._lock:
-                    self._machine.renew_failed()
-                    self.renewal_failures += 1
-                time.sleep(retry_s)
+                grant = self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
+                failure: Optional[BaseException] = None
+            except Exception as e:  # the driver's failure: judged by _renew_end
+                grant, failure = None, e
+            if not self._renew_end(grant, failure):
+                return
+            if failure is not None:
+                self._wake.wait(self._retry_s())
 
-    # -- release ----------------------------------------------------------------
     def release(self) -> Optional[int]:
         """Stop every generator made from this lease, then give the node back
         with the end of the last tick minted: the next holder starts there at
@@ -222,13 +249,12 @@ class NodeLease:
         already released; then nothing is sent)."""
         self._check_fork()
         self._wake.set()
-        with self._lock:
-            if self._machine.state != "active":
-                return None
-            marks = [m for m in (f.stop() for f in self._fences) if m is not None]
-            node, epoch, high_water = self._machine.release(max(marks) if marks else None)
+        sent = self._release_begin()
+        if sent is None:
+            return None
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        node, epoch, high_water = sent
         self._store._release(self.namespace, node, epoch, self.holder, high_water)
         return high_water
 
@@ -238,3 +264,59 @@ class NodeLease:
     def __exit__(self, *exc: Any) -> None:
         if not self._forked:
             self.release()
+
+
+class AsyncNodeLease(_LeaseState):
+    """A node leased from an asyncio store, renewed by an asyncio task; the
+    same rules as ``NodeLease``. ``async with`` releases it."""
+
+    def __init__(self, store: Any, namespace: str, holder: str, layout: Layout, ttl_ms: int, max_skew_ms: int) -> None:
+        super().__init__(namespace, holder, layout, ttl_ms, max_skew_ms)
+        self._store = store
+        self._task: Optional["asyncio.Task[None]"] = None
+
+    async def _acquire(self) -> None:
+        grant = await self._store._acquire(self.namespace, self.holder, self._proposal())
+        try:
+            self._granted(grant)
+        except IdloomError:
+            await self._store._release(self.namespace, grant[0], grant[1], self.holder, grant[2])
+            raise
+        self._task = asyncio.get_running_loop().create_task(self._renew_loop())
+
+    async def _renew_loop(self) -> None:
+        while not self._forked:
+            await asyncio.sleep(self._renew_wait_s())
+            proposed = self._renew_begin()
+            if proposed is None:
+                if self.state != "active" or self.error is not None:
+                    return
+                continue
+            try:
+                grant = await self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
+                failure: Optional[BaseException] = None
+            except Exception as e:
+                grant, failure = None, e
+            if not self._renew_end(grant, failure):
+                return
+            if failure is not None:
+                await asyncio.sleep(self._retry_s())
+
+    async def release(self) -> Optional[int]:
+        """As ``NodeLease.release``: stop the generators, then give the node back with its high-water."""
+        self._check_fork()
+        if self._task is not None:
+            self._task.cancel()
+        sent = self._release_begin()
+        if sent is None:
+            return None
+        node, epoch, high_water = sent
+        await self._store._release(self.namespace, node, epoch, self.holder, high_water)
+        return high_water
+
+    async def __aenter__(self) -> "AsyncNodeLease":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if not self._forked:
+            await self.release()

@@ -102,20 +102,13 @@ class PostgresStore(Store):
         return None if row is None else Namespace(*row)
 
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
-        row = self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms)
-        if row is None or not row[0]:
-            raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
-        if row[1] is None:
-            raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")
-        return (row[1], row[2], row[3], row[4], row[5])
+        return acquired(ns, self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
 
     def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        row = self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms)
-        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+        return renewed(self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
 
     def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        if self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms) is None:
-            raise error("lease_lost", f"namespace {ns}, node {node}, epoch {epoch}: another holder has it")
+        released(ns, node, epoch, self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         with self._conn() as conn:
@@ -191,6 +184,25 @@ class PostgresStore(Store):
                 return bool(conn.execute(cas, params(biz_tag, old, new)).rowcount == 1)
 
         return LeafSource(biz_tag, mode, atomic, current, swap)
+
+
+def acquired(ns: str, row: Optional[Tuple[Any, ...]]) -> Grant:
+    """The grant in an ACQUIRE row, or the error it stands for."""
+    if row is None or not row[0]:
+        raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
+    if row[1] is None:
+        raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")
+    return (row[1], row[2], row[3], row[4], row[5])
+
+
+def renewed(row: Optional[Tuple[Any, ...]]) -> Optional[Grant]:
+    """The grant in a RENEW row (None: refused)."""
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
+def released(ns: str, node: int, epoch: int, row: Optional[Tuple[Any, ...]]) -> None:
+    if row is None:
+        raise error("lease_lost", f"namespace {ns}, node {node}, epoch {epoch}: another holder has it")
 
 
 def _driver() -> Any:

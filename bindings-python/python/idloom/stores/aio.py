@@ -1,0 +1,324 @@
+"""asyncio: leases and segments on ``psycopg.AsyncConnection`` (or
+``psycopg_pool.AsyncConnectionPool``) and ``redis.asyncio``, with the same
+texts, rules and errors as the threaded stores. A lease renews in an asyncio
+task; ``AsyncSegment`` refills in a task, so ``await ids.next()`` returns at
+once while prefetched IDs remain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
+
+from .._errors import IdloomError
+from .._idloom import Layout, SegmentBuffer, _check_namespace, _redis_key, _segment_sql, _store_texts
+from ._base import (Namespace, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
+                    CAS_TRIES, cas_jitter_s)
+from ._lease import AsyncNodeLease, Grant, error, now_ms
+from ._sql import convert, params, texts
+from . import postgres as _pg
+from .redis import RedisStore, _text
+
+AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
+
+
+class _AsyncStore:
+    """What the asyncio stores share: namespaces and leases over three calls."""
+
+    async def init(self) -> None:
+        raise NotImplementedError
+
+    async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        raise NotImplementedError
+
+    async def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        raise NotImplementedError
+
+    async def init_namespace(self, namespace: str, *, layout: Layout = Layout.TWITTER, nodes: Optional[int] = None,
+                             ttl_ms: int = 10_000, max_skew_ms: int = 1_000, fresh: bool = False) -> Namespace:
+        """As the threaded stores' ``init_namespace``."""
+        args = namespace_args(namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
+        await self.init()
+        return check_record(args, await self._namespace_init(*args))
+
+    async def namespace(self, namespace: str) -> Namespace:
+        """The namespace's record (``StoreStateLostError`` if the store has none)."""
+        ns = _check_namespace(namespace)
+        return found(ns, await self._namespace_get(ns))
+
+    async def lease_node(self, namespace: str, *, layout: Layout = Layout.TWITTER,
+                         holder: Optional[str] = None) -> AsyncNodeLease:
+        """Lease a node and renew it in an asyncio task (``async with`` releases it)."""
+        record = await self.namespace(namespace)
+        holder = lease_args(namespace, record, layout, holder)
+        lease = AsyncNodeLease(self, namespace, holder, layout, record.ttl_ms, record.max_skew_ms)
+        await lease._acquire()
+        return lease
+
+
+class AsyncPostgresStore(_AsyncStore):
+    """PostgreSQL over a ``psycopg.AsyncConnection`` of its own or an ``AsyncConnectionPool``."""
+
+    def __init__(self, conn_or_pool: Any, *, table: str = "idloom_alloc") -> None:
+        self._target = conn_or_pool
+        self._table = check_text(table, "table")
+        _segment_sql("", self._table)
+        self._sql = texts("postgres")
+        self._lock = asyncio.Lock()
+        _pg._driver()
+
+    @classmethod
+    async def from_url(cls, url: str, **options: Any) -> "AsyncPostgresStore":
+        """Connect with ``psycopg.AsyncConnection.connect(url, autocommit=True)``."""
+        pg = _pg._driver()
+        try:
+            conn = await pg.AsyncConnection.connect(check_text(url, "url"), autocommit=True)
+        except pg.Error as e:
+            raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
+        return cls(conn, **options)
+
+    @contextlib.asynccontextmanager
+    async def _conn(self) -> AsyncIterator[Any]:
+        pg = _pg._driver()
+        try:
+            if isinstance(self._target, pg.AsyncConnection):
+                async with self._lock, self._target.transaction():
+                    yield self._target
+            else:
+                async with self._target.connection() as conn:
+                    yield conn
+        except pg.errors.UndefinedTable as e:
+            raise error("store_schema", f"postgres: a table is missing ({e}); run init") from None
+        except pg.OperationalError as e:
+            raise error("store_unavailable", f"postgres: {e}".strip()) from None
+        except pg.Error as e:
+            raise error("store_schema", f"postgres refused an idloom statement: {e}") from None
+
+    async def _one(self, sql: str, *args: Any) -> Optional[Tuple[Any, ...]]:
+        async with self._conn() as conn:
+            cur = await conn.execute(sql, params(*args))
+            return await cur.fetchone()  # type: ignore[no-any-return]
+
+    async def init(self) -> None:
+        """Create the coordination tables if missing and check the schema version."""
+        async with self._conn() as conn:
+            await conn.execute(_pg._store_schema())
+            row = await (await conn.execute(self._sql["SCHEMA_VERSION"])).fetchone()
+        _pg.PostgresStore._check_version(row)
+
+    async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        row = await self._one(self._sql["NAMESPACE_INIT"], ns, record, nodes, ttl_ms, max_skew_ms, fresh)
+        assert row is not None
+        return Namespace(*row)
+
+    async def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        row = await self._one(self._sql["NAMESPACE_GET"], ns)
+        return None if row is None else Namespace(*row)
+
+    async def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        return _pg.acquired(ns, await self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
+
+    async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        return _pg.renewed(await self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
+
+    async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+        _pg.released(ns, node, epoch, await self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
+
+    def _segment(self, name: str, table: Optional[str]) -> str:
+        return convert("postgres", _segment_sql(_store_texts("postgres")[name], self._table if table is None else table))
+
+    async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
+                           table: Optional[str] = None) -> None:
+        """As ``PostgresStore.init_segment``."""
+        check_text(biz_tag, "biz_tag")
+        check_int(floor, "floor", 0, (1 << 63) - 1)
+        check_int(step, "step", 1, (1 << 31) - 1)
+        check_text(description, "description")
+        async with self._conn() as conn:
+            await conn.execute(self._segment("SEGMENT_SCHEMA", table))
+            await conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
+
+    def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None) -> AsyncSource:
+        """``await source(step) -> (start, end)`` from the Leaf row (atomic or compare-and-set)."""
+        check_text(biz_tag, "biz_tag")
+        mode = check_mode(mode)
+        fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
+        lost = f"biz_tag {biz_tag}: no such counter; init_segment it with a floor above every ID handed out"
+
+        async def source(step: int) -> Tuple[int, int]:
+            check_int(step, "step", 1, 1 << 62)
+            if mode == "atomic":
+                row = await self._one(fetch, biz_tag, step)
+                if row is None:
+                    raise error("store_state_lost", lost)
+                return (row[0], row[1])
+            for attempt in range(CAS_TRIES):
+                row = await self._one(read, biz_tag)
+                if row is None:
+                    raise error("store_state_lost", lost)
+                async with self._conn() as conn:
+                    moved = (await conn.execute(cas, params(biz_tag, row[0], row[0] + step))).rowcount
+                if moved == 1:
+                    return (row[0], row[0] + step)
+                await asyncio.sleep(cas_jitter_s(attempt))
+            raise error("store_unavailable", f"biz_tag {biz_tag}: compare-and-set lost {CAS_TRIES} times in a row")
+
+        return source
+
+
+class AsyncRedisStore(_AsyncStore):
+    """Redis over a ``redis.asyncio.Redis`` client."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._scripts = {name: client.register_script(text)
+                         for name, text in _store_texts("redis").items() if isinstance(text, str)}
+
+    @classmethod
+    def from_url(cls, url: str, **client_options: Any) -> "AsyncRedisStore":
+        """``redis.asyncio.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, **client_options)``."""
+        import redis.asyncio
+
+        options = {"socket_timeout": 5, "socket_connect_timeout": 5, **client_options}
+        return cls(redis.asyncio.Redis.from_url(check_text(url, "url"), **options))
+
+    async def _run(self, name: str, key: str, *args: Any) -> list:  # type: ignore[type-arg]
+        import redis
+
+        try:
+            answer = await self._scripts[name](keys=[key], args=list(args))
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as e:
+            raise error("store_unavailable", f"redis: {e}") from None
+        except redis.exceptions.RedisError as e:
+            raise error("store_schema", f"redis refused an idloom script: {e}") from None
+        return list(answer) if isinstance(answer, (list, tuple)) else [answer]
+
+    async def init(self) -> None:
+        """Nothing to create on Redis."""
+
+    async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
+        v = await self._run("NAMESPACE_INIT", _redis_key("ns", ns), record, nodes, ttl_ms, max_skew_ms, "1" if fresh else "0")
+        return Namespace(_text(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]))
+
+    async def _namespace_get(self, ns: str) -> Optional[Namespace]:
+        v = await self._run("NAMESPACE_GET", _redis_key("ns", ns))
+        if _text(v[0]) == "state_lost":
+            return None
+        r = RedisStore._answer(v, f"namespace {ns}")
+        return Namespace(_text(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    async def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        r = RedisStore._answer(await self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms), f"namespace {ns}")
+        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        v = await self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
+        if _text(v[0]) in ("lease_lost", "state_lost"):
+            return None
+        r = RedisStore._answer(v, f"namespace {ns}, node {node}")
+        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+
+    async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+        RedisStore._answer(await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
+                           f"namespace {ns}, node {node}, epoch {epoch}")
+
+    async def init_segment(self, biz_tag: str, *, floor: int) -> None:
+        """Create the counter at ``floor`` if missing (never lowered)."""
+        check_text(biz_tag, "biz_tag")
+        check_int(floor, "floor", 0, (1 << 63) - 1)
+        await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+
+    def segment_source(self, biz_tag: str) -> AsyncSource:
+        """``await source(step) -> (start, end)`` by ``INCRBY``; a missing counter is ``StoreStateLostError``."""
+        key = _redis_key("counter", check_text(biz_tag, "biz_tag"))
+
+        async def source(step: int) -> Tuple[int, int]:
+            check_int(step, "step", 1, 1 << 62)
+            r = RedisStore._answer(await self._run("INCRBY", key, step), f"biz_tag {biz_tag}")
+            return (int(r[0]), int(r[1]))
+
+        return source
+
+
+class AsyncSegment:
+    """IDs from ranges an async source hands out, for asyncio: the core's
+    ``SegmentBuffer`` serves memory, and a task refills it when the buffer
+    asks, so ``await ids.next()`` returns without waiting while prefetched IDs
+    remain; a dry buffer waits for the fetch at most ``timeout_ms``
+    (``StoreUnavailableError``). The source's own error surfaces once memory
+    is dry. One event loop; after ``os.fork()`` the buffer starts empty."""
+
+    def __init__(self, source: AsyncSource, *, step: Optional[int] = None, threshold_percent: Optional[int] = None,
+                 max_prefetched: Optional[int] = None, stride: Optional[int] = None, offset: Optional[int] = None,
+                 adaptive: Optional[Tuple[int, int, int]] = None, timeout_ms: int = 10_000) -> None:
+        if not callable(source):
+            raise error("invalid_type", "source must be an async callable step -> (start, end)")
+        self._source = source
+        self._buffer = SegmentBuffer(step=step, threshold_percent=threshold_percent, max_prefetched=max_prefetched,
+                                     stride=stride, offset=offset, adaptive=adaptive)
+        self._timeout_s = check_int(timeout_ms, "timeout_ms", 1, 86_400_000) / 1000.0
+        self._task: Optional["asyncio.Task[None]"] = None
+        self._arrived = asyncio.Event()
+        self._failure: Optional[BaseException] = None
+        #: Ranges fetched, and fetches that failed.
+        self.fetches = 0
+        self.failures = 0
+
+    def _kick(self) -> None:
+        step = self._buffer.begin_fetch(now_ms())
+        if step is not None:
+            self._task = asyncio.get_running_loop().create_task(self._fetch(step))
+
+    async def _fetch(self, step: int) -> None:
+        try:
+            start, end = await self._source(step)
+            self._buffer.supply(start, end)
+            self.fetches += 1
+            self._failure = None
+        except Exception as e:  # reported once memory is dry
+            self._buffer.fetch_failed()
+            self.failures += 1
+            self._failure = e
+        finally:
+            self._arrived.set()
+
+    async def next(self) -> int:
+        """The next ID; waits only when memory is dry."""
+        self._kick()
+        try:
+            return self._buffer.next()
+        except IdloomError as e:
+            if e.code != "segment_exhausted":
+                raise
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            self._kick()
+            try:
+                return self._buffer.next()
+            except IdloomError as e:
+                if e.code != "segment_exhausted":
+                    raise
+            if self._failure is not None:
+                failure, self._failure = self._failure, None
+                raise failure
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise error("store_unavailable", f"segment: no range arrived within {int(self._timeout_s * 1000)} ms "
+                                                 "(timeout_ms) and memory is dry")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    @property
+    def remaining(self) -> int:
+        """IDs left in memory."""
+        return self._buffer.remaining
+
+    def __aiter__(self) -> "AsyncSegment":
+        return self
+
+    async def __anext__(self) -> int:
+        return await self.next()

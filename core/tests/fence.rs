@@ -151,6 +151,7 @@ fn shared_generator_threads_never_pass_a_fence_that_moves_under_them() {
     );
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn stop_lease_gives_a_high_water_no_thread_minting_meanwhile_passes() {
     // Four threads mint with a real clock while the main thread stops the

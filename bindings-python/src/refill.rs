@@ -131,6 +131,9 @@ impl Refill {
             st.failure = None;
             st.worker = false;
         }
+        if !st.buffer.wants_fetch() {
+            return; // the common case: no clock read, no notification
+        }
         if let Some(req) = st.buffer.begin_fetch(SystemClock.now_ms()) {
             st.pending = Some(req.step);
             if !st.worker {

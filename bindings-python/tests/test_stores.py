@@ -257,3 +257,65 @@ def test_a_lease_in_a_forked_child_is_refused() -> None:
         os.waitpid(pid, 0)
         assert os.read(r, 100) == b"forked"
         assert lease.state == "active"  # the child did not release the parent's lease
+
+
+class BlackHole:
+    """A server that accepts connections and never answers: a store that hangs."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_store_that_hangs_times_out_as_store_unavailable_and_memory_keeps_serving(engine: str) -> None:
+    from idloom.stores import MySQLStore, PostgresStore, RedisStore
+
+    hole = BlackHole()
+    try:
+        t = time.monotonic()
+        with pytest.raises(idloom.StoreUnavailableError):
+            if engine == "postgres":
+                PostgresStore.from_url(f"host=127.0.0.1 port={hole.port} user=postgres dbname=test connect_timeout=1")
+            elif engine == "mysql":
+                MySQLStore.from_url(f"mysql://root@127.0.0.1:{hole.port}/test", connect_timeout=1, read_timeout=1).init()
+            else:
+                RedisStore.from_url(f"redis://127.0.0.1:{hole.port}/", socket_timeout=1, socket_connect_timeout=1).init_namespace(
+                    unique("hang"), fresh=True)
+        assert time.monotonic() - t < 5, "the timeout bounds the wait"
+    finally:
+        hole.close()
+
+
+def test_a_paused_redis_mid_run_times_out_while_prefetched_ids_are_served() -> None:
+    import signal
+
+    from idloom.stores import RedisStore
+    from stores_support import PrivateRedis
+
+    with PrivateRedis() as server:
+        store = RedisStore.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        tag = unique("paused")
+        store.init_segment(tag, floor=0)
+        seg = Segment(store.segment_source(tag), step=1000, timeout_ms=3_000)
+        got = [seg.next()]
+        server.proc.send_signal(signal.SIGSTOP)  # the server hangs mid-run
+        try:
+            t = time.monotonic()
+            got += [seg.next() for _ in range(999)]  # memory keeps serving; the refill times out meanwhile
+            assert time.monotonic() - t < 1.0
+            with pytest.raises(idloom.StoreUnavailableError):
+                seg.next()
+            stats = seg.stats()
+            assert stats is not None and stats["failures"] >= 1
+        finally:
+            server.proc.send_signal(signal.SIGCONT)
+        assert seg.next() not in got  # back: a fresh range
+        assert len(set(got)) == len(got) == 1000

@@ -38,8 +38,10 @@ class MySQLStore(Store):
         self._sql = texts("mysql")
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> "MySQLStore":
-        """``mysql://user:password@host:port/database``."""
+    def from_url(cls, url: str, *, connect_timeout: int = 5, read_timeout: int = 10, write_timeout: int = 10,
+                 **options: Any) -> "MySQLStore":
+        """``mysql://user:password@host:port/database``; the timeouts (seconds)
+        bound a server that hangs (``StoreUnavailableError``)."""
         pymysql = _driver()
         from pymysql.constants import CLIENT  # type: ignore[import-untyped]
 
@@ -48,7 +50,10 @@ class MySQLStore(Store):
             raise error("invalid_argument", f"url must be mysql://user:password@host:port/database, got {url!r}")
         kw = dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
                   password=unquote(u.password or ""), database=(u.path or "/").lstrip("/") or None,
-                  client_flag=CLIENT.FOUND_ROWS, autocommit=True, connect_timeout=5, read_timeout=10, write_timeout=10)
+                  client_flag=CLIENT.FOUND_ROWS, autocommit=True,
+                  connect_timeout=check_int(connect_timeout, "connect_timeout", 1, 3600),
+                  read_timeout=check_int(read_timeout, "read_timeout", 1, 3600),
+                  write_timeout=check_int(write_timeout, "write_timeout", 1, 3600))
         return cls(lambda: pymysql.connect(**kw), **options)
 
     # -- plumbing -----------------------------------------------------------------

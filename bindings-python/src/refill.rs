@@ -88,6 +88,18 @@ pub fn after_fork_in_child() {
     c.shutdown = false;
 }
 
+/// A background segment's state for `stats()`: counters, not IDs (a
+/// segment with a stride or offset maps counter `c` to `c × stride + offset`).
+pub struct Stats {
+    pub remaining: u64,
+    pub in_flight: bool,
+    pub fetches: u64,
+    pub failures: u64,
+    pub last_fetch_ms: Option<u64>,
+    pub current: (u64, u64),
+    pub prefetched: Vec<(u64, u64)>,
+}
+
 /// A buffer refilled by a background thread.
 pub struct Refill {
     cell: Cell,
@@ -209,16 +221,19 @@ impl Refill {
         st.buffer.remaining()
     }
 
-    /// (remaining, in flight, fetches, failures, last fetch latency in ms).
-    pub fn stats(&self) -> (u64, bool, u64, u64, Option<u64>) {
+    /// What `Segment.stats()` shows.
+    pub fn stats(&self) -> Stats {
         let st = lock(&self.cell);
-        (
-            st.buffer.remaining(),
-            st.buffer.fetch_in_flight(),
-            st.fetches,
-            st.failures,
-            st.last_fetch_ms,
-        )
+        let current = st.buffer.current();
+        Stats {
+            remaining: st.buffer.remaining(),
+            in_flight: st.buffer.fetch_in_flight(),
+            fetches: st.fetches,
+            failures: st.failures,
+            last_fetch_ms: st.last_fetch_ms,
+            current: (current.start, current.end),
+            prefetched: st.buffer.prefetched().map(|r| (r.start, r.end)).collect(),
+        }
     }
 }
 

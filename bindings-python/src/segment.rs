@@ -343,16 +343,19 @@ impl PySegment {
     }
 
     /// A background segment's refill: ``{"remaining", "in_flight", "fetches",
-    /// "failures", "last_fetch_ms"}`` (None for a segment that fetches inline).
+    /// "failures", "last_fetch_ms", "current": (next, end), "prefetched":
+    /// [(start, end), …]}`` in counters (None for a segment that fetches inline).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, pyo3::types::PyDict>>> {
         let Mode::Background(refill) = &self.mode else { return Ok(None) };
-        let (remaining, in_flight, fetches, failures, last) = refill.stats();
+        let st = refill.stats();
         let d = pyo3::types::PyDict::new(py);
-        d.set_item("remaining", remaining)?;
-        d.set_item("in_flight", in_flight)?;
-        d.set_item("fetches", fetches)?;
-        d.set_item("failures", failures)?;
-        d.set_item("last_fetch_ms", last)?;
+        d.set_item("remaining", st.remaining)?;
+        d.set_item("in_flight", st.in_flight)?;
+        d.set_item("fetches", st.fetches)?;
+        d.set_item("failures", st.failures)?;
+        d.set_item("last_fetch_ms", st.last_fetch_ms)?;
+        d.set_item("current", st.current)?;
+        d.set_item("prefetched", st.prefetched)?;
         Ok(Some(d))
     }
 }

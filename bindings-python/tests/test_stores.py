@@ -12,7 +12,7 @@ import time
 import pytest
 
 import idloom
-from idloom import Layout, Segment, Snowflake
+from idloom import Layout, MemorySource, Segment, Snowflake
 from stores_support import ENGINES, connect, unique
 
 import idloom.stores._lease as lease_mod
@@ -319,3 +319,63 @@ def test_a_paused_redis_mid_run_times_out_while_prefetched_ids_are_served() -> N
             server.proc.send_signal(signal.SIGCONT)
         assert seg.next() not in got  # back: a fresh range
         assert len(set(got)) == len(got) == 1000
+
+
+def test_another_schema_version_is_store_schema() -> None:
+    # Tables of their own (a PostgreSQL schema, a MariaDB database) so the
+    # shared ones stay at this version for the other tests.
+    import pymysql
+
+    from idloom.stores import MySQLStore, PostgresStore
+    from stores_support import MYSQL, PG
+
+    name = unique("schemav")
+    pg = PostgresStore.from_url(PG)
+    with pg._conn() as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    try:
+        own = PostgresStore.from_url(f"{PG} options='-c search_path={name}'")
+        own.init()
+        with own._conn() as conn:
+            conn.execute("UPDATE idloom_schema SET version = 99")
+        with pytest.raises(idloom.StoreSchemaError, match="version 99"):
+            own.check_schema()
+        with pytest.raises(idloom.StoreSchemaError, match="version 99"):
+            own.init_namespace(unique("ns"), fresh=True)
+    finally:
+        with pg._conn() as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+    base = MYSQL.rsplit("/", 1)[0]
+    admin = MySQLStore.from_url(MYSQL)
+    admin._tx(lambda cur: cur.execute(f"CREATE DATABASE {name}"))
+    try:
+        own_my = MySQLStore.from_url(f"{base}/{name}")
+        own_my.init()
+        own_my._tx(lambda cur: cur.execute("UPDATE idloom_schema SET version = 99"))
+        with pytest.raises(idloom.StoreSchemaError, match="version 99"):
+            own_my.init()
+    finally:
+        admin._tx(lambda cur: cur.execute(f"DROP DATABASE {name}"))
+    assert pymysql  # the driver the store used
+
+
+def test_the_drivers_are_imported_only_when_a_store_is_made() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, idloom, idloom.stores; "
+            "print(sorted(m for m in ('psycopg', 'redis', 'pymysql', 'psycopg_pool') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_a_background_segment_shows_its_ranges() -> None:
+    seg = Segment(MemorySource(0), step=100, threshold_percent=50, max_prefetched=2, background=True)
+    for _ in range(61):  # past half of [0, 100): the next range is fetched ahead
+        seg.next()
+    wait_for(lambda: (seg.stats() or {}).get("prefetched") != [] and not (seg.stats() or {}).get("in_flight"))
+    stats = seg.stats()
+    assert stats is not None
+    assert stats["current"] == (61, 100)
+    assert all(start >= 100 for start, _ in stats["prefetched"])
+    assert stats["remaining"] == 39 + sum(e - s for s, e in stats["prefetched"])

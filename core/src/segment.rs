@@ -231,6 +231,16 @@ impl SegmentBuffer {
         !self.in_flight && self.queue.len() < self.config.max_prefetched && (self.cur >= self.fetch_mark || self.cur >= self.end)
     }
 
+    /// The counters left in the current range, `[next, end)` (empty when dry).
+    pub fn current(&self) -> Range {
+        Range::new(self.cur, self.end)
+    }
+
+    /// The ranges fetched ahead, in the order they will be served.
+    pub fn prefetched(&self) -> impl Iterator<Item = &Range> {
+        self.queue.iter()
+    }
+
     /// Whether a fetch is in flight.
     pub fn fetch_in_flight(&self) -> bool {
         self.in_flight

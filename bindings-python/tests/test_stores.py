@@ -241,12 +241,18 @@ def test_a_lease_in_a_forked_child_is_refused() -> None:
     ns = unique("fork")
     store.init_namespace(ns, nodes=2, ttl_ms=5_000, max_skew_ms=500, fresh=True)
     with store.lease_node(ns, layout=Layout.TWITTER) as lease:
+        gen = Snowflake(lease=lease)
+        gen.next()
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                Snowflake(lease=lease)
-                code = b"minted"
+                try:
+                    gen.next()  # a generator the parent made from the lease
+                    code = b"minted"
+                except idloom.ForkedError:
+                    Snowflake(lease=lease)  # nor can the child fence a new one by the parent's lease
+                    code = b"minted"
             except idloom.ForkedError:
                 code = b"forked"
             except BaseException as e:  # pragma: no cover - reported to the parent
@@ -379,3 +385,65 @@ def test_a_background_segment_shows_its_ranges() -> None:
     assert stats["current"] == (61, 100)
     assert all(start >= 100 for start, _ in stats["prefetched"])
     assert stats["remaining"] == 39 + sum(e - s for s, e in stats["prefetched"])
+
+
+def test_a_psycopg_pool_serves_leases_and_segments_from_many_threads() -> None:
+    from psycopg_pool import ConnectionPool
+
+    from idloom.stores import PostgresStore
+    from stores_support import PG
+
+    with ConnectionPool(PG, min_size=1, max_size=4, open=True) as pool:
+        store = PostgresStore(pool)
+        ns, tag = unique("pool"), unique("pool")
+        store.init_namespace(ns, nodes=8, ttl_ms=5_000, max_skew_ms=500, fresh=True)
+        store.init_segment(tag, floor=0, step=100)
+        leases = []
+        lock = threading.Lock()
+
+        def work() -> None:
+            lease = store.lease_node(ns)
+            with lock:
+                leases.append(lease)
+
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len({lease.node for lease in leases}) == 6
+        for lease in leases:
+            lease.release()
+        seg = Segment(store.segment_source(tag, mode="cas"), step=100)
+        got = [seg.next() for _ in range(500)]
+        assert len(set(got)) == 500
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_an_existing_leaf_table_carries_on_above_leafs_ids(engine: str) -> None:
+    # Leaf's own DDL and row, as a Leaf deployment left them (max_id moved on by Leaf).
+    store = connect(engine)
+    table = unique("leaf_alloc")
+    if engine == "mysql":
+        ddl = (f"CREATE TABLE {table} (biz_tag varchar(128) NOT NULL DEFAULT '', max_id bigint(20) NOT NULL DEFAULT '1', "
+               "step int(11) NOT NULL, description varchar(256) DEFAULT NULL, "
+               "update_time timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (biz_tag)) "
+               "ENGINE=InnoDB")
+        row = f"INSERT INTO {table} (biz_tag, max_id, step, description) VALUES ('leaf-segment-test', 5001, 2000, 'Test')"
+        store._tx(lambda cur: (cur.execute(ddl), cur.execute(row)))
+    else:
+        with store._conn() as conn:
+            conn.execute(f"CREATE TABLE {table} (biz_tag varchar(128) PRIMARY KEY, max_id bigint NOT NULL DEFAULT 1, "
+                         "step int NOT NULL, description varchar(256), update_time timestamp NOT NULL DEFAULT now())")
+            conn.execute(f"INSERT INTO {table} (biz_tag, max_id, step, description) VALUES ('leaf-segment-test', 5001, 2000, 'Test')")
+    try:
+        ids = Segment(store.segment_source("leaf-segment-test", table=table), step=2000)
+        assert [ids.next() for _ in range(3)] == [5001, 5002, 5003], "above every ID Leaf handed out"
+        store.init_segment("leaf-segment-test", floor=0, table=table)  # init never lowers Leaf's row
+        assert store.segment_peek("leaf-segment-test", table=table) >= 7001
+    finally:
+        if engine == "mysql":
+            store._tx(lambda cur: cur.execute(f"DROP TABLE {table}"))
+        else:
+            with store._conn() as conn:
+                conn.execute(f"DROP TABLE {table}")

@@ -192,9 +192,5 @@ fn status_shows_every_node_with_its_holder_and_fence() {
     let mut db = store();
     db.init_namespace(&ns, &Layout::TWITTER, 3, CONFIG, true).unwrap();
     let g = db.acquire(&ns, "h", 1_000).unwrap();
-    let rows = db.nodes(&ns).unwrap();
-    assert_eq!(rows.len(), 3);
-    let held = &rows[g.node as usize];
-    assert_eq!((held.1.as_str(), held.2 as u64, held.5 as u64), ("h", g.epoch, g.fence_ms));
-    assert!(rows.iter().filter(|r| r.0 != g.node as i64).all(|r| r.1.is_empty() && r.2 == 0));
+    race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
 }

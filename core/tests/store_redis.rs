@@ -255,9 +255,5 @@ fn lookup_and_status_show_the_record_and_every_node() {
     assert_eq!(layout, idloom::stores::layout_record(&Layout::TWITTER));
     assert_eq!((nodes, ttl, skew, floor), (3, CONFIG.ttl_ms, CONFIG.max_skew_ms, 0));
     let g = db.acquire(&ns, "h", 1_000).unwrap();
-    let rows = db.nodes(&ns).unwrap();
-    assert_eq!(rows.len(), 3);
-    let held = &rows[g.node as usize];
-    assert_eq!((held.1.as_str(), held.2, held.5), ("h", g.epoch, g.fence_ms));
-    assert!(rows.iter().filter(|r| r.0 != g.node).all(|r| r.1.is_empty() && r.2 == 0));
+    race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
 }

@@ -68,3 +68,20 @@ pub fn sixteen_holders_on_eight_nodes<S: Leases>(connect: impl Fn() -> S + Sync,
     assert!(grants.len() > 16, "only {} grants", grants.len());
     grants.len()
 }
+
+/// A status listing of 3 nodes after one acquisition by `holder`: the held
+/// node shows its holder, epoch and fence; the others were never held.
+/// Rows are (node, holder, epoch, expires_ms, start_ms, fence_ms).
+pub fn check_status<N: Copy + Into<i128>>(rows: &[(N, String, N, N, N, N)], g: &Grant, holder: &str) {
+    let n = |v: N| -> i128 { v.into() };
+    assert_eq!(rows.len(), 3);
+    let held = &rows[g.node as usize];
+    assert_eq!(
+        (held.1.as_str(), n(held.2), n(held.5)),
+        (holder, i128::from(g.epoch), i128::from(g.fence_ms))
+    );
+    assert!(rows
+        .iter()
+        .filter(|r| n(r.0) != i128::from(g.node))
+        .all(|r| r.1.is_empty() && n(r.2) == 0));
+}

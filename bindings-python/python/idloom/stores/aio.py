@@ -88,12 +88,8 @@ class AsyncPostgresStore(_AsyncStore):
             else:
                 async with self._target.connection() as conn:
                     yield conn
-        except pg.errors.UndefinedTable as e:
-            raise error("store_schema", f"postgres: a table is missing ({e}); run init") from None
-        except pg.OperationalError as e:
-            raise error("store_unavailable", f"postgres: {e}".strip()) from None
         except pg.Error as e:
-            raise error("store_schema", f"postgres refused an idloom statement: {e}") from None
+            raise _pg.driver_error(e) from None
 
     async def _one(self, sql: str, *args: Any) -> Optional[Tuple[Any, ...]]:
         async with self._conn() as conn:
@@ -283,22 +279,26 @@ class AsyncSegment:
         finally:
             self._arrived.set()
 
-    async def next(self) -> int:
-        """The next ID; waits only when memory is dry."""
+    def _take(self) -> Optional[int]:
+        """An ID from memory (after asking for a fetch if one is due), or None when dry."""
         self._kick()
         try:
             return self._buffer.next()
         except IdloomError as e:
             if e.code != "segment_exhausted":
                 raise
+            return None
+
+    async def next(self) -> int:
+        """The next ID; waits only when memory is dry."""
+        got = self._take()
+        if got is not None:
+            return got
         deadline = time.monotonic() + self._timeout_s
         while True:
-            self._kick()
-            try:
-                return self._buffer.next()
-            except IdloomError as e:
-                if e.code != "segment_exhausted":
-                    raise
+            got = self._take()
+            if got is not None:
+                return got
             if self._failure is not None:
                 failure, self._failure = self._failure, None
                 raise failure

@@ -60,12 +60,8 @@ class PostgresStore(Store):
             else:  # a psycopg_pool pool: a connection per call, committed on return
                 with self._target.connection() as conn:
                     yield conn
-        except pg.errors.UndefinedTable as e:
-            raise error("store_schema", f"postgres: a table is missing ({e}); run init") from None
-        except pg.OperationalError as e:
-            raise error("store_unavailable", f"postgres: {e}".strip()) from None
         except pg.Error as e:
-            raise error("store_schema", f"postgres refused an idloom statement: {e}") from None
+            raise driver_error(e) from None
 
     def _one(self, sql: str, *args: Any) -> Optional[Tuple[Any, ...]]:
         with self._conn() as conn:
@@ -184,6 +180,18 @@ class PostgresStore(Store):
                 return bool(conn.execute(cas, params(biz_tag, old, new)).rowcount == 1)
 
         return LeafSource(biz_tag, mode, atomic, current, swap)
+
+
+def driver_error(e: Exception) -> Exception:
+    """A psycopg failure as its idloom code: a missing table is ``store_schema``,
+    a connection or timeout failure ``store_unavailable``, any other refusal
+    ``store_schema``."""
+    pg = _driver()
+    if isinstance(e, pg.errors.UndefinedTable):
+        return error("store_schema", f"postgres: a table is missing ({e}); run init")
+    if isinstance(e, pg.OperationalError):
+        return error("store_unavailable", f"postgres: {e}".strip())
+    return error("store_schema", f"postgres refused an idloom statement: {e}")
 
 
 def acquired(ns: str, row: Optional[Tuple[Any, ...]]) -> Grant:

@@ -232,3 +232,18 @@ fn lookup_and_status_show_the_record_and_every_node() {
     let g = db.acquire(&ns, "h", 1_000).unwrap();
     race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
 }
+
+#[test]
+fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
+    let ns = unique("count");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 2, CONFIG, true).unwrap();
+    assert_eq!(
+        db.init_namespace(&ns, &Layout::TWITTER, 3, CONFIG, true).unwrap_err().code(),
+        ErrorCode::StoreSchema
+    );
+    db.acquire(&ns, "a", 1_000).unwrap();
+    db.acquire(&ns, "b", 1_000).unwrap();
+    assert_eq!(db.acquire(&ns, "c", 1_000).unwrap_err().code(), ErrorCode::NoFreeNode, "the record says 2 nodes");
+    assert_eq!(db.nodes(&ns).unwrap().len(), 2);
+}

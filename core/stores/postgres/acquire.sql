@@ -16,10 +16,10 @@ WITH now AS (
         store_identity = now.identity
     FROM now
     WHERE n.namespace = $1
-    RETURNING n.floor_ms, n.ttl_ms, now.ms AS now_ms
+    RETURNING n.floor_ms, n.ttl_ms, n.nodes, now.ms AS now_ms
 ), pick AS (
     SELECT d.node FROM idloom_node AS d, ns
-    WHERE d.namespace = $1 AND d.expires_ms <= ns.now_ms
+    WHERE d.namespace = $1 AND d.expires_ms <= ns.now_ms AND d.node < ns.nodes
     ORDER BY (d.holder = $2) DESC, d.node
     LIMIT 1
     FOR UPDATE OF d SKIP LOCKED

@@ -13,8 +13,11 @@ WITH now AS (
     ON CONFLICT (namespace) DO NOTHING
     RETURNING layout, nodes, ttl_ms, max_skew_ms, floor_ms
 ), node_rows AS (
+    -- Only for the record's own node count: a call with another count is
+    -- refused by the caller (store_schema) and must not add nodes meanwhile.
     INSERT INTO idloom_node (namespace, node)
     SELECT $1, g FROM generate_series(0, $3 - 1) AS g
+    WHERE NOT EXISTS (SELECT 1 FROM idloom_namespace WHERE namespace = $1 AND nodes <> $3)
     ON CONFLICT (namespace, node) DO NOTHING
 )
 SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM created

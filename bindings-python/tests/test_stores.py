@@ -135,6 +135,7 @@ def test_namespace_with_another_layout_or_node_count_and_bad_arguments(store) ->
         store.init_namespace(ns, layout=Layout.SONYFLAKE, nodes=4)
     with pytest.raises(idloom.StoreSchemaError):
         store.init_namespace(ns, layout=Layout.TWITTER, nodes=5)
+    assert len(store.status(ns)["nodes"]) == 4, "a refused node count adds no nodes"
     with pytest.raises(idloom.StoreSchemaError):
         store.lease_node(ns, layout=Layout.SONYFLAKE)
     with pytest.raises(idloom.StoreStateLostError):

@@ -244,6 +244,10 @@ fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
     );
     db.acquire(&ns, "a", 1_000).unwrap();
     db.acquire(&ns, "b", 1_000).unwrap();
-    assert_eq!(db.acquire(&ns, "c", 1_000).unwrap_err().code(), ErrorCode::NoFreeNode, "the record says 2 nodes");
+    assert_eq!(
+        db.acquire(&ns, "c", 1_000).unwrap_err().code(),
+        ErrorCode::NoFreeNode,
+        "the record says 2 nodes"
+    );
     assert_eq!(db.nodes(&ns).unwrap().len(), 2);
 }

@@ -48,6 +48,18 @@ export function errorCodes() {
   return native.errorCodes().map((/** @type {[ErrorCode, boolean]} */ [code, badInput]) => ({ code, badInput }));
 }
 
+/**
+ * An idloom error of `code` with `message`, of the class the code's table
+ * says (for `idloom/stores`, which maps driver failures to codes).
+ * @param {ErrorCode} code
+ * @param {string} message
+ * @returns {IdloomError}
+ */
+export function _idloomError(code, message) {
+  const badInput = native.errorCodes().find((/** @type {[string, boolean]} */ [c]) => c === code)?.[1] ?? false;
+  return codeError(code === 'invalid_type' ? TypeError : badInput ? RangeError : Error, code, message);
+}
+
 /** @param {unknown} v */
 function typeName(v) {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
@@ -317,8 +329,26 @@ function idArg(id) {
 
 /**
  * How a snowflake behaves under faults.
- * @typedef {object} SnowflakeOptions
- * @property {number | bigint} node Required: idloom never guesses a node ID.
+ * @typedef {object} SnowflakeLease A node lease (`NodeLease` from `idloom/stores`): the generator mints only
+ *   ticks inside its interval of ID time, and the lease moves or ends that interval.
+ * @property {number} node
+ * @property {Layout} layout
+ * @property {(options: string) => any} _generator
+ * @property {(handle: any, options: string) => void} _attach
+ */
+
+/**
+ * Who the node is: given (`node`; idloom never guesses one), or leased from a
+ * store (`lease`, a `NodeLease` from `idloom/stores`: fenced, never a duplicate).
+ * @typedef {{ node: number | bigint, lease?: undefined } | { lease: SnowflakeLease, node?: undefined }} SnowflakeNode
+ */
+
+/**
+ * @typedef {SnowflakeNode & SnowflakePolicy} SnowflakeOptions
+ */
+
+/**
+ * @typedef {object} SnowflakePolicy
  * @property {Layout | PresetName} [layout] Default `twitter`.
  * @property {'logical' | 'wait' | 'fail'} [backwards] When the clock steps back: keep a logical clock ahead (default), wait, or throw `clock_moved_backwards`.
  * @property {number} [maxBackwardsMs] Bound for `logical` (lead) and `wait` (0..=3600000, default 1000).
@@ -339,8 +369,20 @@ function snowflakeArgs(options) {
   if (options === null || typeof options !== 'object') {
     throw codeError(TypeError, 'invalid_type', `options must be an object with a node, got ${typeName(options)}`);
   }
-  if (options.node === undefined) throw codeError(TypeError, 'invalid_type', 'options.node is required: idloom never guesses a node ID');
-  const layout = options.layout === undefined ? Layout.TWITTER : typeof options.layout === 'string' ? Layout.preset(options.layout) : options.layout;
+  const lease = options.lease;
+  if (lease !== undefined) {
+    if (lease === null || typeof lease !== 'object' || typeof lease._attach !== 'function') {
+      throw codeError(TypeError, 'invalid_type', `lease must be a NodeLease from idloom/stores, got ${typeName(lease)}`);
+    }
+    if (options.node !== undefined) throw codeError(RangeError, 'invalid_argument', 'Snowflake takes node or lease, not both');
+    if (options.layout !== undefined && options.layout !== lease.layout) {
+      throw codeError(Error, 'store_schema', "layout: a leased Snowflake uses its lease's namespace layout");
+    }
+  } else if (options.node === undefined) {
+    throw codeError(TypeError, 'invalid_type', 'options.node is required: idloom never guesses a node ID');
+  }
+  const given = lease === undefined ? options.layout : lease.layout;
+  const layout = given === undefined ? Layout.TWITTER : typeof given === 'string' ? Layout.preset(given) : given;
   if (!(layout instanceof Layout)) throw codeError(TypeError, 'invalid_type', 'layout must be a Layout or a preset name');
   const maxNode = (1n << BigInt(layout.nodeBits)) - 1n;
   if (options.exclusiveNode !== undefined && typeof options.exclusiveNode !== 'boolean') {
@@ -348,7 +390,7 @@ function snowflakeArgs(options) {
   }
   return [
     layout,
-    u64(options.node, 'node', 'node_out_of_range', maxNode),
+    u64(lease === undefined ? options.node : lease.node, 'node', 'node_out_of_range', maxNode),
     {
       backwards: choice(options.backwards ?? 'logical', 'backwards', NAMES.backwards),
       maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, LIMITS.maxPolicyMs),
@@ -370,6 +412,8 @@ function snowflakeArgs(options) {
 export class Snowflake {
   /** @type {any} */
   #native;
+  /** @type {boolean} */
+  #leased = false;
   /**
    * @param {SnowflakeOptions} options
    */
@@ -384,8 +428,23 @@ export class Snowflake {
           'worker a node no other worker uses and pass { exclusiveNode: true }',
       );
     }
-    const h = native.snowflakeCreate(layout.spec, node, opts);
+    let h;
+    if (options.lease !== undefined) {
+      // A lease fences a generator of its own, shared by every Snowflake made from it.
+      if (typeof native.snowflakeLeased !== 'function') {
+        throw codeError(Error, 'invalid_argument', 'leases need the native addon (npm idloom); this build has none');
+      }
+      const key = Object.values(opts).map(String).join('|');
+      h = options.lease._generator(key);
+      if (h === undefined || h === null) {
+        h = native.snowflakeLeased(layout.spec, node, opts);
+        options.lease._attach(h, key);
+      }
+    } else {
+      h = native.snowflakeCreate(layout.spec, node, opts);
+    }
     this.#native = h;
+    this.#leased = options.lease !== undefined;
     /** The layout. @readonly @type {Layout} */
     this.layout = layout;
     /**
@@ -443,6 +502,7 @@ export class Snowflake {
    * @returns {void}
    */
   rekey(node) {
+    if (this.#leased) throw codeError(RangeError, 'invalid_argument', "rekey: a leased Snowflake's node is its lease's; lease again");
     this.#native.rekey(u64(node, 'node', 'node_out_of_range'));
   }
 

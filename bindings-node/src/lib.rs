@@ -8,6 +8,7 @@
 //! and only batch and rare calls take arguments.
 
 mod codec;
+mod coord;
 mod errors;
 mod segment;
 mod snowflake;

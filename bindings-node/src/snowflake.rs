@@ -37,7 +37,7 @@ impl LayoutSpec {
         }
     }
 
-    fn layout(&self, env: &Env) -> Result<Layout> {
+    pub(crate) fn layout(&self, env: &Env) -> Result<Layout> {
         let order = FieldOrder::from_name(&self.order).js(env)?;
         // The JS wrapper has checked that epochMs and tickMs are safe non-negative integers.
         Layout::with_order(
@@ -177,8 +177,57 @@ pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
     let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
     let (policy, clock) = policy(env, &options)?;
     let gen: Shared = registry::acquire(layout, node, policy, clock).js(env)?;
-    let mut obj = Object::new(env)?;
+    let mut obj = generator_object(env, &gen)?;
+    let g = gen;
+    let f: Function<(), ()> = env.create_function_from_closure("rekey", move |ctx| {
+        let node: BigInt = ctx.get(0)?;
+        let node = u64_of(ctx.env, &node, "node", ErrorCode::NodeOutOfRange, g.layout().max_node())?;
+        registry::rekey(&g, node).map_err(|e| throw(ctx.env, &e))
+    })?;
+    obj.set_named_property("rekey", f)?;
+    Ok(obj)
+}
 
+/// A generator fenced by a lease: a generator of its own (not the process
+/// registry's, so two leases on one node never move each other's fences),
+/// with the minting closures of `snowflake_create` and the lease's
+/// (`setLease`, `extendFence`, `loseLease`, `stopLease`), no `rekey`.
+#[napi(ts_return_type = "NativeLeasedSnowflake")]
+pub fn snowflake_leased<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, options: SnowflakeOptions) -> Result<Object<'env>> {
+    let layout = spec.layout(env)?;
+    let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
+    let (policy, clock) = policy(env, &options)?;
+    let gen: Shared = Arc::new(SharedSnowflake::new(layout, node, policy, clock).js(env)?);
+    let mut obj = generator_object(env, &gen)?;
+    let g = gen.clone();
+    let f: Function<(), ()> = env.create_function_from_closure("setLease", move |ctx| {
+        let (start, fence, epoch): (f64, f64, f64) = (ctx.get(0)?, ctx.get(1)?, ctx.get(2)?);
+        g.set_lease(start as u64, fence as u64, epoch as u64);
+        Ok(())
+    })?;
+    obj.set_named_property("setLease", f)?;
+    let g = gen.clone();
+    let f: Function<(), ()> = env.create_function_from_closure("extendFence", move |ctx| {
+        let fence: f64 = ctx.get(0)?;
+        g.extend_fence(fence as u64);
+        Ok(())
+    })?;
+    obj.set_named_property("extendFence", f)?;
+    let g = gen.clone();
+    let f: Function<(), ()> = env.create_function_from_closure("loseLease", move |_ctx| {
+        g.lose_lease();
+        Ok(())
+    })?;
+    obj.set_named_property("loseLease", f)?;
+    let g = gen;
+    let f: Function<(), Option<f64>> = env.create_function_from_closure("stopLease", move |_ctx| Ok(g.stop_lease().map(|ms| ms as f64)))?;
+    obj.set_named_property("stopLease", f)?;
+    Ok(obj)
+}
+
+/// The minting closures every generator object has.
+fn generator_object<'env>(env: &'env Env, gen: &Shared) -> Result<Object<'env>> {
+    let mut obj = Object::new(env)?;
     // Synchronous calls block the event loop at most MAX_SYNC_WAIT_MS per
     // wait; a longer one is `would_block` (nextAsync waits on a timer instead).
     let g = gen.clone();
@@ -216,13 +265,6 @@ pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
     let g = gen.clone();
     let f: Function<(), f64> = env.create_function_from_closure("node", move |_ctx| Ok(g.node() as f64))?;
     obj.set_named_property("node", f)?;
-    let g = gen;
-    let f: Function<(), ()> = env.create_function_from_closure("rekey", move |ctx| {
-        let node: BigInt = ctx.get(0)?;
-        let node = u64_of(ctx.env, &node, "node", ErrorCode::NodeOutOfRange, g.layout().max_node())?;
-        registry::rekey(&g, node).map_err(|e| throw(ctx.env, &e))
-    })?;
-    obj.set_named_property("rekey", f)?;
     Ok(obj)
 }
 

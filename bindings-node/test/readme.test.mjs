@@ -13,10 +13,18 @@ test('the README has its quickstarts', () => {
   assert.ok(blocks.length >= 3, `found ${blocks.length} js blocks`);
 });
 
-blocks.forEach((code, i) => {
+blocks.forEach((block, i) => {
+  let code = block;
   test(`README block ${i + 1} runs`, { skip: implName !== 'native' }, () => {
     mkdirSync(new URL('build/', root), { recursive: true });
     const file = new URL(`build/readme-${i + 1}.${/\brequire\(/.test(code) ? 'cjs' : 'mjs'}`, root);
+    // The store example names the machine's servers; scripts/test may have
+    // started private ones instead (IDLOOM_PG_URL, IDLOOM_REDIS).
+    const servers = {
+      'postgres://postgres@127.0.0.1:5432/test': process.env.IDLOOM_PG_URL,
+      'redis://127.0.0.1:6379/': process.env.IDLOOM_REDIS,
+    };
+    for (const [given, actual] of Object.entries(servers)) if (actual) code = code.replaceAll(given, actual);
     writeFileSync(file, code);
     const r = spawnSync(process.execPath, [file.pathname], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

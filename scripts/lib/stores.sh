@@ -2,7 +2,7 @@
 # The machine kind starts PostgreSQL (5432), MariaDB (3306) and Redis (6379) before every
 # session. If one does not answer, install it with apt when its binaries are
 # missing and start a private instance (own port, own temp dir), exporting
-# IDLOOM_PG / IDLOOM_MYSQL / IDLOOM_REDIS for the tests. The tests then fail, never skip,
+# IDLOOM_PG (and IDLOOM_PG_URL) / IDLOOM_MYSQL / IDLOOM_REDIS for the tests. The tests then fail, never skip,
 # if a server still does not answer.
 ensure_stores() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -35,6 +35,7 @@ ensure_stores() {
       && "${run[@]}" "$bin/pg_ctl" -D "$pdir/data" -o "-p 5433 -k $pdir" -l "$pdir/log" -w start >/dev/null 2>&1 \
       && "$bin/createdb" -h 127.0.0.1 -p 5433 -U postgres test >/dev/null 2>&1
     export IDLOOM_PG="host=127.0.0.1 port=5433 user=postgres dbname=test connect_timeout=5"
+    export IDLOOM_PG_URL="postgres://postgres@127.0.0.1:5433/test" # the same server as a URL (node-postgres)
     echo "stores: PostgreSQL on 5432 did not answer; private instance on 5433"
   fi
 }

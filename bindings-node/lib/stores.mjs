@@ -1,0 +1,547 @@
+// idloom/stores: node leases and segment ranges on the stores you already
+// run, through your own driver objects — a pg Pool or Client (PostgreSQL)
+// and an ioredis client (Redis). Every statement is one of the core's texts
+// (the same ones the Rust and Python tests prove on the real servers); this
+// module only runs them, keeps the renewal timer, and maps driver failures
+// to idloom's codes. No driver is imported unless you call fromUrl().
+import './index.mjs'; // installs the native addon first
+import { native } from './native.mjs';
+import { Layout, _idloomError as idloomError } from './api.mjs';
+
+const CAS_TRIES = 16;
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => Date.now();
+
+/** @param {unknown} v @param {string} name @param {number} lo @param {number} hi */
+function int(v, name, lo, hi) {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+    throw idloomError(typeof v === 'number' ? 'invalid_argument' : 'invalid_type', `${name} must be an integer in ${lo}..=${hi}, got ${String(v)}`);
+  }
+  if (v < lo || v > hi) throw idloomError('invalid_argument', `${name} must be in ${lo}..=${hi}, got ${v}`);
+  return v;
+}
+
+/** @param {unknown} v @param {string} name */
+function str(v, name) {
+  if (typeof v !== 'string') throw idloomError('invalid_type', `${name} must be a string, got ${v === null ? 'null' : typeof v}`);
+  return v;
+}
+
+const IDLOOM_CODES = () => new Set(native.errorCodes().map((/** @type {[string, boolean]} */ [c]) => c));
+
+/**
+ * A namespace's record.
+ * @typedef {{ layout: string, nodes: number, ttlMs: number, maxSkewMs: number, floorMs: number }} Namespace
+ */
+
+/**
+ * A node leased from a store, renewed on an unref'd timer (it never keeps
+ * the process alive). `node`, `epoch` (the fencing token), `startMs` and
+ * `fenceMs` (ID time) describe it. `release()` stops every generator made
+ * from it and gives the node back with its high-water.
+ */
+export class NodeLease {
+  /** @type {any} */ #store;
+  /** @type {any} */ #machine;
+  /** @type {any[]} */ #handles = [];
+  /** @type {string | null} */ #options = null;
+  /** @type {ReturnType<typeof setTimeout> | null} */ #timer = null;
+  /** @type {Promise<void> | null} */ #renewing = null;
+
+  /**
+   * @param {any} store @param {string} namespace @param {string} holder @param {Layout} layout
+   * @param {number} ttlMs @param {number} maxSkewMs
+   */
+  constructor(store, namespace, holder, layout, ttlMs, maxSkewMs) {
+    this.#store = store;
+    /** @readonly */ this.namespace = namespace;
+    /** @readonly */ this.holder = holder;
+    /** @readonly */ this.layout = layout;
+    this.#machine = new native.LeaseMachine(ttlMs, maxSkewMs);
+    /** The error that ended renewals (`lease_lost`, `clock_skew`), if any. @type {Error | null} */
+    this.error = null;
+    /** Renewals confirmed, and renewals that got no answer. */
+    this.renewals = 0;
+    this.renewalFailures = 0;
+  }
+
+  /** @param {number} i */
+  #part(i) {
+    return this.#machine.snapshot()[i];
+  }
+  /** The node leased. */
+  get node() { return this.#part(0); }
+  /** The fencing token: it grows on every acquisition of the node. */
+  get epoch() { return this.#part(1); }
+  /** ID time from which this holder mints. */
+  get startMs() { return this.#part(2); }
+  /** ID time before which every tick minted ends (the last confirmed fence). */
+  get fenceMs() { return this.#part(3); }
+  /** The store's clock minus this holder's, as last estimated. */
+  get skewMs() { return this.#part(4); }
+  /** Holder time from which the store may give the node away unless a renewal lands. */
+  get expiresMs() { return this.#part(5); }
+  /** `active`, `lost` or `released`. @returns {string} */
+  get state() { return this.#machine.state; }
+
+  async _acquire() {
+    const grant = await this.#store._acquire(this.namespace, this.holder, this.#machine.beginAcquire(now()));
+    try {
+      this.#machine.granted(grant, now());
+    } catch (e) {
+      // Clock skew past the bound: give the node back untouched.
+      await this.#store._release(this.namespace, grant.node, grant.epoch, this.holder, grant.startMs);
+      throw e;
+    }
+    this.#schedule();
+  }
+
+  /** @param {string} options @returns {any} */
+  _generator(options) {
+    if (this.#handles.length === 0) return null;
+    if (options !== this.#options) {
+      throw idloomError('node_in_use', `node ${this.node}: this lease already has a Snowflake with other options; use the same options`);
+    }
+    return this.#handles[0];
+  }
+
+  /** @param {any} handle @param {string} options */
+  _attach(handle, options) {
+    if (this.state !== 'active') {
+      throw this.error ?? idloomError('lease_lost', `namespace ${this.namespace}, node ${this.node}: the lease is ${this.state}; lease a node again`);
+    }
+    handle.setLease(this.startMs, this.fenceMs, this.epoch);
+    this.#handles.push(handle);
+    this.#options = options;
+  }
+
+  #schedule(delayMs = -1) {
+    if (this.state !== 'active' || this.error !== null) return;
+    const [, , , , , expires] = this.#machine.snapshot();
+    const due = expires - this.#machine.ttlMs + this.#machine.renewEveryMs - now();
+    const wait = delayMs >= 0 ? delayMs : Math.min(Math.max(due, 0), this.#machine.renewEveryMs);
+    this.#timer = setTimeout(() => {
+      this.#renewing = this.#renew().finally(() => {
+        this.#renewing = null;
+      });
+    }, wait);
+    this.#timer.unref();
+  }
+
+  async #renew() {
+    const proposed = this.#machine.beginRenew(now());
+    if (proposed === null || proposed === undefined) return this.#schedule();
+    let grant;
+    try {
+      grant = await this.#store._renew(this.namespace, this.node, this.epoch, this.holder, proposed);
+    } catch (e) {
+      this.#machine.renewFailed();
+      if (/** @type {any} */ (e).code === 'store_unavailable' || !IDLOOM_CODES().has(/** @type {any} */ (e).code)) {
+        this.renewalFailures += 1; // no answer: the fence stands; retry soon
+        return this.#schedule(Math.max(Math.floor(this.#machine.renewEveryMs / 4), 10));
+      }
+      this.error = /** @type {Error} */ (e);
+      return;
+    }
+    if (this.state !== 'active') return; // released meanwhile
+    if (grant === null) {
+      // Refused: another holder has the node from the fence on.
+      this.error = idloomError('lease_lost', this.#machine.refused());
+      for (const h of this.#handles) h.loseLease();
+      return;
+    }
+    try {
+      const fence = this.#machine.renewed(grant, now());
+      for (const h of this.#handles) h.extendFence(fence);
+      this.renewals += 1;
+      this.#schedule();
+    } catch (e) {
+      this.error = /** @type {Error} */ (e); // clock_skew: the fence stays
+    }
+  }
+
+  /**
+   * Stop every generator made from this lease, then give the node back with
+   * the end of the last tick minted: the next holder starts there at once.
+   * Resolves to the high-water sent (null if the lease was lost or released).
+   * @returns {Promise<number | null>}
+   */
+  async release() {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.state !== 'active') return null;
+    let high = null;
+    for (const h of this.#handles) {
+      const m = h.stopLease();
+      if (m !== null && m !== undefined && (high === null || m > high)) high = m;
+    }
+    const [node, epoch, highWater] = this.#machine.release(high ?? undefined);
+    if (this.#renewing) await this.#renewing.catch(() => {});
+    await this.#store._release(this.namespace, node, epoch, this.holder, highWater);
+    return highWater;
+  }
+}
+
+/** What both stores share: namespaces and leases over three calls. */
+class Store {
+  /**
+   * Create the tables (if any) and the namespace if missing; resolve its
+   * record. `fresh: true` (first deployment, tests) starts at floor 0;
+   * otherwise above every fence a holder from before could still use.
+   * Another layout or node count is `store_schema`.
+   * @param {string} namespace
+   * @param {{ layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean }} [options]
+   * @returns {Promise<Namespace>}
+   */
+  async initNamespace(namespace, options = {}) {
+    native.storeCheckNamespace(str(namespace, 'namespace'));
+    const layout = options.layout ?? Layout.TWITTER;
+    if (!(layout instanceof Layout)) throw idloomError('invalid_type', 'layout must be a Layout');
+    const most = Math.min(2 ** layout.nodeBits, 1 << 22);
+    const nodes = int(options.nodes ?? most, 'nodes', 1, most);
+    const ttlMs = int(options.ttlMs ?? 10_000, 'ttlMs', 1, 86_400_000);
+    const maxSkewMs = int(options.maxSkewMs ?? 1_000, 'maxSkewMs', 0, ttlMs - 1);
+    const fresh = options.fresh ?? false;
+    if (typeof fresh !== 'boolean') throw idloomError('invalid_type', `fresh must be a boolean, got ${typeof fresh}`);
+    const record = native.storeLayoutRecord(layout.spec);
+    await this.init();
+    const got = await this._namespaceInit(namespace, record, nodes, ttlMs, maxSkewMs, fresh);
+    if (got.layout !== record || got.nodes !== nodes) {
+      throw idloomError('store_schema', `namespace ${namespace} exists with layout ${got.layout} and ${got.nodes} nodes, not ${record} and ${nodes}`);
+    }
+    return got;
+  }
+
+  /** @returns {Promise<void>} */
+  async init() {}
+
+  /**
+   * The namespace's record (`store_state_lost` if the store has none).
+   * @param {string} namespace
+   * @returns {Promise<Namespace>}
+   */
+  async namespace(namespace) {
+    native.storeCheckNamespace(str(namespace, 'namespace'));
+    const got = await this._namespaceGet(namespace);
+    if (got === null) throw idloomError('store_state_lost', `namespace ${namespace}: missing on this store; init it (not fresh) to start above every old fence`);
+    return got;
+  }
+
+  /**
+   * Lease a node (the holder's previous one first: sticky restarts) and renew it on a timer.
+   * @param {string} namespace
+   * @param {{ layout?: Layout, holder?: string }} [options]
+   * @returns {Promise<NodeLease>}
+   */
+  async leaseNode(namespace, options = {}) {
+    const record = await this.namespace(namespace);
+    const layout = options.layout ?? Layout.TWITTER;
+    if (!(layout instanceof Layout)) throw idloomError('invalid_type', 'layout must be a Layout');
+    const want = native.storeLayoutRecord(layout.spec);
+    if (record.layout !== want) throw idloomError('store_schema', `namespace ${namespace} uses layout ${record.layout}, not ${want}`);
+    const holder = options.holder ?? `${(await import('node:os')).hostname()}:${process.pid}:${Math.random().toString(16).slice(2, 8)}`;
+    if (str(holder, 'holder').length < 1 || holder.length > 255) throw idloomError('invalid_argument', 'holder must be 1 to 255 characters');
+    const lease = new NodeLease(this, namespace, holder, layout, record.ttlMs, record.maxSkewMs);
+    await lease._acquire();
+    return lease;
+  }
+}
+
+/** @param {any} row */
+const grantOf = (row) => ({
+  node: Number(row.node),
+  epoch: Number(row.epoch),
+  startMs: Number(row.start_ms),
+  fenceMs: Number(row.fence_ms),
+  storeNowMs: Number(row.now_ms),
+});
+
+/**
+ * PostgreSQL over a pg `Pool` or `Client` (pooling, TLS and timeouts are
+ * yours). `table` names the Leaf-compatible segment table (`'leaf_alloc'`
+ * for an existing Leaf).
+ */
+export class PostgresStore extends Store {
+  /** @type {any} */ #db;
+  /** @type {Record<string, string>} */ #sql;
+  /** @type {string} */ #table;
+
+  /** @param {any} poolOrClient @param {{ table?: string }} [options] */
+  constructor(poolOrClient, options = {}) {
+    super();
+    if (poolOrClient === null || typeof poolOrClient !== 'object' || typeof poolOrClient.query !== 'function') {
+      throw idloomError('invalid_type', 'PostgresStore needs a pg Pool or Client');
+    }
+    this.#db = poolOrClient;
+    this.#sql = native.storeTexts('postgres');
+    this.#table = str(options.table ?? 'idloom_alloc', 'table');
+    native.storeSegmentSql('', this.#table);
+  }
+
+  /**
+   * A store over a new pg Pool for `url` (the `pg` package must be installed).
+   * @param {string} url
+   * @param {{ table?: string }} [options]
+   */
+  static async fromUrl(url, options = {}) {
+    const pg = (await import('pg')).default;
+    return new PostgresStore(new pg.Pool({ connectionString: str(url, 'url'), max: 4, connectionTimeoutMillis: 5000 }), options);
+  }
+
+  /** @param {string} text @param {unknown[]} [args] */
+  async _query(text, args = []) {
+    try {
+      return await this.#db.query(text, args);
+    } catch (e) {
+      throw pgError(e);
+    }
+  }
+
+  async init() {
+    await this._query(this.#sql.SCHEMA);
+    const r = await this._query(this.#sql.SCHEMA_VERSION);
+    const v = r.rows[0]?.version;
+    if (v !== 1) throw idloomError('store_schema', `postgres: idloom schema version ${v ?? 'none'}, this idloom needs 1`);
+  }
+
+  /** @returns {Promise<Namespace>} */
+  async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
+    const r = await this._query(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh]);
+    return recordOf(r.rows[0]);
+  }
+
+  /** @param {string} ns @returns {Promise<Namespace | null>} */
+  async _namespaceGet(ns) {
+    const r = await this._query(this.#sql.NAMESPACE_GET, [ns]);
+    return r.rows.length ? recordOf(r.rows[0]) : null;
+  }
+
+  /** @param {string} ns @param {string} holder @param {number} proposed */
+  async _acquire(ns, holder, proposed) {
+    const row = (await this._query(this.#sql.ACQUIRE, [ns, holder, proposed])).rows[0];
+    if (!row || !row.found) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
+    if (row.node === null) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
+    return grantOf(row);
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, holder, proposed) {
+    const r = await this._query(this.#sql.RENEW, [ns, node, epoch, holder, proposed]);
+    return r.rows.length ? grantOf(r.rows[0]) : null;
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, holder, highWater) {
+    const r = await this._query(this.#sql.RELEASE, [ns, node, epoch, holder, highWater]);
+    if (!r.rows.length) throw idloomError('lease_lost', `namespace ${ns}, node ${node}, epoch ${epoch}: another holder has it`);
+  }
+
+  /**
+   * Every node's holder, epoch, expiry, start and fence.
+   * @param {string} namespace
+   */
+  async status(namespace) {
+    const record = await this.namespace(namespace);
+    const r = await this._query(this.#sql.NODES, [namespace]);
+    return { record, nodes: r.rows.map((/** @type {any} */ n) => ({ node: n.node, holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
+  }
+
+  /** @param {string} name @param {string | undefined} table */
+  #segment(name, table) {
+    return native.storeSegmentSql(this.#sql[name], table ?? this.#table);
+  }
+
+  /**
+   * Create the segment table and the `bizTag` counter at `floor` if missing (never lowered).
+   * @param {string} bizTag
+   * @param {{ floor: number, step?: number, description?: string, table?: string }} options
+   */
+  async initSegment(bizTag, options) {
+    str(bizTag, 'bizTag');
+    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
+    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, str(options.description ?? '', 'description')]);
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` from the Leaf row `bizTag`:
+   * `mode: 'atomic'` (one `UPDATE … RETURNING`) or `'cas'` (read, then
+   * compare-and-set, at most 16 jittered rounds; `source.retries` counts them).
+   * @param {string} bizTag
+   * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
+   */
+  segmentSource(bizTag, options = {}) {
+    str(bizTag, 'bizTag');
+    const mode = options.mode ?? 'atomic';
+    if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
+    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
+    const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
+    const source = async (/** @type {number} */ step) => {
+      if (mode === 'atomic') {
+        const r = await this._query(fetch, [bizTag, step]);
+        if (!r.rows.length) throw lost();
+        return { start: Number(r.rows[0].range_start), end: Number(r.rows[0].range_end) };
+      }
+      for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+        const r = await this._query(read, [bizTag]);
+        if (!r.rows.length) throw lost();
+        const old = Number(r.rows[0].max_id);
+        if ((await this._query(cas, [bizTag, old, old + step])).rowCount === 1) return { start: old, end: old + step };
+        source.retries += 1;
+        await sleep(Math.random() * (attempt + 1));
+      }
+      throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
+    };
+    source.retries = 0;
+    return source;
+  }
+}
+
+/** @param {any} row @returns {Namespace} */
+const recordOf = (row) => ({
+  layout: row.layout,
+  nodes: Number(row.nodes),
+  ttlMs: Number(row.ttl_ms),
+  maxSkewMs: Number(row.max_skew_ms),
+  floorMs: Number(row.floor_ms),
+});
+
+/** A pg failure as its code: a missing table or an SQL refusal is `store_schema`, anything else `store_unavailable`. @param {any} e */
+function pgError(e) {
+  if (e && IDLOOM_CODES().has(e.code)) return e;
+  const sqlstate = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+  if (sqlstate && e.code === '42P01') return idloomError('store_schema', `postgres: a table is missing (${e.message}); run init`);
+  if (sqlstate && !e.code.startsWith('08') && !e.code.startsWith('57')) return idloomError('store_schema', `postgres refused an idloom statement: ${e.message}`);
+  return idloomError('store_unavailable', `postgres: ${e?.message ?? String(e)}`);
+}
+
+/**
+ * Redis over an ioredis client (Sentinel, Cluster, TLS and timeouts are the
+ * client's). Store time from `TIME`, identity from `run_id`; a Redis that
+ * restarted without its data raises the namespace floor or answers
+ * `store_state_lost`, never a silent 0.
+ */
+export class RedisStore extends Store {
+  /** @type {any} */ #client;
+  /** @type {Record<string, string>} */ #lua;
+
+  /** @param {any} client */
+  constructor(client) {
+    super();
+    if (client === null || typeof client !== 'object' || typeof client.eval !== 'function') {
+      throw idloomError('invalid_type', 'RedisStore needs an ioredis client');
+    }
+    this.#client = client;
+    this.#lua = native.storeTexts('redis');
+  }
+
+  /**
+   * A store over a new ioredis client for `url` (the `ioredis` package must be installed).
+   * @param {string} url
+   */
+  static async fromUrl(url) {
+    const Redis = (await import('ioredis')).default;
+    const client = new Redis(str(url, 'url'), { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
+    // A server that is down makes every command reject (store_unavailable) while
+    // the client reconnects; its 'error' events would only repeat that on stderr.
+    client.on('error', () => {});
+    return new RedisStore(client);
+  }
+
+  /** @param {string} name @param {string} key @param {unknown[]} args @returns {Promise<any[]>} */
+  async #run(name, key, ...args) {
+    let v;
+    try {
+      v = await this.#client.eval(this.#lua[name], 1, key, ...args.map(String));
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      if (err?.name === 'ReplyError') throw idloomError('store_schema', `redis refused an idloom script: ${err.message}`);
+      throw idloomError('store_unavailable', `redis: ${err?.message ?? String(e)}`);
+    }
+    return Array.isArray(v) ? v : [v];
+  }
+
+  /** @param {any[]} v @param {string} what */
+  static #answer(v, what) {
+    const head = String(v[0]);
+    if (head === 'ok') return v.slice(1);
+    if (head === 'state_lost') throw idloomError('store_state_lost', `${what}: missing on this Redis (restarted without persistence?); init it (not fresh)`);
+    if (head === 'no_free_node') throw idloomError('no_free_node', `${what}: every node is leased by a live holder`);
+    if (head === 'lease_lost') throw idloomError('lease_lost', `${what}: another epoch or holder`);
+    throw idloomError('store_schema', `${what}: an answer that is not the idloom protocol`);
+  }
+
+  /** @param {any[]} r */
+  static #grant(r) {
+    return { node: Number(r[0]), epoch: Number(r[1]), startMs: Number(r[2]), fenceMs: Number(r[3]), storeNowMs: Number(r[4]) };
+  }
+
+  /** @returns {Promise<Namespace>} */
+  async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
+    const v = await this.#run('NAMESPACE_INIT', native.storeRedisKey('ns', ns), record, nodes, ttl, skew, fresh ? '1' : '0');
+    return { layout: String(v[0]), nodes: Number(v[1]), ttlMs: Number(v[2]), maxSkewMs: Number(v[3]), floorMs: Number(v[4]) };
+  }
+
+  /** @param {string} ns @returns {Promise<Namespace | null>} */
+  async _namespaceGet(ns) {
+    const v = await this.#run('NAMESPACE_GET', native.storeRedisKey('ns', ns));
+    if (String(v[0]) === 'state_lost') return null;
+    const r = RedisStore.#answer(v, `namespace ${ns}`);
+    return { layout: String(r[0]), nodes: Number(r[1]), ttlMs: Number(r[2]), maxSkewMs: Number(r[3]), floorMs: Number(r[4]) };
+  }
+
+  /** @param {string} ns @param {string} holder @param {number} proposed */
+  async _acquire(ns, holder, proposed) {
+    return RedisStore.#grant(RedisStore.#answer(await this.#run('ACQUIRE', native.storeRedisKey('ns', ns), holder, proposed), `namespace ${ns}`));
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, holder, proposed) {
+    const v = await this.#run('RENEW', native.storeRedisKey('ns', ns), node, epoch, holder, proposed);
+    if (['lease_lost', 'state_lost'].includes(String(v[0]))) return null;
+    return RedisStore.#grant(RedisStore.#answer(v, `namespace ${ns}, node ${node}`));
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, holder, highWater) {
+    RedisStore.#answer(await this.#run('RELEASE', native.storeRedisKey('ns', ns), node, epoch, holder, highWater), `namespace ${ns}, node ${node}, epoch ${epoch}`);
+  }
+
+  /**
+   * Every node's holder, epoch, expiry, start and fence.
+   * @param {string} namespace
+   */
+  async status(namespace) {
+    const record = await this.namespace(namespace);
+    const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace)), `namespace ${namespace}`);
+    const nodes = [];
+    for (let i = 0; i < r.length; i += 6) {
+      nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+    }
+    return { record, nodes };
+  }
+
+  /**
+   * Create the counter `bizTag` at `floor` if missing (never lowered).
+   * @param {string} bizTag
+   * @param {{ floor: number }} options
+   */
+  async initSegment(bizTag, options) {
+    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` by `INCRBY`; a missing counter is `store_state_lost`.
+   * @param {string} bizTag
+   */
+  segmentSource(bizTag) {
+    const key = native.storeRedisKey('counter', str(bizTag, 'bizTag'));
+    return async (/** @type {number} */ step) => {
+      const r = RedisStore.#answer(await this.#run('INCRBY', key, step), `bizTag ${bizTag}`);
+      return { start: Number(r[0]), end: Number(r[1]) };
+    };
+  }
+}

@@ -1,0 +1,296 @@
+//! Coordination for Node (`COORDINATION.md`): the core's lease state machine
+//! and the store texts `idloom/stores` runs on the host's drivers (pg,
+//! ioredis). Every decision is the core's; JavaScript runs the texts, owns
+//! the renewal timer and maps driver failures to codes.
+
+use crate::errors::{throw, IntoJs};
+use crate::snowflake::LayoutSpec;
+use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, Proposal, MAX_TTL_MS};
+use idloom::ErrorCode;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::collections::HashMap;
+
+fn ms(env: &Env, v: f64, param: &'static str) -> Result<u64> {
+    if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0) {
+        return Err(throw(
+            env,
+            &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a safe non-negative integer"),
+        ));
+    }
+    Ok(v as u64)
+}
+
+/// A store's answer, as numbers.
+#[napi(object)]
+pub struct GrantSpec {
+    pub node: f64,
+    pub epoch: f64,
+    pub start_ms: f64,
+    pub fence_ms: f64,
+    pub store_now_ms: f64,
+}
+
+impl GrantSpec {
+    fn grant(&self, env: &Env) -> Result<Grant> {
+        Ok(Grant {
+            node: ms(env, self.node, "grant.node")?,
+            epoch: ms(env, self.epoch, "grant.epoch")?,
+            start_ms: ms(env, self.start_ms, "grant.startMs")?,
+            fence_ms: ms(env, self.fence_ms, "grant.fenceMs")?,
+            store_now_ms: ms(env, self.store_now_ms, "grant.storeNowMs")?,
+        })
+    }
+}
+
+/// The holder's side of one node lease, pure (no I/O): the fence to propose,
+/// the skew estimate, when to renew, when the lease is lost, what high-water
+/// to release with.
+#[napi]
+pub struct LeaseMachine {
+    config: LeaseConfig,
+    lease: Option<Lease>,
+    pending: Option<Proposal>,
+}
+
+impl LeaseMachine {
+    fn held(&self, env: &Env) -> Result<&Lease> {
+        self.lease.as_ref().ok_or_else(|| {
+            throw(
+                env,
+                &idloom::Error::reason(ErrorCode::LeaseLost, "lease", "no node was granted yet"),
+            )
+        })
+    }
+    fn held_mut(&mut self, env: &Env) -> Result<&mut Lease> {
+        self.lease.as_mut().ok_or_else(|| {
+            throw(
+                env,
+                &idloom::Error::reason(ErrorCode::LeaseLost, "lease", "no node was granted yet"),
+            )
+        })
+    }
+}
+
+#[napi]
+impl LeaseMachine {
+    #[napi(constructor)]
+    pub fn new(env: Env, ttl_ms: f64, max_skew_ms: f64) -> Result<Self> {
+        let config = LeaseConfig {
+            ttl_ms: ms(&env, ttl_ms, "ttlMs")?,
+            max_skew_ms: ms(&env, max_skew_ms, "maxSkewMs")?,
+        };
+        if config.ttl_ms > MAX_TTL_MS {
+            return Err(throw(
+                &env,
+                &idloom::Error::range(ErrorCode::InvalidArgument, "ttlMs", config.ttl_ms, 1, MAX_TTL_MS),
+            ));
+        }
+        config.validate().js(&env)?;
+        Ok(LeaseMachine {
+            config,
+            lease: None,
+            pending: None,
+        })
+    }
+
+    /// Start an acquisition at holder time `nowMs`: the fence to propose.
+    #[napi]
+    pub fn begin_acquire(&mut self, env: Env, now_ms: f64) -> Result<f64> {
+        let p = Lease::propose(&self.config, ms(&env, now_ms, "nowMs")?);
+        self.pending = Some(p);
+        Ok(p.fence_ms as f64)
+    }
+
+    /// The store granted a node; `clock_skew` when the clocks are too far apart.
+    #[napi]
+    pub fn granted(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<()> {
+        let grant = grant.grant(&env)?;
+        let received = ms(&env, received_ms, "receivedMs")?;
+        let proposal = self.pending.take().ok_or_else(|| {
+            throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "granted", "without beginAcquire()"),
+            )
+        })?;
+        self.lease = Some(Lease::from_grant(self.config, &proposal, &grant, received).js(&env)?);
+        Ok(())
+    }
+
+    /// If a renewal is due at `nowMs`: mark it in flight, return the fence to propose.
+    #[napi]
+    pub fn begin_renew(&mut self, env: Env, now_ms: f64) -> Result<Option<f64>> {
+        let now = ms(&env, now_ms, "nowMs")?;
+        let Some(lease) = self.lease.as_mut() else { return Ok(None) };
+        let p = lease.begin_renew(now);
+        self.pending = p;
+        Ok(p.map(|p| p.fence_ms as f64))
+    }
+
+    /// The store confirmed the renewal: the confirmed fence.
+    #[napi]
+    pub fn renewed(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<f64> {
+        let grant = grant.grant(&env)?;
+        let received = ms(&env, received_ms, "receivedMs")?;
+        let proposal = self.pending.take();
+        let lease = self.held_mut(&env)?;
+        let Some(proposal) = proposal else {
+            lease.renew_failed();
+            return Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "renewed", "without beginRenew()"),
+            ));
+        };
+        lease.renewed(&proposal, &grant, received).js(&env)?;
+        Ok(lease.fence_ms() as f64)
+    }
+
+    /// The renewal got no answer: another may start.
+    #[napi]
+    pub fn renew_failed(&mut self) {
+        self.pending = None;
+        if let Some(l) = self.lease.as_mut() {
+            l.renew_failed();
+        }
+    }
+
+    /// The store refused the renewal: the lease is lost. Returns the
+    /// `lease_lost` message to report.
+    #[napi]
+    pub fn refused(&mut self, env: Env) -> Result<String> {
+        self.pending = None;
+        Ok(self.held_mut(&env)?.refused().to_string())
+    }
+
+    /// A clean release after the generators stopped: `[node, epoch, highWaterMs]`.
+    #[napi]
+    pub fn release(&mut self, env: Env, high_water_ms: Option<f64>) -> Result<Vec<f64>> {
+        let hw = match high_water_ms {
+            Some(v) => Some(ms(&env, v, "highWaterMs")?),
+            None => None,
+        };
+        let r = self.held_mut(&env)?.release(hw).js(&env)?;
+        Ok(vec![r.node as f64, r.epoch as f64, r.high_water_ms as f64])
+    }
+
+    /// `[node, epoch, startMs, fenceMs, skewMs, expiresMs]` of the lease held.
+    #[napi]
+    pub fn snapshot(&self, env: Env) -> Result<Vec<f64>> {
+        let l = self.held(&env)?;
+        Ok(vec![
+            l.node() as f64,
+            l.epoch() as f64,
+            l.start_ms() as f64,
+            l.fence_ms() as f64,
+            l.skew_ms() as f64,
+            l.expires_ms() as f64,
+        ])
+    }
+
+    /// `pending` (nothing granted yet), `active`, `lost` or `released`.
+    #[napi(getter)]
+    pub fn state(&self) -> &'static str {
+        match self.lease.as_ref().map(Lease::state) {
+            None => "pending",
+            Some(LeaseState::Active) => "active",
+            Some(LeaseState::Lost) => "lost",
+            Some(LeaseState::Released) => "released",
+        }
+    }
+
+    /// How often to renew: every third of the TTL.
+    #[napi(getter)]
+    pub fn renew_every_ms(&self) -> f64 {
+        self.config.renew_every_ms() as f64
+    }
+
+    /// The TTL.
+    #[napi(getter)]
+    pub fn ttl_ms(&self) -> f64 {
+        self.config.ttl_ms as f64
+    }
+}
+
+/// Every store text the core holds for `engine` (`postgres`, `mysql`, `redis`), by name.
+#[napi]
+pub fn store_texts(env: Env, engine: String) -> Result<HashMap<String, String>> {
+    use idloom::stores::{mysql, postgres, redis};
+    let texts: &[(&str, &str)] = match engine.as_str() {
+        "postgres" => &[
+            ("SCHEMA", postgres::SCHEMA),
+            ("SCHEMA_VERSION", postgres::SCHEMA_VERSION),
+            ("NAMESPACE_INIT", postgres::NAMESPACE_INIT),
+            ("NAMESPACE_GET", postgres::NAMESPACE_GET),
+            ("ACQUIRE", postgres::ACQUIRE),
+            ("RENEW", postgres::RENEW),
+            ("RELEASE", postgres::RELEASE),
+            ("NODES", postgres::NODES),
+            ("SEGMENT_SCHEMA", postgres::SEGMENT_SCHEMA),
+            ("SEGMENT_INIT", postgres::SEGMENT_INIT),
+            ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
+            ("SEGMENT_READ", postgres::SEGMENT_READ),
+            ("SEGMENT_CAS", postgres::SEGMENT_CAS),
+        ],
+        "mysql" => &[
+            ("SCHEMA", mysql::SCHEMA),
+            ("SCHEMA_VERSION", mysql::SCHEMA_VERSION),
+            ("NAMESPACE_INIT", mysql::NAMESPACE_INIT),
+            ("NAMESPACE_GET", mysql::NAMESPACE_GET),
+            ("NODE_ROWS", mysql::NODE_ROWS),
+            ("NAMESPACE_LOCK", mysql::NAMESPACE_LOCK),
+            ("ACQUIRE_PICK", mysql::ACQUIRE_PICK),
+            ("ACQUIRE_TAKE", mysql::ACQUIRE_TAKE),
+            ("NODE_GET", mysql::NODE_GET),
+            ("NODES", mysql::NODES),
+            ("RENEW", mysql::RENEW),
+            ("RELEASE", mysql::RELEASE),
+        ],
+        "redis" => &[
+            ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
+            ("NAMESPACE_GET", redis::NAMESPACE_GET),
+            ("NODES", redis::NODES),
+            ("ACQUIRE", redis::ACQUIRE),
+            ("RENEW", redis::RENEW),
+            ("RELEASE", redis::RELEASE),
+            ("INCRBY", redis::INCRBY),
+            ("SEGMENT_INIT", redis::SEGMENT_INIT),
+        ],
+        _ => {
+            return Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "engine", "must be postgres, mysql or redis"),
+            ))
+        }
+    };
+    Ok(texts.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect())
+}
+
+/// A segment text with its table name checked and in place.
+#[napi]
+pub fn store_segment_sql(env: Env, text: String, table: String) -> Result<String> {
+    idloom::stores::segment_sql(&text, &table).js(&env)
+}
+
+/// Check a namespace name (1 to 64 of `A-Z a-z 0-9 _ . -`).
+#[napi]
+pub fn store_check_namespace(env: Env, namespace: String) -> Result<()> {
+    idloom::stores::check_namespace(&namespace).js(&env)
+}
+
+/// The record of a layout a namespace keeps.
+#[napi]
+pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {
+    Ok(idloom::stores::layout_record(&spec.layout(&env)?))
+}
+
+/// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).
+#[napi]
+pub fn store_redis_key(env: Env, kind: String, name: String) -> Result<String> {
+    match kind.as_str() {
+        "ns" => {
+            idloom::stores::check_namespace(&name).js(&env)?;
+            Ok(idloom::stores::redis::namespace_key(&name))
+        }
+        _ => Ok(idloom::stores::redis::counter_key(&name)),
+    }
+}

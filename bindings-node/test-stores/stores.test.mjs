@@ -1,0 +1,235 @@
+// idloom/stores on the real PostgreSQL and Redis (never mocks): leases
+// (renew, release with a high-water, fence reached, lost, skew), fenced
+// generators, segments in every mode, and store faults as their codes. The
+// servers are the machine's, or the private ones scripts/test started
+// (IDLOOM_PG_URL, IDLOOM_REDIS); a server that does not answer fails these tests.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Snowflake, Segment, Layout, _idloomError } from '../lib/index.mjs';
+import { PostgresStore, RedisStore } from '../lib/stores.mjs';
+
+const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';
+const unique = (tag) => `js${tag}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const stores = [];
+async function open(engine) {
+  const s = engine === 'postgres' ? await PostgresStore.fromUrl(PG) : await RedisStore.fromUrl(REDIS);
+  stores.push(s);
+  return s;
+}
+const code = (c) => (e) => e.code === c;
+async function waitFor(pred, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    assert.ok(Date.now() < end, 'condition not reached in time');
+    await sleep(10);
+  }
+}
+
+test.after(() => setTimeout(() => process.exit(0), 50).unref()); // pools and clients hold sockets
+
+for (const engine of ['postgres', 'redis']) {
+  test(`${engine}: lease, mint, renew, release; the next holder starts at the high-water at once`, async () => {
+    const store = await open(engine);
+    const ns = unique('lease');
+    const rec = await store.initNamespace(ns, { layout: Layout.TWITTER, nodes: 1, ttlMs: 600, maxSkewMs: 200, fresh: true });
+    assert.deepEqual([rec.nodes, rec.ttlMs, rec.maxSkewMs, rec.floorMs], [1, 600, 200, 0]);
+    const lease = await store.leaseNode(ns, { holder: 'first' });
+    assert.deepEqual([lease.node, lease.epoch, lease.state], [0, 1, 'active']);
+    const gen = new Snowflake({ lease });
+    const ids = Array.from({ length: 2000 }, () => gen.next());
+    const fence = lease.fenceMs;
+    await waitFor(() => lease.renewals >= 2);
+    assert.ok(lease.fenceMs > fence && lease.error === null);
+    assert.equal(new Snowflake({ lease }).next() > ids.at(-1), true, 'a second Snowflake shares the lease generator');
+    const status = await store.status(ns);
+    assert.equal(status.nodes[0].holder, 'first');
+    const hw = await lease.release();
+    assert.equal(lease.state, 'released');
+    assert.throws(() => gen.next(), code('lease_lost'));
+    const last = Math.max(...ids.map((i) => gen.decode(i).timestampMs));
+    assert.ok(hw >= last + 1);
+    const t = Date.now();
+    const again = await store.leaseNode(ns, { holder: 'second' });
+    assert.ok(Date.now() - t < 500, 'no TTL wait after a clean release');
+    assert.equal(again.epoch, 2);
+    assert.ok(again.startMs >= last + 1);
+    assert.throws(() => new Snowflake({ lease: again, node: 1 }), code('invalid_argument'));
+    assert.throws(() => new Snowflake({ lease: again }).rekey(3), code('invalid_argument'));
+    await again.release();
+  });
+
+  test(`${engine}: a fence reached is lease_expired, and nothing passes it`, async () => {
+    const store = await open(engine);
+    const ns = unique('expired');
+    await store.initNamespace(ns, { nodes: 1, ttlMs: 300, maxSkewMs: 100, fresh: true });
+    const lease = await store.leaseNode(ns);
+    store._renew = async () => {
+      throw _idloomError('store_unavailable', 'test: the store does not answer');
+    };
+    const gen = new Snowflake({ lease });
+    const ids = [];
+    let err;
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      try {
+        ids.push(gen.next());
+      } catch (e) {
+        err = e;
+        break;
+      }
+      if (ids.length % 500 === 0) await sleep(1); // let the renewal timer run
+    }
+    assert.equal(err?.code, 'lease_expired');
+    assert.ok(lease.renewalFailures >= 1);
+    assert.ok(ids.every((i) => gen.decode(i).timestampMs < lease.fenceMs));
+    delete store._renew;
+    await lease.release();
+  });
+
+  test(`${engine}: a taken node refuses the old holder, which ends in lease_lost without a duplicate`, async () => {
+    const store = await open(engine);
+    const ns = unique('lost');
+    await store.initNamespace(ns, { nodes: 1, ttlMs: 300, maxSkewMs: 100, fresh: true });
+    const a = await store.leaseNode(ns, { holder: 'a' });
+    const realRenew = store._renew.bind(store);
+    let paused = true;
+    store._renew = async (...args) => {
+      if (paused) throw _idloomError('store_unavailable', 'test: paused');
+      return realRenew(...args);
+    };
+    const genA = new Snowflake({ lease: a });
+    const aIds = [];
+    for (;;) {
+      try {
+        aIds.push(genA.next());
+      } catch (e) {
+        assert.equal(e.code, 'lease_expired');
+        break;
+      }
+      if (aIds.length % 500 === 0) await sleep(1);
+    }
+    await sleep(350); // past the TTL on the store's clock
+    const b = await store.leaseNode(ns, { holder: 'b' });
+    assert.deepEqual([b.node, b.epoch], [a.node, a.epoch + 1]);
+    assert.ok(b.startMs >= a.fenceMs);
+    const bIds = Array.from({ length: 1000 }, () => new Snowflake({ lease: b }).next());
+    paused = false; // a wakes up: its next renewal is refused
+    await waitFor(() => a.state === 'lost');
+    assert.equal(a.error?.code, 'lease_lost');
+    assert.throws(() => genA.next(), code('lease_lost'));
+    const seen = new Set(aIds.map(String));
+    assert.ok(bIds.every((i) => !seen.has(String(i))), 'no duplicate');
+    store._renew = realRenew;
+    await b.release();
+    assert.equal(await a.release(), null);
+  });
+
+  test(`${engine}: a skewed holder clock is refused and the node goes back`, async () => {
+    const store = await open(engine);
+    const ns = unique('skew');
+    await store.initNamespace(ns, { nodes: 1, ttlMs: 5000, maxSkewMs: 500, fresh: true });
+    const realNow = Date.now;
+    Date.now = () => realNow() + 60_000;
+    try {
+      await assert.rejects(store.leaseNode(ns), code('clock_skew'));
+    } finally {
+      Date.now = realNow;
+    }
+    const lease = await store.leaseNode(ns);
+    assert.equal(lease.epoch, 2);
+    assert.ok(Math.abs(lease.skewMs) < 500);
+    await lease.release();
+  });
+
+  test(`${engine}: another layout or node count, a missing namespace, no free node, bad input`, async () => {
+    const store = await open(engine);
+    const ns = unique('schema');
+    await store.initNamespace(ns, { layout: Layout.TWITTER, nodes: 2, ttlMs: 5000, maxSkewMs: 500, fresh: true });
+    await store.initNamespace(ns, { layout: Layout.TWITTER, nodes: 2 });
+    await assert.rejects(store.initNamespace(ns, { layout: Layout.SONYFLAKE, nodes: 2 }), code('store_schema'));
+    await assert.rejects(store.initNamespace(ns, { nodes: 3 }), code('store_schema'));
+    await assert.rejects(store.leaseNode(ns, { layout: Layout.SONYFLAKE }), code('store_schema'));
+    await assert.rejects(store.leaseNode(unique('missing')), code('store_state_lost'));
+    await assert.rejects(store.initNamespace('../x'), code('invalid_argument'));
+    await assert.rejects(store.initNamespace(ns, { ttlMs: '10' }), (e) => e instanceof TypeError && e.code === 'invalid_type');
+    await assert.rejects(store.initNamespace(ns, { ttlMs: 1000, maxSkewMs: 1000 }), code('invalid_argument'));
+    const [x, y] = [await store.leaseNode(ns), await store.leaseNode(ns)];
+    assert.deepEqual(new Set([x.node, y.node]), new Set([0, 1]));
+    await assert.rejects(store.leaseNode(ns), code('no_free_node'));
+    await x.release();
+    await y.release();
+  });
+
+  test(`${engine}: segments from one counter never overlap across concurrent sources`, async () => {
+    const store = await open(engine);
+    for (const options of engine === 'redis' ? [{}] : [{ mode: 'atomic' }, { mode: 'cas' }]) {
+      const tag = unique('seg');
+      await store.initSegment(tag, { floor: 1000, step: 50 });
+      await store.initSegment(tag, { floor: 0, step: 50 }); // never lowered
+      const segs = Array.from({ length: 4 }, () => new Segment(store.segmentSource(tag, options), { step: 50 }));
+      const got = [];
+      await Promise.all(
+        segs.map(async (s) => {
+          for (let i = 0; i < 600; i++) got.push(await s.nextAsync());
+        }),
+      );
+      assert.equal(new Set(got.map(String)).size, 2400, JSON.stringify(options));
+      assert.ok(got.every((i) => i >= 1000n));
+    }
+  });
+
+  test(`${engine}: a missing counter, a wrong table, a refused connection`, async () => {
+    const store = await open(engine);
+    await assert.rejects(store.segmentSource(unique('nosuch'))(10), code('store_state_lost'));
+    if (engine === 'postgres') {
+      await assert.rejects(store.segmentSource('t', { table: unique('notable') })(10), code('store_schema'));
+      assert.throws(() => store.segmentSource('t', { table: 'x; DROP TABLE y' }), code('invalid_argument'));
+      assert.throws(() => store.segmentSource('t', { mode: 'sometimes' }), code('invalid_argument'));
+      const down = await PostgresStore.fromUrl('postgres://postgres@127.0.0.1:1/test');
+      await assert.rejects(down.initNamespace(unique('x'), { fresh: true }), code('store_unavailable'));
+    } else {
+      const down = await RedisStore.fromUrl('redis://127.0.0.1:1/');
+      stores.push(down);
+      await assert.rejects(down.initNamespace(unique('x'), { fresh: true }), code('store_unavailable'));
+    }
+  });
+
+  test(`${engine}: a refill waiting 200 ms on the server never blocks next() or the event loop`, async () => {
+    const store = await open(engine);
+    const tag = unique('slow');
+    await store.initSegment(tag, { floor: 0, step: 1000 });
+    const inner = store.segmentSource(tag);
+    const slow = async (step) => {
+      await sleep(200); // a store 200 ms away
+      return inner(step);
+    };
+    const seg = new Segment(slow, { step: 1000, thresholdPercent: 10 });
+    await seg.ready();
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    let worst = 0;
+    const got = [];
+    for (let k = 0; k < 3000; k++) {
+      const t = performance.now();
+      got.push(seg.next());
+      worst = Math.max(worst, performance.now() - t);
+      if (k % 2 === 0) await sleep(1);
+    }
+    h.disable();
+    assert.equal(new Set(got.map(String)).size, 3000);
+    assert.ok(worst < 50, `a next() call took ${worst.toFixed(1)} ms`);
+    assert.ok(h.max / 1e6 < 150, `the event loop stalled ${(h.max / 1e6).toFixed(1)} ms`);
+  });
+}
+
+test('the drivers load only when fromUrl is called', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e',
+    "await import('idloom/stores'); const m = process.moduleLoadList ?? []; " +
+    "import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); " +
+    "console.log(Object.keys(r.cache).filter((k) => /node_modules\\/(pg|ioredis)\\//.test(k)).length)"], { cwd: new URL('..', import.meta.url) });
+  assert.equal(out.toString().trim(), '0');
+});

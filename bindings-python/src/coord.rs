@@ -284,6 +284,8 @@ impl PyFence {
 pub struct SharedState {
     pub file: Mutex<StateFile>,
     pub start_ms: u64,
+    /// Where the file is (read without taking the file's lock).
+    pub path: PathBuf,
 }
 
 fn state_files() -> &'static Mutex<HashMap<PathBuf, Weak<SharedState>>> {
@@ -299,12 +301,42 @@ pub fn shared_state(py: Python<'_>, open: impl FnOnce() -> idloom::Result<(State
     }
     let (file, start_ms) = open().py(py)?;
     let s = Arc::new(SharedState {
+        path: file.path().to_path_buf(),
         file: Mutex::new(file),
         start_ms,
     });
     files.retain(|_, w| w.strong_count() > 0);
     files.insert(key, Arc::downgrade(&s));
     Ok(s)
+}
+
+/// The one state file a (layout, node) keeps its fence in, in this process:
+/// the node's generator is the process registry's, so a second file for it
+/// (another `state_dir` or namespace) would let the two fences mix.
+pub fn own_state(py: Python<'_>, layout: &idloom::Layout, node: u64, state: &Arc<SharedState>) -> PyResult<()> {
+    type Owners = Mutex<HashMap<(String, u64), (PathBuf, Weak<SharedState>)>>;
+    static OWNERS: OnceLock<Owners> = OnceLock::new();
+    let path = state.path.clone(); // never the file's lock here: its holder may be waiting for the GIL
+    let mut owners = OWNERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    owners.retain(|_, (_, w)| w.strong_count() > 0);
+    let key = (format!("{layout}"), node);
+    if let Some((other, _)) = owners.get(&key) {
+        if *other != path {
+            return Err(raise(
+                py,
+                ErrorCode::NodeInUse,
+                format!(
+                    "node {node}: this process already keeps its fence in {}; one state file per node",
+                    other.display()
+                ),
+            ));
+        }
+    }
+    owners.insert(key, (path, Arc::downgrade(state)));
+    Ok(())
 }
 
 /// The state file of a manual node: `DIR/NAMESPACE.node-N.state`.

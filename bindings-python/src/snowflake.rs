@@ -308,6 +308,9 @@ impl PySnowflake {
             (None, Some(dir)) => Some(coord::node_state(py, dir, namespace.as_deref().unwrap_or("default"), node)?),
             (None, None) => None,
         };
+        if let Some(st) = &state {
+            coord::own_state(py, &layout, node, st)?;
+        }
         let mut fresh_for_lease = false;
         let inner = match &lease {
             // A lease fences a generator of its own, shared by every Snowflake made

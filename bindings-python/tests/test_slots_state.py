@@ -126,3 +126,15 @@ def test_a_killed_manual_node_restarts_above_its_state_file_even_with_a_clock_be
     (tmp_path / "orders.node-6.state").write_text("garbage")
     with pytest.raises(idloom.StoreSchemaError):
         Snowflake(node=6, layout=layout, state_dir=tmp_path, namespace="orders")
+
+
+def test_one_state_file_per_node_in_a_process(tmp_path: Path) -> None:
+    layout = Layout.TWITTER.with_epoch(1_350_000_000_000)
+    a = Snowflake(node=9, layout=layout, state_dir=tmp_path / "a")
+    b = Snowflake(node=9, layout=layout, state_dir=tmp_path / "a")  # the same file: shared
+    first = a.next()
+    assert b.next() > first
+    with pytest.raises(idloom.NodeInUseError, match="one state file per node"):
+        Snowflake(node=9, layout=layout, state_dir=tmp_path / "b")
+    with pytest.raises(idloom.NodeInUseError):
+        Snowflake(node=9, layout=layout, state_dir=tmp_path / "a", namespace="other")

@@ -306,6 +306,16 @@ impl fmt::Display for Error {
                 "node {node}, epoch {epoch}: the lease was lost (the store refused its renewal) or released; nothing is minted at or past its last confirmed fence at {fence_ms} ms (asked for {tick_ms} ms): lease a node again"
             ),
             Detail::Skew {
+                uncertainty_ms,
+                max_ms,
+                ..
+            } if uncertainty_ms > max_ms => write!(
+                f,
+                "the store answered after {} ms, too slowly to judge the clocks within max_skew_ms = {max_ms}: \
+                 the lease stands at its last confirmed fence; try again",
+                uncertainty_ms.saturating_mul(2)
+            ),
+            Detail::Skew {
                 skew_ms,
                 uncertainty_ms,
                 max_ms,

@@ -168,11 +168,19 @@ impl Lease {
         }
     }
 
+    /// The skew from one round trip, or an error: a round trip too long to
+    /// judge the clocks (a pause, a slow store) is `store_unavailable` —
+    /// transient: try again — and a skew beyond the bound is `clock_skew`.
     fn check_skew(config: &LeaseConfig, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<i64> {
         let (skew_ms, uncertainty_ms) = skew(proposal.sent_ms, received_ms, grant.store_now_ms);
         if skew_ms.unsigned_abs().saturating_add(uncertainty_ms) > config.max_skew_ms {
+            let code = if uncertainty_ms > config.max_skew_ms {
+                ErrorCode::StoreUnavailable
+            } else {
+                ErrorCode::ClockSkew
+            };
             return Err(Error::new(
-                ErrorCode::ClockSkew,
+                code,
                 Detail::Skew {
                     skew_ms,
                     uncertainty_ms,
@@ -269,7 +277,9 @@ impl Lease {
 
     /// The store confirmed the renewal: the fence moves on (never back).
     /// `clock_skew` if the clocks drifted apart: the fence stays where it
-    /// was, and the holder should stop and release.
+    /// was, and the holder should stop and release. `store_unavailable` if
+    /// the answer came too late to judge the clocks (the holder was paused,
+    /// the store was slow): the fence stays, and another renewal may start.
     pub fn renewed(&mut self, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<()> {
         self.renewal_sent_ms = None;
         if self.state != LeaseState::Active {

@@ -56,12 +56,12 @@ fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
         e.to_string(),
         "the store's clock is -990 ms (± 20 ms) from this holder's, over max_skew_ms = 1000"
     );
-    // A slow round trip alone is too uncertain.
+    // A slow round trip alone is too uncertain to judge: transient, not a skew.
     assert_eq!(
         Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, 0, T0 + 1_100), T0 + 2_200)
             .unwrap_err()
             .code(),
-        ErrorCode::ClockSkew
+        ErrorCode::StoreUnavailable
     );
     // Refused for skew, the grant goes back at once with its fence at the start.
     let mut s = MemoryStore::new(CONFIG, 1, "r", true, T0).unwrap();
@@ -299,4 +299,36 @@ fn a_holder_paused_past_its_ttl_mints_nothing_past_its_fence_and_then_learns_it_
         .min()
         .unwrap();
     assert!(a_max < b_min, "a's ID time ends before b's begins");
+}
+
+#[test]
+fn a_round_trip_too_long_to_judge_is_transient_and_a_real_skew_is_clock_skew() {
+    let config = LeaseConfig {
+        ttl_ms: 3_000,
+        max_skew_ms: 200,
+    };
+    let p = Lease::propose(&config, 1_000);
+    let grant = |store_now_ms| Grant {
+        node: 1,
+        epoch: 1,
+        start_ms: 0,
+        fence_ms: 4_000,
+        store_now_ms,
+    };
+    // Answered after 1.5 s (a paused holder): the clocks cannot be judged.
+    let e = Lease::from_grant(config, &p, &grant(1_750), 2_500).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+    assert!(e.to_string().contains("too slowly"), "{e}");
+    // A quick answer from a store 5 s ahead: a real skew.
+    assert_eq!(
+        Lease::from_grant(config, &p, &grant(6_005), 1_010).unwrap_err().code(),
+        ErrorCode::ClockSkew
+    );
+    // A renewal answered too late leaves the lease as it was, and may be tried again.
+    let mut lease = Lease::from_grant(config, &p, &grant(1_005), 1_010).unwrap();
+    let r = lease.begin_renew(2_100).unwrap();
+    let e = lease.renewed(&r, &grant(3_000), 4_000).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable);
+    assert_eq!(lease.fence_ms(), 4_000, "the fence stays at the last confirmed one");
+    assert!(lease.begin_renew(4_000).is_some(), "another renewal may start");
 }

@@ -158,6 +158,12 @@ export class NodeLease {
       this.renewals += 1;
       this.#schedule();
     } catch (e) {
+      if (/** @type {any} */ (e).code === 'store_unavailable') {
+        // Answered too late to judge the clocks (the process was paused): the
+        // fence stays at the last confirmed one; renew again soon.
+        this.renewalFailures += 1;
+        return this.#schedule(Math.max(Math.floor(this.#machine.renewEveryMs / 4), 10));
+      }
       this.error = /** @type {Error} */ (e); // clock_skew: the fence stays
     }
   }

@@ -144,6 +144,24 @@ for (const engine of ['postgres', 'redis']) {
     await lease.release();
   });
 
+  test(`${engine}: a renewal answered too late to judge the clocks is retried, not fatal`, async () => {
+    const store = await open(engine);
+    const ns = unique('late');
+    await store.initNamespace(ns, { nodes: 1, ttlMs: 1500, maxSkewMs: 200, fresh: true });
+    const lease = await store.leaseNode(ns);
+    const realRenew = store._renew.bind(store);
+    let calls = 0;
+    store._renew = async (...args) => {
+      const got = await realRenew(...args);
+      if (++calls === 1) await sleep(600); // the answer arrives 600 ms later
+      return got;
+    };
+    await waitFor(() => lease.renewals >= 1);
+    assert.ok(lease.renewalFailures >= 1 && lease.error === null && lease.state === 'active');
+    store._renew = realRenew;
+    await lease.release();
+  });
+
   test(`${engine}: another layout or node count, a missing namespace, no free node, bad input`, async () => {
     const store = await open(engine);
     const ns = unique('schema');

@@ -448,3 +448,26 @@ def test_an_existing_leaf_table_carries_on_above_leafs_ids(engine: str) -> None:
         else:
             with store._conn() as conn:
                 conn.execute(f"DROP TABLE {table}")
+
+
+def test_a_renewal_answered_too_late_to_judge_the_clocks_is_retried_not_fatal(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A holder paused while its renewal was in flight sees a long round trip:
+    # that says nothing about the clocks (store_unavailable, retried), unlike a skew.
+    ns = unique("late")
+    store.init_namespace(ns, nodes=1, ttl_ms=1_500, max_skew_ms=200, fresh=True)
+    lease = store.lease_node(ns)
+    real = store._renew
+    calls = []
+
+    def late(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        got = real(*args, **kwargs)
+        if len(calls) == 1:
+            time.sleep(0.6)  # the answer arrives 600 ms later
+        return got
+
+    monkeypatch.setattr(store, "_renew", late)
+    wait_for(lambda: lease.renewals >= 1, seconds=5)
+    assert lease.renewal_failures >= 1 and lease.error is None and lease.state == "active"
+    monkeypatch.undo()
+    lease.release()

@@ -168,8 +168,13 @@ class _LeaseState:
                 return False
             try:
                 fence = self._machine.renewed(*grant, now_ms())
-            except IdloomError as e:  # clock_skew, or released meanwhile: the fence stays
-                self.error = e if self._machine.state == "active" else None
+            except IdloomError as e:
+                if e.code == "store_unavailable" and self._machine.state == "active":
+                    # Answered too late to judge the clocks (this process was paused):
+                    # the fence stays at the last confirmed one; renew again soon.
+                    self.renewal_failures += 1
+                    return True
+                self.error = e if self._machine.state == "active" else None  # clock_skew; or released
                 return False
             for f in self._fences:
                 f.extend(fence)

@@ -214,54 +214,12 @@ impl LeaseMachine {
 /// Every store text the core holds for `engine` (`postgres`, `mysql`, `redis`), by name.
 #[napi]
 pub fn store_texts(env: Env, engine: String) -> Result<HashMap<String, String>> {
-    use idloom::stores::{mysql, postgres, redis};
-    let texts: &[(&str, &str)] = match engine.as_str() {
-        "postgres" => &[
-            ("SCHEMA", postgres::SCHEMA),
-            ("SCHEMA_VERSION", postgres::SCHEMA_VERSION),
-            ("NAMESPACE_INIT", postgres::NAMESPACE_INIT),
-            ("NAMESPACE_GET", postgres::NAMESPACE_GET),
-            ("ACQUIRE", postgres::ACQUIRE),
-            ("RENEW", postgres::RENEW),
-            ("RELEASE", postgres::RELEASE),
-            ("NODES", postgres::NODES),
-            ("SEGMENT_SCHEMA", postgres::SEGMENT_SCHEMA),
-            ("SEGMENT_INIT", postgres::SEGMENT_INIT),
-            ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
-            ("SEGMENT_READ", postgres::SEGMENT_READ),
-            ("SEGMENT_CAS", postgres::SEGMENT_CAS),
-        ],
-        "mysql" => &[
-            ("SCHEMA", mysql::SCHEMA),
-            ("SCHEMA_VERSION", mysql::SCHEMA_VERSION),
-            ("NAMESPACE_INIT", mysql::NAMESPACE_INIT),
-            ("NAMESPACE_GET", mysql::NAMESPACE_GET),
-            ("NODE_ROWS", mysql::NODE_ROWS),
-            ("NAMESPACE_LOCK", mysql::NAMESPACE_LOCK),
-            ("ACQUIRE_PICK", mysql::ACQUIRE_PICK),
-            ("ACQUIRE_TAKE", mysql::ACQUIRE_TAKE),
-            ("NODE_GET", mysql::NODE_GET),
-            ("NODES", mysql::NODES),
-            ("RENEW", mysql::RENEW),
-            ("RELEASE", mysql::RELEASE),
-        ],
-        "redis" => &[
-            ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
-            ("NAMESPACE_GET", redis::NAMESPACE_GET),
-            ("NODES", redis::NODES),
-            ("ACQUIRE", redis::ACQUIRE),
-            ("RENEW", redis::RENEW),
-            ("RELEASE", redis::RELEASE),
-            ("INCRBY", redis::INCRBY),
-            ("SEGMENT_INIT", redis::SEGMENT_INIT),
-        ],
-        _ => {
-            return Err(throw(
-                &env,
-                &idloom::Error::reason(ErrorCode::InvalidArgument, "engine", "must be postgres, mysql or redis"),
-            ))
-        }
-    };
+    let texts = idloom::stores::texts(&engine).ok_or_else(|| {
+        throw(
+            &env,
+            &idloom::Error::reason(ErrorCode::InvalidArgument, "engine", "must be postgres, mysql or redis"),
+        )
+    })?;
     Ok(texts.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect())
 }
 

@@ -456,71 +456,16 @@ impl PySlot {
 /// "redis"), by name, plus ``schema_version``: what ``idloom.stores`` runs.
 #[pyfunction]
 pub fn _store_texts<'py>(py: Python<'py>, engine: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
-    use idloom::stores::{mysql, postgres, redis};
+    use idloom::stores::mysql;
     let d = PyDict::new(py);
     let engine = text(engine, "engine")?;
-    let texts: &[(&str, &str)] = match &*engine {
-        "postgres" => &[
-            ("SCHEMA", postgres::SCHEMA),
-            ("SCHEMA_VERSION", postgres::SCHEMA_VERSION),
-            ("NAMESPACE_INIT", postgres::NAMESPACE_INIT),
-            ("NAMESPACE_GET", postgres::NAMESPACE_GET),
-            ("ACQUIRE", postgres::ACQUIRE),
-            ("RENEW", postgres::RENEW),
-            ("RELEASE", postgres::RELEASE),
-            ("NODES", postgres::NODES),
-            ("SEGMENT_SCHEMA", postgres::SEGMENT_SCHEMA),
-            ("SEGMENT_INIT", postgres::SEGMENT_INIT),
-            ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
-            ("SEGMENT_READ", postgres::SEGMENT_READ),
-            ("SEGMENT_CAS", postgres::SEGMENT_CAS),
-            ("SEQUENCE_CREATE", postgres::SEQUENCE_CREATE),
-            ("SEQUENCE_FETCH", postgres::SEQUENCE_FETCH),
-        ],
-        "mysql" => &[
-            ("SCHEMA", mysql::SCHEMA),
-            ("SCHEMA_VERSION", mysql::SCHEMA_VERSION),
-            ("NOW", mysql::NOW),
-            ("NAMESPACE_INIT", mysql::NAMESPACE_INIT),
-            ("NAMESPACE_GET", mysql::NAMESPACE_GET),
-            ("NODE_ROWS", mysql::NODE_ROWS),
-            ("NAMESPACE_LOCK", mysql::NAMESPACE_LOCK),
-            ("ACQUIRE_PICK", mysql::ACQUIRE_PICK),
-            ("ACQUIRE_TAKE", mysql::ACQUIRE_TAKE),
-            ("NODE_GET", mysql::NODE_GET),
-            ("NODES", mysql::NODES),
-            ("RENEW", mysql::RENEW),
-            ("RELEASE", mysql::RELEASE),
-            ("SEGMENT_SCHEMA", mysql::SEGMENT_SCHEMA),
-            ("SEGMENT_INIT", mysql::SEGMENT_INIT),
-            ("SEGMENT_FETCH", mysql::SEGMENT_FETCH),
-            ("LAST_ID", mysql::LAST_ID),
-            ("SEGMENT_READ", mysql::SEGMENT_READ),
-            ("SEGMENT_CAS", mysql::SEGMENT_CAS),
-            ("SEQUENCE_CREATE", mysql::SEQUENCE_CREATE),
-            ("SEQUENCE_FETCH", mysql::SEQUENCE_FETCH),
-            ("TICKET_SCHEMA", mysql::TICKET_SCHEMA),
-            ("TICKET_NEXT", mysql::TICKET_NEXT),
-            ("TICKET_REPLACE", mysql::TICKET_REPLACE),
-        ],
-        "redis" => &[
-            ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
-            ("ACQUIRE", redis::ACQUIRE),
-            ("RENEW", redis::RENEW),
-            ("RELEASE", redis::RELEASE),
-            ("NAMESPACE_GET", redis::NAMESPACE_GET),
-            ("NODES", redis::NODES),
-            ("INCRBY", redis::INCRBY),
-            ("SEGMENT_INIT", redis::SEGMENT_INIT),
-        ],
-        other => {
-            return Err(raise(
-                py,
-                ErrorCode::InvalidArgument,
-                format!("engine must be \"postgres\", \"mysql\" or \"redis\", got {other:?}"),
-            ))
-        }
-    };
+    let texts = idloom::stores::texts(&engine).ok_or_else(|| {
+        raise(
+            py,
+            ErrorCode::InvalidArgument,
+            format!("engine must be \"postgres\", \"mysql\" or \"redis\", got {:?}", &*engine),
+        )
+    })?;
     for (k, v) in texts {
         d.set_item(*k, *v)?;
     }

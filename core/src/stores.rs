@@ -117,6 +117,68 @@ pub mod mysql {
     }
 }
 
+/// Every text of an engine (`"postgres"`, `"mysql"`, `"redis"`) by its
+/// constant's name, for bindings that hand them to the host language as a
+/// table; `None` for another engine.
+pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    Some(match engine {
+        "postgres" => &[
+            ("SCHEMA", postgres::SCHEMA),
+            ("SCHEMA_VERSION", postgres::SCHEMA_VERSION),
+            ("NAMESPACE_INIT", postgres::NAMESPACE_INIT),
+            ("NAMESPACE_GET", postgres::NAMESPACE_GET),
+            ("ACQUIRE", postgres::ACQUIRE),
+            ("RENEW", postgres::RENEW),
+            ("RELEASE", postgres::RELEASE),
+            ("NODES", postgres::NODES),
+            ("SEGMENT_SCHEMA", postgres::SEGMENT_SCHEMA),
+            ("SEGMENT_INIT", postgres::SEGMENT_INIT),
+            ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
+            ("SEGMENT_READ", postgres::SEGMENT_READ),
+            ("SEGMENT_CAS", postgres::SEGMENT_CAS),
+            ("SEQUENCE_CREATE", postgres::SEQUENCE_CREATE),
+            ("SEQUENCE_FETCH", postgres::SEQUENCE_FETCH),
+        ],
+        "mysql" => &[
+            ("SCHEMA", mysql::SCHEMA),
+            ("SCHEMA_VERSION", mysql::SCHEMA_VERSION),
+            ("NOW", mysql::NOW),
+            ("NAMESPACE_INIT", mysql::NAMESPACE_INIT),
+            ("NAMESPACE_GET", mysql::NAMESPACE_GET),
+            ("NODE_ROWS", mysql::NODE_ROWS),
+            ("NAMESPACE_LOCK", mysql::NAMESPACE_LOCK),
+            ("ACQUIRE_PICK", mysql::ACQUIRE_PICK),
+            ("ACQUIRE_TAKE", mysql::ACQUIRE_TAKE),
+            ("NODE_GET", mysql::NODE_GET),
+            ("NODES", mysql::NODES),
+            ("RENEW", mysql::RENEW),
+            ("RELEASE", mysql::RELEASE),
+            ("SEGMENT_SCHEMA", mysql::SEGMENT_SCHEMA),
+            ("SEGMENT_INIT", mysql::SEGMENT_INIT),
+            ("SEGMENT_FETCH", mysql::SEGMENT_FETCH),
+            ("LAST_ID", mysql::LAST_ID),
+            ("SEGMENT_READ", mysql::SEGMENT_READ),
+            ("SEGMENT_CAS", mysql::SEGMENT_CAS),
+            ("SEQUENCE_CREATE", mysql::SEQUENCE_CREATE),
+            ("SEQUENCE_FETCH", mysql::SEQUENCE_FETCH),
+            ("TICKET_SCHEMA", mysql::TICKET_SCHEMA),
+            ("TICKET_NEXT", mysql::TICKET_NEXT),
+            ("TICKET_REPLACE", mysql::TICKET_REPLACE),
+        ],
+        "redis" => &[
+            ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
+            ("NAMESPACE_GET", redis::NAMESPACE_GET),
+            ("NODES", redis::NODES),
+            ("ACQUIRE", redis::ACQUIRE),
+            ("RENEW", redis::RENEW),
+            ("RELEASE", redis::RELEASE),
+            ("INCRBY", redis::INCRBY),
+            ("SEGMENT_INIT", redis::SEGMENT_INIT),
+        ],
+        _ => return None,
+    })
+}
+
 /// A sequence text with its name, start and increment in place (the name an
 /// identifier as for [`segment_sql`]; the numbers checked integers).
 pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Result<String> {

@@ -1,6 +1,6 @@
 // idloom/stores: node leases and segment ranges on the stores you already
-// run, through your own driver objects — a pg Pool or Client (PostgreSQL)
-// and an ioredis client (Redis). Every statement is one of the core's texts
+// run, through your own driver objects — a pg Pool or Client (PostgreSQL),
+// a mysql2 promise pool (MariaDB/MySQL) and an ioredis client (Redis). Every statement is one of the core's texts
 // (the same ones the Rust and Python tests prove on the real servers); this
 // module only runs them, keeps the renewal timer, and maps driver failures
 // to idloom's codes. No driver is imported unless you call fromUrl().
@@ -550,4 +550,212 @@ export class RedisStore extends Store {
       return { start: Number(r[0]), end: Number(r[1]) };
     };
   }
+}
+
+/**
+ * MariaDB / MySQL over a `mysql2/promise` pool. MariaDB has no `UPDATE …
+ * RETURNING`: a lease call is a short transaction of the core's statements
+ * (the namespace row locked first), and an atomic segment fetch reads
+ * `LAST_INSERT_ID()` on the same connection. `table` names the
+ * Leaf-compatible segment table (`'leaf_alloc'` for an existing Leaf).
+ */
+export class MySQLStore extends Store {
+  /** @type {any} */ #pool;
+  /** @type {Record<string, string>} */ #sql;
+  /** @type {string} */ #table;
+
+  /** @param {any} pool a mysql2/promise pool @param {{ table?: string }} [options] */
+  constructor(pool, options = {}) {
+    super();
+    if (pool === null || typeof pool !== 'object' || typeof pool.getConnection !== 'function') {
+      throw idloomError('invalid_type', 'MySQLStore needs a mysql2/promise pool');
+    }
+    this.#pool = pool;
+    this.#sql = native.storeTexts('mysql');
+    this.#table = str(options.table ?? 'idloom_alloc', 'table');
+    native.storeSegmentSql('', this.#table);
+  }
+
+  /**
+   * A store over a new mysql2 pool for `url` (the `mysql2` package must be installed).
+   * @param {string} url `mysql://user:password@host:port/database`
+   * @param {{ table?: string }} [options]
+   */
+  static async fromUrl(url, options = {}) {
+    const mysql = await import('mysql2/promise');
+    // FOUND_ROWS: a renewal that changes nothing still counts as found.
+    const pool = mysql.createPool({ uri: str(url, 'url'), connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'] });
+    return new MySQLStore(pool, options);
+  }
+
+  /**
+   * Run `body(conn)` in one transaction on one pooled connection; map driver failures.
+   * @template T @param {(conn: any) => Promise<T>} body @returns {Promise<T>}
+   */
+  async _tx(body) {
+    let conn;
+    try {
+      conn = await this.#pool.getConnection();
+    } catch (e) {
+      throw idloomError('store_unavailable', `mysql: ${/** @type {any} */ (e)?.message ?? String(e)}`);
+    }
+    try {
+      await conn.beginTransaction();
+      const out = await body(conn);
+      await conn.commit();
+      return out;
+    } catch (e) {
+      await conn.rollback().catch(() => {});
+      throw mysqlError(e);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async init() {
+    const statements = this.#sql.SCHEMA.split(';\n').map((t) => t.trim()).filter((t) => t.split('\n').some((l) => l.trim() && !l.trim().startsWith('--')));
+    const v = await this._tx(async (c) => {
+      for (const st of statements) await c.query(st);
+      const [rows] = await c.query(this.#sql.SCHEMA_VERSION);
+      return rows[0]?.version;
+    });
+    if (v !== 1) throw idloomError('store_schema', `mysql: idloom schema version ${v ?? 'none'}, this idloom needs 1`);
+  }
+
+  /** @returns {Promise<Namespace>} */
+  async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
+    return this._tx(async (c) => {
+      await c.query(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
+      const [rows] = await c.query(this.#sql.NAMESPACE_GET, [ns]);
+      const got = recordOf(rows[0]);
+      if (got.layout === record && got.nodes === nodes) {
+        for (let k = 0; k < nodes; k++) await c.query(this.#sql.NODE_ROWS, [ns, k]);
+      }
+      return got;
+    });
+  }
+
+  /** @param {string} ns @returns {Promise<Namespace | null>} */
+  async _namespaceGet(ns) {
+    return this._tx(async (c) => {
+      const [rows] = await c.query(this.#sql.NAMESPACE_GET, [ns]);
+      return rows.length ? recordOf(rows[0]) : null;
+    });
+  }
+
+  /** @param {string} ns @param {string} holder @param {number} proposed */
+  async _acquire(ns, holder, proposed) {
+    return this._tx(async (c) => {
+      const [lock] = await c.query(this.#sql.NAMESPACE_LOCK, [ns]);
+      if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
+      const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
+      const [pick] = await c.query(this.#sql.ACQUIRE_PICK, [ns, storeNow, holder]);
+      if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
+      const node = pick[0].node;
+      await c.query(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);
+      const [got] = await c.query(this.#sql.NODE_GET, [ns, node]);
+      return { node: Number(node), epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
+    });
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, holder, proposed) {
+    return this._tx(async (c) => {
+      const [lock] = await c.query(this.#sql.NAMESPACE_LOCK, [ns]);
+      if (!lock.length) return null;
+      const { ttl_ms: ttl, now_ms: storeNow } = lock[0];
+      const [r] = await c.query(this.#sql.RENEW, [Number(storeNow) + Number(ttl), proposed, ns, node, epoch, holder]);
+      if (r.affectedRows === 0) return null;
+      const [got] = await c.query(this.#sql.NODE_GET, [ns, node]);
+      return { node, epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
+    });
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, holder, highWater) {
+    const [r] = await this._tx((c) => c.query(this.#sql.RELEASE, [highWater, ns, node, epoch, holder]));
+    if (r.affectedRows === 0) throw idloomError('lease_lost', `namespace ${ns}, node ${node}, epoch ${epoch}: another holder has it`);
+  }
+
+  /**
+   * Every node's holder, epoch, expiry, start and fence.
+   * @param {string} namespace
+   */
+  async status(namespace) {
+    const record = await this.namespace(namespace);
+    const [rows] = await this._tx((c) => c.query(this.#sql.NODES, [namespace]));
+    return { record, nodes: rows.map((/** @type {any} */ n) => ({ node: Number(n.node), holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
+  }
+
+  /** @param {string} name @param {string | undefined} table */
+  #segment(name, table) {
+    return native.storeSegmentSql(this.#sql[name], table ?? this.#table);
+  }
+
+  /**
+   * Create the segment table and the `bizTag` counter at `floor` if missing (never lowered).
+   * @param {string} bizTag
+   * @param {{ floor: number, step?: number, description?: string, table?: string }} options
+   */
+  async initSegment(bizTag, options) {
+    str(bizTag, 'bizTag');
+    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const description = str(options.description ?? '', 'description');
+    await this._tx(async (c) => {
+      await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
+      await c.query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
+    });
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` from the Leaf row `bizTag`:
+   * `mode: 'atomic'` (`LAST_INSERT_ID(max_id + step)` on one connection) or
+   * `'cas'` (read, then compare-and-set; `source.retries` counts lost rounds).
+   * @param {string} bizTag
+   * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
+   */
+  segmentSource(bizTag, options = {}) {
+    str(bizTag, 'bizTag');
+    const mode = options.mode ?? 'atomic';
+    if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
+    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
+    const lastId = this.#sql.LAST_ID;
+    const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
+    const source = async (/** @type {number} */ step) => {
+      if (mode === 'atomic') {
+        return this._tx(async (c) => {
+          const [r] = await c.query(fetch, [step, bizTag]);
+          if (r.affectedRows === 0) throw lost();
+          const [rows] = await c.query(lastId);
+          const end = Number(Object.values(rows[0])[0]);
+          return { start: end - step, end };
+        });
+      }
+      for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+        const got = await this._tx(async (c) => {
+          const [rows] = await c.query(read, [bizTag]);
+          if (!rows.length) throw lost();
+          const old = Number(rows[0].max_id);
+          const [r] = await c.query(cas, [old + step, bizTag, old]);
+          return r.affectedRows === 1 ? { start: old, end: old + step } : null;
+        });
+        if (got !== null) return got;
+        source.retries += 1;
+        await sleep(Math.random() * (attempt + 1));
+      }
+      throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
+    };
+    source.retries = 0;
+    return source;
+  }
+}
+
+/** A mysql2 failure as its code: an SQL refusal (a missing table, another schema) is `store_schema`, a connection failure `store_unavailable`. @param {any} e */
+function mysqlError(e) {
+  if (e && IDLOOM_CODES().has(e.code)) return e;
+  if (typeof e?.sqlState === 'string' && e.errno !== undefined && e.fatal !== true) {
+    return idloomError('store_schema', `mysql refused an idloom statement: ${e.message}`);
+  }
+  return idloomError('store_unavailable', `mysql: ${e?.message ?? String(e)}`);
 }

@@ -7,15 +7,17 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Snowflake, Segment, Layout, _idloomError } from '../lib/index.mjs';
-import { PostgresStore, RedisStore } from '../lib/stores.mjs';
+import { MySQLStore, PostgresStore, RedisStore } from '../lib/stores.mjs';
 
 const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';
+const MYSQL = process.env.IDLOOM_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
 const unique = (tag) => `js${tag}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stores = [];
 async function open(engine) {
-  const s = engine === 'postgres' ? await PostgresStore.fromUrl(PG) : await RedisStore.fromUrl(REDIS);
+  const s =
+    engine === 'postgres' ? await PostgresStore.fromUrl(PG) : engine === 'mysql' ? await MySQLStore.fromUrl(MYSQL) : await RedisStore.fromUrl(REDIS);
   stores.push(s);
   return s;
 }
@@ -30,7 +32,7 @@ async function waitFor(pred, ms = 5000) {
 
 test.after(() => setTimeout(() => process.exit(0), 50).unref()); // pools and clients hold sockets
 
-for (const engine of ['postgres', 'redis']) {
+for (const engine of ['postgres', 'mysql', 'redis']) {
   test(`${engine}: lease, mint, renew, release; the next holder starts at the high-water at once`, async () => {
     const store = await open(engine);
     const ns = unique('lease');
@@ -202,11 +204,12 @@ for (const engine of ['postgres', 'redis']) {
   test(`${engine}: a missing counter, a wrong table, a refused connection`, async () => {
     const store = await open(engine);
     await assert.rejects(store.segmentSource(unique('nosuch'))(10), code('store_state_lost'));
-    if (engine === 'postgres') {
+    if (engine !== 'redis') {
       await assert.rejects(store.segmentSource('t', { table: unique('notable') })(10), code('store_schema'));
       assert.throws(() => store.segmentSource('t', { table: 'x; DROP TABLE y' }), code('invalid_argument'));
       assert.throws(() => store.segmentSource('t', { mode: 'sometimes' }), code('invalid_argument'));
-      const down = await PostgresStore.fromUrl('postgres://postgres@127.0.0.1:1/test');
+      const down =
+        engine === 'postgres' ? await PostgresStore.fromUrl('postgres://postgres@127.0.0.1:1/test') : await MySQLStore.fromUrl('mysql://root@127.0.0.1:1/test');
       await assert.rejects(down.initNamespace(unique('x'), { fresh: true }), code('store_unavailable'));
     } else {
       const down = await RedisStore.fromUrl('redis://127.0.0.1:1/');

@@ -29,6 +29,13 @@ function str(v, name) {
   return v;
 }
 
+/**
+ * An optional driver, imported only here (by a store's fromUrl).
+ * @param {string} name
+ * @returns {Promise<any>}
+ */
+const driver = (name) => import(name);
+
 const IDLOOM_CODES = () => new Set(native.errorCodes().map((/** @type {[string, boolean]} */ [c]) => c));
 
 /**
@@ -71,17 +78,17 @@ export class NodeLease {
   #part(i) {
     return this.#machine.snapshot()[i];
   }
-  /** The node leased. */
+  /** The node leased. @returns {number} */
   get node() { return this.#part(0); }
-  /** The fencing token: it grows on every acquisition of the node. */
+  /** The fencing token: it grows on every acquisition of the node. @returns {number} */
   get epoch() { return this.#part(1); }
-  /** ID time from which this holder mints. */
+  /** ID time from which this holder mints. @returns {number} */
   get startMs() { return this.#part(2); }
-  /** ID time before which every tick minted ends (the last confirmed fence). */
+  /** ID time before which every tick minted ends (the last confirmed fence). @returns {number} */
   get fenceMs() { return this.#part(3); }
-  /** The store's clock minus this holder's, as last estimated. */
+  /** The store's clock minus this holder's, as last estimated. @returns {number} */
   get skewMs() { return this.#part(4); }
-  /** Holder time from which the store may give the node away unless a renewal lands. */
+  /** Holder time from which the store may give the node away unless a renewal lands. @returns {number} */
   get expiresMs() { return this.#part(5); }
   /** `active`, `lost` or `released`. @returns {string} */
   get state() { return this.#machine.state; }
@@ -223,6 +230,24 @@ class Store {
   async init() {}
 
   /**
+   * Each store's own: create a namespace if missing, answer its record.
+   * @param {string} _ns @param {string} _record @param {number} _nodes @param {number} _ttlMs @param {number} _maxSkewMs @param {boolean} _fresh
+   * @returns {Promise<Namespace>}
+   */
+  async _namespaceInit(_ns, _record, _nodes, _ttlMs, _maxSkewMs, _fresh) {
+    throw idloomError('store_schema', 'not a store');
+  }
+
+  /**
+   * Each store's own: a namespace's record, or null.
+   * @param {string} _ns
+   * @returns {Promise<Namespace | null>}
+   */
+  async _namespaceGet(_ns) {
+    throw idloomError('store_schema', 'not a store');
+  }
+
+  /**
    * The namespace's record (`store_state_lost` if the store has none).
    * @param {string} namespace
    * @returns {Promise<Namespace>}
@@ -291,7 +316,7 @@ export class PostgresStore extends Store {
    * @param {{ table?: string }} [options]
    */
   static async fromUrl(url, options = {}) {
-    const pg = (await import('pg')).default;
+    const pg = (await driver('pg')).default;
     return new PostgresStore(new pg.Pool({ connectionString: str(url, 'url'), max: 4, connectionTimeoutMillis: 5000 }), options);
   }
 
@@ -448,7 +473,7 @@ export class RedisStore extends Store {
    * @param {string} url
    */
   static async fromUrl(url) {
-    const Redis = (await import('ioredis')).default;
+    const Redis = (await driver('ioredis')).default;
     const client = new Redis(str(url, 'url'), { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
     // A server that is down makes every command reject (store_unavailable) while
     // the client reconnects; its 'error' events would only repeat that on stderr.
@@ -582,7 +607,7 @@ export class MySQLStore extends Store {
    * @param {{ table?: string }} [options]
    */
   static async fromUrl(url, options = {}) {
-    const mysql = await import('mysql2/promise');
+    const mysql = await driver('mysql2/promise');
     // FOUND_ROWS: a renewal that changes nothing still counts as found.
     const pool = mysql.createPool({ uri: str(url, 'url'), connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'] });
     return new MySQLStore(pool, options);

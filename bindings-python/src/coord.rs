@@ -8,13 +8,12 @@ use crate::args::{int_in, opt_int_in, text};
 use crate::errors::{raise, to_py, IntoPy};
 use crate::layout::{layout_arg, PyLayout};
 use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, Proposal, MAX_TTL_MS};
-use idloom::state::{Slot, StateFile};
+use idloom::state::{FileFence, Slot};
 use idloom::{ErrorCode, HostClock, Layout, SharedSnowflake};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
 
 /// The holder's side of one node lease, pure (no I/O): what fence to
 /// propose, the skew estimate, when to renew, when the lease is lost, what
@@ -279,72 +278,10 @@ impl PyFence {
     }
 }
 
-/// One state file per path in the process: two generators of one node share
-/// it, so the fence on disk never goes back (each would otherwise write its own).
-pub struct SharedState {
-    pub file: Mutex<StateFile>,
-    pub start_ms: u64,
-    /// Where the file is (read without taking the file's lock).
-    pub path: PathBuf,
-}
-
-fn state_files() -> &'static Mutex<HashMap<PathBuf, Weak<SharedState>>> {
-    static FILES: OnceLock<Mutex<HashMap<PathBuf, Weak<SharedState>>>> = OnceLock::new();
-    FILES.get_or_init(Default::default)
-}
-
-/// The process-wide state of (`dir`, namespace, node) or of a slot.
-pub fn shared_state(py: Python<'_>, open: impl FnOnce() -> idloom::Result<(StateFile, u64)>, key: PathBuf) -> PyResult<Arc<SharedState>> {
-    let mut files = state_files().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(s) = files.get(&key).and_then(Weak::upgrade) {
-        return Ok(s);
-    }
-    let (file, start_ms) = open().py(py)?;
-    let s = Arc::new(SharedState {
-        path: file.path().to_path_buf(),
-        file: Mutex::new(file),
-        start_ms,
-    });
-    files.retain(|_, w| w.strong_count() > 0);
-    files.insert(key, Arc::downgrade(&s));
-    Ok(s)
-}
-
-/// The one state file a (layout, node) keeps its fence in, in this process:
-/// the node's generator is the process registry's, so a second file for it
-/// (another `state_dir` or namespace) would let the two fences mix.
-pub fn own_state(py: Python<'_>, layout: &idloom::Layout, node: u64, state: &Arc<SharedState>) -> PyResult<()> {
-    type Owners = Mutex<HashMap<(String, u64), (PathBuf, Weak<SharedState>)>>;
-    static OWNERS: OnceLock<Owners> = OnceLock::new();
-    let path = state.path.clone(); // never the file's lock here: its holder may be waiting for the GIL
-    let mut owners = OWNERS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    owners.retain(|_, (_, w)| w.strong_count() > 0);
-    let key = (format!("{layout}"), node);
-    if let Some((other, _)) = owners.get(&key) {
-        if *other != path {
-            return Err(raise(
-                py,
-                ErrorCode::NodeInUse,
-                format!(
-                    "node {node}: this process already keeps its fence in {}; one state file per node",
-                    other.display()
-                ),
-            ));
-        }
-    }
-    owners.insert(key, (path, Arc::downgrade(state)));
-    Ok(())
-}
-
-/// The state file of a manual node: `DIR/NAMESPACE.node-N.state`.
-pub fn node_state(py: Python<'_>, dir: &Bound<'_, PyAny>, namespace: &str, node: u64) -> PyResult<Arc<SharedState>> {
+/// The process-wide fence file of a manual node: `DIR/NAMESPACE.node-N.state`.
+pub fn node_fence(py: Python<'_>, dir: &Bound<'_, PyAny>, namespace: &str, layout: &Layout, node: u64) -> PyResult<Arc<FileFence>> {
     let dir = path_arg(dir, "state_dir")?;
-    idloom::stores::check_namespace(namespace).py(py)?;
-    let key = dir.join(format!("{namespace}.node-{node}.state"));
-    shared_state(py, || StateFile::open(&dir, namespace, node), key)
+    idloom::state::node_fence(&dir, namespace, layout, node).py(py)
 }
 
 fn path_arg(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<PathBuf> {
@@ -372,14 +309,13 @@ pub struct PySlot {
 }
 
 impl PySlot {
-    /// The slot's process-wide state file (beside its lock).
-    pub fn state(&self, py: Python<'_>) -> PyResult<Arc<SharedState>> {
+    /// The slot's process-wide fence file (beside its lock).
+    pub fn fence(&self, py: Python<'_>) -> PyResult<Arc<FileFence>> {
         let guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let slot = guard
             .as_ref()
             .ok_or_else(|| raise(py, ErrorCode::NoFreeNode, "slot: released; claim a slot again".into()))?;
-        let key = self.dir.join(&self.namespace).join(format!("slot-{}.state", self.index));
-        shared_state(py, || slot.state_file(), key)
+        slot.fence(&self.layout).py(py)
     }
 }
 

@@ -2,12 +2,13 @@
 //! threads, fork-aware, with a clock chosen by the host.
 
 use crate::args::{int_in, opt_int_in, opt_named, opt_text};
-use crate::coord::{self, PyFence, PySlot, SharedState};
+use crate::coord::{self, PyFence, PySlot};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
 use crate::layout::{layout_arg, PyLayout, PyParts};
 use idloom::names::{Backwards, Exhausted, PolicyChoice, Start};
 use idloom::snowflake::{Generator, Next};
+use idloom::state::FileFence;
 use idloom::{Clock, ErrorCode, HostClock, Layout, ManualClock, Policy, SharedSnowflake, TickerClock};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -81,30 +82,16 @@ const DEFAULT_STATE_LEAD_MS: u64 = 1_000;
 
 /// A generator's fence kept in a state file (a lease with the disk as its store).
 struct StateFence {
-    file: Arc<SharedState>,
+    fence: Arc<FileFence>,
     lead_ms: u64,
 }
 
 impl StateFence {
-    /// Write the fence `lead_ms` past the clock before minting up to it.
-    /// `first`: also set the interval's start (the fence the last run wrote).
-    /// The file lock is taken without the GIL (another thread may hold the
-    /// lock while it waits on fsync, and would need the GIL to return).
+    /// Write the fence `lead_ms` past the clock before minting up to it (the
+    /// core's `FileFence::advance`), without the GIL: another thread may hold
+    /// the file's lock while it waits on fsync, and would need the GIL to return.
     fn advance(&self, py: Python<'_>, gen: &SharedSnowflake<HostClock>, first: bool) -> PyResult<bool> {
-        py.detach(|| {
-            let mut file = self.file.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let start = self.file.start_ms;
-            let before = file.fence_ms();
-            let now = gen.clock().now_ms().max(start);
-            file.advance(now.saturating_add(self.lead_ms))?;
-            if first {
-                gen.set_lease(start, file.fence_ms(), 0);
-            } else {
-                gen.extend_fence(file.fence_ms());
-            }
-            Ok(file.fence_ms() > before)
-        })
-        .py(py)
+        py.detach(|| self.fence.advance(gen, self.lead_ms, first)).py(py)
     }
 }
 
@@ -304,13 +291,16 @@ impl PySnowflake {
         }
         // The file that keeps this node's fence across restarts, if any.
         let state = match (&slot, &state_dir) {
-            (Some(s), _) => Some(s.cast::<PySlot>()?.get().state(py)?),
-            (None, Some(dir)) => Some(coord::node_state(py, dir, namespace.as_deref().unwrap_or("default"), node)?),
+            (Some(s), _) => Some(s.cast::<PySlot>()?.get().fence(py)?),
+            (None, Some(dir)) => Some(coord::node_fence(
+                py,
+                dir,
+                namespace.as_deref().unwrap_or("default"),
+                &layout,
+                node,
+            )?),
             (None, None) => None,
         };
-        if let Some(st) = &state {
-            coord::own_state(py, &layout, node, st)?;
-        }
         let mut fresh_for_lease = false;
         let inner = match &lease {
             // A lease fences a generator of its own, shared by every Snowflake made
@@ -343,8 +333,8 @@ impl PySnowflake {
                 other => other.py(py)?,
             },
         };
-        let state = state.map(|file| StateFence {
-            file,
+        let state = state.map(|fence| StateFence {
+            fence,
             lead_ms: lead.unwrap_or(DEFAULT_STATE_LEAD_MS),
         });
         if let Some(st) = &state {

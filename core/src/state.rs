@@ -197,3 +197,111 @@ impl Slot {
         StateFile::at(self.dir.join(format!("slot-{}.state", self.index)), &self.namespace, self.node)
     }
 }
+
+/// A generator's fence kept in a state file, as the bindings use it: one
+/// [`StateFile`] per path in the process (every generator of the node shares
+/// it, so the fence on disk never goes back), written `lead_ms` ahead of the
+/// clock. A generator at its fence (`lease_expired`) calls
+/// [`advance`](Self::advance) and tries again.
+#[derive(Debug)]
+pub struct FileFence {
+    file: std::sync::Mutex<StateFile>,
+    start_ms: u64,
+    path: PathBuf,
+}
+
+impl FileFence {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where this process's interval starts: the fence the last run wrote.
+    pub const fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+
+    /// Write the fence `lead_ms` past `gen`'s clock, then let `gen` mint up to
+    /// it: the first call sets the interval (`[start, fence)`), later ones
+    /// extend it. Returns whether the fence moved (false: the clock has not
+    /// moved on since, so minting again would meet the same fence). Takes the
+    /// file's lock: call it where no other lock the host needs is held (in
+    /// Python, without the GIL).
+    pub fn advance<C: crate::Clock>(&self, gen: &crate::SharedSnowflake<C>, lead_ms: u64, first: bool) -> Result<bool> {
+        let mut file = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = file.fence_ms();
+        let now = gen.clock().now_ms().max(self.start_ms);
+        file.advance(now.saturating_add(lead_ms))?;
+        if first {
+            gen.set_lease(self.start_ms, file.fence_ms(), 0);
+        } else {
+            gen.extend_fence(file.fence_ms());
+        }
+        Ok(file.fence_ms() > before)
+    }
+}
+
+type Fences = std::collections::HashMap<PathBuf, std::sync::Weak<FileFence>>;
+type Owners = std::collections::HashMap<(String, u64), (PathBuf, std::sync::Weak<FileFence>)>;
+
+fn fences() -> std::sync::MutexGuard<'static, (Fences, Owners)> {
+    static FENCES: std::sync::OnceLock<std::sync::Mutex<(Fences, Owners)>> = std::sync::OnceLock::new();
+    FENCES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn file_fence(
+    layout: &crate::Layout,
+    node: u64,
+    path: PathBuf,
+    open: impl FnOnce() -> Result<(StateFile, u64)>,
+) -> Result<std::sync::Arc<FileFence>> {
+    let mut guard = fences();
+    let (files, owners) = &mut *guard;
+    files.retain(|_, w| w.strong_count() > 0);
+    owners.retain(|_, (_, w)| w.strong_count() > 0);
+    // One file per (layout, node) in the process: its generator is the process
+    // registry's, and two files would each let it mint up to their own fence.
+    let key = (alloc::format!("{layout}"), node);
+    if let Some((other, _)) = owners.get(&key) {
+        if *other != path {
+            return Err(Error::reason(
+                ErrorCode::NodeInUse,
+                "state_dir",
+                "this process already keeps the node's fence in another state file: one state file per node",
+            ));
+        }
+    }
+    let fence = match files.get(&path).and_then(std::sync::Weak::upgrade) {
+        Some(f) => f,
+        None => {
+            let (file, start_ms) = open()?;
+            let f = std::sync::Arc::new(FileFence {
+                file: std::sync::Mutex::new(file),
+                start_ms,
+                path: path.clone(),
+            });
+            files.insert(path.clone(), std::sync::Arc::downgrade(&f));
+            f
+        }
+    };
+    owners.insert(key, (path, std::sync::Arc::downgrade(&fence)));
+    Ok(fence)
+}
+
+/// The process-wide fence file of a manual node (`DIR/NAMESPACE.node-N.state`).
+pub fn node_fence(dir: &Path, namespace: &str, layout: &crate::Layout, node: u64) -> Result<std::sync::Arc<FileFence>> {
+    check_namespace(namespace)?;
+    let path = dir.join(format!("{namespace}.node-{node}.state"));
+    file_fence(layout, node, path, || StateFile::open(dir, namespace, node))
+}
+
+impl Slot {
+    /// The process-wide fence file of this slot (`slot-k.state`, beside its lock).
+    pub fn fence(&self, layout: &crate::Layout) -> Result<std::sync::Arc<FileFence>> {
+        let path = self.dir.join(format!("slot-{}.state", self.index));
+        file_fence(layout, self.node, path, || self.state_file())
+    }
+}

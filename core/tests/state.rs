@@ -188,3 +188,33 @@ fn a_killed_holders_slot_is_free_at_once() {
     assert_eq!(Slot::claim(&dir, "jobs", 1, 0, 1023).unwrap().node(), 0, "the kernel freed it");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_file_fence_is_one_per_node_in_a_process_and_written_ahead() {
+    use idloom::state::node_fence;
+    use idloom::{ManualClock, SharedSnowflake};
+    let dir = temp_dir("filefence");
+    let layout = Layout::new(41, 10, 12, 1_000_000_000_000, 1).unwrap();
+    let clock = ManualClock::new(1_700_000_000_000);
+    let a = node_fence(&dir.join("a"), "orders", &layout, 5).unwrap();
+    let again = node_fence(&dir.join("a"), "orders", &layout, 5).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &again), "one FileFence per file in the process");
+    assert_eq!(
+        node_fence(&dir.join("b"), "orders", &layout, 5).unwrap_err().code(),
+        ErrorCode::NodeInUse,
+        "a second file for the node would mix fences"
+    );
+    let gen = SharedSnowflake::new(layout, 5, Policy::default(), &clock).unwrap();
+    assert!(a.advance(&gen, 100, true).unwrap());
+    let on_disk = std::fs::read_to_string(a.path()).unwrap();
+    assert!(on_disk.contains("fence_ms=1700000000100"), "{on_disk}");
+    assert_eq!(gen.fence_ms(), Some(1_700_000_000_100));
+    assert!(!a.advance(&gen, 100, false).unwrap(), "the clock has not moved: the fence stays");
+    clock.set(1_700_000_000_090);
+    assert!(a.advance(&gen, 100, false).unwrap());
+    assert_eq!(gen.fence_ms(), Some(1_700_000_000_190));
+    drop((a, again));
+    // Dropped everywhere: the node may keep its fence in another file now.
+    assert!(node_fence(&dir.join("b"), "orders", &layout, 5).is_ok());
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -370,7 +370,9 @@ impl PySlot {
     fn held(&self) -> bool {
         self.slot.lock().map(|s| s.is_some()).unwrap_or(false)
     }
-    /// Let the slot go now (it also goes when this object is collected or the process dies).
+    /// Let the slot go (it also goes when this object is collected or the
+    /// process dies) — once no ``Snowflake`` made from it lives: a generator
+    /// keeps its slot's node for as long as it can mint.
     fn release(&self) {
         if let Ok(mut s) = self.slot.lock() {
             s.take();

@@ -138,3 +138,17 @@ def test_one_state_file_per_node_in_a_process(tmp_path: Path) -> None:
         Snowflake(node=9, layout=layout, state_dir=tmp_path / "b")
     with pytest.raises(idloom.NodeInUseError):
         Snowflake(node=9, layout=layout, state_dir=tmp_path / "a", namespace="other")
+
+
+def test_a_snowflake_keeps_its_slot_even_when_the_slot_object_is_dropped(tmp_path: Path) -> None:
+    import gc
+
+    layout = Layout.TWITTER.with_epoch(1_360_000_000_000)
+    gen = Snowflake(slot=Slot.claim(tmp_path, "keep", 1, layout=layout))  # the Slot is not kept
+    gc.collect()
+    with pytest.raises(idloom.NoFreeNodeError):
+        Slot.claim(tmp_path, "keep", 1, layout=layout)  # still held: gen mints on its node
+    gen.next()
+    del gen
+    gc.collect()
+    assert Slot.claim(tmp_path, "keep", 1, layout=layout).node == 0

@@ -208,6 +208,10 @@ pub struct FileFence {
     file: std::sync::Mutex<StateFile>,
     start_ms: u64,
     path: PathBuf,
+    /// A slot's lock, held as long as a generator mints on the slot's node
+    /// (a copy of the slot's descriptor: the `flock` lives while either does),
+    /// so dropping the `Slot` while its generator lives never frees the node.
+    _slot_lock: Option<File>,
 }
 
 impl FileFence {
@@ -256,6 +260,7 @@ fn file_fence(
     layout: &crate::Layout,
     node: u64,
     path: PathBuf,
+    slot_lock: Option<&File>,
     open: impl FnOnce() -> Result<(StateFile, u64)>,
 ) -> Result<std::sync::Arc<FileFence>> {
     let mut guard = fences();
@@ -278,10 +283,15 @@ fn file_fence(
         Some(f) => f,
         None => {
             let (file, start_ms) = open()?;
+            let slot_lock = match slot_lock {
+                Some(lock) => Some(lock.try_clone().map_err(io("cannot keep the slot's lock"))?),
+                None => None,
+            };
             let f = std::sync::Arc::new(FileFence {
                 file: std::sync::Mutex::new(file),
                 start_ms,
                 path: path.clone(),
+                _slot_lock: slot_lock,
             });
             files.insert(path.clone(), std::sync::Arc::downgrade(&f));
             f
@@ -295,13 +305,15 @@ fn file_fence(
 pub fn node_fence(dir: &Path, namespace: &str, layout: &crate::Layout, node: u64) -> Result<std::sync::Arc<FileFence>> {
     check_namespace(namespace)?;
     let path = dir.join(format!("{namespace}.node-{node}.state"));
-    file_fence(layout, node, path, || StateFile::open(dir, namespace, node))
+    file_fence(layout, node, path, None, || StateFile::open(dir, namespace, node))
 }
 
 impl Slot {
-    /// The process-wide fence file of this slot (`slot-k.state`, beside its lock).
+    /// The process-wide fence file of this slot (`slot-k.state`, beside its
+    /// lock). It holds the slot's lock too: the node stays this process's as
+    /// long as a generator mints on it, even once this `Slot` is dropped.
     pub fn fence(&self, layout: &crate::Layout) -> Result<std::sync::Arc<FileFence>> {
         let path = self.dir.join(format!("slot-{}.state", self.index));
-        file_fence(layout, self.node, path, || self.state_file())
+        file_fence(layout, self.node, path, Some(&self._lock), || self.state_file())
     }
 }

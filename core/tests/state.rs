@@ -218,3 +218,25 @@ fn a_file_fence_is_one_per_node_in_a_process_and_written_ahead() {
     assert!(node_fence(&dir.join("b"), "orders", &layout, 5).is_ok());
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_slots_generator_keeps_the_slot_after_the_slot_value_is_dropped() {
+    let _serial = serial();
+    let dir = temp_dir("slotkeep");
+    let layout = Layout::TWITTER;
+    let slot = Slot::claim(&dir, "keep", 1, 0, 1023).unwrap();
+    let fence = slot.fence(&layout).unwrap();
+    drop(slot); // the user let go of the Slot, but a generator still mints on node 0
+    assert_eq!(
+        Slot::claim(&dir, "keep", 1, 0, 1023).unwrap_err().code(),
+        ErrorCode::NoFreeNode,
+        "the node stays held while its fence (its generator) lives"
+    );
+    drop(fence);
+    assert_eq!(
+        Slot::claim(&dir, "keep", 1, 0, 1023).unwrap().node(),
+        0,
+        "free once nothing mints on it"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -340,7 +340,12 @@ function idArg(id) {
 /**
  * Who the node is: given (`node`; idloom never guesses one), or leased from a
  * store (`lease`, a `NodeLease` from `idloom/stores`: fenced, never a duplicate).
- * @typedef {{ node: number | bigint, lease?: undefined } | { lease: SnowflakeLease, node?: undefined }} SnowflakeNode
+ * A manual node may keep its fence in a state file (`stateDir`, `namespace`,
+ * `stateLeadMs`): written ahead of use, so a restart on the node starts above
+ * it. A host-local `slot` (cluster and PM2 workers) keeps one beside its lock.
+ * @typedef {{ node: number | bigint, lease?: undefined, slot?: undefined, stateDir?: string, namespace?: string, stateLeadMs?: number }
+ *   | { lease: SnowflakeLease, node?: undefined, slot?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: undefined }
+ *   | { slot: Slot, node?: undefined, lease?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: number }} SnowflakeNode
  */
 
 /**
@@ -370,6 +375,19 @@ function snowflakeArgs(options) {
     throw codeError(TypeError, 'invalid_type', `options must be an object with a node, got ${typeName(options)}`);
   }
   const lease = options.lease;
+  if (options.slot !== undefined) {
+    if (!(options.slot instanceof Slot)) throw codeError(TypeError, 'invalid_type', `slot must be a Slot, got ${typeName(options.slot)}`);
+    if (options.node !== undefined || lease !== undefined || options.stateDir !== undefined) {
+      throw codeError(RangeError, 'invalid_argument', 'a slot gives the node and keeps its state file: no node, lease or stateDir with it');
+    }
+    return [options.slot.layout, BigInt(options.slot.node), policyArgs(options)];
+  }
+  if (options.stateDir !== undefined && typeof options.stateDir !== 'string') {
+    throw codeError(TypeError, 'invalid_type', `stateDir must be a string, got ${typeName(options.stateDir)}`);
+  }
+  if (options.stateDir === undefined && (options.namespace !== undefined || options.stateLeadMs !== undefined)) {
+    throw codeError(RangeError, 'invalid_argument', 'namespace and stateLeadMs go with stateDir (or a slot)');
+  }
   if (lease !== undefined) {
     if (lease === null || typeof lease !== 'object' || typeof lease._attach !== 'function') {
       throw codeError(TypeError, 'invalid_type', `lease must be a NodeLease from idloom/stores, got ${typeName(lease)}`);
@@ -388,19 +406,85 @@ function snowflakeArgs(options) {
   if (options.exclusiveNode !== undefined && typeof options.exclusiveNode !== 'boolean') {
     throw codeError(TypeError, 'invalid_type', `exclusiveNode must be a boolean, got ${typeName(options.exclusiveNode)}`);
   }
-  return [
-    layout,
-    u64(lease === undefined ? options.node : lease.node, 'node', 'node_out_of_range', maxNode),
-    {
-      backwards: choice(options.backwards ?? 'logical', 'backwards', NAMES.backwards),
-      maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, LIMITS.maxPolicyMs),
-      exhausted: choice(options.exhausted ?? 'wait', 'exhausted', NAMES.exhausted),
-      maxBorrowMs: small(options.maxBorrowMs ?? 1000, 'maxBorrowMs', 0, LIMITS.maxPolicyMs),
-      sequenceStart: choice(options.sequenceStart ?? 'reset', 'sequenceStart', NAMES.sequenceStart),
-      seed: options.seed === undefined ? undefined : u64(options.seed, 'seed', 'invalid_argument'),
-      clock: choice(options.clock ?? 'ticker', 'clock', ['ticker', 'system']),
-    },
-  ];
+  return [layout, u64(lease === undefined ? options.node : lease.node, 'node', 'node_out_of_range', maxNode), policyArgs(options)];
+}
+
+/**
+ * The policy and clock options, every one checked whether or not it is used.
+ * @param {SnowflakeOptions} options
+ * @returns {any}
+ */
+function policyArgs(options) {
+  return {
+    backwards: choice(options.backwards ?? 'logical', 'backwards', NAMES.backwards),
+    maxBackwardsMs: small(options.maxBackwardsMs ?? 1000, 'maxBackwardsMs', 0, LIMITS.maxPolicyMs),
+    exhausted: choice(options.exhausted ?? 'wait', 'exhausted', NAMES.exhausted),
+    maxBorrowMs: small(options.maxBorrowMs ?? 1000, 'maxBorrowMs', 0, LIMITS.maxPolicyMs),
+    sequenceStart: choice(options.sequenceStart ?? 'reset', 'sequenceStart', NAMES.sequenceStart),
+    seed: options.seed === undefined ? undefined : u64(options.seed, 'seed', 'invalid_argument'),
+    clock: choice(options.clock ?? 'ticker', 'clock', ['ticker', 'system']),
+  };
+}
+
+/**
+ * A host-local slot for `cluster` and PM2 workers (no store at all): slot
+ * *k* of `count` under `dir/namespace`, held by an exclusive file lock that
+ * the kernel frees when the process dies; node = `hostBase + k`. A
+ * `Snowflake({ slot })` keeps its fence in the slot's state file, so a
+ * restarted worker on the slot starts above its predecessor. Claim it in
+ * the worker, not the primary. Native addon only.
+ */
+export class Slot {
+  /** @type {any} */
+  #native;
+  /** @param {any} handle @param {Layout} layout */
+  constructor(handle, layout) {
+    if (handle === null || typeof handle !== 'object' || !('node' in handle) || !(layout instanceof Layout)) {
+      throw codeError(TypeError, 'invalid_type', 'use Slot.claim(dir, namespace, count)');
+    }
+    this.#native = handle;
+    /** The layout the node was checked against. @readonly @type {Layout} */
+    this.layout = layout;
+  }
+
+  /**
+   * Claim the first free slot of `count`; `no_free_node` when every slot is held by a live process.
+   * @param {string} dir a directory local to the host, e.g. /run/myapp
+   * @param {string} namespace
+   * @param {number} count
+   * @param {{ hostBase?: number, layout?: Layout }} [options]
+   * @returns {Slot}
+   */
+  static claim(dir, namespace, count, options = {}) {
+    if (typeof native.Slot !== 'function') throw codeError(Error, 'invalid_argument', 'slots need the native addon (npm idloom)');
+    if (typeof dir !== 'string') throw codeError(TypeError, 'invalid_type', `dir must be a string, got ${typeName(dir)}`);
+    if (typeof namespace !== 'string') throw codeError(TypeError, 'invalid_type', `namespace must be a string, got ${typeName(namespace)}`);
+    const layout = options.layout ?? Layout.TWITTER;
+    if (!(layout instanceof Layout)) throw codeError(TypeError, 'invalid_type', 'layout must be a Layout');
+    const nodes = 2 ** layout.nodeBits;
+    return new Slot(native.Slot.claim(dir, namespace, small(count, 'count', 1, nodes), small(options.hostBase ?? 0, 'hostBase', 0, nodes - 1), layout.spec), layout);
+  }
+
+  /** @internal The native slot. */
+  get _native() {
+    return this.#native;
+  }
+  /** The slot index *k*. @type {number} */
+  get index() {
+    return this.#native.index;
+  }
+  /** The node: `hostBase + k`. @type {number} */
+  get node() {
+    return this.#native.node;
+  }
+  /** Whether this object still holds the lock. @type {boolean} */
+  get held() {
+    return this.#native.held;
+  }
+  /** Let the slot go now (it also goes when the process dies). @returns {void} */
+  release() {
+    this.#native.release();
+  }
 }
 
 /**
@@ -440,11 +524,20 @@ export class Snowflake {
         h = native.snowflakeLeased(layout.spec, node, opts);
         options.lease._attach(h, key);
       }
+    } else if (options.slot !== undefined || options.stateDir !== undefined) {
+      const lead = small(options.stateLeadMs ?? 1000, 'stateLeadMs', 1, LIMITS.maxPolicyMs);
+      if (options.namespace !== undefined && typeof options.namespace !== 'string') {
+        throw codeError(TypeError, 'invalid_type', `namespace must be a string, got ${typeName(options.namespace)}`);
+      }
+      h = options.slot !== undefined
+        ? native.snowflakeOnFile(layout.spec, undefined, opts, options.slot._native, undefined, undefined, lead)
+        : native.snowflakeOnFile(layout.spec, node, opts, undefined, options.stateDir, options.namespace, lead);
+      this.#leased = true; // the node is the slot's or the file's: no rekey
     } else {
       h = native.snowflakeCreate(layout.spec, node, opts);
     }
     this.#native = h;
-    this.#leased = options.lease !== undefined;
+    this.#leased ||= options.lease !== undefined;
     /** The layout. @readonly @type {Layout} */
     this.layout = layout;
     /**
@@ -502,7 +595,7 @@ export class Snowflake {
    * @returns {void}
    */
   rekey(node) {
-    if (this.#leased) throw codeError(RangeError, 'invalid_argument', "rekey: a leased Snowflake's node is its lease's; lease again");
+    if (this.#leased) throw codeError(RangeError, 'invalid_argument', "rekey: this Snowflake's node comes from a lease, a slot or a state file; make a new one");
     this.#native.rekey(u64(node, 'node', 'node_out_of_range'));
   }
 

@@ -225,30 +225,110 @@ pub fn snowflake_leased<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
     Ok(obj)
 }
 
+/// A generator on a host-local slot, or on a manual node with a state
+/// file: the process registry's generator for the node, fenced by the file
+/// (written `leadMs` ahead; a restart starts above it). `slot` or `dir`.
+#[napi(ts_return_type = "NativeSnowflake")]
+#[allow(clippy::too_many_arguments)]
+pub fn snowflake_on_file<'env>(
+    env: &'env Env,
+    spec: LayoutSpec,
+    node: Option<BigInt>,
+    options: SnowflakeOptions,
+    slot: Option<&crate::coord::Slot>,
+    dir: Option<String>,
+    namespace: Option<String>,
+    lead_ms: f64,
+) -> Result<Object<'env>> {
+    let layout = spec.layout(env)?;
+    let (node, fence) = match (slot, dir, node) {
+        (Some(s), None, None) => {
+            if s.layout() != layout {
+                return Err(throw(
+                    env,
+                    &idloom::Error::reason(ErrorCode::InvalidArgument, "layout", "a slot's Snowflake uses the slot's layout"),
+                ));
+            }
+            (s.node_id(), s.fence(env)?)
+        }
+        (None, Some(dir), Some(node)) => {
+            let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
+            let ns = namespace.unwrap_or_else(|| "default".into());
+            (
+                node,
+                idloom::state::node_fence(std::path::Path::new(&dir), &ns, &layout, node).js(env)?,
+            )
+        }
+        _ => {
+            return Err(throw(
+                env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "slot", "a slot, or a node with a stateDir"),
+            ))
+        }
+    };
+    let (policy, clock) = policy(env, &options)?;
+    let gen: Shared = registry::acquire(layout, node, policy, clock).js(env)?;
+    let on_file = OnFile {
+        fence,
+        lead_ms: lead_ms as u64,
+    };
+    on_file.fence.advance(&gen, on_file.lead_ms, true).js(env)?;
+    generator_object_with(env, &gen, Some(on_file))
+}
+
 /// The minting closures every generator object has.
 fn generator_object<'env>(env: &'env Env, gen: &Shared) -> Result<Object<'env>> {
+    generator_object_with(env, gen, None)
+}
+
+/// A generator whose fence is a state file: a call at the fence writes the
+/// next fence ahead (the core's `FileFence`) and tries once more.
+#[derive(Clone)]
+pub(crate) struct OnFile {
+    pub fence: Arc<idloom::state::FileFence>,
+    pub lead_ms: u64,
+}
+
+/// `f()`, or at a state file's fence: advance it, then `f()` again.
+fn minting<T>(g: &Shared, file: &Option<OnFile>, mut f: impl FnMut() -> idloom::Result<T>) -> idloom::Result<T> {
+    match (f(), file) {
+        (Err(e), Some(st)) if e.code() == ErrorCode::LeaseExpired => {
+            if st.fence.advance(g, st.lead_ms, false)? {
+                f()
+            } else {
+                Err(e)
+            }
+        }
+        (r, _) => r,
+    }
+}
+
+/// The minting closures every generator object has.
+pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Option<OnFile>) -> Result<Object<'env>> {
     let mut obj = Object::new(env)?;
     // Synchronous calls block the event loop at most MAX_SYNC_WAIT_MS per
     // wait; a longer one is `would_block` (nextAsync waits on a timer instead).
-    let g = gen.clone();
-    let f: Function<(), u64> =
-        env.create_function_from_closure("next", move |ctx| g.next_id_within(SYNC_WAIT_MS).map_err(|e| throw(ctx.env, &e)))?;
+    let (g, st) = (gen.clone(), file.clone());
+    let f: Function<(), u64> = env.create_function_from_closure("next", move |ctx| {
+        minting(&g, &st, || g.next_id_within(SYNC_WAIT_MS)).map_err(|e| throw(ctx.env, &e))
+    })?;
     obj.set_named_property("next", f)?;
-    let g = gen.clone();
+    let (g, st) = (gen.clone(), file.clone());
     let f: Function<(), String> = env.create_function_from_closure("nextString", move |ctx| {
-        g.next_id_within(SYNC_WAIT_MS)
+        minting(&g, &st, || g.next_id_within(SYNC_WAIT_MS))
             .map(|id| id.to_string())
             .map_err(|e| throw(ctx.env, &e))
     })?;
     obj.set_named_property("nextString", f)?;
-    let g = gen.clone();
-    let f: Function<(), Either<u64, f64>> =
-        env.create_function_from_closure("tryNext", move |ctx| match g.try_next_id().map_err(|e| throw(ctx.env, &e))? {
+    let (g, st) = (gen.clone(), file.clone());
+    let f: Function<(), Either<u64, f64>> = env.create_function_from_closure("tryNext", move |ctx| {
+        match minting(&g, &st, || g.try_next_id()).map_err(|e| throw(ctx.env, &e))? {
             Next::Id(id) => Ok(Either::A(id)),
             Next::RetryAt(ms) => Ok(Either::B(ms as f64)),
-        })?;
+        }
+    })?;
     obj.set_named_property("tryNext", f)?;
-    let g = gen.clone();
+    let (g, st) = (gen.clone(), file);
     let f: Function<(), BigUint64Array> = env.create_function_from_closure("nextBatch", move |ctx| {
         let n: u32 = ctx.get(0)?;
         if n > MAX_BATCH {
@@ -258,7 +338,7 @@ fn generator_object<'env>(env: &'env Env, gen: &Shared) -> Result<Object<'env>> 
             ));
         }
         let mut out = vec![0u64; n as usize];
-        g.fill_within(&mut out, SYNC_WAIT_MS).map_err(|e| throw(ctx.env, &e))?;
+        minting(&g, &st, || g.fill_within(&mut out, SYNC_WAIT_MS)).map_err(|e| throw(ctx.env, &e))?;
         Ok(BigUint64Array::new(out))
     })?;
     obj.set_named_property("nextBatch", f)?;

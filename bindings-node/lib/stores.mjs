@@ -279,6 +279,44 @@ class Store {
   }
 }
 
+/**
+ * `source(step) => Promise<{ start, end }>` from one Leaf row: `atomic`
+ * takes the range in one statement; `cas` reads `max_id` and moves it only
+ * if nobody did first, at most 16 rounds with a jittered pause
+ * (`source.retries` counts the rounds lost). The store gives the three calls.
+ * @param {string} bizTag
+ * @param {'atomic' | 'cas'} mode
+ * @param {{ atomic: (step: number) => Promise<{ start: number, end: number } | null>,
+ *   read: () => Promise<number | null>, swap: (old: number, next: number) => Promise<boolean> }} calls
+ */
+function leafSource(bizTag, mode, calls) {
+  const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
+  const source = async (/** @type {number} */ step) => {
+    int(step, 'step', 1, Number.MAX_SAFE_INTEGER);
+    if (mode === 'atomic') {
+      const got = await calls.atomic(step);
+      if (got === null) throw lost();
+      return got;
+    }
+    for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+      const old = await calls.read();
+      if (old === null) throw lost();
+      if (await calls.swap(old, old + step)) return { start: old, end: old + step };
+      source.retries += 1;
+      await sleep(Math.random() * (attempt + 1));
+    }
+    throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
+  };
+  source.retries = 0;
+  return source;
+}
+
+/** @param {unknown} mode @returns {'atomic' | 'cas'} */
+function checkMode(mode) {
+  if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
+  return mode;
+}
+
 /** @param {any} row */
 const grantOf = (row) => ({
   node: Number(row.node),
@@ -405,28 +443,19 @@ export class PostgresStore extends Store {
    */
   segmentSource(bizTag, options = {}) {
     str(bizTag, 'bizTag');
-    const mode = options.mode ?? 'atomic';
-    if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
+    const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
-    const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
-    const source = async (/** @type {number} */ step) => {
-      if (mode === 'atomic') {
+    return leafSource(bizTag, mode, {
+      atomic: async (step) => {
         const r = await this._query(fetch, [bizTag, step]);
-        if (!r.rows.length) throw lost();
-        return { start: Number(r.rows[0].range_start), end: Number(r.rows[0].range_end) };
-      }
-      for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+        return r.rows.length ? { start: Number(r.rows[0].range_start), end: Number(r.rows[0].range_end) } : null;
+      },
+      read: async () => {
         const r = await this._query(read, [bizTag]);
-        if (!r.rows.length) throw lost();
-        const old = Number(r.rows[0].max_id);
-        if ((await this._query(cas, [bizTag, old, old + step])).rowCount === 1) return { start: old, end: old + step };
-        source.retries += 1;
-        await sleep(Math.random() * (attempt + 1));
-      }
-      throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
-    };
-    source.retries = 0;
-    return source;
+        return r.rows.length ? Number(r.rows[0].max_id) : null;
+      },
+      swap: async (old, next) => (await this._query(cas, [bizTag, old, next])).rowCount === 1,
+    });
   }
 }
 
@@ -742,37 +771,25 @@ export class MySQLStore extends Store {
    */
   segmentSource(bizTag, options = {}) {
     str(bizTag, 'bizTag');
-    const mode = options.mode ?? 'atomic';
-    if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
+    const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     const lastId = this.#sql.LAST_ID;
-    const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
-    const source = async (/** @type {number} */ step) => {
-      if (mode === 'atomic') {
-        return this._tx(async (c) => {
+    return leafSource(bizTag, mode, {
+      atomic: (step) =>
+        this._tx(async (c) => {
           const [r] = await c.query(fetch, [step, bizTag]);
-          if (r.affectedRows === 0) throw lost();
+          if (r.affectedRows === 0) return null;
           const [rows] = await c.query(lastId);
           const end = Number(Object.values(rows[0])[0]);
           return { start: end - step, end };
-        });
-      }
-      for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
-        const got = await this._tx(async (c) => {
+        }),
+      read: () =>
+        this._tx(async (c) => {
           const [rows] = await c.query(read, [bizTag]);
-          if (!rows.length) throw lost();
-          const old = Number(rows[0].max_id);
-          const [r] = await c.query(cas, [old + step, bizTag, old]);
-          return r.affectedRows === 1 ? { start: old, end: old + step } : null;
-        });
-        if (got !== null) return got;
-        source.retries += 1;
-        await sleep(Math.random() * (attempt + 1));
-      }
-      throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
-    };
-    source.retries = 0;
-    return source;
+          return rows.length ? Number(rows[0].max_id) : null;
+        }),
+      swap: (old, next) => this._tx(async (c) => (await c.query(cas, [next, bizTag, old]))[0].affectedRows === 1),
+    });
   }
 }
 

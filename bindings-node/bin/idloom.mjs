@@ -19,6 +19,7 @@ const COMMANDS = {
   decode: { about: 'decode a snowflake ID or a UUID', usage: '[--layout PRESET] ID', options: { layout: 'string' }, positional: 1 },
   layout: { about: "print a layout's capacity report", usage: '[--layout PRESET]', options: { layout: 'string' } },
 };
+// (`store init|status|release` talks to a store: see storeCommand below.)
 
 const HELP_TEXT = {
   node: "this process's node ID (never guessed)",
@@ -38,6 +39,7 @@ class UsageError extends Error {
 function topHelp() {
   const lines = ['usage: idloom <command> [options]', '', 'Mint, decode and describe unique IDs (idloom).', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.about}`);
+  lines.push(`  ${'store'.padEnd(10)} namespaces, nodes and segment counters on a store (init, status, release)`);
   lines.push('', 'Run `idloom <command> --help` for its options.');
   return lines.join('\n');
 }
@@ -197,7 +199,104 @@ export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeE
   }
 }
 
+const STORE_USAGE = `usage: idloom store init|status|release --url URL (--namespace NS | --segment BIZ_TAG) [options]
+
+Namespaces, nodes and segment counters on a store (postgres://, mysql://, redis://).
+
+  init    --namespace NS [--layout PRESET] [--nodes N] [--ttl-ms MS] [--max-skew-ms MS] [--fresh]
+          --segment BIZ_TAG --floor N [--step N] [--table NAME]
+  status  --namespace NS: every held node's holder, epoch, expiry and fence
+          --segment BIZ_TAG [--table NAME]: where the next range starts
+  release --namespace NS --node K: free a dead holder's node now (its fence stays)`;
+
+/** The store a URL names. @param {string | undefined} url */
+async function storeFor(url) {
+  const stores = await import('../lib/stores.mjs');
+  if (url === undefined) throw new UsageError('--url is required (postgres://…, mysql://…, redis://…)');
+  const scheme = url.split('://')[0].toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') return stores.PostgresStore.fromUrl(url);
+  if (scheme === 'mysql' || scheme === 'mariadb') return stores.MySQLStore.fromUrl(url.replace(/^mariadb:/, 'mysql:'));
+  if (scheme === 'redis' || scheme === 'rediss') return stores.RedisStore.fromUrl(url);
+  throw new UsageError(`--url must be postgres://, mysql:// or redis://, got "${url}"`);
+}
+
+/**
+ * `idloom store …`, asynchronous (it talks to a store).
+ * @param {string[]} argv after "store"
+ * @param {(...lines: string[]) => void} out
+ */
+async function storeCommand(argv, out) {
+  const [op, ...rest] = argv;
+  if (op === undefined || op === '-h' || op === '--help') {
+    out(STORE_USAGE);
+    return op === undefined ? 2 : 0;
+  }
+  if (!['init', 'status', 'release'].includes(op)) throw new UsageError(`unknown store command "${op}" (choose from init, status, release)`);
+  const options = Object.fromEntries(
+    ['url', 'namespace', 'segment', 'layout', 'nodes', 'ttl-ms', 'max-skew-ms', 'floor', 'step', 'table', 'node'].map((k) => [k, { type: 'string' }]),
+  );
+  let v;
+  try {
+    v = parseArgs({ args: rest, options: { ...options, fresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+  } catch (e) {
+    throw new UsageError(e.message.split('\n')[0]);
+  }
+  if (v.help) {
+    out(STORE_USAGE);
+    return 0;
+  }
+  if ((v.namespace === undefined) === (v.segment === undefined)) throw new UsageError('give one of --namespace and --segment');
+  if (op === 'release' && v.segment !== undefined) throw new UsageError('release frees a node: --namespace NS --node K');
+  const store = await storeFor(v.url);
+  const table = v.table === undefined ? {} : { table: v.table };
+  if (op === 'init' && v.namespace !== undefined) {
+    const r = await store.initNamespace(v.namespace, {
+      layout: layoutArg(v.layout),
+      nodes: v.nodes === undefined ? undefined : intArg(v.nodes, '--nodes', 1, 1 << 22),
+      ttlMs: intArg(v['ttl-ms'], '--ttl-ms', 1, 86_400_000, 10_000),
+      maxSkewMs: intArg(v['max-skew-ms'], '--max-skew-ms', 0, 86_400_000, 1_000),
+      fresh: v.fresh ?? false,
+    });
+    out(`namespace ${v.namespace}: ${r.nodes} nodes, ttl ${r.ttlMs} ms, max skew ${r.maxSkewMs} ms, floor ${r.floorMs}, layout ${r.layout}`);
+  } else if (op === 'init') {
+    if (v.floor === undefined) throw new UsageError('--floor is required with --segment: the counter\'s first max_id, above every ID handed out before');
+    const floor = intArg(v.floor, '--floor', 0, Number.MAX_SAFE_INTEGER);
+    await store.initSegment(v.segment, { floor, step: intArg(v.step, '--step', 1, 2 ** 31 - 1, 1000), ...table });
+    out(`segment ${v.segment}: ready (floor ${floor})`);
+  } else if (op === 'status' && v.namespace !== undefined) {
+    const { record: r, nodes } = await store.status(v.namespace);
+    out(`namespace ${v.namespace}: ${r.nodes} nodes, ttl ${r.ttlMs} ms, max skew ${r.maxSkewMs} ms, floor ${r.floorMs}, layout ${r.layout}`);
+    out('node  holder  epoch  expires_ms  start_ms  fence_ms');
+    for (const n of nodes) if (n.epoch) out(`${n.node}  ${n.holder || '-'}  ${n.epoch}  ${n.expiresMs}  ${n.startMs}  ${n.fenceMs}`);
+  } else if (op === 'status') {
+    out(`segment ${v.segment}: next range starts at ${await store.segmentPeek(v.segment, table)}`);
+  } else {
+    const node = intArg(v.node, '--node', 0, 1 << 22);
+    const held = (await store.status(v.namespace)).nodes.find((n) => n.node === node);
+    if (held === undefined) throw Object.assign(new RangeError(`--node ${node} is not a node of ${v.namespace}`), { code: 'node_out_of_range' });
+    await store._release(v.namespace, node, held.epoch, held.holder, held.fenceMs);
+    out(`namespace ${v.namespace}, node ${node}: free (epoch ${held.epoch}, fence stays at ${held.fenceMs})`);
+  }
+  return 0;
+}
+
+/**
+ * `main`, with the store commands (which talk to a store, so resolve later).
+ * @param {string[]} argv
+ */
+export async function mainAsync(argv, write = (/** @type {string} */ l) => process.stdout.write(l + '\n'), writeErr = (/** @type {string} */ l) => process.stderr.write(l + '\n')) {
+  if (argv[0] !== 'store') return main(argv, write, writeErr);
+  try {
+    return await storeCommand(argv.slice(1), (...lines) => lines.forEach((l) => write(l)));
+  } catch (e) {
+    if (typeof e?.code !== 'string') throw e;
+    writeErr(`idloom: error: ${e.message} (${e.code})`);
+    return 2;
+  }
+}
+
 // Run when executed (npx idloom, node bin/idloom.mjs), not when imported by tests.
 if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
-  process.exitCode = main(process.argv.slice(2));
+  // A store's pool or client keeps sockets open: exit once the command is done.
+  mainAsync(process.argv.slice(2)).then((code) => process.stdout.write('', () => process.exit(code)));
 }

@@ -435,6 +435,18 @@ export class PostgresStore extends Store {
   }
 
   /**
+   * Where the counter's next range starts (`store_state_lost` if missing); changes nothing.
+   * @param {string} bizTag
+   * @param {{ table?: string }} [options]
+   * @returns {Promise<number>}
+   */
+  async segmentPeek(bizTag, options = {}) {
+    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [str(bizTag, 'bizTag')]);
+    if (!r.rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
+    return Number(r.rows[0].max_id);
+  }
+
+  /**
    * `source(step) => Promise<{ start, end }>` from the Leaf row `bizTag`:
    * `mode: 'atomic'` (one `UPDATE … RETURNING`) or `'cas'` (read, then
    * compare-and-set, at most 16 jittered rounds; `source.retries` counts them).
@@ -591,6 +603,18 @@ export class RedisStore extends Store {
   async initSegment(bizTag, options) {
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+  }
+
+  /**
+   * Where the counter's next range starts (`store_state_lost` if missing); changes nothing.
+   * @param {string} bizTag
+   * @param {{ table?: string }} [options] (Redis keeps counters in keys: no table)
+   * @returns {Promise<number>}
+   */
+  async segmentPeek(bizTag, options = {}) {
+    if (options.table !== undefined) throw idloomError('invalid_argument', 'table: Redis keeps counters in keys, not a table');
+    const r = RedisStore.#answer(await this.#run('INCRBY', native.storeRedisKey('counter', str(bizTag, 'bizTag')), 0), `bizTag ${bizTag}`);
+    return Number(r[1]);
   }
 
   /**
@@ -760,6 +784,19 @@ export class MySQLStore extends Store {
       await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
       await c.query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
     });
+  }
+
+  /**
+   * Where the counter's next range starts (`store_state_lost` if missing); changes nothing.
+   * @param {string} bizTag
+   * @param {{ table?: string }} [options]
+   * @returns {Promise<number>}
+   */
+  async segmentPeek(bizTag, options = {}) {
+    const read = this.#segment('SEGMENT_READ', options.table);
+    const [rows] = await this._tx((c) => c.query(read, [str(bizTag, 'bizTag')]));
+    if (!rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
+    return Number(rows[0].max_id);
   }
 
   /**

@@ -271,6 +271,7 @@ async function storeCommand(argv, out) {
   } else if (op === 'status') {
     out(`segment ${v.segment}: next range starts at ${await store.segmentPeek(v.segment, table)}`);
   } else {
+    if (v.node === undefined) throw new UsageError('release needs --node K: the node to free');
     const node = intArg(v.node, '--node', 0, 1 << 22);
     const held = (await store.status(v.namespace)).nodes.find((n) => n.node === node);
     if (held === undefined) throw Object.assign(new RangeError(`--node ${node} is not a node of ${v.namespace}`), { code: 'node_out_of_range' });

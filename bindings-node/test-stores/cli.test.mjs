@@ -52,6 +52,7 @@ test('store: bad arguments exit 2 with one line', () => {
     [['store', 'status', '--url', 'redis://127.0.0.1:1/', '--namespace', 'a'], 'store_unavailable'],
     [['store', 'release', '--url', URLS.redis], 'invalid_argument'],
     [['store', 'dance'], 'invalid_argument'],
+    [['store', 'release', '--url', URLS.redis, '--namespace', 'a'], 'invalid_argument'],
   ]) {
     const r = cli(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

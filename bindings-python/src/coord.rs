@@ -434,6 +434,25 @@ pub fn _sequence_sql(
     idloom::stores::sequence_sql(&text(sql, "sql")?, &text(name, "name")?, start, increment).py(py)
 }
 
+/// The core's (start, increment) of sequence ``index`` of ``count`` with ranges of ``step`` from ``floor``.
+#[pyfunction]
+pub fn _sequence_numbers(
+    py: Python<'_>,
+    step: &Bound<'_, PyAny>,
+    floor: &Bound<'_, PyAny>,
+    index: &Bound<'_, PyAny>,
+    count: &Bound<'_, PyAny>,
+) -> PyResult<(u64, u64)> {
+    let n = |v: &Bound<'_, PyAny>, name: &'static str| int_in(v, name, ErrorCode::InvalidArgument, 0, u64::MAX);
+    idloom::stores::sequence_numbers(n(step, "step")?, n(floor, "floor")?, n(index, "index")?, n(count, "count")?).py(py)
+}
+
+/// The core's pause before compare-and-set round ``attempt + 1``, in µs, for a uniform ``unit`` in [0, 1).
+#[pyfunction]
+pub fn _cas_pause_us(attempt: u32, unit: f64) -> u64 {
+    idloom::stores::cas_pause_us(attempt, unit)
+}
+
 /// Check a namespace name (1 to 64 of ``A-Z a-z 0-9 _ . -``).
 #[pyfunction]
 pub fn _check_namespace(py: Python<'_>, namespace: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -16,6 +16,7 @@ mod snowflake;
 
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("_CAS_TRIES", idloom::stores::CAS_TRIES)?;
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyParts>()?;
     m.add_class::<layout::PyCapacity>()?;
@@ -54,6 +55,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_store_texts, m)?,
         wrap_pyfunction!(coord::_segment_sql, m)?,
         wrap_pyfunction!(coord::_sequence_sql, m)?,
+        wrap_pyfunction!(coord::_sequence_numbers, m)?,
+        wrap_pyfunction!(coord::_cas_pause_us, m)?,
         wrap_pyfunction!(coord::_check_namespace, m)?,
         wrap_pyfunction!(coord::_layout_record, m)?,
         wrap_pyfunction!(coord::_redis_key, m)?,

@@ -179,6 +179,42 @@ pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
     })
 }
 
+/// Compare-and-set rounds a Leaf `cas` fetch tries before it gives up
+/// (`store_unavailable`: too much contention on one row).
+pub const CAS_TRIES: u32 = 16;
+
+/// The pause before compare-and-set round `attempt + 1`, in microseconds,
+/// for a uniform `unit` in `[0, 1)` the host draws: jittered and doubling
+/// (at most 250 µs × 2^attempt, capped at 64 ms; at least 50 µs), so
+/// contenders that lost together spread out instead of colliding again.
+/// All 16 rounds wait at most about 0.6 s.
+pub fn cas_pause_us(attempt: u32, unit: f64) -> u64 {
+    let ceiling = (250u64 << attempt.min(8)).min(64_000) as f64;
+    let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.5 };
+    ((unit * ceiling) as u64).max(50)
+}
+
+/// The start and increment of sequence `index` of `count` that hand out
+/// ranges of `step` from `floor` (Tinyid's remainder and delta: N databases,
+/// sequence *k* starting at `floor + k × step`, each moving `count × step`),
+/// so the ranges of the `count` sequences never meet. Each number is checked
+/// against its range (`step` 1..=2³¹−1, `floor` 0..=2⁶², `count` 1..=1024,
+/// `index` below `count`).
+pub fn sequence_numbers(step: u64, floor: u64, index: u64, count: u64) -> Result<(u64, u64)> {
+    let check = |name: &'static str, v: u64, lo: u64, hi: u64| {
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(Error::range(ErrorCode::InvalidArgument, name, v, lo, hi))
+        }
+    };
+    let step = check("step", step, 1, (1 << 31) - 1)?;
+    let floor = check("floor", floor, 0, 1 << 62)?;
+    let count = check("count", count, 1, 1024)?;
+    let index = check("index", index, 0, count - 1)?;
+    Ok((floor + index * step, count * step))
+}
+
 /// A sequence text with its name, start and increment in place (the name an
 /// identifier as for [`segment_sql`]; the numbers checked integers).
 pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Result<String> {

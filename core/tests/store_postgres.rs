@@ -21,6 +21,7 @@ impl race::Leases for PgStore {
 }
 
 use idloom::lease::{Grant, Lease, LeaseConfig};
+use idloom::stores::sequence_numbers;
 use idloom::{ErrorCode, Layout};
 use pg::PgStore;
 use std::sync::Once;
@@ -170,8 +171,10 @@ fn two_sequences_with_a_step_interleave_without_meeting() {
     let mut db = store();
     // Two "databases" as Tinyid's remainder and delta: ranges of 100, offsets 0 and 1 of 2.
     let (s0, s1) = (unique("seq0"), unique("seq1"));
-    db.create_sequence(&s0, 0, 200).unwrap();
-    db.create_sequence(&s1, 100, 200).unwrap();
+    let ((a0, i0), (a1, i1)) = (sequence_numbers(100, 0, 0, 2).unwrap(), sequence_numbers(100, 0, 1, 2).unwrap());
+    assert_eq!([a0, i0, a1, i1], [0, 200, 100, 200]);
+    db.create_sequence(&s0, a0, i0).unwrap();
+    db.create_sequence(&s1, a1, i1).unwrap();
     let mut starts: Vec<u64> = (0..20)
         .flat_map(|_| [db.sequence_next(&s0).unwrap(), db.sequence_next(&s1).unwrap()])
         .collect();

@@ -25,3 +25,36 @@ fn every_store_text_file_is_in_the_bindings_table() {
     }
     assert!(idloom::stores::texts("sqlite").is_none());
 }
+
+#[test]
+fn sequence_numbers_interleave_n_databases_and_name_what_is_out_of_range() {
+    use idloom::stores::sequence_numbers;
+    // Tinyid's remainder and delta: 3 databases, ranges of 100 from 1000.
+    let got: Vec<_> = (0..3).map(|k| sequence_numbers(100, 1000, k, 3).unwrap()).collect();
+    assert_eq!(got, [(1000, 300), (1100, 300), (1200, 300)]);
+    for (args, message) in [
+        ((0, 0, 0, 1), "step must be in 1..=2147483647, got 0"),
+        (
+            (1, 1 << 63, 0, 1),
+            "floor must be in 0..=4611686018427387904, got 9223372036854775808",
+        ),
+        ((1, 0, 0, 0), "count must be in 1..=1024, got 0"),
+        ((1, 0, 3, 3), "index must be in 0..=2, got 3"),
+    ] {
+        let e = sequence_numbers(args.0, args.1, args.2, args.3).unwrap_err();
+        assert_eq!((e.code(), e.to_string()), (idloom::ErrorCode::InvalidArgument, message.to_string()));
+    }
+}
+
+#[test]
+fn compare_and_set_pauses_double_with_jitter_and_stay_bounded() {
+    use idloom::stores::{cas_pause_us, CAS_TRIES};
+    assert_eq!(
+        [cas_pause_us(0, 0.0), cas_pause_us(0, 0.999), cas_pause_us(3, 0.5)],
+        [50, 249, 1000]
+    );
+    assert_eq!(cas_pause_us(40, 1.0), 64_000, "capped");
+    let worst: u64 = (0..CAS_TRIES).map(|a| cas_pause_us(a, 1.0)).sum();
+    assert!(worst < 700_000, "{worst}");
+    assert_eq!(cas_pause_us(1, f64::NAN), 250);
+}

@@ -184,7 +184,12 @@ impl PgStore {
             if self.client.execute(&cas, &[&tag, &old, &(old + step)]).map_err(db)? == 1 {
                 return Ok(((old as u64, (old + step) as u64), attempt));
             }
-            std::thread::sleep(std::time::Duration::from_micros(50 + (u64::from(attempt) * 7919) % 500));
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            let unit = f64::from(nanos % 1000) / 1000.0; // jitter: the clock's low digits
+            std::thread::sleep(std::time::Duration::from_micros(idloom::stores::cas_pause_us(attempt, unit)));
         }
         Err(Error::reason(
             ErrorCode::StoreUnavailable,

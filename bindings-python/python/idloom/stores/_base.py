@@ -7,11 +7,11 @@ import random
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from .._idloom import Layout, _check_namespace, _layout_record
+from .._idloom import _CAS_TRIES, Layout, _cas_pause_us, _check_namespace, _layout_record, _sequence_numbers
 from ._lease import Grant, NodeLease, default_holder, error
 
-#: Compare-and-set rounds before a fetch gives up (``store_unavailable``).
-CAS_TRIES = 16
+#: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
+CAS_TRIES: int = _CAS_TRIES
 
 
 def check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -36,8 +36,8 @@ def check_mode(mode: Any) -> str:
 
 
 def cas_jitter_s(attempt: int) -> float:
-    """A jittered pause between compare-and-set rounds (50 µs .. ~4 ms), in seconds."""
-    return (50 + random.random() * 250 * (attempt + 1)) / 1e6
+    """The core's jittered, doubling pause before compare-and-set round ``attempt + 1``, in seconds."""
+    return _cas_pause_us(attempt, random.random()) / 1e6
 
 
 def cas_pause(attempt: int) -> None:
@@ -102,12 +102,8 @@ class SequenceSource:
 
 
 def sequence_numbers(step: int, floor: int, index: int, count: int) -> Tuple[int, int]:
-    """(start, increment) of sequence ``index`` of ``count`` with ranges of ``step``."""
-    check_int(step, "step", 1, (1 << 31) - 1)
-    check_int(floor, "floor", 0, (1 << 62))
-    count = check_int(count, "count", 1, 1024)
-    check_int(index, "index", 0, count - 1)
-    return (floor + index * step, count * step)
+    """(start, increment) of sequence ``index`` of ``count`` with ranges of ``step`` (the core's)."""
+    return _sequence_numbers(step, floor, index, count)
 
 
 def check_source_options(options: Dict[str, Any]) -> None:

@@ -329,6 +329,15 @@ function idArg(id) {
 
 /**
  * How a snowflake behaves under faults.
+ * @typedef {object} SharedLeaseToken What `NodeLease.share()` returns, posted to a worker thread of the
+ *   same process: `new Snowflake({ sharedLease })` there mints on the lease's own generator.
+ * @property {number} idloomSharedLease
+ * @property {number} pid
+ * @property {number} node
+ * @property {LayoutSpec} layout
+ */
+
+/**
  * @typedef {object} SnowflakeLease A node lease (`NodeLease` from `idloom/stores`): the generator mints only
  *   ticks inside its interval of ID time, and the lease moves or ends that interval.
  * @property {number} node
@@ -339,13 +348,15 @@ function idArg(id) {
 
 /**
  * Who the node is: given (`node`; idloom never guesses one), or leased from a
- * store (`lease`, a `NodeLease` from `idloom/stores`: fenced, never a duplicate).
+ * store (`lease`, a `NodeLease` from `idloom/stores`: fenced, never a duplicate),
+ * or a lease another worker thread of this process shared (`sharedLease`).
  * A manual node may keep its fence in a state file (`stateDir`, `namespace`,
  * `stateLeadMs`): written ahead of use, so a restart on the node starts above
  * it. A host-local `slot` (cluster and PM2 workers) keeps one beside its lock.
- * @typedef {{ node: number | bigint, lease?: undefined, slot?: undefined, stateDir?: string, namespace?: string, stateLeadMs?: number }
- *   | { lease: SnowflakeLease, node?: undefined, slot?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: undefined }
- *   | { slot: Slot, node?: undefined, lease?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: number }} SnowflakeNode
+ * @typedef {{ node: number | bigint, lease?: undefined, slot?: undefined, sharedLease?: undefined, stateDir?: string, namespace?: string, stateLeadMs?: number }
+ *   | { lease: SnowflakeLease, node?: undefined, slot?: undefined, sharedLease?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: undefined }
+ *   | { slot: Slot, node?: undefined, lease?: undefined, sharedLease?: undefined, stateDir?: undefined, namespace?: undefined, stateLeadMs?: number }
+ *   | { sharedLease: SharedLeaseToken, node?: undefined, lease?: undefined, slot?: undefined, stateDir?: undefined }} SnowflakeNode
  */
 
 /**
@@ -374,6 +385,7 @@ function snowflakeArgs(options) {
   if (options === null || typeof options !== 'object') {
     throw codeError(TypeError, 'invalid_type', `options must be an object with a node, got ${typeName(options)}`);
   }
+  if (options.sharedLease !== undefined) return sharedLeaseArgs(options);
   const lease = options.lease;
   if (options.slot !== undefined) {
     if (!(options.slot instanceof Slot)) throw codeError(TypeError, 'invalid_type', `slot must be a Slot, got ${typeName(options.slot)}`);
@@ -407,6 +419,27 @@ function snowflakeArgs(options) {
     throw codeError(TypeError, 'invalid_type', `exclusiveNode must be a boolean, got ${typeName(options.exclusiveNode)}`);
   }
   return [layout, u64(lease === undefined ? options.node : lease.node, 'node', 'node_out_of_range', maxNode), policyArgs(options)];
+}
+
+/**
+ * A lease another thread of this process shared: its layout and node, and
+ * no option of its own (the sharer's generator has its policy already).
+ * @param {SnowflakeOptions} options
+ * @returns {[Layout, bigint, object]}
+ */
+function sharedLeaseArgs(options) {
+  const t = /** @type {any} */ (options.sharedLease);
+  if (t === null || typeof t !== 'object' || typeof t.idloomSharedLease !== 'number') {
+    throw codeError(TypeError, 'invalid_type', `sharedLease must be what NodeLease.share() returned, got ${typeName(t)}`);
+  }
+  const others = Object.keys(options).filter((k) => k !== 'sharedLease' && /** @type {any} */ (options)[k] !== undefined);
+  if (others.length > 0) {
+    throw codeError(RangeError, 'invalid_argument', `a shared lease mints with its sharer's generator and options: no ${others.join(', ')} with sharedLease`);
+  }
+  if (t.pid !== globalThis.process?.pid) {
+    throw codeError(RangeError, 'invalid_argument', 'sharedLease: a shared lease is for the worker threads of the process that leased it; lease a node in this process');
+  }
+  return [new Layout(t.layout), BigInt(t.node), {}];
 }
 
 /**
@@ -513,7 +546,13 @@ export class Snowflake {
       );
     }
     let h;
-    if (options.lease !== undefined) {
+    if (options.sharedLease !== undefined) {
+      if (typeof native.snowflakeJoinLease !== 'function') {
+        throw codeError(Error, 'invalid_argument', 'leases need the native addon (npm idloom); this build has none');
+      }
+      h = native.snowflakeJoinLease(/** @type {any} */ (options.sharedLease).idloomSharedLease);
+      this.#leased = true;
+    } else if (options.lease !== undefined) {
       // A lease fences a generator of its own, shared by every Snowflake made from it.
       if (typeof native.snowflakeLeased !== 'function') {
         throw codeError(Error, 'invalid_argument', 'leases need the native addon (npm idloom); this build has none');
@@ -644,6 +683,9 @@ export class SnowflakeMachine {
    * @param {SnowflakeOptions} options (`clock` is ignored)
    */
   constructor(options) {
+    for (const k of /** @type {const} */ (['lease', 'sharedLease', 'slot', 'stateDir'])) {
+      if (/** @type {any} */ (options)?.[k] !== undefined) throw codeError(RangeError, 'invalid_argument', `${k}: a SnowflakeMachine takes a node, never a lease, slot or state file`);
+    }
     const [layout, node, opts] = snowflakeArgs(options);
     this.#native = native.snowflakeMachine(layout.spec, node, opts);
     /** The layout. @readonly @type {Layout} */

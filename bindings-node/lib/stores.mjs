@@ -1,14 +1,13 @@
 // idloom/stores: node leases and segment ranges on the stores you already
 // run, through your own driver objects — a pg Pool or Client (PostgreSQL),
-// a mysql2 promise pool (MariaDB/MySQL) and an ioredis client (Redis). Every statement is one of the core's texts
+// a mysql2 promise pool (MariaDB/MySQL) and an ioredis or node-redis client (Redis). Every statement is one of the core's texts
 // (the same ones the Rust and Python tests prove on the real servers); this
 // module only runs them, keeps the renewal timer, and maps driver failures
 // to idloom's codes. No driver is imported unless you call fromUrl().
 import './index.mjs'; // installs the native addon first
 import { native } from './native.mjs';
-import { Layout, _idloomError as idloomError } from './api.mjs';
+import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
 
-const CAS_TRIES = 16;
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,6 +36,11 @@ function str(v, name) {
 const driver = (name) => import(name);
 
 const IDLOOM_CODES = () => new Set(native.errorCodes().map((/** @type {[string, boolean]} */ [c]) => c));
+
+/**
+ * What `NodeLease.share()` gives a worker thread (structured-cloneable).
+ * @typedef {{ idloomSharedLease: number, pid: number, namespace: string, node: number, epoch: number, layout: import('./api.mjs').LayoutSpec }} SharedLease
+ */
 
 /**
  * A namespace's record.
@@ -112,6 +116,21 @@ export class NodeLease {
       throw idloomError('node_in_use', `node ${this.node}: this lease already has a Snowflake with other options; use the same options`);
     }
     return this.#handles[0];
+  }
+
+  /**
+   * A token for `worker_threads` of this process to mint on this lease: post
+   * it to a worker and make `new Snowflake({ sharedLease: token })` there. The
+   * workers share this lease's generator (one sequence, one fence, moved by
+   * this thread's renewals and ended by `release()`), so they never repeat
+   * each other. Make a `Snowflake` from the lease first. Not for other
+   * processes: those lease nodes of their own.
+   * @returns {SharedLease}
+   */
+  share() {
+    if (this.state !== 'active') throw this.error ?? idloomError('lease_lost', `namespace ${this.namespace}, node ${this.node}: the lease is ${this.state}`);
+    if (this.#handles.length === 0) throw idloomError('invalid_argument', 'lease: make a Snowflake from this lease before sharing it');
+    return { idloomSharedLease: this.#handles[0].share(), pid: process.pid, namespace: this.namespace, node: this.node, epoch: this.epoch, layout: this.layout.spec };
   }
 
   /** @param {any} handle @param {string} options */
@@ -282,7 +301,7 @@ class Store {
 /**
  * `source(step) => Promise<{ start, end }>` from one Leaf row: `atomic`
  * takes the range in one statement; `cas` reads `max_id` and moves it only
- * if nobody did first, at most 16 rounds with a jittered pause
+ * if nobody did first, at most 16 rounds with the core's jittered, doubling pause
  * (`source.retries` counts the rounds lost). The store gives the three calls.
  * @param {string} bizTag
  * @param {'atomic' | 'cas'} mode
@@ -298,14 +317,14 @@ function leafSource(bizTag, mode, calls) {
       if (got === null) throw lost();
       return got;
     }
-    for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+    for (let attempt = 0; attempt < native.STORE_CAS_TRIES; attempt++) {
       const old = await calls.read();
       if (old === null) throw lost();
       if (await calls.swap(old, old + step)) return { start: old, end: old + step };
       source.retries += 1;
-      await sleep(Math.random() * (attempt + 1));
+      await sleep(native.storeCasPauseUs(attempt, Math.random()) / 1000); // the core's: jittered, doubling
     }
-    throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${CAS_TRIES} times in a row`);
+    throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${native.STORE_CAS_TRIES} times in a row`);
   };
   source.retries = 0;
   return source;
@@ -315,6 +334,34 @@ function leafSource(bizTag, mode, calls) {
 function checkMode(mode) {
   if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
   return mode;
+}
+
+/**
+ * `source(step) => Promise<{ start, end }>` from a database sequence whose
+ * increment is `count × step` (N databases, sequence k starting at
+ * `floor + k × step`: Tinyid's remainder and delta), so the ranges of the N
+ * sequences never meet. The `Segment`'s step must be the sequence's.
+ * @param {string} name @param {number} step @param {() => Promise<number>} nextval
+ */
+function sequenceSource(name, step, nextval) {
+  return async (/** @type {number} */ asked) => {
+    if (int(asked, 'step', 1, Number.MAX_SAFE_INTEGER) !== step) {
+      throw idloomError('invalid_argument', `step must be the sequence's step ${step} (new Segment(source, { step: ${step} })), got ${asked}`);
+    }
+    const v = await nextval();
+    return { start: v, end: v + step };
+  };
+}
+
+/**
+ * The create text of sequence `index` of `count` (the core checks the numbers).
+ * @param {string} text @param {string} name
+ * @param {{ step: number, floor?: number, index?: number, count?: number }} options
+ */
+function sequenceCreate(text, name, options) {
+  if (options === null || typeof options !== 'object') throw idloomError('invalid_type', 'options must be { step, floor, index, count }');
+  const n = (/** @type {unknown} */ v, /** @type {string} */ what) => int(v, what, 0, Number.MAX_SAFE_INTEGER);
+  return native.storeSequenceSql(text, str(name, 'name'), n(options.step, 'step'), n(options.floor ?? 0, 'floor'), n(options.index ?? 0, 'index'), n(options.count ?? 1, 'count'));
 }
 
 /** @param {any} row */
@@ -469,6 +516,29 @@ export class PostgresStore extends Store {
       swap: async (old, next) => (await this._query(cas, [bizTag, old, next])).rowCount === 1,
     });
   }
+
+  /**
+   * Create sequence `name` if missing: ranges of `step` from `floor`; with
+   * `count` databases this one is `index` (start `floor + index × step`,
+   * increment `count × step`).
+   * @param {string} name
+   * @param {{ step: number, floor?: number, index?: number, count?: number }} options
+   */
+  async initSequence(name, options) {
+    await this._query(sequenceCreate(this.#sql.SEQUENCE_CREATE, name, options));
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` by `nextval` (its commit waits
+   * for the WAL flush, so a crash cannot hand a range out twice).
+   * @param {string} name
+   * @param {{ step: number }} options the sequence's step
+   */
+  sequenceSource(name, options) {
+    const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
+    const step = int(options?.step, 'step', 1, 2 ** 31 - 1);
+    return sequenceSource(name, step, async () => Number((await this._query(fetch)).rows[0].nextval));
+  }
 }
 
 /** @param {any} row @returns {Namespace} */
@@ -490,32 +560,71 @@ function pgError(e) {
 }
 
 /**
- * Redis over an ioredis client (Sentinel, Cluster, TLS and timeouts are the
- * client's). Store time from `TIME`, identity from `run_id`; a Redis that
- * restarted without its data raises the namespace floor or answers
- * `store_state_lost`, never a silent 0.
+ * Redis over an ioredis client or a node-redis (`redis` 4 to 6) client
+ * (Sentinel, Cluster, TLS and timeouts are the client's). Store time from
+ * `TIME`, identity from `run_id`; a Redis that restarted without its data
+ * raises the namespace floor or answers `store_state_lost`, never a silent 0.
  */
 export class RedisStore extends Store {
-  /** @type {any} */ #client;
+  /** @type {(script: string, key: string, args: string[]) => Promise<unknown>} */ #eval;
   /** @type {Record<string, string>} */ #lua;
 
-  /** @param {any} client */
+  /**
+   * @param {any} client an ioredis client, or a connected node-redis client
+   *   (`createClient()`; set `disableOfflineQueue: true` so a command to a
+   *   server that is down fails instead of waiting for it)
+   */
   constructor(client) {
     super();
-    if (client === null || typeof client !== 'object' || typeof client.eval !== 'function') {
-      throw idloomError('invalid_type', 'RedisStore needs an ioredis client');
+    if (client === null || typeof client !== 'object') throw idloomError('invalid_type', 'RedisStore needs an ioredis or node-redis client');
+    if ('isOpen' in client && typeof client.sendCommand === 'function') {
+      // node-redis: one EVAL through sendCommand (its eval() signature changed
+      // between majors). It has no command timeout: a server that accepts and
+      // never answers (paused) would hold a renewal forever, so each call
+      // gives up after 5 s (store_unavailable; the fence stays).
+      this.#eval = (script, key, args) => {
+        /** @type {ReturnType<typeof setTimeout> | undefined} */ let timer;
+        const late = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer in 5000 ms')), 5000);
+          timer.unref();
+        });
+        return Promise.race([client.sendCommand(['EVAL', script, '1', key, ...args]), late]).finally(() => clearTimeout(timer));
+      };
+    } else if (typeof client.eval === 'function') {
+      this.#eval = (script, key, args) => client.eval(script, 1, key, ...args);
+    } else {
+      throw idloomError('invalid_type', 'RedisStore needs an ioredis or node-redis client');
     }
-    this.#client = client;
     this.#lua = native.storeTexts('redis');
   }
 
   /**
-   * A store over a new ioredis client for `url` (the `ioredis` package must be installed).
+   * A store over a new client for `url`: ioredis by default, or node-redis
+   * with `driver: 'redis'` (that package must be installed). Commands time
+   * out after 5 s and are not queued while the server is down.
    * @param {string} url
+   * @param {{ driver?: 'ioredis' | 'redis' }} [options]
    */
-  static async fromUrl(url) {
+  static async fromUrl(url, options = {}) {
+    str(url, 'url');
+    const which = options.driver ?? 'ioredis';
+    if (which === 'redis') {
+      const { createClient } = await driver('redis');
+      let ready = false; // the first connection fails at once; later drops reconnect
+      const reconnectStrategy = (/** @type {number} */ retries, /** @type {Error} */ cause) => (ready ? Math.min(50 * retries, 1000) : cause);
+      const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
+      client.on('ready', () => (ready = true));
+      client.on('error', () => {}); // every command rejects while the client reconnects
+      try {
+        await client.connect();
+      } catch (e) {
+        throw idloomError('store_unavailable', `redis: ${/** @type {any} */ (e)?.message ?? String(e)}`);
+      }
+      return new RedisStore(client);
+    }
+    if (which !== 'ioredis') throw idloomError('invalid_argument', `driver must be 'ioredis' or 'redis', got ${String(which)}`);
     const Redis = (await driver('ioredis')).default;
-    const client = new Redis(str(url, 'url'), { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
+    const client = new Redis(url, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
     // A server that is down makes every command reject (store_unavailable) while
     // the client reconnects; its 'error' events would only repeat that on stderr.
     client.on('error', () => {});
@@ -526,10 +635,13 @@ export class RedisStore extends Store {
   async #run(name, key, ...args) {
     let v;
     try {
-      v = await this.#client.eval(this.#lua[name], 1, key, ...args.map(String));
+      v = await this.#eval(this.#lua[name], key, args.map(String));
     } catch (e) {
       const err = /** @type {any} */ (e);
-      if (err?.name === 'ReplyError') throw idloomError('store_schema', `redis refused an idloom script: ${err.message}`);
+      // ioredis: ReplyError; node-redis: SimpleError / BlobError (an ErrorReply).
+      if (['ReplyError', 'SimpleError', 'BlobError', 'ErrorReply'].includes(err?.constructor?.name)) {
+        throw idloomError('store_schema', `redis refused an idloom script: ${err.message}`);
+      }
       throw idloomError('store_unavailable', `redis: ${err?.message ?? String(e)}`);
     }
     return Array.isArray(v) ? v : [v];
@@ -828,6 +940,68 @@ export class MySQLStore extends Store {
       swap: (old, next) => this._tx(async (c) => (await c.query(cas, [next, bizTag, old]))[0].affectedRows === 1),
     });
   }
+
+  /**
+   * Create MariaDB sequence `name` if missing (`CACHE 0`): ranges of `step`
+   * from `floor`; with `count` databases this one is `index`.
+   * @param {string} name
+   * @param {{ step: number, floor?: number, index?: number, count?: number }} options
+   */
+  async initSequence(name, options) {
+    const create = sequenceCreate(this.#sql.SEQUENCE_CREATE, name, options);
+    await this._tx((c) => c.query(create));
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` by `NEXTVAL`.
+   * @param {string} name
+   * @param {{ step: number }} options the sequence's step
+   */
+  sequenceSource(name, options) {
+    const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
+    const step = int(options?.step, 'step', 1, 2 ** 31 - 1);
+    return sequenceSource(name, step, () => this._tx(async (c) => Number(Object.values((await c.query(fetch))[0][0])[0])));
+  }
+
+  /**
+   * Create a Flickr ticket table if missing (one row per stub; the
+   * auto-increment is the counter).
+   * @param {string} table
+   */
+  async initTickets(table) {
+    const schema = native.storeSegmentSql(this.#sql.TICKET_SCHEMA, str(table, 'table'));
+    await this._tx((c) => c.query(schema));
+  }
+
+  /**
+   * Flickr tickets: `source(step) => Promise<{ start: t, end: t + 1 }>`, one
+   * ticket per call (the `Segment` asks again when it runs out). With
+   * `servers` ticket servers this one hands out `t ≡ index (mod servers)`
+   * (`auto_increment_increment` and `_offset` set on the connection for each
+   * call). `replace: true` uses Flickr's `REPLACE INTO`, which deadlocks
+   * under concurrency on InnoDB.
+   * @param {string} table
+   * @param {{ servers?: number, index?: number, replace?: boolean }} [options]
+   */
+  ticketSource(table, options = {}) {
+    const servers = int(options.servers ?? 1, 'servers', 1, 65535);
+    const index = int(options.index ?? 1, 'index', 1, servers);
+    const replace = options.replace ?? false;
+    if (typeof replace !== 'boolean') throw idloomError('invalid_type', `replace must be a boolean, got ${typeof replace}`);
+    const insert = native.storeSegmentSql(this.#sql[replace ? 'TICKET_REPLACE' : 'TICKET_NEXT'], str(table, 'table'));
+    const session = `SET SESSION auto_increment_increment = ${servers}, auto_increment_offset = ${index}`;
+    const lastId = this.#sql.LAST_ID;
+    return async (/** @type {number} */ step) => {
+      int(step, 'step', 1, Number.MAX_SAFE_INTEGER);
+      const t = await this._tx(async (c) => {
+        await c.query(session);
+        await c.query(insert, ['a']);
+        const [rows] = await c.query(lastId);
+        return Number(Object.values(rows[0])[0]);
+      });
+      return { start: t, end: t + 1 };
+    };
+  }
 }
 
 /** A mysql2 failure as its code: an SQL refusal (a missing table, another schema) is `store_schema`, a connection failure `store_unavailable`. @param {any} e */
@@ -837,4 +1011,104 @@ function mysqlError(e) {
     return idloomError('store_schema', `mysql refused an idloom statement: ${e.message}`);
   }
   return idloomError('store_unavailable', `mysql: ${e?.message ?? String(e)}`);
+}
+
+/**
+ * Several stores as one source of IDs: the seeds' "N databases, step N",
+ * "N Redis servers, each with its offset" and "two ticket servers, odd and
+ * even". Each store keeps a `Segment` of its own (its ranges stay in order
+ * and never meet the others' by construction: offsets and strides, sequence
+ * starts, ticket parity); the group takes IDs from them in turn and skips
+ * one that is down. `skipped` counts the segments passed over because they
+ * failed.
+ */
+export class SegmentGroup {
+  /** @type {Segment[]} */ #segments;
+  #turn = 0;
+
+  /** @param {Segment[]} segments */
+  constructor(segments) {
+    if (!Array.isArray(segments) || segments.length === 0 || !segments.every((s) => s instanceof Segment)) {
+      throw idloomError('invalid_type', 'segments must be a non-empty array of Segment');
+    }
+    this.#segments = [...segments];
+    this.skipped = 0;
+  }
+
+  /** The segments, each turn starting one further. */
+  #order() {
+    const k = this.#turn;
+    this.#turn = (k + 1) % this.#segments.length;
+    return [...this.#segments.slice(k), ...this.#segments.slice(0, k)];
+  }
+
+  /**
+   * The next ID from the first segment in turn with IDs in memory.
+   * Synchronous: when every memory is dry it throws the last segment's
+   * error (`segment_exhausted`, or its store's failure); see `nextAsync`.
+   * @returns {bigint}
+   */
+  next() {
+    const order = this.#order();
+    /** @type {unknown} */ let last = null;
+    for (const dry of [false, true]) {
+      for (const seg of order) {
+        if (!dry && seg.remaining === 0) continue;
+        try {
+          return seg.next(); // a dry one starts its fetch
+        } catch (e) {
+          this.skipped += 1;
+          last = e;
+        }
+      }
+    }
+    throw last;
+  }
+
+  /**
+   * The next ID; when every memory is dry, each segment is waited for in
+   * turn (at most its own `timeoutMs`) and the last failure is thrown only
+   * if none answers.
+   * @returns {Promise<bigint>}
+   */
+  async nextAsync() {
+    const order = this.#order();
+    for (const seg of order) {
+      if (seg.remaining > 0) {
+        try {
+          return seg.next();
+        } catch {
+          this.skipped += 1;
+        }
+      }
+    }
+    /** @type {unknown} */ let last = null;
+    for (const seg of order) {
+      try {
+        return await seg.nextAsync();
+      } catch (e) {
+        this.skipped += 1;
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /**
+   * Resolves once any segment has IDs in memory; rejects with the last
+   * failure if none gets any.
+   * @returns {Promise<void>}
+   */
+  async ready() {
+    try {
+      await Promise.any(this.#segments.map((s) => s.ready()));
+    } catch (e) {
+      throw /** @type {AggregateError} */ (e).errors.at(-1);
+    }
+  }
+
+  /** IDs in memory across the segments. @type {number} */
+  get remaining() {
+    return this.#segments.reduce((n, s) => n + s.remaining, 0);
+  }
 }

@@ -229,6 +229,35 @@ pub fn store_segment_sql(env: Env, text: String, table: String) -> Result<String
     idloom::stores::segment_sql(&text, &table).js(&env)
 }
 
+/// A sequence's create text for sequence `index` of `count` handing out
+/// ranges of `step` from `floor` (the core's start and increment, checked).
+#[napi]
+pub fn store_sequence_sql(env: Env, text: String, name: String, step: f64, floor: f64, index: f64, count: f64) -> Result<String> {
+    let n = |v: f64, param: &'static str| -> Result<u64> {
+        if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a non-negative safe integer"),
+            ))
+        }
+    };
+    let (start, increment) =
+        idloom::stores::sequence_numbers(n(step, "step")?, n(floor, "floor")?, n(index, "index")?, n(count, "count")?).js(&env)?;
+    idloom::stores::sequence_sql(&text, &name, start, increment).js(&env)
+}
+
+/// Compare-and-set rounds a Leaf `cas` fetch tries (the core's).
+#[napi]
+pub const STORE_CAS_TRIES: u32 = idloom::stores::CAS_TRIES;
+
+/// The core's pause before compare-and-set round `attempt + 1`, in µs, for a uniform `unit` in [0, 1).
+#[napi]
+pub fn store_cas_pause_us(attempt: u32, unit: f64) -> f64 {
+    idloom::stores::cas_pause_us(attempt, unit) as f64
+}
+
 /// Check a namespace name (1 to 64 of `A-Z a-z 0-9 _ . -`).
 #[napi]
 pub fn store_check_namespace(env: Env, namespace: String) -> Result<()> {

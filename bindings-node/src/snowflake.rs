@@ -11,7 +11,9 @@ use idloom::snowflake::Next;
 use idloom::{registry, ErrorCode, FieldOrder, HostClock, Layout, Policy, SharedSnowflake};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// A layout as plain numbers (the JS `Layout` carries one).
 #[napi(object)]
@@ -219,10 +221,56 @@ pub fn snowflake_leased<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
         Ok(())
     })?;
     obj.set_named_property("loseLease", f)?;
-    let g = gen;
+    let g = gen.clone();
     let f: Function<(), Option<f64>> = env.create_function_from_closure("stopLease", move |_ctx| Ok(g.stop_lease().map(|ms| ms as f64)))?;
     obj.set_named_property("stopLease", f)?;
+    let g = gen;
+    let f: Function<(), u32> = env.create_function_from_closure("share", move |_ctx| Ok(share(&g)))?;
+    obj.set_named_property("share", f)?;
     Ok(obj)
+}
+
+/// Leased generators shared with `worker_threads`: the addon is loaded once
+/// per process, so a token minted in one thread names the same generator in
+/// every other. Weak: the lease's own handle keeps it alive.
+fn shared_leases() -> &'static Mutex<HashMap<u32, Weak<SharedSnowflake<HostClock>>>> {
+    static SHARED: OnceLock<Mutex<HashMap<u32, Weak<SharedSnowflake<HostClock>>>>> = OnceLock::new();
+    SHARED.get_or_init(Default::default)
+}
+
+fn share(gen: &Shared) -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let mut map = shared_leases().lock().unwrap_or_else(|e| e.into_inner());
+    map.retain(|_, w| w.strong_count() > 0);
+    if let Some((k, _)) = map.iter().find(|(_, w)| w.upgrade().is_some_and(|g| Arc::ptr_eq(&g, gen))) {
+        return *k;
+    }
+    let k = NEXT.fetch_add(1, Ordering::Relaxed);
+    map.insert(k, Arc::downgrade(gen));
+    k
+}
+
+/// The generator of a lease another thread of this process shared
+/// (`share()`): the same fence, moved by the lease's renewals and ended by
+/// its release. A token whose lease is gone is `lease_lost`.
+#[napi(ts_return_type = "NativeSnowflake")]
+pub fn snowflake_join_lease<'env>(env: &'env Env, token: u32) -> Result<Object<'env>> {
+    let gen = shared_leases()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&token)
+        .and_then(Weak::upgrade);
+    match gen {
+        Some(g) => generator_object(env, &g),
+        None => Err(throw(
+            env,
+            &idloom::Error::reason(
+                ErrorCode::LeaseLost,
+                "lease",
+                "the shared lease is gone from this process (released, or its process thread ended)",
+            ),
+        )),
+    }
 }
 
 /// A generator on a host-local slot, or on a manual node with a state

@@ -17,7 +17,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stores = [];
 async function open(engine) {
   const s =
-    engine === 'postgres' ? await PostgresStore.fromUrl(PG) : engine === 'mysql' ? await MySQLStore.fromUrl(MYSQL) : await RedisStore.fromUrl(REDIS);
+    engine === 'postgres'
+      ? await PostgresStore.fromUrl(PG)
+      : engine === 'mysql'
+        ? await MySQLStore.fromUrl(MYSQL)
+        : await RedisStore.fromUrl(REDIS, { driver: engine === 'node-redis' ? 'redis' : 'ioredis' });
   stores.push(s);
   return s;
 }
@@ -32,7 +36,9 @@ async function waitFor(pred, ms = 5000) {
 
 test.after(() => setTimeout(() => process.exit(0), 50).unref()); // pools and clients hold sockets
 
-for (const engine of ['postgres', 'mysql', 'redis']) {
+// Redis twice: through ioredis and through node-redis (the `redis` package).
+for (const engine of ['postgres', 'mysql', 'redis', 'node-redis']) {
+  const isRedis = engine.endsWith('redis');
   test(`${engine}: lease, mint, renew, release; the next holder starts at the high-water at once`, async () => {
     const store = await open(engine);
     const ns = unique('lease');
@@ -185,7 +191,7 @@ for (const engine of ['postgres', 'mysql', 'redis']) {
 
   test(`${engine}: segments from one counter never overlap across concurrent sources`, async () => {
     const store = await open(engine);
-    for (const options of engine === 'redis' ? [{}] : [{ mode: 'atomic' }, { mode: 'cas' }]) {
+    for (const options of isRedis ? [{}] : [{ mode: 'atomic' }, { mode: 'cas' }]) {
       const tag = unique('seg');
       await store.initSegment(tag, { floor: 1000, step: 50 });
       await store.initSegment(tag, { floor: 0, step: 50 }); // never lowered
@@ -204,7 +210,7 @@ for (const engine of ['postgres', 'mysql', 'redis']) {
   test(`${engine}: a missing counter, a wrong table, a refused connection`, async () => {
     const store = await open(engine);
     await assert.rejects(store.segmentSource(unique('nosuch'))(10), code('store_state_lost'));
-    if (engine !== 'redis') {
+    if (!isRedis) {
       await assert.rejects(store.segmentSource('t', { table: unique('notable') })(10), code('store_schema'));
       assert.throws(() => store.segmentSource('t', { table: 'x; DROP TABLE y' }), code('invalid_argument'));
       assert.throws(() => store.segmentSource('t', { mode: 'sometimes' }), code('invalid_argument'));
@@ -212,7 +218,11 @@ for (const engine of ['postgres', 'mysql', 'redis']) {
         engine === 'postgres' ? await PostgresStore.fromUrl('postgres://postgres@127.0.0.1:1/test') : await MySQLStore.fromUrl('mysql://root@127.0.0.1:1/test');
       await assert.rejects(down.initNamespace(unique('x'), { fresh: true }), code('store_unavailable'));
     } else {
-      const down = await RedisStore.fromUrl('redis://127.0.0.1:1/');
+      const down = await RedisStore.fromUrl('redis://127.0.0.1:1/', { driver: engine === 'node-redis' ? 'redis' : 'ioredis' }).catch((e) => e);
+      if (engine === 'node-redis') {
+        assert.equal(down.code, 'store_unavailable'); // node-redis connects in fromUrl
+        return;
+      }
       stores.push(down);
       await assert.rejects(down.initNamespace(unique('x'), { fresh: true }), code('store_unavailable'));
     }
@@ -251,6 +261,6 @@ test('the drivers load only when fromUrl is called', async () => {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e',
     "await import('idloom/stores'); const m = process.moduleLoadList ?? []; " +
     "import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); " +
-    "console.log(Object.keys(r.cache).filter((k) => /node_modules\\/(pg|ioredis)\\//.test(k)).length)"], { cwd: new URL('..', import.meta.url) });
+    "console.log(Object.keys(r.cache).filter((k) => /node_modules\\/(pg|ioredis|redis|@redis|mysql2)\\//.test(k)).length)"], { cwd: new URL('..', import.meta.url) });
   assert.equal(out.toString().trim(), '0');
 });

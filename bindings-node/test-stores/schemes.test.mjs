@@ -1,0 +1,99 @@
+// The seeds' other schemes on the real servers: database sequences with a
+// step (N databases as Tinyid's remainder and delta), Flickr ticket servers
+// (odd/even), and SegmentGroup — several stores as one source, a store that
+// is down skipped (3 private Redis servers, one killed mid-run).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Segment } from '../lib/index.mjs';
+import { MySQLStore, PostgresStore, RedisStore, SegmentGroup } from '../lib/stores.mjs';
+import { privateRedis } from './servers.mjs';
+
+const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL = process.env.IDLOOM_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
+const unique = (tag) => `jss${tag}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
+const code = (c) => (e) => e.code === c;
+test.after(() => setTimeout(() => process.exit(0), 50).unref());
+
+for (const engine of ['postgres', 'mysql']) {
+  test(`${engine}: two sequences with a step interleave without meeting, as one group`, async () => {
+    const store = engine === 'postgres' ? await PostgresStore.fromUrl(PG) : await MySQLStore.fromUrl(MYSQL);
+    const [a, b] = [unique('seqa'), unique('seqb')];
+    await store.initSequence(a, { step: 100, floor: 1000, index: 0, count: 2 });
+    await store.initSequence(b, { step: 100, floor: 1000, index: 1, count: 2 });
+    await store.initSequence(a, { step: 100, floor: 1000, index: 0, count: 2 }); // if missing: kept
+    const group = new SegmentGroup([a, b].map((n) => new Segment(store.sequenceSource(n, { step: 100 }), { step: 100 })));
+    await group.ready();
+    const ids = [];
+    for (let i = 0; i < 2000; i++) ids.push(await group.nextAsync());
+    assert.equal(new Set(ids.map(String)).size, 2000);
+    assert.ok(ids.every((i) => i >= 1000n));
+    const sorted = [...ids].sort((x, y) => (x < y ? -1 : 1));
+    assert.equal(sorted[0], 1000n);
+    const blocks = new Set(ids.map((i) => (i - 1000n) / 100n));
+    assert.ok([...blocks].some((k) => k % 2n === 0n) && [...blocks].some((k) => k % 2n === 1n), 'ranges from both sequences');
+    // The Segment's step must be the sequence's; the numbers are the core's to check.
+    await assert.rejects(store.sequenceSource(a, { step: 100 })(50), (e) => e.code === 'invalid_argument' && /sequence's step 100/.test(e.message));
+    await assert.rejects(store.initSequence(unique('x'), { step: 100, index: 2, count: 2 }), (e) => e.code === 'invalid_argument' && e.message === 'index must be in 0..=1, got 2');
+    await assert.rejects(store.initSequence(unique('x'), { step: 0 }), (e) => e.message === 'step must be in 1..=2147483647, got 0');
+    assert.throws(() => store.sequenceSource('x; DROP TABLE y', { step: 1 }), code('invalid_argument'));
+    await assert.rejects(store.sequenceSource(unique('nosuch'), { step: 100 })(100), code('store_schema'));
+  });
+}
+
+test('mysql: Flickr ticket servers, odd and even, as one group; REPLACE INTO too', async () => {
+  const store = await MySQLStore.fromUrl(MYSQL);
+  const [odd, even] = [unique('tick1'), unique('tick2')];
+  await store.initTickets(odd);
+  await store.initTickets(even);
+  const group = new SegmentGroup([
+    new Segment(store.ticketSource(odd, { servers: 2, index: 1 }), { step: 1 }),
+    new Segment(store.ticketSource(even, { servers: 2, index: 2 }), { step: 1 }),
+  ]);
+  const ids = [];
+  for (let i = 0; i < 200; i++) ids.push(await group.nextAsync());
+  assert.equal(new Set(ids.map(String)).size, 200);
+  assert.equal(ids.filter((i) => i % 2n === 1n).length, 100, 'half from the odd server');
+  const replace = store.ticketSource(odd, { servers: 2, index: 1, replace: true });
+  const { start, end } = await replace(1);
+  assert.equal(end - start, 1);
+  assert.equal(start % 2, 1);
+  assert.ok(ids.every((i) => BigInt(start) !== i));
+  assert.throws(() => store.ticketSource(odd, { servers: 2, index: 3 }), (e) => e.code === 'invalid_argument' && /index must be in 1..=2/.test(e.message));
+  assert.throws(() => store.ticketSource(odd, { replace: 'yes' }), code('invalid_type'));
+});
+
+test('3 private Redis servers as one group (offset and stride), one killed mid-run: no duplicate, the group goes on', async () => {
+  const servers = await Promise.all([privateRedis(), privateRedis(), privateRedis()]);
+  try {
+    const tag = unique('grp');
+    const segs = [];
+    for (const [k, srv] of servers.entries()) {
+      const store = await RedisStore.fromUrl(srv.url);
+      await store.initSegment(tag, { floor: 0 });
+      segs.push(new Segment(store.segmentSource(tag), { step: 50, stride: 3, offset: k, timeoutMs: 2000 }));
+    }
+    const group = new SegmentGroup(segs);
+    await group.ready();
+    const ids = [];
+    for (let i = 0; i < 3000; i++) {
+      if (i === 1000) servers[1].kill();
+      ids.push(await group.nextAsync());
+    }
+    assert.equal(new Set(ids.map(String)).size, 3000);
+    const byServer = [0, 1, 2].map((k) => ids.filter((i) => i % 3n === BigInt(k)).length);
+    assert.ok(byServer[1] < 1000 && byServer[0] > 1000 && byServer[2] > 1000, JSON.stringify(byServer));
+    assert.ok(group.skipped > 0);
+  } finally {
+    for (const s of servers) s.kill();
+  }
+});
+
+test('SegmentGroup: bad input; every store down ends in the last failure', async () => {
+  assert.throws(() => new SegmentGroup([]), (e) => e instanceof Error && e.code === 'invalid_type');
+  assert.throws(() => new SegmentGroup([() => {}]), code('invalid_type'));
+  const down = (s) => new Segment(async () => { throw Object.assign(new Error(`down ${s}`), { code: 'store_unavailable' }); }, { step: 10 });
+  const group = new SegmentGroup([down('a'), down('b')]);
+  await assert.rejects(group.ready(), code('store_unavailable'));
+  await assert.rejects(group.nextAsync(), code('store_unavailable'));
+  assert.throws(() => group.next(), code('store_unavailable'));
+});

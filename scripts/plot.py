@@ -3,7 +3,7 @@
     python scripts/plot.py docs/bench
 
 One panel per runtime present (rust.json, python.json, node.json,
-wasm.json): for each comparison, idloom's ns per ID beside the peer's, on a
+wasm.json, and the store-backed rows python-stores.json, node-stores.json): for each comparison, idloom's ns per ID beside the peer's, on a
 log scale, labelled with the ratio (peer time / idloom time; above 1 means
 idloom is faster).
 """
@@ -22,6 +22,8 @@ PANELS = [
     ("python", "Python (CPython 3.11)"),
     ("node", "Node 20 (napi addon)"),
     ("wasm", "wasm in Node 20"),
+    ("python-stores", "Python store-backed segments (PostgreSQL, MariaDB, Redis)"),
+    ("node-stores", "Node store-backed segments (PostgreSQL, MariaDB, Redis)"),
 ]
 
 

@@ -1,6 +1,6 @@
 // idloom/stores through its generated declarations (type-checked, not run).
-import { Snowflake, Layout } from 'idloom';
-import { MySQLStore, NodeLease, PostgresStore, RedisStore } from 'idloom/stores';
+import { Snowflake, Segment, Layout } from 'idloom';
+import { MySQLStore, NodeLease, PostgresStore, RedisStore, SegmentGroup } from 'idloom/stores';
 
 export async function usage(pg: PostgresStore, my: MySQLStore, redis: RedisStore): Promise<void> {
   await pg.initNamespace('orders', { layout: Layout.TWITTER, nodes: 1024, ttlMs: 10_000, maxSkewMs: 1_000, fresh: false });
@@ -18,5 +18,23 @@ export async function usage(pg: PostgresStore, my: MySQLStore, redis: RedisStore
   new Snowflake({ lease, node: 1 });
   // @ts-expect-error: modes are a closed set
   pg.segmentSource('order', { mode: 'sometimes' });
-  void [node, fence, id, high, range];
+  // worker_threads: a token for new Snowflake({ sharedLease }) in a worker
+  const token = lease.share();
+  const shared = new Snowflake({ sharedLease: token });
+  // @ts-expect-error: a shared lease takes no node of its own
+  new Snowflake({ sharedLease: token, node: 1 });
+  // sequences, tickets, groups
+  await pg.initSequence('seq0', { step: 1000, index: 0, count: 2 });
+  const seq = new Segment(pg.sequenceSource('seq0', { step: 1000 }), { step: 1000 });
+  await my.initTickets('tickets64');
+  const odd = new Segment(my.ticketSource('tickets64', { servers: 2, index: 1 }), { step: 1 });
+  const group = new SegmentGroup([seq, odd]);
+  const next: bigint = await group.nextAsync();
+  const skipped: number = group.skipped;
+  // @ts-expect-error: a group is made of Segments
+  new SegmentGroup([1, 2]);
+  // @ts-expect-error: Redis has no tickets
+  redis.ticketSource('tickets64');
+  const nodeRedis = await RedisStore.fromUrl('redis://127.0.0.1:6379/', { driver: 'redis' });
+  void [node, fence, id, high, range, shared, next, skipped, nodeRedis];
 }

@@ -19,10 +19,11 @@ blocks.forEach((block, i) => {
     mkdirSync(new URL('build/', root), { recursive: true });
     const file = new URL(`build/readme-${i + 1}.${/\brequire\(/.test(code) ? 'cjs' : 'mjs'}`, root);
     // The store example names the machine's servers; scripts/test may have
-    // started private ones instead (IDLOOM_PG_URL, IDLOOM_REDIS).
+    // started private ones instead (IDLOOM_PG_URL, IDLOOM_REDIS, IDLOOM_MYSQL).
     const servers = {
       'postgres://postgres@127.0.0.1:5432/test': process.env.IDLOOM_PG_URL,
       'redis://127.0.0.1:6379/': process.env.IDLOOM_REDIS,
+      'mysql://root@127.0.0.1:3306/test': process.env.IDLOOM_MYSQL,
     };
     for (const [given, actual] of Object.entries(servers)) if (actual) code = code.replaceAll(given, actual);
     writeFileSync(file, code);

@@ -5,7 +5,7 @@
 
 use crate::errors::{throw, IntoJs};
 use crate::snowflake::LayoutSpec;
-use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, Proposal, MAX_TTL_MS};
+use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
 use idloom::ErrorCode;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -43,33 +43,19 @@ impl GrantSpec {
     }
 }
 
-/// The holder's side of one node lease, pure (no I/O): the fence to propose,
-/// the skew estimate, when to renew, when the lease is lost, what high-water
-/// to release with.
+/// The holder's side of one node lease, pure (no I/O): the core's
+/// `Holder` — the fence to propose, the skew estimate, when to renew, what a
+/// renewal's outcome means, what high-water to release with.
 #[napi]
 pub struct LeaseMachine {
-    config: LeaseConfig,
-    lease: Option<Lease>,
-    pending: Option<Proposal>,
+    holder: Holder,
 }
 
-impl LeaseMachine {
-    fn held(&self, env: &Env) -> Result<&Lease> {
-        self.lease.as_ref().ok_or_else(|| {
-            throw(
-                env,
-                &idloom::Error::reason(ErrorCode::LeaseLost, "lease", "no node was granted yet"),
-            )
-        })
-    }
-    fn held_mut(&mut self, env: &Env) -> Result<&mut Lease> {
-        self.lease.as_mut().ok_or_else(|| {
-            throw(
-                env,
-                &idloom::Error::reason(ErrorCode::LeaseLost, "lease", "no node was granted yet"),
-            )
-        })
-    }
+fn lost(env: &Env) -> napi::Error {
+    throw(
+        env,
+        &idloom::Error::reason(ErrorCode::LeaseLost, "lease", "no node was granted yet"),
+    )
 }
 
 #[napi]
@@ -86,20 +72,15 @@ impl LeaseMachine {
                 &idloom::Error::range(ErrorCode::InvalidArgument, "ttlMs", config.ttl_ms, 1, MAX_TTL_MS),
             ));
         }
-        config.validate().js(&env)?;
         Ok(LeaseMachine {
-            config,
-            lease: None,
-            pending: None,
+            holder: Holder::new(config).js(&env)?,
         })
     }
 
     /// Start an acquisition at holder time `nowMs`: the fence to propose.
     #[napi]
     pub fn begin_acquire(&mut self, env: Env, now_ms: f64) -> Result<f64> {
-        let p = Lease::propose(&self.config, ms(&env, now_ms, "nowMs")?);
-        self.pending = Some(p);
-        Ok(p.fence_ms as f64)
+        Ok(self.holder.begin_acquire(ms(&env, now_ms, "nowMs")?) as f64)
     }
 
     /// The store granted a node; `clock_skew` when the clocks are too far apart.
@@ -107,50 +88,43 @@ impl LeaseMachine {
     pub fn granted(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<()> {
         let grant = grant.grant(&env)?;
         let received = ms(&env, received_ms, "receivedMs")?;
-        let proposal = self.pending.take().ok_or_else(|| {
-            throw(
-                &env,
-                &idloom::Error::reason(ErrorCode::InvalidArgument, "granted", "without beginAcquire()"),
-            )
-        })?;
-        self.lease = Some(Lease::from_grant(self.config, &proposal, &grant, received).js(&env)?);
-        Ok(())
+        self.holder.granted(&grant, received).js(&env)
     }
 
     /// If a renewal is due at `nowMs`: mark it in flight, return the fence to propose.
     #[napi]
     pub fn begin_renew(&mut self, env: Env, now_ms: f64) -> Result<Option<f64>> {
-        let now = ms(&env, now_ms, "nowMs")?;
-        let Some(lease) = self.lease.as_mut() else { return Ok(None) };
-        let p = lease.begin_renew(now);
-        self.pending = p;
-        Ok(p.map(|p| p.fence_ms as f64))
+        Ok(self.holder.begin_renew(ms(&env, now_ms, "nowMs")?).map(|f| f as f64))
     }
 
-    /// The store confirmed the renewal: the confirmed fence.
+    /// Milliseconds from `nowMs` until the next renewal is due.
     #[napi]
-    pub fn renewed(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<f64> {
+    pub fn next_renewal_in_ms(&self, env: Env, now_ms: f64) -> Result<f64> {
+        Ok(self.holder.next_renewal_in_ms(ms(&env, now_ms, "nowMs")?) as f64)
+    }
+
+    /// The store confirmed the renewal: `['renewed', fence]`, or `['retry',
+    /// ms]` when it came too late to judge the clocks; throws when renewals
+    /// end (`clock_skew`, a protocol error).
+    #[napi(ts_return_type = "[string, number]")]
+    pub fn renewed(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<(String, f64)> {
         let grant = grant.grant(&env)?;
         let received = ms(&env, received_ms, "receivedMs")?;
-        let proposal = self.pending.take();
-        let lease = self.held_mut(&env)?;
-        let Some(proposal) = proposal else {
-            lease.renew_failed();
-            return Err(throw(
-                &env,
-                &idloom::Error::reason(ErrorCode::InvalidArgument, "renewed", "without beginRenew()"),
-            ));
-        };
-        lease.renewed(&proposal, &grant, received).js(&env)?;
-        Ok(lease.fence_ms() as f64)
+        match self.holder.renewed(&grant, received) {
+            Renewal::Renewed { fence_ms } => Ok(("renewed".into(), fence_ms as f64)),
+            Renewal::Retry { in_ms } => Ok(("retry".into(), in_ms as f64)),
+            Renewal::Stop(e) => Err(throw(&env, &e)),
+        }
     }
 
-    /// The renewal got no answer: another may start.
+    /// The renewal failed without a protocol answer (`code`: the idloom code
+    /// it was mapped to, none for a driver's own failure): in how many ms to
+    /// retry, or null when renewals end.
     #[napi]
-    pub fn renew_failed(&mut self) {
-        self.pending = None;
-        if let Some(l) = self.lease.as_mut() {
-            l.renew_failed();
+    pub fn renew_failed(&mut self, code: Option<String>) -> Option<f64> {
+        match self.holder.renew_failed(code.as_deref().and_then(ErrorCode::from_name)) {
+            Renewal::Retry { in_ms } => Some(in_ms as f64),
+            _ => None,
         }
     }
 
@@ -158,8 +132,10 @@ impl LeaseMachine {
     /// `lease_lost` message to report.
     #[napi]
     pub fn refused(&mut self, env: Env) -> Result<String> {
-        self.pending = None;
-        Ok(self.held_mut(&env)?.refused().to_string())
+        match self.holder.refused() {
+            Renewal::Stop(e) => Ok(e.to_string()),
+            _ => Err(lost(&env)),
+        }
     }
 
     /// A clean release after the generators stopped: `[node, epoch, highWaterMs]`.
@@ -169,14 +145,14 @@ impl LeaseMachine {
             Some(v) => Some(ms(&env, v, "highWaterMs")?),
             None => None,
         };
-        let r = self.held_mut(&env)?.release(hw).js(&env)?;
+        let r = self.holder.release(hw).js(&env)?;
         Ok(vec![r.node as f64, r.epoch as f64, r.high_water_ms as f64])
     }
 
     /// `[node, epoch, startMs, fenceMs, skewMs, expiresMs]` of the lease held.
     #[napi]
     pub fn snapshot(&self, env: Env) -> Result<Vec<f64>> {
-        let l = self.held(&env)?;
+        let l = self.holder.lease().ok_or_else(|| lost(&env))?;
         Ok(vec![
             l.node() as f64,
             l.epoch() as f64,
@@ -190,7 +166,7 @@ impl LeaseMachine {
     /// `pending` (nothing granted yet), `active`, `lost` or `released`.
     #[napi(getter)]
     pub fn state(&self) -> &'static str {
-        match self.lease.as_ref().map(Lease::state) {
+        match self.holder.lease().map(Lease::state) {
             None => "pending",
             Some(LeaseState::Active) => "active",
             Some(LeaseState::Lost) => "lost",
@@ -201,13 +177,13 @@ impl LeaseMachine {
     /// How often to renew: every third of the TTL.
     #[napi(getter)]
     pub fn renew_every_ms(&self) -> f64 {
-        self.config.renew_every_ms() as f64
+        self.holder.config().renew_every_ms() as f64
     }
 
     /// The TTL.
     #[napi(getter)]
     pub fn ttl_ms(&self) -> f64 {
-        self.config.ttl_ms as f64
+        self.holder.config().ttl_ms as f64
     }
 }
 

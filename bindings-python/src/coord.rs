@@ -7,7 +7,7 @@
 use crate::args::{int_in, opt_int_in, text};
 use crate::errors::{raise, to_py, IntoPy};
 use crate::layout::{layout_arg, PyLayout};
-use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, Proposal, MAX_TTL_MS};
+use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
 use idloom::state::{FileFence, Slot};
 use idloom::{ErrorCode, HostClock, Layout, SharedSnowflake};
 use pyo3::prelude::*;
@@ -21,9 +21,7 @@ use std::sync::{Arc, Mutex};
 /// own store can too.
 #[pyclass(name = "LeaseMachine", module = "idloom")]
 pub struct PyLeaseMachine {
-    config: LeaseConfig,
-    lease: Option<Lease>,
-    pending: Option<Proposal>,
+    holder: Holder,
 }
 
 fn grant_args(
@@ -49,8 +47,8 @@ fn ms(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<u64> {
 
 impl PyLeaseMachine {
     fn held(&self, py: Python<'_>) -> PyResult<&Lease> {
-        self.lease
-            .as_ref()
+        self.holder
+            .lease()
             .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))
     }
 }
@@ -64,19 +62,14 @@ impl PyLeaseMachine {
             ttl_ms: int_in(ttl_ms, "ttl_ms", ErrorCode::InvalidArgument, 1, MAX_TTL_MS)?,
             max_skew_ms: int_in(max_skew_ms, "max_skew_ms", ErrorCode::InvalidArgument, 0, MAX_TTL_MS)?,
         };
-        config.validate().py(py)?;
         Ok(PyLeaseMachine {
-            config,
-            lease: None,
-            pending: None,
+            holder: Holder::new(config).py(py)?,
         })
     }
 
     /// Start an acquisition at holder time ``now_ms``: the fence to propose.
     fn begin_acquire(&mut self, now_ms: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let p = Lease::propose(&self.config, ms(now_ms, "now_ms")?);
-        self.pending = Some(p);
-        Ok(p.fence_ms)
+        Ok(self.holder.begin_acquire(ms(now_ms, "now_ms")?))
     }
 
     /// The store granted a node (answered at holder time ``received_ms``).
@@ -95,31 +88,29 @@ impl PyLeaseMachine {
     ) -> PyResult<()> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        let proposal = self
-            .pending
-            .take()
-            .ok_or_else(|| raise(py, ErrorCode::InvalidArgument, "granted() without begin_acquire()".into()))?;
-        self.lease = Some(Lease::from_grant(self.config, &proposal, &grant, received).py(py)?);
-        Ok(())
+        self.holder.granted(&grant, received).py(py)
     }
 
     /// If a renewal is due at ``now_ms``: mark it in flight and return the
     /// fence to propose; else None.
     fn begin_renew(&mut self, now_ms: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
-        let now = ms(now_ms, "now_ms")?;
-        let Some(lease) = self.lease.as_mut() else { return Ok(None) };
-        let p = lease.begin_renew(now);
-        self.pending = p;
-        Ok(p.map(|p| p.fence_ms))
+        Ok(self.holder.begin_renew(ms(now_ms, "now_ms")?))
     }
 
     /// Whether a renewal is due at ``now_ms``.
     fn renew_due(&self, now_ms: &Bound<'_, PyAny>) -> PyResult<bool> {
         let now = ms(now_ms, "now_ms")?;
-        Ok(self.lease.as_ref().is_some_and(|l| l.renew_due(now)))
+        Ok(self.holder.lease().is_some_and(|l| l.renew_due(now)))
+    }
+
+    /// Milliseconds from ``now_ms`` until the next renewal is due (at most a third of the TTL).
+    fn next_renewal_in_ms(&self, now_ms: &Bound<'_, PyAny>) -> PyResult<u64> {
+        Ok(self.holder.next_renewal_in_ms(ms(now_ms, "now_ms")?))
     }
 
     /// The store confirmed the renewal: returns the confirmed fence.
+    /// ``StoreUnavailableError`` if the answer came too late to judge the
+    /// clocks (retry in ``retry_in_ms``); ``ClockSkewError`` ends renewals.
     #[allow(clippy::too_many_arguments)]
     fn renewed(
         &mut self,
@@ -133,36 +124,36 @@ impl PyLeaseMachine {
     ) -> PyResult<u64> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        let proposal = self.pending.take();
-        let lease = self
-            .lease
-            .as_mut()
-            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
-        let Some(proposal) = proposal else {
-            lease.renew_failed();
-            return Err(raise(py, ErrorCode::InvalidArgument, "renewed() without begin_renew()".into()));
-        };
-        lease.renewed(&proposal, &grant, received).py(py)?;
-        Ok(lease.fence_ms())
+        match self.holder.renewed(&grant, received) {
+            Renewal::Renewed { fence_ms } => Ok(fence_ms),
+            Renewal::Retry { in_ms } => Err(raise(
+                py,
+                ErrorCode::StoreUnavailable,
+                format!("lease: the renewal was answered too late to judge the clocks; retry in {in_ms} ms"),
+            )),
+            Renewal::Stop(e) => Err(to_py(py, e)),
+        }
     }
 
-    /// The renewal got no answer (store unavailable): another may start.
-    fn renew_failed(&mut self) {
-        self.pending = None;
-        if let Some(l) = self.lease.as_mut() {
-            l.renew_failed();
+    /// The renewal failed without an answer from the protocol (``code``: the
+    /// idloom code it was mapped to, None for a driver's own failure).
+    /// Returns in how many ms to retry, or None when renewals end.
+    #[pyo3(signature = (code = None))]
+    fn renew_failed(&mut self, code: Option<&str>) -> Option<u64> {
+        let code = code.and_then(ErrorCode::from_name);
+        match self.holder.renew_failed(code) {
+            Renewal::Retry { in_ms } => Some(in_ms),
+            _ => None,
         }
     }
 
     /// The store refused the renewal: the lease is lost. Returns the
     /// ``LeaseLostError`` to report (not raised).
     fn refused(&mut self, py: Python<'_>) -> PyResult<PyErr> {
-        self.pending = None;
-        let lease = self
-            .lease
-            .as_mut()
-            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
-        Ok(to_py(py, lease.refused()))
+        match self.holder.refused() {
+            Renewal::Stop(e) => Ok(to_py(py, e)),
+            _ => Err(raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into())),
+        }
     }
 
     /// A clean release after the generators stopped: ``(node, epoch,
@@ -177,11 +168,7 @@ impl PyLeaseMachine {
             0,
             u64::MAX,
         )?;
-        let lease = self
-            .lease
-            .as_mut()
-            .ok_or_else(|| raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into()))?;
-        let r = lease.release(hw).py(py)?;
+        let r = self.holder.release(hw).py(py)?;
         Ok((r.node, r.epoch, r.high_water_ms))
     }
 
@@ -218,7 +205,7 @@ impl PyLeaseMachine {
     /// ``"pending"`` (nothing granted yet), ``"active"``, ``"lost"`` or ``"released"``.
     #[getter]
     fn state(&self) -> &'static str {
-        match self.lease.as_ref().map(Lease::state) {
+        match self.holder.lease().map(Lease::state) {
             None => "pending",
             Some(LeaseState::Active) => "active",
             Some(LeaseState::Lost) => "lost",
@@ -228,17 +215,22 @@ impl PyLeaseMachine {
     /// How often to renew: every third of the TTL.
     #[getter]
     fn renew_every_ms(&self) -> u64 {
-        self.config.renew_every_ms()
+        self.holder.config().renew_every_ms()
+    }
+    /// How soon to retry a renewal that got no usable answer.
+    #[getter]
+    fn retry_in_ms(&self) -> u64 {
+        self.holder.retry_in_ms()
     }
     /// The TTL.
     #[getter]
     fn ttl_ms(&self) -> u64 {
-        self.config.ttl_ms
+        self.holder.config().ttl_ms
     }
     /// The largest accepted clock difference with the store.
     #[getter]
     fn max_skew_ms(&self) -> u64 {
-        self.config.max_skew_ms
+        self.holder.config().max_skew_ms
     }
 }
 

@@ -111,6 +111,11 @@ impl ErrorCode {
         ErrorCode::StoreStateLost,
     ];
 
+    /// The code with this stable name (`store_unavailable`, …), if any.
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
     /// The stable string form, e.g. `"node_out_of_range"`.
     pub const fn as_str(self) -> &'static str {
         match self {

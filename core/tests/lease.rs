@@ -2,7 +2,7 @@
 //! release) and the store's reference model, and the two with fenced
 //! generators: a paused holder never repeats the new holder's IDs.
 
-use idloom::lease::{Grant, Lease, LeaseConfig, LeaseState, MemoryStore, Proposal};
+use idloom::lease::{Grant, Holder as LeaseHolder, Lease, LeaseConfig, LeaseState, MemoryStore, NodeRecord, Proposal, Renewal};
 use idloom::{ErrorCode, Generator, Layout, Next, Policy};
 use std::collections::HashSet;
 
@@ -331,4 +331,71 @@ fn a_round_trip_too_long_to_judge_is_transient_and_a_real_skew_is_clock_skew() {
     assert_eq!(e.code(), ErrorCode::StoreUnavailable);
     assert_eq!(lease.fence_ms(), 4_000, "the fence stays at the last confirmed one");
     assert!(lease.begin_renew(4_000).is_some(), "another renewal may start");
+}
+
+#[test]
+fn a_holder_drives_one_lease_and_says_what_each_renewal_outcome_means() {
+    let mut h = LeaseHolder::new(CONFIG).unwrap();
+    assert!(LeaseHolder::new(LeaseConfig { ttl_ms: 0, max_skew_ms: 0 }).is_err());
+    assert_eq!(h.begin_renew(T0), None, "nothing granted");
+    assert!(matches!(h.renewed(&grant(0, 1, 0, 0, T0), T0), Renewal::Stop(e) if e.code() == ErrorCode::LeaseLost));
+    let fence = h.begin_acquire(T0);
+    assert_eq!(fence, T0 + 10_000);
+    h.granted(&grant(3, 1, T0 - 50, fence, T0 + 5), T0 + 10).unwrap();
+    assert!(h.granted(&grant(3, 1, 0, fence, T0), T0).is_err(), "a grant without a proposal");
+    assert_eq!(h.lease().unwrap().node(), 3);
+    assert_eq!(h.next_renewal_in_ms(T0 + 1_000), 2_333);
+    assert_eq!(h.next_renewal_in_ms(T0 + 9_000), 0);
+    assert_eq!(h.begin_renew(T0 + 1_000), None, "not due yet");
+    // Renewed: the fence moves on.
+    let p = h.begin_renew(T0 + 3_400).unwrap();
+    assert_eq!(
+        h.renewed(&grant(3, 1, T0 - 50, p, T0 + 3_405), T0 + 3_410),
+        Renewal::Renewed { fence_ms: p }
+    );
+    // Answered too late to judge the clocks: retry in a quarter period.
+    let p2 = h.begin_renew(T0 + 7_000).unwrap();
+    assert_eq!(
+        h.renewed(&grant(3, 1, T0 - 50, p2, T0 + 8_250), T0 + 9_500),
+        Renewal::Retry { in_ms: 833 }
+    );
+    assert_eq!(h.lease().unwrap().fence_ms(), p, "the fence stays");
+    // No answer (store_unavailable, or a driver's own failure): retry; any other code stops.
+    h.begin_renew(T0 + 7_100).unwrap();
+    assert_eq!(h.renew_failed(Some(ErrorCode::StoreUnavailable)), Renewal::Retry { in_ms: 833 });
+    h.begin_renew(T0 + 7_200).unwrap();
+    assert_eq!(h.renew_failed(None), Renewal::Retry { in_ms: 833 });
+    h.begin_renew(T0 + 7_300).unwrap();
+    assert!(matches!(h.renew_failed(Some(ErrorCode::StoreSchema)), Renewal::Stop(e) if e.code() == ErrorCode::StoreSchema));
+    // A skewed answer stops renewals with clock_skew.
+    let p3 = h.begin_renew(T0 + 7_400).unwrap();
+    assert!(matches!(h.renewed(&grant(3, 1, T0 - 50, p3, T0 + 9_400), T0 + 7_401), Renewal::Stop(e) if e.code() == ErrorCode::ClockSkew));
+    // Refused: lease_lost, and nothing to release.
+    h.begin_renew(T0 + 7_500).unwrap();
+    assert!(matches!(h.refused(), Renewal::Stop(e) if e.code() == ErrorCode::LeaseLost));
+    assert_eq!(h.release(Some(T0)).unwrap_err().code(), ErrorCode::LeaseLost);
+    let tiny = LeaseHolder::new(LeaseConfig {
+        ttl_ms: 30,
+        max_skew_ms: 5,
+    })
+    .unwrap();
+    assert_eq!(tiny.retry_in_ms(), 10, "at least 10 ms");
+}
+
+#[test]
+fn a_store_restored_from_its_records_answers_as_the_one_it_was_saved_from() {
+    let mut a = MemoryStore::new(CONFIG, 2, "do", true, T0).unwrap();
+    let g = a.acquire("x", T0 + 10_000, "do", T0).unwrap();
+    let records: Vec<NodeRecord> = a.nodes().to_vec();
+    let mut b = MemoryStore::restore(CONFIG, a.floor_ms(), "do", records).unwrap();
+    assert_eq!(b.config(), &CONFIG);
+    assert_eq!(
+        b.renew(g.node, g.epoch, "x", T0 + 12_000, "do", T0 + 1).unwrap().fence_ms,
+        T0 + 12_000
+    );
+    assert_eq!(b.acquire("y", T0, "do", T0 + 2).unwrap().node, 1, "node 0 is still held");
+    assert_eq!(
+        MemoryStore::restore(CONFIG, 0, "do", Vec::new()).unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
 }

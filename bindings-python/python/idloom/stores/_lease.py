@@ -155,11 +155,13 @@ class _LeaseState:
         """Take a renewal's outcome; False when renewals are over (lost, skew, released)."""
         with self._lock:
             if failure is not None:
-                self._machine.renew_failed()
-                if isinstance(failure, IdloomError) and failure.code != "store_unavailable":
-                    self.error = failure
+                # The core says: no answer (store_unavailable, a driver's own failure) retries, any other code ends.
+                known = failure if isinstance(failure, IdloomError) else None
+                retry = self._machine.renew_failed(known.code if known is not None else None)
+                if retry is None:
+                    self.error = known
                     return False
-                self.renewal_failures += 1  # no answer: the fence stands; retry soon
+                self.renewal_failures += 1  # the fence stands; retry soon
                 return True
             if grant is None:  # refused: another holder has the node from the fence on
                 self.error = self._machine.refused()
@@ -184,11 +186,10 @@ class _LeaseState:
     def _renew_wait_s(self) -> float:
         """Seconds until the next renewal is due (at most a third of the TTL)."""
         with self._lock:
-            due_ms = self._machine.expires_ms - self._machine.ttl_ms + self._machine.renew_every_ms
-        return min(max(due_ms - now_ms(), 0), self._machine.renew_every_ms) / 1000.0
+            return self._machine.next_renewal_in_ms(now_ms()) / 1000.0
 
     def _retry_s(self) -> float:
-        return max(self._machine.renew_every_ms / 4000.0, 0.01)
+        return self._machine.retry_in_ms / 1000.0
 
     def _release_begin(self) -> Optional[Tuple[int, int, int]]:
         """Stop every generator and say what to release with (None: nothing to send)."""

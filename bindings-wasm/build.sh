@@ -19,23 +19,35 @@ if ! "$bindgen" --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   # No --locked: its lockfile wants a crate version the registry here lacks.
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$root/.tools"
 fi
-for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done
+for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare pg ioredis mysql2 redis; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done
 
-cargo build -q --locked --release --target wasm32-unknown-unknown -p idloom-wasm
-raw="$root/target/wasm32-unknown-unknown/release/idloom_wasm.wasm"
-
+# Two modules from one crate: the API every host loads (glue/), and the same
+# API with coordination (glue-coord/: leases, the Durable Object's store, the
+# store texts) for idloom-wasm/workers and idloom-wasm/stores.
 rm -rf pkg
-mkdir -p pkg/glue pkg/lib pkg/types
-# --weak-refs: a handle the JS GC collects frees its Rust side (and its node registration).
-"$bindgen" --target web --weak-refs --no-typescript --out-dir pkg/glue "$raw"
-bg=pkg/glue/idloom_wasm_bg.wasm
-before=$(stat -c %s "$bg")
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals "$bg" -o "$bg.opt"
-mv "$bg.opt" "$bg"
+mkdir -p pkg/glue pkg/glue-coord pkg/lib pkg/types
+sizes=""
+for variant in base coord; do
+  features=(); out=pkg/glue
+  if [ "$variant" = coord ]; then features=(--features coord); out=pkg/glue-coord; fi
+  cargo build -q --locked --release --target wasm32-unknown-unknown -p idloom-wasm "${features[@]}"
+  raw="$root/target/wasm32-unknown-unknown/release/idloom_wasm.wasm"
+  # --weak-refs: a handle the JS GC collects frees its Rust side (and its node registration).
+  "$bindgen" --target web --weak-refs --no-typescript --out-dir "$out" "$raw"
+  bg=$out/idloom_wasm_bg.wasm
+  before=$(stat -c %s "$bg")
+  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-multivalue --enable-mutable-globals "$bg" -o "$bg.opt"
+  mv "$bg.opt" "$bg"
+  sizes="$sizes
+  $variant: .wasm raw (cargo) $(stat -c %s "$raw") B, after wasm-bindgen $before B, after wasm-opt -Oz $(stat -c %s "$bg") B, gzipped $(gzip -9 -c "$bg" | wc -c) B"
+done
 
-cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" "$root/bindings-node/lib/tables.mjs" js/adapter.mjs js/install-*.mjs pkg/lib/
-for host in node browser workerd; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
+cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" "$root/bindings-node/lib/tables.mjs" \
+  "$root/bindings-node/lib/coord.mjs" "$root/bindings-node/lib/stores.mjs" js/adapter.mjs js/install-*.mjs js/workers-do.mjs pkg/lib/
+# lib/stores.mjs imports './index.mjs' to install its native half: here, the coord module under Node.
+printf "// Under Node with idloom-wasm/stores: the coord module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
+for host in node browser workerd workers stores; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
 node_modules/.bin/tsc -p "$root/bindings-node/tsconfig.json" --outDir pkg/types
 { echo '// Generated from the JSDoc in lib/api.mjs (shared with the Node package). Do not edit.'; cat pkg/types/api.d.mts; } >pkg/index.d.mts
 rm -rf pkg/types
@@ -57,13 +69,15 @@ cat >pkg/package.json <<'JSON'
       "node": "./node.mjs",
       "default": "./browser.mjs"
     },
+    "./workers": "./workers.mjs",
+    "./stores": {
+      "node": "./stores.mjs"
+    },
     "./package.json": "./package.json"
   },
-  "files": ["*.mjs", "*.d.mts", "lib", "glue"],
+  "files": ["*.mjs", "*.d.mts", "lib", "glue", "glue-coord"],
   "sideEffects": ["./lib/install-*.mjs", "./*.mjs"]
 }
 JSON
 
-after=$(stat -c %s "$bg")
-gz=$(gzip -9 -c "$bg" | wc -c)
-echo "idloom-wasm built in bindings-wasm/pkg: .wasm raw (cargo) $(stat -c %s "$raw") B, after wasm-bindgen $before B, after wasm-opt -Oz $after B, gzipped $gz B"
+echo "idloom-wasm built in bindings-wasm/pkg:$sizes"

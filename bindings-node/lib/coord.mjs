@@ -99,6 +99,8 @@ export class NodeLease {
   get expiresMs() { return this.#part(5); }
   /** `active`, `lost` or `released`. @returns {string} */
   get state() { return this.#machine.state; }
+  /** How often it renews: every third of the TTL. @returns {number} */
+  get renewEveryMs() { return this.#machine.renewEveryMs; }
 
   async _acquire() {
     const grant = await this.#store._acquire(this.namespace, this.holder, this.#machine.beginAcquire(now()));

@@ -16,6 +16,12 @@ const pending = [];
  * @param {any} impl
  */
 export function install(impl) {
+  if (native !== null && native !== impl) {
+    // Two wasm instances would keep two node registries: two generators on
+    // one node could repeat each other. (idloom-wasm and idloom-wasm/workers
+    // or /stores are two modules; a program uses one.)
+    throw Object.assign(new Error('idloom: a second implementation was loaded; import every name from one entry (idloom-wasm, idloom-wasm/workers or idloom-wasm/stores)'), { code: 'node_in_use' });
+  }
   native = impl;
   for (const f of pending.splice(0)) f();
 }

@@ -4,8 +4,9 @@
 // is down skipped (3 private Redis servers, one killed mid-run).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Segment } from '../lib/index.mjs';
-import { MySQLStore, PostgresStore, RedisStore, SegmentGroup } from '../lib/stores.mjs';
+import { idloom } from './impl.mjs';
+
+const { Segment, MySQLStore, PostgresStore, RedisStore, SegmentGroup } = idloom;
 import { privateRedis } from './servers.mjs';
 
 const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

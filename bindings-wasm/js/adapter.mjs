@@ -88,5 +88,64 @@ export function adapt(w) {
     maskCheck: w.maskCheck,
     maskApply: w.maskApply,
     errorCodes: w.errorCodes,
+    ...(w.leaseMachine ? coord(w) : {}),
+  };
+}
+
+/**
+ * The coordination half (the `coord` build: idloom-wasm/workers and
+ * idloom-wasm/stores), in the napi-rs addon's shape.
+ * @param {any} w
+ */
+function coord(w) {
+  const policy = (o) => [o.backwards, o.maxBackwardsMs, o.exhausted, o.maxBorrowMs, o.sequenceStart, o.seed];
+  const g = (x) => [x.node, x.epoch, x.startMs, x.fenceMs, x.storeNowMs];
+  class LeaseMachine {
+    #m;
+    constructor(ttlMs, maxSkewMs) {
+      this.#m = w.leaseMachine(ttlMs, maxSkewMs);
+    }
+    beginAcquire(now) { return this.#m.beginAcquire(now); }
+    granted(grant, received) { return this.#m.granted(...g(grant), received); }
+    beginRenew(now) { return this.#m.beginRenew(now) ?? null; }
+    nextRenewalInMs(now) { return this.#m.nextRenewalInMs(now); }
+    renewed(grant, received) {
+      const [kind, ms] = this.#m.renewed(...g(grant), received);
+      return [kind === 0 ? 'renewed' : 'retry', ms];
+    }
+    renewFailed(code) { return this.#m.renewFailed(code ?? undefined) ?? null; }
+    refused() { return this.#m.refused(); }
+    release(hw) { return [...this.#m.release(hw ?? undefined)]; }
+    snapshot() { return [...this.#m.snapshot()]; }
+    get state() { return this.#m.state(); }
+    get renewEveryMs() { return this.#m.renewEveryMs(); }
+    get ttlMs() { return this.#m.ttlMs(); }
+  }
+  return {
+    LeaseMachine,
+    snowflakeLeased(s, node, o) {
+      const h = w.snowflakeLeased(...spec(s), node, ...policy(o));
+      return {
+        next: () => h.next(),
+        nextString: () => h.nextString(),
+        tryNext: () => h.tryNext(),
+        nextBatch: (n) => h.nextBatch(n),
+        node: () => h.node(),
+        setLease: (start, fence, epoch) => h.setLease(start, fence, epoch),
+        extendFence: (fence) => h.extendFence(fence),
+        loseLease: () => h.loseLease(),
+        stopLease: () => h.stopLease() ?? null,
+      };
+    },
+    leaseStoreNew: w.leaseStoreNew,
+    leaseStoreRestore: w.leaseStoreRestore,
+    storeCheckNamespace: w.storeCheckNamespace,
+    storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),
+    storeTexts: (engine) => Object.fromEntries(w.storeTexts(engine)),
+    storeSegmentSql: w.storeSegmentSql,
+    storeSequenceSql: w.storeSequenceSql,
+    storeRedisKey: w.storeRedisKey,
+    storeCasPauseUs: w.storeCasPauseUs,
+    STORE_CAS_TRIES: w.storeCasTries(),
   };
 }

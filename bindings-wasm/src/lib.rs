@@ -19,6 +19,9 @@
 
 extern crate alloc;
 
+#[cfg(feature = "coord")]
+mod coord;
+
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec;
@@ -34,7 +37,7 @@ use idloom::{process, registry, Clock, ErrorCode, FieldOrder, Generator, Layout,
 use js_sys::{Array, BigUint64Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-type Out<T> = Result<T, JsValue>;
+pub(crate) type Out<T> = Result<T, JsValue>;
 
 /// Talc instead of std's dlmalloc: the same job in less code (single-threaded wasm).
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
@@ -50,7 +53,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 /// A core error as a JS error with `code`: `TypeError` for `invalid_type`,
 /// `RangeError` for other bad input, `Error` for a generator's refusal.
-fn js_err(e: &idloom::Error) -> JsValue {
+pub(crate) fn js_err(e: &idloom::Error) -> JsValue {
     let message = e.to_string();
     let err: JsValue = if e.code() == ErrorCode::InvalidType {
         js_sys::TypeError::new(&message).into()
@@ -63,7 +66,7 @@ fn js_err(e: &idloom::Error) -> JsValue {
     err
 }
 
-trait IntoJs<T> {
+pub(crate) trait IntoJs<T> {
     fn js(self) -> Out<T>;
 }
 impl<T> IntoJs<T> for idloom::Result<T> {
@@ -90,7 +93,7 @@ impl Clock for JsClock {
 
 // ------------------------------------------------------------------ layouts
 
-fn layout(time_bits: u32, node_bits: u32, sequence_bits: u32, epoch_ms: f64, tick_ms: f64, order: u32) -> Out<Layout> {
+pub(crate) fn layout(time_bits: u32, node_bits: u32, sequence_bits: u32, epoch_ms: f64, tick_ms: f64, order: u32) -> Out<Layout> {
     // `order` is an index into the core's names (the adapter maps names to indexes).
     let order = FieldOrder::ALL
         .get(order as usize)
@@ -164,7 +167,14 @@ pub fn layout_parse_friendly(t: u32, n: u32, s: u32, epoch: f64, tick: f64, orde
 
 // ---------------------------------------------------------------- snowflake
 
-fn policy(backwards: &str, max_backwards_ms: f64, exhausted: &str, max_borrow_ms: f64, start: &str, seed: Option<u64>) -> Out<Policy> {
+pub(crate) fn policy(
+    backwards: &str,
+    max_backwards_ms: f64,
+    exhausted: &str,
+    max_borrow_ms: f64,
+    start: &str,
+    seed: Option<u64>,
+) -> Out<Policy> {
     // Names and bounds are the core's; the JS wrapper checked types with the same tables (`optionNames`).
     let choice = PolicyChoice {
         backwards: Backwards::from_name(backwards).js()?,
@@ -187,7 +197,7 @@ const SYNC_WAIT_MS: u64 = idloom::limits::MAX_SYNC_WAIT_MS;
 /// this wasm instance.
 #[wasm_bindgen]
 pub struct WasmSnowflake {
-    inner: Arc<SharedSnowflake<JsClock>>,
+    pub(crate) inner: Arc<SharedSnowflake<JsClock>>,
 }
 
 #[wasm_bindgen]

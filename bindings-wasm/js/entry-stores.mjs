@@ -1,0 +1,5 @@
+// Entry for idloom-wasm/stores under Node: the coord module, the shared API,
+// and the stores over your pg, mysql2, ioredis or node-redis objects.
+import './lib/index.mjs';
+export * from './lib/api.mjs';
+export * from './lib/stores.mjs';

@@ -1,0 +1,298 @@
+// idloom-wasm/workers: node leases and segment ranges from a Durable Object
+// (COORDINATION.md). The object is single-writer and strongly consistent:
+// it answers with the core's store model (`MemoryStore`, the reference the
+// SQL and Lua texts implement: the same answers and errors), keeps every
+// record it changes in its transactional storage, and answers only after
+// those writes are stored — so a restarted object never loses a fence.
+// Isolates lease through `DurableObjectStore` (a store like the PostgreSQL
+// and Redis ones) and renew on their own requests (`ctx.waitUntil`).
+import { native } from './native.mjs';
+import { Layout, _idloomError as idloomError } from './api.mjs';
+import { NodeLease, Store, int, str } from './coord.mjs';
+
+/** The object's answer. @param {unknown} body @param {number} [status] */
+const reply = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/** The numbers of a node record in storage: [holder, epoch, expiresMs, startMs, fenceMs]. */
+const NODE = (ns, k) => `node:${ns}:${k}`;
+
+/**
+ * The Durable Object class: bind it (`[[durable_objects.bindings]]`, with a
+ * `new_classes` migration) and export it from your Worker's main module.
+ * One object (by default the one named `idloom`) serves every namespace and
+ * segment counter of a deployment.
+ */
+export class IdloomCoordinator {
+  /** @type {any} */ #state;
+  /** @type {Map<string, { record: any, store: any }>} */ #spaces = new Map();
+  /** @type {string | null} */ #identity = null;
+
+  /** @param {any} state @param {unknown} _env */
+  constructor(state, _env) {
+    this.#state = state;
+  }
+
+  /** @param {Request} request */
+  async fetch(request) {
+    let call;
+    try {
+      call = await request.json();
+    } catch {
+      return reply({ error: 'store_schema', message: 'idloom coordinator: a request that is not the idloom protocol' }, 400);
+    }
+    try {
+      // One call at a time: the calls await storage, and the records in memory must not interleave.
+      return reply({ ok: await this.#state.blockConcurrencyWhile(() => this.#call(call)) });
+    } catch (e) {
+      const code = /** @type {any} */ (e)?.code ?? 'store_schema';
+      return reply({ error: code, message: /** @type {any} */ (e)?.message ?? String(e) });
+    }
+  }
+
+  /** The object's identity (a store that lost its records would have another). */
+  async #id() {
+    if (this.#identity === null) {
+      const storage = this.#state.storage;
+      let id = await storage.get('identity');
+      if (id === undefined) {
+        id = crypto.randomUUID();
+        await storage.put('identity', id);
+      }
+      this.#identity = /** @type {string} */ (id);
+    }
+    return this.#identity;
+  }
+
+  /** A namespace's record and store, loaded from storage once per object life. @param {string} ns */
+  async #space(ns) {
+    const known = this.#spaces.get(ns);
+    if (known) return known;
+    const storage = this.#state.storage;
+    const record = await storage.get(`ns:${ns}`);
+    if (record === undefined) return null;
+    const saved = await storage.list({ prefix: `node:${ns}:` });
+    const holders = Array.from({ length: record.nodes }, () => '');
+    const numbers = new Float64Array(record.nodes * 4);
+    for (const [key, [holder, ...nums]] of saved) {
+      const k = Number(key.slice(key.lastIndexOf(':') + 1));
+      holders[k] = holder;
+      numbers.set(nums, 4 * k);
+    }
+    const store = native.leaseStoreRestore(record.ttlMs, record.maxSkewMs, record.floorMs, await this.#id(), holders, numbers);
+    const space = { record, store };
+    this.#spaces.set(ns, space);
+    return space;
+  }
+
+  /** Persist node `k` and the floor (it may rise), then answer. */
+  async #save(ns, space, k) {
+    const record = { ...space.record, floorMs: space.store.floorMs() };
+    space.record = record;
+    await this.#state.storage.put({ [`ns:${ns}`]: record, [NODE(ns, k)]: [space.store.holder(k), ...space.store.record(k)] });
+  }
+
+  /** @param {any} c */
+  async #call(c) {
+    const now = Date.now(); // the object's own clock
+    const lost = () => idloomError('store_state_lost', `namespace ${c.ns}: missing on this coordinator; init it (not fresh)`);
+    switch (c.op) {
+      case 'namespace_init': {
+        const have = await this.#space(c.ns);
+        if (have) return have.record;
+        const store = native.leaseStoreNew(c.ttlMs, c.maxSkewMs, c.nodes, await this.#id(), c.fresh, now);
+        const record = { layout: c.layout, nodes: c.nodes, ttlMs: c.ttlMs, maxSkewMs: c.maxSkewMs, floorMs: store.floorMs() };
+        await this.#state.storage.put(`ns:${c.ns}`, record);
+        this.#spaces.set(c.ns, { record, store });
+        return record;
+      }
+      case 'namespace_get':
+        return (await this.#space(c.ns))?.record ?? null;
+      case 'acquire': {
+        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        const g = space.store.acquire(c.holder, c.proposed, await this.#id(), now);
+        await this.#save(c.ns, space, g[0]);
+        return g;
+      }
+      case 'renew': {
+        const space = await this.#space(c.ns);
+        if (space === null) return null;
+        let g;
+        try {
+          g = space.store.renew(c.node, c.epoch, c.holder, c.proposed, await this.#id(), now);
+        } catch (e) {
+          if (/** @type {any} */ (e).code === 'lease_lost') return null; // refused, as the SQL's zero rows
+          throw e;
+        }
+        await this.#save(c.ns, space, c.node);
+        return g;
+      }
+      case 'release': {
+        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        space.store.release(c.node, c.epoch, c.holder, c.highWater, await this.#id(), now);
+        await this.#save(c.ns, space, c.node);
+        return true;
+      }
+      case 'nodes': {
+        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        return Array.from({ length: space.store.nodes() }, (_, k) => [space.store.holder(k), ...space.store.record(k)]);
+      }
+      case 'segment_init': {
+        const key = `seg:${c.tag}`;
+        const have = await this.#state.storage.get(key);
+        if (have === undefined || have < c.floor) await this.#state.storage.put(key, c.floor); // never lowered
+        return true;
+      }
+      case 'segment_fetch': {
+        const key = `seg:${c.tag}`;
+        const start = await this.#state.storage.get(key);
+        if (start === undefined) throw idloomError('store_state_lost', `bizTag ${c.tag}: no such counter; initSegment it with a floor above every ID handed out`);
+        if (c.step === 0) return [start, start]; // a peek
+        const end = start + c.step;
+        if (!Number.isSafeInteger(end)) throw idloomError('segment_exhausted', `bizTag ${c.tag}: the counter would pass 2^53`);
+        await this.#state.storage.put(key, end);
+        return [start, end];
+      }
+      default:
+        throw idloomError('store_schema', `idloom coordinator: no call ${String(c.op)}`);
+    }
+  }
+}
+
+/**
+ * A store over an `IdloomCoordinator` binding (`env.IDLOOM`): namespaces,
+ * node leases and segment counters, as on PostgreSQL or Redis. Leases renew
+ * on demand (`lease.renewIfDue()`, which `leaseNode` calls on each request):
+ * a Worker's timers do not outlive its request.
+ */
+export class DurableObjectStore extends Store {
+  /** @type {any} */ #stub;
+
+  /** @param {any} binding a Durable Object namespace binding @param {{ name?: string }} [options] the object's name */
+  constructor(binding, options = {}) {
+    super();
+    if (binding === null || typeof binding !== 'object' || typeof binding.idFromName !== 'function') {
+      throw idloomError('invalid_type', 'DurableObjectStore needs a Durable Object namespace binding (env.IDLOOM)');
+    }
+    this.#stub = binding.get(binding.idFromName(str(options.name ?? 'idloom', 'name')));
+  }
+
+  get _renewOn() {
+    return /** @type {'demand'} */ ('demand');
+  }
+
+  /** @param {string} op @param {object} args */
+  async #call(op, args) {
+    let body;
+    try {
+      const res = await this.#stub.fetch('https://idloom.coordinator/', { method: 'POST', body: JSON.stringify({ op, ...args }) });
+      body = await res.json();
+    } catch (e) {
+      throw idloomError('store_unavailable', `idloom coordinator: ${/** @type {any} */ (e)?.message ?? String(e)}`);
+    }
+    if (body.error) throw idloomError(body.error, body.message);
+    return body.ok;
+  }
+
+  /** @returns {Promise<import('./coord.mjs').Namespace>} */
+  async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ layout, /** @type {number} */ nodes, /** @type {number} */ ttlMs, /** @type {number} */ maxSkewMs, /** @type {boolean} */ fresh) {
+    return this.#call('namespace_init', { ns, layout, nodes, ttlMs, maxSkewMs, fresh });
+  }
+
+  /** @param {string} ns */
+  async _namespaceGet(ns) {
+    return this.#call('namespace_get', { ns });
+  }
+
+  /** @param {any[]} g */
+  static #grant(g) {
+    return { node: g[0], epoch: g[1], startMs: g[2], fenceMs: g[3], storeNowMs: g[4] };
+  }
+
+  /** @param {string} ns @param {string} holder @param {number} proposed */
+  async _acquire(ns, holder, proposed) {
+    return DurableObjectStore.#grant(await this.#call('acquire', { ns, holder, proposed }));
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, holder, proposed) {
+    const g = await this.#call('renew', { ns, node, epoch, holder, proposed });
+    return g === null ? null : DurableObjectStore.#grant(g);
+  }
+
+  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, holder, highWater) {
+    await this.#call('release', { ns, node, epoch, holder, highWater });
+  }
+
+  /**
+   * Every node's holder, epoch, expiry, start and fence.
+   * @param {string} namespace
+   */
+  async status(namespace) {
+    const record = await this.namespace(namespace);
+    const rows = await this.#call('nodes', { ns: namespace });
+    return { record, nodes: rows.map((/** @type {any[]} */ r, /** @type {number} */ node) => ({ node, holder: r[0], epoch: r[1], expiresMs: r[2], startMs: r[3], fenceMs: r[4] })) };
+  }
+
+  /**
+   * Create the counter `bizTag` at `floor` if missing (never lowered).
+   * @param {string} bizTag @param {{ floor: number }} options
+   */
+  async initSegment(bizTag, options) {
+    await this.#call('segment_init', { tag: str(bizTag, 'bizTag'), floor: int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER) });
+  }
+
+  /** Where the counter's next range starts (`store_state_lost` if missing). @param {string} bizTag @returns {Promise<number>} */
+  async segmentPeek(bizTag) {
+    return (await this.#call('segment_fetch', { tag: str(bizTag, 'bizTag'), step: 0 }))[0];
+  }
+
+  /**
+   * `source(step) => Promise<{ start, end }>` from the object's counter (for `new Segment(...)`).
+   * @param {string} bizTag
+   */
+  segmentSource(bizTag) {
+    const tag = str(bizTag, 'bizTag');
+    return async (/** @type {number} */ step) => {
+      const [start, end] = await this.#call('segment_fetch', { tag, step: int(step, 'step', 1, Number.MAX_SAFE_INTEGER) });
+      return { start, end };
+    };
+  }
+}
+
+/** This isolate's leases, by binding and namespace (an isolate serves many requests). */
+const leases = new Map();
+
+/**
+ * This isolate's lease on a node of `namespace`, taken at its first request
+ * and kept across requests: each later call starts a renewal when one is
+ * due, handed to `ctx.waitUntil` so it completes after the response. A
+ * lease that ended (lost, or its fence passed without a renewal) is
+ * replaced by a new one. The namespace is created if missing (not fresh:
+ * above every fence an old holder could use).
+ * @param {any} binding `env.IDLOOM`
+ * @param {string} namespace
+ * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, name?: string }} [options]
+ * @returns {Promise<NodeLease>}
+ */
+export async function leaseNode(binding, namespace, options = {}) {
+  let byName = leases.get(binding);
+  if (!byName) leases.set(binding, (byName = new Map()));
+  const held = byName.get(namespace);
+  if (held && held.state === 'active' && held.error === null) {
+    const renewal = held.renewIfDue();
+    if (renewal) {
+      const done = renewal.catch(() => {});
+      if (options.ctx) options.ctx.waitUntil(done);
+      // A fence at hand (less than a third of the TTL left): wait for the renewal here.
+      if (held.fenceMs - Date.now() < held.renewEveryMs) await done;
+    }
+    if (held.state === 'active' && held.error === null) return held;
+  }
+  const store = new DurableObjectStore(binding, { name: options.name });
+  const { ctx: _ctx, name: _name, ...init } = options;
+  await store.initNamespace(namespace, init);
+  const lease = await store.leaseNode(namespace, { layout: options.layout ?? Layout.TWITTER });
+  byName.set(namespace, lease);
+  return lease;
+}

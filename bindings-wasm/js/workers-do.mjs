@@ -7,7 +7,7 @@
 // Isolates lease through `DurableObjectStore` (a store like the PostgreSQL
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
-import { Layout, _idloomError as idloomError } from './api.mjs';
+import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
 import { NodeLease, Store, int, str } from './coord.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
@@ -40,13 +40,18 @@ export class IdloomCoordinator {
     } catch {
       return reply({ error: 'store_schema', message: 'idloom coordinator: a request that is not the idloom protocol' }, 400);
     }
-    try {
-      // One call at a time: the calls await storage, and the records in memory must not interleave.
-      return reply({ ok: await this.#state.blockConcurrencyWhile(() => this.#call(call)) });
-    } catch (e) {
-      const code = /** @type {any} */ (e)?.code ?? 'store_schema';
-      return reply({ error: code, message: /** @type {any} */ (e)?.message ?? String(e) });
-    }
+    // One call at a time: the calls await storage, and the records in memory
+    // must not interleave. A refusal is an answer, not a failure: an error
+    // thrown out of blockConcurrencyWhile would reset the object.
+    return reply(
+      await this.#state.blockConcurrencyWhile(async () => {
+        try {
+          return { ok: await this.#call(call) };
+        } catch (e) {
+          return { error: /** @type {any} */ (e)?.code ?? 'store_schema', message: /** @type {any} */ (e)?.message ?? String(e) };
+        }
+      }),
+    );
   }
 
   /** The object's identity (a store that lost its records would have another). */
@@ -165,7 +170,8 @@ export class IdloomCoordinator {
  * a Worker's timers do not outlive its request.
  */
 export class DurableObjectStore extends Store {
-  /** @type {any} */ #stub;
+  /** @type {any} */ #binding;
+  /** @type {string} */ #name;
 
   /** @param {any} binding a Durable Object namespace binding @param {{ name?: string }} [options] the object's name */
   constructor(binding, options = {}) {
@@ -173,7 +179,8 @@ export class DurableObjectStore extends Store {
     if (binding === null || typeof binding !== 'object' || typeof binding.idFromName !== 'function') {
       throw idloomError('invalid_type', 'DurableObjectStore needs a Durable Object namespace binding (env.IDLOOM)');
     }
-    this.#stub = binding.get(binding.idFromName(str(options.name ?? 'idloom', 'name')));
+    this.#binding = binding;
+    this.#name = str(options.name ?? 'idloom', 'name');
   }
 
   get _renewOn() {
@@ -184,7 +191,10 @@ export class DurableObjectStore extends Store {
   async #call(op, args) {
     let body;
     try {
-      const res = await this.#stub.fetch('https://idloom.coordinator/', { method: 'POST', body: JSON.stringify({ op, ...args }) });
+      // A stub per call: a lease made in one request renews in later ones, and
+      // workerd refuses I/O through an object made for another request.
+      const stub = this.#binding.get(this.#binding.idFromName(this.#name));
+      const res = await stub.fetch('https://idloom.coordinator/', { method: 'POST', body: JSON.stringify({ op, ...args }) });
       body = await res.json();
     } catch (e) {
       throw idloomError('store_unavailable', `idloom coordinator: ${/** @type {any} */ (e)?.message ?? String(e)}`);
@@ -248,7 +258,9 @@ export class DurableObjectStore extends Store {
   }
 
   /**
-   * `source(step) => Promise<{ start, end }>` from the object's counter (for `new Segment(...)`).
+   * `source(step) => Promise<{ start, end }>` from the object's counter. In
+   * a Worker use `segment()` below: a fetch a `Segment` starts ahead in one
+   * request must be kept alive (`ctx.waitUntil`) for a later one to use it.
    * @param {string} bizTag
    */
   segmentSource(bizTag) {
@@ -268,11 +280,15 @@ const leases = new Map();
  * and kept across requests: each later call starts a renewal when one is
  * due, handed to `ctx.waitUntil` so it completes after the response. A
  * lease that ended (lost, or its fence passed without a renewal) is
- * replaced by a new one. The namespace is created if missing (not fresh:
- * above every fence an old holder could use).
+ * replaced by a new one. The namespace is created if missing — `fresh` by
+ * default, since a Durable Object keeps its storage: a namespace it has no
+ * record of was never used through it. Pass `fresh: false` if this
+ * namespace's nodes minted IDs through another store before (the first
+ * lease then starts above every fence an old holder could use: a TTL and
+ * the skew bound from now).
  * @param {any} binding `env.IDLOOM`
  * @param {string} namespace
- * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, name?: string }} [options]
+ * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string }} [options]
  * @returns {Promise<NodeLease>}
  */
 export async function leaseNode(binding, namespace, options = {}) {
@@ -287,12 +303,49 @@ export async function leaseNode(binding, namespace, options = {}) {
       // A fence at hand (less than a third of the TTL left): wait for the renewal here.
       if (held.fenceMs - Date.now() < held.renewEveryMs) await done;
     }
-    if (held.state === 'active' && held.error === null) return held;
+    // Keep it unless it ended, or its fence passed with no renewal landing (one lost with a canceled request).
+    if (held.state === 'active' && held.error === null && held.fenceMs > Date.now()) return held;
   }
   const store = new DurableObjectStore(binding, { name: options.name });
   const { ctx: _ctx, name: _name, ...init } = options;
-  await store.initNamespace(namespace, init);
+  await store.initNamespace(namespace, { fresh: true, ...init });
   const lease = await store.leaseNode(namespace, { layout: options.layout ?? Layout.TWITTER });
   byName.set(namespace, lease);
   return lease;
+}
+
+/** This isolate's segments, by binding and counter. */
+const segments = new Map();
+
+/**
+ * This isolate's `Segment` over the object's counter `bizTag` (created at
+ * its first request, with the counter at `floor` if missing), ready to hand
+ * out IDs. Each call names the request's `ctx`: a range the segment fetches
+ * ahead is kept alive with `ctx.waitUntil`, so the next request finds it
+ * (workerd cancels a request's unfinished I/O when its response is sent).
+ * @param {any} binding `env.IDLOOM`
+ * @param {string} bizTag
+ * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, step?: number, floor?: number, name?: string }} [options]
+ * @returns {Promise<Segment>}
+ */
+export async function segment(binding, bizTag, options = {}) {
+  let byTag = segments.get(binding);
+  if (!byTag) segments.set(binding, (byTag = new Map()));
+  let entry = byTag.get(bizTag);
+  if (!entry) {
+    const store = new DurableObjectStore(binding, { name: options.name });
+    await store.initSegment(bizTag, { floor: options.floor ?? 1 });
+    const fetchRange = store.segmentSource(bizTag);
+    const made = { ctx: options.ctx ?? null, seg: /** @type {Segment | null} */ (null) };
+    const source = (/** @type {number} */ step) => {
+      const p = fetchRange(step);
+      made.ctx?.waitUntil(p.catch(() => {}));
+      return p;
+    };
+    made.seg = new Segment(source, { step: options.step ?? 1000 });
+    byTag.set(bizTag, (entry = made));
+  }
+  entry.ctx = options.ctx ?? null;
+  await entry.seg.ready();
+  return entry.seg;
 }

@@ -5,7 +5,7 @@
 // the object (its storage persisted), segments without overlap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
@@ -141,4 +141,21 @@ test('the object restarted with its storage: leases and fences survive, new hold
   }
   const all = [...before, ...after].flatMap((r) => r.ids);
   assert.equal(new Set(all).size, all.length);
+});
+
+test("the README's Worker quickstart: a node per isolate and segments from the object", async () => {
+  const code = /```js\n(import \{ Snowflake, IdloomCoordinator[\s\S]*?)```/.exec(readFileSync(`${root}README.md`, 'utf8'))[1];
+  mkdirSync(`${root}build`, { recursive: true });
+  writeFileSync(`${root}build/readme-do-worker.mjs`, code.replace("'idloom-wasm/workers'", "'../pkg/workers.mjs'"));
+  const readme = new Miniflare({ host: '127.0.0.1', ...worker('readme', { IDLOOM: 'IdloomCoordinator' }), scriptPath: `${root}build/readme-do-worker.mjs` });
+  try {
+    const a = await (await readme.dispatchFetch('http://127.0.0.1/')).json();
+    const b = await (await readme.dispatchFetch('http://127.0.0.1/')).json();
+    assert.equal(a.node, b.node, 'the isolate keeps its lease');
+    assert.equal(nodeOf(a.id), a.node);
+    assert.ok(BigInt(b.id) > BigInt(a.id));
+    assert.equal(BigInt(b.invoice), BigInt(a.invoice) + 1n);
+  } finally {
+    await readme.dispose();
+  }
 });

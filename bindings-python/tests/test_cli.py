@@ -76,6 +76,27 @@ def test_help_on_every_command():
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql", "redis"])
+def test_demo_on_a_store_leases_mints_draws_and_releases(engine):
+    from stores_support import MYSQL, PG, REDIS
+
+    url = {"postgres": PG, "mysql": MYSQL, "redis": REDIS}[engine]
+    r = run("demo", "--store", url)
+    assert r.returncode == 0, r.stderr
+    lease = r.stdout.split("lease: node ", 1)[1]
+    node = int(lease.split(",", 1)[0])
+    assert "epoch 1, mints ticks in [0, " in lease
+    assert f"node={node} seq=2" in r.stdout
+    assert "[1, 2, 3, 4, 5] (in memory: 995 more; the store's counter is at 1001)" in r.stdout
+    assert f"released node {node} with high-water" in r.stdout and "(released)" in r.stdout
+
+
+def test_demo_takes_a_node_or_a_store():
+    for argv in ((), ("--node", "1", "--store", "redis://127.0.0.1:1")):
+        r = run("demo", *argv)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--node N" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "redis"])
 def test_store_init_status_release(engine, capsys):
     from stores_support import MYSQL, PG, REDIS, connect, unique
 

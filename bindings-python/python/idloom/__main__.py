@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="mint and decode IDs of every kind")
-    d.add_argument("--node", type=int, required=True, help="this process's node ID (never guessed)")
+    d.add_argument("--node", type=int, help="this process's node ID (never guessed); or --store to lease one")
+    d.add_argument("--store", metavar="URL", help="lease the node from a store (postgresql://, mysql://, redis://) "
+                   "in a throwaway namespace, draw a segment there, then release")
     d.add_argument("--layout", choices=PRESETS, default="twitter")
 
     s = sub.add_parser("snowflake", help="mint snowflake IDs")
@@ -174,13 +176,54 @@ def _demo(node: int, layout: idloom.Layout, out: TextIO) -> None:
     print(f"{id_} base62={idloom.encode(id_)} masked={mask.mask(id_)} unmasked={mask.unmask(mask.mask(id_))}", file=out)
 
 
+def _demo_store(url: str, layout: idloom.Layout, out: TextIO) -> None:
+    """The coordinated path: a throwaway namespace on the store, a leased node
+    (fenced generator), a segment from the same store, a clean release."""
+    import os
+    import secrets
+    import time
+
+    import idloom.stores
+
+    store = idloom.stores.from_url(url)
+    ns = f"demo-{os.getpid()}-{secrets.token_hex(3)}"
+    rec = store.init_namespace(ns, layout=layout, nodes=min(16, 1 << layout.node_bits), ttl_ms=10_000,
+                               max_skew_ms=1_000, fresh=True)
+    print(f"== {type(store).__name__}: throwaway namespace {ns} ({rec.nodes} nodes, ttl {rec.ttl_ms} ms, "
+          f"max skew {rec.max_skew_ms} ms)", file=out)
+    lease = store.lease_node(ns, layout=layout)
+    now = int(time.time() * 1000)
+    print(f"lease: node {lease.node}, epoch {lease.epoch}, mints ticks in [{lease.start_ms}, {lease.fence_ms}) "
+          f"(the fence is {lease.fence_ms - now} ms ahead; renewed every {rec.ttl_ms // 3} ms), "
+          f"the store may give the node away from {lease.expires_ms} unless a renewal lands", file=out)
+    gen = idloom.Snowflake(lease=lease)
+    print(f"\n== snowflake on the leased node, layout {layout}", file=out)
+    for _ in range(3):
+        print(_snowflake_line(layout, gen.next()), file=out)
+    print("\n== segment from the same store (step 1000, refilled in the background)", file=out)
+    store.init_segment(ns, floor=1)
+    seg = idloom.Segment(store.segment_source(ns), step=1000)
+    print([seg.next() for _ in range(5)], f"(in memory: {seg.remaining} more; the store's counter is at "
+          f"{store.segment_peek(ns)})", file=out)
+    high = lease.release()
+    print(f"\nreleased node {lease.node} with high-water {high}: the next holder starts there at once, "
+          f"and this generator refuses to mint ({lease.state})", file=out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = sys.stdout
     try:
         layout = idloom.Layout.preset(getattr(args, "layout", "twitter"))
         if args.command == "demo":
-            _demo(args.node, layout, out)
+            if (args.node is None) == (args.store is None):
+                print("idloom demo: error: give --node N (in memory) or --store URL (a leased node), not both or neither",
+                      file=sys.stderr)
+                return 2
+            if args.store is not None:
+                _demo_store(args.store, layout, out)
+            else:
+                _demo(args.node, layout, out)
         elif args.command == "snowflake":
             gen = idloom.Snowflake(args.node, layout)
             for id_ in gen.next_batch(args.n):

@@ -372,6 +372,11 @@ impl Layout {
             }
             Ok(v)
         };
+        // Digits only before slicing by byte offsets: a multi-byte character
+        // would put an offset inside it (a panic, found by fuzzing).
+        if let Some(i) = time.bytes().position(|b| !b.is_ascii_digit()) {
+            return Err(bad(i, "expected a decimal digit"));
+        }
         let y = time.len() - 13;
         let civil = Civil {
             year: num(&time[..y], 0)?,

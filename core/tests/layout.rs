@@ -96,6 +96,10 @@ fn friendly_form_round_trips_and_is_strict() {
         "20231314221320123-3-42",
         "20231114221320123-x-42",
         "20231114221320123-1024-0",
+        // Found by fuzzing (fuzz/ friendly): a multi-byte character in the
+        // time field put a byte offset inside it, and slicing panicked.
+        "2020091\u{37f}26144000-0-0",
+        "\u{e9}0231114221320123-3-42",
     ] {
         let e = l.parse_friendly(bad).unwrap_err();
         assert!(

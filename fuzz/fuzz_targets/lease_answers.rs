@@ -25,7 +25,10 @@ impl Bytes<'_> {
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
     let ttl = 1 + b.small(86_400_000);
-    let config = LeaseConfig { ttl_ms: ttl, max_skew_ms: b.small(ttl) };
+    let config = LeaseConfig {
+        ttl_ms: ttl,
+        max_skew_ms: b.small(ttl),
+    };
     let mut h = Holder::new(config).unwrap();
     let mut store = MemoryStore::new(config, 1 + b.small(8), "s", b.small(2) == 0, b.small(1 << 50)).unwrap();
     let mut last: Option<(u64, u64, u64)> = None; // (node, epoch, fence) of the lease seen last
@@ -36,7 +39,13 @@ fuzz_target!(|data: &[u8]| {
                 h.begin_acquire(t);
             }
             1 => {
-                let g = Grant { node: b.small(16), epoch: b.u64(), start_ms: b.small(1 << 50), fence_ms: b.small(1 << 50), store_now_ms: b.small(1 << 50) };
+                let g = Grant {
+                    node: b.small(16),
+                    epoch: b.u64(),
+                    start_ms: b.small(1 << 50),
+                    fence_ms: b.small(1 << 50),
+                    store_now_ms: b.small(1 << 50),
+                };
                 let _ = h.granted(&g, t);
                 last = None; // a new grant: another lease
             }
@@ -44,7 +53,13 @@ fuzz_target!(|data: &[u8]| {
                 let _ = h.begin_renew(t);
             }
             3 => {
-                let g = Grant { node: b.small(16), epoch: b.u64(), start_ms: b.small(1 << 50), fence_ms: b.small(1 << 50), store_now_ms: b.small(1 << 50) };
+                let g = Grant {
+                    node: b.small(16),
+                    epoch: b.u64(),
+                    start_ms: b.small(1 << 50),
+                    fence_ms: b.small(1 << 50),
+                    store_now_ms: b.small(1 << 50),
+                };
                 let _ = h.renewed(&g, t);
             }
             4 => {

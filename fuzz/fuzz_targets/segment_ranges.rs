@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
             let start = u64::from(u32::from_le_bytes(chunk[1..5].try_into().unwrap()));
             let len = u64::from(u32::from_le_bytes(chunk[5..9].try_into().unwrap()) % 5000);
             let _ = buf.begin_fetch(0);
-            let _ = buf.supply(Range { start, end: start.saturating_add(len) });
+            let _ = buf.supply(Range {
+                start,
+                end: start.saturating_add(len),
+            });
         } else {
             for _ in 0..chunk[0] {
                 match buf.next_id() {

@@ -20,6 +20,16 @@ impl Bytes<'_> {
     fn small(&mut self, n: u64) -> u64 {
         self.u64() % n
     }
+    /// A store's answer, arbitrary.
+    fn grant(&mut self) -> Grant {
+        Grant {
+            node: self.small(16),
+            epoch: self.u64(),
+            start_ms: self.small(1 << 50),
+            fence_ms: self.small(1 << 50),
+            store_now_ms: self.small(1 << 50),
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -39,28 +49,14 @@ fuzz_target!(|data: &[u8]| {
                 h.begin_acquire(t);
             }
             1 => {
-                let g = Grant {
-                    node: b.small(16),
-                    epoch: b.u64(),
-                    start_ms: b.small(1 << 50),
-                    fence_ms: b.small(1 << 50),
-                    store_now_ms: b.small(1 << 50),
-                };
-                let _ = h.granted(&g, t);
+                let _ = h.granted(&b.grant(), t);
                 last = None; // a new grant: another lease
             }
             2 => {
                 let _ = h.begin_renew(t);
             }
             3 => {
-                let g = Grant {
-                    node: b.small(16),
-                    epoch: b.u64(),
-                    start_ms: b.small(1 << 50),
-                    fence_ms: b.small(1 << 50),
-                    store_now_ms: b.small(1 << 50),
-                };
-                let _ = h.renewed(&g, t);
+                let _ = h.renewed(&b.grant(), t);
             }
             4 => {
                 let code = ErrorCode::ALL.get(b.small(40) as usize).copied();

@@ -354,11 +354,11 @@ export class SegmentGroup {
     this.skipped = 0;
   }
 
-  /** The segments, each turn starting one further. */
-  #order() {
+  /** Where this turn starts (each turn one further): walk `(start + i) % n` — no array per ID. */
+  #start() {
     const k = this.#turn;
     this.#turn = (k + 1) % this.#segments.length;
-    return [...this.#segments.slice(k), ...this.#segments.slice(0, k)];
+    return k;
   }
 
   /**
@@ -368,11 +368,13 @@ export class SegmentGroup {
    * @returns {bigint}
    */
   next() {
-    const order = this.#order();
+    const segs = this.#segments;
+    const k = this.#start();
     /** @type {unknown} */ let last = null;
-    for (const dry of [false, true]) {
-      for (const seg of order) {
-        if (!dry && seg.remaining === 0) continue;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < segs.length; i++) {
+        const seg = segs[(k + i) % segs.length];
+        if (pass === 0 && seg.remaining === 0) continue;
         try {
           return seg.next(); // a dry one starts its fetch
         } catch (e) {
@@ -391,8 +393,10 @@ export class SegmentGroup {
    * @returns {Promise<bigint>}
    */
   async nextAsync() {
-    const order = this.#order();
-    for (const seg of order) {
+    const segs = this.#segments;
+    const k = this.#start();
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[(k + i) % segs.length];
       if (seg.remaining > 0) {
         try {
           return seg.next();
@@ -402,9 +406,9 @@ export class SegmentGroup {
       }
     }
     /** @type {unknown} */ let last = null;
-    for (const seg of order) {
+    for (let i = 0; i < segs.length; i++) {
       try {
-        return await seg.nextAsync();
+        return await segs[(k + i) % segs.length].nextAsync();
       } catch (e) {
         this.skipped += 1;
         last = e;

@@ -30,25 +30,28 @@ class SegmentGroup:
         self._lock = threading.Lock()
         self.skipped = 0
 
-    def _order(self) -> List[Segment]:
+    def _start(self) -> int:
+        """Where this turn starts (each turn one further)."""
         with self._lock:
             k = self._turn
             self._turn = (k + 1) % len(self.segments)
-        return self.segments[k:] + self.segments[:k]
+        return k
 
     def next(self) -> int:
         """The next ID from the first segment in turn that can give one."""
-        order = self._order()
-        for seg in order:
+        segs, k = self.segments, self._start()
+        n = len(segs)
+        for i in range(n):  # indexes, not a rotated copy: no list per ID
+            seg = segs[(k + i) % n]
             if seg.remaining > 0:
                 try:
                     return seg.next()
                 except IdloomError:
                     self.skipped += 1
         last: Optional[BaseException] = None
-        for seg in order:
+        for i in range(n):
             try:
-                return seg.next()
+                return segs[(k + i) % n].next()
             except Exception as e:  # the store's own failure: try the next one
                 self.skipped += 1
                 last = e

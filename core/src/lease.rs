@@ -168,16 +168,21 @@ impl Lease {
         }
     }
 
-    /// The skew from one round trip, or an error: a round trip too long to
-    /// judge the clocks (a pause, a slow store) is `store_unavailable` —
-    /// transient: try again — and a skew beyond the bound is `clock_skew`.
+    /// The skew from one round trip, or an error. The store read its clock
+    /// somewhere between sending and receiving, so the true skew lies within
+    /// `skew ± uncertainty`. Within the bound everywhere: accepted. Beyond it
+    /// everywhere: `clock_skew`. Otherwise the round trip was too long to
+    /// judge the clocks (a pause, a slow store, a request queued while the
+    /// client reconnected): `store_unavailable` — transient: try again. (A
+    /// slow answer must not read as skew: the soak found a renewal queued
+    /// through a Redis restart reported as `clock_skew`, ending renewals.)
     fn check_skew(config: &LeaseConfig, proposal: &Proposal, grant: &Grant, received_ms: u64) -> Result<i64> {
         let (skew_ms, uncertainty_ms) = skew(proposal.sent_ms, received_ms, grant.store_now_ms);
         if skew_ms.unsigned_abs().saturating_add(uncertainty_ms) > config.max_skew_ms {
-            let code = if uncertainty_ms > config.max_skew_ms {
-                ErrorCode::StoreUnavailable
-            } else {
+            let code = if skew_ms.unsigned_abs().saturating_sub(uncertainty_ms) > config.max_skew_ms {
                 ErrorCode::ClockSkew
+            } else {
+                ErrorCode::StoreUnavailable
             };
             return Err(Error::new(
                 code,
@@ -259,11 +264,15 @@ impl Lease {
     }
 
     /// Whether to start a renewal at holder time `now_ms`: active, none in
-    /// flight, and a third of the TTL since the last confirmed request.
+    /// flight, and a third of the TTL since the last confirmed request — or
+    /// the clock reads before that request: it stepped back, and only a
+    /// renewal lets the store's clock judge it (`clock_skew`). Waiting for
+    /// the stepped clock to come round again would let the store's TTL run
+    /// out unrenewed (the soak found the lease lost instead of the skew told).
     pub fn renew_due(&self, now_ms: u64) -> bool {
         self.state == LeaseState::Active
             && self.renewal_sent_ms.is_none()
-            && now_ms >= self.confirmed_sent_ms.saturating_add(self.config.renew_every_ms())
+            && (now_ms >= self.confirmed_sent_ms.saturating_add(self.config.renew_every_ms()) || now_ms < self.confirmed_sent_ms)
     }
 
     /// Start a renewal at `now_ms` if one is due: what to send.

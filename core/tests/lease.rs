@@ -49,12 +49,33 @@ fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
     // Answered 40 ms later; the store's clock 300 ms ahead of the midpoint.
     let l = Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 + 300), T0 + 40).unwrap();
     assert_eq!((l.node(), l.epoch(), l.skew_ms(), l.expires_ms()), (3, 1, 300, T0 + 10_000));
-    // 990 ms behind with a 40 ms round trip: 990 + 20 > 1000.
-    let e = Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 - 990), T0 + 40).unwrap_err();
+    // 1030 ms behind with a 40 ms round trip: beyond 1000 wherever in the
+    // round trip the store read its clock.
+    let e = Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 - 1_030), T0 + 40).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ClockSkew);
     assert_eq!(
         e.to_string(),
-        "the store's clock is -990 ms (± 20 ms) from this holder's, over max_skew_ms = 1000"
+        "the store's clock is -1030 ms (± 20 ms) from this holder's, over max_skew_ms = 1000"
+    );
+    // 990 ± 20 may be within the bound or past it: not judged (transient), never accepted.
+    assert_eq!(
+        Lease::from_grant(CONFIG, &p, &grant(3, 1, 0, T0 + 10_000, T0 + 20 - 990), T0 + 40)
+            .unwrap_err()
+            .code(),
+        ErrorCode::StoreUnavailable
+    );
+    // The soak's case: a renewal queued 450 ms through a reconnection, the
+    // store's clock equal to the holder's (max 300): not a skew.
+    let tight = LeaseConfig {
+        ttl_ms: 1_500,
+        max_skew_ms: 300,
+    };
+    let q = Lease::propose(&tight, T0);
+    assert_eq!(
+        Lease::from_grant(tight, &q, &grant(3, 1, 0, T0 + 1_500, T0 + 449), T0 + 450)
+            .unwrap_err()
+            .code(),
+        ErrorCode::StoreUnavailable
     );
     // A slow round trip alone is too uncertain to judge: transient, not a skew.
     assert_eq!(
@@ -83,6 +104,22 @@ fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
         Lease::from_grant(CONFIG, &p, &grant(3, 1, 9, 8, T0), T0).unwrap_err().code(),
         ErrorCode::StoreSchema
     );
+}
+
+#[test]
+fn a_clock_stepped_back_renews_at_once_and_the_store_tells_the_skew() {
+    // Without this, a clock 3 s back waits 3 s for its next renewal and the
+    // store's TTL runs out first: the lease is lost and the skew never told.
+    let p = Lease::propose(&CONFIG, T0);
+    let mut l = Lease::from_grant(CONFIG, &p, &grant(1, 1, 0, T0 + 10_000, T0), T0).unwrap();
+    assert!(
+        !l.renew_due(T0 + 10) && l.renew_due(T0 - 3_000),
+        "a reading before the last confirmed request"
+    );
+    let r = l.begin_renew(T0 - 3_000).unwrap();
+    let e = l.renewed(&r, &grant(1, 1, 0, T0 + 10_000, T0 + 1), T0 - 2_998).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ClockSkew);
+    assert_eq!(l.fence_ms(), T0 + 10_000, "the fence stays where it was");
 }
 
 #[test]

@@ -133,7 +133,13 @@ export class PostgresStore extends ProcessStore {
    */
   static async fromUrl(url, options = {}) {
     const pg = (await driver('pg')).default;
-    return new PostgresStore(new pg.Pool({ connectionString: str(url, 'url'), max: 4, connectionTimeoutMillis: 5000 }), options);
+    const pool = new pg.Pool({ connectionString: str(url, 'url'), max: 4, connectionTimeoutMillis: 5000 });
+    // An idle client whose server went away (a restart, a failover) is an
+    // 'error' event on the pool, which crashes the process unless someone
+    // listens; the pool drops that client and the next query reports the
+    // outage as store_unavailable. (The soak's PostgreSQL restarts found it.)
+    pool.on('error', () => {});
+    return new PostgresStore(pool, options);
   }
 
   /** @param {string} text @param {unknown[]} [args] */

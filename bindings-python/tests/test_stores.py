@@ -231,6 +231,27 @@ def test_a_refused_connection_is_store_unavailable(engine: str) -> None:
             RedisStore.from_url("redis://127.0.0.1:1/").init_namespace(unique("x"), fresh=True)
 
 
+def test_a_connection_the_server_dropped_is_made_again_by_from_url() -> None:
+    # The soak's PostgreSQL restarts found from_url's one connection dead for
+    # good: every call store_unavailable. Here the server drops it (as a
+    # restart does): the call that meets the dropped connection is
+    # store_unavailable, the next one connects again and works.
+    import psycopg
+
+    from stores_support import PG
+
+    store = connect("postgres")
+    ns = unique("drop")
+    store.init_namespace(ns, nodes=2, fresh=True)
+    pid = store._target.info.backend_pid
+    with psycopg.connect(PG, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(idloom.StoreUnavailableError):
+        store.namespace(ns)
+    assert store.namespace(ns).nodes == 2
+    assert store._target.info.backend_pid != pid
+
+
 def test_the_tables_are_checked_for_their_schema_version() -> None:
     store = connect("postgres")
     store.init()

@@ -13,13 +13,12 @@
 //!                                 logical (10 s lead, borrowing on exhaustion).
 //!                                 IDs to OUT, then OUT.result: "ok PAUSE_MS" or
 //!                                 "error CODE PAUSE_MS" (longest single call)
-//!   segment URL OUT COUNT THREADS COUNT IDs per thread from one segment whose
-//!                                 source is GET URL?step=N&who=rust ("start end")
-use idloom::segment::{Range, Segment, SegmentConfig};
+//!
+//! The segment command, on a real store, is soak_minter's (it needs the
+//! store adapters of the tests).
 use idloom::{registry, Clock, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, Snowflake, SystemClock, TickerClock};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// The system clock plus an offset the fault script moves.
@@ -59,25 +58,6 @@ fn write_ids(file: &mut impl Write, ids: &[u64]) {
 }
 
 /// One `GET` over HTTP/1.0 to the test's server (127.0.0.1, plain text body).
-fn get_range(url: &str, step: u64) -> Range {
-    let rest = url
-        .strip_prefix("http://")
-        .unwrap_or_else(|| fail(format!("not an http URL: {url}")));
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let mut conn = std::net::TcpStream::connect(host).unwrap_or_else(|e| fail(format!("{url}: {e}")));
-    write!(conn, "GET /{path}?step={step}&who=rust HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap_or_else(|e| fail(e.to_string()));
-    let mut reply = String::new();
-    conn.read_to_string(&mut reply).unwrap_or_else(|e| fail(e.to_string()));
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
-    let mut it = body
-        .split_whitespace()
-        .map(|n| n.parse::<u64>().unwrap_or_else(|_| fail(format!("bad reply: {reply}"))));
-    match (it.next(), it.next()) {
-        (Some(start), Some(end)) => Range::new(start, end),
-        _ => fail(format!("bad reply: {reply}")),
-    }
-}
-
 fn fail(message: String) -> ! {
     eprintln!("mint: {message}");
     std::process::exit(2)
@@ -104,7 +84,10 @@ fn main() {
                         for chunk in ids.chunks_mut(4096) {
                             gen.fill(chunk).unwrap_or_else(|e| fail(e.to_string()));
                         }
-                        write_ids(&mut std::fs::File::create(format!("{out}.t{t}")).unwrap_or_else(|e| fail(e.to_string())), &ids);
+                        write_ids(
+                            &mut std::fs::File::create(format!("{out}.t{t}")).unwrap_or_else(|e| fail(e.to_string())),
+                            &ids,
+                        );
                     });
                 }
             });
@@ -135,7 +118,10 @@ fn main() {
             }
         }
         Some("fault") => {
-            let out = args.get(1).unwrap_or_else(|| fail("fault OUT NODE COUNT POLICY AFTER".into())).clone();
+            let out = args
+                .get(1)
+                .unwrap_or_else(|| fail("fault OUT NODE COUNT POLICY AFTER".into()))
+                .clone();
             let (node, count) = (num(args.get(2), "NODE"), num(args.get(3), "COUNT"));
             let policy = policy(args.get(4).map(String::as_str).unwrap_or_default());
             let after = num(args.get(5), "AFTER");
@@ -159,24 +145,6 @@ fn main() {
             write_ids(&mut std::fs::File::create(&out).unwrap_or_else(|e| fail(e.to_string())), &ids);
             std::fs::write(format!("{out}.result"), format!("{result} {pause}\n")).unwrap_or_else(|e| fail(e.to_string()));
         }
-        Some("segment") => {
-            let url = args.get(1).unwrap_or_else(|| fail("segment URL OUT COUNT THREADS".into())).clone();
-            let out = args.get(2).unwrap_or_else(|| fail("segment URL OUT COUNT THREADS".into())).clone();
-            let (count, threads) = (num(args.get(3), "COUNT"), num(args.get(4), "THREADS"));
-            let source = move |step: u64| -> idloom::Result<Range> { Ok(get_range(&url, step)) };
-            let seg = Mutex::new(Segment::new(SegmentConfig::default(), source, SystemClock).unwrap_or_else(|e| fail(e.to_string())));
-            std::thread::scope(|s| {
-                for t in 0..threads {
-                    let (seg, out) = (&seg, &out);
-                    s.spawn(move || {
-                        let ids: Vec<u64> = (0..count)
-                            .map(|_| seg.lock().unwrap_or_else(|e| e.into_inner()).next_id().unwrap_or_else(|e| fail(e.to_string())))
-                            .collect();
-                        write_ids(&mut std::fs::File::create(format!("{out}.t{t}")).unwrap_or_else(|e| fail(e.to_string())), &ids);
-                    });
-                }
-            });
-        }
-        _ => fail("usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment URL OUT COUNT THREADS".into()),
+        _ => fail("usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER".into()),
     }
 }

@@ -13,10 +13,13 @@ export const minters = {
   wasm: [process.execPath, join(root, 'tests/e2e/mint.mjs')],
 };
 export const runtimes = Object.keys(minters);
+// The store commands of the Rust side live in soak_minter (dev profile: it
+// uses the store adapters of the core's tests); the others are the same files.
+export const storeMinters = { ...minters, rust: [join(root, 'target/debug/examples/soak_minter')] };
 
 /** Start a minter; returns the child process and a promise of its clean exit. */
-export function start(name, args) {
-  const [cmd, ...pre] = minters[name];
+export function start(name, args, table = minters) {
+  const [cmd, ...pre] = table[name];
   const env = { ...process.env, IDLOOM_IMPL: name === 'wasm' ? 'wasm' : 'native' };
   const child = spawn(cmd, [...pre, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -30,7 +33,7 @@ export function start(name, args) {
   return { child, done };
 }
 
-export const run = (name, args) => start(name, args).done;
+export const run = (name, args, table = minters) => start(name, args, table).done;
 
 /** The u64 little-endian IDs of a file, ignoring a torn last record. */
 export function ids(file) {

@@ -6,7 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 
 const impl = process.env.IDLOOM_IMPL ?? 'native';
-const entry = new URL(impl === 'wasm' ? '../../bindings-wasm/pkg/node.mjs' : '../../bindings-node/lib/index.mjs', import.meta.url);
+// The segment command runs on a store: on wasm that is idloom-wasm/stores (the
+// whole API over the coordination module; one implementation per process).
+const wasmEntry = process.argv[2] === 'segment' ? '../../bindings-wasm/pkg/stores.mjs' : '../../bindings-wasm/pkg/node.mjs';
+const entry = new URL(impl === 'wasm' ? wasmEntry : '../../bindings-node/lib/index.mjs', import.meta.url);
 const { Snowflake, SnowflakeMachine, Segment, Layout } = await import(entry.href);
 
 // The fault scripts' policies, the same in every minter.
@@ -80,19 +83,26 @@ if (!isMainThread) {
     writeFileSync(out, bytes(BigUint64Array.from(ids)));
     writeFileSync(`${out}.result`, `${result} ${pause}\n`);
   } else if (cmd === 'segment') {
-    const [url, out, count] = [a, b, Number(c)];
-    if (Number(d) !== 1) throw new Error('segment: one thread per process in JS (a Segment and its source live on one thread)');
+    // segment ENGINE URL TAG OUT COUNT THREADS: one Segment over the store's counter.
+    const [engine, url, tag, out, count, threads] = [a, b, c, d, Number(process.argv[7]), Number(process.argv[8])];
+    if (threads !== 1) throw new Error('segment: one thread per process in JS (a Segment and its source live on one thread)');
+    const stores = await import(new URL(impl === 'wasm' ? '../../bindings-wasm/pkg/stores.mjs' : '../../bindings-node/lib/stores.mjs', import.meta.url).href);
+    const store = await { postgres: stores.PostgresStore, mysql: stores.MySQLStore, redis: stores.RedisStore }[engine].fromUrl(url);
+    const fetch = store.segmentSource(tag);
+    const ranges = [];
     const source = async (step) => {
-      const reply = await fetch(`${url}?step=${step}&who=${impl === 'wasm' ? 'wasm' : 'node'}`);
-      const [start, end] = (await reply.text()).trim().split(' ').map(BigInt);
-      return { start, end };
+      const r = await fetch(step);
+      ranges.push(r);
+      return r;
     };
     const seg = new Segment(source, { step: 1000 });
     const ids = new BigUint64Array(count);
     for (let i = 0; i < count; i++) ids[i] = await seg.nextAsync();
     writeFileSync(`${out}.t0`, bytes(ids));
+    writeFileSync(`${out}.ranges`, ranges.map((r) => `${r.start} ${r.end}\n`).join(''));
+    process.exit(0); // the driver's pool would keep the process alive
   } else {
-    console.error('usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment URL OUT COUNT THREADS');
+    console.error('usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment ENGINE URL TAG OUT COUNT THREADS');
     process.exit(2);
   }
 }

@@ -4,7 +4,6 @@ import struct
 import sys
 import threading
 import time
-import urllib.request
 
 import idloom
 
@@ -90,12 +89,18 @@ def main(argv: list[str]) -> None:
         with open(f"{out}.result", "w") as f:
             f.write(f"{result} {pause}\n")
     elif argv[0] == "segment":
-        url, out, count, threads = argv[1], argv[2], int(argv[3]), int(argv[4])
+        # segment ENGINE URL TAG OUT COUNT THREADS: one Segment over the store's counter.
+        engine, url, tag, out, count, threads = argv[1], argv[2], argv[3], argv[4], int(argv[5]), int(argv[6])
+        from idloom.stores import MySQLStore, PostgresStore, RedisStore
+
+        store = {"postgres": PostgresStore, "mysql": MySQLStore, "redis": RedisStore}[engine].from_url(url)
+        fetch = store.segment_source(tag)
+        ranges: list[tuple[int, int]] = []
 
         def source(step: int) -> tuple[int, int]:
-            with urllib.request.urlopen(f"{url}?step={step}&who=python") as r:
-                start, end = r.read().split()
-            return int(start), int(end)
+            r = fetch(step)
+            ranges.append(r)
+            return r
 
         seg = idloom.Segment(source, step=1000)
 
@@ -105,8 +110,10 @@ def main(argv: list[str]) -> None:
                 f.write(pack(ids))
 
         on_threads(draw, threads)
+        with open(f"{out}.ranges", "w") as f:
+            f.writelines(f"{a} {b}\n" for a, b in ranges)
     else:
-        sys.exit("usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment URL OUT COUNT THREADS")
+        sys.exit("usage: mint OUT NODE COUNT THREADS | decode IN OUT | run OUT NODE COUNT | fault OUT NODE COUNT POLICY AFTER | segment ENGINE URL TAG OUT COUNT THREADS")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ fn db(e: mysql::Error) -> Error {
         mysql::Error::MySqlError(m) if m.code == 1146 => {
             Error::reason(ErrorCode::StoreSchema, "table", "missing: run init to create the idloom tables")
         }
+        // Shutting down (1053), connection killed (1927): outages, not schema.
+        mysql::Error::MySqlError(m) if m.code == 1053 || m.code == 1927 => Error::reason(
+            ErrorCode::StoreUnavailable,
+            "mysql",
+            "the server is not serving (restart, shutdown)",
+        ),
         mysql::Error::MySqlError(_) => Error::reason(ErrorCode::StoreSchema, "sql", "the store refused an idloom statement"),
         _ => Error::reason(ErrorCode::StoreUnavailable, "mysql", "connection failed or lost"),
     }

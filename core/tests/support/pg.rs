@@ -26,6 +26,13 @@ fn db(e: postgres::Error) -> Error {
         Some(c) if *c == postgres::error::SqlState::UNDEFINED_TABLE => {
             Error::reason(ErrorCode::StoreSchema, "table", "missing: run init to create the idloom tables")
         }
+        // Connection exceptions (08), operator intervention (57: shutting down,
+        // starting up) and insufficient resources (53) are outages, not schema.
+        Some(c) if ["08", "57", "53"].iter().any(|class| c.code().starts_with(class)) => Error::reason(
+            ErrorCode::StoreUnavailable,
+            "postgres",
+            "the server is not serving (restart, shutdown)",
+        ),
         Some(_) => Error::reason(ErrorCode::StoreSchema, "sql", "the store refused an idloom statement"),
         None => Error::reason(ErrorCode::StoreUnavailable, "postgres", "connection failed or lost"),
     }

@@ -34,18 +34,37 @@ class PostgresStore(Store):
         self._table = check_text(table, "table")
         _segment_sql("", self._table)  # an identifier, or InvalidArgumentError now
         self._sql = texts("postgres")
+        self._url: Optional[str] = None  # set by from_url: its connection is ours to remake
         _driver()  # the driver is optional: imported when a store is made
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "PostgresStore":
-        """Connect with ``psycopg.connect(url, autocommit=True)``."""
+        """Connect with ``psycopg.connect(url, autocommit=True)``. A connection
+        the server dropped (a restart, a failover) is made again on the next
+        call; a connection or pool you pass is yours to keep alive (a
+        ``psycopg_pool`` pool does)."""
+        import psycopg
+
+        url = check_text(url, "url")
+        try:
+            conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as e:
+            raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
+        store = cls(conn, **options)
+        store._url = url
+        return store
+
+    def _reconnect_if_dropped(self) -> None:
+        """from_url's connection, made again once the server dropped it (the
+        soak's PostgreSQL restarts found a store that stayed unavailable)."""
+        if self._url is None or not (self._target.closed or self._target.broken):
+            return
         import psycopg
 
         try:
-            conn = psycopg.connect(check_text(url, "url"), autocommit=True)
+            self._target = psycopg.connect(self._url, autocommit=True)
         except psycopg.Error as e:
             raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
-        return cls(conn, **options)
 
     # -- plumbing -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -55,8 +74,10 @@ class PostgresStore(Store):
             if isinstance(self._target, pg.Connection):
                 # One connection, several threads (callers, the renewal thread):
                 # one transaction at a time.
-                with self._lock, self._target.transaction():
-                    yield self._target
+                with self._lock:
+                    self._reconnect_if_dropped()
+                    with self._target.transaction():
+                        yield self._target
             else:  # a psycopg_pool pool: a connection per call, committed on return
                 with self._target.connection() as conn:
                     yield conn

@@ -1,0 +1,131 @@
+// The Node minter of the soak, on the addon (IDLOOM_IMPL=native) or on the
+// wasm package (IDLOOM_IMPL=wasm: idloom-wasm/stores). The protocol of
+// core/examples/soak_minter.rs:
+//
+//   minter.mjs ENGINE LEASE_URL SEG_URL NS TAG NODES,TTL,SKEW OUT HOLDER
+//
+// It leases a node (renewed by the lease's own timer), mints on it with
+// Snowflake({ lease }), draws segment IDs from one Leaf row (a Redis counter
+// on Redis) and logs every grant, end and error to OUT.log.
+import { appendFileSync, existsSync, openSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const impl = process.env.IDLOOM_IMPL ?? 'native';
+const entries = impl === 'wasm' ? ['../../../bindings-wasm/pkg/stores.mjs'] : ['../../../bindings-node/lib/index.mjs', '../../../bindings-node/lib/stores.mjs'];
+const idloom = Object.assign({}, ...(await Promise.all(entries.map((e) => import(new URL(e, import.meta.url).href)))));
+const { Snowflake, Segment, Layout, PostgresStore, MySQLStore, RedisStore } = idloom;
+
+const [engine, leaseUrl, segUrl, ns, tag, conf, out, holder] = process.argv.slice(2);
+const [nodes, ttlMs, maxSkewMs] = conf.split(',').map(Number);
+const Store = { postgres: PostgresStore, mysql: MySQLStore, redis: RedisStore }[engine];
+const line = (s) => appendFileSync(`${out}.log`, `${Date.now()} ${s}\n`);
+let lastError = '';
+const error = (where, e) => {
+  const code = e?.code ?? `not_idloom:${String(e?.message ?? e).split('\n')[0].replaceAll(' ', '_')}`;
+  if (`${where} ${code}` !== lastError) line(`error ${where} ${code}`);
+  lastError = `${where} ${code}`;
+  return code;
+};
+// A store that is down when the process starts is retried, as after any failure.
+async function connect(url) {
+  for (;;) {
+    try {
+      return await Store.fromUrl(url);
+    } catch (e) {
+      error('connect', e);
+      await sleep(100);
+    }
+  }
+}
+const store = await connect(leaseUrl);
+const segStore = await connect(segUrl);
+const seg = new Segment(segStore.segmentSource(tag), { step: 200, timeoutMs: 2000 });
+const segFd = openSync(`${out}.seg`, 'a');
+const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+let grants = 0;
+let held = null; // { k, lease, gen, fd, failures, expiredSince }
+let stopping = false;
+while (!existsSync(`${out}.stop`)) {
+  if (held === null) {
+    try {
+      const lease = await store.leaseNode(ns, { holder });
+      grants += 1;
+      held = { k: grants, lease, gen: new Snowflake({ lease }), fd: openSync(`${out}.g${grants}`, 'a'), failures: 0, expiredSince: 0, reported: false };
+      line(`grant ${grants} ${lease.node} ${lease.epoch} ${lease.startMs} ${lease.fenceMs}`);
+    } catch (e) {
+      if (error('acquire', e) === 'store_state_lost') {
+        await store.initNamespace(ns, { layout: Layout.TWITTER, nodes, ttlMs, maxSkewMs, fresh: false }).catch((e2) => error('init', e2));
+      }
+      await sleep(50);
+      continue;
+    }
+  }
+  const h = held;
+  if (h.lease.renewalFailures > h.failures) {
+    h.failures = h.lease.renewalFailures;
+    error('renew', { code: 'store_unavailable' });
+  }
+  if (h.lease.error && !h.reported) {
+    h.reported = true;
+    error('renew', h.lease.error);
+  }
+  const ids = [];
+  let ended = null;
+  for (let i = 0; i < 50; i++) {
+    try {
+      ids.push(h.gen.next());
+    } catch (e) {
+      if (e?.code === 'would_block') {
+        // A wait longer than a synchronous call may take (wasm): wait on the event loop instead.
+        ids.push(await h.gen.nextAsync().catch((e2) => e2));
+        if (typeof ids.at(-1) === 'bigint') continue;
+        e = ids.pop();
+      }
+      const code = error('mint', e);
+      if (code === 'clock_moved_backwards' && h.lease.startMs > Date.now()) {
+        // A lease that starts ahead of this clock (the floor a store that lost
+        // its state set): wait for the clock to reach it, keeping the lease.
+        await sleep(Math.min(50, h.lease.startMs - Date.now()));
+        break;
+      }
+      // At the fence: wait (bounded) for the renewal in flight; a lost lease,
+      // or one whose renewals ended, has nothing to wait for.
+      h.expiredSince ||= Date.now();
+      if (code !== 'lease_expired' || h.lease.error || Date.now() - h.expiredSince > ttlMs) ended = code;
+      break;
+    }
+  }
+  if (ids.length) {
+    h.expiredSince = 0;
+    writeSync(h.fd, bytes(BigUint64Array.from(ids)));
+  }
+  if (ended) {
+    line(`end ${h.k} ${ended}`);
+    held = null;
+    if (ended !== 'lease_lost') await h.lease.release().catch((e) => error('release', e));
+  }
+  const drawn = [];
+  for (let i = 0; i < 5; i++) {
+    try {
+      drawn.push(await seg.nextAsync()); // waits on the event loop for a refill, up to timeoutMs
+    } catch (e) {
+      error('segment', e);
+      break;
+    }
+  }
+  if (drawn.length) writeSync(segFd, bytes(BigUint64Array.from(drawn)));
+  await sleep(2); // the lease's renewal timer runs here
+}
+stopping = true;
+if (held) {
+  try {
+    const hw = await held.lease.release();
+    line(hw === null ? `end ${held.k} ${held.lease.error?.code ?? 'lease_lost'}` : `released ${held.k} ${hw}`);
+  } catch (e) {
+    error('release', e);
+  }
+}
+line('exit');
+await Promise.all([store.close?.(), segStore.close?.()].map((p) => Promise.resolve(p).catch(() => {})));
+process.exit(stopping ? 0 : 1);

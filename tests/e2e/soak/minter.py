@@ -1,0 +1,128 @@
+"""The Python minter of the soak: the protocol of core/examples/soak_minter.rs.
+
+    minter.py ENGINE LEASE_URL SEG_URL NS TAG NODES,TTL,SKEW OUT HOLDER
+
+It leases a node (renewed by the lease's background thread), mints on it
+with ``Snowflake(lease=...)``, draws segment IDs from one Leaf row (a Redis
+counter on Redis) and logs every grant, end and error to OUT.log.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+import time
+
+import idloom
+from idloom import Layout, Segment, Snowflake
+from idloom.stores import MySQLStore, PostgresStore, RedisStore
+
+engine, lease_url, seg_url, ns, tag, conf, out, holder = sys.argv[1:9]
+nodes, ttl_ms, max_skew_ms = (int(x) for x in conf.split(","))
+Store = {"postgres": PostgresStore, "mysql": MySQLStore, "redis": RedisStore}[engine]
+log = open(f"{out}.log", "a", buffering=1)
+last_error = ""
+
+
+def line(s: str) -> None:
+    log.write(f"{time.time_ns() // 1_000_000} {s}\n")
+
+
+def error(where: str, e: BaseException) -> str:
+    global last_error
+    code = getattr(e, "code", None) or f"not_idloom:{type(e).__name__}"
+    if f"{where} {code}" != last_error:
+        line(f"error {where} {code}")
+    last_error = f"{where} {code}"
+    return code
+
+
+def connect(url: str):  # type: ignore[no-untyped-def]
+    """A store that is down when the process starts is retried, as after any failure."""
+    while True:
+        try:
+            if engine == "redis":
+                return Store.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            return Store.from_url(url)
+        except Exception as e:  # noqa: BLE001 - logged: the soak checks every code
+            error("connect", e)
+            time.sleep(0.1)
+
+
+store = connect(lease_url)
+seg = Segment(connect(seg_url).segment_source(tag), step=200, timeout_ms=2_000)
+seg_file = open(f"{out}.seg", "ab", buffering=0)
+grants = 0
+held = None  # [k, lease, gen, file, failures, expired_since, reported]
+
+while not os.path.exists(f"{out}.stop"):
+    if held is None:
+        try:
+            lease = store.lease_node(ns, holder=holder)
+        except idloom.IdloomError as e:
+            if error("acquire", e) == "store_state_lost":
+                try:
+                    store.init_namespace(ns, layout=Layout.TWITTER, nodes=nodes, ttl_ms=ttl_ms, max_skew_ms=max_skew_ms, fresh=False)
+                except idloom.IdloomError as e2:
+                    error("init", e2)
+            time.sleep(0.05)
+            continue
+        grants += 1
+        held = [grants, lease, Snowflake(lease=lease), open(f"{out}.g{grants}", "ab", buffering=0), 0, 0.0, False]
+        line(f"grant {grants} {lease.node} {lease.epoch} {lease.start_ms} {lease.fence_ms}")
+    k, lease, gen, f = held[0], held[1], held[2], held[3]
+    if lease.renewal_failures > held[4]:
+        held[4] = lease.renewal_failures
+        error("renew", idloom.StoreUnavailableError("a renewal got no answer", "store_unavailable"))
+    if lease.error is not None and not held[6]:
+        held[6] = True
+        error("renew", lease.error)
+    ids: list[int] = []
+    ended = None
+    for _ in range(50):
+        try:
+            ids.append(gen.next())
+        except idloom.IdloomError as e:
+            code = error("mint", e)
+            ahead = lease.start_ms - time.time_ns() // 1_000_000
+            if code == "clock_moved_backwards" and ahead > 0:
+                # A lease that starts ahead of this clock (the floor a store that
+                # lost its state set): wait for the clock to reach it, keeping the lease.
+                time.sleep(min(0.05, ahead / 1000))
+                break
+            # At the fence: wait (bounded) for the renewal in flight; a lost
+            # lease, or one whose renewals ended, has nothing to wait for.
+            held[5] = held[5] or time.monotonic()
+            if code != "lease_expired" or lease.error is not None or time.monotonic() - held[5] > ttl_ms / 1000:
+                ended = code
+            break
+    if ids:
+        held[5] = 0.0
+        f.write(struct.pack(f"<{len(ids)}Q", *ids))
+    if ended:
+        line(f"end {k} {ended}")
+        held = None
+        if ended != "lease_lost":
+            try:
+                lease.release()
+            except idloom.IdloomError as e:
+                error("release", e)
+    drawn: list[int] = []
+    for _ in range(5):
+        try:
+            drawn.append(seg.next())
+        except idloom.IdloomError as e:
+            error("segment", e)
+            break
+    if drawn:
+        seg_file.write(struct.pack(f"<{len(drawn)}Q", *drawn))
+    time.sleep(0.002)
+
+if held is not None:
+    try:
+        hw = held[1].release()
+        line(f"released {held[0]} {hw}" if hw is not None else f"end {held[0]} lease_lost")
+    except idloom.IdloomError as e:
+        error("release", e)
+line("exit")

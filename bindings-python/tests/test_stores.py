@@ -252,6 +252,29 @@ def test_a_connection_the_server_dropped_is_made_again_by_from_url() -> None:
     assert store._target.info.backend_pid != pid
 
 
+def test_a_mysql_connection_the_server_dropped_while_idle_is_replaced_without_an_error() -> None:
+    # A thread's kept connection dropped while idle (a restart) failed its
+    # next call with store_unavailable though the server was back: the soak's
+    # clean shutdown lost its release that way. That call now runs again on a
+    # new connection.
+    import pymysql
+
+    store = connect("mysql")
+    ns = unique("mydrop")
+    store.init_namespace(ns, nodes=2, fresh=True)
+    conn_id = store._local.conn.thread_id()
+    from stores_support import MYSQL
+    from urllib.parse import urlparse
+
+    u = urlparse(MYSQL)
+    admin = pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root", password=u.password or "")
+    with admin.cursor() as cur:
+        cur.execute(f"KILL CONNECTION {int(conn_id)}")
+    admin.close()
+    assert store.namespace(ns).nodes == 2
+    assert store._local.conn.thread_id() != conn_id
+
+
 def test_the_tables_are_checked_for_their_schema_version() -> None:
     store = connect("postgres")
     store.init()

@@ -260,6 +260,9 @@ fn main() {
         // One line per change of (where, code): a store down for a second is one line, not thousands.
         let key = (where_.to_string(), e.code());
         if last_error.as_ref() != Some(&key) {
+            if std::env::var_os("SOAK_DEBUG").is_some() {
+                eprintln!("{where_}: {e}");
+            }
             log.line(format_args!("error {where_} {}", e.code().as_str()));
             last_error = Some(key);
         }

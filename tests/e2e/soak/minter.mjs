@@ -13,9 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const impl = process.env.IDLOOM_IMPL ?? 'native';
 const entries = impl === 'wasm' ? ['../../../bindings-wasm/pkg/stores.mjs'] : ['../../../bindings-node/lib/index.mjs', '../../../bindings-node/lib/stores.mjs'];
 const idloom = Object.assign({}, ...(await Promise.all(entries.map((e) => import(new URL(e, import.meta.url).href)))));
-const { Snowflake, Segment, Layout, PostgresStore, MySQLStore, RedisStore } = idloom;
+const { Snowflake, Segment, SegmentGroup, Layout, PostgresStore, MySQLStore, RedisStore } = idloom;
 
-const [engine, leaseUrl, segUrl, ns, tag, conf, out, holder] = process.argv.slice(2);
+const [engine, leaseUrl, segUrl, ns, tag, conf, out, holder, extraSpec] = process.argv.slice(2);
 const [nodes, ttlMs, maxSkewMs] = conf.split(',').map(Number);
 const Store = { postgres: PostgresStore, mysql: MySQLStore, redis: RedisStore }[engine];
 const line = (s) => appendFileSync(`${out}.log`, `${Date.now()} ${s}\n`);
@@ -41,6 +41,31 @@ const store = await connect(leaseUrl);
 const segStore = await connect(segUrl);
 const seg = new Segment(segStore.segmentSource(tag), { step: 200, timeoutMs: 2000 });
 const segFd = openSync(`${out}.seg`, 'a');
+// The optional extra source, several servers as one SegmentGroup:
+// group:URL,URL,URL (Redis INCRBY, offset k, stride 3) or tickets:ODD,EVEN
+// (Flickr ticket servers). A member connects on its first fetch, so one that
+// is down when this process starts is skipped like one that went down later.
+let extra = null;
+if (extraSpec) {
+  const at = extraSpec.indexOf(':');
+  const [kind, urls] = [extraSpec.slice(0, at), extraSpec.slice(at + 1).split(',')];
+  const lazy = (Store, url, make) => {
+    let source = null;
+    return async (step) => {
+      source ??= make(await Store.fromUrl(url));
+      return source(step);
+    };
+  };
+  extra = new SegmentGroup(
+    urls.map((url, k) =>
+      kind === 'group'
+        ? new Segment(lazy(RedisStore, url, (s) => s.segmentSource(tag)), { step: 100, stride: urls.length, offset: k, timeoutMs: 1000 })
+        : new Segment(lazy(MySQLStore, url, (s) => s.ticketSource('soak_tickets', { servers: 2, index: k + 1 })), { step: 1, timeoutMs: 1000 }),
+    ),
+  );
+}
+const extraFd = openSync(`${out}.extra`, 'a');
+let turn = 0;
 const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 let grants = 0;
@@ -115,6 +140,13 @@ while (!existsSync(`${out}.stop`)) {
     }
   }
   if (drawn.length) writeSync(segFd, bytes(BigUint64Array.from(drawn)));
+  if (extra && turn++ % 10 === 0) {
+    try {
+      writeSync(extraFd, bytes(BigUint64Array.of(await extra.nextAsync())));
+    } catch (e) {
+      error('extra', e);
+    }
+  }
   await sleep(2); // the lease's renewal timer runs here
 }
 stopping = true;

@@ -16,9 +16,10 @@ import time
 
 import idloom
 from idloom import Layout, Segment, Snowflake
-from idloom.stores import MySQLStore, PostgresStore, RedisStore
+from idloom.stores import MySQLStore, PostgresStore, RedisStore, SegmentGroup
 
 engine, lease_url, seg_url, ns, tag, conf, out, holder = sys.argv[1:9]
+extra_spec = sys.argv[9] if len(sys.argv) > 9 else ""
 nodes, ttl_ms, max_skew_ms = (int(x) for x in conf.split(","))
 Store = {"postgres": PostgresStore, "mysql": MySQLStore, "redis": RedisStore}[engine]
 log = open(f"{out}.log", "a", buffering=1)
@@ -53,6 +54,40 @@ def connect(url: str):  # type: ignore[no-untyped-def]
 store = connect(lease_url)
 seg = Segment(connect(seg_url).segment_source(tag), step=200, timeout_ms=2_000)
 seg_file = open(f"{out}.seg", "ab", buffering=0)
+
+
+def lazy(make):  # type: ignore[no-untyped-def]
+    """A source that connects on its first fetch: a member down when this
+    process starts is skipped like one that went down later."""
+    source = None
+
+    def fetch(step: int):  # type: ignore[no-untyped-def]
+        nonlocal source
+        if source is None:
+            source = make()
+        return source(step)
+
+    return fetch
+
+
+# The optional extra source, several servers as one SegmentGroup: group:URL,URL,URL
+# (Redis INCRBY, offset k, stride 3) or tickets:ODD,EVEN (Flickr ticket servers).
+extra = None
+if extra_spec:
+    kind, _, rest = extra_spec.partition(":")
+    urls = rest.split(",")
+    if kind == "group":
+        extra = SegmentGroup([
+            Segment(lazy(lambda u=u: RedisStore.from_url(u, socket_timeout=1, socket_connect_timeout=1).segment_source(tag)),
+                    step=100, stride=len(urls), offset=k, background=True, timeout_ms=1_000)
+            for k, u in enumerate(urls)])
+    else:
+        extra = SegmentGroup([
+            Segment(lazy(lambda u=u, k=k: MySQLStore.from_url(u, connect_timeout=1).ticket_source("soak_tickets", servers=2, index=k + 1)),
+                    step=1, background=True, timeout_ms=1_000)
+            for k, u in enumerate(urls)])
+extra_file = open(f"{out}.extra", "ab", buffering=0)
+turn = 0
 grants = 0
 held = None  # [k, lease, gen, file, failures, expired_since, reported]
 
@@ -117,6 +152,12 @@ while not os.path.exists(f"{out}.stop"):
             break
     if drawn:
         seg_file.write(struct.pack(f"<{len(drawn)}Q", *drawn))
+    if extra is not None and turn % 10 == 0:
+        try:
+            extra_file.write(struct.pack("<Q", extra.next()))
+        except idloom.IdloomError as e:
+            error("extra", e)
+    turn += 1
     time.sleep(0.002)
 
 if held is not None:

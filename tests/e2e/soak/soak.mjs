@@ -75,11 +75,14 @@ export const FAULTS = {
   store_restore: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], floor: true, what: 'the lease store restored from an older RDB / base backup' },
   replica_promoted: { allowed: ['store_unavailable', ...FLOOR_RAISED], floor: true, what: 'a Redis replica promoted, the master killed' },
   segment_store_killed: { allowed: ['store_unavailable'], what: 'the segment store killed and restarted (durable)' },
+  // The extra sources are SegmentGroups (Python, Node, wasm minters): a member that is down is skipped, silently.
+  group_server_killed: { allowed: [], what: 'one of three Redis INCRBY servers (offset k, stride 3) killed, restarted 3 s later' },
+  odd_ticket_stopped: { allowed: [], what: 'the odd Flickr ticket server stopped, started again 3 s later' },
 };
 const STORE_FAULTS = {
-  redis: ['store_empty', 'store_restore', 'replica_promoted', 'segment_store_killed'],
+  redis: ['store_empty', 'store_restore', 'replica_promoted', 'segment_store_killed', 'group_server_killed'],
   postgres: ['store_restart', 'store_empty', 'store_restore', 'segment_store_killed'],
-  mysql: ['store_restart', 'store_empty', 'segment_store_killed'],
+  mysql: ['store_restart', 'store_empty', 'segment_store_killed', 'odd_ticket_stopped'],
 };
 const PROCESS_FAULTS = ['sigstop', 'sigkill', 'clean_restart', 'clock_step'];
 export const faultsOf = (engine) => [...PROCESS_FAULTS, ...STORE_FAULTS[engine]];
@@ -111,6 +114,13 @@ function createTables(engine, url) {
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
 }
 
+/** The Flickr ticket table `soak_tickets` on a MariaDB. */
+function initTickets(url) {
+  const script = `const m = await import(${JSON.stringify(join(root, 'bindings-node/lib/stores.mjs'))});
+    const s = await m.MySQLStore.fromUrl(${JSON.stringify(url)}); await s.initTickets('soak_tickets'); process.exit(0);`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+}
+
 /**
  * One soak on one engine. `seconds`: at least one pass over the fault list,
  * then more passes until that much time has gone.
@@ -128,6 +138,10 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
   let lease = await server(engine, dir, 'leases');
   const segments = await server(engine, dir, 'segments');
   const spare = []; // servers replaced by a failover, stopped at the end
+  // The extra sources: three Redis INCRBY servers as one group (Redis), two
+  // Flickr ticket servers, odd and even (MariaDB: the segment server is the even one).
+  const group = engine === 'redis' ? await Promise.all([0, 1, 2].map((k) => new PrivateRedis(join(dir, `redis-group-${k}`), { durable: true }).start())) : [];
+  const oddTickets = engine === 'mysql' ? await server(engine, dir, 'tickets-odd') : null;
   proxy.point(lease.port);
   const leaseUrl = urlVia(engine, proxy.port);
   const all = []; // every minter incarnation
@@ -139,12 +153,15 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       p.child.kill('SIGKILL');
     }
     proxy.close();
-    for (const s of [lease, segments, ...spare]) await (s.destroy ?? s.stop).call(s);
+    for (const s of [lease, segments, ...spare, ...group, ...(oddTickets ? [oddTickets] : [])]) await (s.destroy ?? s.stop).call(s);
   }
 
   async function run() {
     store('init', '--url', lease.url(), '--namespace', ns, '--nodes', String(NODES), '--ttl-ms', String(TTL), '--max-skew-ms', String(SKEW), '--fresh');
     store('init', '--url', segments.url(), '--segment', tag, '--floor', '1', '--step', '200');
+  for (const g of group) store('init', '--url', g.url(), '--segment', tag, '--floor', '1', '--step', '100');
+  if (oddTickets) for (const url of [oddTickets.url(), segments.url()]) initTickets(url);
+  const extraSpec = group.length ? `group:${group.map((g) => g.url()).join(',')}` : oddTickets ? `tickets:${oddTickets.url()},${segments.url()}` : null;
     const floor = () => {
       try {
         return Number(/floor (\d+)/.exec(store('status', '--url', lease.url(), '--namespace', ns))?.[1] ?? NaN);
@@ -159,7 +176,8 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       const out = join(dir, `${name}.${inc}`);
       const [cmd, ...pre] = MINTERS[runtime];
       const env = { ...process.env, IDLOOM_IMPL: runtime === 'wasm' ? 'wasm' : 'native' };
-      const child = spawn(cmd, [...pre, engine, leaseUrl, segments.url(), ns, tag, `${NODES},${TTL},${SKEW}`, out, name], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const extra = extraSpec && runtime !== 'rust' ? [extraSpec] : []; // the groups are Python's and Node's (SegmentGroup)
+    const child = spawn(cmd, [...pre, engine, leaseUrl, segments.url(), ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d) => (err = err.length < 2000 ? err + d : err)); // the head: the error itself
       const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -292,6 +310,19 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           proxy.point(lease.port);
           break;
         }
+        case 'group_server_killed': {
+          const g = group[Math.floor(random() * group.length)];
+          f.target = `redis group server on ${g.port}`;
+          await g.kill();
+          await sleep(3000);
+          await g.start();
+          break;
+        }
+        case 'odd_ticket_stopped':
+          await oddTickets.kill();
+          await sleep(3000);
+          await oddTickets.start();
+          break;
         case 'segment_store_killed':
           if (engine === 'postgres') segments.stop();
           else await segments.kill();
@@ -388,6 +419,8 @@ export function check({ engine, seed, dir, all, injected, hungs, exitFailures, p
   const minted = grants.map((g) => ({ g, ids: ids(`${g.p.out}.g${g.k}`) }));
   const snow = duplicates(minted.map((m) => m.ids));
   const seg = duplicates(all.map((p) => ids(`${p.out}.seg`)));
+  const extra = duplicates(all.map((p) => ids(`${p.out}.extra`)));
+  if (extra.dup) problems.push(`${extra.dup} duplicate IDs from the server group`);
   if (snow.dup) problems.push(`${snow.dup} duplicate snowflake IDs`);
   if (seg.dup) problems.push(`${seg.dup} duplicate segment IDs`);
 
@@ -448,7 +481,7 @@ export function check({ engine, seed, dir, all, injected, hungs, exitFailures, p
   for (const f of injected) faults[f.kind] = (faults[f.kind] ?? 0) + 1;
   const codes = {};
   for (const e of errors) codes[e.code] = (codes[e.code] ?? 0) + 1;
-  return { engine, seed, seconds, passes, dir, perRuntime, segmentIds: seg.total, snowflakeIds: snow.total, grants: grants.length, faults, codes, duplicates: snow.dup + seg.dup, outside, problems };
+  return { engine, seed, seconds, passes, dir, perRuntime, segmentIds: seg.total, groupIds: extra.total, snowflakeIds: snow.total, grants: grants.length, faults, codes, duplicates: snow.dup + seg.dup + extra.dup, outside, problems };
 }
 
 /** The report as the table scripts/soak prints. */
@@ -460,7 +493,8 @@ export function table(reports) {
   rows.push(head, head.map(() => '---'));
   rows.push(['seconds', ...reports.map((r) => r.seconds.toFixed(0))]);
   for (const rt of runtimes) rows.push([`snowflake IDs, ${rt}`, ...reports.map((r) => (r.perRuntime[rt] ?? 0).toLocaleString('en'))]);
-  rows.push(['segment IDs', ...reports.map((r) => r.segmentIds.toLocaleString('en'))]);
+  rows.push(['segment IDs (one Leaf row / counter)', ...reports.map((r) => r.segmentIds.toLocaleString('en'))]);
+  rows.push(['group IDs (3 Redis INCRBY / 2 ticket servers)', ...reports.map((r) => (r.groupIds ? r.groupIds.toLocaleString('en') : '–'))]);
   rows.push(['leases taken', ...reports.map((r) => String(r.grants))]);
   for (const k of kinds) if (reports.some((r) => r.faults[k])) rows.push([`fault: ${k}`, ...reports.map((r) => String(r.faults[k] ?? '–'))]);
   const codes = [...new Set(reports.flatMap((r) => Object.keys(r.codes)))].sort();

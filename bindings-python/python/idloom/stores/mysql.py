@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 from .._idloom import _segment_sql, _sequence_sql, _store_texts
 from ._base import (LeafSource, Namespace, SequenceSource, Store, check_int, check_mode, check_source_options,
                     check_text, sequence_numbers)
+from .._errors import IdloomError
 from ._lease import Grant, error
 from ._sql import convert, texts
 
@@ -68,7 +69,23 @@ class MySQLStore(Store):
         return conn
 
     def _tx(self, body: Callable[[Any], Any]) -> Any:
-        """Run ``body(cursor)`` in one transaction; map driver failures to codes."""
+        """Run ``body(cursor)`` in one transaction; map driver failures to codes.
+
+        A thread's kept connection that the server dropped while it sat idle
+        (a restart, a failover) fails on its first use; that one call is tried
+        again at once on a new connection instead of reporting an outage that
+        is over (the soak found a clean shutdown's release lost that way).
+        Every text is safe to run twice: a lost grant, range or ticket is a
+        gap, never a duplicate."""
+        kept = getattr(self._local, "conn", None) is not None
+        try:
+            return self._tx_once(body)
+        except IdloomError as e:
+            if not (kept and getattr(e, "_dropped", False)):
+                raise
+        return self._tx_once(body)
+
+    def _tx_once(self, body: Callable[[Any], Any]) -> Any:
         pm = _driver()
         conn = self._db()
         try:
@@ -83,7 +100,11 @@ class MySQLStore(Store):
             raise error(code, f"mysql: {e}; run init") from None
         except (pm.err.OperationalError, pm.err.InterfaceError) as e:
             self._drop(conn)
-            raise error("store_unavailable", f"mysql: {e}") from None
+            failure = error("store_unavailable", f"mysql: {e}")
+            # 2006 gone away, 2013 lost (not a read timeout: that one is not tried twice)
+            code = e.args[0] if e.args else None
+            failure._dropped = code in (2006, 2013) and "timed out" not in str(e)  # type: ignore[attr-defined]
+            raise failure from None
         except pm.Error as e:
             self._drop(conn)
             raise error("store_schema", f"mysql refused an idloom statement: {e}") from None

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 
-/** A free TCP port on 127.0.0.1. */
-function freePort() {
+/** A free TCP port on 127.0.0.1 (the soak's servers use it too). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

@@ -123,6 +123,30 @@ fn a_recreated_namespace_and_a_new_store_identity_raise_the_floor() {
 }
 
 #[test]
+fn eight_holders_creating_a_lost_namespace_at_once_all_get_its_one_record() {
+    // The soak's minters, finding a store restarted empty, create the namespace
+    // again at the same moment. The losers of that race read the record from
+    // their statement's snapshot, taken before the winner committed: no row.
+    for round in 0..5 {
+        let ns = unique(&format!("race{round}"));
+        let barrier = std::sync::Barrier::new(8);
+        let floors: Vec<i64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut db = store();
+                        barrier.wait();
+                        db.init_namespace(&ns, &Layout::TWITTER, 2, CONFIG, false)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        });
+        assert!(floors.iter().all(|f| *f == floors[0]), "one record: {floors:?}");
+    }
+}
+
+#[test]
 fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
     let table = unique("leaf");
     store().init_segment(&table, "order", 1, 1000).unwrap();

@@ -10,7 +10,11 @@ WITH now AS (
 ), created AS (
     INSERT INTO idloom_namespace (namespace, layout, nodes, ttl_ms, max_skew_ms, floor_ms, store_identity)
     SELECT $1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN 0 ELSE now.ms + $4 + $5 END, now.identity FROM now
-    ON CONFLICT (namespace) DO NOTHING
+    -- A no-op update, not DO NOTHING: it waits for a creator racing this one
+    -- and returns the row it committed. With DO NOTHING the record was read
+    -- from this statement's snapshot, taken before that commit: no row at
+    -- all (the soak's minters re-creating a namespace at once found it).
+    ON CONFLICT (namespace) DO UPDATE SET namespace = idloom_namespace.namespace
     RETURNING layout, nodes, ttl_ms, max_skew_ms, floor_ms
 ), node_rows AS (
     -- Only for the record's own node count: a call with another count is
@@ -21,5 +25,3 @@ WITH now AS (
     ON CONFLICT (namespace, node) DO NOTHING
 )
 SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM created
-UNION ALL
-SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM idloom_namespace WHERE namespace = $1

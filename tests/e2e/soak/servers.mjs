@@ -8,21 +8,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
+import { freePort } from '../../../bindings-node/test-stores/servers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const root = process.getuid?.() === 0;
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `check()` is true, within `ms`. */
 async function until(what, check, ms = 60_000) {
@@ -36,6 +25,14 @@ async function until(what, check, ms = 60_000) {
     if (Date.now() > end) throw new Error(`${what}: not ready after ${ms} ms`);
     await sleep(50);
   }
+}
+
+/** SIGKILL `child` (if it still runs) and wait for its exit. */
+async function killed(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
 }
 
 const accepts = (port) =>
@@ -127,10 +124,7 @@ export class PrivateRedis {
   }
 
   async kill() {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGKILL');
-    await gone;
+    await killed(this.child);
   }
 
   /** A snapshot as a backup would take it: SAVE, then a copy of the RDB file. */
@@ -286,10 +280,7 @@ export class PrivateMariaDB {
 
   /** Killed as a crash would (SIGKILL); InnoDB recovers on the next start. */
   async kill() {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGKILL');
-    await gone;
+    await killed(this.child);
   }
 
   /** Stopped (SIGSTOP: it accepts nothing and answers nothing), then resumed. */

@@ -135,17 +135,19 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
   const started = Date.now();
   const proxy = new Proxy();
   await proxy.listen();
-  let lease = await server(engine, dir, 'leases');
-  const segments = await server(engine, dir, 'segments');
-  const spare = []; // servers replaced by a failover, stopped at the end
-  // The extra sources: three Redis INCRBY servers as one group (Redis), two
-  // Flickr ticket servers, odd and even (MariaDB: the segment server is the even one).
-  const group = engine === 'redis' ? await Promise.all([0, 1, 2].map((k) => new PrivateRedis(join(dir, `redis-group-${k}`), { durable: true }).start())) : [];
-  const oddTickets = engine === 'mysql' ? await server(engine, dir, 'tickets-odd') : null;
-  proxy.point(lease.port);
   const leaseUrl = urlVia(engine, proxy.port);
   const all = []; // every minter incarnation
+  const servers = []; // every private server started, stopped at the end
+  const track = (s) => (servers.push(s), s);
+  let lease, segments, group, oddTickets;
   try {
+    lease = await track(await server(engine, dir, 'leases'));
+    segments = await track(await server(engine, dir, 'segments'));
+    // The extra sources: three Redis INCRBY servers as one group (Redis), two
+    // Flickr ticket servers, odd and even (MariaDB: the segment server is the even one).
+    group = engine === 'redis' ? await Promise.all([0, 1, 2].map(async (k) => track(await new PrivateRedis(join(dir, `redis-group-${k}`), { durable: true }).start()))) : [];
+    oddTickets = engine === 'mysql' ? await track(await server(engine, dir, 'tickets-odd')) : null;
+    proxy.point(lease.port);
     return await run();
   } finally {
     for (const p of all) {
@@ -153,15 +155,15 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       p.child.kill('SIGKILL');
     }
     proxy.close();
-    for (const s of [lease, segments, ...spare, ...group, ...(oddTickets ? [oddTickets] : [])]) await (s.destroy ?? s.stop).call(s);
+    for (const s of servers) await (s.destroy ?? s.stop).call(s);
   }
 
   async function run() {
     store('init', '--url', lease.url(), '--namespace', ns, '--nodes', String(NODES), '--ttl-ms', String(TTL), '--max-skew-ms', String(SKEW), '--fresh');
     store('init', '--url', segments.url(), '--segment', tag, '--floor', '1', '--step', '200');
-  for (const g of group) store('init', '--url', g.url(), '--segment', tag, '--floor', '1', '--step', '100');
-  if (oddTickets) for (const url of [oddTickets.url(), segments.url()]) initTickets(url);
-  const extraSpec = group.length ? `group:${group.map((g) => g.url()).join(',')}` : oddTickets ? `tickets:${oddTickets.url()},${segments.url()}` : null;
+    for (const g of group) store('init', '--url', g.url(), '--segment', tag, '--floor', '1', '--step', '100');
+    if (oddTickets) for (const url of [oddTickets.url(), segments.url()]) initTickets(url);
+    const extraSpec = group.length ? `group:${group.map((g) => g.url()).join(',')}` : oddTickets ? `tickets:${oddTickets.url()},${segments.url()}` : null;
     const floor = () => {
       try {
         return Number(/floor (\d+)/.exec(store('status', '--url', lease.url(), '--namespace', ns))?.[1] ?? NaN);
@@ -177,7 +179,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       const [cmd, ...pre] = MINTERS[runtime];
       const env = { ...process.env, IDLOOM_IMPL: runtime === 'wasm' ? 'wasm' : 'native' };
       const extra = extraSpec && runtime !== 'rust' ? [extraSpec] : []; // the groups are Python's and Node's (SegmentGroup)
-    const child = spawn(cmd, [...pre, engine, leaseUrl, segments.url(), ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(cmd, [...pre, engine, leaseUrl, segments.url(), ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d) => (err = err.length < 2000 ? err + d : err)); // the head: the error itself
       const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -228,7 +230,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
     const injected = [];
     const hungs = [];
     const inject = async (kind) => {
-      const f = { kind, start: Date.now(), target: null, floorBefore: null, floorAfter: null, note: '' };
+      const f = { kind, start: Date.now(), target: null, floorBefore: null, floorAfter: null };
       injected.push(f);
       if (FAULTS[kind].floor) f.floorBefore = floor();
       switch (kind) {
@@ -239,7 +241,6 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           p.child.kill('SIGSTOP');
           await sleep(TTL * 2 + 500);
           p.child.kill('SIGCONT');
-          f.resumed = Date.now();
           break;
         }
         case 'sigkill': {
@@ -254,10 +255,8 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
         case 'clean_restart': {
           const p = pick();
           f.target = p.out;
-          const r = await stopProc(p);
-          if (r !== 0) f.note = `exited ${r}: ${p.err()}`;
-          if (r === 'hung') hungs.push(p.out);
-          f.released = Date.now();
+          // A non-zero exit is reported with every incarnation's at the end.
+          if ((await stopProc(p)) === 'hung') hungs.push(p.out);
           replace(p);
           break;
         }
@@ -305,7 +304,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           proxy.point(null);
           await lease.kill();
           replica.cli('REPLICAOF', 'NO', 'ONE');
-          spare.push(lease);
+          servers.push(replica);
           lease = replica;
           proxy.point(lease.port);
           break;

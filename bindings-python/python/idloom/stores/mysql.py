@@ -102,8 +102,8 @@ class MySQLStore(Store):
             self._drop(conn)
             failure = error("store_unavailable", f"mysql: {e}")
             # 2006 gone away, 2013 lost (not a read timeout: that one is not tried twice)
-            code = e.args[0] if e.args else None
-            failure._dropped = code in (2006, 2013) and "timed out" not in str(e)  # type: ignore[attr-defined]
+            errno = e.args[0] if e.args else None
+            failure._dropped = errno in (2006, 2013) and "timed out" not in str(e)  # type: ignore[attr-defined]
             raise failure from None
         except pm.Error as e:
             self._drop(conn)

@@ -304,7 +304,11 @@ impl Lease {
         Self::check_grant(grant)?;
         self.skew_ms = Self::check_skew(&self.config, proposal, grant, received_ms)?;
         self.fence_ms = self.fence_ms.max(grant.fence_ms);
-        self.confirmed_sent_ms = self.confirmed_sent_ms.max(proposal.sent_ms);
+        // The latest confirmed request, even when the clock read earlier than
+        // the one before (a small step back, within max_skew): the expiry it
+        // implies is then earlier (conservative), and the next renewal is a
+        // third of the TTL on, not at once again until the clock comes round.
+        self.confirmed_sent_ms = proposal.sent_ms;
         Ok(())
     }
 

@@ -120,6 +120,13 @@ fn a_clock_stepped_back_renews_at_once_and_the_store_tells_the_skew() {
     let e = l.renewed(&r, &grant(1, 1, 0, T0 + 10_000, T0 + 1), T0 - 2_998).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ClockSkew);
     assert_eq!(l.fence_ms(), T0 + 10_000, "the fence stays where it was");
+    // A small step back (within max_skew) renews once, then keeps the cadence:
+    // no renewal at every reading until the clock comes round.
+    let mut m = Lease::from_grant(CONFIG, &p, &grant(1, 1, 0, T0 + 10_000, T0), T0).unwrap();
+    let r = m.begin_renew(T0 - 200).unwrap();
+    m.renewed(&r, &grant(1, 1, 0, T0 + 10_000, T0 - 200), T0 - 199).unwrap();
+    assert!(!m.renew_due(T0 - 150) && !m.renew_due(T0 + 3_000) && m.renew_due(T0 - 200 + 3_333));
+    assert_eq!(m.expires_ms(), T0 - 200 + 10_000, "the expiry from the latest confirmed request");
 }
 
 #[test]

@@ -238,6 +238,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           await until(() => procs.some(holding));
           const p = pick(holding) ?? pick();
           f.target = p.out;
+          f.held = holding(p); // a minter waiting for a node has no lease to lose: nothing is required of it
           p.child.kill('SIGSTOP');
           await sleep(TTL * 2 + 500);
           p.child.kill('SIGCONT');

@@ -101,11 +101,15 @@ impl Clock for &ManualClock {
 /// an atomic load instead of a `clock_gettime` (~45-60 ns on some VMs).
 ///
 /// Trade-offs, chosen on purpose: a reading may lag the wall clock by up to
-/// about a millisecond (the thread's sleep overshoot); and a forked child
-/// inherits no thread, so its ticker stands still until
-/// [`TickerClock::restart`] is called — a standing clock is one the
-/// generators already survive (they borrow within their bound, then return
-/// `lead_exceeded` or `clock_stalled`), never a source of duplicates.
+/// about a millisecond (the thread's sleep overshoot). A forked child
+/// inherits no thread: the fork handler (see [`crate::fork`]) marks the
+/// ticker stale, and the child's first read starts a new thread — the only
+/// cost on the hot path is the comparison with the stale mark, a value the
+/// ticker never holds. Where forks go unnoticed and nobody calls
+/// [`crate::process::after_fork_in_child`], the child's ticker stands
+/// still: a standing clock is one the generators already survive (they
+/// borrow within their bound, then return `lead_exceeded` or
+/// `clock_stalled`), never a source of duplicates.
 #[cfg(feature = "std")]
 #[derive(Debug, Clone, Copy)]
 pub struct TickerClock {
@@ -118,6 +122,12 @@ static TICKER_NOW: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64
 static TICKER_GENERATION: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 #[cfg(feature = "std")]
 static TICKER_STARTED: std::sync::Once = std::sync::Once::new();
+/// Set by the first read that finds the ticker stale after a fork; cleared by the fork.
+#[cfg(feature = "std")]
+static TICKER_RESTARTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+/// The value of a stale ticker (no thread stores it: it is before 1970 + 1 ms).
+#[cfg(feature = "std")]
+const TICKER_STALE: u64 = 0;
 
 #[cfg(feature = "std")]
 impl TickerClock {
@@ -133,8 +143,36 @@ impl TickerClock {
         TickerClock::spawn();
     }
 
+    /// In a forked child (async-signal-safe: two atomic stores): the ticker
+    /// thread did not survive, so the next read starts a new one.
+    pub(crate) fn mark_forked() {
+        use core::sync::atomic::Ordering;
+        TICKER_RESTARTING.store(false, Ordering::SeqCst);
+        TICKER_NOW.store(TICKER_STALE, Ordering::SeqCst);
+    }
+
+    /// A read that found the ticker stale: one reader starts the thread (which
+    /// stores the wall clock first); readers meanwhile take the wall clock.
+    #[cold]
+    #[inline(never)]
+    fn restart_stale() -> u64 {
+        use core::sync::atomic::Ordering;
+        if TICKER_RESTARTING
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            TickerClock::spawn();
+        }
+        match TICKER_NOW.load(Ordering::Acquire) {
+            TICKER_STALE => SystemClock.now_ms(),
+            now => now,
+        }
+    }
+
     fn spawn() {
         use core::sync::atomic::Ordering;
+        #[cfg(unix)]
+        crate::fork::watch();
         let generation = TICKER_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
         TICKER_NOW.store(SystemClock.now_ms(), Ordering::SeqCst);
         std::thread::Builder::new()
@@ -175,7 +213,10 @@ impl Eq for TickerClock {}
 impl Clock for TickerClock {
     #[inline]
     fn now_ms(&self) -> u64 {
-        self.now.load(core::sync::atomic::Ordering::Acquire)
+        match self.now.load(core::sync::atomic::Ordering::Acquire) {
+            TICKER_STALE => TickerClock::restart_stale(),
+            now => now,
+        }
     }
     fn sleep_ms(&self, ms: u64) -> bool {
         SystemClock.sleep_ms(ms)

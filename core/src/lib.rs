@@ -22,7 +22,8 @@
 //! # Ok::<(), idloom::Error>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+// One block needs unsafe: registering the fork handler (`fork.rs`, with its SAFETY note).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]

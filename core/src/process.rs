@@ -1,12 +1,15 @@
 //! Process-wide state the host bindings share (getrandom): the fork
 //! generation, a CSPRNG per thread, and one monotonic UUID v7 sequence.
 //!
-//! After `fork()` the child must never repeat its parent's IDs. A binding
-//! calls [`after_fork_in_child`] in the child (Python: `os.register_at_fork`):
-//! it bumps the fork generation, so every thread's CSPRNG reseeds from the OS
-//! and the v7 sequence restarts on next use; it restarts the ticker clock
-//! thread; and bindings compare [`fork_generation`] to refuse snowflakes
-//! created before the fork until they are re-keyed.
+//! After `fork()` the child must never repeat its parent's IDs. The core
+//! notices a fork by itself (see [`crate::fork`]: a `pthread_atfork` handler
+//! under `std` on unix, so a `fork()` from C counts as much as Python's
+//! `os.fork`); elsewhere a binding calls [`after_fork_in_child`] in the child.
+//! Either way the fork generation moves, so every thread's CSPRNG reseeds
+//! from the OS and the v7 sequence and ObjectId's process bytes start afresh
+//! on next use, the ticker clock thread restarts, and bindings compare
+//! [`fork_generation`] to refuse snowflakes created before the fork until
+//! they are re-keyed.
 //!
 //! Without `std` (the wasm build: one thread per instance) there are no
 //! thread-locals: one CSPRNG serves the program, behind a spin lock.
@@ -23,12 +26,13 @@ pub fn fork_generation() -> u64 {
     crate::fork::generation()
 }
 
-/// Call in a child process right after `fork()`: bumps the fork generation
-/// and restarts the ticker clock's thread (threads do not survive a fork).
+/// Call in a child process right after `fork()` where the core does not
+/// notice forks by itself ([`crate::fork::watching`] is false: no `std`, or
+/// not unix): bumps the fork generation and marks the ticker clock stale (its
+/// thread did not survive; the next read starts one). Where the core
+/// watches, calling it anyway is harmless.
 pub fn after_fork_in_child() {
     crate::fork::bump();
-    #[cfg(feature = "std")]
-    crate::clock::TickerClock::restart();
 }
 
 /// The generator in `slot`, (re)seeded from the OS if it is missing or

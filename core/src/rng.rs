@@ -2,9 +2,12 @@
 //!
 //! UUIDs and NanoIDs take their bytes from a [`RandomSource`]. [`SecureRng`]
 //! is a userspace ChaCha12 CSPRNG (the generator behind rand's `StdRng`),
-//! seeded from the OS or by the host, with [`SecureRng::reseed`] for the
-//! bindings to call in a child after `fork()`. [`OsRandom`] reads the OS
-//! source on every call. [`ReplayBytes`] hands out given bytes, for vectors.
+//! seeded from the OS or by the host. One seeded from the OS draws a fresh
+//! OS seed after every [`RESEED_BYTES`] it hands out (as rand's `ThreadRng`
+//! does every 64 KiB), so a state that leaks exposes a bounded stretch of
+//! output; it is not `Clone` (a copy would repeat its stream) and its state
+//! is zeroed when dropped. [`OsRandom`] reads the OS source on every call.
+//! [`ReplayBytes`] hands out given bytes, for vectors.
 
 use crate::error::{Error, ErrorCode, Result};
 use rand_chacha::ChaCha12Rng;
@@ -34,11 +37,37 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
 }
 
+/// Bytes a [`SecureRng`] seeded from the OS hands out before it draws a new
+/// OS seed (rand's `ThreadRng` reseeds every 64 KiB too).
+pub const RESEED_BYTES: u64 = 64 * 1024;
+
 /// A ChaCha12 CSPRNG in userspace: cheap per call, cryptographically secure
-/// as long as its seed is secret. Reseed it after `fork()`.
-#[derive(Clone)]
+/// as long as its seed is secret. Seeded from the OS, it reseeds itself
+/// every [`RESEED_BYTES`]; the process-wide generators of
+/// [`crate::process`] also reseed in a forked child. Not `Clone`: two copies
+/// would hand out the same bytes. Its state is zeroed on drop.
+///
+/// ```compile_fail
+/// let rng = idloom::SecureRng::from_seed([1; 32]);
+/// let copy = rng.clone(); // no: a copy would repeat the stream
+/// ```
 pub struct SecureRng {
     inner: ChaCha12Rng,
+    /// Bytes left before the next OS reseed (`u64::MAX`: a host seed, never reseeded).
+    budget: u64,
+}
+
+impl Drop for SecureRng {
+    fn drop(&mut self) {
+        // SAFETY: `ChaCha12Rng` is flat data (the key, counter and nonce words
+        // and the output buffer: integer arrays and an index) with no pointer,
+        // no heap allocation and no `Drop` of its own, so writing zeroes over
+        // it is sound, and it is never read again: this is its drop.
+        #[allow(unsafe_code)]
+        unsafe {
+            zeroize::zeroize_flat_type(&mut self.inner as *mut ChaCha12Rng)
+        };
+    }
 }
 
 impl core::fmt::Debug for SecureRng {
@@ -53,15 +82,20 @@ impl SecureRng {
     pub fn from_seed(seed: [u8; 32]) -> Self {
         SecureRng {
             inner: ChaCha12Rng::from_seed(seed),
+            budget: u64::MAX,
         }
     }
 
-    /// A generator seeded from the OS (Web Crypto on wasm32).
+    /// A generator seeded from the OS (Web Crypto on wasm32); it reseeds
+    /// itself from the OS after every [`RESEED_BYTES`].
     #[cfg(feature = "getrandom")]
     pub fn from_os() -> Result<Self> {
         let mut seed = [0u8; 32];
         OsRandom.fill_bytes(&mut seed)?;
-        Ok(SecureRng::from_seed(seed))
+        let mut rng = SecureRng::from_seed(seed);
+        zeroize::Zeroize::zeroize(&mut seed);
+        rng.budget = RESEED_BYTES;
+        Ok(rng)
     }
 
     /// Replace the state with a fresh OS seed (call in a forked child).
@@ -71,14 +105,45 @@ impl SecureRng {
         Ok(())
     }
 
-    /// Replace the state with a host-supplied seed.
+    /// Replace the state with a host-supplied seed (never reseeded after).
     pub fn reseed_with(&mut self, seed: [u8; 32]) {
         *self = SecureRng::from_seed(seed);
+    }
+
+    /// Bytes this generator hands out before its next OS reseed (`None`
+    /// for a host seed, which is never replaced behind the host's back).
+    pub fn until_reseed(&self) -> Option<u64> {
+        (self.budget != u64::MAX).then_some(self.budget)
+    }
+
+    /// Count `n` bytes handed out; past the budget, draw a new OS seed. A
+    /// failing OS source keeps the current state (still secure, as rand's
+    /// `ThreadRng` does) and tries again after another budget.
+    #[inline]
+    fn spend(&mut self, n: u64) {
+        if self.budget == u64::MAX {
+            return;
+        }
+        self.budget = self.budget.saturating_sub(n);
+        if self.budget == 0 {
+            self.reseed_from_os();
+        }
+    }
+
+    #[cold]
+    fn reseed_from_os(&mut self) {
+        #[cfg(feature = "getrandom")]
+        if let Ok(fresh) = SecureRng::from_os() {
+            *self = fresh;
+            return;
+        }
+        self.budget = RESEED_BYTES;
     }
 
     /// The next 64 random bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
+        self.spend(8);
         self.inner.next_u64()
     }
 }
@@ -86,6 +151,7 @@ impl SecureRng {
 impl RandomSource for SecureRng {
     #[inline]
     fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<()> {
+        self.spend(dest.len() as u64);
         self.inner.fill_bytes(dest);
         Ok(())
     }
@@ -94,6 +160,7 @@ impl RandomSource for SecureRng {
     /// byte-copying `fill_bytes` for a single UUID).
     #[inline]
     fn bytes16(&mut self) -> Result<[u8; 16]> {
+        self.spend(16);
         let v = (u128::from(self.inner.next_u64()) << 64) | u128::from(self.inner.next_u64());
         Ok(v.to_ne_bytes())
     }

@@ -51,22 +51,22 @@ fn v7_is_monotonic_across_threads_and_v4_is_random() {
 #[test]
 fn a_simulated_fork_reseeds_thread_rngs_and_restarts_v7() {
     let _serial = serial();
-    // Copy this thread's CSPRNG state as a forked child would inherit it.
-    let inherited = with_thread_rng(|rng| Ok(rng.clone())).unwrap();
+    // This thread's CSPRNG has handed out 1,000 bytes of its budget; after a
+    // fork (the generation moves) the next draw comes from a fresh OS seed.
+    with_thread_rng(|rng| rng.fill_bytes(&mut [0u8; 1000])).unwrap();
+    let spent = with_thread_rng(|rng| Ok(rng.until_reseed())).unwrap().unwrap();
+    assert!(spent <= idloom::rng::RESEED_BYTES - 1000);
     let before = fork_generation();
     after_fork_in_child();
     assert_eq!(fork_generation(), before + 1);
-    let mut parent_next = [0u8; 16];
-    let mut parent = inherited;
-    parent.fill_bytes(&mut parent_next).unwrap();
-    let child_next = with_thread_rng(|rng| {
-        let mut b = [0u8; 16];
-        rng.fill_bytes(&mut b)?;
-        Ok(b)
+    let fresh = with_thread_rng(|rng| {
+        rng.fill_bytes(&mut [0u8; 16])?;
+        Ok(rng.until_reseed())
     })
     .unwrap();
-    assert_ne!(
-        parent_next, child_next,
+    assert_eq!(
+        fresh,
+        Some(idloom::rng::RESEED_BYTES - 16),
         "the child reseeded instead of continuing the parent's stream"
     );
     assert_eq!(uuid_v7().unwrap().version(), 7);
@@ -90,4 +90,27 @@ fn v7_at_a_host_time_shares_the_sequence_and_survives_a_clock_step_back() {
     assert!(last.timestamp_ms().unwrap() >= now + 10_001);
     let e = uuid_v7_at(idloom::uuid::MAX_V7_MS + 1).unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::TimestampOutOfRange);
+}
+
+#[test]
+fn an_os_seeded_rng_reseeds_every_64_kib_and_a_host_seed_never() {
+    use idloom::rng::{SecureRng, RESEED_BYTES};
+    let mut os = SecureRng::from_os().unwrap();
+    assert_eq!(os.until_reseed(), Some(RESEED_BYTES));
+    let mut buf = vec![0u8; 1024];
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..(RESEED_BYTES / 1024) - 1 {
+        os.fill_bytes(&mut buf).unwrap();
+        seen.insert(buf.clone());
+    }
+    assert_eq!(os.until_reseed(), Some(1024));
+    os.fill_bytes(&mut buf).unwrap(); // the budget reaches 0: a new OS seed first
+    assert_eq!(os.until_reseed(), Some(RESEED_BYTES));
+    // A host seed gives the host's stream for ever: two generators of one seed agree past 64 KiB.
+    let (mut a, mut b) = (SecureRng::from_seed([7; 32]), SecureRng::from_seed([7; 32]));
+    assert_eq!(a.until_reseed(), None);
+    let (mut x, mut y) = (vec![0u8; 200_000], vec![0u8; 200_000]);
+    a.fill_bytes(&mut x).unwrap();
+    b.fill_bytes(&mut y).unwrap();
+    assert_eq!(x, y);
 }

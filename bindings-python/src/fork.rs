@@ -1,8 +1,13 @@
-//! Fork safety: `idloom/__init__.py` registers `_after_fork_in_child` with
-//! `os.register_at_fork`. The core then bumps its fork generation (thread
-//! CSPRNGs reseed, the v7 sequence restarts, the ticker thread restarts) and
+//! Fork safety. The core notices every `fork()` by itself (a
+//! `pthread_atfork` handler: Python's `os.fork`, a C extension's `fork()`,
+//! uWSGI's prefork master alike) and bumps its fork generation: thread
+//! CSPRNGs reseed, the v7 sequence restarts, the ticker thread restarts, and
 //! every snowflake created before the fork refuses with `forked` until
-//! `rekey()`.
+//! `rekey()`. State kept here (ranges, refill threads, leases) compares the
+//! generation it was made in with the current one, so it needs no hook.
+//! `idloom/__init__.py` still registers `_after_fork_in_child` with
+//! `os.register_at_fork` where the core cannot watch (a second bump is
+//! harmless).
 
 use pyo3::prelude::*;
 
@@ -12,11 +17,16 @@ pub fn generation() -> u64 {
     idloom::process::fork_generation()
 }
 
-/// Called in a child process right after `fork()`.
+/// Called in a child process right after `fork()` (by `os.register_at_fork`).
 #[pyfunction]
 pub fn _after_fork_in_child() {
     idloom::process::after_fork_in_child();
-    crate::refill::after_fork_in_child();
+}
+
+/// The fork generation, for the Python side's own per-process state (leases).
+#[pyfunction]
+pub fn _fork_generation() -> u64 {
+    generation()
 }
 
 /// The fork generation a value was made in: state that must not cross into

@@ -51,6 +51,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
+        wrap_pyfunction!(fork::_fork_generation, m)?,
         wrap_pyfunction!(refill::_refill_shutdown, m)?,
         wrap_pyfunction!(coord::_store_texts, m)?,
         wrap_pyfunction!(coord::_segment_sql, m)?,

@@ -47,16 +47,32 @@ type Cell = Arc<(Mutex<Shared>, Condvar)>;
 /// down: a thread that is in Python when the interpreter finalizes aborts
 /// the process, so at exit no worker starts a call and the exit waits
 /// (bounded) for the calls in flight.
-static CALLS: Mutex<Calls> = Mutex::new(Calls { busy: 0, shutdown: false });
+static CALLS: Mutex<Calls> = Mutex::new(Calls {
+    busy: 0,
+    shutdown: false,
+    generation: 0,
+});
 static CALLS_DONE: Condvar = Condvar::new();
 
 struct Calls {
     busy: usize,
     shutdown: bool,
+    /// The process these counts belong to: in a forked child the parent's
+    /// refill threads do not exist, so their calls in flight are not waited for.
+    generation: u64,
 }
 
 fn calls() -> MutexGuard<'static, Calls> {
-    CALLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    let mut c = CALLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = fork::generation();
+    if c.generation != now {
+        *c = Calls {
+            busy: 0,
+            shutdown: false,
+            generation: now,
+        };
+    }
+    c
 }
 
 /// Registered with `atexit`: no new source call from a refill thread, and
@@ -79,13 +95,6 @@ pub fn _refill_shutdown(py: Python<'_>) {
                 .0;
         }
     });
-}
-
-/// In a forked child: the parent's refill threads do not exist here.
-pub fn after_fork_in_child() {
-    let mut c = calls();
-    c.busy = 0;
-    c.shutdown = false;
 }
 
 /// A background segment's state for `stats()`: counters, not IDs (a

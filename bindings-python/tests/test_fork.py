@@ -1,9 +1,13 @@
-"""After os.fork() a child never repeats its parent's IDs: segments, sources,
-buffers and snowflake nodes the parent held. Each test failed before the fix
-it names (the child got a copy of the parent's state)."""
+"""After fork() a child never repeats its parent's IDs: segments, sources,
+buffers and snowflake nodes the parent held, random IDs. Every test runs twice:
+with os.fork, and with a plain libc fork() through ctypes — as a C extension or
+uWSGI's prefork master forks, without the os.register_at_fork hooks (the core
+notices the fork by itself). Each test failed before the fix it names (the
+child got a copy of the parent's state)."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
@@ -16,11 +20,26 @@ from idloom import Layout, MemorySource, Segment, SegmentBuffer, Snowflake, Snow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
+# fork() called from C with the GIL held (PyDLL keeps it), as a C extension
+# does: none of os.register_at_fork's hooks run in the child.
+_libc_fork = ctypes.PyDLL(None).fork
+FORKS = {"os.fork": os.fork, "libc fork()": lambda: int(_libc_fork())}
+_fork = os.fork
+
+
+@pytest.fixture(autouse=True, params=sorted(FORKS))
+def fork_kind(request):
+    """Each test with each way to fork."""
+    global _fork
+    _fork = FORKS[request.param]
+    yield request.param
+    _fork = os.fork
+
 
 def in_child(fn):
     """Run fn() in a forked child; return what it returned (JSON), or raise what it raised (as its code)."""
     r, w = os.pipe()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:
         code = 1
         try:
@@ -159,3 +178,49 @@ def test_a_source_that_calls_its_own_segment_gets_an_error_not_a_deadlock():
     assert not t.is_alive(), "next() deadlocked inside its own source"
     assert holder["inner"] == "segment_exhausted"
     assert result["id"] == 1
+
+
+def test_random_ids_in_the_child_are_not_the_parents():
+    def draws():
+        return [str(f()) for _ in range(5) for f in (idloom.uuid4_str, idloom.nanoid, idloom.uuid7, idloom.uuid4)]
+
+    draws()  # the parent has drawn: every thread-local and process-wide generator has state to inherit
+
+    child = in_child(draws)["ok"]
+    parent = draws()
+    assert not set(parent) & set(child), "the child drew what the parent drew"
+
+
+def test_a_snowflake_made_before_the_fork_refuses_in_the_child_until_rekeyed():
+    for clock in ("system", "ticker"):
+        gen = Snowflake(node=3, clock=clock)
+        parent = gen.next_batch(20_000)
+
+        def child():
+            try:
+                gen.next()
+                return "minted"
+            except idloom.ForkedError as e:
+                first = e.code
+            gen.rekey(4)
+            return [first, gen.next_batch(20_000)]
+
+        first, ids = in_child(child)["ok"]
+        assert first == "forked"
+        parent += gen.next_batch(20_000)
+        assert not set(parent) & set(ids)
+        del gen
+
+
+def test_the_ticker_clock_runs_in_the_child():
+    Snowflake(node=11).next()  # the parent's ticker thread runs (it does not survive the fork)
+
+    def child():
+        import time
+
+        gen = Snowflake(node=12)
+        first = Layout.TWITTER.decompose(gen.next()).timestamp_ms
+        time.sleep(0.05)
+        return Layout.TWITTER.decompose(gen.next()).timestamp_ms - first
+
+    assert in_child(child)["ok"] >= 30, "the child's IDs carry the time the fork happened"

@@ -166,6 +166,8 @@ __all__ = [
 
 # After fork() the child must never repeat its parent's IDs: snowflakes refuse
 # until rekey(), random state is reseeded, the ticker clock thread restarts.
+# The core notices every fork() itself (pthread_atfork: also a fork() from C,
+# as uWSGI's prefork does); this hook covers a platform where it cannot.
 if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_idloom._after_fork_in_child)
 

@@ -13,11 +13,10 @@ import os
 import socket
 import threading
 import time
-import weakref
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from .._errors import BY_CODE, IdloomError
-from .._idloom import Layout, LeaseMachine
+from .._idloom import Layout, LeaseMachine, _fork_generation
 
 if TYPE_CHECKING:
     from ._base import Store
@@ -40,17 +39,6 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
 
 
-_live: "weakref.WeakSet[_LeaseState]" = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    # The parent still holds these leases (and its thread renews them): the
-    # child must not renew, release or mint under them.
-    for lease in list(_live):
-        lease._forked = True
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _LeaseState:
@@ -66,12 +54,19 @@ class _LeaseState:
         self._machine = LeaseMachine(ttl_ms=ttl_ms, max_skew_ms=max_skew_ms)
         self._fences: List[Any] = []
         self._lock = threading.Lock()
-        self._forked = False
+        # The process that took the lease (the core's fork generation moves at
+        # every fork(), from os.fork or from C): the parent still holds the
+        # lease and renews it, so a child must not renew, release or mint under it.
+        self._born = _fork_generation()
         #: The error that ended renewals (LeaseLostError, ClockSkewError), if any.
         self.error: Optional[IdloomError] = None
         #: Renewals confirmed, and renewals that got no answer.
         self.renewals = 0
         self.renewal_failures = 0
+
+    @property
+    def _forked(self) -> bool:
+        return _fork_generation() != self._born
 
     # -- what the lease is ---------------------------------------------------
     @property
@@ -120,7 +115,6 @@ class _LeaseState:
     def _granted(self, grant: Grant) -> None:
         """``ClockSkewError`` when the clocks are too far apart (the caller gives the node back)."""
         self._machine.granted(*grant, now_ms())
-        _live.add(self)
 
     def _check_fork(self) -> None:
         if self._forked:

@@ -5,6 +5,7 @@ segments in every mode, and store faults as their codes."""
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import os
 import threading
 import time
@@ -281,7 +282,10 @@ def test_the_tables_are_checked_for_their_schema_version() -> None:
     store.check_schema()
 
 
-def test_a_lease_in_a_forked_child_is_refused() -> None:
+@pytest.mark.parametrize("fork", ["os.fork", "libc fork()"])
+def test_a_lease_in_a_forked_child_is_refused(fork: str) -> None:
+    # libc fork() through ctypes (GIL held, as a C extension forks): no os.register_at_fork hook runs.
+    do_fork = os.fork if fork == "os.fork" else ctypes.PyDLL(None).fork
     store = connect("redis")
     ns = unique("fork")
     store.init_namespace(ns, nodes=2, ttl_ms=5_000, max_skew_ms=500, fresh=True)
@@ -289,7 +293,7 @@ def test_a_lease_in_a_forked_child_is_refused() -> None:
         gen = Snowflake(lease=lease)
         gen.next()
         r, w = os.pipe()
-        pid = os.fork()
+        pid = int(do_fork())
         if pid == 0:
             try:
                 try:

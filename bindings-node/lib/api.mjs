@@ -614,7 +614,7 @@ export class Snowflake {
   }
 
   /**
-   * `n` increasing IDs in a BigUint64Array (0..=16777216), one crossing into native code.
+   * `n` increasing IDs in a BigUint64Array (0..=1048576), one crossing into native code.
    * @param {number} n
    * @returns {BigUint64Array}
    */
@@ -774,7 +774,7 @@ export class SegmentBuffer {
    * @param {SegmentOptions} [options]
    */
   constructor(options = {}) {
-    this.#native = native.segmentBuffer(segmentOptions(options), null);
+    this.#native = native.segmentBuffer(segmentOptions(options));
   }
 
   /**
@@ -782,7 +782,8 @@ export class SegmentBuffer {
    * @returns {bigint}
    */
   next() {
-    return this.#native.next();
+    const id = this.#native.next();
+    return typeof id === 'bigint' ? id : id[0]; // [id]: a fetch is due (see beginFetch)
   }
 
   /**
@@ -852,8 +853,6 @@ export class MemorySource {
 export class Segment {
   /** @type {any} */
   #native;
-  /** Set to 1 by native `next()` when a fetch is wanted. */
-  #signal = new Uint8Array(1);
   /** @type {(step: number) => unknown} */
   #source;
   /** @type {Promise<unknown> | null} resolves to the fetch's error, or null */
@@ -871,7 +870,7 @@ export class Segment {
     if (source instanceof MemorySource) this.#source = (step) => source.take(step);
     else if (typeof source === 'function') this.#source = source;
     else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
-    this.#native = native.segmentBuffer(segmentOptions(options), this.#signal);
+    this.#native = native.segmentBuffer(segmentOptions(options));
     this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, LIMITS.maxPolicyMs);
   }
 
@@ -886,8 +885,9 @@ export class Segment {
     } catch (e) {
       return this.#dry(e);
     }
-    if (this.#signal[0] !== 0) this.#fetch();
-    return id;
+    if (typeof id === 'bigint') return id;
+    this.#fetch(); // native next() answers [id] when a fetch is due
+    return id[0];
   }
 
   /**
@@ -948,12 +948,13 @@ export class Segment {
   /** @param {unknown} e */
   #dry(e) {
     if (/** @type {IdloomError} */ (e).code !== 'segment_exhausted') throw e;
-    if (this.#signal[0] !== 0) {
+    if (this.#native.wantsFetch()) {
       this.#fetch(); // a synchronous source refills at once
       try {
-        return this.#native.next();
+        const id = this.#native.next();
+        return typeof id === 'bigint' ? id : id[0]; // a fetch due again is begun on the next call
       } catch {
-        this.#signal[0] = 0; // begun again on the next call, not in a loop here
+        // begun again on the next call, not in a loop here
       }
     }
     throw this.#lastError ?? e;
@@ -961,7 +962,6 @@ export class Segment {
 
   /** Start the fetch the buffer wants (its result may arrive later). */
   #fetch() {
-    this.#signal[0] = 0;
     const step = this.#native.beginFetch(Date.now());
     if (step == null) return;
     let r;
@@ -1299,7 +1299,7 @@ whenInstalled(() => {
 /**
  * A NanoID over the URL alphabet, like npm `nanoid`'s `nanoid(size = 21)`:
  * `size` is coerced as npm does (`size | 0`: `'10'` is 10, 0 and `null` give
- * `''`, a negative size is a `RangeError`), up to 2^28 symbols.
+ * `''`, a negative size is a `RangeError`), up to 2^24 symbols.
  * @param {number} [size]
  * @returns {string}
  */
@@ -1356,7 +1356,7 @@ function symbols(alphabet, n) {
 
 /**
  * `count` NanoIDs in one call (one crossing into native code).
- * @param {number} count 0..=1048576, and count × size at most 2^28 symbols
+ * @param {number} count 0..=1048576, and count × size at most 2^24 symbols
  * @param {number} [size] 1..=1024, default 21.
  * @returns {string[]}
  */
@@ -1377,7 +1377,7 @@ function batchOf(alphabet, count, size) {
     throw codeError(
       RangeError,
       'invalid_argument',
-      `count × size must be at most ${LIMITS.maxNanoidBatchSymbols} symbols (JS string limit), got ${n} × ${k}; ask in chunks`,
+      `count × size must be at most ${LIMITS.maxNanoidBatchSymbols} symbols, got ${n} × ${k}; ask in chunks`,
     );
   }
   return sliceBatch(native.nanoidBatch(alphabet, k, n), k);

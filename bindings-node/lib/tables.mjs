@@ -14,9 +14,9 @@ export const NAMES = Object.freeze({
 
 /** The core's limits. */
 export const LIMITS = Object.freeze({
-  maxBatch: 16777216,
+  maxBatch: 1048576,
   maxNanoidBatch: 1048576,
-  maxNanoidBatchSymbols: 268435456,
+  maxNanoidBatchSymbols: 16777216,
   maxNanoidSize: 1024,
   maxPolicyMs: 3600000,
   maxSyncWaitMs: 20,

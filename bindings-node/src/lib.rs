@@ -6,6 +6,8 @@
 //! costs ~250 ns here, one without arguments ~55 ns. So each snowflake hands
 //! JavaScript its own argument-free native closures (`next`, `nextString`),
 //! and only batch and rare calls take arguments.
+// Unsafe only where napi's trait demands it (uuid.rs: Latin-1 strings), each block with its SAFETY note.
+#![deny(unsafe_code)]
 
 mod codec;
 mod coord;

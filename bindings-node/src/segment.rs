@@ -1,10 +1,10 @@
 //! Leaf-style segments. The core's `SegmentBuffer` is handed to JavaScript
 //! as an object of native closures; fetching stays in JavaScript, because a
 //! source may return a Promise. `next()` takes no argument (~80 ns a call)
-//! and tells JavaScript that a fetch is due by writing 1 into a one-element
-//! `Uint8Array` the wrapper owns and reads after each call — no callback into
-//! JavaScript, and no reference from native code back to the wrapper (which
-//! would keep it alive forever).
+//! and answers the ID as a BigInt — or, when a fetch is due, the ID in a
+//! one-element array (once per fetch): the wrapper sees the flag in the
+//! answer, with no callback into JavaScript, no reference from native code
+//! back to the wrapper, and no native write into JavaScript memory.
 
 use crate::errors::{throw, u64_of, IntoJs};
 use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize};
@@ -62,25 +62,18 @@ fn config(env: &Env, o: &SegmentOptions) -> Result<SegmentConfig> {
 }
 
 /// A segment buffer: `next`, `wantsFetch`, `beginFetch(nowMs)`,
-/// `supply(start, end)`, `fetchFailed`, `remaining`. When `signal` is given,
-/// `next` sets `signal[0] = 1` whenever the buffer wants a fetch.
+/// `supply(start, end)`, `fetchFailed`, `remaining`. `next` answers the ID,
+/// or `[id]` when the buffer wants a fetch.
 #[napi(ts_return_type = "NativeSegmentBuffer")]
-pub fn segment_buffer<'env>(env: &'env Env, options: SegmentOptions, signal: Option<Uint8Array>) -> Result<Object<'env>> {
+pub fn segment_buffer<'env>(env: &'env Env, options: SegmentOptions) -> Result<Object<'env>> {
     let buffer = Rc::new(RefCell::new(SegmentBuffer::new(config(env, &options)?).js(env)?));
-    let signal = RefCell::new(signal.filter(|s| !s.is_empty()));
     let mut obj = Object::new(env)?;
 
     let b = buffer.clone();
-    let f: Function<(), u64> = env.create_function_from_closure("next", move |ctx| {
+    let f: Function<(), Either<u64, Vec<u64>>> = env.create_function_from_closure("next", move |ctx| {
         let mut buf = b.borrow_mut();
-        let id = buf.next_id();
-        if buf.wants_fetch() {
-            if let Some(s) = signal.borrow_mut().as_mut() {
-                // SAFETY: one JS thread owns both the array and this closure; nothing else writes it now.
-                unsafe { s.as_mut()[0] = 1 };
-            }
-        }
-        id.map_err(|e| throw(ctx.env, &e))
+        let id = buf.next_id().map_err(|e| throw(ctx.env, &e))?;
+        Ok(if buf.wants_fetch() { Either::B(vec![id]) } else { Either::A(id) })
     })?;
     obj.set_named_property("next", f)?;
 

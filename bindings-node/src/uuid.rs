@@ -120,20 +120,12 @@ pub fn nanoid_from_bytes(env: &Env, alphabet: String, size: u32, random: Uint8Ar
     gen.generate(&mut idloom::ReplayBytes::new(random.as_ref())).js(env)
 }
 
-/// Most IDs one batch call returns.
-const MAX_NANOID_BATCH: u32 = idloom::limits::MAX_NANOID_BATCH as u32;
-
 /// `count` NanoIDs of `size` symbols over an ASCII `alphabet` (default: URL
 /// alphabet), concatenated into one string that JavaScript slices: one
 /// crossing and one string for the whole batch.
 #[napi]
 pub fn nanoid_batch(env: &Env, alphabet: Option<String>, size: u32, count: u32) -> Result<Latin1> {
-    if count > MAX_NANOID_BATCH {
-        return Err(crate::errors::throw(
-            env,
-            &idloom::Error::range(ErrorCode::InvalidArgument, "count", count, 0, MAX_NANOID_BATCH),
-        ));
-    }
+    idloom::limits::check_nanoid_batch(u64::from(count), u64::from(size)).js(env)?;
     let gen = NanoId::new(alphabet.as_deref().unwrap_or(URL_ALPHABET), size as usize).js(env)?;
     if !gen.is_ascii() {
         return Err(crate::errors::throw(
@@ -156,6 +148,7 @@ pub fn url_alphabet() -> &'static str {
 /// ASCII bytes handed to JS as a Latin-1 string (no UTF-8 validation).
 pub struct Latin1(pub Vec<u8>);
 
+#[allow(unsafe_code)] // napi's trait: an unsafe fn with a raw env
 impl ToNapiValue for Latin1 {
     unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
         let mut out = std::ptr::null_mut();
@@ -171,6 +164,7 @@ impl ToNapiValue for Latin1 {
 /// 36 ASCII bytes handed to JS as a Latin-1 string (no heap String, no UTF-8 scan).
 pub struct Ascii36(pub [u8; 36]);
 
+#[allow(unsafe_code)] // napi's trait: an unsafe fn with a raw env
 impl ToNapiValue for Ascii36 {
     unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
         let mut out = std::ptr::null_mut();

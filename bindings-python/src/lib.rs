@@ -1,5 +1,6 @@
 //! `idloom._idloom`: the native module behind the `idloom` Python package.
 //! Thin: argument conversion, host clock and randomness, error mapping.
+#![deny(unsafe_code)] // no unsafe of our own: pyo3 carries it
 
 use pyo3::prelude::*;
 

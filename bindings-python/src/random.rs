@@ -183,6 +183,7 @@ impl PyNanoIdGenerator {
     /// ``n`` IDs.
     fn batch(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         let n = int_in(n, "n", ErrorCode::InvalidArgument, 0, idloom::limits::MAX_NANOID_BATCH)?;
+        idloom::limits::check_nanoid_batch(n, self.inner.size() as u64).py(py)?;
         with_rng(py, |rng| (0..n).map(|_| self.inner.generate(&mut *rng)).collect())
     }
     /// Symbols per ID.

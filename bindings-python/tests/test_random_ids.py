@@ -141,3 +141,15 @@ def test_segment_errors():
     shared = idloom.MemorySource(100)
     a, b = idloom.Segment(shared, step=5), idloom.Segment(shared, step=5)
     assert (a.next(), b.next()) == (100, 105)
+
+
+def test_batches_are_capped_at_a_size_a_process_holds():
+    # The same caps as Rust's and JS's (idloom::limits): 2^20 IDs, 2^24 NanoID symbols.
+    gen = idloom.custom_alphabet("0123456789abcdef", 1024)
+    assert len(gen.batch(16_384)) == 16_384
+    with pytest.raises(idloom.IdloomError) as e:
+        gen.batch(16_385)
+    assert e.value.code == "invalid_argument" and "16777216" in str(e.value)
+    with pytest.raises(idloom.IdloomError) as e:
+        idloom.Snowflake(node=1).next_batch(2**20 + 1)
+    assert e.value.code == "invalid_argument" and "1048576" in str(e.value)

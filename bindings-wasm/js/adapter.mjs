@@ -44,10 +44,18 @@ export function adapt(w) {
       const m = w.snowflakeMachine(...spec(s), node, ...policy(o));
       return { nextAt: (now) => m.nextAt(now), fillAt: (now, n) => m.fillAt(now, n) };
     },
-    segmentBuffer(o, signal) {
-      const b = w.segmentBuffer(o.step, o.thresholdPercent, o.maxPrefetched, o.stride, o.offset, o.adaptive ? Float64Array.from(o.adaptive) : undefined, signal ?? undefined);
+    segmentBuffer(o) {
+      // The wasm buffer flags a due fetch in a one-byte array (a safe js_sys write);
+      // the shared API wants the Node shape: the ID, or [id] when a fetch is due.
+      const signal = new Uint8Array(1);
+      const b = w.segmentBuffer(o.step, o.thresholdPercent, o.maxPrefetched, o.stride, o.offset, o.adaptive ? Float64Array.from(o.adaptive) : undefined, signal);
       return {
-        next: () => b.next(),
+        next: () => {
+          const id = b.next();
+          if (signal[0] === 0) return id;
+          signal[0] = 0;
+          return [id];
+        },
         wantsFetch: () => b.wantsFetch(),
         beginFetch: (now) => b.beginFetch(now),
         supply: (start, end) => b.supply(start, end),

@@ -14,7 +14,7 @@
 //! `no_std` on wasm32: std's panic and formatting machinery was a quarter of
 //! the module. A panic (a bug: every bad input is a typed error) traps, as
 //! it did with std on this target.
-
+#![deny(unsafe_code)] // no unsafe of our own: wasm-bindgen and js_sys carry it
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
@@ -607,10 +607,7 @@ pub fn nanoid_check(alphabet: &str, size: u32) -> Out<()> {
 /// `count` NanoIDs of an ASCII alphabet, concatenated.
 #[wasm_bindgen(js_name = nanoidBatch)]
 pub fn nanoid_batch(alphabet: Option<String>, size: u32, count: u32) -> Out<String> {
-    const MAX: u32 = idloom::limits::MAX_NANOID_BATCH as u32;
-    if count > MAX {
-        return Err(js_err(&idloom::Error::range(ErrorCode::InvalidArgument, "count", count, 0, MAX)));
-    }
+    idloom::limits::check_nanoid_batch(u64::from(count), u64::from(size)).js()?;
     let gen = NanoId::new(alphabet.as_deref().unwrap_or(URL_ALPHABET), size as usize).js()?;
     if !gen.is_ascii() {
         return Err(bad(ErrorCode::InvalidAlphabet, "alphabet", "batches need an ASCII alphabet"));

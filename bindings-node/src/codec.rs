@@ -56,16 +56,22 @@ fn key_of(env: &Env, key: &Uint8Array) -> Result<[u8; 16]> {
         .js(env)
 }
 
-/// Check a mask's width and key (throws what `new Mask` would).
+/// A mask of `version` (1 or 2) over `bits` with a 16-byte key.
+fn mask_of(env: &Env, bits: u32, key: &Uint8Array, version: u32) -> Result<Mask> {
+    let version = idloom::mask::MaskVersion::from_number(u64::from(version)).js(env)?;
+    Mask::with_version(version, bits, key_of(env, key)?).js(env)
+}
+
+/// Check a mask's version, width and key (throws what `new Mask` would).
 #[napi]
-pub fn mask_check(env: &Env, bits: u32, key: Uint8Array) -> Result<()> {
-    Mask::new(bits, key_of(env, &key)?).js(env).map(drop)
+pub fn mask_check(env: &Env, bits: u32, key: Uint8Array, version: u32) -> Result<()> {
+    mask_of(env, bits, &key, version).map(drop)
 }
 
 /// Apply the keyed permutation over `bits` bits (`inverse`: unmask).
 #[napi]
-pub fn mask_apply(env: &Env, bits: u32, key: Uint8Array, value: BigInt, inverse: bool) -> Result<u64> {
-    let m = Mask::new(bits, key_of(env, &key)?).js(env)?;
+pub fn mask_apply(env: &Env, bits: u32, key: Uint8Array, value: BigInt, inverse: bool, version: u32) -> Result<u64> {
+    let m = mask_of(env, bits, &key, version)?;
     let v = u64_of(env, &value, "value", ErrorCode::IdOutOfRange, m.max_value())?;
     if inverse {
         m.unmask(v).js(env)

@@ -107,7 +107,7 @@ test('bad input is a RangeError/TypeError with a code, never wrapped', () => {
     [() => idloom.encode(1n, 'base64'), RangeError, 'invalid_argument', null],
     [() => idloom.encode(1n, 'hex', 32), RangeError, 'invalid_argument', 'bits must be 64 or 128, got 32'],
     [() => new idloom.Mask(8, new Uint8Array(15)), RangeError, 'invalid_argument', 'key length must be in 16..=16, got 15'],
-    [() => new idloom.Mask(8, new Uint8Array(16)).mask(256), RangeError, 'id_out_of_range', 'value must be in 0..=255, got 256'],
+    [() => new idloom.Mask(8, new Uint8Array(16), { version: 1 }).mask(256), RangeError, 'id_out_of_range', 'value must be in 0..=255, got 256'],
     [() => new Snowflake({ node: 1, layout: 'baidu' }), Error, 'layout_exhausted', null],
   ];
   for (const [f, Cls, code, message] of cases) {

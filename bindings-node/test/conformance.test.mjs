@@ -145,14 +145,28 @@ test('encodings: fixed width, order preserving, strict', () => {
 test('masking: keyed permutation and its inverse', () => {
   const v = vectors('masking.json');
   for (const c of v.cases) {
-    const m = new Mask(c.bits, hex(c.key));
+    const m = new Mask(c.bits, hex(c.key), { version: c.version });
+    if (c.version === 2) assert.equal(new Mask(c.bits, hex(c.key)).mask(1n), m.mask(1n), 'version 2 is the default');
     for (const pair of c.values) {
       assert.equal(m.mask(BigInt(pair.value)), BigInt(pair.masked));
       assert.equal(m.unmask(BigInt(pair.masked)), BigInt(pair.value));
     }
     if (c.out_of_range.value !== null) assert.deepEqual(outcome(() => m.mask(BigInt(c.out_of_range.value))), c.out_of_range.expect);
   }
-  for (const bad of v.invalid_bits) assert.deepEqual(outcome(() => new Mask(bad.bits, new Uint8Array(16))), bad.expect);
+  for (const bad of v.invalid_bits) assert.deepEqual(outcome(() => new Mask(bad.bits, new Uint8Array(16), { version: bad.version })), bad.expect);
+  for (const bad of v.invalid_versions) assert.deepEqual(outcome(() => new Mask(32, new Uint8Array(16), { version: bad.version })), bad.expect);
+});
+
+test('masking: a fresh key, and the key never shown', async () => {
+  const key = Mask.generateKey();
+  assert.equal(key.length, 16);
+  assert.notDeepEqual(key, Mask.generateKey());
+  const m = new Mask(40, key);
+  const hexKey = Buffer.from(key).toString('hex');
+  const { inspect } = await import('node:util');
+  for (const shown of [String(m), inspect(m), JSON.stringify(m)]) assert.ok(!shown.includes(hexKey) && !shown.includes(String(key[0]) + ','), shown);
+  assert.equal(String(m), 'Mask(bits=40, version=2, key=<secret>)');
+  assert.equal(m.version, 2);
 });
 
 test('error codes: the core table, each thrown as its JS class', () => {

@@ -79,7 +79,7 @@ ENTRY_POINTS = [
     ("uuid_timestamp_ms", idloom.uuid_timestamp_ms, dict(value="67e55044-10b1-426f-9247-bb680e5fe0c8")),
     ("encode", idloom.encode, dict(value=1, encoding="base62", bits=64)),
     ("decode", idloom.decode, dict(text="00000000001", encoding="base62", bits=64)),
-    ("Mask", idloom.Mask, dict(bits=32, key=b"0123456789abcdef")),
+    ("Mask", idloom.Mask, dict(bits=32, key=b"0123456789abcdef", version=2)),
     ("Mask.mask", MASK.mask, dict(value=1)),
     ("Mask.unmask", MASK.unmask, dict(value=1)),
 ]

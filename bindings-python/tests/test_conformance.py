@@ -121,14 +121,26 @@ def test_encodings(vectors):
 def test_masking(vectors):
     v = vectors("masking.json")
     for case in v["cases"]:
-        m = idloom.Mask(case["bits"], bytes.fromhex(case["key"]))
+        m = idloom.Mask(case["bits"], bytes.fromhex(case["key"]), version=case["version"])
+        if case["version"] == 2:
+            assert idloom.Mask(case["bits"], bytes.fromhex(case["key"])).mask(1) == m.mask(1), "version 2 is the default"
         for pair in case["values"]:
             assert m.mask(int(pair["value"])) == int(pair["masked"])
             assert m.unmask(int(pair["masked"])) == int(pair["value"])
         if case["out_of_range"]["value"] is not None:
             assert outcome(lambda: m.mask(int(case["out_of_range"]["value"]))) == case["out_of_range"]["expect"]
     for bad in v["invalid_bits"]:
-        assert outcome(lambda: idloom.Mask(bad["bits"], bytes(16))) == bad["expect"]
+        assert outcome(lambda: idloom.Mask(bad["bits"], bytes(16), version=bad["version"])) == bad["expect"]
+    for bad in v["invalid_versions"]:
+        assert outcome(lambda: idloom.Mask(32, bytes(16), version=bad["version"])) == bad["expect"]
+
+
+def test_a_mask_never_shows_its_key():
+    key = idloom.Mask.generate_key()
+    assert len(key) == 16 and key != idloom.Mask.generate_key()
+    m = idloom.Mask(40, key)
+    assert repr(m) == "Mask(bits=40, version=2, key=<secret>)" and key.hex() not in repr(m)
+    assert m.version == 2 and idloom.Mask(8, key, version=1).version == 1
 
 
 def test_nanoid(vectors):

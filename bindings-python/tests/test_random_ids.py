@@ -89,9 +89,9 @@ def test_encodings_and_mask_bad_input():
     with pytest.raises(idloom.InvalidArgumentError):
         idloom.encode(1, "base58")
     with pytest.raises(idloom.InvalidArgumentError):
-        idloom.Mask(10, b"short")
+        idloom.Mask(20, b"short")
     with pytest.raises(idloom.IdOutOfRangeError):
-        idloom.Mask(10, bytes(16)).mask(1024)
+        idloom.Mask(10, bytes(16), version=1).mask(1024)
     with pytest.raises(idloom.InvalidUuidError):
         idloom.parse_uuid("not-a-uuid")
 

@@ -658,18 +658,22 @@ pub fn decode(text: &str, encoding: &str, bits: u32) -> Out<Vec<u64>> {
     })
 }
 
-/// Check a mask's width and key.
+/// A mask of `version` (1 or 2) over `bits` with a 16-byte key.
+fn mask_of(bits: u32, key: &[u8], version: u32) -> Out<Mask> {
+    let version = idloom::mask::MaskVersion::from_number(u64::from(version)).js()?;
+    Mask::with_version(version, bits, fixed::<16>(key, ErrorCode::InvalidArgument, "key length")?).js()
+}
+
+/// Check a mask's version, width and key.
 #[wasm_bindgen(js_name = maskCheck)]
-pub fn mask_check(bits: u32, key: &[u8]) -> Out<()> {
-    Mask::new(bits, fixed::<16>(key, ErrorCode::InvalidArgument, "key length")?)
-        .js()
-        .map(drop)
+pub fn mask_check(bits: u32, key: &[u8], version: u32) -> Out<()> {
+    mask_of(bits, key, version).map(drop)
 }
 
 /// Apply the keyed permutation (`inverse`: unmask).
 #[wasm_bindgen(js_name = maskApply)]
-pub fn mask_apply(bits: u32, key: &[u8], value: u64, inverse: bool) -> Out<u64> {
-    let m = Mask::new(bits, fixed::<16>(key, ErrorCode::InvalidArgument, "key length")?).js()?;
+pub fn mask_apply(bits: u32, key: &[u8], value: u64, inverse: bool, version: u32) -> Out<u64> {
+    let m = mask_of(bits, key, version)?;
     if value > m.max_value() {
         return Err(js_err(&idloom::Error::range(
             ErrorCode::IdOutOfRange,

@@ -1,7 +1,7 @@
 //! Encodings (fixed width, order-preserving, strict) and masking.
 
 use idloom::encoding::Encoding;
-use idloom::mask::Mask;
+use idloom::mask::{Mask, MaskVersion, MIN_BITS_V2};
 use idloom::ErrorCode;
 
 #[test]
@@ -46,8 +46,11 @@ fn strict_decoding() {
 
 #[test]
 fn mask_known_small_domain_is_a_permutation() {
-    for bits in [1u32, 2, 3, 7, 8, 11, 16] {
-        let m = Mask::new(bits, *b"0123456789abcdef").unwrap();
+    // Version 1 on widths it alone takes; version 2 on its narrowest (2^20 values).
+    let v1 = [1u32, 2, 3, 7, 8, 11, 16].map(|b| Mask::with_version(MaskVersion::V1, b, *b"0123456789abcdef").unwrap());
+    let v2 = [MIN_BITS_V2, 21].map(|b| Mask::new(b, *b"0123456789abcdef").unwrap());
+    for m in v1.iter().chain(&v2) {
+        let bits = m.bits();
         let mut seen = vec![false; 1 << bits];
         for v in 0..(1u64 << bits) {
             let x = m.mask(v).unwrap();
@@ -61,11 +64,17 @@ fn mask_known_small_domain_is_a_permutation() {
 #[test]
 fn mask_bounds() {
     assert_eq!(
-        Mask::new(0, [0; 16]).unwrap_err().to_string(),
-        "bits must be in 0..=64, got 0".replace("0..", "1..")
+        Mask::with_version(MaskVersion::V1, 0, [0; 16]).unwrap_err().to_string(),
+        "bits must be in 1..=64, got 0"
     );
+    // Version 2 (the default) refuses a domain below 10^6 values (NIST SP 800-38G).
+    assert_eq!(Mask::new(19, [0; 16]).unwrap_err().to_string(), "bits must be in 20..=64, got 19");
     assert_eq!(Mask::new(65, [0; 16]).unwrap_err().code(), ErrorCode::InvalidArgument);
-    let m = Mask::new(10, [0; 16]).unwrap();
+    assert_eq!(
+        MaskVersion::from_number(3).unwrap_err().to_string(),
+        "version must be in 1..=2, got 3"
+    );
+    let m = Mask::with_version(MaskVersion::V1, 10, [0; 16]).unwrap();
     let e = m.mask(1024).unwrap_err();
     assert_eq!(
         (e.code(), e.to_string()),
@@ -73,6 +82,21 @@ fn mask_bounds() {
     );
     let full = Mask::new(64, [5; 16]).unwrap();
     assert_eq!(full.unmask(full.mask(u64::MAX).unwrap()).unwrap(), u64::MAX);
+}
+
+#[test]
+fn mask_v2_mixes_version_and_width_and_hides_its_key() {
+    let key = *b"one key, 2 uses!";
+    let (v1, v2) = (Mask::with_version(MaskVersion::V1, 40, key).unwrap(), Mask::new(40, key).unwrap());
+    let (w40, w41) = (Mask::new(40, key).unwrap(), Mask::new(41, key).unwrap());
+    let differ = |a: &Mask, b: &Mask| (0..1000u64).filter(|&v| a.mask(v).unwrap() == b.mask(v).unwrap()).count();
+    assert_eq!(differ(&v1, &v2), 0, "version 2 is another permutation than version 1");
+    assert_eq!(differ(&w40, &w41), 0, "each width its own permutation");
+    let shown = format!("{v2:?}");
+    assert!(shown.contains("<secret>") && !shown.contains("111"), "{shown}");
+    let k1 = Mask::generate_key().unwrap();
+    assert_ne!(k1, Mask::generate_key().unwrap());
+    assert_eq!(v2.version(), MaskVersion::V2);
 }
 
 #[test]

@@ -88,8 +88,10 @@ proptest! {
     }
 
     #[test]
-    fn mask_unmask_is_identity(bits in 1u32..=64, key in any::<[u8; 16]>(), v in any::<u64>()) {
-        let m = Mask::new(bits, key).unwrap();
+    fn mask_unmask_is_identity(v1 in any::<bool>(), bits in 1u32..=64, key in any::<[u8; 16]>(), v in any::<u64>()) {
+        use idloom::mask::{MaskVersion, MIN_BITS_V2};
+        let (version, bits) = if v1 { (MaskVersion::V1, bits) } else { (MaskVersion::V2, bits.max(MIN_BITS_V2)) };
+        let m = Mask::with_version(version, bits, key).unwrap();
         let v = if bits == 64 { v } else { v & ((1u64 << bits) - 1) };
         let x = m.mask(v).unwrap();
         prop_assert!(bits == 64 || x < (1u64 << bits));

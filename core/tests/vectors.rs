@@ -124,10 +124,20 @@ fn encodings() {
 
 #[test]
 fn masking() {
+    use idloom::mask::MaskVersion;
     let v = load("masking.json");
     for case in v["cases"].as_array().unwrap() {
         let key: [u8; 16] = unhex(case["key"].as_str().unwrap()).try_into().unwrap();
-        let m = Mask::new(case["bits"].as_u64().unwrap() as u32, key).unwrap();
+        let version = MaskVersion::from_number(case["version"].as_u64().unwrap()).unwrap();
+        let bits = case["bits"].as_u64().unwrap() as u32;
+        let m = Mask::with_version(version, bits, key).unwrap();
+        if version == MaskVersion::V2 {
+            assert_eq!(
+                Mask::new(bits, key).unwrap().mask(1).unwrap(),
+                m.mask(1).unwrap(),
+                "version 2 is the default"
+            );
+        }
         for pair in case["values"].as_array().unwrap() {
             let value: u64 = pair["value"].as_str().unwrap().parse().unwrap();
             let masked: u64 = pair["masked"].as_str().unwrap().parse().unwrap();
@@ -139,8 +149,15 @@ fn masking() {
         }
     }
     for bad in v["invalid_bits"].as_array().unwrap() {
+        let version = MaskVersion::from_number(bad["version"].as_u64().unwrap()).unwrap();
         assert_eq!(
-            code(Mask::new(bad["bits"].as_u64().unwrap() as u32, [0; 16])),
+            code(Mask::with_version(version, bad["bits"].as_u64().unwrap() as u32, [0; 16])),
+            bad["expect"]["error"]
+        );
+    }
+    for bad in v["invalid_versions"].as_array().unwrap() {
+        assert_eq!(
+            code(MaskVersion::from_number(bad["version"].as_u64().unwrap())),
             bad["expect"]["error"]
         );
     }

@@ -19,7 +19,7 @@ if ! "$bindgen" --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   # No --locked: its lockfile wants a crate version the registry here lacks.
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$root/.tools"
 fi
-for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare pg ioredis mysql2 redis; do [ -e "node_modules/$tool" ] || { npm install --no-audit --no-fund --loglevel=error; break; }; done
+for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare pg ioredis mysql2 redis; do [ -e "node_modules/$tool" ] || { npm ci --no-audit --no-fund --loglevel=error; break; }; done
 
 # Two modules from one crate: the API every host loads (glue/), and the same
 # API with coordination (glue-coord/: leases, the Durable Object's store, the

@@ -1,0 +1,73 @@
+"""Caller text never becomes store text. PyMySQL escapes on the client: on
+a session with ``NO_BACKSLASH_ESCAPES`` (where ``\\'`` no longer escapes a
+quote) it must double quotes instead, which it does only when it knows the
+server's status flag. These tests run the reported injection and variants
+on such a session of the real MariaDB (never a mock; it must answer)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from stores_support import MYSQL, unique
+
+
+def _hex(s: str) -> str:
+    return "0x" + s.encode().hex()
+
+
+EVIL = (_hex("injected"), _hex("pwned"))
+PAYLOADS = [
+    f"x'), ({EVIL[0]}, 999999, 1, {EVIL[1]}) -- ",  # the report's
+    f"x\\'), ({EVIL[0]}, 999999, 1, {EVIL[1]}) -- ",
+    f"x''), ({EVIL[0]}, 999999, 1, {EVIL[1]}) -- ",
+    f"x\\\\'), ({EVIL[0]}, 999999, 1, {EVIL[1]}) /* ",
+    f"x'), ({EVIL[0]}, 999999, 1, {EVIL[1]}) #",
+    "back\\slash \\0 \\n \\' \\\" \\Z % _ ; -- /* */ '' \"\" %s %(p1)s",
+    "quotes ' \" ` and unicode: 號段 ✓",
+]
+
+
+def _no_backslash_connect() -> Any:
+    """A connection factory whose sessions run with NO_BACKSLASH_ESCAPES (the
+    shared server's global sql_mode is left alone)."""
+    import pymysql
+    from pymysql.constants import CLIENT
+
+    u = urlparse(MYSQL)
+
+    def connect() -> Any:
+        conn = pymysql.connect(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=u.username or "root",
+                               password=u.password or "", database=(u.path or "/").lstrip("/") or None,
+                               client_flag=CLIENT.FOUND_ROWS, autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')")
+        return conn
+    return connect
+
+
+@pytest.mark.parametrize("index", range(len(PAYLOADS)))
+def test_mysql_no_backslash_escapes_stores_injection_text_verbatim_and_adds_no_row(index: int) -> None:
+    from idloom.stores import MySQLStore
+
+    connect = _no_backslash_connect()
+    store = MySQLStore(connect)
+    description = PAYLOADS[index]
+    table, tag = unique(f"inj{index}"), f"tag_{index}"
+    store.init_segment(tag, floor=1000, step=10, description=description, table=table)
+    check = connect()
+    try:
+        with check.cursor() as cur:
+            cur.execute("SELECT @@SESSION.sql_mode")
+            assert "NO_BACKSLASH_ESCAPES" in cur.fetchone()[0]
+            cur.execute(f"SELECT biz_tag, max_id, description FROM {table} ORDER BY biz_tag")
+            assert list(cur.fetchall()) == [(tag, 1000, description)]
+        assert store.segment_peek(tag, table=table) == 1000
+        source = store.segment_source(tag, table=table)
+        assert source(10) == (1000, 1010)
+    finally:
+        with check.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        check.close()

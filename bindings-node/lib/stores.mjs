@@ -9,7 +9,7 @@
 import './index.mjs'; // installs the native addon first
 import { native } from './native.mjs';
 import { _idloomError as idloomError } from './api.mjs';
-import { Store, codeOf, int, sleep, str } from './coord.mjs';
+import { Store, codeOf, input, int, sleep, str } from './coord.mjs';
 
 export { NodeLease, SegmentGroup } from './coord.mjs';
 
@@ -211,11 +211,12 @@ export class PostgresStore extends ProcessStore {
    * @param {{ floor: number, step?: number, description?: string, table?: string }} options
    */
   async initSegment(bizTag, options) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const description = input('description', options.description ?? '', 'description');
     await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
-    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, str(options.description ?? '', 'description')]);
+    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
   }
 
   /**
@@ -225,7 +226,7 @@ export class PostgresStore extends ProcessStore {
    * @returns {Promise<number>}
    */
   async segmentPeek(bizTag, options = {}) {
-    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [str(bizTag, 'bizTag')]);
+    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [input('biz_tag', bizTag, 'bizTag')]);
     if (!r.rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
     return Number(r.rows[0].max_id);
   }
@@ -238,7 +239,7 @@ export class PostgresStore extends ProcessStore {
    * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
    */
   segmentSource(bizTag, options = {}) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     return leafSource(bizTag, mode, {
@@ -447,10 +448,11 @@ export class RedisStore extends ProcessStore {
   /**
    * Create the counter `bizTag` at `floor` if missing (never lowered).
    * @param {string} bizTag
-   * @param {{ floor: number }} options
+   * @param {{ floor: number, description?: string }} options
    */
   async initSegment(bizTag, options) {
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
     await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
   }
 
@@ -629,10 +631,10 @@ export class MySQLStore extends ProcessStore {
    * @param {{ floor: number, step?: number, description?: string, table?: string }} options
    */
   async initSegment(bizTag, options) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
-    const description = str(options.description ?? '', 'description');
+    const description = input('description', options.description ?? '', 'description');
     await this._tx(async (c) => {
       await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
       await c.execute(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
@@ -647,7 +649,7 @@ export class MySQLStore extends ProcessStore {
    */
   async segmentPeek(bizTag, options = {}) {
     const read = this.#segment('SEGMENT_READ', options.table);
-    const [rows] = await this._tx((c) => c.execute(read, [str(bizTag, 'bizTag')]));
+    const [rows] = await this._tx((c) => c.execute(read, [input('biz_tag', bizTag, 'bizTag')]));
     if (!rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
     return Number(rows[0].max_id);
   }
@@ -660,7 +662,7 @@ export class MySQLStore extends ProcessStore {
    * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
    */
   segmentSource(bizTag, options = {}) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     const lastId = this.#sql.LAST_ID;

@@ -33,6 +33,7 @@ pub mod clock;
 pub mod encoding;
 pub mod error;
 pub mod fork;
+pub mod inputs;
 pub mod layout;
 pub mod lease;
 pub mod limits;

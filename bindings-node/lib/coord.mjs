@@ -21,10 +21,23 @@ export function int(v, name, lo, hi) {
   return v;
 }
 
-/** @param {unknown} v @param {string} name */
+/** A string argument; a lone surrogate (not valid Unicode: the native side would see U+FFFD) is refused. @param {unknown} v @param {string} name */
 export function str(v, name) {
   if (typeof v !== 'string') throw idloomError('invalid_type', `${name} must be a string, got ${v === null ? 'null' : typeof v}`);
+  if (/\p{Cs}/u.test(v)) throw idloomError('invalid_argument', `${name} must be valid Unicode text (it holds a lone surrogate)`);
   return v;
+}
+
+/**
+ * A string a caller gives a store, checked by the core before anything is
+ * sent: the characters and length of input `kind` (`biz_tag`, `holder`,
+ * `description`, `namespace`, `table`), else `invalid_argument`.
+ * @param {'namespace' | 'biz_tag' | 'holder' | 'description' | 'table'} kind @param {unknown} v @param {string} name
+ * @returns {string}
+ */
+export function input(kind, v, name) {
+  native.storeCheckInput(kind, str(v, name));
+  return /** @type {string} */ (v);
 }
 
 /** The idloom code of a failure, or undefined for a driver's own. @param {unknown} e */
@@ -323,8 +336,7 @@ export class Store {
     if (!(layout instanceof Layout)) throw idloomError('invalid_type', 'layout must be a Layout');
     const want = native.storeLayoutRecord(layout.spec);
     if (record.layout !== want) throw idloomError('store_schema', `namespace ${namespace} uses layout ${record.layout}, not ${want}`);
-    const holder = options.holder ?? (await this._defaultHolder());
-    if (str(holder, 'holder').length < 1 || holder.length > 255) throw idloomError('invalid_argument', 'holder must be 1 to 255 characters');
+    const holder = input('holder', options.holder ?? (await this._defaultHolder()), 'holder');
     const lease = new NodeLease(this, namespace, holder, layout, record.ttlMs, record.maxSkewMs, { renewOn: this._renewOn });
     await lease._acquire();
     return lease;

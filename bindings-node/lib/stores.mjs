@@ -9,7 +9,7 @@
 import './index.mjs'; // installs the native addon first
 import { native } from './native.mjs';
 import { _idloomError as idloomError } from './api.mjs';
-import { Store, codeOf, int, sleep, str } from './coord.mjs';
+import { Store, codeOf, input, int, sleep, str } from './coord.mjs';
 
 export { NodeLease, SegmentGroup } from './coord.mjs';
 
@@ -211,11 +211,12 @@ export class PostgresStore extends ProcessStore {
    * @param {{ floor: number, step?: number, description?: string, table?: string }} options
    */
   async initSegment(bizTag, options) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const description = input('description', options.description ?? '', 'description');
     await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
-    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, str(options.description ?? '', 'description')]);
+    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
   }
 
   /**
@@ -225,7 +226,7 @@ export class PostgresStore extends ProcessStore {
    * @returns {Promise<number>}
    */
   async segmentPeek(bizTag, options = {}) {
-    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [str(bizTag, 'bizTag')]);
+    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [input('biz_tag', bizTag, 'bizTag')]);
     if (!r.rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
     return Number(r.rows[0].max_id);
   }
@@ -238,7 +239,7 @@ export class PostgresStore extends ProcessStore {
    * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
    */
   segmentSource(bizTag, options = {}) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     return leafSource(bizTag, mode, {
@@ -447,10 +448,11 @@ export class RedisStore extends ProcessStore {
   /**
    * Create the counter `bizTag` at `floor` if missing (never lowered).
    * @param {string} bizTag
-   * @param {{ floor: number }} options
+   * @param {{ floor: number, description?: string }} options
    */
   async initSegment(bizTag, options) {
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
     await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
   }
 
@@ -485,6 +487,10 @@ export class RedisStore extends ProcessStore {
  * (the namespace row locked first), and an atomic segment fetch reads
  * `LAST_INSERT_ID()` on the same connection. `table` names the
  * Leaf-compatible segment table (`'leaf_alloc'` for an existing Leaf).
+ * Every value goes to the server as a parameter of a prepared statement
+ * (`execute`), never escaped into the text on the client: mysql2's
+ * client-side escaping uses backslashes, which a server with
+ * `NO_BACKSLASH_ESCAPES` in its `sql_mode` reads as plain characters.
  */
 export class MySQLStore extends ProcessStore {
   /** @type {any} */ #pool;
@@ -552,11 +558,11 @@ export class MySQLStore extends ProcessStore {
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
     return this._tx(async (c) => {
-      await c.query(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
-      const [rows] = await c.query(this.#sql.NAMESPACE_GET, [ns]);
+      await c.execute(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
+      const [rows] = await c.execute(this.#sql.NAMESPACE_GET, [ns]);
       const got = recordOf(rows[0]);
       if (got.layout === record && got.nodes === nodes) {
-        for (let k = 0; k < nodes; k++) await c.query(this.#sql.NODE_ROWS, [ns, k]);
+        for (let k = 0; k < nodes; k++) await c.execute(this.#sql.NODE_ROWS, [ns, k]);
       }
       return got;
     });
@@ -565,7 +571,7 @@ export class MySQLStore extends ProcessStore {
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
     return this._tx(async (c) => {
-      const [rows] = await c.query(this.#sql.NAMESPACE_GET, [ns]);
+      const [rows] = await c.execute(this.#sql.NAMESPACE_GET, [ns]);
       return rows.length ? recordOf(rows[0]) : null;
     });
   }
@@ -573,14 +579,14 @@ export class MySQLStore extends ProcessStore {
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
     return this._tx(async (c) => {
-      const [lock] = await c.query(this.#sql.NAMESPACE_LOCK, [ns]);
+      const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
       if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
       const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
-      const [pick] = await c.query(this.#sql.ACQUIRE_PICK, [ns, storeNow, holder]);
+      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, storeNow, holder]);
       if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
       const node = pick[0].node;
-      await c.query(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);
-      const [got] = await c.query(this.#sql.NODE_GET, [ns, node]);
+      await c.execute(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);
+      const [got] = await c.execute(this.#sql.NODE_GET, [ns, node]);
       return { node: Number(node), epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
     });
   }
@@ -588,19 +594,19 @@ export class MySQLStore extends ProcessStore {
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
     return this._tx(async (c) => {
-      const [lock] = await c.query(this.#sql.NAMESPACE_LOCK, [ns]);
+      const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
       if (!lock.length) return null;
       const { ttl_ms: ttl, now_ms: storeNow } = lock[0];
-      const [r] = await c.query(this.#sql.RENEW, [Number(storeNow) + Number(ttl), proposed, ns, node, epoch, holder]);
+      const [r] = await c.execute(this.#sql.RENEW, [Number(storeNow) + Number(ttl), proposed, ns, node, epoch, holder]);
       if (r.affectedRows === 0) return null;
-      const [got] = await c.query(this.#sql.NODE_GET, [ns, node]);
+      const [got] = await c.execute(this.#sql.NODE_GET, [ns, node]);
       return { node, epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
     });
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    const [r] = await this._tx((c) => c.query(this.#sql.RELEASE, [highWater, ns, node, epoch, holder]));
+    const [r] = await this._tx((c) => c.execute(this.#sql.RELEASE, [highWater, ns, node, epoch, holder]));
     if (r.affectedRows === 0) throw idloomError('lease_lost', `namespace ${ns}, node ${node}, epoch ${epoch}: another holder has it`);
   }
 
@@ -610,7 +616,7 @@ export class MySQLStore extends ProcessStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const [rows] = await this._tx((c) => c.query(this.#sql.NODES, [namespace]));
+    const [rows] = await this._tx((c) => c.execute(this.#sql.NODES, [namespace]));
     return { record, nodes: rows.map((/** @type {any} */ n) => ({ node: Number(n.node), holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
   }
 
@@ -625,13 +631,13 @@ export class MySQLStore extends ProcessStore {
    * @param {{ floor: number, step?: number, description?: string, table?: string }} options
    */
   async initSegment(bizTag, options) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
-    const description = str(options.description ?? '', 'description');
+    const description = input('description', options.description ?? '', 'description');
     await this._tx(async (c) => {
       await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
-      await c.query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
+      await c.execute(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
     });
   }
 
@@ -643,7 +649,7 @@ export class MySQLStore extends ProcessStore {
    */
   async segmentPeek(bizTag, options = {}) {
     const read = this.#segment('SEGMENT_READ', options.table);
-    const [rows] = await this._tx((c) => c.query(read, [str(bizTag, 'bizTag')]));
+    const [rows] = await this._tx((c) => c.execute(read, [input('biz_tag', bizTag, 'bizTag')]));
     if (!rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
     return Number(rows[0].max_id);
   }
@@ -656,14 +662,14 @@ export class MySQLStore extends ProcessStore {
    * @param {{ mode?: 'atomic' | 'cas', table?: string }} [options]
    */
   segmentSource(bizTag, options = {}) {
-    str(bizTag, 'bizTag');
+    input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     const lastId = this.#sql.LAST_ID;
     return leafSource(bizTag, mode, {
       atomic: (step) =>
         this._tx(async (c) => {
-          const [r] = await c.query(fetch, [step, bizTag]);
+          const [r] = await c.execute(fetch, [step, bizTag]);
           if (r.affectedRows === 0) return null;
           const [rows] = await c.query(lastId);
           const end = Number(Object.values(rows[0])[0]);
@@ -671,10 +677,10 @@ export class MySQLStore extends ProcessStore {
         }),
       read: () =>
         this._tx(async (c) => {
-          const [rows] = await c.query(read, [bizTag]);
+          const [rows] = await c.execute(read, [bizTag]);
           return rows.length ? Number(rows[0].max_id) : null;
         }),
-      swap: (old, next) => this._tx(async (c) => (await c.query(cas, [next, bizTag, old]))[0].affectedRows === 1),
+      swap: (old, next) => this._tx(async (c) => (await c.execute(cas, [next, bizTag, old]))[0].affectedRows === 1),
     });
   }
 
@@ -732,7 +738,7 @@ export class MySQLStore extends ProcessStore {
       int(step, 'step', 1, Number.MAX_SAFE_INTEGER);
       const t = await this._tx(async (c) => {
         await c.query(session);
-        await c.query(insert, ['a']);
+        await c.execute(insert, ['a']);
         const [rows] = await c.query(lastId);
         return Number(Object.values(rows[0])[0]);
       });

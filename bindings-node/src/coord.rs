@@ -240,6 +240,14 @@ pub fn store_check_namespace(env: Env, namespace: String) -> Result<()> {
     idloom::stores::check_namespace(&namespace).js(&env)
 }
 
+/// Check a string a caller gives a store as input `kind` (`namespace`,
+/// `biz_tag`, `holder`, `description`, `table`): the core's characters and
+/// length, else `invalid_argument`.
+#[napi]
+pub fn store_check_input(env: Env, kind: String, value: String) -> Result<()> {
+    idloom::inputs::check(&kind, &value).js(&env)
+}
+
 /// The record of a layout a namespace keeps.
 #[napi]
 pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {
@@ -254,7 +262,10 @@ pub fn store_redis_key(env: Env, kind: String, name: String) -> Result<String> {
             idloom::stores::check_namespace(&name).js(&env)?;
             Ok(idloom::stores::redis::namespace_key(&name))
         }
-        _ => Ok(idloom::stores::redis::counter_key(&name)),
+        _ => {
+            idloom::inputs::biz_tag(&name).js(&env)?;
+            Ok(idloom::stores::redis::counter_key(&name))
+        }
     }
 }
 

@@ -229,6 +229,32 @@ for (const engine of ['postgres', 'mysql', 'redis', 'node-redis']) {
     }
   });
 
+  test(`${engine}: each string at its limit is kept whole; one past it is refused before the store`, async () => {
+    const store = await open(engine);
+    const tag = (unique('lim') + '_'.repeat(128)).slice(0, 128);
+    const description = '號😀'.repeat(128); // 256 characters (384 UTF-16 units, 896 bytes of UTF-8)
+    const table = isRedis ? undefined : (unique('lim') + '_'.repeat(63)).slice(0, 63);
+    await store.initSegment(tag, { floor: 7, description, table });
+    assert.equal(await store.segmentPeek(tag, table === undefined ? {} : { table }), 7);
+    if (!isRedis) {
+      const seg = new Segment(store.segmentSource(tag, { table }), { step: 10 });
+      assert.equal(await seg.nextAsync(), 7n);
+    }
+    const bad = [{ tag: tag + 'x', param: 'biz_tag' }, { description: description + 'x', param: 'description' }];
+    if (!isRedis) bad.push({ table: table + 'x', param: 'table' });
+    for (const b of bad) {
+      await assert.rejects(store.initSegment(b.tag ?? tag, { floor: 7, description: b.description ?? description, table: b.table ?? table }), (e) => e.code === 'invalid_argument' && e.message.startsWith(`${b.param} must be`));
+    }
+    const ns = (unique('lim') + '-'.repeat(64)).slice(0, 64);
+    const holder = ('holder ' + '~'.repeat(255)).slice(0, 255);
+    await store.initNamespace(ns, { nodes: 1, fresh: true });
+    const lease = await store.leaseNode(ns, { holder });
+    assert.deepEqual((await store.status(ns)).nodes.map((n) => n.holder), [holder]);
+    await lease.release();
+    await assert.rejects(store.leaseNode(ns, { holder: holder + '~' }), (e) => e.code === 'invalid_argument' && e.message.startsWith('holder must be'));
+    await assert.rejects(store.initNamespace(ns + 'x', { nodes: 1, fresh: true }), (e) => e.code === 'invalid_argument' && e.message.startsWith('namespace must be'));
+  });
+
   test(`${engine}: a refill waiting 200 ms on the server never blocks next() or the event loop`, async () => {
     const store = await open(engine);
     const tag = unique('slow');

@@ -453,6 +453,18 @@ pub fn _check_namespace(py: Python<'_>, namespace: &Bound<'_, PyAny>) -> PyResul
     Ok(ns.into_owned())
 }
 
+/// Check a string a caller gives a store as input ``kind`` (``namespace``,
+/// ``biz_tag``, ``holder``, ``description``, ``table``): the core's
+/// characters and length, else ``InvalidArgumentError``. Returns the value.
+#[pyfunction]
+pub fn _check_input(py: Python<'_>, kind: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let kind = text(kind, "kind")?;
+    let param = idloom::inputs::KINDS.iter().copied().find(|k| *k == &*kind).unwrap_or("value");
+    let value = text(value, param)?;
+    idloom::inputs::check(&kind, &value).py(py)?;
+    Ok(value.into_owned())
+}
+
 /// The record of a layout a namespace keeps (its description).
 #[pyfunction]
 pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -468,7 +480,10 @@ pub fn _redis_key(py: Python<'_>, kind: &Bound<'_, PyAny>, name: &Bound<'_, PyAn
             idloom::stores::check_namespace(&name).py(py)?;
             Ok(idloom::stores::redis::namespace_key(&name))
         }
-        "counter" => Ok(idloom::stores::redis::counter_key(&name)),
+        "counter" => {
+            idloom::inputs::biz_tag(&name).py(py)?;
+            Ok(idloom::stores::redis::counter_key(&name))
+        }
         other => Err(raise(
             py,
             ErrorCode::InvalidArgument,

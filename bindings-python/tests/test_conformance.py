@@ -206,3 +206,32 @@ def test_segment_scripts(vectors):
             assert got == step["expect"], f"{script['name']} step {i}"
     for bad in v["invalid"]:
         assert outcome(lambda: buffer_from(bad["config"])) == {"error": bad["expect"]["error"]}
+
+
+def test_store_inputs(vectors):
+    # Every string a store takes, checked by the core: at its limit, one past, characters in and out of its set.
+    from idloom.stores import MySQLStore
+    from idloom.stores._base import check_input
+
+    def checked(fn):
+        try:
+            fn()
+        except idloom.IdloomError as e:
+            return {"error": e.code, "message": str(e)}
+        return {"ok": True}
+
+    # A store that is never reached: every refusal comes before any connection.
+    store = MySQLStore(lambda: (_ for _ in ()).throw(AssertionError("a refused input reached the store")))
+    public = {
+        "namespace": lambda v: store.namespace(v),
+        "biz_tag": lambda v: store.segment_source(v),
+        "description": lambda v: store.init_segment("t", floor=0, description=v),
+        "table": lambda v: store.segment_source("t", table=v),
+    }
+    cases = vectors("store_inputs.json")["cases"]
+    assert {c["kind"] for c in cases} == {"namespace", "biz_tag", "holder", "description", "table"}
+    for case in cases:
+        kind, value, expect = case["kind"], case["value"], case["expect"]
+        assert checked(lambda: check_input(kind, value)) == expect, (kind, value)
+        if "error" in expect and kind in public:
+            assert checked(lambda: public[kind](value)) == expect, (kind, value)

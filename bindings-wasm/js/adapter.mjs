@@ -148,6 +148,7 @@ function coord(w) {
     leaseStoreNew: w.leaseStoreNew,
     leaseStoreRestore: w.leaseStoreRestore,
     storeCheckNamespace: w.storeCheckNamespace,
+    storeCheckInput: w.storeCheckInput,
     storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),
     storeTexts: (engine) => Object.fromEntries(w.storeTexts(engine)),
     storeSegmentSql: w.storeSegmentSql,

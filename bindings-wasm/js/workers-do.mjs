@@ -8,7 +8,7 @@
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
-import { NodeLease, Store, int, str } from './coord.mjs';
+import { NodeLease, Store, input, int, str } from './coord.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
 const reply = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -249,12 +249,12 @@ export class DurableObjectStore extends Store {
    * @param {string} bizTag @param {{ floor: number }} options
    */
   async initSegment(bizTag, options) {
-    await this.#call('segment_init', { tag: str(bizTag, 'bizTag'), floor: int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER) });
+    await this.#call('segment_init', { tag: input('biz_tag', bizTag, 'bizTag'), floor: int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER) });
   }
 
   /** Where the counter's next range starts (`store_state_lost` if missing). @param {string} bizTag @returns {Promise<number>} */
   async segmentPeek(bizTag) {
-    return (await this.#call('segment_fetch', { tag: str(bizTag, 'bizTag'), step: 0 }))[0];
+    return (await this.#call('segment_fetch', { tag: input('biz_tag', bizTag, 'bizTag'), step: 0 }))[0];
   }
 
   /**
@@ -264,7 +264,7 @@ export class DurableObjectStore extends Store {
    * @param {string} bizTag
    */
   segmentSource(bizTag) {
-    const tag = str(bizTag, 'bizTag');
+    const tag = input('biz_tag', bizTag, 'bizTag');
     return async (/** @type {number} */ step) => {
       const [start, end] = await this.#call('segment_fetch', { tag, step: int(step, 'step', 1, Number.MAX_SAFE_INTEGER) });
       return { start, end };

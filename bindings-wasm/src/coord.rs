@@ -384,8 +384,17 @@ pub fn store_redis_key(kind: &str, name: &str) -> Out<String> {
         idloom::stores::check_namespace(name).js()?;
         Ok(idloom::stores::redis::namespace_key(name))
     } else {
+        idloom::inputs::biz_tag(name).js()?;
         Ok(idloom::stores::redis::counter_key(name))
     }
+}
+
+/// Check a string a caller gives a store as input `kind` (`namespace`,
+/// `biz_tag`, `holder`, `description`, `table`): the core's characters and
+/// length, else `invalid_argument`.
+#[wasm_bindgen(js_name = storeCheckInput)]
+pub fn store_check_input(kind: &str, value: &str) -> Out<()> {
+    idloom::inputs::check(kind, value).js()
 }
 
 /// The core's pause before compare-and-set round `attempt + 1`, in µs.

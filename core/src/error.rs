@@ -221,6 +221,23 @@ pub enum Detail {
     },
     /// A fixed explanation about `param`.
     Reason { param: &'static str, reason: &'static str },
+    /// Text `param` must follow `rule` (its characters and length); `problem` says where it did not.
+    Text {
+        param: &'static str,
+        rule: &'static str,
+        problem: TextProblem,
+    },
+}
+
+/// What a refused text got wrong ([`Detail::Text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // each variant's doc names its fields
+pub enum TextProblem {
+    /// It was this many characters long.
+    Length(usize),
+    /// The character at `position` (counted in characters from 0) has
+    /// code point `code`, outside the allowed set.
+    Character { position: usize, code: u32 },
 }
 
 /// The error of every fallible idloom operation.
@@ -273,7 +290,9 @@ impl Error {
     /// The parameter this error is about, when there is one.
     pub fn param(&self) -> Option<&'static str> {
         match self.detail {
-            Detail::Range { param, .. } | Detail::Parse { param, .. } | Detail::Reason { param, .. } => Some(param),
+            Detail::Range { param, .. } | Detail::Parse { param, .. } | Detail::Reason { param, .. } | Detail::Text { param, .. } => {
+                Some(param)
+            }
             _ => None,
         }
     }
@@ -337,6 +356,16 @@ impl fmt::Display for Error {
                 write!(f, "{param}: {what} at position {position}")
             }
             Detail::Reason { param, reason } => write!(f, "{param}: {reason}"),
+            Detail::Text {
+                param,
+                rule,
+                problem: TextProblem::Length(n),
+            } => write!(f, "{param} must be {rule}, got {n} characters"),
+            Detail::Text {
+                param,
+                rule,
+                problem: TextProblem::Character { position, code },
+            } => write!(f, "{param} must be {rule}, got U+{code:04X} at character {position}"),
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod clock;
 pub mod encoding;
 pub mod error;
 pub mod fork;
+pub mod inputs;
 pub mod layout;
 pub mod lease;
 pub mod limits;

@@ -221,7 +221,9 @@ pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Resul
     if increment == 0 || increment > i64::MAX as u64 || start > i64::MAX as u64 {
         return Err(Error::range(ErrorCode::InvalidArgument, "increment", increment, 1, i64::MAX));
     }
-    Ok(segment_sql(text, name)?
+    crate::inputs::sql_name(name, "name")?;
+    Ok(text
+        .replace("{table}", name)
         .replace("{start}", &format!("{start}"))
         .replace("{increment}", &format!("{increment}")))
 }
@@ -263,46 +265,18 @@ pub mod redis {
 }
 
 /// A segment text with its table name in place. The name must be an
-/// identifier (`[A-Za-z_][A-Za-z0-9_]{0,62}`, optionally `schema.table`):
-/// anything else is `invalid_argument`, never spliced into SQL.
+/// identifier ([`crate::inputs::table`]: `[A-Za-z_][A-Za-z0-9_]{0,62}`,
+/// optionally `schema.table`): anything else is `invalid_argument`, never
+/// spliced into SQL.
 pub fn segment_sql(text: &str, table: &str) -> Result<String> {
-    let ident = |s: &str| {
-        let b = s.as_bytes();
-        (1..=63).contains(&b.len())
-            && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-    };
-    let ok = match table.split_once('.') {
-        Some((schema, name)) => ident(schema) && ident(name),
-        None => ident(table),
-    };
-    if !ok {
-        return Err(Error::reason(
-            ErrorCode::InvalidArgument,
-            "table",
-            "must be an SQL identifier: letters, digits and _, optionally schema.table",
-        ));
-    }
+    crate::inputs::table(table)?;
     Ok(text.replace("{table}", table))
 }
 
 /// A namespace name, safe as a key part and a file name: 1..=64 of
-/// `A-Z a-z 0-9 _ . -`, not starting with `.`.
+/// `A-Z a-z 0-9 _ . -`, not starting with `.` ([`crate::inputs::namespace`]).
 pub fn check_namespace(namespace: &str) -> Result<()> {
-    let ok = (1..=64).contains(&namespace.len())
-        && !namespace.starts_with('.')
-        && namespace
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::reason(
-            ErrorCode::InvalidArgument,
-            "namespace",
-            "must be 1 to 64 of A-Z a-z 0-9 _ . - (not starting with .)",
-        ))
-    }
+    crate::inputs::namespace(namespace)
 }
 
 /// The `layout` a namespace records: the layout's own description.

@@ -333,3 +333,12 @@ fn error_table_matches() {
     let codes: Vec<&str> = v["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, idloom::ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
 }
+
+#[test]
+fn store_inputs() {
+    let v = load("store_inputs.json");
+    for case in v["cases"].as_array().unwrap() {
+        let (kind, value) = (case["kind"].as_str().unwrap(), case["value"].as_str().unwrap());
+        assert_eq!(store_input_outcome(kind, value), case["expect"], "{kind} {value:?}");
+    }
+}

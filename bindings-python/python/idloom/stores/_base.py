@@ -7,7 +7,7 @@ import random
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from .._idloom import _CAS_TRIES, Layout, _cas_pause_us, _check_namespace, _layout_record, _sequence_numbers
+from .._idloom import _CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _sequence_numbers
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
@@ -27,6 +27,12 @@ def check_text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise error("invalid_type", f"{name} must be a str, got {type(value).__name__}")
     return value
+
+
+def check_input(kind: str, value: Any) -> str:
+    """A string a caller gives a store, checked by the core (characters and
+    length of ``kind``: ``biz_tag``, ``holder``, ``description``, …)."""
+    return _check_input(kind, value)  # type: ignore[arg-type]
 
 
 def check_mode(mode: Any) -> str:
@@ -162,10 +168,7 @@ def lease_args(namespace: str, record: Namespace, layout: Layout, holder: Option
     if record.layout != _layout_record(layout):
         raise error("store_schema", f"namespace {namespace} uses layout {record.layout!r}, "
                                     f"not {_layout_record(layout)!r}")
-    holder = default_holder() if holder is None else check_text(holder, "holder")
-    if not 1 <= len(holder) <= 255:
-        raise error("invalid_argument", f"holder must be 1 to 255 characters, got {len(holder)}")
-    return holder
+    return check_input("holder", default_holder() if holder is None else holder)
 
 
 class Store:

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
 from .._idloom import Layout, SegmentBuffer, _check_namespace, _redis_key, _segment_sql, _store_texts
-from ._base import (Namespace, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
+from ._base import (Namespace, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
                     CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
 from ._sql import convert, params, texts
@@ -127,17 +127,17 @@ class AsyncPostgresStore(_AsyncStore):
     async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
                            table: Optional[str] = None) -> None:
         """As ``PostgresStore.init_segment``."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
-        check_text(description, "description")
+        check_input("description", description)
         async with self._conn() as conn:
             await conn.execute(self._segment("SEGMENT_SCHEMA", table))
             await conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
 
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None) -> AsyncSource:
         """``await source(step) -> (start, end)`` from the Leaf row (atomic or compare-and-set)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         mode = check_mode(mode)
         fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
         lost = f"biz_tag {biz_tag}: no such counter; init_segment it with a floor above every ID handed out"
@@ -221,13 +221,13 @@ class AsyncRedisStore(_AsyncStore):
 
     async def init_segment(self, biz_tag: str, *, floor: int) -> None:
         """Create the counter at ``floor`` if missing (never lowered)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
 
     def segment_source(self, biz_tag: str) -> AsyncSource:
         """``await source(step) -> (start, end)`` by ``INCRBY``; a missing counter is ``StoreStateLostError``."""
-        key = _redis_key("counter", check_text(biz_tag, "biz_tag"))
+        key = _redis_key("counter", check_input("biz_tag", biz_tag))
 
         async def source(step: int) -> Tuple[int, int]:
             check_int(step, "step", 1, 1 << 62)

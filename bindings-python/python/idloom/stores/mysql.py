@@ -15,7 +15,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
 from .._idloom import _segment_sql, _sequence_sql, _store_texts
-from ._base import (LeafSource, Namespace, SequenceSource, Store, check_int, check_mode, check_source_options,
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
                     check_text, sequence_numbers)
 from .._errors import IdloomError
 from ._lease import Grant, error
@@ -251,10 +251,10 @@ class MySQLStore(Store):
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
                      table: Optional[str] = None) -> None:
         """Create the segment table and the ``biz_tag`` counter at ``floor`` if missing (never lowered)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
-        check_text(description, "description")
+        check_input("description", description)
         schema = _segment_sql(_store_texts("mysql")["SEGMENT_SCHEMA"], self._table if table is None else table)
         init = self._segment("SEGMENT_INIT", table)
 
@@ -268,7 +268,7 @@ class MySQLStore(Store):
         read = self._segment("SEGMENT_READ", table)
 
         def body(cur: Any) -> Any:
-            cur.execute(read, (check_text(biz_tag, "biz_tag"),))
+            cur.execute(read, (check_input("biz_tag", biz_tag),))
             return cur.fetchone()
         row = self._tx(body)
         if row is None:
@@ -281,7 +281,7 @@ class MySQLStore(Store):
         ``mode="atomic"``, ``max_id = LAST_INSERT_ID(max_id + step)`` then
         ``LAST_INSERT_ID()`` on the same connection; ``mode="cas"``, read then
         compare-and-set (``source.retries`` counts the rounds lost)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         mode = check_mode(mode)
         check_source_options(options)
         fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))

@@ -13,7 +13,7 @@ import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
 from .._idloom import _segment_sql, _sequence_sql
-from ._base import (LeafSource, Namespace, SequenceSource, Store, check_int, check_mode, check_source_options,
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
                     check_text, sequence_numbers)
 from ._lease import Grant, error
 from ._sql import convert, params, texts
@@ -163,17 +163,17 @@ class PostgresStore(Store):
                      table: Optional[str] = None) -> None:
         """Create the segment table and the ``biz_tag`` counter at ``floor``
         (its first ``max_id``) if missing; an existing counter is never lowered."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
-        check_text(description, "description")
+        check_input("description", description)
         with self._conn() as conn:
             conn.execute(self._segment("SEGMENT_SCHEMA", table))
             conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
         """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
-        row = self._one(self._segment("SEGMENT_READ", table), check_text(biz_tag, "biz_tag"))
+        row = self._one(self._segment("SEGMENT_READ", table), check_input("biz_tag", biz_tag))
         if row is None:
             raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
         return int(row[0])
@@ -183,7 +183,7 @@ class PostgresStore(Store):
         """``source(step) -> (start, end)`` from the Leaf row ``biz_tag``:
         ``mode="atomic"``, one ``UPDATE … RETURNING``; ``mode="cas"``, read then
         compare-and-set (``source.retries`` counts the rounds lost)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         mode = check_mode(mode)
         check_source_options(options)
         fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))

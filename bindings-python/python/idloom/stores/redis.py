@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .._idloom import _redis_key, _store_texts
-from ._base import Namespace, Store, check_int, check_text
+from ._base import Namespace, Store, check_input, check_int, check_text
 from ._lease import Grant, error
 
 
@@ -102,10 +102,10 @@ class RedisStore(Store):
         """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered).
         Redis keeps the counter only: ``step`` and ``description`` are checked
         and not stored (the ``Segment``'s ``step`` is what each fetch takes)."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
-        check_text(description, "description")
+        check_input("description", description)
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
         self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
@@ -114,13 +114,13 @@ class RedisStore(Store):
         """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
-        r = self._answer(self._run("INCRBY", _redis_key("counter", check_text(biz_tag, "biz_tag")), 0), f"biz_tag {biz_tag}")
+        r = self._answer(self._run("INCRBY", _redis_key("counter", check_input("biz_tag", biz_tag)), 0), f"biz_tag {biz_tag}")
         return int(r[1])
 
     def segment_source(self, biz_tag: str, **options: Any) -> "CounterSource":
         """``source(step) -> (start, end)`` by ``INCRBY`` (atomic on Redis);
         a missing counter is ``StoreStateLostError``."""
-        check_text(biz_tag, "biz_tag")
+        check_input("biz_tag", biz_tag)
         if options:
             raise error("invalid_argument", f"a Redis segment source takes no options, got {sorted(options)}")
         return CounterSource(self, biz_tag)

@@ -23,4 +23,8 @@ export const LIMITS = Object.freeze({
   maxTickMs: 86400000,
   maxV4Batch: 4096,
   maxStep: 1099511627776,
+  maxTtlMs: 86400000,
+  durableObjectMaxNodes: 65536,
+  durableObjectMaxNamespaces: 64,
+  durableObjectMaxCounters: 1024,
 });

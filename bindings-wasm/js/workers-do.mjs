@@ -9,6 +9,7 @@
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
 import { NodeLease, Store, input, int, str } from './coord.mjs';
+import { LIMITS } from './tables.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
 const reply = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -17,10 +18,65 @@ const reply = (body, status = 200) => new Response(JSON.stringify(body), { statu
 const NODE = (ns, k) => `node:${ns}:${k}`;
 
 /**
+ * A call as the object takes it: every field checked inside the object, which
+ * trusts no caller (a Worker with the binding can send it anything) — its
+ * type (no string for a number, no coercion), its range (the core's limits)
+ * and its characters (the core's input checks, as every store's). Only the
+ * fields of the operation are kept.
+ * @param {unknown} call
+ */
+function checked(call) {
+  if (call === null || typeof call !== 'object' || Array.isArray(call)) {
+    throw idloomError('store_schema', 'idloom coordinator: a call must be a JSON object');
+  }
+  const c = /** @type {Record<string, unknown>} */ (call);
+  const safe = Number.MAX_SAFE_INTEGER;
+  const n = (/** @type {string} */ name, /** @type {number} */ lo, /** @type {number} */ hi) => int(c[name], name, lo, hi);
+  const bool = (/** @type {string} */ name) => {
+    if (typeof c[name] !== 'boolean') throw idloomError('invalid_type', `${name} must be a boolean, got ${typeof c[name]}`);
+    return /** @type {boolean} */ (c[name]);
+  };
+  const ns = () => input('namespace', c.ns, 'ns');
+  const holder = () => input('holder', c.holder, 'holder');
+  const tag = () => input('biz_tag', c.tag, 'tag');
+  const lastNode = LIMITS.durableObjectMaxNodes - 1;
+  switch (c.op) {
+    case 'namespace_init': {
+      const layout = str(c.layout, 'layout');
+      if (layout.length === 0 || layout.length > 200 || !/^[\x20-\x7e]+$/.test(layout)) {
+        throw idloomError('invalid_argument', 'layout must be 1 to 200 printable ASCII characters (a layout record)');
+      }
+      const ttlMs = n('ttlMs', 1, LIMITS.maxTtlMs);
+      return { op: c.op, ns: ns(), layout, nodes: n('nodes', 1, LIMITS.durableObjectMaxNodes), ttlMs, maxSkewMs: n('maxSkewMs', 0, ttlMs - 1), fresh: bool('fresh') };
+    }
+    case 'namespace_get':
+    case 'nodes':
+      return { op: c.op, ns: ns() };
+    case 'acquire':
+      return { op: c.op, ns: ns(), holder: holder(), proposed: n('proposed', 0, safe) };
+    case 'renew':
+      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), holder: holder(), proposed: n('proposed', 0, safe) };
+    case 'release':
+      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), holder: holder(), highWater: n('highWater', 0, safe) };
+    case 'segment_init':
+      return { op: c.op, tag: tag(), floor: n('floor', 0, safe) };
+    case 'segment_peek':
+      return { op: c.op, tag: tag() };
+    case 'segment_fetch':
+      return { op: c.op, tag: tag(), step: n('step', 1, LIMITS.maxStep) };
+    default:
+      throw idloomError('store_schema', `idloom coordinator: no call ${typeof c.op === 'string' ? c.op.slice(0, 40) : typeof c.op}`);
+  }
+}
+
+/**
  * The Durable Object class: bind it (`[[durable_objects.bindings]]`, with a
  * `new_classes` migration) and export it from your Worker's main module.
- * One object (by default the one named `idloom`) serves every namespace and
- * segment counter of a deployment.
+ * `DurableObjectStore` gives each namespace and each segment counter an
+ * object of its own (named from the store's `name`), so one app's segment
+ * traffic never queues another's renewals; one object keeps at most
+ * `LIMITS.durableObjectMaxNamespaces` namespaces and
+ * `LIMITS.durableObjectMaxCounters` counters (reached only when shared).
  */
 export class IdloomCoordinator {
   /** @type {any} */ #state;
@@ -96,14 +152,22 @@ export class IdloomCoordinator {
     await this.#state.storage.put({ [`ns:${ns}`]: record, [NODE(ns, k)]: [space.store.holder(k), ...space.store.record(k)] });
   }
 
-  /** @param {any} c */
-  async #call(c) {
+  /** Refuse a new key of `prefix` past `max` of them on this object. @param {string} prefix @param {number} max @param {string} what */
+  async #bound(prefix, max, what) {
+    const have = await this.#state.storage.list({ prefix, limit: max });
+    if (have.size >= max) throw idloomError('invalid_argument', `idloom coordinator: this object keeps at most ${max} ${what}`);
+  }
+
+  /** @param {unknown} call */
+  async #call(call) {
+    const c = checked(call);
     const now = Date.now(); // the object's own clock
     const lost = () => idloomError('store_state_lost', `namespace ${c.ns}: missing on this coordinator; init it (not fresh)`);
     switch (c.op) {
       case 'namespace_init': {
         const have = await this.#space(c.ns);
         if (have) return have.record;
+        await this.#bound('ns:', LIMITS.durableObjectMaxNamespaces, 'namespaces');
         const store = native.leaseStoreNew(c.ttlMs, c.maxSkewMs, c.nodes, await this.#id(), c.fresh, now);
         const record = { layout: c.layout, nodes: c.nodes, ttlMs: c.ttlMs, maxSkewMs: c.maxSkewMs, floorMs: store.floorMs() };
         await this.#state.storage.put(`ns:${c.ns}`, record);
@@ -144,21 +208,21 @@ export class IdloomCoordinator {
       case 'segment_init': {
         const key = `seg:${c.tag}`;
         const have = await this.#state.storage.get(key);
+        if (have === undefined) await this.#bound('seg:', LIMITS.durableObjectMaxCounters, 'segment counters');
         if (have === undefined || have < c.floor) await this.#state.storage.put(key, c.floor); // never lowered
         return true;
       }
+      case 'segment_peek':
       case 'segment_fetch': {
         const key = `seg:${c.tag}`;
         const start = await this.#state.storage.get(key);
         if (start === undefined) throw idloomError('store_state_lost', `bizTag ${c.tag}: no such counter; initSegment it with a floor above every ID handed out`);
-        if (c.step === 0) return [start, start]; // a peek
+        if (c.op === 'segment_peek') return [start, start];
         const end = start + c.step;
         if (!Number.isSafeInteger(end)) throw idloomError('segment_exhausted', `bizTag ${c.tag}: the counter would pass 2^53`);
         await this.#state.storage.put(key, end);
         return [start, end];
       }
-      default:
-        throw idloomError('store_schema', `idloom coordinator: no call ${String(c.op)}`);
     }
   }
 }
@@ -172,15 +236,31 @@ export class IdloomCoordinator {
 export class DurableObjectStore extends Store {
   /** @type {any} */ #binding;
   /** @type {string} */ #name;
+  /** @type {boolean} */ #shared;
 
-  /** @param {any} binding a Durable Object namespace binding @param {{ name?: string }} [options] the object's name */
+  /**
+   * @param {any} binding a Durable Object namespace binding
+   * @param {{ name?: string, shared?: boolean }} [options] `name`: the prefix of
+   *   the objects' names (namespace NS lives on the object `NAME/ns/NS`,
+   *   counter TAG on `NAME/seg/TAG`); `shared: true`: one object called
+   *   `name` for everything (bounded: the layout before objects were per
+   *   namespace)
+   */
   constructor(binding, options = {}) {
     super();
     if (binding === null || typeof binding !== 'object' || typeof binding.idFromName !== 'function') {
       throw idloomError('invalid_type', 'DurableObjectStore needs a Durable Object namespace binding (env.IDLOOM)');
     }
     this.#binding = binding;
-    this.#name = str(options.name ?? 'idloom', 'name');
+    this.#name = input('namespace', options.name ?? 'idloom', 'name');
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') throw idloomError('invalid_type', `shared must be a boolean, got ${typeof options.shared}`);
+    this.#shared = options.shared ?? false;
+  }
+
+  /** The object a call goes to. @param {string} op @param {any} args */
+  #objectName(op, args) {
+    if (this.#shared) return this.#name;
+    return op.startsWith('segment_') ? `${this.#name}/seg/${args.tag}` : `${this.#name}/ns/${args.ns}`;
   }
 
   get _renewOn() {
@@ -193,7 +273,7 @@ export class DurableObjectStore extends Store {
     try {
       // A stub per call: a lease made in one request renews in later ones, and
       // workerd refuses I/O through an object made for another request.
-      const stub = this.#binding.get(this.#binding.idFromName(this.#name));
+      const stub = this.#binding.get(this.#binding.idFromName(this.#objectName(op, args)));
       const res = await stub.fetch('https://idloom.coordinator/', { method: 'POST', body: JSON.stringify({ op, ...args }) });
       body = await res.json();
     } catch (e) {
@@ -254,7 +334,7 @@ export class DurableObjectStore extends Store {
 
   /** Where the counter's next range starts (`store_state_lost` if missing). @param {string} bizTag @returns {Promise<number>} */
   async segmentPeek(bizTag) {
-    return (await this.#call('segment_fetch', { tag: input('biz_tag', bizTag, 'bizTag'), step: 0 }))[0];
+    return (await this.#call('segment_peek', { tag: input('biz_tag', bizTag, 'bizTag') }))[0];
   }
 
   /**
@@ -288,7 +368,7 @@ const leases = new Map();
  * the skew bound from now).
  * @param {any} binding `env.IDLOOM`
  * @param {string} namespace
- * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string }} [options]
+ * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string, shared?: boolean }} [options]
  * @returns {Promise<NodeLease>}
  */
 export async function leaseNode(binding, namespace, options = {}) {
@@ -306,8 +386,8 @@ export async function leaseNode(binding, namespace, options = {}) {
     // Keep it unless it ended, or its fence passed with no renewal landing (one lost with a canceled request).
     if (held.state === 'active' && held.error === null && held.fenceMs > Date.now()) return held;
   }
-  const store = new DurableObjectStore(binding, { name: options.name });
-  const { ctx: _ctx, name: _name, ...init } = options;
+  const store = new DurableObjectStore(binding, { name: options.name, shared: options.shared });
+  const { ctx: _ctx, name: _name, shared: _shared, ...init } = options;
   await store.initNamespace(namespace, { fresh: true, ...init });
   const lease = await store.leaseNode(namespace, { layout: options.layout ?? Layout.TWITTER });
   byName.set(namespace, lease);
@@ -325,7 +405,7 @@ const segments = new Map();
  * (workerd cancels a request's unfinished I/O when its response is sent).
  * @param {any} binding `env.IDLOOM`
  * @param {string} bizTag
- * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, step?: number, floor?: number, name?: string }} [options]
+ * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, step?: number, floor?: number, name?: string, shared?: boolean }} [options]
  * @returns {Promise<Segment>}
  */
 export async function segment(binding, bizTag, options = {}) {
@@ -333,7 +413,7 @@ export async function segment(binding, bizTag, options = {}) {
   if (!byTag) segments.set(binding, (byTag = new Map()));
   let entry = byTag.get(bizTag);
   if (!entry) {
-    const store = new DurableObjectStore(binding, { name: options.name });
+    const store = new DurableObjectStore(binding, { name: options.name, shared: options.shared });
     await store.initSegment(bizTag, { floor: options.floor ?? 1 });
     const fetchRange = store.segmentSource(bizTag);
     const made = { ctx: options.ctx ?? null, seg: /** @type {Segment | null} */ (null) };

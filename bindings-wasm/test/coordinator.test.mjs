@@ -159,3 +159,74 @@ test("the README's Worker quickstart: a node per isolate and segments from the o
     await readme.dispose();
   }
 });
+
+test('the object trusts nothing: every field is checked inside it, with the codes every store gives', async () => {
+  const objects = await mf.getDurableObjectNamespace('IDLOOM', 'coord');
+  const stub = objects.get(objects.idFromName(unique('raw')));
+  const send = async (body) => (await stub.fetch('http://127.0.0.1/', { method: 'POST', body: JSON.stringify(body) })).json();
+  const ns = unique('raw');
+  const init = { op: 'namespace_init', ns, layout: 'twitter', nodes: 4, ttlMs: 2000, maxSkewMs: 200, fresh: true };
+  const refused = [
+    [null, 'store_schema'],
+    [[1, 2], 'store_schema'],
+    [{ op: 'drop_everything' }, 'store_schema'],
+    [{ ...init, ns: 'a:b' }, 'invalid_argument'], // no `:` tricks in the keys
+    [{ ...init, ns: 'x'.repeat(65) }, 'invalid_argument'],
+    [{ ...init, nodes: '4' }, 'invalid_type'], // no coercion
+    [{ ...init, nodes: 4_194_304 }, 'invalid_argument'], // more than an object holds
+    [{ ...init, nodes: 0 }, 'invalid_argument'],
+    [{ ...init, ttlMs: 0 }, 'invalid_argument'],
+    [{ ...init, maxSkewMs: 2000 }, 'invalid_argument'],
+    [{ ...init, fresh: 'yes' }, 'invalid_type'],
+    [{ ...init, layout: '' }, 'invalid_argument'],
+    [{ op: 'acquire', ns, holder: 'h\n', proposed: 1 }, 'invalid_argument'],
+    [{ op: 'acquire', ns, holder: 'h', proposed: 1e300 }, 'invalid_argument'],
+    [{ op: 'renew', ns, node: -1, epoch: 1, holder: 'h', proposed: 1 }, 'invalid_argument'],
+    [{ op: 'release', ns, node: 0, epoch: 1.5, holder: 'h', highWater: 1 }, 'invalid_argument'],
+    [{ op: 'segment_init', tag: 'a{b}', floor: 1 }, 'invalid_argument'],
+    [{ op: 'segment_init', tag: 'ok', floor: -5 }, 'invalid_argument'],
+    [{ op: 'segment_fetch', tag: 'ok', step: 0 }, 'invalid_argument'], // step ≥ 1
+    [{ op: 'segment_fetch', tag: 'ok', step: 2 ** 41 }, 'invalid_argument'],
+  ];
+  for (const [body, code] of refused) assert.equal((await send(body)).error, code, JSON.stringify(body));
+  assert.equal((await send({ op: 'namespace_get', ns })).ok, null, 'nothing refused was stored');
+  // A counter is never lowered by a later init.
+  assert.equal((await send({ op: 'segment_init', tag: 'ok', floor: 100 })).ok, true);
+  assert.equal((await send({ op: 'segment_init', tag: 'ok', floor: 5 })).ok, true);
+  assert.deepEqual((await send({ op: 'segment_fetch', tag: 'ok', step: 10 })).ok, [100, 110]);
+  // One object keeps a bounded number of namespaces.
+  const shared = objects.get(objects.idFromName(unique('bounded')));
+  const sendTo = async (body) => (await shared.fetch('http://127.0.0.1/', { method: 'POST', body: JSON.stringify(body) })).json();
+  for (let k = 0; k < 64; k++) assert.ok((await sendTo({ ...init, ns: `b${k}` })).ok, `namespace ${k}`);
+  assert.equal((await sendTo({ ...init, ns: 'b64' })).error, 'invalid_argument');
+  assert.ok((await sendTo({ ...init, ns: 'b3' })).ok, 'an existing namespace is still answered');
+});
+
+test('each namespace and each counter lives on an object of its own', async () => {
+  const ns = unique('own');
+  const minted = await call(0, `/mint?ns=${ns}&nodes=2&n=10`);
+  assert.equal(minted.count, 10, JSON.stringify(minted));
+  const objects = await mf.getDurableObjectNamespace('IDLOOM', 'coord');
+  const ask = async (name, body) => (await objects.get(objects.idFromName(name)).fetch('http://127.0.0.1/', { method: 'POST', body: JSON.stringify(body) })).json();
+  assert.equal((await ask(`idloom/ns/${ns}`, { op: 'namespace_get', ns })).ok.nodes, 2);
+  assert.equal((await ask('idloom', { op: 'namespace_get', ns })).ok, null, 'not on a shared object');
+  const tag = unique('own');
+  await call(1, `/segment?tag=${tag}&n=3&step=10`);
+  const [next] = (await ask(`idloom/seg/${tag}`, { op: 'segment_peek', tag })).ok; // one range taken, maybe one more ahead
+  assert.ok(next === 11 || next === 21, `the counter's own object moved: ${next}`);
+  assert.equal((await ask(`idloom/ns/${ns}`, { op: 'segment_peek', tag })).error, 'store_state_lost');
+});
+
+test('the example Worker allow-lists names and clamps numbers from the query string', async () => {
+  for (const q of ['/mint?ns=Orders', '/mint?ns=a:b', '/segment?tag=x%7By%7D', `/mint?ns=${'a'.repeat(40)}`]) {
+    const w = await mf.getWorker('w0');
+    const res = await w.fetch(`http://127.0.0.1${q}`);
+    assert.equal(res.status, 400, q);
+    assert.equal((await res.json()).code, 'invalid_argument', q);
+  }
+  const ns = unique('clamp');
+  const big = await call(2, `/mint?ns=${ns}&nodes=99999&ttl=1&skew=100&n=3`);
+  assert.equal(big.count, 3, JSON.stringify(big));
+  const { record } = await call(2, `/status?ns=${ns}`);
+  assert.deepEqual([record.nodes, record.ttlMs, record.maxSkewMs], [1024, 500, 100], 'nodes and ttl clamped');
+});

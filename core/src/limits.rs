@@ -43,6 +43,18 @@ pub const MAX_NANOID_SIZE: u64 = 1024;
 pub const MAX_V4_BATCH: u64 = 4096;
 /// Most counters one segment fetch may ask for (2^40).
 pub const MAX_STEP: u64 = 1 << 40;
+/// Longest lease TTL a store takes (one day).
+pub const MAX_TTL_MS: u64 = crate::lease::MAX_TTL_MS;
+/// Most nodes a namespace on a Durable Object may have: the object keeps a
+/// holder and four numbers per node in memory (65,536 nodes ≈ 2 MiB of
+/// numbers, far below a Worker's 128 MB) and scans them to acquire.
+pub const DURABLE_OBJECT_MAX_NODES: u64 = 1 << 16;
+/// Most namespaces one Durable Object keeps (each namespace has an object of
+/// its own by default; this bounds one object shared on purpose).
+pub const DURABLE_OBJECT_MAX_NAMESPACES: u64 = 64;
+/// Most segment counters one Durable Object keeps (each counter has an
+/// object of its own by default; this bounds one object shared on purpose).
+pub const DURABLE_OBJECT_MAX_COUNTERS: u64 = 1024;
 
 #[cfg(test)]
 mod tests {

@@ -937,6 +937,10 @@ pub fn tables() -> Value {
             "maxTickMs": l::MAX_TICK_MS,
             "maxV4Batch": l::MAX_V4_BATCH,
             "maxStep": l::MAX_STEP,
+            "maxTtlMs": l::MAX_TTL_MS,
+            "durableObjectMaxNodes": l::DURABLE_OBJECT_MAX_NODES,
+            "durableObjectMaxNamespaces": l::DURABLE_OBJECT_MAX_NAMESPACES,
+            "durableObjectMaxCounters": l::DURABLE_OBJECT_MAX_COUNTERS,
         },
     })
 }

@@ -192,8 +192,11 @@ def test_random_ids_in_the_child_are_not_the_parents():
 
 
 def test_a_snowflake_made_before_the_fork_refuses_in_the_child_until_rekeyed():
+    # A layout of this test's own: the registry refuses in a child any node the
+    # parent held, and other tests of this process hold Twitter-layout nodes.
+    layout = Layout.TWITTER.with_epoch(1_500_000_000_000)
     for clock in ("system", "ticker"):
-        gen = Snowflake(node=3, clock=clock)
+        gen = Snowflake(node=3, clock=clock, layout=layout)
         parent = gen.next_batch(20_000)
 
         def child():
@@ -213,14 +216,15 @@ def test_a_snowflake_made_before_the_fork_refuses_in_the_child_until_rekeyed():
 
 
 def test_the_ticker_clock_runs_in_the_child():
-    Snowflake(node=11).next()  # the parent's ticker thread runs (it does not survive the fork)
+    layout = Layout.TWITTER.with_epoch(1_400_000_000_000)  # this test's own (see above)
+    Snowflake(node=11, layout=layout).next()  # the parent's ticker thread runs (it does not survive the fork)
 
     def child():
         import time
 
-        gen = Snowflake(node=12)
-        first = Layout.TWITTER.decompose(gen.next()).timestamp_ms
+        gen = Snowflake(node=12, layout=layout)
+        first = layout.decompose(gen.next()).timestamp_ms
         time.sleep(0.05)
-        return Layout.TWITTER.decompose(gen.next()).timestamp_ms - first
+        return layout.decompose(gen.next()).timestamp_ms - first
 
     assert in_child(child)["ok"] >= 30, "the child's IDs carry the time the fork happened"

@@ -202,6 +202,8 @@ export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeE
 const STORE_USAGE = `usage: idloom store init|status|release --url URL (--namespace NS | --segment BIZ_TAG) [options]
 
 Namespaces, nodes and segment counters on a store (postgres://, mysql://, redis://).
+The URL can come from IDLOOM_STORE_URL instead (its password stays off the
+command line); --url wins. A URL is only ever shown with its password as ***.
 
   init    --namespace NS [--layout PRESET] [--nodes N] [--ttl-ms MS] [--max-skew-ms MS] [--fresh]
           --segment BIZ_TAG --floor N [--step N] [--table NAME]
@@ -212,12 +214,12 @@ Namespaces, nodes and segment counters on a store (postgres://, mysql://, redis:
 /** The store a URL names. @param {string | undefined} url */
 async function storeFor(url) {
   const stores = await import('../lib/stores.mjs');
-  if (url === undefined) throw new UsageError('--url is required (postgres://…, mysql://…, redis://…)');
+  if (url === undefined) throw new UsageError('--url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, redis://…)');
   const scheme = url.split('://')[0].toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return stores.PostgresStore.fromUrl(url);
   if (scheme === 'mysql' || scheme === 'mariadb') return stores.MySQLStore.fromUrl(url.replace(/^mariadb:/, 'mysql:'));
   if (scheme === 'redis' || scheme === 'rediss') return stores.RedisStore.fromUrl(url);
-  throw new UsageError(`--url must be postgres://, mysql:// or redis://, got "${url}"`);
+  throw new UsageError(`--url must be postgres://, mysql:// or redis://, got "${stores.redactStoreUrl(url, url)}"`);
 }
 
 /**
@@ -247,7 +249,22 @@ async function storeCommand(argv, out) {
   }
   if ((v.namespace === undefined) === (v.segment === undefined)) throw new UsageError('give one of --namespace and --segment');
   if (op === 'release' && v.segment !== undefined) throw new UsageError('release frees a node: --namespace NS --node K');
-  const store = await storeFor(v.url);
+  const url = v.url ?? (process.env.IDLOOM_STORE_URL || undefined);
+  try {
+    return await storeOp(op, v, await storeFor(url), out);
+  } catch (e) {
+    // Whatever a driver or a check said, never with the URL's password.
+    const err = /** @type {any} */ (e);
+    if (url !== undefined && typeof err?.message === 'string') err.message = (await import('../lib/stores.mjs')).redactStoreUrl(err.message, url);
+    throw e;
+  }
+}
+
+/**
+ * One store command on `store`.
+ * @param {string} op @param {any} v @param {any} store @param {(...lines: string[]) => void} out
+ */
+async function storeOp(op, v, store, out) {
   const table = v.table === undefined ? {} : { table: v.table };
   if (op === 'init' && v.namespace !== undefined) {
     const r = await store.initNamespace(v.namespace, {

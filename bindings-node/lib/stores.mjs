@@ -22,10 +22,58 @@ const driver = (name) => import(name);
 
 /** @typedef {import('./coord.mjs').Namespace} Namespace */
 
+/**
+ * `text` without the password of store URL `url` (the core's redaction:
+ * `scheme://user:***@host`, `password=***`, and the password itself
+ * wherever a driver's message quotes it).
+ * @param {string} text @param {string} url
+ * @returns {string}
+ */
+export function redactStoreUrl(text, url) {
+  return native.storeRedact(text, url);
+}
+
 /** A process's holder name: host, pid and a random tag (readable in `status`). */
 class ProcessStore extends Store {
+  /** The URL `fromUrl` was given, only ever shown redacted. @type {string | null} */ #shownUrl = null;
+
   async _defaultHolder() {
     return `${(await import('node:os')).hostname()}:${process.pid}:${Math.random().toString(16).slice(2, 8)}`;
+  }
+
+  /** @param {string} url @returns {this} */
+  _showUrl(url) {
+    this.#shownUrl = url;
+    return this;
+  }
+
+  /** An error whose message no longer holds this store's password. @template E @param {E} e @returns {E} */
+  _scrub(e) {
+    const err = /** @type {any} */ (e);
+    if (this.#shownUrl !== null && typeof err?.message === 'string') err.message = native.storeRedact(err.message, this.#shownUrl);
+    return e;
+  }
+
+  toString() {
+    return this.#shownUrl === null ? `${this.constructor.name}()` : `${this.constructor.name}(${JSON.stringify(native.storeRedactUrl(this.#shownUrl))})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toString();
+  }
+}
+
+/**
+ * A driver object made from a URL; a failure to make it (a malformed URL)
+ * is `invalid_argument` without the URL's password (Node's URL errors carry
+ * the whole input).
+ * @template T @param {string} url @param {() => T} make @returns {T}
+ */
+function fromUrlDriver(url, make) {
+  try {
+    return make();
+  } catch (e) {
+    throw idloomError('invalid_argument', native.storeRedact(`url: ${/** @type {any} */ (e)?.message ?? String(e)} (${url})`, url));
   }
 }
 
@@ -133,13 +181,13 @@ export class PostgresStore extends ProcessStore {
    */
   static async fromUrl(url, options = {}) {
     const pg = (await driver('pg')).default;
-    const pool = new pg.Pool({ connectionString: str(url, 'url'), max: 4, connectionTimeoutMillis: 5000 });
+    const pool = fromUrlDriver(str(url, 'url'), () => new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 }));
     // An idle client whose server went away (a restart, a failover) is an
     // 'error' event on the pool, which crashes the process unless someone
     // listens; the pool drops that client and the next query reports the
     // outage as store_unavailable. (The soak's PostgreSQL restarts found it.)
     pool.on('error', () => {});
-    return new PostgresStore(pool, options);
+    return new PostgresStore(pool, options)._showUrl(url);
   }
 
   /** @param {string} text @param {unknown[]} [args] */
@@ -147,7 +195,7 @@ export class PostgresStore extends ProcessStore {
     try {
       return await this.#db.query(text, args);
     } catch (e) {
-      throw pgError(e);
+      throw this._scrub(pgError(e));
     }
   }
 
@@ -350,23 +398,23 @@ export class RedisStore extends ProcessStore {
       const { createClient } = await driver('redis');
       let ready = false; // the first connection fails at once; later drops reconnect
       const reconnectStrategy = (/** @type {number} */ retries, /** @type {Error} */ cause) => (ready ? Math.min(50 * retries, 1000) : cause);
-      const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
+      const client = fromUrlDriver(url, () => createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } }));
       client.on('ready', () => (ready = true));
       client.on('error', () => {}); // every command rejects while the client reconnects
       try {
         await client.connect();
       } catch (e) {
-        throw idloomError('store_unavailable', `redis: ${/** @type {any} */ (e)?.message ?? String(e)}`);
+        throw idloomError('store_unavailable', native.storeRedact(`redis: ${/** @type {any} */ (e)?.message ?? String(e)}`, url));
       }
-      return new RedisStore(client);
+      return new RedisStore(client)._showUrl(url);
     }
     if (which !== 'ioredis') throw idloomError('invalid_argument', `driver must be 'ioredis' or 'redis', got ${String(which)}`);
     const Redis = (await driver('ioredis')).default;
-    const client = new Redis(url, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 });
+    const client = fromUrlDriver(url, () => new Redis(url, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 }));
     // A server that is down makes every command reject (store_unavailable) while
     // the client reconnects; its 'error' events would only repeat that on stderr.
     client.on('error', () => {});
-    return new RedisStore(client);
+    return new RedisStore(client)._showUrl(url);
   }
 
   /** @param {string} name @param {string} key @param {unknown[]} args @returns {Promise<any[]>} */
@@ -378,9 +426,9 @@ export class RedisStore extends ProcessStore {
       const err = /** @type {any} */ (e);
       // ioredis: ReplyError; node-redis: SimpleError / BlobError (an ErrorReply).
       if (['ReplyError', 'SimpleError', 'BlobError', 'ErrorReply'].includes(err?.constructor?.name)) {
-        throw idloomError('store_schema', `redis refused an idloom script: ${err.message}`);
+        throw this._scrub(idloomError('store_schema', `redis refused an idloom script: ${err.message}`));
       }
-      throw idloomError('store_unavailable', `redis: ${err?.message ?? String(e)}`);
+      throw this._scrub(idloomError('store_unavailable', `redis: ${err?.message ?? String(e)}`));
     }
     return Array.isArray(v) ? v : [v];
   }
@@ -517,8 +565,8 @@ export class MySQLStore extends ProcessStore {
   static async fromUrl(url, options = {}) {
     const mysql = await driver('mysql2/promise');
     // FOUND_ROWS: a renewal that changes nothing still counts as found.
-    const pool = mysql.createPool({ uri: str(url, 'url'), connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'] });
-    return new MySQLStore(pool, options);
+    const pool = fromUrlDriver(str(url, 'url'), () => mysql.createPool({ uri: url, connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'] }));
+    return new MySQLStore(pool, options)._showUrl(url);
   }
 
   /**
@@ -530,7 +578,7 @@ export class MySQLStore extends ProcessStore {
     try {
       conn = await this.#pool.getConnection();
     } catch (e) {
-      throw idloomError('store_unavailable', `mysql: ${/** @type {any} */ (e)?.message ?? String(e)}`);
+      throw this._scrub(idloomError('store_unavailable', `mysql: ${/** @type {any} */ (e)?.message ?? String(e)}`));
     }
     try {
       await conn.beginTransaction();
@@ -539,7 +587,7 @@ export class MySQLStore extends ProcessStore {
       return out;
     } catch (e) {
       await conn.rollback().catch(() => {});
-      throw mysqlError(e);
+      throw this._scrub(mysqlError(e));
     } finally {
       conn.release();
     }

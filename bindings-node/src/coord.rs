@@ -248,6 +248,20 @@ pub fn store_check_input(env: Env, kind: String, value: String) -> Result<()> {
     idloom::inputs::check(&kind, &value).js(&env)
 }
 
+/// A store URL with its password shown as `***` (`scheme://user:***@host`,
+/// `password=***`): what messages, `inspect` and the CLI show.
+#[napi]
+pub fn store_redact_url(url: String) -> String {
+    idloom::secrets::redact_url(&url)
+}
+
+/// `text` (a message, a driver's error) with `url` redacted and its
+/// password removed wherever it appears.
+#[napi]
+pub fn store_redact(text: String, url: String) -> String {
+    idloom::secrets::redact(&text, &url)
+}
+
 /// The record of a layout a namespace keeps.
 #[napi]
 pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {

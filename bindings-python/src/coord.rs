@@ -465,6 +465,20 @@ pub fn _check_input(py: Python<'_>, kind: &Bound<'_, PyAny>, value: &Bound<'_, P
     Ok(value.into_owned())
 }
 
+/// A store URL with its password shown as ``***`` (``scheme://user:***@host``,
+/// ``password=***``): what messages, ``repr`` and the CLI show.
+#[pyfunction]
+pub fn _redact_url(url: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(idloom::secrets::redact_url(&text(url, "url")?))
+}
+
+/// ``text`` (a message, a driver's error) with ``url`` redacted and its
+/// password removed wherever it appears.
+#[pyfunction]
+pub fn _redact(text_: &Bound<'_, PyAny>, url: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(idloom::secrets::redact(&text(text_, "text")?, &text(url, "url")?))
+}
+
 /// The record of a layout a namespace keeps (its description).
 #[pyfunction]
 pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {

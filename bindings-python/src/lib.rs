@@ -61,6 +61,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_cas_pause_us, m)?,
         wrap_pyfunction!(coord::_check_namespace, m)?,
         wrap_pyfunction!(coord::_check_input, m)?,
+        wrap_pyfunction!(coord::_redact_url, m)?,
+        wrap_pyfunction!(coord::_redact, m)?,
         wrap_pyfunction!(coord::_layout_record, m)?,
         wrap_pyfunction!(coord::_redis_key, m)?,
     ] {

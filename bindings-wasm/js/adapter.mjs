@@ -149,6 +149,8 @@ function coord(w) {
     leaseStoreRestore: w.leaseStoreRestore,
     storeCheckNamespace: w.storeCheckNamespace,
     storeCheckInput: w.storeCheckInput,
+    storeRedactUrl: w.storeRedactUrl,
+    storeRedact: w.storeRedact,
     storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),
     storeTexts: (engine) => Object.fromEntries(w.storeTexts(engine)),
     storeSegmentSql: w.storeSegmentSql,

@@ -389,6 +389,18 @@ pub fn store_redis_key(kind: &str, name: &str) -> Out<String> {
     }
 }
 
+/// A store URL with its password shown as `***`.
+#[wasm_bindgen(js_name = storeRedactUrl)]
+pub fn store_redact_url(url: &str) -> String {
+    idloom::secrets::redact_url(url)
+}
+
+/// `text` with `url` redacted and its password removed wherever it appears.
+#[wasm_bindgen(js_name = storeRedact)]
+pub fn store_redact(text: &str, url: &str) -> String {
+    idloom::secrets::redact(text, url)
+}
+
 /// Check a string a caller gives a store as input `kind` (`namespace`,
 /// `biz_tag`, `holder`, `description`, `table`): the core's characters and
 /// length, else `invalid_argument`.

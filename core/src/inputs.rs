@@ -140,9 +140,10 @@ pub fn check(kind: &str, value: &str) -> Result<()> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     fn code(r: Result<()>) -> Option<&'static str> {
         r.err().map(|e| e.code().as_str())

@@ -49,6 +49,8 @@ pub mod process;
 pub mod registry;
 pub mod rng;
 #[cfg(feature = "alloc")]
+pub mod secrets;
+#[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
 #[cfg(feature = "std")]

@@ -11,6 +11,10 @@
     idloom store status --url URL --namespace orders | --segment order
     idloom store release --url URL --namespace orders --node 7   free a dead holder's node now
 
+A store URL can come from the environment instead (``IDLOOM_STORE_URL``,
+keeping its password off the command line and out of ``ps``); a flag wins.
+A URL is only ever shown with its password as ``***``.
+
 Bad arguments exit with status 2 and one line on stderr.
 """
 
@@ -47,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="mint and decode IDs of every kind")
     d.add_argument("--node", type=int, help="this process's node ID (never guessed); or --store to lease one")
     d.add_argument("--store", metavar="URL", help="lease the node from a store (postgresql://, mysql://, redis://) "
-                   "in a throwaway namespace, draw a segment there, then release")
+                   "in a throwaway namespace, draw a segment there, then release (without --node, "
+                   "$IDLOOM_STORE_URL is the default)")
     d.add_argument("--layout", choices=PRESETS, default="twitter")
 
     s = sub.add_parser("snowflake", help="mint snowflake IDs")
@@ -82,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     for op, text in (("init", "create a namespace or a segment counter"), ("status", "show a namespace's nodes or a counter"),
                      ("release", "free a node now (a holder that died without releasing); its fence stays")):
         o = ops.add_parser(op, help=text)
-        o.add_argument("--url", required=True, help="postgresql://…, mysql://…, redis://…")
+        o.add_argument("--url", default=None, help="postgresql://…, mysql://…, redis://… (default: $IDLOOM_STORE_URL, "
+                       "which keeps a password off the command line)")
         what = o.add_mutually_exclusive_group(required=True)
         what.add_argument("--namespace")
         if op != "release":
@@ -211,8 +217,19 @@ def _demo_store(url: str, layout: idloom.Layout, out: TextIO) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
     args = _parser().parse_args(argv)
     out = sys.stdout
+    env_url = os.environ.get("IDLOOM_STORE_URL") or None
+    if args.command == "store" and args.url is None:
+        args.url = env_url
+        if args.url is None:
+            print(f"idloom store {args.op}: error: give --url URL or set IDLOOM_STORE_URL", file=sys.stderr)
+            return 2
+    if args.command == "demo" and args.store is None and args.node is None:
+        args.store = env_url
+    url = getattr(args, "url", None) or getattr(args, "store", None)
     try:
         layout = idloom.Layout.preset(getattr(args, "layout", "twitter"))
         if args.command == "demo":
@@ -253,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "store":
             _store(args, out)
     except idloom.IdloomError as e:
-        print(f"idloom: error: {e} ({e.code})", file=sys.stderr)
+        message = str(e) if url is None else idloom._idloom._redact(str(e), url)
+        print(f"idloom: error: {message} ({e.code})", file=sys.stderr)
         return 2
     return 0
 

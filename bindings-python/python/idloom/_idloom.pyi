@@ -31,6 +31,8 @@ __all__ = [
     "_refill_shutdown",
     "_check_namespace",
     "_check_input",
+    "_redact",
+    "_redact_url",
     "_layout_record",
     "_redis_key",
     "_segment_sql",
@@ -405,6 +407,10 @@ def _cas_pause_us(attempt: int, unit: float) -> int: ...
 
 _CAS_TRIES: int
 def _check_namespace(namespace: str) -> str: ...
+
+def _redact_url(url: str) -> str: ...
+
+def _redact(text_: str, url: str) -> str: ...
 
 def _check_input(kind: Literal["namespace", "biz_tag", "holder", "description", "table"], value: str) -> str: ...
 def _layout_record(layout: Layout) -> str: ...

@@ -34,4 +34,6 @@ def from_url(url: str) -> Store:
         return MySQLStore.from_url(url)
     if scheme in ("redis", "rediss", "unix"):
         return RedisStore.from_url(url)
-    raise error("invalid_argument", f"url must be postgresql://, mysql://, mariadb:// or redis://, got {url!r}")
+    from .._idloom import _redact_url
+
+    raise error("invalid_argument", f"url must be postgresql://, mysql://, mariadb:// or redis://, got {_redact_url(url)!r}")

@@ -7,7 +7,8 @@ import random
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from .._idloom import _CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _sequence_numbers
+from .._idloom import (_CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _redact,
+                      _redact_url, _sequence_numbers)
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
@@ -175,6 +176,16 @@ class Store:
     """The protocol every engine implements with the core's texts."""
 
     engine = ""
+    #: The URL ``from_url`` was given, shown only redacted (``repr``, messages).
+    _shown_url: Optional[str] = None
+
+    def __repr__(self) -> str:
+        where = "" if self._shown_url is None else repr(_redact_url(self._shown_url))
+        return f"{type(self).__name__}({where})"
+
+    def _redacted(self, text: str) -> str:
+        """A message without the password of the URL this store was made from."""
+        return text if self._shown_url is None else _redact(text, self._shown_url)
 
     # -- engine calls (each adapter) --------------------------------------------
     def init(self) -> None:

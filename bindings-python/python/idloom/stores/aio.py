@@ -12,7 +12,7 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _redis_key, _segment_sql, _store_texts
+from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redact_url, _redis_key, _segment_sql, _store_texts
 from ._base import (Namespace, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
                     CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
@@ -25,6 +25,17 @@ AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
 
 class _AsyncStore:
     """What the asyncio stores share: namespaces and leases over three calls."""
+
+    #: The URL ``from_url`` was given, shown only redacted (``repr``, messages).
+    _shown_url: Optional[str] = None
+
+    def __repr__(self) -> str:
+        where = "" if self._shown_url is None else repr(_redact_url(self._shown_url))
+        return f"{type(self).__name__}({where})"
+
+    def _redacted(self, text: str) -> str:
+        """A message without the password of the URL this store was made from."""
+        return text if self._shown_url is None else _redact(text, self._shown_url)
 
     async def init(self) -> None:
         raise NotImplementedError
@@ -75,8 +86,10 @@ class AsyncPostgresStore(_AsyncStore):
         try:
             conn = await pg.AsyncConnection.connect(check_text(url, "url"), autocommit=True)
         except pg.Error as e:
-            raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
-        return cls(conn, **options)
+            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", url)) from None
+        store = cls(conn, **options)
+        store._shown_url = url
+        return store
 
     @contextlib.asynccontextmanager
     async def _conn(self) -> AsyncIterator[Any]:
@@ -177,7 +190,9 @@ class AsyncRedisStore(_AsyncStore):
         import redis.asyncio
 
         options = {"socket_timeout": 5, "socket_connect_timeout": 5, **client_options}
-        return cls(redis.asyncio.Redis.from_url(check_text(url, "url"), **options))
+        store = cls(redis.asyncio.Redis.from_url(check_text(url, "url"), **options))
+        store._shown_url = url
+        return store
 
     async def _run(self, name: str, key: str, *args: Any) -> list:  # type: ignore[type-arg]
         import redis
@@ -185,9 +200,9 @@ class AsyncRedisStore(_AsyncStore):
         try:
             answer = await self._scripts[name](keys=[key], args=list(args))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as e:
-            raise error("store_unavailable", f"redis: {e}") from None
+            raise error("store_unavailable", self._redacted(f"redis: {e}")) from None
         except redis.exceptions.RedisError as e:
-            raise error("store_schema", f"redis refused an idloom script: {e}") from None
+            raise error("store_schema", self._redacted(f"redis refused an idloom script: {e}")) from None
         return list(answer) if isinstance(answer, (list, tuple)) else [answer]
 
     async def init(self) -> None:

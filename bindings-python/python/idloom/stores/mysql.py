@@ -14,7 +14,7 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
-from .._idloom import _segment_sql, _sequence_sql, _store_texts
+from .._idloom import _redact_url, _segment_sql, _sequence_sql, _store_texts
 from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
                     check_text, sequence_numbers)
 from .._errors import IdloomError
@@ -48,14 +48,16 @@ class MySQLStore(Store):
 
         u = urlparse(check_text(url, "url"))
         if u.scheme not in ("mysql", "mariadb"):
-            raise error("invalid_argument", f"url must be mysql://user:password@host:port/database, got {url!r}")
+            raise error("invalid_argument", f"url must be mysql://user:password@host:port/database, got {_redact_url(url)!r}")
         kw = dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
                   password=unquote(u.password or ""), database=(u.path or "/").lstrip("/") or None,
                   client_flag=CLIENT.FOUND_ROWS, autocommit=True,
                   connect_timeout=check_int(connect_timeout, "connect_timeout", 1, 3600),
                   read_timeout=check_int(read_timeout, "read_timeout", 1, 3600),
                   write_timeout=check_int(write_timeout, "write_timeout", 1, 3600))
-        return cls(lambda: pymysql.connect(**kw), **options)
+        store = cls(lambda: pymysql.connect(**kw), **options)
+        store._shown_url = url
+        return store
 
     # -- plumbing -----------------------------------------------------------------
     def _db(self) -> Any:
@@ -64,7 +66,7 @@ class MySQLStore(Store):
             try:
                 conn = self._connect()
             except _driver().Error as e:
-                raise error("store_unavailable", f"mysql: cannot connect: {e}") from None
+                raise error("store_unavailable", self._redacted(f"mysql: cannot connect: {e}")) from None
             self._local.conn = conn
         return conn
 
@@ -97,17 +99,17 @@ class MySQLStore(Store):
         except pm.err.ProgrammingError as e:
             self._drop(conn)
             code = "store_schema"
-            raise error(code, f"mysql: {e}; run init") from None
+            raise error(code, self._redacted(f"mysql: {e}; run init")) from None
         except (pm.err.OperationalError, pm.err.InterfaceError) as e:
             self._drop(conn)
-            failure = error("store_unavailable", f"mysql: {e}")
+            failure = error("store_unavailable", self._redacted(f"mysql: {e}"))
             # 2006 gone away, 2013 lost (not a read timeout: that one is not tried twice)
             errno = e.args[0] if e.args else None
             failure._dropped = errno in (2006, 2013) and "timed out" not in str(e)  # type: ignore[attr-defined]
             raise failure from None
         except pm.Error as e:
             self._drop(conn)
-            raise error("store_schema", f"mysql refused an idloom statement: {e}") from None
+            raise error("store_schema", self._redacted(f"mysql refused an idloom statement: {e}")) from None
         except BaseException:
             self._drop(conn)
             raise

@@ -12,7 +12,7 @@ import contextlib
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
-from .._idloom import _segment_sql, _sequence_sql
+from .._idloom import _redact, _segment_sql, _sequence_sql
 from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
                     check_text, sequence_numbers)
 from ._lease import Grant, error
@@ -49,9 +49,9 @@ class PostgresStore(Store):
         try:
             conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as e:
-            raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
+            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", url)) from None
         store = cls(conn, **options)
-        store._url = url
+        store._url = store._shown_url = url
         return store
 
     def _reconnect_if_dropped(self) -> None:
@@ -64,7 +64,7 @@ class PostgresStore(Store):
         try:
             self._target = psycopg.connect(self._url, autocommit=True)
         except psycopg.Error as e:
-            raise error("store_unavailable", f"postgres: cannot connect: {e}") from None
+            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", self._url)) from None
 
     # -- plumbing -----------------------------------------------------------------
     @contextlib.contextmanager

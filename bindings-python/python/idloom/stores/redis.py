@@ -36,16 +36,18 @@ class RedisStore(Store):
         """``redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, **client_options)``."""
         redis = _driver()
         options = {"socket_timeout": 5, "socket_connect_timeout": 5, **client_options}
-        return cls(redis.Redis.from_url(check_text(url, "url"), **options))
+        store = cls(redis.Redis.from_url(check_text(url, "url"), **options))
+        store._shown_url = url
+        return store
 
     def _run(self, name: str, key: str, *args: Any) -> List[Any]:
         r = _driver()
         try:
             answer = self._scripts[name](keys=[key], args=list(args))
         except (r.exceptions.ConnectionError, r.exceptions.TimeoutError) as e:
-            raise error("store_unavailable", f"redis: {e}") from None
+            raise error("store_unavailable", self._redacted(f"redis: {e}")) from None
         except r.exceptions.RedisError as e:
-            raise error("store_schema", f"redis refused an idloom script: {e}") from None
+            raise error("store_schema", self._redacted(f"redis refused an idloom script: {e}")) from None
         return list(answer) if isinstance(answer, (list, tuple)) else [answer]
 
     @staticmethod

@@ -64,6 +64,40 @@ class ProcessStore extends Store {
 }
 
 /**
+ * The TLS query parameters of a store URL (`ssl-mode`, `ssl-ca`, … for MySQL;
+ * `ssl_ca_certs`, … for Redis), and the URL without them for the driver.
+ * @param {string} url @param {string[]} names
+ * @returns {{ url: string, params: Record<string, string> }}
+ */
+function tlsParams(url, names) {
+  const q = url.indexOf('?');
+  if (q < 0) return { url, params: {} };
+  const hash = url.indexOf('#', q);
+  const query = new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash));
+  /** @type {Record<string, string>} */
+  const params = {};
+  for (const name of names) {
+    for (const spelling of [name, name.replace(/-/g, '_')]) {
+      const v = query.get(spelling);
+      if (v !== null) params[name] = v;
+      query.delete(spelling);
+    }
+  }
+  const rest = query.toString();
+  return { url: url.slice(0, q) + (rest ? `?${rest}` : '') + (hash < 0 ? '' : url.slice(hash)), params };
+}
+
+/** A PEM file a TLS parameter names. @param {string} path @param {string} param @param {string} url */
+async function pem(path, param, url) {
+  const { readFileSync } = await import('node:fs');
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw idloomError('invalid_argument', native.storeRedact(`${param}: ${/** @type {any} */ (e)?.message ?? String(e)}`, url));
+  }
+}
+
+/**
  * A driver object made from a URL; a failure to make it (a malformed URL)
  * is `invalid_argument` without the URL's password (Node's URL errors carry
  * the whole input).
@@ -176,6 +210,8 @@ export class PostgresStore extends ProcessStore {
 
   /**
    * A store over a new pg Pool for `url` (the `pg` package must be installed).
+   * TLS: libpq's `sslmode` (`verify-full`, …) and `sslrootcert`, `sslcert`,
+   * `sslkey`, which node-postgres reads from the connection string.
    * @param {string} url
    * @param {{ table?: string }} [options]
    */
@@ -387,18 +423,34 @@ export class RedisStore extends ProcessStore {
   /**
    * A store over a new client for `url`: ioredis by default, or node-redis
    * with `driver: 'redis'` (that package must be installed). Commands time
-   * out after 5 s and are not queued while the server is down.
+   * out after 5 s and are not queued while the server is down. TLS: a
+   * `rediss://` URL with redis-py's parameters — `ssl_ca_certs` (a PEM file),
+   * `ssl_cert_reqs` (`required`, the default, or `none`), `ssl_check_hostname`.
    * @param {string} url
    * @param {{ driver?: 'ioredis' | 'redis' }} [options]
    */
   static async fromUrl(url, options = {}) {
     str(url, 'url');
     const which = options.driver ?? 'ioredis';
+    // rediss:// with redis-py's TLS parameters, so one URL serves Python and Node.
+    const { url: plain, params } = tlsParams(url, ['ssl_ca_certs', 'ssl_cert_reqs', 'ssl_check_hostname']);
+    const secure = /^rediss:/i.test(url);
+    if (!secure && Object.keys(params).length > 0) throw idloomError('invalid_argument', 'ssl_ca_certs, ssl_cert_reqs and ssl_check_hostname need a rediss:// URL');
+    const reqs = params.ssl_cert_reqs ?? 'required';
+    if (!['required', 'none'].includes(reqs)) throw idloomError('invalid_argument', `ssl_cert_reqs must be 'required' or 'none', got ${reqs}`);
+    const tls = secure
+      ? {
+          rejectUnauthorized: reqs === 'required',
+          ...(params.ssl_ca_certs === undefined ? {} : { ca: await pem(params.ssl_ca_certs, 'ssl_ca_certs', url) }),
+          ...(params.ssl_check_hostname === 'false' ? { checkServerIdentity: () => undefined } : {}),
+        }
+      : undefined;
     if (which === 'redis') {
       const { createClient } = await driver('redis');
       let ready = false; // the first connection fails at once; later drops reconnect
       const reconnectStrategy = (/** @type {number} */ retries, /** @type {Error} */ cause) => (ready ? Math.min(50 * retries, 1000) : cause);
-      const client = fromUrlDriver(url, () => createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } }));
+      const socket = { connectTimeout: 5000, reconnectStrategy, ...(tls ? { tls: true, ...tls } : {}) };
+      const client = fromUrlDriver(url, () => createClient({ url: plain, disableOfflineQueue: true, socket }));
       client.on('ready', () => (ready = true));
       client.on('error', () => {}); // every command rejects while the client reconnects
       try {
@@ -410,7 +462,7 @@ export class RedisStore extends ProcessStore {
     }
     if (which !== 'ioredis') throw idloomError('invalid_argument', `driver must be 'ioredis' or 'redis', got ${String(which)}`);
     const Redis = (await driver('ioredis')).default;
-    const client = fromUrlDriver(url, () => new Redis(url, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1 }));
+    const client = fromUrlDriver(url, () => new Redis(plain, { connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1, ...(tls ? { tls } : {}) }));
     // A server that is down makes every command reject (store_unavailable) while
     // the client reconnects; its 'error' events would only repeat that on stderr.
     client.on('error', () => {});
@@ -559,13 +611,30 @@ export class MySQLStore extends ProcessStore {
 
   /**
    * A store over a new mysql2 pool for `url` (the `mysql2` package must be installed).
+   * TLS as the MySQL client spells it: `?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/ca.pem`
+   * (`REQUIRED`: encrypted, unverified; `VERIFY_CA`: the CA, not the host
+   * name; `ssl-ca` alone: `VERIFY_CA`; `PREFERRED` refused), `ssl-cert`/`ssl-key`.
    * @param {string} url `mysql://user:password@host:port/database`
    * @param {{ table?: string }} [options]
    */
   static async fromUrl(url, options = {}) {
     const mysql = await driver('mysql2/promise');
+    // TLS as the MySQL client spells it (ssl-mode, ssl-ca, ssl-cert, ssl-key); the core decides the mode.
+    const { url: plain, params } = tlsParams(str(url, 'url'), ['ssl-mode', 'ssl-ca', 'ssl-cert', 'ssl-key']);
+    /** @type {any} */
+    let ssl;
+    if (Object.keys(params).length > 0) {
+      const mode = native.storeMysqlTls(params['ssl-mode'] ?? null, params['ssl-ca'] !== undefined);
+      if (mode !== 'DISABLED') {
+        ssl = { rejectUnauthorized: mode !== 'REQUIRED' };
+        if (params['ssl-ca'] !== undefined) ssl.ca = await pem(params['ssl-ca'], 'ssl-ca', url);
+        if (params['ssl-cert'] !== undefined) ssl.cert = await pem(params['ssl-cert'], 'ssl-cert', url);
+        if (params['ssl-key'] !== undefined) ssl.key = await pem(params['ssl-key'], 'ssl-key', url);
+        if (mode === 'VERIFY_CA') ssl.checkServerIdentity = () => undefined; // the CA, not the host name
+      }
+    }
     // FOUND_ROWS: a renewal that changes nothing still counts as found.
-    const pool = fromUrlDriver(str(url, 'url'), () => mysql.createPool({ uri: url, connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'] }));
+    const pool = fromUrlDriver(url, () => mysql.createPool({ uri: plain, connectionLimit: 4, connectTimeout: 5000, flags: ['FOUND_ROWS'], ...(ssl ? { ssl } : {}) }));
     return new MySQLStore(pool, options)._showUrl(url);
   }
 

@@ -262,6 +262,13 @@ pub fn store_redact(text: String, url: String) -> String {
     idloom::secrets::redact(&text, &url)
 }
 
+/// What a MySQL URL's `ssl-mode` (null: absent) and `ssl-ca` ask for:
+/// `DISABLED`, `REQUIRED`, `VERIFY_CA` or `VERIFY_IDENTITY` (the core decides).
+#[napi]
+pub fn store_mysql_tls(env: Env, ssl_mode: Option<String>, has_ca: bool) -> Result<&'static str> {
+    Ok(idloom::tls::mysql_mode(ssl_mode.as_deref(), has_ca).js(&env)?.name())
+}
+
 /// The record of a layout a namespace keeps.
 #[napi]
 pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {

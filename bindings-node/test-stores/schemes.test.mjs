@@ -82,7 +82,10 @@ test('3 private Redis servers as one group (offset and stride), one killed mid-r
     }
     assert.equal(new Set(ids.map(String)).size, 3000);
     const byServer = [0, 1, 2].map((k) => ids.filter((i) => i % 3n === BigInt(k)).length);
-    assert.ok(byServer[1] < 1000 && byServer[0] > 1000 && byServer[2] > 1000, JSON.stringify(byServer));
+    // Each took a third until the kill (~333); then the killed one serves only what it had in
+    // memory, and its turns pass to the next in line (server 2), so server 0 ends near 1,000
+    // and server 2 near 1,667 — "> 1000" for server 0 was a coin toss under load.
+    assert.ok(byServer[1] < 1000 && byServer[0] > 700 && byServer[2] > 1000 && byServer[1] < byServer[0], JSON.stringify(byServer));
     assert.ok(group.skipped > 0);
   } finally {
     for (const s of servers) s.kill();

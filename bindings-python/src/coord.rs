@@ -479,6 +479,15 @@ pub fn _redact(text_: &Bound<'_, PyAny>, url: &Bound<'_, PyAny>) -> PyResult<Str
     Ok(idloom::secrets::redact(&text(text_, "text")?, &text(url, "url")?))
 }
 
+/// What a MySQL URL's ``ssl-mode`` (``None``: absent) and ``ssl-ca`` ask for:
+/// ``DISABLED``, ``REQUIRED``, ``VERIFY_CA`` or ``VERIFY_IDENTITY`` (the core decides).
+#[pyfunction]
+#[pyo3(signature = (ssl_mode, has_ca))]
+pub fn _mysql_tls(py: Python<'_>, ssl_mode: Option<&Bound<'_, PyAny>>, has_ca: bool) -> PyResult<&'static str> {
+    let mode = ssl_mode.map(|m| text(m, "ssl-mode")).transpose()?;
+    Ok(idloom::tls::mysql_mode(mode.as_deref(), has_ca).py(py)?.name())
+}
+
 /// The record of a layout a namespace keeps (its description).
 #[pyfunction]
 pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {

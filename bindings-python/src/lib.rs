@@ -62,6 +62,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_check_namespace, m)?,
         wrap_pyfunction!(coord::_check_input, m)?,
         wrap_pyfunction!(coord::_redact_url, m)?,
+        wrap_pyfunction!(coord::_mysql_tls, m)?,
         wrap_pyfunction!(coord::_redact, m)?,
         wrap_pyfunction!(coord::_layout_record, m)?,
         wrap_pyfunction!(coord::_redis_key, m)?,

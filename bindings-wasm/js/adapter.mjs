@@ -149,6 +149,7 @@ function coord(w) {
     leaseStoreRestore: w.leaseStoreRestore,
     storeCheckNamespace: w.storeCheckNamespace,
     storeCheckInput: w.storeCheckInput,
+    storeMysqlTls: (mode, hasCa) => w.storeMysqlTls(mode ?? undefined, hasCa),
     storeRedactUrl: w.storeRedactUrl,
     storeRedact: w.storeRedact,
     storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),

@@ -409,6 +409,13 @@ pub fn store_check_input(kind: &str, value: &str) -> Out<()> {
     idloom::inputs::check(kind, value).js()
 }
 
+/// What a MySQL URL's `ssl-mode` (undefined: absent) and `ssl-ca` ask for
+/// (the core decides): `DISABLED`, `REQUIRED`, `VERIFY_CA` or `VERIFY_IDENTITY`.
+#[wasm_bindgen(js_name = storeMysqlTls)]
+pub fn store_mysql_tls(ssl_mode: Option<String>, has_ca: bool) -> Out<String> {
+    Ok(idloom::tls::mysql_mode(ssl_mode.as_deref(), has_ca).js()?.name().into())
+}
+
 /// The core's pause before compare-and-set round `attempt + 1`, in µs.
 #[wasm_bindgen(js_name = storeCasPauseUs)]
 pub fn store_cas_pause_us(attempt: u32, unit: f64) -> f64 {

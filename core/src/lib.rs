@@ -53,6 +53,8 @@ pub mod secrets;
 #[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
+#[cfg(feature = "alloc")]
+pub mod tls;
 #[cfg(feature = "std")]
 pub mod state;
 #[cfg(feature = "alloc")]

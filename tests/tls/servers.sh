@@ -14,13 +14,20 @@ cmd=${1:?start|stop}; dir=${2:?DIR}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ "$cmd" = stop ]; then
-  [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
-  [ -f "$dir/mysql/mysqld.pid" ] && kill "$(cat "$dir/mysql/mysqld.pid")" 2>/dev/null || true
+  pids=()
+  for f in "$dir/redis.pid" "$dir/mysql/mysqld.pid"; do
+    [ -f "$f" ] && pids+=("$(cat "$f")") && kill "$(cat "$f")" 2>/dev/null || true
+  done
   if [ -d "$dir/pg" ]; then
     bin=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
     run=(); [ "$(id -u)" -eq 0 ] && run=(runuser -u nobody --)
     "${run[@]}" "$bin/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
   fi
+  # Gone before the caller removes DIR (a server still writing there would race it).
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
   exit 0
 fi
 

@@ -33,6 +33,7 @@ __all__ = [
     "_check_input",
     "_redact",
     "_redact_url",
+    "_mysql_tls",
     "_layout_record",
     "_redis_key",
     "_segment_sql",
@@ -409,6 +410,7 @@ _CAS_TRIES: int
 def _check_namespace(namespace: str) -> str: ...
 
 def _redact_url(url: str) -> str: ...
+def _mysql_tls(ssl_mode: Optional[str], has_ca: bool) -> str: ...
 
 def _redact(text_: str, url: str) -> str: ...
 

@@ -53,14 +53,14 @@ pub mod secrets;
 #[cfg(feature = "alloc")]
 pub mod segment;
 pub mod snowflake;
-#[cfg(feature = "alloc")]
-pub mod tls;
 #[cfg(feature = "std")]
 pub mod state;
 #[cfg(feature = "alloc")]
 pub mod stores;
 #[cfg(any(feature = "alloc", feature = "getrandom"))]
 mod sync;
+#[cfg(feature = "alloc")]
+pub mod tls;
 pub mod uuid;
 
 pub use clock::{Clock, ManualClock};

@@ -38,7 +38,9 @@ class ProcessStore extends Store {
   /** The URL `fromUrl` was given, only ever shown redacted. @type {string | null} */ #shownUrl = null;
 
   async _defaultHolder() {
-    return `${(await import('node:os')).hostname()}:${process.pid}:${Math.random().toString(16).slice(2, 8)}`;
+    // A holder is printable ASCII (the core's check): a host name outside it shows as '?'.
+    const host = (await import('node:os')).hostname().replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+    return `${host}:${process.pid}:${Math.random().toString(16).slice(2, 8)}`;
   }
 
   /** @param {string} url @returns {this} */

@@ -35,8 +35,10 @@ def error(code: str, message: str) -> IdloomError:
 
 
 def default_holder() -> str:
-    """An instance string for humans: host, pid and a random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+    """An instance string for humans: host, pid and a random suffix. A holder is
+    printable ASCII (the core's check): a host name outside it shows as ``?``."""
+    host = "".join(c if " " <= c <= "~" else "?" for c in socket.gethostname())[:200]
+    return f"{host}:{os.getpid()}:{os.urandom(3).hex()}"
 
 
 

@@ -6,34 +6,18 @@ starts above its predecessor."""
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from http_support import free_port, get, wait_up
+
 APP = Path(__file__).resolve().parent / "gunicorn_app"
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(port: int) -> dict:  # type: ignore[type-arg]
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", "/")
-        return json.loads(conn.getresponse().read())  # type: ignore[no-any-return]
-    finally:
-        conn.close()
 
 
 def test_the_readme_shows_the_config_the_test_runs() -> None:
@@ -48,14 +32,7 @@ def test_four_gunicorn_workers_hold_four_nodes_and_never_repeat(tmp_path: Path) 
         [sys.executable, "-m", "gunicorn", "-c", str(APP / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}", "app:app"],
         cwd=APP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                get(port)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-                time.sleep(0.1)
+        wait_up(port, server, "gunicorn")
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: get(port), range(200)))
         node_of = {}

@@ -8,34 +8,18 @@ the core noticed forks itself, the workers served the master's next IDs."""
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from http_support import free_port, get, wait_up
+
 APP = Path(__file__).resolve().parent / "uwsgi_app"
 README = Path(__file__).resolve().parents[1] / "README.md"
 UWSGI = shutil.which("uwsgi", path=str(Path(sys.executable).parent)) or shutil.which("uwsgi")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(port: int) -> dict:  # type: ignore[type-arg]
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", "/")
-        return json.loads(conn.getresponse().read())  # type: ignore[no-any-return]
-    finally:
-        conn.close()
 
 
 def test_the_readme_shows_the_postfork_hook_the_test_runs() -> None:
@@ -53,14 +37,7 @@ def test_four_prefork_workers_never_serve_an_id_twice(tmp_path: Path) -> None:
          "--callable", "app", "--need-app", "--die-on-term", "--disable-logging", "--virtualenv", sys.prefix],
         cwd=APP, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                get(port)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "uwsgi did not start"
-                time.sleep(0.1)
+        wait_up(port, server, "uwsgi")
         answers: list = []  # type: ignore[type-arg]
         deadline = time.monotonic() + 30
         while len({a["pid"] for a in answers}) < 4:

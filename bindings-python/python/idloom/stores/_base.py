@@ -172,11 +172,10 @@ def lease_args(namespace: str, record: Namespace, layout: Layout, holder: Option
     return check_input("holder", default_holder() if holder is None else holder)
 
 
-class Store:
-    """The protocol every engine implements with the core's texts."""
+class ShownUrl:
+    """The URL ``from_url`` was given, shown only redacted (``repr``, messages):
+    what the synchronous and the asyncio stores share."""
 
-    engine = ""
-    #: The URL ``from_url`` was given, shown only redacted (``repr``, messages).
     _shown_url: Optional[str] = None
 
     def __repr__(self) -> str:
@@ -186,6 +185,12 @@ class Store:
     def _redacted(self, text: str) -> str:
         """A message without the password of the URL this store was made from."""
         return text if self._shown_url is None else _redact(text, self._shown_url)
+
+
+class Store(ShownUrl):
+    """The protocol every engine implements with the core's texts."""
+
+    engine = ""
 
     # -- engine calls (each adapter) --------------------------------------------
     def init(self) -> None:

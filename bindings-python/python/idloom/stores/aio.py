@@ -12,8 +12,8 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redact_url, _redis_key, _segment_sql, _store_texts
-from ._base import (Namespace, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
+from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redis_key, _segment_sql, _store_texts
+from ._base import (Namespace, ShownUrl, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
                     CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
 from ._sql import convert, params, texts
@@ -23,19 +23,8 @@ from .redis import RedisStore, _text
 AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
 
 
-class _AsyncStore:
+class _AsyncStore(ShownUrl):
     """What the asyncio stores share: namespaces and leases over three calls."""
-
-    #: The URL ``from_url`` was given, shown only redacted (``repr``, messages).
-    _shown_url: Optional[str] = None
-
-    def __repr__(self) -> str:
-        where = "" if self._shown_url is None else repr(_redact_url(self._shown_url))
-        return f"{type(self).__name__}({where})"
-
-    def _redacted(self, text: str) -> str:
-        """A message without the password of the URL this store was made from."""
-        return text if self._shown_url is None else _redact(text, self._shown_url)
 
     async def init(self) -> None:
         raise NotImplementedError

@@ -391,6 +391,11 @@ export class RedisStore extends ProcessStore {
     if (head === 'state_lost') throw idloomError('store_state_lost', `${what}: missing on this Redis (restarted without persistence?); init it (not fresh)`);
     if (head === 'no_free_node') throw idloomError('no_free_node', `${what}: every node is leased by a live holder`);
     if (head === 'lease_lost') throw idloomError('lease_lost', `${what}: another epoch or holder`);
+    if (head === 'invalid_range') {
+      // Lua computes in doubles: a number at or past 2^53 - 1 (a counter within
+      // one step of it) is refused, never rounded into a wrong range.
+      throw idloomError('invalid_range', `${what}: ${String(v[1] ?? 'value')} ${String(v[2] ?? '?')} is past what Redis Lua computes exactly (integers below 2^53 - 1, less one step for a counter)`);
+    }
     throw idloomError('store_schema', `${what}: an answer that is not the idloom protocol`);
   }
 
@@ -445,13 +450,20 @@ export class RedisStore extends ProcessStore {
   }
 
   /**
-   * Create the counter `bizTag` at `floor` if missing (never lowered).
+   * Create the counter `bizTag` at `floor` if missing (never lowered). Redis
+   * Lua computes in doubles: `floor` must stay below 2^53 - 1 - `step`
+   * (default 1000; `invalid_range`), and a fetch from a counter at or past
+   * 2^53 - 1 - step is refused the same way.
    * @param {string} bizTag
-   * @param {{ floor: number }} options
+   * @param {{ floor: number, step?: number }} options
    */
   async initSegment(bizTag, options) {
+    const step = int(options?.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    // The core's bound (Lua computes in doubles): invalid_range within one step of 2^53 - 1.
+    if (typeof options?.floor === 'number' && Number.isInteger(options.floor) && options.floor >= 0) native.storeRedisCounterFloor(options.floor, step);
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
-    await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+    const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+    if (String(v[0]) === 'invalid_range') RedisStore.#answer(v, `bizTag ${bizTag}`);
   }
 
   /**

@@ -246,6 +246,26 @@ pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {
     Ok(idloom::stores::layout_record(&spec.layout(&env)?))
 }
 
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[napi]
+pub fn store_redis_counter_floor(env: Env, floor: f64, step: f64) -> Result<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Result<u64> {
+        if v.fract() == 0.0 && v >= 0.0 {
+            Ok(v as u64)
+        } else {
+            Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a non-negative integer"),
+            ))
+        }
+    };
+    let floor = n(floor, "floor")?;
+    let step = n(step, "step")?;
+    Ok(idloom::stores::redis::check_counter_floor(floor, step).js(&env)? as f64)
+}
+
 /// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).
 #[napi]
 pub fn store_redis_key(env: Env, kind: String, name: String) -> Result<String> {

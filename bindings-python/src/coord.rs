@@ -459,6 +459,15 @@ pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(idloom::stores::layout_record(&layout_arg(Some(layout), Layout::TWITTER)?))
 }
 
+/// The core's check of a Redis counter's floor for ranges of ``step``
+/// (Lua computes in doubles: below 2^53 − 1 − step, else ``invalid_range``).
+#[pyfunction]
+pub fn _redis_counter_floor(py: Python<'_>, floor: &Bound<'_, PyAny>, step: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let floor = int_in(floor, "floor", ErrorCode::InvalidRange, 0, u64::MAX)?;
+    let step = int_in(step, "step", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+    idloom::stores::redis::check_counter_floor(floor, step).py(py)
+}
+
 /// Redis keys: ``("ns", namespace)`` or ``("counter", biz_tag)``.
 #[pyfunction]
 pub fn _redis_key(py: Python<'_>, kind: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -145,6 +145,7 @@ function coord(w) {
     storeSegmentSql: w.storeSegmentSql,
     storeSequenceSql: w.storeSequenceSql,
     storeRedisKey: w.storeRedisKey,
+    storeRedisCounterFloor: w.storeRedisCounterFloor,
     storeCasPauseUs: w.storeCasPauseUs,
     STORE_CAS_TRIES: w.storeCasTries(),
   };

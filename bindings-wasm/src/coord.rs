@@ -377,6 +377,21 @@ pub fn store_sequence_sql(text: &str, name: &str, step: f64, floor: f64, index: 
     idloom::stores::sequence_sql(text, name, start, increment).js()
 }
 
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[wasm_bindgen(js_name = storeRedisCounterFloor)]
+pub fn store_redis_counter_floor(floor: f64, step: f64) -> Out<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Out<u64> {
+        if v.fract() == 0.0 && v >= 0.0 {
+            Ok(v as u64)
+        } else {
+            ms(v, param)
+        }
+    };
+    Ok(idloom::stores::redis::check_counter_floor(n(floor, "floor")?, n(step, "step")?).js()? as f64)
+}
+
 /// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).
 #[wasm_bindgen(js_name = storeRedisKey)]
 pub fn store_redis_key(kind: &str, name: &str) -> Out<String> {

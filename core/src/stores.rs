@@ -227,30 +227,68 @@ pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Resul
 }
 
 /// Redis Lua scripts (run with `EVAL`; `KEYS[1]` is the namespace key or the counter).
+/// Every script starts with `stores/redis/ints.lua` (integers Lua's doubles
+/// hold exactly, [`redis::MAX_INT`]); the lease scripts then with
+/// `stores/redis/clock.lua` (clock, identity, namespace floor).
 pub mod redis {
-    // Every lease script starts with stores/redis/clock.lua (clock, identity, namespace floor).
+    use crate::error::{Error, ErrorCode, Result};
+
     /// Create a namespace if missing; answers its record.
     pub const NAMESPACE_INIT: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
         include_str!("../stores/redis/clock.lua"),
         include_str!("../stores/redis/namespace_init.lua")
     );
     /// Lease a node.
     pub const ACQUIRE: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
         include_str!("../stores/redis/clock.lua"),
         include_str!("../stores/redis/acquire.lua")
     );
     /// Renew a lease.
-    pub const RENEW: &str = concat!(include_str!("../stores/redis/clock.lua"), include_str!("../stores/redis/renew.lua"));
+    pub const RENEW: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/clock.lua"),
+        include_str!("../stores/redis/renew.lua")
+    );
     /// Release a lease with a high-water.
-    pub const RELEASE: &str = include_str!("../stores/redis/release.lua");
+    pub const RELEASE: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/release.lua")
+    );
     /// A namespace's record (lookup, read only).
     pub const NAMESPACE_GET: &str = include_str!("../stores/redis/namespace_get.lua");
     /// The nodes of a namespace (status).
     pub const NODES: &str = include_str!("../stores/redis/nodes.lua");
-    /// A segment range from a counter (`INCRBY`; a missing counter is refused).
-    pub const INCRBY: &str = include_str!("../stores/redis/incrby.lua");
+    /// A segment range from a counter (`INCRBY`; a missing counter is
+    /// refused, and so is one at or past [`MAX_INT`] − step).
+    pub const INCRBY: &str = concat!(include_str!("../stores/redis/ints.lua"), include_str!("../stores/redis/incrby.lua"));
     /// Create a counter at a floor if missing.
-    pub const SEGMENT_INIT: &str = include_str!("../stores/redis/segment_init.lua");
+    pub const SEGMENT_INIT: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/segment_init.lua")
+    );
+
+    /// The largest integer a Redis Lua script computes with: 2⁵³ − 1 (Lua
+    /// numbers are doubles). A counter at or past `MAX_INT − step` is refused
+    /// (`invalid_range`), never a range computed in rounded doubles.
+    pub const MAX_INT: u64 = (1 << 53) - 1;
+
+    /// Check the floor of a Redis counter that ranges of `step` will be drawn
+    /// from: `step` in 1..=[`crate::limits::MAX_STEP`] (`invalid_argument`),
+    /// `floor` in 0..[`MAX_INT`] − `step` (`invalid_range`: the first fetch
+    /// would already be refused). Every binding's `init_segment` on Redis
+    /// asks this before it writes.
+    pub fn check_counter_floor(floor: u64, step: u64) -> Result<u64> {
+        if !(1..=crate::limits::MAX_STEP).contains(&step) {
+            return Err(Error::range(ErrorCode::InvalidArgument, "step", step, 1, crate::limits::MAX_STEP));
+        }
+        let hi = MAX_INT - step - 1;
+        if floor > hi {
+            return Err(Error::range(ErrorCode::InvalidRange, "floor", floor, 0, hi));
+        }
+        Ok(floor)
+    }
 
     /// The key of a namespace's record: `{idloom:NS}:ns`.
     pub fn namespace_key(namespace: &str) -> alloc::string::String {

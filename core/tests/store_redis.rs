@@ -58,11 +58,11 @@ fn expiry_renewal_release_and_a_new_run_id() {
     let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
     assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (TIME)");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
-    let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
-    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 50).unwrap();
+    assert_eq!(r.fence_ms, a.fence_ms + 50);
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 50));
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
     // Another run_id (a restart without persistence, a failover): the floor rises first.
@@ -111,6 +111,104 @@ fn incrby_ranges_never_overlap_and_a_missing_counter_is_refused() {
         assert_eq!(w[0].1, w[1].0, "contiguous, no overlap");
     }
     assert!(RedisStore::connect("redis://127.0.0.1:1/").err().unwrap().code() == ErrorCode::StoreUnavailable);
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", years).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    // A proposal Lua cannot hold exactly is refused, not rounded.
+    assert_eq!(db.renew(&ns, &a, "a", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert!(b.start_ms < years, "the node stays usable: next start {}", b.start_ms);
+    assert_eq!(b.start_ms, r.fence_ms);
+    assert_eq!(db.release(&ns, &b, "b", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+}
+
+#[test]
+fn a_counter_near_2_pow_53_never_overlaps_and_is_refused_at_the_edge() {
+    use idloom::stores::redis::{check_counter_floor, counter_key, MAX_INT};
+    let tag = unique("edge");
+    let mut db = store();
+    // init_segment in every binding asks the core first: a floor the first
+    // fetch of `step` could not serve is invalid_range, naming the bound.
+    let e = db.init_counter_for(&tag, 1 << 60, 1_000).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRange);
+    assert_eq!(
+        e.to_string(),
+        format!("floor must be in 0..={}, got {}", MAX_INT - 1_001, 1u64 << 60)
+    );
+    assert_eq!(check_counter_floor(MAX_INT - 1_001, 1_000).unwrap(), MAX_INT - 1_001);
+    assert_eq!(check_counter_floor(0, 0).unwrap_err().code(), ErrorCode::InvalidArgument);
+    // The script refuses such a floor by itself too.
+    assert_eq!(db.init_counter(&tag, 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    // Four processes draw an odd step from 4.5 steps below the edge: four
+    // ranges, contiguous, below 2^53 - 1; then every fetch is refused.
+    let step = 1_001;
+    let floor = MAX_INT - 4 * step - 500;
+    assert_eq!(db.init_counter_for(&tag, floor, step).unwrap(), floor);
+    let (ranges, refusals): (Vec<(u64, u64)>, usize) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let tag = tag.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    let mut got = Vec::new();
+                    for _ in 0..8 {
+                        match db.fetch(&tag, step) {
+                            Ok(r) => got.push(r),
+                            Err(e) => {
+                                assert_eq!(e.code(), ErrorCode::InvalidRange);
+                                return (got, 1);
+                            }
+                        }
+                    }
+                    (got, 0)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .fold((Vec::new(), 0), |(mut a, n), (r, k)| {
+                a.extend(r);
+                (a, n + k)
+            })
+    });
+    assert_eq!(refusals, 4, "every drawer reached the edge and was refused: {ranges:?}");
+    let mut sorted = ranges.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted.len(), 4, "{sorted:?}");
+    assert_eq!(sorted[0].0, floor);
+    for w in sorted.windows(2) {
+        assert_eq!(w[0].1, w[1].0, "contiguous, no overlap: {sorted:?}");
+    }
+    assert!(sorted.iter().all(|r| r.1 - r.0 == step && r.1 < MAX_INT), "{sorted:?}");
+    let value = |db: &mut RedisStore| -> String { redis::cmd("GET").arg(counter_key(&tag)).query(&mut db.conn).unwrap() };
+    assert_eq!(value(&mut db), (floor + 4 * step).to_string(), "a refused fetch moves nothing");
+    // A smaller step still fits below the edge; then that is refused as well.
+    assert_eq!(db.fetch(&tag, 100).unwrap(), (floor + 4 * step, floor + 4 * step + 100));
+    // A counter already past the edge (an old script, a SET) stays refused, unchanged.
+    redis::cmd("SET")
+        .arg(counter_key(&tag))
+        .arg(1u64 << 60)
+        .query::<()>(&mut db.conn)
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(db.fetch(&tag, step).unwrap_err().code(), ErrorCode::InvalidRange);
+    }
+    assert_eq!(db.fetch(&tag, 0).unwrap_err().code(), ErrorCode::InvalidRange, "even a peek");
+    assert_eq!(value(&mut db), (1u64 << 60).to_string());
 }
 
 /// A private redis-server (own port, own dir): fault tests never touch the shared one.

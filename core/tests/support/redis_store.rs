@@ -61,6 +61,11 @@ fn answer(v: &[redis::Value]) -> Result<&[redis::Value]> {
             "every node is leased by a live holder",
         )),
         "lease_lost" => Err(Error::reason(ErrorCode::LeaseLost, "lease", "another epoch or holder")),
+        "invalid_range" => Err(Error::reason(
+            ErrorCode::InvalidRange,
+            "redis",
+            "a number past what Redis Lua computes exactly (2^53 - 1)",
+        )),
         _ => Err(Error::reason(
             ErrorCode::StoreSchema,
             "redis",
@@ -153,6 +158,13 @@ impl RedisStore {
         Ok(num(&answer(&v)?[0]))
     }
 
+    /// Create a counter at `floor` (checked by the core for ranges of `step`, as the bindings do).
+    pub fn init_counter_for(&mut self, tag: &str, floor: u64, step: u64) -> Result<u64> {
+        lua::check_counter_floor(floor, step)?;
+        self.init_counter(tag, floor)
+    }
+
+    /// Create a counter at `floor` as the script alone decides.
     pub fn init_counter(&mut self, tag: &str, floor: u64) -> Result<u64> {
         let v: redis::Value = redis::cmd("EVAL")
             .arg(lua::SEGMENT_INIT)
@@ -161,6 +173,9 @@ impl RedisStore {
             .arg(floor)
             .query(&mut self.conn)
             .map_err(down)?;
+        if let redis::Value::Array(a) = &v {
+            answer(a)?;
+        }
         Ok(num(&v))
     }
 

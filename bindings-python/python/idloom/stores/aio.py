@@ -12,7 +12,7 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _redis_key, _segment_sql, _store_texts
+from .._idloom import Layout, SegmentBuffer, _check_namespace, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
 from ._base import (Namespace, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
                     CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
@@ -219,11 +219,16 @@ class AsyncRedisStore(_AsyncStore):
         RedisStore._answer(await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
                            f"namespace {ns}, node {node}, epoch {epoch}")
 
-    async def init_segment(self, biz_tag: str, *, floor: int) -> None:
-        """Create the counter at ``floor`` if missing (never lowered)."""
+    async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000) -> None:
+        """Create the counter at ``floor`` if missing (never lowered); ``floor``
+        below ``2**53 - 1 - step`` (Redis Lua computes in doubles: ``InvalidRangeError``)."""
         check_text(biz_tag, "biz_tag")
-        check_int(floor, "floor", 0, (1 << 63) - 1)
-        await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        check_int(floor, "floor", 0, (1 << 64) - 1)
+        check_int(step, "step", 1, (1 << 31) - 1)
+        _redis_counter_floor(floor, step)
+        v = await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        if _text(v[0]) == "invalid_range":
+            RedisStore._answer(v, f"biz_tag {biz_tag}")
 
     def segment_source(self, biz_tag: str) -> AsyncSource:
         """``await source(step) -> (start, end)`` by ``INCRBY``; a missing counter is ``StoreStateLostError``."""

@@ -70,16 +70,41 @@ fn expiry_renewal_release_and_floor() {
     assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (NOW(3))");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
-    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    assert_eq!(
+        r.fence_ms,
+        (a.fence_ms + 500)
+            .min(r.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms)
+            .max(a.fence_ms)
+    );
     // Renewals that change nothing (the same millisecond, the same fence) still hold.
     for _ in 0..20 {
         db.renew(&ns, &a, "a", 0).unwrap();
     }
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, r.fence_ms));
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", 1 << 60).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
 }
 
 #[test]

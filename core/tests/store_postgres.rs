@@ -22,7 +22,7 @@ impl race::Leases for PgStore {
 
 use idloom::lease::{Grant, Lease, LeaseConfig};
 use idloom::stores::sequence_numbers;
-use idloom::{ErrorCode, Layout};
+use idloom::{Clock, ErrorCode, Layout, SystemClock};
 use pg::PgStore;
 use std::sync::Once;
 
@@ -73,19 +73,43 @@ fn expiry_is_judged_by_the_stores_clock_and_a_taken_node_refuses_the_old_renewal
     assert!(lease.skew_ms().unsigned_abs() < 1_000, "same machine: skew {}", lease.skew_ms());
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     // a renews: fence moves on, never back.
-    let r = db.renew(&ns, &a, "a", a.fence_ms + 1_000).unwrap();
-    assert_eq!((r.epoch, r.fence_ms), (a.epoch, a.fence_ms + 1_000));
-    assert_eq!(db.renew(&ns, &a, "a", 5).unwrap().fence_ms, a.fence_ms + 1_000);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 50).unwrap();
+    assert!(r.fence_ms > a.fence_ms);
+    assert_eq!(
+        (r.epoch, r.fence_ms),
+        (a.epoch, (a.fence_ms + 50).min(r.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms))
+    );
+    assert_eq!(db.renew(&ns, &a, "a", 5).unwrap().fence_ms, r.fence_ms);
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
     assert_eq!((b.node, b.epoch), (0, a.epoch + 1));
-    assert_eq!(b.start_ms, a.fence_ms + 1_000, "b starts at a's last fence");
+    assert_eq!(b.start_ms, r.fence_ms, "b starts at a's last fence");
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 2).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &a, "a", 0).unwrap_err().code(), ErrorCode::LeaseLost);
     // b releases with its high-water: the fence drops to it (clamped into b's interval), free at once.
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 7).unwrap(), b.start_ms);
     let c = db.acquire(&ns, "b", 0).unwrap();
     assert_eq!((c.epoch, c.start_ms), (b.epoch + 1, b.start_ms), "sticky and immediate");
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", 1 << 60).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
 }
 
 #[test]

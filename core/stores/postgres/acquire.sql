@@ -2,7 +2,9 @@
 -- First the store identity: another one (restore, promotion) raises the floor.
 -- Then a node whose lease expired on the store's clock, the holder's previous
 -- one first (sticky restarts), skipping rows other acquirers hold locked:
--- epoch + 1, expiry one TTL away, start = max(fence, floor), fence = max(start, $3).
+-- epoch + 1, expiry one TTL away, start = max(fence, floor),
+-- fence = max(start, min($3, store now + ttl + max_skew)): a holder cannot
+-- push a node's fence further than one lease ahead of the store's clock.
 -- One row: found (false: the namespace is missing: store_state_lost), and the
 -- grant (node NULL: no_free_node).
 WITH now AS (
@@ -16,7 +18,7 @@ WITH now AS (
         store_identity = now.identity
     FROM now
     WHERE n.namespace = $1
-    RETURNING n.floor_ms, n.ttl_ms, n.nodes, now.ms AS now_ms
+    RETURNING n.floor_ms, n.ttl_ms, n.max_skew_ms, n.nodes, now.ms AS now_ms
 ), pick AS (
     SELECT d.node FROM idloom_node AS d, ns
     WHERE d.namespace = $1 AND d.expires_ms <= ns.now_ms AND d.node < ns.nodes
@@ -29,7 +31,7 @@ WITH now AS (
         epoch = d.epoch + 1,
         expires_ms = ns.now_ms + ns.ttl_ms,
         start_ms = greatest(d.fence_ms, ns.floor_ms),
-        fence_ms = greatest(d.fence_ms, ns.floor_ms, $3)
+        fence_ms = greatest(d.fence_ms, ns.floor_ms, least($3, ns.now_ms + ns.ttl_ms + ns.max_skew_ms))
     FROM pick, ns
     WHERE d.namespace = $1 AND d.node = pick.node
     RETURNING d.node, d.epoch, d.start_ms, d.fence_ms, ns.now_ms

@@ -110,6 +110,10 @@ const grantOf = (row) => ({
  * for an existing Leaf).
  */
 export class PostgresStore extends ProcessStore {
+  get engine() {
+    return 'postgres';
+  }
+
   /** @type {any} */ #db;
   /** @type {Record<string, string>} */ #sql;
   /** @type {string} */ #table;
@@ -303,6 +307,10 @@ function pgError(e) {
  * raises the namespace floor or answers `store_state_lost`, never a silent 0.
  */
 export class RedisStore extends ProcessStore {
+  get engine() {
+    return 'redis';
+  }
+
   /** @type {(script: string, key: string, args: string[]) => Promise<unknown>} */ #eval;
   /** @type {Record<string, string>} */ #lua;
 
@@ -441,10 +449,15 @@ export class RedisStore extends ProcessStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace)), `namespace ${namespace}`);
     const nodes = [];
-    for (let i = 0; i < r.length; i += 6) {
-      nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+    // A page of at most 1,024 nodes per script call (one call holds every Redis client).
+    for (let first = 0; first < record.nodes; ) {
+      const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace), first), `namespace ${namespace}`);
+      if (r.length === 0) break;
+      for (let i = 0; i < r.length; i += 6) {
+        nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+      }
+      first = Number(r[r.length - 6]) + 1;
     }
     return { record, nodes };
   }
@@ -499,6 +512,10 @@ export class RedisStore extends ProcessStore {
  * Leaf-compatible segment table (`'leaf_alloc'` for an existing Leaf).
  */
 export class MySQLStore extends ProcessStore {
+  get engine() {
+    return 'mysql';
+  }
+
   /** @type {any} */ #pool;
   /** @type {Record<string, string>} */ #sql;
   /** @type {string} */ #table;
@@ -568,7 +585,11 @@ export class MySQLStore extends ProcessStore {
       const [rows] = await c.query(this.#sql.NAMESPACE_GET, [ns]);
       const got = recordOf(rows[0]);
       if (got.layout === record && got.nodes === nodes) {
-        for (let k = 0; k < nodes; k++) await c.query(this.#sql.NODE_ROWS, [ns, k]);
+        // The rows are made together: once the last exists, all do. Else 1,000 per statement.
+        const [last] = await c.query(this.#sql.NODE_GET, [ns, nodes - 1]);
+        if (last.length === 0) {
+          for (let first = 0; first < nodes; first += 1000) await c.query(this.#sql.NODE_ROWS, [ns, first, first, Math.min(first + 1000, nodes)]);
+        }
       }
       return got;
     });
@@ -588,7 +609,7 @@ export class MySQLStore extends ProcessStore {
       const [lock] = await c.query(this.#sql.NAMESPACE_LOCK, [ns]);
       if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
       const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
-      const [pick] = await c.query(this.#sql.ACQUIRE_PICK, [ns, storeNow, holder]);
+      const [pick] = await c.query(this.#sql.ACQUIRE_PICK, [ns, ns, holder, storeNow, ns, storeNow]);
       if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
       const node = pick[0].node;
       await c.query(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);

@@ -240,6 +240,24 @@ pub fn store_check_namespace(env: Env, namespace: String) -> Result<()> {
     idloom::stores::check_namespace(&namespace).js(&env)
 }
 
+/// The core's node count of a namespace on `engine` with the layout `spec`:
+/// `nodes` checked (`invalid_argument` naming the range), or the default
+/// (1,024, at most the layout's node count) when absent.
+#[napi]
+pub fn store_namespace_nodes(env: Env, engine: String, spec: LayoutSpec, nodes: Option<f64>) -> Result<f64> {
+    let nodes = match nodes {
+        None => None,
+        Some(v) if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) => Some(v as u64),
+        Some(_) => {
+            return Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "nodes", "must be a non-negative safe integer"),
+            ))
+        }
+    };
+    Ok(idloom::stores::namespace_nodes(&engine, &spec.layout(&env)?, nodes).js(&env)? as f64)
+}
+
 /// The record of a layout a namespace keeps.
 #[napi]
 pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {

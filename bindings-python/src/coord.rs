@@ -459,6 +459,26 @@ pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(idloom::stores::layout_record(&layout_arg(Some(layout), Layout::TWITTER)?))
 }
 
+/// The core's node count of a namespace on ``engine`` with ``layout``:
+/// ``nodes`` checked (``invalid_argument`` naming the range), or the
+/// default (1,024, at most the layout's node count) for ``None``.
+#[pyfunction]
+#[pyo3(signature = (engine, layout, nodes=None))]
+pub fn _namespace_nodes(
+    py: Python<'_>,
+    engine: &Bound<'_, PyAny>,
+    layout: &Bound<'_, PyAny>,
+    nodes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<u64> {
+    let engine = text(engine, "engine")?;
+    let layout = layout_arg(Some(layout), Layout::TWITTER)?;
+    let nodes = match nodes {
+        Some(n) if !n.is_none() => Some(int_in(n, "nodes", ErrorCode::InvalidArgument, 0, u64::MAX)?),
+        _ => None,
+    };
+    idloom::stores::namespace_nodes(&engine, &layout, nodes).py(py)
+}
+
 /// The core's check of a Redis counter's floor for ranges of ``step``
 /// (Lua computes in doubles: below 2^53 − 1 − step, else ``invalid_range``).
 #[pyfunction]

@@ -141,6 +141,7 @@ function coord(w) {
     leaseStoreRestore: w.leaseStoreRestore,
     storeCheckNamespace: w.storeCheckNamespace,
     storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),
+    storeNamespaceNodes: (engine, s, nodes) => w.storeNamespaceNodes(engine, ...spec(s), nodes),
     storeTexts: (engine) => Object.fromEntries(w.storeTexts(engine)),
     storeSegmentSql: w.storeSegmentSql,
     storeSequenceSql: w.storeSequenceSql,

@@ -233,6 +233,18 @@ pub fn store_layout_record(t: u32, n: u32, s: u32, epoch: f64, tick: f64, order:
     Ok(idloom::stores::layout_record(&layout(t, n, s, epoch, tick, order)?))
 }
 
+/// The core's node count of a namespace on `engine` with the layout: `nodes`
+/// checked, or the default (1,024, at most the layout's node count) when absent.
+#[wasm_bindgen(js_name = storeNamespaceNodes)]
+#[allow(clippy::too_many_arguments)]
+pub fn store_namespace_nodes(engine: &str, t: u32, n: u32, s: u32, epoch: f64, tick: f64, order: u32, nodes: Option<f64>) -> Out<f64> {
+    let nodes = match nodes {
+        None => None,
+        Some(v) => Some(ms(v, "nodes")?),
+    };
+    Ok(idloom::stores::namespace_nodes(engine, &layout(t, n, s, epoch, tick, order)?, nodes).js()? as f64)
+}
+
 /// The store's side of one namespace (the core's `MemoryStore`): what a
 /// Durable Object answers, persisting each record it changes.
 #[wasm_bindgen]

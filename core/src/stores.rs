@@ -16,7 +16,52 @@ use alloc::format;
 use alloc::string::String;
 
 /// The schema version these texts expect (`idloom_schema.version`, Redis `schema`).
+/// The node indexes (`idloom_node_expiry`, `idloom_node_holder`) and Redis's
+/// expiry set and holder map are additive: the texts answer the same with or
+/// without them, `init` adds them to existing tables, and Redis builds its
+/// index as it goes, so version 1 stays (see `docs/stores.md`).
 pub const SCHEMA_VERSION: i32 = 1;
+
+/// The node count a namespace gets when the caller names none (or the
+/// layout's node count when that is smaller): enough for a large fleet,
+/// small enough to create, list and lease on every engine at once.
+pub const DEFAULT_NODES: u64 = 1024;
+
+/// The most nodes a namespace may have on `engine`: `"postgres"` and
+/// `"mysql"` 1,048,576 (one row per node, created by `init`: ~1 M rows in
+/// bulk), `"redis"` 4,194,304 (node records are created as they are leased;
+/// a status lists 1,024 nodes per script call), `"memory"` (the reference
+/// model, a Durable Object keeping every record in memory) 65,536. `None`
+/// for another engine. Acquire is O(log n) in the node count on every one.
+pub const fn max_nodes(engine: &str) -> Option<u64> {
+    match engine.as_bytes() {
+        b"postgres" | b"mysql" => Some(1 << 20),
+        b"redis" => Some(1 << 22),
+        b"memory" => Some(1 << 16),
+        _ => None,
+    }
+}
+
+/// The node count of a namespace on `engine` with `layout`: `nodes`, checked
+/// against 1..=min(the engine's [`max_nodes`], the layout's node count)
+/// (`invalid_argument`, naming `nodes` and the range), or [`DEFAULT_NODES`]
+/// (at most the layout's node count) when `None`. Every binding's
+/// `init_namespace` asks this.
+pub fn namespace_nodes(engine: &str, layout: &crate::layout::Layout, nodes: Option<u64>) -> Result<u64> {
+    let Some(max) = max_nodes(engine) else {
+        return Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "engine",
+            "must be postgres, mysql, redis or memory",
+        ));
+    };
+    let most = max.min(layout.max_node().saturating_add(1));
+    match nodes {
+        None => Ok(DEFAULT_NODES.min(most)),
+        Some(n) if (1..=most).contains(&n) => Ok(n),
+        Some(n) => Err(Error::range(ErrorCode::InvalidArgument, "nodes", n, 1, most)),
+    }
+}
 
 /// PostgreSQL texts (`$n` parameters, one statement each).
 pub mod postgres {

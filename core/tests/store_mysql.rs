@@ -222,3 +222,32 @@ fn status_shows_every_node_with_its_holder_and_fence() {
     let g = db.acquire(&ns, "h", 1_000).unwrap();
     race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
 }
+
+#[test]
+fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
+    let ns = unique("bulk");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    let rows = db.nodes(&ns).unwrap();
+    assert_eq!(rows.len(), 2_500, "three statements of at most 1,000 rows");
+    assert!(rows.iter().enumerate().all(|(k, r)| r.0 == k as i64));
+    // init made the indexes acquire_pick.sql reads (O(log n), not a sort of every free row).
+    let indexes: Vec<String> = db
+        .conn
+        .query(
+            "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'idloom_node'",
+        )
+        .unwrap();
+    for want in ["idloom_node_expiry", "idloom_node_holder"] {
+        assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
+    }
+    // Sticky first, else the node that expired first.
+    let a = db.acquire(&ns, "a", 0).unwrap();
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
+    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
+}

@@ -302,3 +302,40 @@ fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
     );
     assert_eq!(db.nodes(&ns).unwrap().len(), 2);
 }
+
+#[test]
+fn acquire_uses_the_node_indexes_and_stays_sticky() {
+    let ns = unique("idx");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    assert_eq!(db.nodes(&ns).unwrap().len(), 2_500);
+    // init made the indexes acquire.sql reads (O(log n), not a sort of every free row).
+    let indexes: Vec<String> = db
+        .client
+        .query("SELECT indexname FROM pg_indexes WHERE tablename = 'idloom_node'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for want in ["idloom_node_expiry", "idloom_node_holder"] {
+        assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
+    }
+    // The plan reads one row from each index; the old text sorted every free row.
+    let plan: Vec<String> = db
+        .client
+        .query(&format!("EXPLAIN {}", idloom::stores::postgres::ACQUIRE), &[&ns, &"a", &0i64])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(!plan.contains("Sort"), "{plan}");
+    assert!(plan.contains("idloom_node_expiry") && plan.contains("idloom_node_holder"), "{plan}");
+    let a = db.acquire(&ns, "a", 0).unwrap();
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
+    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
+}

@@ -355,3 +355,112 @@ fn lookup_and_status_show_the_record_and_every_node() {
     let g = db.acquire(&ns, "h", 1_000).unwrap();
     race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
 }
+
+/// The calls a script made of one Redis command, from `INFO commandstats`.
+fn calls(db: &mut RedisStore, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(&mut db.conn).unwrap();
+    let head = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&head))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+#[test]
+fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
+    // A private server: nobody else's commands in its counters.
+    let dir = std::env::temp_dir().join(unique("redis-scale"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = 18_400 + (std::process::id() % 1000) as u16;
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    let ns = unique("scale");
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 65_536, CONFIG, true).unwrap();
+    let reads = |db: &mut RedisStore| calls(db, "hmget") + calls(db, "hget");
+    let mut last = None;
+    for i in 0..20 {
+        let before = reads(&mut db);
+        let g = db.acquire(&ns, &format!("h{i}"), SystemClock.now_ms() + 300).unwrap();
+        let spent = reads(&mut db) - before;
+        // The old script read every node (65,536 HMGETs per acquire); now a few keys.
+        assert!(spent <= 8, "acquire {i} read {spent} hashes");
+        assert_eq!(g.node, i, "a fresh namespace hands out its nodes in order");
+        last = Some(g);
+    }
+    // Sticky and a released node back at once, still by the index.
+    let g = last.unwrap();
+    assert_eq!(db.release(&ns, &g, "h19", g.start_ms).unwrap(), g.start_ms);
+    let before = reads(&mut db);
+    assert_eq!(db.acquire(&ns, "h19", 0).unwrap().node, 19, "sticky");
+    assert!(reads(&mut db) - before <= 8);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
+    // An older acquire.lua kept no index: node records only, no `next`.
+    // Nodes 0 and 2 are held by live holders of that time; node 1 expired.
+    let ns = unique("oldns");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 4, CONFIG, true).unwrap();
+    let key = idloom::stores::redis::namespace_key(&ns);
+    let node_key = |k: u64| format!("{}node:{k}", &key[..key.len() - 2]);
+    redis::cmd("HDEL").arg(&key).arg("next").query::<()>(&mut db.conn).unwrap();
+    let now = SystemClock.now_ms();
+    for (k, expires) in [(0, now + 60_000), (1, 0), (2, now + 60_000)] {
+        redis::cmd("HSET")
+            .arg(node_key(k))
+            .arg("holder")
+            .arg(format!("old{k}"))
+            .arg("epoch")
+            .arg(3)
+            .arg("expires_ms")
+            .arg(expires)
+            .arg("start_ms")
+            .arg(now - 1_000)
+            .arg("fence_ms")
+            .arg(now + 500)
+            .query::<()>(&mut db.conn)
+            .unwrap();
+    }
+    let a = db.acquire(&ns, "a", now + 300).unwrap();
+    assert_eq!(
+        (a.node, a.epoch, a.start_ms),
+        (1, 4, now + 500),
+        "the expired node, above its old fence"
+    );
+    let b = db.acquire(&ns, "b", now + 300).unwrap();
+    assert_eq!((b.node, b.epoch), (3, 1), "the live ones of the older idloom are skipped");
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
+    // The old holder of node 1 came back: its node is taken, and it was never
+    // in the holder map; the new holders' are.
+    let status = db.nodes(&ns).unwrap();
+    let holders: Vec<&str> = status.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(holders, ["old0", "a", "old2", "b"]);
+}
+
+#[test]
+fn a_status_pages_through_every_node() {
+    let ns = unique("pages");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1_024, CONFIG, true).unwrap();
+    let ns2 = unique("pages2");
+    db.init_namespace(&ns2, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    for i in 0..3 {
+        db.acquire(&ns2, &format!("h{i}"), SystemClock.now_ms() + 300).unwrap();
+    }
+    let rows = db.nodes(&ns2).unwrap();
+    assert_eq!(rows.len(), 2_500);
+    assert!(rows.iter().enumerate().all(|(k, r)| r.0 == k as u64));
+    assert_eq!((rows[2].1.as_str(), rows[3].1.as_str()), ("h2", ""));
+    assert_eq!(db.nodes(&ns).unwrap().len(), 1_024);
+    // One script call answers at most 1,024 nodes.
+    let v: Vec<redis::Value> = redis::cmd("EVAL")
+        .arg(idloom::stores::redis::NODES)
+        .arg(1)
+        .arg(idloom::stores::redis::namespace_key(&ns2))
+        .arg(2_000)
+        .query(&mut db.conn)
+        .unwrap();
+    assert_eq!(v.len(), 1 + 500 * 6);
+}

@@ -6,7 +6,10 @@
 -- fence = max(start, min($3, store now + ttl + max_skew)): a holder cannot
 -- push a node's fence further than one lease ahead of the store's clock.
 -- One row: found (false: the namespace is missing: store_state_lost), and the
--- grant (node NULL: no_free_node).
+-- grant (node NULL: no_free_node). Each pick is one index range read with
+-- LIMIT 1 (idloom_node_holder, idloom_node_expiry): O(log n) in the node
+-- count; the store's clock and the node count come in as scalar subqueries
+-- so that they bound the index scans.
 WITH now AS (
     SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms,
            (SELECT system_identifier::text FROM pg_control_system()) || '/' ||
@@ -19,12 +22,23 @@ WITH now AS (
     FROM now
     WHERE n.namespace = $1
     RETURNING n.floor_ms, n.ttl_ms, n.max_skew_ms, n.nodes, now.ms AS now_ms
-), pick AS (
-    SELECT d.node FROM idloom_node AS d, ns
-    WHERE d.namespace = $1 AND d.expires_ms <= ns.now_ms AND d.node < ns.nodes
-    ORDER BY (d.holder = $2) DESC, d.node
+), sticky AS (
+    SELECT d.node FROM idloom_node AS d
+    WHERE d.namespace = $1 AND d.holder = $2
+      AND d.expires_ms <= (SELECT now_ms FROM ns) AND d.node < (SELECT nodes FROM ns)
+    ORDER BY d.node
     LIMIT 1
     FOR UPDATE OF d SKIP LOCKED
+), other AS (
+    SELECT d.node FROM idloom_node AS d
+    WHERE NOT EXISTS (SELECT 1 FROM sticky)
+      AND d.namespace = $1
+      AND d.expires_ms <= (SELECT now_ms FROM ns) AND d.node < (SELECT nodes FROM ns)
+    ORDER BY d.expires_ms, d.node
+    LIMIT 1
+    FOR UPDATE OF d SKIP LOCKED
+), pick AS (
+    SELECT node FROM sticky UNION ALL SELECT node FROM other
 ), granted AS (
     UPDATE idloom_node AS d
     SET holder = $2,

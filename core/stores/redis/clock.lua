@@ -12,7 +12,7 @@ end
 -- (store now + ttl + max_skew) and the new run_id is kept. A record whose
 -- numbers are not integers below 2^53 reads as missing (nil).
 local function idloom_namespace(key, now)
-  local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes')
+  local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes', 'next')
   if not ns[1] then
     return nil
   end
@@ -25,5 +25,6 @@ local function idloom_namespace(key, now)
     floor = math.max(floor, now + ttl + skew)
     redis.call('HSET', key, 'floor_ms', floor, 'run_id', run_id)
   end
-  return { ttl = ttl, skew = skew, floor = floor, nodes = tonumber(ns[5]) }
+  -- next: the first node acquire.lua never indexed (absent: 0, a namespace made by an older idloom).
+  return { ttl = ttl, skew = skew, floor = floor, nodes = tonumber(ns[5]), next = idloom_int(ns[6] or '0') or 0 }
 end

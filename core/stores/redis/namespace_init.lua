@@ -13,6 +13,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
     floor = now + idloom_int(ARGV[3]) + idloom_int(ARGV[4])
   end
   redis.call('HSET', KEYS[1], 'layout', ARGV[1], 'nodes', ARGV[2], 'ttl_ms', ARGV[3], 'max_skew_ms', ARGV[4],
-    'floor_ms', floor, 'run_id', idloom_run_id(), 'schema', '1')
+    'floor_ms', floor, 'run_id', idloom_run_id(), 'schema', '1', 'next', 0)
 end
 return redis.call('HMGET', KEYS[1], 'layout', 'nodes', 'ttl_ms', 'max_skew_ms', 'floor_ms')

@@ -4,6 +4,7 @@
 -- fence = max(fence, min(proposed, store now + ttl + max_skew)) (a holder
 -- cannot push the fence further than one lease ahead of the store's clock);
 -- {"invalid_range", what, value}: a number Lua cannot hold (ints.lua).
+-- The node's score in {idloom:NS}:expiry (acquire.lua's index) follows.
 local now = idloom_now()
 local ns = idloom_namespace(KEYS[1], now)
 if not ns then
@@ -24,4 +25,5 @@ if not old then
 end
 local fence = math.max(old, math.min(proposed, now + ns.ttl + ns.skew))
 redis.call('HSET', key, 'expires_ms', now + ns.ttl, 'fence_ms', fence)
+redis.call('ZADD', string.sub(KEYS[1], 1, -3) .. 'expiry', now + ns.ttl, ARGV[1])
 return { 'ok', tonumber(ARGV[1]), tonumber(r[1]), tonumber(r[3]), fence, now }

@@ -122,13 +122,23 @@ impl RedisStore {
         Ok((text(&r[0]), num(&r[1]), num(&r[2]), num(&r[3]), num(&r[4])))
     }
 
-    /// Every node: (node, holder, epoch, expires, start, fence).
+    /// Every node: (node, holder, epoch, expires, start, fence), a page of at
+    /// most 1,024 per script call.
     pub fn nodes(&mut self, ns: &str) -> Result<Vec<NodeRow>> {
-        let v = eval(&mut self.conn, lua::NODES, &lua::namespace_key(ns), &[])?;
-        Ok(answer(&v)?
-            .chunks(6)
-            .map(|c| (num(&c[0]), text(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5])))
-            .collect())
+        let total = self.namespace_get(ns)?.1;
+        let mut out: Vec<NodeRow> = Vec::new();
+        let mut first = 0;
+        while first < total {
+            let v = eval(&mut self.conn, lua::NODES, &lua::namespace_key(ns), &[first.to_string()])?;
+            let page: Vec<NodeRow> = answer(&v)?
+                .chunks(6)
+                .map(|c| (num(&c[0]), text(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5])))
+                .collect();
+            let Some(last) = page.last() else { break };
+            first = last.0 + 1;
+            out.extend(page);
+        }
+        Ok(out)
     }
 
     pub fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {

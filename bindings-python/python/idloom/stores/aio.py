@@ -26,6 +26,8 @@ AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
 class _AsyncStore:
     """What the asyncio stores share: namespaces and leases over three calls."""
 
+    engine = ""
+
     async def init(self) -> None:
         raise NotImplementedError
 
@@ -38,7 +40,7 @@ class _AsyncStore:
     async def init_namespace(self, namespace: str, *, layout: Layout = Layout.TWITTER, nodes: Optional[int] = None,
                              ttl_ms: int = 10_000, max_skew_ms: int = 1_000, fresh: bool = False) -> Namespace:
         """As the threaded stores' ``init_namespace``."""
-        args = namespace_args(namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
+        args = namespace_args(self.engine, namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
         await self.init()
         return check_record(args, await self._namespace_init(*args))
 
@@ -59,6 +61,8 @@ class _AsyncStore:
 
 class AsyncPostgresStore(_AsyncStore):
     """PostgreSQL over a ``psycopg.AsyncConnection`` of its own or an ``AsyncConnectionPool``."""
+
+    engine = "postgres"
 
     def __init__(self, conn_or_pool: Any, *, table: str = "idloom_alloc") -> None:
         self._target = conn_or_pool
@@ -165,6 +169,8 @@ class AsyncPostgresStore(_AsyncStore):
 
 class AsyncRedisStore(_AsyncStore):
     """Redis over a ``redis.asyncio.Redis`` client."""
+
+    engine = "redis"
 
     def __init__(self, client: Any) -> None:
         self._client = client

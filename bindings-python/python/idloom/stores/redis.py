@@ -99,9 +99,18 @@ class RedisStore(Store):
                      f"namespace {ns}, node {node}, epoch {epoch}")
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
-        r = self._answer(self._run("NODES", _redis_key("ns", ns)), f"namespace {ns}")
-        return [(int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
-                for i in range(0, len(r), 6)]
+        # A page of at most 1,024 nodes per script call (one call holds every Redis client).
+        key, total = _redis_key("ns", ns), self.namespace(ns).nodes
+        out: List[Tuple[Any, ...]] = []
+        first = 0
+        while first < total:
+            r = self._answer(self._run("NODES", key, first), f"namespace {ns}")
+            if not r:
+                break
+            out.extend((int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
+                       for i in range(0, len(r), 6))
+            first = int(r[-6]) + 1
+        return out
 
     # -- segments -------------------------------------------------------------------
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",

@@ -395,7 +395,7 @@ pub fn store_sequence_sql(text: &str, name: &str, step: f64, floor: f64, index: 
 pub fn store_redis_counter_floor(floor: f64, step: f64) -> Out<f64> {
     // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
     let n = |v: f64, param: &'static str| -> Out<u64> {
-        if v.fract() == 0.0 && v >= 0.0 {
+        if v >= 0.0 && v == (v as u64) as f64 {
             Ok(v as u64)
         } else {
             ms(v, param)

@@ -7,7 +7,9 @@
 -- Rows affected must count rows *matched*: connect with CLIENT_FOUND_ROWS
 -- (PyMySQL client_flag FOUND_ROWS, mysql2 flags 'FOUND_ROWS'), or a renewal
 -- that changes nothing (same millisecond) reads as lost.
-UPDATE idloom_node SET expires_ms = ?,
+-- FORCE INDEX (PRIMARY): lock the one row, never a range of the node indexes
+-- (a lookup by idloom_node_holder deadlocked with a concurrent acquire).
+UPDATE idloom_node FORCE INDEX (PRIMARY) SET expires_ms = ?,
     fence_ms = GREATEST(fence_ms, LEAST(?, expires_ms +
         (SELECT n.max_skew_ms FROM idloom_namespace AS n WHERE n.namespace = idloom_node.namespace)))
 WHERE namespace = ? AND node = ? AND epoch = ? AND holder = ?

@@ -254,6 +254,15 @@ export class NodeLease {
 /** What every store shares: namespaces and leases over three calls. */
 export class Store {
   /**
+   * The engine, for the core's per-engine node bounds (`postgres`, `mysql`,
+   * `redis`; `memory` — the reference model a Durable Object keeps — here).
+   * @returns {string}
+   */
+  get engine() {
+    return 'memory';
+  }
+
+  /**
    * Create the tables (if any) and the namespace if missing; resolve its
    * record. `fresh: true` (first deployment, tests) starts at floor 0;
    * otherwise above every fence a holder from before could still use.
@@ -266,8 +275,9 @@ export class Store {
     native.storeCheckNamespace(str(namespace, 'namespace'));
     const layout = options.layout ?? Layout.TWITTER;
     if (!(layout instanceof Layout)) throw idloomError('invalid_type', 'layout must be a Layout');
-    const most = Math.min(2 ** layout.nodeBits, 1 << 22);
-    const nodes = int(options.nodes ?? most, 'nodes', 1, most);
+    // The core's default (1,024, at most the layout's node count) and bound (per engine).
+    if (options.nodes !== undefined) int(options.nodes, 'nodes', 0, Number.MAX_SAFE_INTEGER);
+    const nodes = native.storeNamespaceNodes(this.engine, layout.spec, options.nodes);
     const ttlMs = int(options.ttlMs ?? 10_000, 'ttlMs', 1, 86_400_000);
     const maxSkewMs = int(options.maxSkewMs ?? 1_000, 'maxSkewMs', 0, ttlMs - 1);
     const fresh = options.fresh ?? false;

@@ -194,6 +194,10 @@ const grantOf = (row) => ({
  * for an existing Leaf).
  */
 export class PostgresStore extends ProcessStore {
+  get engine() {
+    return 'postgres';
+  }
+
   /** @type {any} */ #db;
   /** @type {Record<string, string>} */ #sql;
   /** @type {string} */ #table;
@@ -390,6 +394,10 @@ function pgError(e) {
  * raises the namespace floor or answers `store_state_lost`, never a silent 0.
  */
 export class RedisStore extends ProcessStore {
+  get engine() {
+    return 'redis';
+  }
+
   /** @type {(script: string, key: string, args: string[]) => Promise<unknown>} */ #eval;
   /** @type {Record<string, string>} */ #lua;
 
@@ -494,6 +502,11 @@ export class RedisStore extends ProcessStore {
     if (head === 'state_lost') throw idloomError('store_state_lost', `${what}: missing on this Redis (restarted without persistence?); init it (not fresh)`);
     if (head === 'no_free_node') throw idloomError('no_free_node', `${what}: every node is leased by a live holder`);
     if (head === 'lease_lost') throw idloomError('lease_lost', `${what}: another epoch or holder`);
+    if (head === 'invalid_range') {
+      // Lua computes in doubles: a number at or past 2^53 - 1 (a counter within
+      // one step of it) is refused, never rounded into a wrong range.
+      throw idloomError('invalid_range', `${what}: ${String(v[1] ?? 'value')} ${String(v[2] ?? '?')} is past what Redis Lua computes exactly (integers below 2^53 - 1, less one step for a counter)`);
+    }
     throw idloomError('store_schema', `${what}: an answer that is not the idloom protocol`);
   }
 
@@ -539,23 +552,35 @@ export class RedisStore extends ProcessStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace)), `namespace ${namespace}`);
     const nodes = [];
-    for (let i = 0; i < r.length; i += 6) {
-      nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+    // A page of at most 1,024 nodes per script call (one call holds every Redis client).
+    for (let first = 0; first < record.nodes; ) {
+      const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace), first), `namespace ${namespace}`);
+      if (r.length === 0) break;
+      for (let i = 0; i < r.length; i += 6) {
+        nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+      }
+      first = Number(r[r.length - 6]) + 1;
     }
     return { record, nodes };
   }
 
   /**
-   * Create the counter `bizTag` at `floor` if missing (never lowered).
+   * Create the counter `bizTag` at `floor` if missing (never lowered). Redis
+   * Lua computes in doubles: `floor` must stay below 2^53 - 1 - `step`
+   * (default 1000; `invalid_range`), and a fetch from a counter at or past
+   * 2^53 - 1 - step is refused the same way.
    * @param {string} bizTag
-   * @param {{ floor: number, description?: string }} options
+   * @param {{ floor: number, step?: number, description?: string }} options
    */
   async initSegment(bizTag, options) {
+    const step = int(options?.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    // The core's bound (Lua computes in doubles): invalid_range within one step of 2^53 - 1.
+    if (typeof options?.floor === 'number' && Number.isInteger(options.floor) && options.floor >= 0) native.storeRedisCounterFloor(options.floor, step);
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
-    await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+    const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+    if (String(v[0]) === 'invalid_range') RedisStore.#answer(v, `bizTag ${bizTag}`);
   }
 
   /**
@@ -595,6 +620,10 @@ export class RedisStore extends ProcessStore {
  * `NO_BACKSLASH_ESCAPES` in its `sql_mode` reads as plain characters.
  */
 export class MySQLStore extends ProcessStore {
+  get engine() {
+    return 'mysql';
+  }
+
   /** @type {any} */ #pool;
   /** @type {Record<string, string>} */ #sql;
   /** @type {string} */ #table;
@@ -681,7 +710,11 @@ export class MySQLStore extends ProcessStore {
       const [rows] = await c.execute(this.#sql.NAMESPACE_GET, [ns]);
       const got = recordOf(rows[0]);
       if (got.layout === record && got.nodes === nodes) {
-        for (let k = 0; k < nodes; k++) await c.execute(this.#sql.NODE_ROWS, [ns, k]);
+        // The rows are made together: once the last exists, all do. Else 1,000 per statement.
+        const [last] = await c.execute(this.#sql.NODE_GET, [ns, nodes - 1]);
+        if (last.length === 0) {
+          for (let first = 0; first < nodes; first += 1000) await c.execute(this.#sql.NODE_ROWS, [ns, first, first, Math.min(first + 1000, nodes)]);
+        }
       }
       return got;
     });
@@ -701,7 +734,7 @@ export class MySQLStore extends ProcessStore {
       const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
       if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
       const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
-      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, storeNow, holder]);
+      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, ns, holder, storeNow, ns, storeNow]);
       if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
       const node = pick[0].node;
       await c.execute(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);

@@ -269,10 +269,48 @@ pub fn store_mysql_tls(env: Env, ssl_mode: Option<String>, has_ca: bool) -> Resu
     Ok(idloom::tls::mysql_mode(ssl_mode.as_deref(), has_ca).js(&env)?.name())
 }
 
+/// The core's node count of a namespace on `engine` with the layout `spec`:
+/// `nodes` checked (`invalid_argument` naming the range), or the default
+/// (1,024, at most the layout's node count) when absent.
+#[napi]
+pub fn store_namespace_nodes(env: Env, engine: String, spec: LayoutSpec, nodes: Option<f64>) -> Result<f64> {
+    let nodes = match nodes {
+        None => None,
+        Some(v) if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) => Some(v as u64),
+        Some(_) => {
+            return Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "nodes", "must be a non-negative safe integer"),
+            ))
+        }
+    };
+    Ok(idloom::stores::namespace_nodes(&engine, &spec.layout(&env)?, nodes).js(&env)? as f64)
+}
+
 /// The record of a layout a namespace keeps.
 #[napi]
 pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {
     Ok(idloom::stores::layout_record(&spec.layout(&env)?))
+}
+
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[napi]
+pub fn store_redis_counter_floor(env: Env, floor: f64, step: f64) -> Result<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Result<u64> {
+        if v.fract() == 0.0 && v >= 0.0 {
+            Ok(v as u64)
+        } else {
+            Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a non-negative integer"),
+            ))
+        }
+    };
+    let floor = n(floor, "floor")?;
+    let step = n(step, "step")?;
+    Ok(idloom::stores::redis::check_counter_floor(floor, step).js(&env)? as f64)
 }
 
 /// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).

@@ -101,3 +101,48 @@ test('SegmentGroup: bad input; every store down ends in the last failure', async
   await assert.rejects(group.nextAsync(), code('store_unavailable'));
   assert.throws(() => group.next(), code('store_unavailable'));
 });
+
+test('redis: a counter near 2^53 never overlaps and is refused at the edge (invalid_range)', async () => {
+  const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';
+  const store = await RedisStore.fromUrl(REDIS);
+  const Redis = (await import('ioredis')).default;
+  const raw = new Redis(REDIS);
+  try {
+    const edge = Number.MAX_SAFE_INTEGER; // 2^53 - 1: the last integer Lua's doubles hold
+    const tag = unique('edge');
+    // The core's bound, as in Python: a floor the first fetch could not serve.
+    await assert.rejects(store.initSegment(tag, { floor: 2 ** 60, step: 1000 }), (e) => e.code === 'invalid_range' && e.message.includes(`floor must be in 0..=${edge - 1001}, got ${2n ** 60n}`));
+    await assert.rejects(store.initSegment(tag, { floor: edge - 1000 }), code('invalid_range'));
+    const step = 1001;
+    const floor = edge - 4 * step - 500;
+    await store.initSegment(tag, { floor, step });
+    const source = store.segmentSource(tag);
+    const ranges = [];
+    let refused = 0;
+    await Promise.all([0, 1, 2, 3].map(async () => {
+      for (let i = 0; i < 8; i++) {
+        try {
+          ranges.push(await source(step));
+        } catch (e) {
+          assert.equal(e.code, 'invalid_range');
+          refused++;
+          return;
+        }
+      }
+    }));
+    const got = ranges.sort((a, b) => a.start - b.start);
+    assert.equal(refused, 4, `every drawer reached the edge and was refused: ${JSON.stringify(got)}`);
+    assert.equal(got.length, 4);
+    assert.equal(got[0].start, floor);
+    for (let i = 1; i < got.length; i++) assert.equal(got[i - 1].end, got[i].start, 'contiguous, no overlap');
+    assert.ok(got.every((r) => r.end - r.start === step && r.end < edge), JSON.stringify(got));
+    const key = `{idloom:seg:${tag}}`;
+    assert.equal(await raw.get(key), String(floor + 4 * step), 'a refused fetch moves nothing');
+    // A counter already past the edge (an old script, a SET) stays refused, unchanged.
+    await raw.set(key, (2n ** 60n).toString());
+    for (let i = 0; i < 2; i++) await assert.rejects(source(step), code('invalid_range'));
+    assert.equal(await raw.get(key), (2n ** 60n).toString());
+  } finally {
+    raw.disconnect();
+  }
+});

@@ -190,6 +190,19 @@ for (const engine of ['postgres', 'mysql', 'redis', 'node-redis']) {
     await y.release();
   });
 
+  test(`${engine}: a namespace gets 1,024 nodes by default and at most what its engine serves`, async () => {
+    const store = await open(engine);
+    // Once the layout's maximum (4,194,304 nodes for baidu): now the core's default, 1,024.
+    const ns = unique('dflt');
+    assert.equal((await store.initNamespace(ns, { layout: Layout.BAIDU, fresh: true })).nodes, 1024);
+    assert.equal((await store.status(ns)).nodes.length, 1024);
+    const most = engine === 'postgres' || engine === 'mysql' ? 2 ** 20 : 2 ** 22;
+    if (most < 2 ** 22) {
+      await assert.rejects(store.initNamespace(unique('big'), { layout: Layout.BAIDU, nodes: 2 ** 22 }), (e) => e.code === 'invalid_argument' && e.message.includes(`nodes must be in 1..=${most}, got ${2 ** 22}`));
+    }
+    await assert.rejects(store.initNamespace(unique('big'), { layout: Layout.SONYFLAKE, nodes: 2 ** 16 + 1 }), (e) => e.code === 'invalid_argument' && e.message.includes(`nodes must be in 1..=65536, got ${2 ** 16 + 1}`));
+  });
+
   test(`${engine}: segments from one counter never overlap across concurrent sources`, async () => {
     const store = await open(engine);
     for (const options of isRedis ? [{}] : [{ mode: 'atomic' }, { mode: 'cas' }]) {

@@ -494,6 +494,35 @@ pub fn _layout_record(layout: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(idloom::stores::layout_record(&layout_arg(Some(layout), Layout::TWITTER)?))
 }
 
+/// The core's node count of a namespace on ``engine`` with ``layout``:
+/// ``nodes`` checked (``invalid_argument`` naming the range), or the
+/// default (1,024, at most the layout's node count) for ``None``.
+#[pyfunction]
+#[pyo3(signature = (engine, layout, nodes=None))]
+pub fn _namespace_nodes(
+    py: Python<'_>,
+    engine: &Bound<'_, PyAny>,
+    layout: &Bound<'_, PyAny>,
+    nodes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<u64> {
+    let engine = text(engine, "engine")?;
+    let layout = layout_arg(Some(layout), Layout::TWITTER)?;
+    let nodes = match nodes {
+        Some(n) if !n.is_none() => Some(int_in(n, "nodes", ErrorCode::InvalidArgument, 0, u64::MAX)?),
+        _ => None,
+    };
+    idloom::stores::namespace_nodes(&engine, &layout, nodes).py(py)
+}
+
+/// The core's check of a Redis counter's floor for ranges of ``step``
+/// (Lua computes in doubles: below 2^53 − 1 − step, else ``invalid_range``).
+#[pyfunction]
+pub fn _redis_counter_floor(py: Python<'_>, floor: &Bound<'_, PyAny>, step: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let floor = int_in(floor, "floor", ErrorCode::InvalidRange, 0, u64::MAX)?;
+    let step = int_in(step, "step", ErrorCode::InvalidArgument, 0, u64::MAX)?;
+    idloom::stores::redis::check_counter_floor(floor, step).py(py)
+}
+
 /// Redis keys: ``("ns", namespace)`` or ``("counter", biz_tag)``.
 #[pyfunction]
 pub fn _redis_key(py: Python<'_>, kind: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<String> {

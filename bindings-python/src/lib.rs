@@ -66,6 +66,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_redact, m)?,
         wrap_pyfunction!(coord::_layout_record, m)?,
         wrap_pyfunction!(coord::_redis_key, m)?,
+        wrap_pyfunction!(coord::_redis_counter_floor, m)?,
+        wrap_pyfunction!(coord::_namespace_nodes, m)?,
     ] {
         m.add_function(f)?;
     }

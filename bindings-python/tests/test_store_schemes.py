@@ -111,3 +111,51 @@ def test_four_processes_of_two_threads_on_one_row_per_store_and_three_redis_with
         every = [i for r in results for i in r[scheme]]
         assert len(every) == 4 * 2 * 3000, scheme
         assert len(set(every)) == len(every), f"{scheme}: duplicate IDs across processes"
+
+
+def test_a_redis_counter_near_2_pow_53_never_overlaps_and_is_refused_at_the_edge() -> None:
+    """Redis Lua computes in doubles: ranges near 2**53 once overlapped (768
+    duplicates from a floor of 2**60). Now the core refuses such a floor, and
+    a counter within one step of 2**53 - 1 is invalid_range, never a range."""
+    from idloom._idloom import _redis_key
+
+    store = connect("redis")
+    edge = 2**53 - 1
+    tag = unique("edge")
+    with pytest.raises(idloom.InvalidRangeError, match=f"floor must be in 0..={edge - 1001}, got {2**60}"):
+        store.init_segment(tag, floor=2**60, step=1000)
+    with pytest.raises(idloom.InvalidRangeError):
+        store.init_segment(tag, floor=edge - 1000)  # the default step, 1000
+    step = 1001
+    floor = edge - 4 * step - 500
+    store.init_segment(tag, floor=floor, step=step)
+    source = store.segment_source(tag)
+    ranges: list = []  # type: ignore[type-arg]
+    refused: list = []  # type: ignore[type-arg]
+
+    def draw() -> None:
+        for _ in range(8):
+            try:
+                ranges.append(source(step))
+            except idloom.InvalidRangeError as e:
+                refused.append(e)
+                return
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(refused) == 4, f"every drawer reached the edge and was refused: {sorted(ranges)}"
+    got = sorted(ranges)
+    assert len(got) == 4 and got[0][0] == floor, got
+    assert all(a[1] == b[0] for a, b in zip(got, got[1:])), f"contiguous, no overlap: {got}"
+    assert all(e - s == step and e < edge for s, e in got), got
+    key = _redis_key("counter", tag)
+    assert int(store._client.get(key)) == floor + 4 * step, "a refused fetch moves nothing"
+    # A counter already past the edge (an old script, a SET) stays refused, unchanged.
+    store._client.set(key, 2**60)
+    for _ in range(2):
+        with pytest.raises(idloom.InvalidRangeError, match="counter"):
+            source(step)
+    assert int(store._client.get(key)) == 2**60

@@ -153,6 +153,20 @@ def test_namespace_with_another_layout_or_node_count_and_bad_arguments(store) ->
         Snowflake(node=1, lease=object())
 
 
+def test_a_namespace_gets_1024_nodes_by_default_and_at_most_what_its_engine_serves(store) -> None:  # type: ignore[no-untyped-def]
+    # Once the layout's maximum (4,194,304 nodes for baidu): now the core's default, 1,024.
+    ns = unique("dflt")
+    assert store.init_namespace(ns, layout=Layout.BAIDU, fresh=True).nodes == 1024
+    assert len(store.status(ns)["nodes"]) == 1024
+    assert store.lease_node(ns, layout=Layout.BAIDU).node == 0
+    most = {"postgres": 1 << 20, "mysql": 1 << 20, "redis": 1 << 22}[store.engine]
+    if most < 1 << 22:
+        with pytest.raises(idloom.InvalidArgumentError, match=f"nodes must be in 1..={most}, got {1 << 22}"):
+            store.init_namespace(unique("big"), layout=Layout.BAIDU, nodes=1 << 22)
+    with pytest.raises(idloom.InvalidArgumentError, match=f"nodes must be in 1..=65536, got {(1 << 16) + 1}"):
+        store.init_namespace(unique("big"), layout=Layout.SONYFLAKE, nodes=(1 << 16) + 1)
+
+
 def test_every_node_taken_is_no_free_node(store) -> None:  # type: ignore[no-untyped-def]
     ns = unique("full")
     store.init_namespace(ns, nodes=2, ttl_ms=5_000, max_skew_ms=500, fresh=True)

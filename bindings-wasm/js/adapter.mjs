@@ -153,10 +153,12 @@ function coord(w) {
     storeRedactUrl: w.storeRedactUrl,
     storeRedact: w.storeRedact,
     storeLayoutRecord: (s) => w.storeLayoutRecord(...spec(s)),
+    storeNamespaceNodes: (engine, s, nodes) => w.storeNamespaceNodes(engine, ...spec(s), nodes),
     storeTexts: (engine) => Object.fromEntries(w.storeTexts(engine)),
     storeSegmentSql: w.storeSegmentSql,
     storeSequenceSql: w.storeSequenceSql,
     storeRedisKey: w.storeRedisKey,
+    storeRedisCounterFloor: w.storeRedisCounterFloor,
     storeCasPauseUs: w.storeCasPauseUs,
     STORE_CAS_TRIES: w.storeCasTries(),
   };

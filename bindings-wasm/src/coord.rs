@@ -233,6 +233,18 @@ pub fn store_layout_record(t: u32, n: u32, s: u32, epoch: f64, tick: f64, order:
     Ok(idloom::stores::layout_record(&layout(t, n, s, epoch, tick, order)?))
 }
 
+/// The core's node count of a namespace on `engine` with the layout: `nodes`
+/// checked, or the default (1,024, at most the layout's node count) when absent.
+#[wasm_bindgen(js_name = storeNamespaceNodes)]
+#[allow(clippy::too_many_arguments)]
+pub fn store_namespace_nodes(engine: &str, t: u32, n: u32, s: u32, epoch: f64, tick: f64, order: u32, nodes: Option<f64>) -> Out<f64> {
+    let nodes = match nodes {
+        None => None,
+        Some(v) => Some(ms(v, "nodes")?),
+    };
+    Ok(idloom::stores::namespace_nodes(engine, &layout(t, n, s, epoch, tick, order)?, nodes).js()? as f64)
+}
+
 /// The store's side of one namespace (the core's `MemoryStore`): what a
 /// Durable Object answers, persisting each record it changes.
 #[wasm_bindgen]
@@ -375,6 +387,21 @@ pub fn store_sequence_sql(text: &str, name: &str, step: f64, floor: f64, index: 
     let (start, increment) =
         idloom::stores::sequence_numbers(ms(step, "step")?, ms(floor, "floor")?, ms(index, "index")?, ms(count, "count")?).js()?;
     idloom::stores::sequence_sql(text, name, start, increment).js()
+}
+
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[wasm_bindgen(js_name = storeRedisCounterFloor)]
+pub fn store_redis_counter_floor(floor: f64, step: f64) -> Out<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Out<u64> {
+        if v >= 0.0 && v == (v as u64) as f64 {
+            Ok(v as u64)
+        } else {
+            ms(v, param)
+        }
+    };
+    Ok(idloom::stores::redis::check_counter_floor(n(floor, "floor")?, n(step, "step")?).js()? as f64)
 }
 
 /// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).

@@ -3,8 +3,13 @@
 //! fetches per second with 1, 4 and 8 concurrent fetchers, atomic vs
 //! compare-and-set. Not a test: nothing asserts a time.
 //!
+//! And acquire latency against the node count (1,024 and 65,536 nodes per
+//! engine): a flat line is the point (O(1) or O(log n) per acquire).
+//!
 //! Run: `cargo bench -p idloom --bench stores` (the servers must answer;
 //! IDLOOM_PG / IDLOOM_MYSQL / IDLOOM_REDIS override the addresses).
+//! `-- --quick`: fewer samples; `-- --scale` (with or without `--quick`):
+//! only the node-count table.
 
 #[path = "../tests/support/my.rs"]
 mod my;
@@ -59,8 +64,69 @@ fn rate(threads: usize, fetch: impl Fn() -> Box<dyn FnMut() + Send> + Sync) -> f
     total as f64
 }
 
+/// Acquire latency against the node count: a namespace of `nodes` nodes
+/// made fresh, then `samples` acquisitions by new holders (each leases one
+/// more node for a minute, as a fleet starting up does). Prints the time
+/// the namespace took to create and the acquire median and p99.
+fn scale(run: &str, samples: usize) {
+    println!("\nacquire latency against the node count ({samples} acquisitions by new holders)");
+    println!("{:<12} {:>8} {:>12} {:>20}", "store", "nodes", "init", "acquire p50/p99");
+    let fence = || SystemClock.now_ms() + 60_000;
+    for nodes in [1024u64, 65_536] {
+        {
+            let mut db = pg::PgStore::connect(&pg::url()).expect("PostgreSQL");
+            db.init().unwrap();
+            let ns = format!("{run}_pgs{nodes}");
+            let t = Instant::now();
+            db.init_namespace(&ns, &Layout::TWITTER, nodes as i32, CONFIG, true).unwrap();
+            let init = t.elapsed().as_secs_f64();
+            let (p50, p99) = percentiles(time(samples, |i| db.acquire(&ns, &format!("h{i}"), fence()).unwrap()));
+            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "postgres");
+            for t in ["idloom_node", "idloom_namespace"] {
+                db.client.execute(&format!("DELETE FROM {t} WHERE namespace = $1"), &[&ns]).unwrap();
+            }
+        }
+        {
+            let mut db = my::MyStore::connect(&my::url()).expect("MariaDB");
+            db.init().unwrap();
+            let ns = format!("{run}_mys{nodes}");
+            let t = Instant::now();
+            db.init_namespace(&ns, &Layout::TWITTER, nodes as i64, CONFIG, true).unwrap();
+            let init = t.elapsed().as_secs_f64();
+            let (p50, p99) = percentiles(time(samples, |i| db.acquire(&ns, &format!("h{i}"), fence()).unwrap()));
+            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "mariadb");
+            for t in ["idloom_node", "idloom_namespace"] {
+                mysql::prelude::Queryable::exec_drop(&mut db.conn, format!("DELETE FROM {t} WHERE namespace = ?"), (&ns,)).unwrap();
+            }
+        }
+        {
+            let mut db = redis_store::RedisStore::connect(&redis_store::url()).expect("Redis");
+            let ns = format!("{run}_rds{nodes}");
+            let t = Instant::now();
+            db.init_namespace(&ns, &Layout::TWITTER, nodes, CONFIG, true).unwrap();
+            let init = t.elapsed().as_secs_f64();
+            let (p50, p99) = percentiles(time(samples, |i| db.acquire(&ns, &format!("h{i}"), fence()).unwrap()));
+            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "redis");
+            let key = idloom::stores::redis::namespace_key(&ns);
+            let base = &key[..key.len() - 2];
+            let mut del = redis::cmd("DEL");
+            del.arg(&key).arg(format!("{base}expiry")).arg(format!("{base}holders"));
+            for k in 0..samples {
+                del.arg(format!("{base}node:{k}"));
+            }
+            del.query::<()>(&mut db.conn).unwrap();
+        }
+    }
+}
+
 fn main() {
     let run = format!("b{}_{}", std::process::id(), SystemClock.now_ms() % 1_000_000_000);
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    if args.iter().any(|a| a == "--scale") {
+        scale(&run, if quick { 100 } else { 300 });
+        return;
+    }
     println!("store benchmarks — {} lease calls each, segment step 1000", 500);
     println!(
         "{:<12} {:>16} {:>16} {:>16} {:>16}",
@@ -170,4 +236,5 @@ fn main() {
         let r: Vec<f64> = [1, 4, 8].iter().map(|&n| rate(n, make.as_ref())).collect();
         println!("{name:<22} {:>10.0} {:>10.0} {:>10.0}", r[0], r[1], r[2]);
     }
+    scale(&run, if quick { 100 } else { 300 });
 }

@@ -628,9 +628,19 @@ mod memory {
             }
         }
 
+        /// The furthest fence a holder may be granted at `store_now_ms`: one
+        /// lease ahead of the store's clock (`store now + ttl + max_skew`).
+        /// A proposal past it is clamped, so that no holder (a clock set
+        /// years ahead, a bug, a hostile caller) can push a node's fence
+        /// away and make the node unusable.
+        pub const fn fence_bound(&self, store_now_ms: u64) -> u64 {
+            self.config.floor_after_loss(store_now_ms)
+        }
+
         /// Lease a node whose lease expired, the caller's previous one first
         /// (sticky restarts), then the lowest: `epoch + 1`, expiry one TTL
-        /// away, `start = max(fence, floor)`, `fence = max(start, proposed)`.
+        /// away, `start = max(fence, floor)`,
+        /// `fence = max(start, min(proposed, store now + ttl + max_skew))`.
         pub fn acquire(&mut self, holder: &str, proposed_fence_ms: u64, identity: &str, store_now_ms: u64) -> Result<Grant> {
             self.observe(identity, store_now_ms);
             let free = |r: &NodeRecord| r.expires_ms <= store_now_ms;
@@ -645,13 +655,14 @@ mod memory {
                     "every node is leased by a live holder: add nodes, or wait one TTL",
                 ))?;
             let floor = self.floor_ms;
+            let proposed = proposed_fence_ms.min(self.fence_bound(store_now_ms));
             let r = &mut self.nodes[node];
             let start = r.fence_ms.max(floor);
             r.holder = holder.into();
             r.epoch += 1;
             r.expires_ms = store_now_ms.saturating_add(self.config.ttl_ms);
             r.start_ms = start;
-            r.fence_ms = start.max(proposed_fence_ms);
+            r.fence_ms = start.max(proposed);
             Ok(self.grant(node as u64, store_now_ms))
         }
 
@@ -667,7 +678,7 @@ mod memory {
         }
 
         /// Extend a lease, only under the same epoch and holder: expiry one TTL
-        /// away, `fence = max(fence, proposed)`. `lease_lost` otherwise (the
+        /// away, `fence = max(fence, min(proposed, store now + ttl + max_skew))`. `lease_lost` otherwise (the
         /// zero rows of an `UPDATE … WHERE epoch = ? AND holder = ?`).
         pub fn renew(
             &mut self,
@@ -680,9 +691,10 @@ mod memory {
         ) -> Result<Grant> {
             self.observe(identity, store_now_ms);
             let ttl = self.config.ttl_ms;
+            let proposed = proposed_fence_ms.min(self.fence_bound(store_now_ms));
             let r = self.held(node, epoch, holder)?;
             r.expires_ms = store_now_ms.saturating_add(ttl);
-            r.fence_ms = r.fence_ms.max(proposed_fence_ms);
+            r.fence_ms = r.fence_ms.max(proposed);
             Ok(self.grant(node, store_now_ms))
         }
 

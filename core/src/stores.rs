@@ -16,7 +16,52 @@ use alloc::format;
 use alloc::string::String;
 
 /// The schema version these texts expect (`idloom_schema.version`, Redis `schema`).
+/// The node indexes (`idloom_node_expiry`, `idloom_node_holder`) and Redis's
+/// expiry set and holder map are additive: the texts answer the same with or
+/// without them, `init` adds them to existing tables, and Redis builds its
+/// index as it goes, so version 1 stays (see `docs/stores.md`).
 pub const SCHEMA_VERSION: i32 = 1;
+
+/// The node count a namespace gets when the caller names none (or the
+/// layout's node count when that is smaller): enough for a large fleet,
+/// small enough to create, list and lease on every engine at once.
+pub const DEFAULT_NODES: u64 = 1024;
+
+/// The most nodes a namespace may have on `engine`: `"postgres"` and
+/// `"mysql"` 1,048,576 (one row per node, created by `init`: ~1 M rows in
+/// bulk), `"redis"` 4,194,304 (node records are created as they are leased;
+/// a status lists 1,024 nodes per script call), `"memory"` (the reference
+/// model, a Durable Object keeping every record in memory) 65,536. `None`
+/// for another engine. Acquire is O(log n) in the node count on every one.
+pub const fn max_nodes(engine: &str) -> Option<u64> {
+    match engine.as_bytes() {
+        b"postgres" | b"mysql" => Some(1 << 20),
+        b"redis" => Some(1 << 22),
+        b"memory" => Some(1 << 16),
+        _ => None,
+    }
+}
+
+/// The node count of a namespace on `engine` with `layout`: `nodes`, checked
+/// against 1..=min(the engine's [`max_nodes`], the layout's node count)
+/// (`invalid_argument`, naming `nodes` and the range), or [`DEFAULT_NODES`]
+/// (at most the layout's node count) when `None`. Every binding's
+/// `init_namespace` asks this.
+pub fn namespace_nodes(engine: &str, layout: &crate::layout::Layout, nodes: Option<u64>) -> Result<u64> {
+    let Some(max) = max_nodes(engine) else {
+        return Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "engine",
+            "must be postgres, mysql, redis or memory",
+        ));
+    };
+    let most = max.min(layout.max_node().saturating_add(1));
+    match nodes {
+        None => Ok(DEFAULT_NODES.min(most)),
+        Some(n) if (1..=most).contains(&n) => Ok(n),
+        Some(n) => Err(Error::range(ErrorCode::InvalidArgument, "nodes", n, 1, most)),
+    }
+}
 
 /// PostgreSQL texts (`$n` parameters, one statement each).
 pub mod postgres {
@@ -229,30 +274,68 @@ pub fn sequence_sql(text: &str, name: &str, start: u64, increment: u64) -> Resul
 }
 
 /// Redis Lua scripts (run with `EVAL`; `KEYS[1]` is the namespace key or the counter).
+/// Every script starts with `stores/redis/ints.lua` (integers Lua's doubles
+/// hold exactly, [`redis::MAX_INT`]); the lease scripts then with
+/// `stores/redis/clock.lua` (clock, identity, namespace floor).
 pub mod redis {
-    // Every lease script starts with stores/redis/clock.lua (clock, identity, namespace floor).
+    use crate::error::{Error, ErrorCode, Result};
+
     /// Create a namespace if missing; answers its record.
     pub const NAMESPACE_INIT: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
         include_str!("../stores/redis/clock.lua"),
         include_str!("../stores/redis/namespace_init.lua")
     );
     /// Lease a node.
     pub const ACQUIRE: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
         include_str!("../stores/redis/clock.lua"),
         include_str!("../stores/redis/acquire.lua")
     );
     /// Renew a lease.
-    pub const RENEW: &str = concat!(include_str!("../stores/redis/clock.lua"), include_str!("../stores/redis/renew.lua"));
+    pub const RENEW: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/clock.lua"),
+        include_str!("../stores/redis/renew.lua")
+    );
     /// Release a lease with a high-water.
-    pub const RELEASE: &str = include_str!("../stores/redis/release.lua");
+    pub const RELEASE: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/release.lua")
+    );
     /// A namespace's record (lookup, read only).
     pub const NAMESPACE_GET: &str = include_str!("../stores/redis/namespace_get.lua");
     /// The nodes of a namespace (status).
     pub const NODES: &str = include_str!("../stores/redis/nodes.lua");
-    /// A segment range from a counter (`INCRBY`; a missing counter is refused).
-    pub const INCRBY: &str = include_str!("../stores/redis/incrby.lua");
+    /// A segment range from a counter (`INCRBY`; a missing counter is
+    /// refused, and so is one at or past [`MAX_INT`] − step).
+    pub const INCRBY: &str = concat!(include_str!("../stores/redis/ints.lua"), include_str!("../stores/redis/incrby.lua"));
     /// Create a counter at a floor if missing.
-    pub const SEGMENT_INIT: &str = include_str!("../stores/redis/segment_init.lua");
+    pub const SEGMENT_INIT: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/segment_init.lua")
+    );
+
+    /// The largest integer a Redis Lua script computes with: 2⁵³ − 1 (Lua
+    /// numbers are doubles). A counter at or past `MAX_INT − step` is refused
+    /// (`invalid_range`), never a range computed in rounded doubles.
+    pub const MAX_INT: u64 = (1 << 53) - 1;
+
+    /// Check the floor of a Redis counter that ranges of `step` will be drawn
+    /// from: `step` in 1..=[`crate::limits::MAX_STEP`] (`invalid_argument`),
+    /// `floor` in 0..[`MAX_INT`] − `step` (`invalid_range`: the first fetch
+    /// would already be refused). Every binding's `init_segment` on Redis
+    /// asks this before it writes.
+    pub fn check_counter_floor(floor: u64, step: u64) -> Result<u64> {
+        if !(1..=crate::limits::MAX_STEP).contains(&step) {
+            return Err(Error::range(ErrorCode::InvalidArgument, "step", step, 1, crate::limits::MAX_STEP));
+        }
+        let hi = MAX_INT - step - 1;
+        if floor > hi {
+            return Err(Error::range(ErrorCode::InvalidRange, "floor", floor, 0, hi));
+        }
+        Ok(floor)
+    }
 
     /// The key of a namespace's record: `{idloom:NS}:ns`.
     pub fn namespace_key(namespace: &str) -> alloc::string::String {

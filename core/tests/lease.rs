@@ -187,14 +187,14 @@ fn the_store_model_acquires_renews_releases_and_raises_its_floor() {
     let e = s.acquire("c", T0 + 10_000, "run-1", T0 + 1).unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoFreeNode);
     // a's lease runs out on the store's clock; c takes node 0 and starts at a's fence.
-    let c = s.acquire("c", T0 + 30_000, "run-1", T0 + 10_000).unwrap();
-    assert_eq!((c.node, c.epoch, c.start_ms, c.fence_ms), (0, 2, T0 + 10_000, T0 + 30_000));
+    let c = s.acquire("c", T0 + 20_000, "run-1", T0 + 10_000).unwrap();
+    assert_eq!((c.node, c.epoch, c.start_ms, c.fence_ms), (0, 2, T0 + 10_000, T0 + 20_000));
     assert_eq!(
         s.renew(0, 1, "a", T0 + 40_000, "run-1", T0 + 10_001).unwrap_err().code(),
         ErrorCode::LeaseLost
     );
     // c renews; the fence never moves back.
-    assert_eq!(s.renew(0, 2, "c", T0 + 20_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 30_000);
+    assert_eq!(s.renew(0, 2, "c", T0 + 15_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 20_000);
     // A clean release: free at once, fence at the high-water (clamped into c's interval).
     s.release(0, 2, "c", T0 + 12_345, "run-1", T0 + 12_500).unwrap();
     let again = s.acquire("c", T0 + 22_500, "run-1", T0 + 12_500).unwrap();
@@ -212,6 +212,28 @@ fn the_store_model_acquires_renews_releases_and_raises_its_floor() {
     assert_eq!(e2.start_ms, T0 + 24_000, "above every fence a holder from before could use");
     // Created without fresh: the floor is set from the start.
     assert_eq!(MemoryStore::new(CONFIG, 1, "x", false, T0).unwrap().floor_ms(), T0 + 11_000);
+}
+
+#[test]
+fn a_far_future_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let mut s = MemoryStore::new(CONFIG, 1, "run", true, T0).unwrap();
+    let bound = |now: u64| now + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(s.fence_bound(T0), bound(T0));
+    let years = T0 + 10 * 365 * 86_400_000;
+    let a = s.acquire("a", years, "run", T0).unwrap();
+    assert_eq!(a.fence_ms, bound(T0), "acquire: clamped");
+    assert_eq!(s.acquire("b", u64::MAX, "run", T0 + 1).unwrap_err().code(), ErrorCode::NoFreeNode);
+    let r = s.renew(0, 1, "a", u64::MAX, "run", T0 + 3_000).unwrap();
+    assert_eq!(r.fence_ms, bound(T0 + 3_000), "renew: clamped");
+    // Never below a fence already granted: a clamp under it leaves it.
+    assert_eq!(s.renew(0, 1, "a", years, "run", T0).unwrap().fence_ms, bound(T0 + 3_000));
+    // The next holder starts where the last lease could reach, not years ahead.
+    let b = s.acquire("b", T0 + 30_000, "run", T0 + 20_000).unwrap();
+    assert_eq!((b.epoch, b.start_ms, b.fence_ms), (2, bound(T0 + 3_000), T0 + 30_000));
+    // A floor above the bound (a store that lost its state) still wins: start = max(fence, floor).
+    let mut lost = MemoryStore::new(CONFIG, 1, "run", false, T0).unwrap();
+    let g = lost.acquire("a", T0, "run", T0).unwrap();
+    assert_eq!((g.start_ms, g.fence_ms), (bound(T0), bound(T0)));
 }
 
 #[test]
@@ -434,8 +456,8 @@ fn a_store_restored_from_its_records_answers_as_the_one_it_was_saved_from() {
     let mut b = MemoryStore::restore(CONFIG, a.floor_ms(), "do", records).unwrap();
     assert_eq!(b.config(), &CONFIG);
     assert_eq!(
-        b.renew(g.node, g.epoch, "x", T0 + 12_000, "do", T0 + 1).unwrap().fence_ms,
-        T0 + 12_000
+        b.renew(g.node, g.epoch, "x", T0 + 11_000, "do", T0 + 1).unwrap().fence_ms,
+        T0 + 11_000
     );
     assert_eq!(b.acquire("y", T0, "do", T0 + 2).unwrap().node, 1, "node 0 is still held");
     assert_eq!(

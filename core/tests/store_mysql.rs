@@ -70,16 +70,41 @@ fn expiry_renewal_release_and_floor() {
     assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (NOW(3))");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
-    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    assert_eq!(
+        r.fence_ms,
+        (a.fence_ms + 500)
+            .min(r.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms)
+            .max(a.fence_ms)
+    );
     // Renewals that change nothing (the same millisecond, the same fence) still hold.
     for _ in 0..20 {
         db.renew(&ns, &a, "a", 0).unwrap();
     }
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, r.fence_ms));
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", 1 << 60).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
 }
 
 #[test]
@@ -196,4 +221,33 @@ fn status_shows_every_node_with_its_holder_and_fence() {
     db.init_namespace(&ns, &Layout::TWITTER, 3, CONFIG, true).unwrap();
     let g = db.acquire(&ns, "h", 1_000).unwrap();
     race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
+}
+
+#[test]
+fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
+    let ns = unique("bulk");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    let rows = db.nodes(&ns).unwrap();
+    assert_eq!(rows.len(), 2_500, "three statements of at most 1,000 rows");
+    assert!(rows.iter().enumerate().all(|(k, r)| r.0 == k as i64));
+    // init made the indexes acquire_pick.sql reads (O(log n), not a sort of every free row).
+    let indexes: Vec<String> = db
+        .conn
+        .query(
+            "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'idloom_node'",
+        )
+        .unwrap();
+    for want in ["idloom_node_expiry", "idloom_node_holder"] {
+        assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
+    }
+    // Sticky first, else the node that expired first.
+    let a = db.acquire(&ns, "a", 0).unwrap();
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
+    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
 }

@@ -22,7 +22,7 @@ impl race::Leases for PgStore {
 
 use idloom::lease::{Grant, Lease, LeaseConfig};
 use idloom::stores::sequence_numbers;
-use idloom::{ErrorCode, Layout};
+use idloom::{Clock, ErrorCode, Layout, SystemClock};
 use pg::PgStore;
 use std::sync::Once;
 
@@ -73,19 +73,43 @@ fn expiry_is_judged_by_the_stores_clock_and_a_taken_node_refuses_the_old_renewal
     assert!(lease.skew_ms().unsigned_abs() < 1_000, "same machine: skew {}", lease.skew_ms());
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
     // a renews: fence moves on, never back.
-    let r = db.renew(&ns, &a, "a", a.fence_ms + 1_000).unwrap();
-    assert_eq!((r.epoch, r.fence_ms), (a.epoch, a.fence_ms + 1_000));
-    assert_eq!(db.renew(&ns, &a, "a", 5).unwrap().fence_ms, a.fence_ms + 1_000);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 50).unwrap();
+    assert!(r.fence_ms > a.fence_ms);
+    assert_eq!(
+        (r.epoch, r.fence_ms),
+        (a.epoch, (a.fence_ms + 50).min(r.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms))
+    );
+    assert_eq!(db.renew(&ns, &a, "a", 5).unwrap().fence_ms, r.fence_ms);
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
     assert_eq!((b.node, b.epoch), (0, a.epoch + 1));
-    assert_eq!(b.start_ms, a.fence_ms + 1_000, "b starts at a's last fence");
+    assert_eq!(b.start_ms, r.fence_ms, "b starts at a's last fence");
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 2).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &a, "a", 0).unwrap_err().code(), ErrorCode::LeaseLost);
     // b releases with its high-water: the fence drops to it (clamped into b's interval), free at once.
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 7).unwrap(), b.start_ms);
     let c = db.acquire(&ns, "b", 0).unwrap();
     assert_eq!((c.epoch, c.start_ms), (b.epoch + 1, b.start_ms), "sticky and immediate");
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", 1 << 60).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
 }
 
 #[test]
@@ -277,4 +301,41 @@ fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
         "the record says 2 nodes"
     );
     assert_eq!(db.nodes(&ns).unwrap().len(), 2);
+}
+
+#[test]
+fn acquire_uses_the_node_indexes_and_stays_sticky() {
+    let ns = unique("idx");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    assert_eq!(db.nodes(&ns).unwrap().len(), 2_500);
+    // init made the indexes acquire.sql reads (O(log n), not a sort of every free row).
+    let indexes: Vec<String> = db
+        .client
+        .query("SELECT indexname FROM pg_indexes WHERE tablename = 'idloom_node'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for want in ["idloom_node_expiry", "idloom_node_holder"] {
+        assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
+    }
+    // The plan reads one row from each index; the old text sorted every free row.
+    let plan: Vec<String> = db
+        .client
+        .query(&format!("EXPLAIN {}", idloom::stores::postgres::ACQUIRE), &[&ns, &"a", &0i64])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(!plan.contains("Sort"), "{plan}");
+    assert!(plan.contains("idloom_node_expiry") && plan.contains("idloom_node_holder"), "{plan}");
+    let a = db.acquire(&ns, "a", 0).unwrap();
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
+    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
+    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
 }

@@ -58,11 +58,11 @@ fn expiry_renewal_release_and_a_new_run_id() {
     let a = db.acquire(&ns, "a", SystemClock.now_ms() + 300).unwrap();
     assert!(a.store_now_ms.abs_diff(SystemClock.now_ms()) < 1_000, "the store's clock (TIME)");
     assert_eq!(db.acquire(&ns, "b", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
-    let r = db.renew(&ns, &a, "a", a.fence_ms + 500).unwrap();
-    assert_eq!(r.fence_ms, a.fence_ms + 500);
+    let r = db.renew(&ns, &a, "a", a.fence_ms + 50).unwrap();
+    assert_eq!(r.fence_ms, a.fence_ms + 50);
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
     let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 500));
+    assert_eq!((b.epoch, b.start_ms), (a.epoch + 1, a.fence_ms + 50));
     assert_eq!(db.renew(&ns, &a, "a", u64::MAX >> 12).unwrap_err().code(), ErrorCode::LeaseLost);
     assert_eq!(db.release(&ns, &b, "b", b.start_ms + 3).unwrap(), b.start_ms);
     // Another run_id (a restart without persistence, a failover): the floor rises first.
@@ -111,6 +111,104 @@ fn incrby_ranges_never_overlap_and_a_missing_counter_is_refused() {
         assert_eq!(w[0].1, w[1].0, "contiguous, no overlap");
     }
     assert!(RedisStore::connect("redis://127.0.0.1:1/").err().unwrap().code() == ErrorCode::StoreUnavailable);
+}
+
+#[test]
+fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
+    let ns = unique("clamp");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, &a, "a", years).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    // A proposal Lua cannot hold exactly is refused, not rounded.
+    assert_eq!(db.renew(&ns, &a, "a", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
+    let b = db.acquire(&ns, "b", 0).unwrap();
+    assert!(b.start_ms < years, "the node stays usable: next start {}", b.start_ms);
+    assert_eq!(b.start_ms, r.fence_ms);
+    assert_eq!(db.release(&ns, &b, "b", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(&ns, "c", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+}
+
+#[test]
+fn a_counter_near_2_pow_53_never_overlaps_and_is_refused_at_the_edge() {
+    use idloom::stores::redis::{check_counter_floor, counter_key, MAX_INT};
+    let tag = unique("edge");
+    let mut db = store();
+    // init_segment in every binding asks the core first: a floor the first
+    // fetch of `step` could not serve is invalid_range, naming the bound.
+    let e = db.init_counter_for(&tag, 1 << 60, 1_000).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRange);
+    assert_eq!(
+        e.to_string(),
+        format!("floor must be in 0..={}, got {}", MAX_INT - 1_001, 1u64 << 60)
+    );
+    assert_eq!(check_counter_floor(MAX_INT - 1_001, 1_000).unwrap(), MAX_INT - 1_001);
+    assert_eq!(check_counter_floor(0, 0).unwrap_err().code(), ErrorCode::InvalidArgument);
+    // The script refuses such a floor by itself too.
+    assert_eq!(db.init_counter(&tag, 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    // Four processes draw an odd step from 4.5 steps below the edge: four
+    // ranges, contiguous, below 2^53 - 1; then every fetch is refused.
+    let step = 1_001;
+    let floor = MAX_INT - 4 * step - 500;
+    assert_eq!(db.init_counter_for(&tag, floor, step).unwrap(), floor);
+    let (ranges, refusals): (Vec<(u64, u64)>, usize) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let tag = tag.clone();
+                s.spawn(move || {
+                    let mut db = store();
+                    let mut got = Vec::new();
+                    for _ in 0..8 {
+                        match db.fetch(&tag, step) {
+                            Ok(r) => got.push(r),
+                            Err(e) => {
+                                assert_eq!(e.code(), ErrorCode::InvalidRange);
+                                return (got, 1);
+                            }
+                        }
+                    }
+                    (got, 0)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .fold((Vec::new(), 0), |(mut a, n), (r, k)| {
+                a.extend(r);
+                (a, n + k)
+            })
+    });
+    assert_eq!(refusals, 4, "every drawer reached the edge and was refused: {ranges:?}");
+    let mut sorted = ranges.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted.len(), 4, "{sorted:?}");
+    assert_eq!(sorted[0].0, floor);
+    for w in sorted.windows(2) {
+        assert_eq!(w[0].1, w[1].0, "contiguous, no overlap: {sorted:?}");
+    }
+    assert!(sorted.iter().all(|r| r.1 - r.0 == step && r.1 < MAX_INT), "{sorted:?}");
+    let value = |db: &mut RedisStore| -> String { redis::cmd("GET").arg(counter_key(&tag)).query(&mut db.conn).unwrap() };
+    assert_eq!(value(&mut db), (floor + 4 * step).to_string(), "a refused fetch moves nothing");
+    // A smaller step still fits below the edge; then that is refused as well.
+    assert_eq!(db.fetch(&tag, 100).unwrap(), (floor + 4 * step, floor + 4 * step + 100));
+    // A counter already past the edge (an old script, a SET) stays refused, unchanged.
+    redis::cmd("SET")
+        .arg(counter_key(&tag))
+        .arg(1u64 << 60)
+        .query::<()>(&mut db.conn)
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(db.fetch(&tag, step).unwrap_err().code(), ErrorCode::InvalidRange);
+    }
+    assert_eq!(db.fetch(&tag, 0).unwrap_err().code(), ErrorCode::InvalidRange, "even a peek");
+    assert_eq!(value(&mut db), (1u64 << 60).to_string());
 }
 
 /// A private redis-server (own port, own dir): fault tests never touch the shared one.
@@ -256,4 +354,113 @@ fn lookup_and_status_show_the_record_and_every_node() {
     assert_eq!((nodes, ttl, skew, floor), (3, CONFIG.ttl_ms, CONFIG.max_skew_ms, 0));
     let g = db.acquire(&ns, "h", 1_000).unwrap();
     race::check_status(&db.nodes(&ns).unwrap(), &g, "h");
+}
+
+/// The calls a script made of one Redis command, from `INFO commandstats`.
+fn calls(db: &mut RedisStore, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(&mut db.conn).unwrap();
+    let head = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&head))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+#[test]
+fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
+    // A private server: nobody else's commands in its counters.
+    let dir = std::env::temp_dir().join(unique("redis-scale"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = 18_400 + (std::process::id() % 1000) as u16;
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    let ns = unique("scale");
+    db.init_namespace(&ns, &Layout::SONYFLAKE, 65_536, CONFIG, true).unwrap();
+    let reads = |db: &mut RedisStore| calls(db, "hmget") + calls(db, "hget");
+    let mut last = None;
+    for i in 0..20 {
+        let before = reads(&mut db);
+        let g = db.acquire(&ns, &format!("h{i}"), SystemClock.now_ms() + 300).unwrap();
+        let spent = reads(&mut db) - before;
+        // The old script read every node (65,536 HMGETs per acquire); now a few keys.
+        assert!(spent <= 8, "acquire {i} read {spent} hashes");
+        assert_eq!(g.node, i, "a fresh namespace hands out its nodes in order");
+        last = Some(g);
+    }
+    // Sticky and a released node back at once, still by the index.
+    let g = last.unwrap();
+    assert_eq!(db.release(&ns, &g, "h19", g.start_ms).unwrap(), g.start_ms);
+    let before = reads(&mut db);
+    assert_eq!(db.acquire(&ns, "h19", 0).unwrap().node, 19, "sticky");
+    assert!(reads(&mut db) - before <= 8);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
+    // An older acquire.lua kept no index: node records only, no `next`.
+    // Nodes 0 and 2 are held by live holders of that time; node 1 expired.
+    let ns = unique("oldns");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 4, CONFIG, true).unwrap();
+    let key = idloom::stores::redis::namespace_key(&ns);
+    let node_key = |k: u64| format!("{}node:{k}", &key[..key.len() - 2]);
+    redis::cmd("HDEL").arg(&key).arg("next").query::<()>(&mut db.conn).unwrap();
+    let now = SystemClock.now_ms();
+    for (k, expires) in [(0, now + 60_000), (1, 0), (2, now + 60_000)] {
+        redis::cmd("HSET")
+            .arg(node_key(k))
+            .arg("holder")
+            .arg(format!("old{k}"))
+            .arg("epoch")
+            .arg(3)
+            .arg("expires_ms")
+            .arg(expires)
+            .arg("start_ms")
+            .arg(now - 1_000)
+            .arg("fence_ms")
+            .arg(now + 500)
+            .query::<()>(&mut db.conn)
+            .unwrap();
+    }
+    let a = db.acquire(&ns, "a", now + 300).unwrap();
+    assert_eq!(
+        (a.node, a.epoch, a.start_ms),
+        (1, 4, now + 500),
+        "the expired node, above its old fence"
+    );
+    let b = db.acquire(&ns, "b", now + 300).unwrap();
+    assert_eq!((b.node, b.epoch), (3, 1), "the live ones of the older idloom are skipped");
+    assert_eq!(db.acquire(&ns, "c", 0).unwrap_err().code(), ErrorCode::NoFreeNode);
+    // The old holder of node 1 came back: its node is taken, and it was never
+    // in the holder map; the new holders' are.
+    let status = db.nodes(&ns).unwrap();
+    let holders: Vec<&str> = status.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(holders, ["old0", "a", "old2", "b"]);
+}
+
+#[test]
+fn a_status_pages_through_every_node() {
+    let ns = unique("pages");
+    let mut db = store();
+    db.init_namespace(&ns, &Layout::TWITTER, 1_024, CONFIG, true).unwrap();
+    let ns2 = unique("pages2");
+    db.init_namespace(&ns2, &Layout::SONYFLAKE, 2_500, CONFIG, true).unwrap();
+    for i in 0..3 {
+        db.acquire(&ns2, &format!("h{i}"), SystemClock.now_ms() + 300).unwrap();
+    }
+    let rows = db.nodes(&ns2).unwrap();
+    assert_eq!(rows.len(), 2_500);
+    assert!(rows.iter().enumerate().all(|(k, r)| r.0 == k as u64));
+    assert_eq!((rows[2].1.as_str(), rows[3].1.as_str()), ("h2", ""));
+    assert_eq!(db.nodes(&ns).unwrap().len(), 1_024);
+    // One script call answers at most 1,024 nodes.
+    let v: Vec<redis::Value> = redis::cmd("EVAL")
+        .arg(idloom::stores::redis::NODES)
+        .arg(1)
+        .arg(idloom::stores::redis::namespace_key(&ns2))
+        .arg(2_000)
+        .query(&mut db.conn)
+        .unwrap();
+    assert_eq!(v.len(), 1 + 500 * 6);
 }

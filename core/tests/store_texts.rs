@@ -14,8 +14,8 @@ fn every_store_text_file_is_in_the_bindings_table() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if engine == "redis" && name == "clock.lua" {
-                continue; // the shared head, prepended to the lease scripts
+            if engine == "redis" && (name == "clock.lua" || name == "ints.lua") {
+                continue; // the shared heads, prepended to the scripts
             }
             assert!(
                 table.iter().any(|(_, t)| t.ends_with(&text) || *t == text),
@@ -57,4 +57,41 @@ fn compare_and_set_pauses_double_with_jitter_and_stay_bounded() {
     let worst: u64 = (0..CAS_TRIES).map(|a| cas_pause_us(a, 1.0)).sum();
     assert!(worst < 700_000, "{worst}");
     assert_eq!(cas_pause_us(1, f64::NAN), 250);
+}
+
+#[test]
+fn a_namespace_gets_1024_nodes_by_default_and_at_most_what_its_engine_serves() {
+    use idloom::stores::{max_nodes, namespace_nodes, DEFAULT_NODES};
+    use idloom::{ErrorCode, Layout};
+    assert_eq!(DEFAULT_NODES, 1024);
+    for engine in ["postgres", "mysql", "redis", "memory"] {
+        // Not the layout's maximum (4,194,304 for baidu): 1,024, or fewer when the layout has fewer.
+        assert_eq!(namespace_nodes(engine, &Layout::BAIDU, None).unwrap(), 1024, "{engine}");
+        assert_eq!(namespace_nodes(engine, &Layout::SONYFLAKE, None).unwrap(), 1024, "{engine}");
+        let tiny = Layout::new(41, 4, 18, 0, 1).unwrap();
+        assert_eq!(namespace_nodes(engine, &tiny, None).unwrap(), 16, "{engine}");
+        assert_eq!(namespace_nodes(engine, &tiny, Some(16)).unwrap(), 16);
+        let e = namespace_nodes(engine, &tiny, Some(17)).unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string()),
+            (ErrorCode::InvalidArgument, "nodes must be in 1..=16, got 17".into())
+        );
+        assert_eq!(
+            namespace_nodes(engine, &tiny, Some(0)).unwrap_err().code(),
+            ErrorCode::InvalidArgument
+        );
+    }
+    assert_eq!(
+        [max_nodes("postgres"), max_nodes("mysql"), max_nodes("redis"), max_nodes("memory")],
+        [Some(1 << 20), Some(1 << 20), Some(1 << 22), Some(1 << 16)]
+    );
+    let e = namespace_nodes("postgres", &Layout::BAIDU, Some(1 << 22)).unwrap_err();
+    assert_eq!(e.to_string(), "nodes must be in 1..=1048576, got 4194304");
+    assert_eq!(namespace_nodes("redis", &Layout::BAIDU, Some(1 << 22)).unwrap(), 1 << 22);
+    let e = namespace_nodes("memory", &Layout::SONYFLAKE, Some(65_537)).unwrap_err();
+    assert_eq!(e.to_string(), "nodes must be in 1..=65536, got 65537");
+    assert_eq!(
+        namespace_nodes("sqlite", &Layout::TWITTER, None).unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
 }

@@ -22,4 +22,11 @@ CREATE TABLE IF NOT EXISTS idloom_node (
     start_ms bigint NOT NULL DEFAULT 0,
     fence_ms bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (namespace, node)
-) ENGINE=InnoDB
+) ENGINE=InnoDB;
+-- Acquire in O(log n) of the node count (acquire_pick.sql): the
+-- soonest-expired free node and the holder's previous node, each by an index
+-- and LIMIT 1. Additive (the texts answer the same without them): init adds
+-- them to tables made by an older idloom; the schema version stays 1.
+-- CREATE INDEX IF NOT EXISTS is MariaDB's (10.1.4+); on MySQL create them once by hand.
+CREATE INDEX IF NOT EXISTS idloom_node_expiry ON idloom_node (namespace, expires_ms, node);
+CREATE INDEX IF NOT EXISTS idloom_node_holder ON idloom_node (namespace, holder, node)

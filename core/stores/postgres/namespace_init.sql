@@ -19,9 +19,12 @@ WITH now AS (
 ), node_rows AS (
     -- Only for the record's own node count: a call with another count is
     -- refused by the caller (store_schema) and must not add nodes meanwhile.
+    -- One statement for every row; skipped once the last node exists (the
+    -- rows are inserted together), so a process starting up costs O(log n).
     INSERT INTO idloom_node (namespace, node)
     SELECT $1, g FROM generate_series(0, $3 - 1) AS g
     WHERE NOT EXISTS (SELECT 1 FROM idloom_namespace WHERE namespace = $1 AND nodes <> $3)
+      AND NOT EXISTS (SELECT 1 FROM idloom_node WHERE namespace = $1 AND node = $3 - 1)
     ON CONFLICT (namespace, node) DO NOTHING
 )
 SELECT layout, nodes, ttl_ms, max_skew_ms, floor_ms FROM created

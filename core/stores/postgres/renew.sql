@@ -1,6 +1,8 @@
 -- Renew: $1 namespace, $2 node, $3 epoch, $4 holder, $5 proposed fence.
 -- Only under the same epoch and holder (zero rows: lease_lost); expiry one
--- TTL away, fence = max(fence, $5). The identity check runs first, as in acquire.
+-- TTL away, fence = max(fence, min($5, store now + ttl + max_skew)) (a holder
+-- cannot push the fence further than one lease ahead of the store's clock).
+-- The identity check runs first, as in acquire.
 WITH now AS (
     SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms,
            (SELECT system_identifier::text FROM pg_control_system()) || '/' ||
@@ -12,11 +14,11 @@ WITH now AS (
         store_identity = now.identity
     FROM now
     WHERE n.namespace = $1
-    RETURNING n.ttl_ms, now.ms AS now_ms
+    RETURNING n.ttl_ms, n.max_skew_ms, now.ms AS now_ms
 )
 UPDATE idloom_node AS d
 SET expires_ms = ns.now_ms + ns.ttl_ms,
-    fence_ms = greatest(d.fence_ms, $5)
+    fence_ms = greatest(d.fence_ms, least($5, ns.now_ms + ns.ttl_ms + ns.max_skew_ms))
 FROM ns
 WHERE d.namespace = $1 AND d.node = $2 AND d.epoch = $3 AND d.holder = $4
 RETURNING d.node, d.epoch, d.start_ms, d.fence_ms, ns.now_ms

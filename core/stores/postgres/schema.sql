@@ -25,3 +25,9 @@ CREATE TABLE IF NOT EXISTS idloom_node (
     fence_ms bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (namespace, node)
 );
+-- Acquire in O(log n) of the node count: the soonest-expired free node, and
+-- the holder's own previous node (sticky), each by an index and LIMIT 1.
+-- Additive (the texts answer the same without them): init adds them to
+-- tables made by an older idloom, and the schema version stays 1.
+CREATE INDEX IF NOT EXISTS idloom_node_expiry ON idloom_node (namespace, expires_ms, node);
+CREATE INDEX IF NOT EXISTS idloom_node_holder ON idloom_node (namespace, holder, node);

@@ -9,17 +9,22 @@ local function idloom_run_id()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
 -- A namespace's record; on another run_id the floor rises first
--- (store now + ttl + max_skew) and the new run_id is kept.
+-- (store now + ttl + max_skew) and the new run_id is kept. A record whose
+-- numbers are not integers below 2^53 reads as missing (nil).
 local function idloom_namespace(key, now)
-  local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes')
+  local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes', 'next')
   if not ns[1] then
     return nil
   end
-  local ttl, skew, floor = tonumber(ns[1]), tonumber(ns[2]), tonumber(ns[3])
+  local ttl, skew, floor = idloom_int(ns[1]), idloom_int(ns[2]), idloom_int(ns[3])
+  if not (ttl and skew and floor) then
+    return nil
+  end
   local run_id = idloom_run_id()
   if ns[4] ~= run_id then
     floor = math.max(floor, now + ttl + skew)
     redis.call('HSET', key, 'floor_ms', floor, 'run_id', run_id)
   end
-  return { ttl = ttl, floor = floor, nodes = tonumber(ns[5]) }
+  -- next: the first node acquire.lua never indexed (absent: 0, a namespace made by an older idloom).
+  return { ttl = ttl, skew = skew, floor = floor, nodes = tonumber(ns[5]), next = idloom_int(ns[6] or '0') or 0 }
 end

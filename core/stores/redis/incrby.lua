@@ -1,9 +1,22 @@
 -- A segment range from a counter. KEYS[1] = the counter; ARGV[1] = step.
 -- A missing counter is {"state_lost"}, never a silent restart from 0 (a Redis
 -- restarted without persistence). {"ok", start, end}: the range [start, end).
-if redis.call('EXISTS', KEYS[1]) == 0 then
+-- Lua holds integers exactly only below 2^53: the counter is read and checked
+-- before INCRBY, and a counter at or past 2^53 - 1 - step (or a step that is
+-- not an integer below 2^53) is {"invalid_range", "counter" | "step", value}
+-- with the counter left as it is. A counter there stays refused (a smaller
+-- step may still fit below the edge); nothing is ever computed past it.
+local current = redis.call('GET', KEYS[1])
+if not current then
   return { 'state_lost' }
 end
-local step = tonumber(ARGV[1])
-local v = redis.call('INCRBY', KEYS[1], step)
-return { 'ok', v - step, v }
+local step = idloom_int(ARGV[1])
+if not step then
+  return { 'invalid_range', 'step', ARGV[1] }
+end
+local v = idloom_int(current)
+if not v or v >= IDLOOM_MAX_INT - step then
+  return { 'invalid_range', 'counter', current }
+end
+local e = redis.call('INCRBY', KEYS[1], step)
+return { 'ok', e - step, e }

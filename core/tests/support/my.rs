@@ -79,8 +79,14 @@ impl MyStore {
                 "exists with another layout or node count",
             ));
         }
-        for node in 0..nodes {
-            self.conn.exec_drop(sql::NODE_ROWS, (ns, node)).map_err(db)?;
+        // The rows are made together: once the last exists, all do. Else 1,000 per statement.
+        let last: Option<(i64, i64, i64, String)> = self.conn.exec_first(sql::NODE_GET, (ns, nodes - 1)).map_err(db)?;
+        if last.is_none() {
+            for first in (0..nodes).step_by(1000) {
+                self.conn
+                    .exec_drop(sql::NODE_ROWS, (ns, first, first, (first + 1000).min(nodes)))
+                    .map_err(db)?;
+            }
         }
         Ok(floor)
     }
@@ -99,7 +105,7 @@ impl MyStore {
                 "missing: init it (not fresh)",
             ));
         };
-        let Some(node): Option<i64> = tx.exec_first(sql::ACQUIRE_PICK, (ns, now, holder)).map_err(db)? else {
+        let Some(node): Option<i64> = tx.exec_first(sql::ACQUIRE_PICK, (ns, ns, holder, now, ns, now)).map_err(db)? else {
             return Err(Error::reason(
                 ErrorCode::NoFreeNode,
                 "namespace",

@@ -61,6 +61,11 @@ fn answer(v: &[redis::Value]) -> Result<&[redis::Value]> {
             "every node is leased by a live holder",
         )),
         "lease_lost" => Err(Error::reason(ErrorCode::LeaseLost, "lease", "another epoch or holder")),
+        "invalid_range" => Err(Error::reason(
+            ErrorCode::InvalidRange,
+            "redis",
+            "a number past what Redis Lua computes exactly (2^53 - 1)",
+        )),
         _ => Err(Error::reason(
             ErrorCode::StoreSchema,
             "redis",
@@ -117,13 +122,23 @@ impl RedisStore {
         Ok((text(&r[0]), num(&r[1]), num(&r[2]), num(&r[3]), num(&r[4])))
     }
 
-    /// Every node: (node, holder, epoch, expires, start, fence).
+    /// Every node: (node, holder, epoch, expires, start, fence), a page of at
+    /// most 1,024 per script call.
     pub fn nodes(&mut self, ns: &str) -> Result<Vec<NodeRow>> {
-        let v = eval(&mut self.conn, lua::NODES, &lua::namespace_key(ns), &[])?;
-        Ok(answer(&v)?
-            .chunks(6)
-            .map(|c| (num(&c[0]), text(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5])))
-            .collect())
+        let total = self.namespace_get(ns)?.1;
+        let mut out: Vec<NodeRow> = Vec::new();
+        let mut first = 0;
+        while first < total {
+            let v = eval(&mut self.conn, lua::NODES, &lua::namespace_key(ns), &[first.to_string()])?;
+            let page: Vec<NodeRow> = answer(&v)?
+                .chunks(6)
+                .map(|c| (num(&c[0]), text(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5])))
+                .collect();
+            let Some(last) = page.last() else { break };
+            first = last.0 + 1;
+            out.extend(page);
+        }
+        Ok(out)
     }
 
     pub fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
@@ -153,6 +168,13 @@ impl RedisStore {
         Ok(num(&answer(&v)?[0]))
     }
 
+    /// Create a counter at `floor` (checked by the core for ranges of `step`, as the bindings do).
+    pub fn init_counter_for(&mut self, tag: &str, floor: u64, step: u64) -> Result<u64> {
+        lua::check_counter_floor(floor, step)?;
+        self.init_counter(tag, floor)
+    }
+
+    /// Create a counter at `floor` as the script alone decides.
     pub fn init_counter(&mut self, tag: &str, floor: u64) -> Result<u64> {
         let v: redis::Value = redis::cmd("EVAL")
             .arg(lua::SEGMENT_INIT)
@@ -161,6 +183,9 @@ impl RedisStore {
             .arg(floor)
             .query(&mut self.conn)
             .map_err(down)?;
+        if let redis::Value::Array(a) = &v {
+            answer(a)?;
+        }
         Ok(num(&v))
     }
 

@@ -7,8 +7,8 @@ import random
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from .._idloom import (_CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _redact,
-                      _redact_url, _sequence_numbers)
+from .._idloom import (_CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _namespace_nodes,
+                      _redact, _redact_url, _sequence_numbers)
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
@@ -132,13 +132,17 @@ class Namespace:
 NamespaceArgs = Tuple[str, str, int, int, int, bool]  # namespace, layout record, nodes, ttl_ms, max_skew_ms, fresh
 
 
-def namespace_args(namespace: str, layout: Layout, nodes: Optional[int], ttl_ms: int, max_skew_ms: int,
+def namespace_args(engine: str, namespace: str, layout: Layout, nodes: Optional[int], ttl_ms: int, max_skew_ms: int,
                    fresh: bool) -> NamespaceArgs:
-    """``init_namespace``'s arguments checked, every one whether or not it is used."""
+    """``init_namespace``'s arguments checked, every one whether or not it is used.
+    ``nodes``: the core's default (1,024, at most the layout's node count) when
+    ``None``; else 1..=min(the engine's most, the layout's node count)."""
     ns = _check_namespace(namespace)
     if not isinstance(layout, Layout):
         raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
-    nodes = check_int(layout.max_node + 1 if nodes is None else nodes, "nodes", 1, min(layout.max_node + 1, 1 << 22))
+    if nodes is not None:
+        check_int(nodes, "nodes", 0, (1 << 64) - 1)
+    nodes = _namespace_nodes(engine, layout, nodes)
     ttl_ms = check_int(ttl_ms, "ttl_ms", 1, 86_400_000)
     max_skew_ms = check_int(max_skew_ms, "max_skew_ms", 0, ttl_ms - 1)
     if not isinstance(fresh, bool):
@@ -221,7 +225,7 @@ class Store(ShownUrl):
         from before could still use (a store that lost its state). A namespace
         that exists with another layout or node count is ``StoreSchemaError``.
         """
-        args = namespace_args(namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
+        args = namespace_args(self.engine, namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
         self.init()
         return check_record(args, self._namespace_init(*args))
 

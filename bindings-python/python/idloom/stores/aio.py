@@ -12,7 +12,7 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redis_key, _segment_sql, _store_texts
+from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
 from ._base import (Namespace, ShownUrl, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
                     CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
@@ -26,6 +26,8 @@ AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
 class _AsyncStore(ShownUrl):
     """What the asyncio stores share: namespaces and leases over three calls."""
 
+    engine = ""
+
     async def init(self) -> None:
         raise NotImplementedError
 
@@ -38,7 +40,7 @@ class _AsyncStore(ShownUrl):
     async def init_namespace(self, namespace: str, *, layout: Layout = Layout.TWITTER, nodes: Optional[int] = None,
                              ttl_ms: int = 10_000, max_skew_ms: int = 1_000, fresh: bool = False) -> Namespace:
         """As the threaded stores' ``init_namespace``."""
-        args = namespace_args(namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
+        args = namespace_args(self.engine, namespace, layout, nodes, ttl_ms, max_skew_ms, fresh)
         await self.init()
         return check_record(args, await self._namespace_init(*args))
 
@@ -59,6 +61,8 @@ class _AsyncStore(ShownUrl):
 
 class AsyncPostgresStore(_AsyncStore):
     """PostgreSQL over a ``psycopg.AsyncConnection`` of its own or an ``AsyncConnectionPool``."""
+
+    engine = "postgres"
 
     def __init__(self, conn_or_pool: Any, *, table: str = "idloom_alloc") -> None:
         self._target = conn_or_pool
@@ -168,6 +172,8 @@ class AsyncPostgresStore(_AsyncStore):
 class AsyncRedisStore(_AsyncStore):
     """Redis over a ``redis.asyncio.Redis`` client."""
 
+    engine = "redis"
+
     def __init__(self, client: Any) -> None:
         self._client = client
         self._scripts = {name: client.register_script(text)
@@ -223,11 +229,16 @@ class AsyncRedisStore(_AsyncStore):
         RedisStore._answer(await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
                            f"namespace {ns}, node {node}, epoch {epoch}")
 
-    async def init_segment(self, biz_tag: str, *, floor: int) -> None:
-        """Create the counter at ``floor`` if missing (never lowered)."""
+    async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000) -> None:
+        """Create the counter at ``floor`` if missing (never lowered); ``floor``
+        below ``2**53 - 1 - step`` (Redis Lua computes in doubles: ``InvalidRangeError``)."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 63) - 1)
-        await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        check_int(floor, "floor", 0, (1 << 64) - 1)
+        check_int(step, "step", 1, (1 << 31) - 1)
+        _redis_counter_floor(floor, step)
+        v = await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        if _text(v[0]) == "invalid_range":
+            RedisStore._answer(v, f"biz_tag {biz_tag}")
 
     def segment_source(self, biz_tag: str) -> AsyncSource:
         """``await source(step) -> (start, end)`` by ``INCRBY``; a missing counter is ``StoreStateLostError``."""

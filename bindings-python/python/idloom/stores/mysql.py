@@ -173,7 +173,11 @@ class MySQLStore(Store):
             cur.execute(self._sql["NAMESPACE_GET"], (ns,))
             row = cur.fetchone()
             if row is not None and row[0] == record and row[1] == nodes:
-                cur.executemany(self._sql["NODE_ROWS"], [(ns, k) for k in range(nodes)])
+                # The rows are made together: once the last exists, all do. Else 1,000 per statement.
+                cur.execute(self._sql["NODE_GET"], (ns, nodes - 1))
+                if cur.fetchone() is None:
+                    for first in range(0, nodes, 1000):
+                        cur.execute(self._sql["NODE_ROWS"], (ns, first, first, min(first + 1000, nodes)))
             return row
         row = self._tx(body)
         if row is None:
@@ -194,7 +198,7 @@ class MySQLStore(Store):
             if lock is None:
                 raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
             ttl, floor, now = lock
-            cur.execute(self._sql["ACQUIRE_PICK"], (ns, now, holder))
+            cur.execute(self._sql["ACQUIRE_PICK"], (ns, ns, holder, now, ns, now))
             pick = cur.fetchone()
             if pick is None:
                 raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")

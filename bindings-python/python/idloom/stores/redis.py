@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .._idloom import _redis_key, _store_texts
+from .._idloom import _redis_counter_floor, _redis_key, _store_texts
 from ._base import Namespace, Store, check_input, check_int, check_text
 from ._lease import Grant, error
 
@@ -62,6 +62,13 @@ class RedisStore(Store):
             raise error("no_free_node", f"{what}: every node is leased by a live holder")
         if head == "lease_lost":
             raise error("lease_lost", f"{what}: another epoch or holder")
+        if head == "invalid_range":
+            # Lua computes in doubles: a number at or past 2^53 - 1 (a counter
+            # within one step of it) is refused, never rounded into a wrong range.
+            name = _text(v[1]) if len(v) > 1 else "value"
+            got = _text(v[2]) if len(v) > 2 else "?"
+            raise error("invalid_range", f"{what}: {name} {got} is past what Redis Lua computes exactly "
+                                         "(integers below 2^53 - 1, less one step for a counter)")
         raise error("store_schema", f"{what}: an answer that is not the idloom protocol: {v!r}")
 
     def init(self) -> None:
@@ -94,23 +101,39 @@ class RedisStore(Store):
                      f"namespace {ns}, node {node}, epoch {epoch}")
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
-        r = self._answer(self._run("NODES", _redis_key("ns", ns)), f"namespace {ns}")
-        return [(int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
-                for i in range(0, len(r), 6)]
+        # A page of at most 1,024 nodes per script call (one call holds every Redis client).
+        key, total = _redis_key("ns", ns), self.namespace(ns).nodes
+        out: List[Tuple[Any, ...]] = []
+        first = 0
+        while first < total:
+            r = self._answer(self._run("NODES", key, first), f"namespace {ns}")
+            if not r:
+                break
+            out.extend((int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
+                       for i in range(0, len(r), 6))
+            first = int(r[-6]) + 1
+        return out
 
     # -- segments -------------------------------------------------------------------
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
                      table: Optional[str] = None) -> None:
         """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered).
         Redis keeps the counter only: ``step`` and ``description`` are checked
-        and not stored (the ``Segment``'s ``step`` is what each fetch takes)."""
+        and not stored (the ``Segment``'s ``step`` is what each fetch takes).
+        Redis Lua computes in doubles: ``floor`` must stay below
+        ``2**53 - 1 - step`` (``InvalidRangeError``), and a fetch from a
+        counter at or past ``2**53 - 1 - step`` is refused the same way."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 63) - 1)
+        check_int(floor, "floor", 0, (1 << 64) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
         check_input("description", description)
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
-        self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        # Lua computes in doubles: the core refuses a floor within one step of 2^53 - 1 (invalid_range).
+        _redis_counter_floor(floor, step)
+        v = self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        if _text(v[0]) == "invalid_range":
+            self._answer(v, f"biz_tag {biz_tag}")
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
         """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""

@@ -163,6 +163,7 @@ fn stop_lease_gives_a_high_water_no_thread_minting_meanwhile_passes() {
         let shared = SharedSnowflake::new(layout, 5, Policy::default(), idloom::SystemClock).unwrap();
         shared.set_lease(now, now + 60_000, round);
         let stop = std::sync::atomic::AtomicBool::new(false);
+        let minted = std::sync::atomic::AtomicUsize::new(0);
         let (ids, high_water) = std::thread::scope(|s| {
             let workers: Vec<_> = (0..4)
                 .map(|_| {
@@ -170,7 +171,10 @@ fn stop_lease_gives_a_high_water_no_thread_minting_meanwhile_passes() {
                         let mut mine = Vec::new();
                         loop {
                             match shared.next_id() {
-                                Ok(id) => mine.push(id),
+                                Ok(id) => {
+                                    mine.push(id);
+                                    minted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                }
                                 Err(e) => {
                                     assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
                                     assert!(stop.load(std::sync::atomic::Ordering::Acquire));
@@ -181,7 +185,13 @@ fn stop_lease_gives_a_high_water_no_thread_minting_meanwhile_passes() {
                     })
                 })
                 .collect();
+            // Stop while they mint: after 3 ms and at least one ID (a loaded
+            // machine may not have scheduled a worker within 3 ms).
             std::thread::sleep(std::time::Duration::from_millis(3));
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while minted.load(std::sync::atomic::Ordering::Relaxed) == 0 && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
             stop.store(true, std::sync::atomic::Ordering::Release);
             let hw = shared.stop_lease();
             let ids: Vec<u64> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();

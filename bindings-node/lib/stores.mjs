@@ -734,7 +734,7 @@ export class MySQLStore extends ProcessStore {
       const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
       if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
       const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
-      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, ns, holder, storeNow, ns, storeNow]);
+      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, holder, storeNow, ns, storeNow]);
       if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
       const node = pick[0].node;
       await c.execute(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);

@@ -242,6 +242,32 @@ fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
     for want in ["idloom_node_expiry", "idloom_node_holder"] {
         assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
     }
+    // The pick reads each index with LIMIT 1; the old text sorted every free row (filesort).
+    let plan: Vec<mysql::Row> = db
+        .conn
+        .exec(
+            format!("EXPLAIN {}", idloom::stores::mysql::ACQUIRE_PICK),
+            (&ns, "a", i64::MAX, &ns, i64::MAX),
+        )
+        .unwrap();
+    let node_reads: Vec<(Option<String>, Option<String>)> = plan
+        .iter()
+        .filter(|r| r.get::<Option<String>, _>("table").flatten().as_deref() == Some("idloom_node"))
+        .map(|r| {
+            (
+                r.get::<Option<String>, _>("key").flatten(),
+                r.get::<Option<String>, _>("Extra").flatten(),
+            )
+        })
+        .collect();
+    assert_eq!(node_reads.len(), 2, "{node_reads:?}");
+    for (key, extra) in &node_reads {
+        assert!(
+            matches!(key.as_deref(), Some("idloom_node_holder" | "idloom_node_expiry")),
+            "{node_reads:?}"
+        );
+        assert!(!extra.as_deref().unwrap_or("").contains("filesort"), "{node_reads:?}");
+    }
     // Sticky first, else the node that expired first.
     let a = db.acquire(&ns, "a", 0).unwrap();
     let b = db.acquire(&ns, "b", 0).unwrap();

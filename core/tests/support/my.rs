@@ -105,7 +105,7 @@ impl MyStore {
                 "missing: init it (not fresh)",
             ));
         };
-        let Some(node): Option<i64> = tx.exec_first(sql::ACQUIRE_PICK, (ns, ns, holder, now, ns, now)).map_err(db)? else {
+        let Some(node): Option<i64> = tx.exec_first(sql::ACQUIRE_PICK, (ns, holder, now, ns, now)).map_err(db)? else {
             return Err(Error::reason(
                 ErrorCode::NoFreeNode,
                 "namespace",

@@ -198,7 +198,7 @@ class MySQLStore(Store):
             if lock is None:
                 raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
             ttl, floor, now = lock
-            cur.execute(self._sql["ACQUIRE_PICK"], (ns, ns, holder, now, ns, now))
+            cur.execute(self._sql["ACQUIRE_PICK"], (ns, holder, now, ns, now))
             pick = cur.fetchone()
             if pick is None:
                 raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")

@@ -37,7 +37,7 @@ pub const fn max_nodes(engine: &str) -> Option<u64> {
     match engine.as_bytes() {
         b"postgres" | b"mysql" => Some(1 << 20),
         b"redis" => Some(1 << 22),
-        b"memory" => Some(1 << 16),
+        b"memory" => Some(crate::limits::DURABLE_OBJECT_MAX_NODES),
         _ => None,
     }
 }

@@ -80,6 +80,7 @@ pub fn mysql_mode(ssl_mode: Option<&str>, has_ca: bool) -> Result<MysqlTls> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn mysql_modes_as_the_mysql_client_names_them() {

@@ -4,7 +4,7 @@
 //! sequence and ObjectId's process bytes start afresh, nodes the parent held
 //! are refused, and the ticker clock runs again. In a binary of its own (one
 //! test): the fork copies this process, and the generation moves for good.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "std", feature = "getrandom"))]
 
 use idloom::process::{fork_generation, object_id_at, uuid_v4, uuid_v7_at, with_thread_rng};
 use idloom::{nanoid, registry, Clock, ErrorCode, Layout, Policy, TickerClock};

@@ -165,6 +165,14 @@ function guardLost(what) {
   return idloomError('store_state_lost', `${what}: ${native.storeTexts('postgres').GUARD_LOST}`);
 }
 
+/**
+ * Why a MariaDB/MySQL counter cannot be guarded (the core's message).
+ * @returns {string}
+ */
+export function guardRefused() {
+  return native.storeTexts('mysql').GUARD_REFUSED;
+}
+
 /** @param {unknown} mode @returns {'atomic' | 'cas'} */
 function checkMode(mode) {
   if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);

@@ -184,6 +184,13 @@ a backup, a promotion or failover, or a Redis restart): the counter may be behin
 out. Re-initialise it with init_segment(tag, floor=F, guard=True) (Node: initSegment(tag, { floor: F, \
 guard: true })), F above every ID handed out before";
 
+/// Why a MariaDB/MySQL counter cannot be guarded ([`check_guard`]); also in
+/// [`texts`]`("mysql")` as `GUARD_REFUSED`, for the bindings' own checks.
+pub const GUARD_REFUSED: &str = "MariaDB/MySQL has no store identity its statements can read (no system \
+identifier, no run_id), so a counter restored from an older backup cannot be told apart there: use \
+PostgreSQL or Redis for a guarded counter, or re-initialise MariaDB counters above every ID handed out \
+after a restore";
+
 /// Whether `engine` can guard a counter ([`GUARD_LOST`]): `postgres` and
 /// `redis` can (they have an identity the texts read); `mysql` is refused
 /// (`invalid_argument` naming `guard`: MariaDB has no store identity its
@@ -192,13 +199,7 @@ guard: true })), F above every ID handed out before";
 pub fn check_guard(engine: &str) -> Result<()> {
     match engine {
         "postgres" | "redis" => Ok(()),
-        "mysql" => Err(Error::reason(
-            ErrorCode::InvalidArgument,
-            "guard",
-            "MariaDB/MySQL has no store identity its statements can read (no system identifier, no run_id), \
-so a counter restored from an older backup cannot be told apart there: use PostgreSQL or Redis for a guarded \
-counter, or re-initialise MariaDB counters above every ID handed out after a restore",
-        )),
+        "mysql" => Err(Error::reason(ErrorCode::InvalidArgument, "guard", GUARD_REFUSED)),
         _ => Err(Error::reason(
             ErrorCode::InvalidArgument,
             "guard",
@@ -210,7 +211,8 @@ counter, or re-initialise MariaDB counters above every ID handed out after a res
 /// Every text of an engine (`"postgres"`, `"mysql"`, `"redis"`) by its
 /// constant's name, for bindings that hand them to the host language as a
 /// table; `None` for another engine. `postgres` and `redis` also carry
-/// `GUARD_LOST` ([`GUARD_LOST`]: a message, not a statement).
+/// `GUARD_LOST` ([`GUARD_LOST`]), `mysql` `GUARD_REFUSED` ([`GUARD_REFUSED`]):
+/// messages, not statements.
 pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
     Some(match engine {
         "postgres" => &[
@@ -258,6 +260,7 @@ pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("TICKET_SCHEMA", mysql::TICKET_SCHEMA),
             ("TICKET_NEXT", mysql::TICKET_NEXT),
             ("TICKET_REPLACE", mysql::TICKET_REPLACE),
+            ("GUARD_REFUSED", GUARD_REFUSED),
         ],
         "redis" => &[
             ("NAMESPACE_INIT", redis::NAMESPACE_INIT),

@@ -206,7 +206,10 @@ The URL can come from IDLOOM_STORE_URL instead (its password stays off the
 command line); --url wins. A URL is only ever shown with its password as ***.
 
   init    --namespace NS [--layout PRESET] [--nodes N] [--ttl-ms MS] [--max-skew-ms MS] [--fresh]
-          --segment BIZ_TAG --floor N [--step N] [--table NAME]
+          --segment BIZ_TAG --floor N [--step N] [--table NAME] [--guard]
+          (--guard: the counter records the store's identity, PostgreSQL and Redis;
+          run it again with a floor above every ID handed out to go on after a
+          restore, on Redis after any restart)
   status  --namespace NS: every held node's holder, epoch, expiry and fence
           --segment BIZ_TAG [--table NAME]: where the next range starts
   release --namespace NS --node K: free a dead holder's node now (its fence stays)`;
@@ -239,7 +242,7 @@ async function storeCommand(argv, out) {
   );
   let v;
   try {
-    v = parseArgs({ args: rest, options: { ...options, fresh: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    v = parseArgs({ args: rest, options: { ...options, fresh: { type: 'boolean' }, guard: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (e) {
     throw new UsageError(e.message.split('\n')[0]);
   }
@@ -278,7 +281,10 @@ async function storeOp(op, v, store, out) {
   } else if (op === 'init') {
     if (v.floor === undefined) throw new UsageError('--floor is required with --segment: the counter\'s first max_id, above every ID handed out before');
     const floor = intArg(v.floor, '--floor', 0, Number.MAX_SAFE_INTEGER);
-    await store.initSegment(v.segment, { floor, step: intArg(v.step, '--step', 1, 2 ** 31 - 1, 1000), ...table });
+    const stores = await import('../lib/stores.mjs');
+    if (v.guard && store instanceof stores.MySQLStore) throw new UsageError(`--guard: ${stores.guardRefused()}`);
+    const guard = v.guard ? { guard: true } : {};
+    await store.initSegment(v.segment, { floor, step: intArg(v.step, '--step', 1, 2 ** 31 - 1, 1000), ...table, ...guard });
     out(`segment ${v.segment}: ready (floor ${floor})`);
   } else if (op === 'status' && v.namespace !== undefined) {
     const { record: r, nodes } = await store.status(v.namespace);

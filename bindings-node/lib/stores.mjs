@@ -145,6 +145,34 @@ function leafSource(bizTag, mode, calls) {
   return source;
 }
 
+/**
+ * `guard` of `initSegment`: absent (false) or a boolean (`invalid_type` otherwise).
+ * @param {unknown} guard @returns {boolean}
+ */
+function checkGuard(guard) {
+  if (guard === undefined) return false;
+  if (typeof guard !== 'boolean') throw idloomError('invalid_type', `guard must be a boolean, got ${typeof guard}`);
+  return guard;
+}
+
+/**
+ * `store_state_lost` for a guarded counter under another store identity
+ * (the core's message: a restore, a promotion, a Redis restart; re-initialise
+ * above every ID handed out). Nothing moved.
+ * @param {string} what
+ */
+function guardLost(what) {
+  return idloomError('store_state_lost', `${what}: ${native.storeTexts('postgres').GUARD_LOST}`);
+}
+
+/**
+ * Why a MariaDB/MySQL counter cannot be guarded (the core's message).
+ * @returns {string}
+ */
+export function guardRefused() {
+  return native.storeTexts('mysql').GUARD_REFUSED;
+}
+
 /** @param {unknown} mode @returns {'atomic' | 'cas'} */
 function checkMode(mode) {
   if (mode !== 'atomic' && mode !== 'cas') throw idloomError('invalid_argument', `mode must be 'atomic' or 'cas', got ${String(mode)}`);
@@ -297,20 +325,31 @@ export class PostgresStore extends ProcessStore {
 
   /**
    * Create the segment table and the `bizTag` counter at `floor` if missing (never lowered).
+   *
+   * `guard: true`: the counter records the server's identity
+   * (`system_identifier`/timeline, in a `store_identity` column this call
+   * adds to the table); every fetch under another identity (a restore from a
+   * backup, a promotion) is `store_state_lost` and moves nothing. Calling it
+   * again with `guard: true` then raises the counter to `max(max_id, floor)`
+   * and records the new identity: give a floor above every ID handed out
+   * before. Under the same identity it changes nothing.
    * @param {string} bizTag
-   * @param {{ floor: number, step?: number, description?: string, table?: string }} options
+   * @param {{ floor: number, step?: number, description?: string, table?: string, guard?: boolean }} options
    */
   async initSegment(bizTag, options) {
     input('biz_tag', bizTag, 'bizTag');
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
     const description = input('description', options.description ?? '', 'description');
+    const guard = checkGuard(options.guard);
     await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
-    await this._query(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
+    if (guard) await this._query(this.#segment('SEGMENT_GUARD_SCHEMA', options.table));
+    await this._query(this.#segment(guard ? 'SEGMENT_INIT_GUARD' : 'SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
   }
 
   /**
-   * Where the counter's next range starts (`store_state_lost` if missing); changes nothing.
+   * Where the counter's next range starts (`store_state_lost` if missing, or
+   * guarded under another store identity); changes nothing.
    * @param {string} bizTag
    * @param {{ table?: string }} [options]
    * @returns {Promise<number>}
@@ -318,6 +357,7 @@ export class PostgresStore extends ProcessStore {
   async segmentPeek(bizTag, options = {}) {
     const r = await this._query(this.#segment('SEGMENT_READ', options.table), [input('biz_tag', bizTag, 'bizTag')]);
     if (!r.rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
+    if (r.rows[0].identity_changed) throw guardLost(`bizTag ${bizTag}`);
     return Number(r.rows[0].max_id);
   }
 
@@ -335,10 +375,12 @@ export class PostgresStore extends ProcessStore {
     return leafSource(bizTag, mode, {
       atomic: async (step) => {
         const r = await this._query(fetch, [bizTag, step]);
+        if (r.rows.length && r.rows[0].range_start === null) throw guardLost(`bizTag ${bizTag}`); // nothing moved
         return r.rows.length ? { start: Number(r.rows[0].range_start), end: Number(r.rows[0].range_end) } : null;
       },
       read: async () => {
         const r = await this._query(read, [bizTag]);
+        if (r.rows.length && r.rows[0].identity_changed) throw guardLost(`bizTag ${bizTag}`);
         return r.rows.length ? Number(r.rows[0].max_id) : null;
       },
       swap: async (old, next) => (await this._query(cas, [bizTag, old, next])).rowCount === 1,
@@ -499,6 +541,7 @@ export class RedisStore extends ProcessStore {
   static #answer(v, what) {
     const head = String(v[0]);
     if (head === 'ok') return v.slice(1);
+    if (head === 'state_lost' && String(v[1]) === 'store_identity') throw guardLost(what); // guarded, another run_id: nothing moved
     if (head === 'state_lost') throw idloomError('store_state_lost', `${what}: missing on this Redis (restarted without persistence?); init it (not fresh)`);
     if (head === 'no_free_node') throw idloomError('no_free_node', `${what}: every node is leased by a live holder`);
     if (head === 'lease_lost') throw idloomError('lease_lost', `${what}: another epoch or holder`);
@@ -570,8 +613,16 @@ export class RedisStore extends ProcessStore {
    * Lua computes in doubles: `floor` must stay below 2^53 - 1 - `step`
    * (default 1000; `invalid_range`), and a fetch from a counter at or past
    * 2^53 - 1 - step is refused the same way.
+   *
+   * `guard: true`: the counter records the server's `run_id` (key
+   * `{idloom:seg:TAG}:run_id`); every fetch under another run_id is
+   * `store_state_lost` and moves nothing. `run_id` changes at *every* restart
+   * (with AOF or RDB too), a restore and a failover: a guarded counter then
+   * needs `initSegment(tag, { floor, guard: true })` again, which raises it to
+   * `max(counter, floor)`; give a floor above every ID handed out before.
+   * Under the same run_id it changes nothing.
    * @param {string} bizTag
-   * @param {{ floor: number, step?: number, description?: string }} options
+   * @param {{ floor: number, step?: number, description?: string, guard?: boolean }} options
    */
   async initSegment(bizTag, options) {
     const step = int(options?.step ?? 1000, 'step', 1, 2 ** 31 - 1);
@@ -579,7 +630,8 @@ export class RedisStore extends ProcessStore {
     if (typeof options?.floor === 'number' && Number.isInteger(options.floor) && options.floor >= 0) native.storeRedisCounterFloor(options.floor, step);
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
-    const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor);
+    const guard = checkGuard(options.guard);
+    const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor, guard ? '1' : '0');
     if (String(v[0]) === 'invalid_range') RedisStore.#answer(v, `bizTag ${bizTag}`);
   }
 

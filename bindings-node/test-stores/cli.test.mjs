@@ -45,6 +45,33 @@ for (const engine of ['postgres', 'mysql', 'redis']) {
   });
 }
 
+for (const engine of ['postgres', 'mysql', 'redis']) {
+  test(`${engine}: store init --guard records the store identity (MariaDB: refused)`, async () => {
+    const url = URLS[engine];
+    const [tag, table] = [unique('guard'), unique('guard')];
+    const argv = ['store', 'init', '--url', url, '--segment', tag, '--floor', '500', '--guard', ...(engine === 'postgres' ? ['--table', table] : [])];
+    const r = cli(...argv);
+    if (engine === 'mysql') {
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(r.stderr.includes('(invalid_argument)') && r.stderr.includes('--guard: MariaDB/MySQL has no store identity'), r.stderr);
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr);
+    if (engine === 'redis') {
+      const { default: Redis } = await import('ioredis');
+      const raw = new Redis(url);
+      assert.ok(await raw.get(`{idloom:seg:${tag}}:run_id`));
+      raw.disconnect();
+    } else {
+      const store = await PostgresStore.fromUrl(url);
+      const rows = (await store._query(`SELECT store_identity FROM ${table} WHERE biz_tag = $1`, [tag])).rows;
+      assert.ok(rows[0].store_identity);
+      await store._query(`DROP TABLE ${table}`);
+    }
+  });
+}
+
 test('store: bad arguments exit 2 with one line', () => {
   for (const [args, code] of [
     [['store', 'init', '--url', 'ftp://x', '--namespace', 'a'], 'invalid_argument'],

@@ -221,6 +221,43 @@ for (const engine of ['postgres', 'mysql', 'redis', 'node-redis']) {
     }
   });
 
+  if (engine !== 'mysql') {
+    test(`${engine}: a guarded counter under another store identity is refused until re-initialised above a floor`, async () => {
+      const store = await open(engine);
+      const table = unique('guard');
+      const opts = isRedis ? {} : { table };
+      const [tag, plain] = [unique('guard'), unique('plain')];
+      // The recorded identity changed behind the counter's back, as after a restore (PostgreSQL) or a restart (Redis).
+      const restore = async () => {
+        if (!isRedis) return store._query(`UPDATE ${table} SET store_identity = 'another/1' WHERE biz_tag = $1`, [tag]);
+        const { default: Redis } = await import('ioredis');
+        const raw = new Redis(REDIS);
+        await raw.set(`{idloom:seg:${tag}}:run_id`, 'another');
+        raw.disconnect();
+      };
+      const lost = (e) => e.code === 'store_state_lost' && e.message.includes('store identity changed');
+      await store.initSegment(plain, { floor: 100, ...opts });
+      await store.initSegment(tag, { floor: 100, guard: true, ...opts });
+      const sources = (isRedis ? [{}] : [{ mode: 'atomic' }, { mode: 'cas' }]).map((m) => store.segmentSource(tag, { ...m, ...opts }));
+      assert.deepEqual(await sources[0](10), { start: 100, end: 110 });
+      await store.initSegment(tag, { floor: 5000, guard: true, ...opts }); // the same identity: nothing changes
+      assert.equal(await store.segmentPeek(tag, opts), 110);
+      await restore();
+      for (const source of sources) await assert.rejects(source(10), lost);
+      await assert.rejects(store.segmentPeek(tag, opts), lost);
+      await store.initSegment(tag, { floor: 9000, ...opts }); // an unguarded init changes nothing
+      await assert.rejects(sources[0](10), lost);
+      assert.deepEqual(await store.segmentSource(plain, opts)(10), { start: 100, end: 110 }, 'an unguarded counter is unaffected');
+      await store.initSegment(tag, { floor: 9000, guard: true, ...opts }); // re-initialised above the floor
+      for (const [k, source] of sources.entries()) assert.deepEqual(await source(10), { start: 9000 + 10 * k, end: 9010 + 10 * k });
+      await restore();
+      await store.initSegment(tag, { floor: 5, guard: true, ...opts }); // never lowered
+      assert.equal(await store.segmentPeek(tag, opts), 9000 + 10 * sources.length);
+      await assert.rejects(store.initSegment(tag, { floor: 0, guard: 'yes', ...opts }), code('invalid_type'));
+      if (!isRedis) await store._query(`DROP TABLE ${table}`);
+    });
+  }
+
   test(`${engine}: a missing counter, a wrong table, a refused connection`, async () => {
     const store = await open(engine);
     await assert.rejects(store.segmentSource(unique('nosuch'))(10), code('store_state_lost'));

@@ -120,6 +120,31 @@ def test_store_init_status_release(engine, capsys):
     assert "starts at 500" in capsys.readouterr().out.splitlines()[-1]
 
 
+@pytest.mark.parametrize("engine", ["postgres", "mysql", "redis"])
+def test_store_init_guard_records_the_store_identity(engine, capsys):
+    from idloom._idloom import _redis_key
+    from stores_support import MYSQL, PG, REDIS, connect, unique
+
+    url = {"postgres": PG, "mysql": MYSQL, "redis": REDIS}[engine]
+    tag, table = unique("cliguard"), unique("cliguard")
+    argv = ["store", "init", "--url", url, "--segment", tag, "--floor", "500", "--guard"]
+    if engine == "mysql":
+        r = run(*argv)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "(invalid_argument)" in r.stderr and "--guard: MariaDB/MySQL has no store identity" in r.stderr
+        return
+    if engine == "postgres":
+        argv += ["--table", table]
+    assert main(argv) == 0
+    store = connect(engine)
+    if engine == "redis":
+        assert store._client.get(_redis_key("counter", tag) + ":run_id")
+    else:
+        with store._conn() as conn:
+            assert conn.execute(f"SELECT store_identity FROM {table} WHERE biz_tag = %s", (tag,)).fetchone()[0]
+            conn.execute(f"DROP TABLE {table}")
+
+
 def test_store_bad_arguments_exit_2_with_one_line():
     from stores_support import REDIS
 

@@ -533,3 +533,51 @@ def test_a_renewal_answered_too_late_to_judge_the_clocks_is_retried_not_fatal(st
     assert lease.renewal_failures >= 1 and lease.error is None and lease.state == "active"
     monkeypatch.undo()
     lease.release()
+
+
+def simulate_restore(store, tag: str, table: str) -> None:  # type: ignore[no-untyped-def]
+    """The counter's recorded store identity changed behind its back, as on
+    a store restored from a backup (PostgreSQL) or restarted (Redis)."""
+    from idloom._idloom import _redis_key
+
+    if store.engine == "redis":
+        store._client.set(_redis_key("counter", tag) + ":run_id", "another")
+    else:
+        with store._conn() as conn:
+            conn.execute(f"UPDATE {table} SET store_identity = 'another/1' WHERE biz_tag = %s", (tag,))
+
+
+@pytest.mark.parametrize("engine", ["postgres", "redis"])
+def test_a_guarded_counter_under_another_store_identity_is_refused_until_reinitialised(engine: str) -> None:
+    store = connect(engine)
+    table = unique("guard")
+    opts = {} if engine == "redis" else {"table": table}
+    tag, plain = unique("guard"), unique("plain")
+    try:
+        store.init_segment(plain, floor=100, **opts)
+        store.init_segment(tag, floor=100, guard=True, **opts)
+        sources = [store.segment_source(tag, **opts, **m) for m in segment_modes(store)]
+        assert sources[0](10) == (100, 110)
+        store.init_segment(tag, floor=5_000, guard=True, **opts)  # the same identity: nothing changes
+        assert store.segment_peek(tag, **opts) == 110
+        simulate_restore(store, tag, table)
+        for source in sources:
+            with pytest.raises(idloom.StoreStateLostError, match="store identity changed"):
+                source(10)
+        with pytest.raises(idloom.StoreStateLostError, match="store identity changed"):
+            store.segment_peek(tag, **opts)
+        store.init_segment(tag, floor=9_000, **opts)  # an unguarded init changes nothing
+        with pytest.raises(idloom.StoreStateLostError):
+            sources[0](10)
+        assert store.segment_source(plain, **opts)(10) == (100, 110), "an unguarded counter is unaffected"
+        store.init_segment(tag, floor=9_000, guard=True, **opts)  # re-initialised above the floor
+        assert [source(10) for source in sources] == [(9_000 + 10 * k, 9_010 + 10 * k) for k in range(len(sources))]
+        simulate_restore(store, tag, table)
+        store.init_segment(tag, floor=5, guard=True, **opts)  # never lowered
+        assert store.segment_peek(tag, **opts) == 9_000 + 10 * len(sources)
+        with pytest.raises(idloom.InvalidTypeError):
+            store.init_segment(tag, floor=0, guard="yes", **opts)
+    finally:
+        if engine == "postgres":
+            with store._conn() as conn:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")

@@ -47,6 +47,38 @@ def test_an_async_lease_renews_in_a_task_and_releases_with_its_high_water(engine
 
 
 @pytest.mark.parametrize("engine", ["postgres", "redis"])
+def test_an_async_guarded_counter_under_another_store_identity_is_refused_until_reinitialised(engine: str) -> None:
+    async def main() -> None:
+        table = unique("aguard")
+        store = await AsyncPostgresStore.from_url(PG, table=table) if engine == "postgres" else await open_store(engine)
+        tag = unique("aguard")
+        await store.init_segment(tag, floor=100, guard=True)
+        source = store.segment_source(tag)
+        assert await source(10) == (100, 110)
+        if engine == "redis":
+            from idloom._idloom import _redis_key
+
+            await store._client.set(_redis_key("counter", tag) + ":run_id", "another")
+        else:
+            async with store._conn() as conn:
+                await conn.execute(f"UPDATE {table} SET store_identity = 'another/1' WHERE biz_tag = %s", (tag,))
+        with pytest.raises(idloom.StoreStateLostError, match="store identity changed"):
+            await source(10)
+        await store.init_segment(tag, floor=100)  # unguarded: nothing changes
+        with pytest.raises(idloom.StoreStateLostError, match="store identity changed"):
+            await source(10)
+        await store.init_segment(tag, floor=9_000, guard=True)
+        assert await source(10) == (9_000, 9_010)
+        with pytest.raises(idloom.InvalidTypeError):
+            await store.init_segment(tag, floor=0, guard=1)
+        if engine == "postgres":
+            async with store._conn() as conn:
+                await conn.execute(f"DROP TABLE {table}")
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("engine", ["postgres", "redis"])
 def test_async_segment_serves_memory_while_a_slow_fetch_is_in_flight(engine: str) -> None:
     async def main() -> None:
         store = await open_store(engine)

@@ -91,6 +91,10 @@ pub mod postgres {
     pub const SEGMENT_READ: &str = include_str!("../stores/postgres/segment_read.sql");
     /// Compare-and-set mode: write.
     pub const SEGMENT_CAS: &str = include_str!("../stores/postgres/segment_cas.sql");
+    /// The `store_identity` column of guarded counters, added to an existing table (idempotent).
+    pub const SEGMENT_GUARD_SCHEMA: &str = include_str!("../stores/postgres/segment_guard_schema.sql");
+    /// Create or re-initialise a guarded counter (see [`super::GUARD_LOST`]).
+    pub const SEGMENT_INIT_GUARD: &str = include_str!("../stores/postgres/segment_init_guard.sql");
     /// A sequence with a step (`{table}`, `{start}`, `{increment}`: [`super::sequence_sql`]).
     pub const SEQUENCE_CREATE: &str = include_str!("../stores/postgres/sequence_create.sql");
     /// The next range of a sequence (see its durability note).
@@ -162,9 +166,53 @@ pub mod mysql {
     }
 }
 
+/// What a fetch from a guarded counter answers when the store's identity is
+/// no longer the one the counter recorded (`store_state_lost`; the bindings
+/// put the counter's name in front). Also in [`texts`] as `GUARD_LOST` for
+/// `postgres` and `redis`.
+///
+/// A guarded counter (`init_segment(tag, floor, guard)`) records the store's
+/// identity with it: PostgreSQL's `system_identifier/timeline` in the
+/// table's `store_identity` column, Redis's `run_id` in the key
+/// `{idloom:seg:TAG}:run_id` ([`redis::guard_key`]). Every fetch compares it
+/// with the store's in the same statement or script: a restore from an older
+/// backup, a promotion, or (Redis) any restart refuses the counter, which
+/// may be behind IDs already handed out, until it is re-initialised with a
+/// floor above them: `max(counter, floor)`, never lowered.
+pub const GUARD_LOST: &str = "the store identity changed since this counter was guarded (a restore from \
+a backup, a promotion or failover, or a Redis restart): the counter may be behind IDs already handed \
+out. Re-initialise it with init_segment(tag, floor=F, guard=True) (Node: initSegment(tag, { floor: F, \
+guard: true })), F above every ID handed out before";
+
+/// Why a MariaDB/MySQL counter cannot be guarded ([`check_guard`]); also in
+/// [`texts`]`("mysql")` as `GUARD_REFUSED`, for the bindings' own checks.
+pub const GUARD_REFUSED: &str = "MariaDB/MySQL has no store identity its statements can read (no system \
+identifier, no run_id), so a counter restored from an older backup cannot be told apart there: use \
+PostgreSQL or Redis for a guarded counter, or re-initialise MariaDB counters above every ID handed out \
+after a restore";
+
+/// Whether `engine` can guard a counter ([`GUARD_LOST`]): `postgres` and
+/// `redis` can (they have an identity the texts read); `mysql` is refused
+/// (`invalid_argument` naming `guard`: MariaDB has no store identity its
+/// statements can read, so a restore could not be told apart), as is any
+/// other engine. Every binding's `init_segment(…, guard)` asks this first.
+pub fn check_guard(engine: &str) -> Result<()> {
+    match engine {
+        "postgres" | "redis" => Ok(()),
+        "mysql" => Err(Error::reason(ErrorCode::InvalidArgument, "guard", GUARD_REFUSED)),
+        _ => Err(Error::reason(
+            ErrorCode::InvalidArgument,
+            "guard",
+            "only PostgreSQL and Redis counters can be guarded",
+        )),
+    }
+}
+
 /// Every text of an engine (`"postgres"`, `"mysql"`, `"redis"`) by its
 /// constant's name, for bindings that hand them to the host language as a
-/// table; `None` for another engine.
+/// table; `None` for another engine. `postgres` and `redis` also carry
+/// `GUARD_LOST` ([`GUARD_LOST`]), `mysql` `GUARD_REFUSED` ([`GUARD_REFUSED`]):
+/// messages, not statements.
 pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
     Some(match engine {
         "postgres" => &[
@@ -181,8 +229,11 @@ pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("SEGMENT_FETCH", postgres::SEGMENT_FETCH),
             ("SEGMENT_READ", postgres::SEGMENT_READ),
             ("SEGMENT_CAS", postgres::SEGMENT_CAS),
+            ("SEGMENT_GUARD_SCHEMA", postgres::SEGMENT_GUARD_SCHEMA),
+            ("SEGMENT_INIT_GUARD", postgres::SEGMENT_INIT_GUARD),
             ("SEQUENCE_CREATE", postgres::SEQUENCE_CREATE),
             ("SEQUENCE_FETCH", postgres::SEQUENCE_FETCH),
+            ("GUARD_LOST", GUARD_LOST),
         ],
         "mysql" => &[
             ("SCHEMA", mysql::SCHEMA),
@@ -209,6 +260,7 @@ pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("TICKET_SCHEMA", mysql::TICKET_SCHEMA),
             ("TICKET_NEXT", mysql::TICKET_NEXT),
             ("TICKET_REPLACE", mysql::TICKET_REPLACE),
+            ("GUARD_REFUSED", GUARD_REFUSED),
         ],
         "redis" => &[
             ("NAMESPACE_INIT", redis::NAMESPACE_INIT),
@@ -219,6 +271,7 @@ pub fn texts(engine: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("RELEASE", redis::RELEASE),
             ("INCRBY", redis::INCRBY),
             ("SEGMENT_INIT", redis::SEGMENT_INIT),
+            ("GUARD_LOST", GUARD_LOST),
         ],
         _ => return None,
     })
@@ -309,10 +362,17 @@ pub mod redis {
     pub const NODES: &str = include_str!("../stores/redis/nodes.lua");
     /// A segment range from a counter (`INCRBY`; a missing counter is
     /// refused, and so is one at or past [`MAX_INT`] − step).
-    pub const INCRBY: &str = concat!(include_str!("../stores/redis/ints.lua"), include_str!("../stores/redis/incrby.lua"));
-    /// Create a counter at a floor if missing.
+    /// A guarded counter under another `run_id` is `{"state_lost", "store_identity"}`.
+    pub const INCRBY: &str = concat!(
+        include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/clock.lua"),
+        include_str!("../stores/redis/incrby.lua")
+    );
+    /// Create a counter at a floor if missing; `ARGV[2] = "1"`: guarded
+    /// (re-initialised above the floor when its `run_id` changed).
     pub const SEGMENT_INIT: &str = concat!(
         include_str!("../stores/redis/ints.lua"),
+        include_str!("../stores/redis/clock.lua"),
         include_str!("../stores/redis/segment_init.lua")
     );
 
@@ -344,6 +404,13 @@ pub mod redis {
     /// The key of a segment counter: `{idloom:seg:TAG}`.
     pub fn counter_key(biz_tag: &str) -> alloc::string::String {
         alloc::format!("{{idloom:seg:{biz_tag}}}")
+    }
+    /// The key a guarded counter records its `run_id` in:
+    /// `{idloom:seg:TAG}:run_id` (the counter's hash tag: one Cluster slot).
+    /// The scripts derive it from the counter's key (`KEYS[1] .. ':run_id'`),
+    /// so no caller can leave the guard out.
+    pub fn guard_key(biz_tag: &str) -> alloc::string::String {
+        alloc::format!("{{idloom:seg:{biz_tag}}}:run_id")
     }
 }
 

@@ -343,3 +343,66 @@ fn acquire_uses_the_node_indexes_and_stays_sticky() {
     assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
     assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
 }
+
+/// The guard on a Leaf row: a counter guarded at init records the store's
+/// identity (system_identifier/timeline); a restore onto another identity
+/// (simulated: the recorded identity changed behind its back) refuses every
+/// fetch (atomic, CAS read and CAS write) with store_state_lost and moves
+/// nothing, until a guarded re-init raises it to max(counter, floor).
+#[test]
+fn a_guarded_counter_refuses_another_store_identity_until_reinitialised_above_a_floor() {
+    let mut db = store();
+    let table = unique("guard");
+    // A table made by the older texts (no store_identity column): unguarded fetches work.
+    db.init_segment(&table, "plain", 1, 10).unwrap();
+    assert_eq!(db.fetch(&table, "plain", 10).unwrap(), (1, 11));
+    assert_eq!(db.fetch_cas(&table, "plain", 10, 4).unwrap().0, (11, 21));
+    // Guarded: the first guarded init adds the column.
+    db.init_segment_with(&table, "order", 100, 10, true).unwrap();
+    assert_eq!(db.fetch(&table, "order", 10).unwrap(), (100, 110));
+    assert_eq!(db.fetch_cas(&table, "order", 10, 4).unwrap().0, (110, 120));
+    // Re-init under the same identity changes nothing (a higher floor too).
+    db.init_segment_with(&table, "order", 5_000, 10, true).unwrap();
+    assert_eq!(db.fetch(&table, "order", 10).unwrap(), (120, 130));
+    let max_id = |db: &mut PgStore, tag: &str| -> i64 {
+        db.client
+            .query_one(&format!("SELECT max_id FROM {table} WHERE biz_tag = $1"), &[&tag])
+            .unwrap()
+            .get(0)
+    };
+    // A CAS round that read under the old identity and writes after it changed: refused.
+    let cas = idloom::stores::segment_sql(idloom::stores::postgres::SEGMENT_CAS, &table).unwrap();
+    let restored = format!("UPDATE {table} SET store_identity = 'another/1' WHERE biz_tag = $1");
+    db.client.execute(&restored, &[&"order"]).unwrap();
+    assert_eq!(
+        db.client.execute(&cas, &[&"order", &130i64, &140i64]).unwrap(),
+        0,
+        "CAS write refused"
+    );
+    for cas in [false, true] {
+        let e = if cas {
+            db.fetch_cas(&table, "order", 10, 4).unwrap_err()
+        } else {
+            db.fetch(&table, "order", 10).unwrap_err()
+        };
+        assert_eq!(e.code(), ErrorCode::StoreStateLost, "cas {cas}");
+        assert!(e.to_string().contains("store identity changed"), "{e}");
+    }
+    assert_eq!(max_id(&mut db, "order"), 130, "nothing moved");
+    // Unguarded re-init leaves it refused; an unguarded counter is unaffected.
+    db.init_segment(&table, "order", 10_000, 10).unwrap();
+    assert_eq!(db.fetch(&table, "order", 10).unwrap_err().code(), ErrorCode::StoreStateLost);
+    assert_eq!(db.fetch(&table, "plain", 10).unwrap(), (21, 31));
+    // Re-initialised above a floor: max(counter, floor), this identity recorded.
+    db.init_segment_with(&table, "order", 10_000, 10, true).unwrap();
+    assert_eq!(db.fetch(&table, "order", 10).unwrap(), (10_000, 10_010));
+    assert_eq!(db.fetch_cas(&table, "order", 10, 4).unwrap().0, (10_010, 10_020));
+    // A floor below the counter never lowers it.
+    db.client.execute(&restored, &[&"order"]).unwrap();
+    db.init_segment_with(&table, "order", 5, 10, true).unwrap();
+    assert_eq!(db.fetch(&table, "order", 10).unwrap(), (10_020, 10_030));
+    // Guarding an existing unguarded counter raises it the same way.
+    db.init_segment_with(&table, "plain", 500, 10, true).unwrap();
+    assert_eq!(db.fetch(&table, "plain", 10).unwrap(), (500, 510));
+    db.client.batch_execute(&format!("DROP TABLE {table}")).unwrap();
+}

@@ -464,3 +464,96 @@ fn a_status_pages_through_every_node() {
         .unwrap();
     assert_eq!(v.len(), 1 + 500 * 6);
 }
+
+fn counter_value(db: &mut RedisStore, tag: &str) -> Option<String> {
+    redis::cmd("GET")
+        .arg(idloom::stores::redis::counter_key(tag))
+        .query(&mut db.conn)
+        .unwrap()
+}
+
+/// The guard on a Redis counter, simulated: the run_id it recorded changed
+/// behind its back (as after a restart, a restore or a failover). Fetches
+/// (and a peek, step 0) are store_state_lost and move nothing until a
+/// guarded re-init raises the counter to max(counter, floor).
+#[test]
+fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_floor() {
+    let mut db = store();
+    let (tag, plain) = (unique("guard"), unique("plain"));
+    assert_eq!(db.init_counter_with(&tag, 100, true).unwrap(), 100);
+    db.init_counter(&plain, 100).unwrap();
+    assert_eq!(db.fetch(&tag, 10).unwrap(), (100, 110));
+    assert_eq!(db.init_counter_with(&tag, 5_000, true).unwrap(), 110, "same run_id: unchanged");
+    let guard = idloom::stores::redis::guard_key(&tag);
+    redis::cmd("SET").arg(&guard).arg("another").query::<()>(&mut db.conn).unwrap();
+    for step in [10, 0] {
+        let e = db.fetch(&tag, step).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::StoreStateLost);
+        assert!(e.to_string().contains("store identity changed"), "{e}");
+    }
+    assert_eq!(counter_value(&mut db, &tag).as_deref(), Some("110"), "nothing moved");
+    assert_eq!(db.init_counter(&tag, 9_000).unwrap(), 110, "an unguarded init changes nothing");
+    assert_eq!(db.fetch(&tag, 10).unwrap_err().code(), ErrorCode::StoreStateLost);
+    assert_eq!(db.fetch(&plain, 10).unwrap(), (100, 110), "an unguarded counter is unaffected");
+    assert_eq!(db.init_counter_with(&tag, 9_000, true).unwrap(), 9_000);
+    assert_eq!(db.fetch(&tag, 10).unwrap(), (9_000, 9_010));
+    redis::cmd("SET").arg(&guard).arg("another").query::<()>(&mut db.conn).unwrap();
+    assert_eq!(db.init_counter_with(&tag, 5, true).unwrap(), 9_010, "never lowered");
+    assert_eq!(db.fetch(&tag, 10).unwrap(), (9_010, 9_020));
+    assert_eq!(
+        db.init_counter_with(&plain, 700, true).unwrap(),
+        700,
+        "guarding an unguarded counter raises it"
+    );
+    assert_eq!(idloom::stores::check_guard("mysql").unwrap_err().code(), ErrorCode::InvalidArgument);
+}
+
+/// The real fault: a private redis-server restored from an older RDB
+/// snapshot (a new run_id, the counter rolled back). The guarded counter
+/// refuses to fetch (no ID handed out twice) until it is re-initialised above
+/// the highest ID seen; an unguarded counter in the same snapshot shows the
+/// duplicates the guard prevents.
+#[test]
+fn a_guarded_counter_restored_from_an_older_rdb_refuses_until_reinitialised() {
+    let dir = std::env::temp_dir().join(unique("guard-rdb"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = 18_400 + (std::process::id() % 1000) as u16;
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    db.init_counter_with("order", 1_000, true).unwrap();
+    db.init_counter("plain", 1_000).unwrap();
+    let mut seen = vec![db.fetch("order", 100).unwrap()];
+    let plain_before = db.fetch("plain", 100).unwrap();
+    redis::cmd("SAVE").query::<()>(&mut db.conn).unwrap(); // the backup
+    std::fs::copy(dir.join("dump.rdb"), dir.join("old.rdb")).unwrap();
+    seen.push(db.fetch("order", 100).unwrap());
+    seen.push(db.fetch("order", 100).unwrap());
+    let plain_after = db.fetch("plain", 100).unwrap();
+    let highest = seen.iter().map(|r| r.1).max().unwrap();
+    drop(db);
+    let mut redis = redis;
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    std::fs::copy(dir.join("old.rdb"), dir.join("dump.rdb")).unwrap();
+    let redis = Private::start(port, &dir);
+    let mut db = RedisStore::connect(&redis.url()).unwrap();
+    let restored: u64 = counter_value(&mut db, "order").unwrap().parse().unwrap();
+    assert!(restored < highest, "the snapshot is older: {restored} < {highest}");
+    // Unguarded: the restored counter re-issues IDs already handed out.
+    let plain_again = db.fetch("plain", 100).unwrap();
+    assert_eq!(plain_again, plain_after, "the duplicate the guard exists for");
+    assert!(plain_again.0 >= plain_before.1);
+    // Guarded: refused, nothing moved.
+    assert_eq!(db.fetch("order", 100).unwrap_err().code(), ErrorCode::StoreStateLost);
+    assert_eq!(counter_value(&mut db, "order").unwrap().parse::<u64>().unwrap(), restored);
+    // Re-initialised above the highest ID seen: fetching resumes without overlap.
+    db.init_counter_with("order", highest, true).unwrap();
+    for _ in 0..3 {
+        let r = db.fetch("order", 100).unwrap();
+        assert!(seen.iter().all(|s| r.0 >= s.1 || r.1 <= s.0), "{r:?} overlaps {seen:?}");
+        seen.push(r);
+    }
+    assert_eq!(seen[3].0, highest);
+    drop(redis);
+    std::fs::remove_dir_all(dir).ok();
+}

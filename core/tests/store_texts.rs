@@ -95,3 +95,16 @@ fn a_namespace_gets_1024_nodes_by_default_and_at_most_what_its_engine_serves() {
         ErrorCode::InvalidArgument
     );
 }
+
+#[test]
+fn only_postgres_and_redis_counters_can_be_guarded() {
+    use idloom::ErrorCode;
+    assert!(idloom::stores::check_guard("postgres").is_ok());
+    assert!(idloom::stores::check_guard("redis").is_ok());
+    for engine in ["mysql", "sqlite"] {
+        let e = idloom::stores::check_guard(engine).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert_eq!(e.param(), Some("guard"));
+    }
+    assert!(idloom::stores::check_guard("mysql").unwrap_err().to_string().contains("MariaDB"));
+}

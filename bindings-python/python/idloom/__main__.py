@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from typing import NoReturn, Sequence, TextIO
+from typing import Any, Dict, NoReturn, Sequence, TextIO
 
 import idloom
 
@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
             o.add_argument("--fresh", action="store_true", help="floor 0: a first deployment (else above every old fence)")
             o.add_argument("--floor", type=int, default=None, help="a new counter's first max_id (required with --segment)")
             o.add_argument("--step", type=int, default=1000)
+            o.add_argument("--guard", action="store_true",
+                           help="the counter records the store's identity (PostgreSQL, Redis); run again with a floor "
+                                "above every ID handed out to go on after a restore (Redis: after any restart)")
         if op == "release":
             o.add_argument("--node", type=int, required=True)
     return p
@@ -124,7 +127,13 @@ def _store(args: argparse.Namespace, out: TextIO) -> None:
         if args.floor is None:
             raise idloom.InvalidArgumentError("--floor is required with --segment: the counter's first max_id, "
                                               "above every ID handed out before", "invalid_argument")
-        options = {} if table is None else {"table": table}
+        options: Dict[str, Any] = {} if table is None else {"table": table}
+        if args.guard:
+            if isinstance(store, idloom.stores.MySQLStore):
+                from ._idloom import _store_texts
+
+                raise idloom.InvalidArgumentError(f"--guard: {_store_texts('mysql')['GUARD_REFUSED']}", "invalid_argument")
+            options["guard"] = True
         store.init_segment(args.segment, floor=args.floor, step=args.step, **options)
         print(f"segment {args.segment}: ready (floor {args.floor})", file=out)
     elif args.op == "status" and args.namespace is not None:

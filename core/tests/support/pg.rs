@@ -152,9 +152,24 @@ impl PgStore {
     }
 
     pub fn init_segment(&mut self, table: &str, tag: &str, floor: i64, step: i32) -> Result<()> {
+        self.init_segment_with(table, tag, floor, step, false)
+    }
+
+    /// `init_segment` with the guard: the counter records the store's
+    /// identity; on another identity it rises to max(counter, floor).
+    pub fn init_segment_with(&mut self, table: &str, tag: &str, floor: i64, step: i32, guard: bool) -> Result<()> {
         self.client.batch_execute(&segment_sql(sql::SEGMENT_SCHEMA, table)?).map_err(db)?;
+        let init = if guard {
+            idloom::stores::check_guard("postgres")?;
+            self.client
+                .batch_execute(&segment_sql(sql::SEGMENT_GUARD_SCHEMA, table)?)
+                .map_err(db)?;
+            sql::SEGMENT_INIT_GUARD
+        } else {
+            sql::SEGMENT_INIT
+        };
         self.client
-            .execute(&segment_sql(sql::SEGMENT_INIT, table)?, &[&tag, &floor, &step, &"idloom test"])
+            .execute(&segment_sql(init, table)?, &[&tag, &floor, &step, &"idloom test"])
             .map_err(db)?;
         Ok(())
     }
@@ -166,7 +181,10 @@ impl PgStore {
             .query_opt(&segment_sql(sql::SEGMENT_FETCH, table)?, &[&tag, &step])
             .map_err(db)?
         {
-            Some(row) => Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64)),
+            Some(row) => match (row.get::<_, Option<i64>>(0), row.get::<_, Option<i64>>(1)) {
+                (Some(start), Some(end)) => Ok((start as u64, end as u64)),
+                _ => Err(Error::reason(ErrorCode::StoreStateLost, "biz_tag", idloom::stores::GUARD_LOST)),
+            },
             None => Err(Error::reason(
                 ErrorCode::StoreStateLost,
                 "biz_tag",
@@ -187,6 +205,9 @@ impl PgStore {
                     "no such counter: init it with a floor",
                 ));
             };
+            if row.get::<_, bool>(1) {
+                return Err(Error::reason(ErrorCode::StoreStateLost, "biz_tag", idloom::stores::GUARD_LOST));
+            }
             let old: i64 = row.get(0);
             if self.client.execute(&cas, &[&tag, &old, &(old + step)]).map_err(db)? == 1 {
                 return Ok(((old as u64, (old + step) as u64), attempt));

@@ -176,11 +176,21 @@ impl RedisStore {
 
     /// Create a counter at `floor` as the script alone decides.
     pub fn init_counter(&mut self, tag: &str, floor: u64) -> Result<u64> {
+        self.init_counter_with(tag, floor, false)
+    }
+
+    /// `init_counter` with the guard: the counter records the server's
+    /// run_id; under another run_id it rises to max(counter, floor).
+    pub fn init_counter_with(&mut self, tag: &str, floor: u64, guard: bool) -> Result<u64> {
+        if guard {
+            idloom::stores::check_guard("redis")?;
+        }
         let v: redis::Value = redis::cmd("EVAL")
             .arg(lua::SEGMENT_INIT)
             .arg(1)
             .arg(lua::counter_key(tag))
             .arg(floor)
+            .arg(if guard { "1" } else { "0" })
             .query(&mut self.conn)
             .map_err(down)?;
         if let redis::Value::Array(a) = &v {
@@ -191,6 +201,9 @@ impl RedisStore {
 
     pub fn fetch(&mut self, tag: &str, step: u64) -> Result<(u64, u64)> {
         let v = eval(&mut self.conn, lua::INCRBY, &lua::counter_key(tag), &[step.to_string()])?;
+        if text(&v[0]) == "state_lost" && v.get(1).is_some_and(|w| text(w) == "store_identity") {
+            return Err(Error::reason(ErrorCode::StoreStateLost, "biz_tag", idloom::stores::GUARD_LOST));
+        }
         let r = answer(&v).map_err(|e| {
             if e.code() == ErrorCode::StoreStateLost {
                 Error::reason(

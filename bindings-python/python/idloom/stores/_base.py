@@ -30,6 +30,22 @@ def check_text(value: Any, name: str) -> str:
     return value
 
 
+def check_guard(guard: Any) -> bool:
+    """``guard`` of ``init_segment``: a bool (``InvalidTypeError`` otherwise)."""
+    if not isinstance(guard, bool):
+        raise error("invalid_type", f"guard must be a bool, got {type(guard).__name__}")
+    return guard
+
+
+def guard_lost(what: str) -> Exception:
+    """``StoreStateLostError`` for a guarded counter under another store
+    identity (the core's message: a restore, a promotion, a Redis restart;
+    re-initialise above every ID handed out)."""
+    from .._idloom import _store_texts
+
+    return error("store_state_lost", f"{what}: {_store_texts('postgres')['GUARD_LOST']}")
+
+
 def check_input(kind: str, value: Any) -> str:
     """A string a caller gives a store, checked by the core (characters and
     length of ``kind``: ``biz_tag``, ``holder``, ``description``, …)."""
@@ -255,7 +271,11 @@ class Store(ShownUrl):
     # -- segments -------------------------------------------------------------------
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
                      table: Optional[str] = None) -> None:
-        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered)."""
+        """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered).
+        PostgreSQL and Redis also take ``guard=True``: the counter records the
+        store's identity; under another one every fetch is
+        ``StoreStateLostError`` until ``init_segment(…, guard=True)`` again
+        raises it to ``max(counter, floor)``."""
         raise NotImplementedError
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:

@@ -13,8 +13,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
 
 from .._errors import IdloomError
 from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
-from ._base import (Namespace, ShownUrl, check_input, check_int, check_mode, check_record, check_text, found, lease_args, namespace_args,
-                    CAS_TRIES, cas_jitter_s)
+from ._base import (Namespace, ShownUrl, check_guard, check_input, check_int, check_mode, check_record, check_text, found,
+                    guard_lost, lease_args, namespace_args, CAS_TRIES, cas_jitter_s)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
 from ._sql import convert, params, texts
 from . import postgres as _pg
@@ -131,15 +131,19 @@ class AsyncPostgresStore(_AsyncStore):
         return convert("postgres", _segment_sql(_store_texts("postgres")[name], self._table if table is None else table))
 
     async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
-                           table: Optional[str] = None) -> None:
-        """As ``PostgresStore.init_segment``."""
+                           table: Optional[str] = None, guard: bool = False) -> None:
+        """As ``PostgresStore.init_segment`` (``guard=True``: the counter
+        records the server's identity; see there)."""
         check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
         check_input("description", description)
+        init = "SEGMENT_INIT_GUARD" if check_guard(guard) else "SEGMENT_INIT"
         async with self._conn() as conn:
             await conn.execute(self._segment("SEGMENT_SCHEMA", table))
-            await conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
+            if guard:
+                await conn.execute(self._segment("SEGMENT_GUARD_SCHEMA", table))
+            await conn.execute(self._segment(init, table), params(biz_tag, floor, step, description))
 
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None) -> AsyncSource:
         """``await source(step) -> (start, end)`` from the Leaf row (atomic or compare-and-set)."""
@@ -154,11 +158,15 @@ class AsyncPostgresStore(_AsyncStore):
                 row = await self._one(fetch, biz_tag, step)
                 if row is None:
                     raise error("store_state_lost", lost)
+                if row[0] is None:  # guarded under another store identity: nothing moved
+                    raise guard_lost(f"biz_tag {biz_tag}")
                 return (row[0], row[1])
             for attempt in range(CAS_TRIES):
                 row = await self._one(read, biz_tag)
                 if row is None:
                     raise error("store_state_lost", lost)
+                if row[1]:
+                    raise guard_lost(f"biz_tag {biz_tag}")
                 async with self._conn() as conn:
                     moved = (await conn.execute(cas, params(biz_tag, row[0], row[0] + step))).rowcount
                 if moved == 1:
@@ -229,14 +237,15 @@ class AsyncRedisStore(_AsyncStore):
         RedisStore._answer(await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
                            f"namespace {ns}, node {node}, epoch {epoch}")
 
-    async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000) -> None:
+    async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, guard: bool = False) -> None:
         """Create the counter at ``floor`` if missing (never lowered); ``floor``
-        below ``2**53 - 1 - step`` (Redis Lua computes in doubles: ``InvalidRangeError``)."""
+        below ``2**53 - 1 - step`` (Redis Lua computes in doubles: ``InvalidRangeError``).
+        ``guard=True``: as ``RedisStore.init_segment`` (re-initialise after every restart)."""
         check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 64) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
         _redis_counter_floor(floor, step)
-        v = await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        v = await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor, "1" if check_guard(guard) else "0")
         if _text(v[0]) == "invalid_range":
             RedisStore._answer(v, f"biz_tag {biz_tag}")
 

@@ -13,8 +13,8 @@ import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
 from .._idloom import _redact, _segment_sql, _sequence_sql
-from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
-                    check_text, sequence_numbers)
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_guard, check_input, check_int, check_mode,
+                    check_source_options, check_text, guard_lost, sequence_numbers)
 from ._lease import Grant, error
 from ._sql import convert, params, texts
 
@@ -160,22 +160,37 @@ class PostgresStore(Store):
         return convert("postgres", _segment_sql(_store_texts_raw()[name], self._table if table is None else table))
 
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
-                     table: Optional[str] = None) -> None:
+                     table: Optional[str] = None, guard: bool = False) -> None:
         """Create the segment table and the ``biz_tag`` counter at ``floor``
-        (its first ``max_id``) if missing; an existing counter is never lowered."""
+        (its first ``max_id``) if missing; an existing counter is never lowered.
+
+        ``guard=True``: the counter records the server's identity
+        (``system_identifier``/timeline, in a ``store_identity`` column this
+        call adds to the table); every fetch under another identity (a restore
+        from a backup, a promotion) is ``StoreStateLostError`` and moves
+        nothing. Calling it again with ``guard=True`` then raises the counter
+        to ``max(max_id, floor)`` and records the new identity: give a floor
+        above every ID handed out before. Under the same identity it changes
+        nothing."""
         check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
         check_input("description", description)
+        init = "SEGMENT_INIT_GUARD" if check_guard(guard) else "SEGMENT_INIT"
         with self._conn() as conn:
             conn.execute(self._segment("SEGMENT_SCHEMA", table))
-            conn.execute(self._segment("SEGMENT_INIT", table), params(biz_tag, floor, step, description))
+            if guard:
+                conn.execute(self._segment("SEGMENT_GUARD_SCHEMA", table))
+            conn.execute(self._segment(init, table), params(biz_tag, floor, step, description))
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
-        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        """Where the counter's next range starts (``StoreStateLostError`` if
+        missing, or guarded under another store identity); changes nothing."""
         row = self._one(self._segment("SEGMENT_READ", table), check_input("biz_tag", biz_tag))
         if row is None:
             raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
+        if row[1]:
+            raise guard_lost(f"biz_tag {biz_tag}")
         return int(row[0])
 
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
@@ -190,10 +205,14 @@ class PostgresStore(Store):
 
         def atomic(step: int) -> Optional[Tuple[int, int]]:
             row = self._one(fetch, biz_tag, step)
+            if row is not None and row[0] is None:  # guarded under another store identity: nothing moved
+                raise guard_lost(f"biz_tag {biz_tag}")
             return None if row is None else (row[0], row[1])
 
         def current() -> Optional[int]:
             row = self._one(read, biz_tag)
+            if row is not None and row[1]:
+                raise guard_lost(f"biz_tag {biz_tag}")
             return None if row is None else int(row[0])
 
         def swap(old: int, new: int) -> bool:

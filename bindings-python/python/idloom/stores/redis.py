@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .._idloom import _redis_counter_floor, _redis_key, _store_texts
-from ._base import Namespace, Store, check_input, check_int, check_text
+from ._base import Namespace, Store, check_guard, check_input, check_int, check_text, guard_lost
 from ._lease import Grant, error
 
 
@@ -55,6 +55,8 @@ class RedisStore(Store):
         head = _text(v[0]) if v else ""
         if head == "ok":
             return list(v[1:])
+        if head == "state_lost" and len(v) > 1 and _text(v[1]) == "store_identity":
+            raise guard_lost(what)  # a guarded counter under another run_id: nothing moved
         if head == "state_lost":
             raise error("store_state_lost", f"{what}: missing on this Redis (restarted without persistence?); "
                                             "init it (not fresh) to start above every old fence")
@@ -116,13 +118,21 @@ class RedisStore(Store):
 
     # -- segments -------------------------------------------------------------------
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
-                     table: Optional[str] = None) -> None:
+                     table: Optional[str] = None, guard: bool = False) -> None:
         """Create the counter ``biz_tag`` at ``floor`` if missing (never lowered).
         Redis keeps the counter only: ``step`` and ``description`` are checked
         and not stored (the ``Segment``'s ``step`` is what each fetch takes).
         Redis Lua computes in doubles: ``floor`` must stay below
         ``2**53 - 1 - step`` (``InvalidRangeError``), and a fetch from a
-        counter at or past ``2**53 - 1 - step`` is refused the same way."""
+        counter at or past ``2**53 - 1 - step`` is refused the same way.
+
+        ``guard=True``: the counter records the server's ``run_id`` (key
+        ``{idloom:seg:TAG}:run_id``); every fetch under another run_id is
+        ``StoreStateLostError`` and moves nothing. ``run_id`` changes at
+        *every* restart (with AOF or RDB too), a restore and a failover: a
+        guarded counter then needs ``init_segment(…, guard=True)`` again,
+        which raises it to ``max(counter, floor)``; give a floor above every
+        ID handed out before. Under the same run_id it changes nothing."""
         check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 64) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)
@@ -131,12 +141,13 @@ class RedisStore(Store):
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
         # Lua computes in doubles: the core refuses a floor within one step of 2^53 - 1 (invalid_range).
         _redis_counter_floor(floor, step)
-        v = self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor)
+        v = self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor, "1" if check_guard(guard) else "0")
         if _text(v[0]) == "invalid_range":
             self._answer(v, f"biz_tag {biz_tag}")
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
-        """Where the counter's next range starts (``StoreStateLostError`` if missing); changes nothing."""
+        """Where the counter's next range starts (``StoreStateLostError`` if
+        missing, or guarded under another run_id); changes nothing."""
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
         r = self._answer(self._run("INCRBY", _redis_key("counter", check_input("biz_tag", biz_tag)), 0), f"biz_tag {biz_tag}")

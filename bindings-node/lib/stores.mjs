@@ -831,11 +831,14 @@ export class MySQLStore extends ProcessStore {
 
   /**
    * Create the segment table and the `bizTag` counter at `floor` if missing (never lowered).
+   * `guard: true` is refused: MariaDB/MySQL has no store identity its statements can read.
    * @param {string} bizTag
-   * @param {{ floor: number, step?: number, description?: string, table?: string }} options
+   * @param {{ floor: number, step?: number, description?: string, table?: string, guard?: boolean }} options
    */
   async initSegment(bizTag, options) {
     input('biz_tag', bizTag, 'bizTag');
+    // MariaDB/MySQL has no store identity its statements can read: no guard (never silently ignored).
+    if (options?.guard !== undefined && options.guard !== false) throw idloomError('invalid_argument', `guard: ${guardRefused()}`);
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
     const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
     const description = input('description', options.description ?? '', 'description');

@@ -341,3 +341,12 @@ test('the drivers load only when fromUrl is called', { skip: implName !== 'nativ
     "console.log(Object.keys(r.cache).filter((k) => /node_modules\\/(pg|ioredis|redis|@redis|mysql2)\\//.test(k)).length)"], { cwd: new URL('..', import.meta.url) });
   assert.equal(out.toString().trim(), '0');
 });
+
+test('mysql: a guard is refused, never silently ignored (MariaDB has no store identity to record)', async () => {
+  const store = await open('mysql');
+  const tag = unique('noguard');
+  await assert.rejects(store.initSegment(tag, { floor: 1, guard: true }), (e) => e.code === 'invalid_argument' && /guard/.test(e.message));
+  await assert.rejects(store.segmentPeek(tag), (e) => e.code === 'store_state_lost'); // nothing was created
+  await store.initSegment(tag, { floor: 1 });
+  assert.equal(await store.segmentPeek(tag), 1);
+});

@@ -581,3 +581,15 @@ def test_a_guarded_counter_under_another_store_identity_is_refused_until_reiniti
         if engine == "postgres":
             with store._conn() as conn:
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def test_mariadb_refuses_a_guard_instead_of_ignoring_it() -> None:
+    # MariaDB/MySQL has no store identity its statements can read: a guard there would protect nothing.
+    store = connect("mysql")
+    tag = unique("noguard")
+    with pytest.raises(idloom.InvalidArgumentError, match="guard"):
+        store.init_segment(tag, floor=1, guard=True)
+    with pytest.raises(idloom.StoreStateLostError):
+        store.segment_peek(tag)  # nothing was created
+    store.init_segment(tag, floor=1)  # unguarded, as before
+    assert store.segment_peek(tag) == 1

@@ -288,8 +288,11 @@ class MySQLStore(Store):
         return convert("mysql", _segment_sql(_store_texts("mysql")[name], self._table if table is None else table))
 
     def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, description: str = "",
-                     table: Optional[str] = None) -> None:
-        """Create the segment table and the ``biz_tag`` counter at ``floor`` if missing (never lowered)."""
+                     table: Optional[str] = None, guard: bool = False) -> None:
+        """Create the segment table and the ``biz_tag`` counter at ``floor`` if missing (never lowered).
+        ``guard=True`` is refused: MariaDB/MySQL has no store identity its statements can read."""
+        if guard is not False:
+            raise error("invalid_argument", f"guard: {_store_texts('mysql')['GUARD_REFUSED']}")
         check_input("biz_tag", biz_tag)
         check_int(floor, "floor", 0, (1 << 63) - 1)
         check_int(step, "step", 1, (1 << 31) - 1)

@@ -22,7 +22,8 @@
 //! # Ok::<(), idloom::Error>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
-// One block needs unsafe: registering the fork handler (`fork.rs`, with its SAFETY note).
+// Two blocks need unsafe, each with its SAFETY note: registering the fork handler
+// (`fork.rs`) and zeroing the CSPRNG state on drop (`rng.rs`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

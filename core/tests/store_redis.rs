@@ -14,6 +14,9 @@ impl race::Leases for RedisStore {
     fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Grant> {
         RedisStore::acquire(self, ns, holder, proposed_fence_ms)
     }
+    fn renew(&mut self, ns: &str, g: &Grant, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Grant> {
+        RedisStore::renew(self, ns, g, holder, proposed_fence_ms)
+    }
     fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> idloom::Result<u64> {
         RedisStore::release(self, ns, g, holder, high_water_ms)
     }
@@ -118,18 +121,11 @@ fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
     let ns = unique("clamp");
     let mut db = store();
     db.init_namespace(&ns, &Layout::TWITTER, 1, CONFIG, true).unwrap();
+    // Renewing with a proposal Lua holds exactly (ten years ahead); 2^60 it refuses, not rounds.
     let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
-    let a = db.acquire(&ns, "a", years).unwrap();
-    let bound = |g: &Grant| g.store_now_ms + CONFIG.ttl_ms + CONFIG.max_skew_ms;
-    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
-    let r = db.renew(&ns, &a, "a", years).unwrap();
-    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
-    // A proposal Lua cannot hold exactly is refused, not rounded.
-    assert_eq!(db.renew(&ns, &a, "a", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
-    std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
-    let b = db.acquire(&ns, "b", 0).unwrap();
-    assert!(b.start_ms < years, "the node stays usable: next start {}", b.start_ms);
-    assert_eq!(b.start_ms, r.fence_ms);
+    let (_, _, b) = race::proposed_fences_are_clamped(&mut db, &ns, CONFIG, years, |db, r| {
+        assert_eq!(db.renew(&ns, r, "a", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
+    });
     assert_eq!(db.release(&ns, &b, "b", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
     assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
     assert_eq!(db.acquire(&ns, "c", 1 << 60).unwrap_err().code(), ErrorCode::InvalidRange);
@@ -252,6 +248,21 @@ impl Private {
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
+    /// A new server on a free port (two tests of this binary run at once:
+    /// never a port derived from the pid), in a directory of its own.
+    fn fresh(tag: &str) -> Private {
+        let dir = std::env::temp_dir().join(unique(tag));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Private::start(port, &dir)
+    }
+    /// Killed, then started again from the RDB file `snapshot` of its directory (a restore).
+    fn restart_from(mut self, snapshot: &str) -> Private {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::fs::copy(self.dir.join(snapshot), self.dir.join("dump.rdb")).unwrap();
+        Private::start(self.port, &self.dir.clone())
+    }
     fn restart_empty(mut self) -> Private {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -268,10 +279,8 @@ impl Drop for Private {
 
 #[test]
 fn a_redis_restarted_empty_forgets_nothing_that_matters() {
-    let dir = std::env::temp_dir().join(unique("redis"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = 16_400 + (std::process::id() % 1000) as u16;
-    let redis = Private::start(port, &dir);
+    let redis = Private::fresh("redis");
+    let dir = redis.dir.clone();
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     db.init_namespace("orders", &Layout::TWITTER, 1, CONFIG, true).unwrap();
     let a = db.acquire("orders", "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
@@ -310,10 +319,8 @@ fn a_redis_restarted_empty_forgets_nothing_that_matters() {
 
 #[test]
 fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving() {
-    let dir = std::env::temp_dir().join(unique("rdb"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = 17_400 + (std::process::id() % 1000) as u16;
-    let redis = Private::start(port, &dir);
+    let redis = Private::fresh("rdb");
+    let dir = redis.dir.clone();
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     db.init_namespace("orders", &Layout::TWITTER, 1, CONFIG, true).unwrap();
     let a = db.acquire("orders", "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap();
@@ -323,11 +330,7 @@ fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving() {
     let a = db.renew("orders", &a, "a", SystemClock.now_ms() + CONFIG.ttl_ms).unwrap(); // past the snapshot
                                                                                         // Restore the older snapshot: the store hands back state older than what a saw.
     drop(db);
-    let mut redis = redis;
-    redis.child.kill().unwrap();
-    redis.child.wait().unwrap();
-    std::fs::copy(dir.join("old.rdb"), dir.join("dump.rdb")).unwrap();
-    let redis = Private::start(port, &dir);
+    let redis = redis.restart_from("old.rdb");
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     // The snapshot's lease runs out on the store's clock; b takes the node.
     std::thread::sleep(std::time::Duration::from_millis(CONFIG.ttl_ms + 50));
@@ -368,10 +371,8 @@ fn calls(db: &mut RedisStore, command: &str) -> u64 {
 #[test]
 fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
     // A private server: nobody else's commands in its counters.
-    let dir = std::env::temp_dir().join(unique("redis-scale"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = 18_400 + (std::process::id() % 1000) as u16;
-    let redis = Private::start(port, &dir);
+    let redis = Private::fresh("redis-scale");
+    let dir = redis.dir.clone();
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     let ns = unique("scale");
     db.init_namespace(&ns, &Layout::SONYFLAKE, 65_536, CONFIG, true).unwrap();
@@ -515,10 +516,8 @@ fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_floor() 
 /// duplicates the guard prevents.
 #[test]
 fn a_guarded_counter_restored_from_an_older_rdb_refuses_until_reinitialised() {
-    let dir = std::env::temp_dir().join(unique("guard-rdb"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = 18_400 + (std::process::id() % 1000) as u16;
-    let redis = Private::start(port, &dir);
+    let redis = Private::fresh("guard-rdb");
+    let dir = redis.dir.clone();
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     db.init_counter_with("order", 1_000, true).unwrap();
     db.init_counter("plain", 1_000).unwrap();
@@ -531,11 +530,7 @@ fn a_guarded_counter_restored_from_an_older_rdb_refuses_until_reinitialised() {
     let plain_after = db.fetch("plain", 100).unwrap();
     let highest = seen.iter().map(|r| r.1).max().unwrap();
     drop(db);
-    let mut redis = redis;
-    redis.child.kill().unwrap();
-    redis.child.wait().unwrap();
-    std::fs::copy(dir.join("old.rdb"), dir.join("dump.rdb")).unwrap();
-    let redis = Private::start(port, &dir);
+    let redis = redis.restart_from("old.rdb");
     let mut db = RedisStore::connect(&redis.url()).unwrap();
     let restored: u64 = counter_value(&mut db, "order").unwrap().parse().unwrap();
     assert!(restored < highest, "the snapshot is older: {restored} < {highest}");

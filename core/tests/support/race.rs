@@ -8,10 +8,43 @@ use idloom::lease::Grant;
 use idloom::{Clock, ErrorCode, Result, SystemClock};
 use std::collections::HashSet;
 
-/// The two calls the race makes, on any store adapter.
+/// The lease calls the shared scenarios make, on any store adapter.
 pub trait Leases {
     fn acquire(&mut self, ns: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant>;
+    fn renew(&mut self, ns: &str, g: &Grant, holder: &str, proposed_fence_ms: u64) -> Result<Grant>;
     fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> Result<u64>;
+}
+
+/// Every store clamps a proposed fence to one lease ahead of its own clock,
+/// on a one-node namespace `ns` (already created with `config`): holder a
+/// proposes a fence ten years ahead when it acquires and `renew_proposal`
+/// when it renews, and gets `store now + ttl + max_skew` both times; once its
+/// lease runs out, b takes the node at a's last fence — usable, not years
+/// away. `after_renew` runs with the store and a's renewed grant (an
+/// engine's own checks while a still holds the node). Answers (a, a
+/// renewed, b).
+pub fn proposed_fences_are_clamped<S: Leases>(
+    db: &mut S,
+    ns: &str,
+    config: idloom::lease::LeaseConfig,
+    renew_proposal: u64,
+    after_renew: impl FnOnce(&mut S, &Grant),
+) -> (Grant, Grant, Grant) {
+    let years = SystemClock.now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(ns, "a", years).unwrap();
+    let bound = |g: &Grant| g.store_now_ms + config.ttl_ms + config.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(ns, &a, "a", renew_proposal).unwrap();
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    after_renew(db, &r);
+    std::thread::sleep(std::time::Duration::from_millis(config.ttl_ms + 50));
+    let b = db.acquire(ns, "b", 0).unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
+    (a, r, b)
 }
 
 /// Run the race on a namespace of 8 nodes (already created) with connections

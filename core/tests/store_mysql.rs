@@ -260,11 +260,5 @@ fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
         assert!(!extra.as_deref().unwrap_or("").contains("filesort"), "{node_reads:?}");
     }
     // Sticky first, else the node that expired first.
-    let a = db.acquire(&ns, "a", 0).unwrap();
-    let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((a.node, b.node), (0, 1));
-    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
-    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
-    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
-    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
+    race::expired_first_then_sticky(&mut db, &ns);
 }

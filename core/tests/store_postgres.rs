@@ -326,13 +326,7 @@ fn acquire_uses_the_node_indexes_and_stays_sticky() {
     assert!(plan.contains("idloom_node_holder"), "{plan}");
     let sorts: Vec<&str> = plan.lines().filter(|l| l.contains("Sort Key")).collect();
     assert!(sorts.iter().all(|l| !l.contains("expires_ms") && !l.contains("holder")), "{plan}");
-    let a = db.acquire(&ns, "a", 0).unwrap();
-    let b = db.acquire(&ns, "b", 0).unwrap();
-    assert_eq!((a.node, b.node), (0, 1));
-    assert_eq!(db.release(&ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
-    assert_eq!(db.acquire(&ns, "c", 0).unwrap().node, 1, "released: expired first");
-    assert_eq!(db.release(&ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
-    assert_eq!(db.acquire(&ns, "a", 0).unwrap().node, 0, "sticky");
+    race::expired_first_then_sticky(&mut db, &ns);
 }
 
 /// The guard on a Leaf row: a counter guarded at init records the store's

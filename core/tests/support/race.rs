@@ -15,6 +15,19 @@ pub trait Leases {
     fn release(&mut self, ns: &str, g: &Grant, holder: &str, high_water_ms: u64) -> Result<u64>;
 }
 
+/// The pick every store makes, on a namespace of free nodes 0 and 1 (and
+/// maybe more): a and b get 0 and 1; released, b's node is the one that
+/// expired first; a's own node comes back to a (sticky).
+pub fn expired_first_then_sticky<S: Leases>(db: &mut S, ns: &str) {
+    let a = db.acquire(ns, "a", 0).unwrap();
+    let b = db.acquire(ns, "b", 0).unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    assert_eq!(db.release(ns, &b, "b", b.start_ms).unwrap(), b.start_ms);
+    assert_eq!(db.acquire(ns, "c", 0).unwrap().node, 1, "released: expired first");
+    assert_eq!(db.release(ns, &a, "a", a.start_ms).unwrap(), a.start_ms);
+    assert_eq!(db.acquire(ns, "a", 0).unwrap().node, 0, "sticky");
+}
+
 /// Every store clamps a proposed fence to one lease ahead of its own clock,
 /// on a one-node namespace `ns` (already created with `config`): holder a
 /// proposes a fence ten years ahead when it acquires and `renew_proposal`

@@ -342,3 +342,28 @@ fn store_inputs() {
         assert_eq!(store_input_outcome(kind, value), case["expect"], "{kind} {value:?}");
     }
 }
+
+#[test]
+fn store_protocol() {
+    let v = load("store_protocol.json");
+    for f in v["failures"].as_array().unwrap() {
+        let s = |k: &str| f[k].as_str().unwrap();
+        assert_eq!(failure_outcome(s("engine"), s("kind"), s("code"), s("detail")), f["expect"], "{f}");
+    }
+    for a in v["answers"].as_array().unwrap() {
+        let s = |k: &str| a[k].as_str().unwrap();
+        assert_eq!(
+            answer_outcome(s("engine"), s("call"), &a["subject"], &a["answer"]),
+            a["expect"],
+            "{a}"
+        );
+    }
+    for a in v["args"].as_array().unwrap() {
+        let value: i128 = a["value"].as_str().unwrap().parse().unwrap();
+        assert_eq!(arg_outcome(a["key"].as_str().unwrap(), value), a["expect"], "{a}");
+    }
+    for c in v["cas"].as_array().unwrap() {
+        let got = cas_outcomes(c["step"].as_u64().unwrap(), c["events"].as_array().unwrap());
+        assert_eq!(Value::from(got), c["expect"], "{}", c["name"]);
+    }
+}

@@ -1,0 +1,357 @@
+//! A node lease held by this process: the core's [`Holder`] driven by a
+//! tokio renewal task over a [`Store`], fencing the core's [`SharedSnowflake`].
+
+use crate::{default_holder, ns_subject, Store};
+use idloom::lease::{Holder, LeaseConfig, LeaseState};
+use idloom::stores::answer::{refuse, Refusal};
+use idloom::stores::renewal::Action;
+use idloom::{Clock, Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, SystemClock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// Where a lease stands, as its [`watch`] channel reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseStatus {
+    /// Held; the generator mints below `fence_ms` (extended by every renewal).
+    Active {
+        /// The node.
+        node: u64,
+        /// The epoch (fencing token).
+        epoch: u64,
+        /// The last confirmed fence (ID time).
+        fence_ms: u64,
+    },
+    /// Renewals ended with this error: `lease_lost` (the store gave the node
+    /// to another holder), `clock_skew`, or a refusal that retrying cannot
+    /// cure. The generator stops at its last confirmed fence; lease again.
+    Lost(Error),
+    /// Released cleanly with this high-water (`None`: nothing was minted).
+    Released {
+        /// The end of the last tick minted (ID time).
+        high_water_ms: Option<u64>,
+    },
+}
+
+impl LeaseStatus {
+    /// Whether the lease is still held.
+    pub fn is_active(&self) -> bool {
+        matches!(self, LeaseStatus::Active { .. })
+    }
+}
+
+/// How to lease a node.
+#[derive(Debug, Clone, Default)]
+pub struct LeaseOptions {
+    /// The holder string the store records (printable ASCII; default
+    /// [`default_holder`]: host, pid and a random suffix). The same holder
+    /// gets its previous node back first (sticky restarts).
+    pub holder: Option<String>,
+    /// The generator's policy (waits, lead; the core's default).
+    pub policy: Policy,
+}
+
+struct Shared<S> {
+    store: S,
+    namespace: String,
+    holder_name: String,
+    holder: Mutex<Holder>,
+    generator: Arc<SharedSnowflake<SystemClock>>,
+    status: watch::Sender<LeaseStatus>,
+    stop: Notify,
+    renewals: AtomicU64,
+    renewal_failures: AtomicU64,
+}
+
+impl<S> Shared<S> {
+    fn holder(&self) -> MutexGuard<'_, Holder> {
+        self.holder.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A node leased from a store and renewed by a tokio task every third of
+/// the TTL, with the fenced generator minting under it.
+///
+/// The generator ([`generator`](Self::generator), [`next_id`](Self::next_id))
+/// mints only ticks inside `[start_ms, fence_ms)`: each confirmed renewal
+/// extends the fence; a renewal that gets no answer is retried (the fence
+/// stands, so a lease that cannot be renewed stops minting at its fence by
+/// itself); a refused renewal makes every later ID `lease_lost`.
+/// [`release`](Self::release) stops the generator and gives the node back
+/// with its high-water, so the next holder starts at once. Dropping the
+/// lease without a release ends renewals: the node is free after its TTL.
+pub struct NodeLease<S: Store> {
+    shared: Arc<Shared<S>>,
+    task: Mutex<Option<JoinHandle<()>>>,
+    node: u64,
+    epoch: u64,
+    start_ms: u64,
+    config: LeaseConfig,
+}
+
+impl<S: Store> std::fmt::Debug for NodeLease<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeLease")
+            .field("namespace", &self.shared.namespace)
+            .field("node", &self.node)
+            .field("epoch", &self.epoch)
+            .field("start_ms", &self.start_ms)
+            .field("status", &*self.shared.status.borrow())
+            .finish()
+    }
+}
+
+impl<S: Store> NodeLease<S> {
+    /// Lease a node of `namespace` (which must use `layout`) with the default options.
+    pub async fn acquire(store: S, namespace: &str, layout: Layout) -> Result<Self> {
+        Self::acquire_with(store, namespace, layout, LeaseOptions::default()).await
+    }
+
+    /// Lease a node of `namespace`: `store_state_lost` if the namespace is
+    /// missing, `store_schema` if it uses another layout, `no_free_node`,
+    /// `clock_skew` (the node is given back at once). Spawns the renewal
+    /// task on the current tokio runtime.
+    pub async fn acquire_with(store: S, namespace: &str, layout: Layout, options: LeaseOptions) -> Result<Self> {
+        idloom::inputs::namespace(namespace)?;
+        let holder_name = options.holder.unwrap_or_else(default_holder);
+        idloom::inputs::holder(&holder_name)?;
+        let record = store
+            .namespace(namespace)
+            .await?
+            .ok_or_else(|| refuse(Refusal::NamespaceMissing, &ns_subject(namespace)))?;
+        let wanted = idloom::stores::layout_record(&layout);
+        if record.layout != wanted {
+            return Err(Error::store(
+                ErrorCode::StoreSchema,
+                format!("namespace {namespace} uses layout {:?}, not {wanted:?}", record.layout),
+            ));
+        }
+        let config = LeaseConfig {
+            ttl_ms: record.ttl_ms,
+            max_skew_ms: record.max_skew_ms,
+        };
+        let mut holder = Holder::new(config)?;
+        let clock = SystemClock;
+        let generator = SharedSnowflake::new(layout, 0, options.policy, clock)?;
+        let proposed = holder.begin_acquire(clock.now_ms());
+        let grant = store.acquire(namespace, &holder_name, proposed).await?;
+        if let Err(e) = holder
+            .granted(&grant, clock.now_ms())
+            .and_then(|()| generator.set_node(grant.node))
+        {
+            // Clock skew past the bound (or a node the layout cannot hold): give it back untouched.
+            let r = grant.release_unused();
+            let _ = store.release(namespace, r.node, r.epoch, &holder_name, r.high_water_ms).await;
+            return Err(e);
+        }
+        generator.set_lease(grant.start_ms, grant.fence_ms, grant.epoch);
+        let (status, _) = watch::channel(LeaseStatus::Active {
+            node: grant.node,
+            epoch: grant.epoch,
+            fence_ms: grant.fence_ms,
+        });
+        let shared = Arc::new(Shared {
+            store,
+            namespace: namespace.to_string(),
+            holder_name,
+            holder: Mutex::new(holder),
+            generator: Arc::new(generator),
+            status,
+            stop: Notify::new(),
+            renewals: AtomicU64::new(0),
+            renewal_failures: AtomicU64::new(0),
+        });
+        let task = tokio::spawn(renew_loop(shared.clone()));
+        Ok(NodeLease {
+            shared,
+            task: Mutex::new(Some(task)),
+            node: grant.node,
+            epoch: grant.epoch,
+            start_ms: grant.start_ms,
+            config,
+        })
+    }
+
+    /// The namespace.
+    pub fn namespace(&self) -> &str {
+        &self.shared.namespace
+    }
+    /// The holder string the store records.
+    pub fn holder(&self) -> &str {
+        &self.shared.holder_name
+    }
+    /// The node leased.
+    pub fn node(&self) -> u64 {
+        self.node
+    }
+    /// The fencing token: it grows on every acquisition of the node.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+    /// ID time from which this holder mints.
+    pub fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+    /// ID time before which every tick minted ends (the last confirmed fence).
+    pub fn fence_ms(&self) -> u64 {
+        self.shared.holder().lease().map_or(self.start_ms, |l| l.fence_ms())
+    }
+    /// The namespace's TTL and skew bound.
+    pub fn config(&self) -> LeaseConfig {
+        self.config
+    }
+    /// The store's clock minus this holder's, as last estimated.
+    pub fn skew_ms(&self) -> i64 {
+        self.shared.holder().lease().map_or(0, |l| l.skew_ms())
+    }
+    /// The core's state of the lease (active, lost, released).
+    pub fn state(&self) -> LeaseState {
+        self.shared.holder().lease().map_or(LeaseState::Lost, |l| l.state())
+    }
+    /// Where the lease stands now.
+    pub fn status(&self) -> LeaseStatus {
+        self.shared.status.borrow().clone()
+    }
+    /// A channel that reports every change: a renewal's new fence, the loss, the release.
+    pub fn subscribe(&self) -> watch::Receiver<LeaseStatus> {
+        self.shared.status.subscribe()
+    }
+    /// Wait until the lease is no longer active (lost or released); its last status.
+    pub async fn ended(&self) -> LeaseStatus {
+        let mut rx = self.subscribe();
+        let status = match rx.wait_for(|s| !s.is_active()).await {
+            Ok(s) => s.clone(),
+            Err(_) => self.status(),
+        };
+        status
+    }
+    /// Renewals confirmed so far.
+    pub fn renewals(&self) -> u64 {
+        self.shared.renewals.load(Ordering::Relaxed)
+    }
+    /// Renewals that got no usable answer (retried) so far.
+    pub fn renewal_failures(&self) -> u64 {
+        self.shared.renewal_failures.load(Ordering::Relaxed)
+    }
+
+    /// The fenced generator on the leased node, lock-free and shareable
+    /// across threads. Its errors: `lease_expired` at the fence (renewals
+    /// did not get through in time), `lease_lost` once a renewal was refused
+    /// or the lease released.
+    pub fn generator(&self) -> &Arc<SharedSnowflake<SystemClock>> {
+        &self.shared.generator
+    }
+
+    /// The next ID from the fenced generator (may sleep the thread for the
+    /// policy's bounded waits, at most a tick when a tick's sequence runs out).
+    pub fn next_id(&self) -> Result<u64> {
+        self.shared.generator.next_id()
+    }
+
+    /// Stop the generator, end renewals, and give the node back with the end
+    /// of the last tick minted: the next holder starts there at once. The
+    /// high-water sent; `Ok(None)` when nothing was sent (the lease was lost
+    /// or already released). A store failure is returned after the generator
+    /// stopped (the node is then free after its TTL).
+    pub async fn release(&self) -> Result<Option<Option<u64>>> {
+        self.shared.stop.notify_one();
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut task) = task {
+            // A renewal in flight finishes first: it must not land after the release.
+            let bound = Duration::from_millis(self.config.ttl_ms.max(1_000));
+            if tokio::time::timeout(bound, &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+        let high_water = self.shared.generator.stop_lease();
+        let release = {
+            let mut holder = self.shared.holder();
+            if holder.lease().map(|l| l.state()) != Some(LeaseState::Active) {
+                return Ok(None);
+            }
+            holder.release(high_water)?
+        };
+        self.shared.status.send_replace(LeaseStatus::Released {
+            high_water_ms: high_water,
+        });
+        self.shared
+            .store
+            .release(
+                &self.shared.namespace,
+                release.node,
+                release.epoch,
+                &self.shared.holder_name,
+                release.high_water_ms,
+            )
+            .await?;
+        Ok(Some(high_water))
+    }
+}
+
+impl<S: Store> Drop for NodeLease<S> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+    }
+}
+
+async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
+    let clock = SystemClock;
+    let mut wait_ms = shared.holder().next_renewal_in_ms(clock.now_ms());
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(wait_ms)) => {}
+            () = shared.stop.notified() => return,
+        }
+        let due = {
+            let mut holder = shared.holder();
+            let now = clock.now_ms();
+            match (holder.begin_renew(now), holder.lease()) {
+                (Some(fence), Some(l)) => Some((fence, l.node(), l.epoch())),
+                (None, Some(l)) if l.state() == LeaseState::Active => {
+                    wait_ms = holder.next_renewal_in_ms(now).max(1);
+                    None
+                }
+                _ => return,
+            }
+        };
+        let Some((proposed, node, epoch)) = due else { continue };
+        let result = shared
+            .store
+            .renew(&shared.namespace, node, epoch, &shared.holder_name, proposed)
+            .await;
+        let action: Action = {
+            let mut holder = shared.holder();
+            let now = clock.now_ms();
+            match result {
+                Ok(Some(grant)) => holder.renewed(&grant, now),
+                Ok(None) => holder.refused(),
+                // Every failure of ours carries its code: store_unavailable retries, others end renewals.
+                Err(e) => holder.renew_failed(Some(e.code())),
+            }
+            .into()
+        };
+        match action {
+            Action::Renewed { fence_ms } => {
+                shared.generator.extend_fence(fence_ms);
+                shared.renewals.fetch_add(1, Ordering::Relaxed);
+                shared.status.send_replace(LeaseStatus::Active { node, epoch, fence_ms });
+                wait_ms = shared.holder().next_renewal_in_ms(clock.now_ms());
+            }
+            Action::Retry { in_ms } => {
+                shared.renewal_failures.fetch_add(1, Ordering::Relaxed);
+                wait_ms = in_ms;
+            }
+            Action::Stop(e) => {
+                if e.code() == ErrorCode::LeaseLost {
+                    shared.generator.lose_lease();
+                }
+                shared.status.send_replace(LeaseStatus::Lost(e));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Async stores for [idloom](https://docs.rs/idloom) on tokio: PostgreSQL
+//! (`tokio-postgres`, a `deadpool-postgres` pool or one client), MariaDB /
+//! MySQL (a `mysql_async` pool) and Redis (the `redis` crate's
+//! `ConnectionManager`), one cargo feature each.
+//!
+//! The crate runs the core's protocol and nothing of its own: the SQL and
+//! Lua texts are `idloom::stores::*` constants with every value passed as a
+//! parameter; every driver failure goes through
+//! [`idloom::stores::failure::classify`], every answer through
+//! [`idloom::stores::answer::read`], every number through
+//! [`idloom::stores::args::check`] and every string through
+//! [`idloom::inputs`]. A [`NodeLease`] drives the core's
+//! [`idloom::lease::Holder`] from a tokio task and fences the core's
+//! [`SharedSnowflake`]; a [`Segment`] drives the core's
+//! [`idloom::segment::SegmentBuffer`] with a refill task. The design is in
+//! `docs/COORDINATION.md`.
+//!
+//! ```no_run
+//! # #[cfg(feature = "postgres")]
+//! # async fn demo() -> idloom::Result<()> {
+//! use idloom_stores::{postgres::PgStore, NodeLease, Store};
+//! use idloom::{lease::LeaseConfig, Layout};
+//!
+//! let store = PgStore::from_url("host=127.0.0.1 user=postgres dbname=test")?;
+//! let config = LeaseConfig { ttl_ms: 10_000, max_skew_ms: 1_000 };
+//! store.init_namespace("orders", Layout::TWITTER, None, config, false).await?;
+//! let lease = NodeLease::acquire(store, "orders", Layout::TWITTER).await?;
+//! let id = lease.next_id()?;
+//! lease.release().await?;
+//! # let _ = id; Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::future::Future;
+
+pub use idloom::lease::{Grant, LeaseConfig};
+pub use idloom::segment::Range;
+pub use idloom::stores::NamespaceRecord;
+pub use idloom::{Error, ErrorCode, Layout, Result, SharedSnowflake, SystemClock};
+
+use idloom::stores::answer::{refuse, Reading, Refusal, Subject};
+
+mod lease;
+mod segment;
+
+pub use lease::{LeaseOptions, LeaseStatus, NodeLease};
+pub use segment::{Segment, SegmentGroup, SegmentOptions};
+
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
+
+/// One node of a namespace as the store keeps it (a status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    /// The node.
+    pub node: u64,
+    /// Who holds (or last held) it; empty if never held.
+    pub holder: String,
+    /// Acquisitions so far (the fencing token).
+    pub epoch: u64,
+    /// Store time from which others may take it.
+    pub expires_ms: u64,
+    /// Where the current epoch's interval of ID time starts.
+    pub start_ms: u64,
+    /// The highest fence granted (ID time).
+    pub fence_ms: u64,
+}
+
+/// How an SQL store takes a segment range (Redis always uses its `INCRBY` script).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FetchMode {
+    /// One statement: `max_id = max_id + step` (Leaf's).
+    #[default]
+    Atomic,
+    /// Read, then compare-and-set, with the core's jittered retries
+    /// ([`idloom::stores::cas::CasLoop`]): for tables other writers update by hand.
+    Cas,
+}
+
+/// The table SQL stores keep segment counters in unless told otherwise
+/// (Leaf-compatible: `biz_tag, max_id, step, description, update_time`).
+pub const DEFAULT_SEGMENT_TABLE: &str = "idloom_alloc";
+
+/// A coordination store: the calls of the idloom protocol on one engine.
+///
+/// Cheap to clone (a pool or a connection manager inside); every method
+/// takes `&self` and may run concurrently. Errors carry the core's codes:
+/// `store_unavailable` (retry: an outage, a refused connection),
+/// `store_schema` (a missing table, another schema version),
+/// `store_state_lost` (a namespace or counter missing), `lease_lost`,
+/// `no_free_node`, `invalid_argument`.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// `"postgres"`, `"mysql"` or `"redis"`.
+    fn engine(&self) -> &'static str;
+
+    /// Create the coordination tables if missing and check the schema version
+    /// (Redis: nothing to create).
+    fn init(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Create the tables and the namespace if missing; its record. `nodes`:
+    /// the core's default when `None` ([`idloom::stores::namespace_nodes`]).
+    /// `fresh` (first deployment, tests) starts at floor 0; otherwise the
+    /// floor is above every fence a holder from before could still use. A
+    /// namespace that exists with another layout or node count is `store_schema`.
+    fn init_namespace(
+        &self,
+        namespace: &str,
+        layout: Layout,
+        nodes: Option<u64>,
+        config: LeaseConfig,
+        fresh: bool,
+    ) -> impl Future<Output = Result<NamespaceRecord>> + Send;
+
+    /// A namespace's record, `None` if the store has none.
+    fn namespace(&self, namespace: &str) -> impl Future<Output = Result<Option<NamespaceRecord>>> + Send;
+
+    /// Lease a node (the holder's previous one first, then the lowest free),
+    /// proposing `proposed_fence_ms` (ID time). Use [`NodeLease`] rather than this.
+    fn acquire(
+        &self,
+        namespace: &str,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> impl Future<Output = Result<Grant>> + Send;
+
+    /// Renew a lease; `Ok(None)`: refused (another holder or epoch has the node).
+    fn renew(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> impl Future<Output = Result<Option<Grant>>> + Send;
+
+    /// Give a node back with the end of the last tick minted (`lease_lost` if it is no longer ours).
+    fn release(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        high_water_ms: u64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every node of a namespace (`store_state_lost` if the namespace is missing on Redis).
+    fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<NodeStatus>>> + Send;
+
+    /// Create the counter `biz_tag` at `floor` if missing (never lowered);
+    /// `step` is Leaf's column (SQL) or the largest step it will serve (Redis's bound check).
+    fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Take `step` counters of `biz_tag`: a range no other caller ever receives.
+    fn fetch(&self, biz_tag: &str, step: u64) -> impl Future<Output = Result<Range>> + Send;
+}
+
+// ---- what every engine shares ------------------------------------------------
+
+/// A namespace subject, for the core's messages.
+pub(crate) fn ns_subject(namespace: &str) -> Subject<'_> {
+    Subject {
+        namespace: Some(namespace),
+        ..Subject::default()
+    }
+}
+
+/// A lease subject.
+pub(crate) fn lease_subject(namespace: &str, node: u64, epoch: u64) -> Subject<'_> {
+    Subject {
+        namespace: Some(namespace),
+        node: Some(node),
+        epoch: Some(epoch),
+        biz_tag: None,
+    }
+}
+
+/// A counter subject.
+pub(crate) fn tag_subject(biz_tag: &str) -> Subject<'_> {
+    Subject {
+        biz_tag: Some(biz_tag),
+        ..Subject::default()
+    }
+}
+
+/// `init_namespace`'s arguments, checked by the core: (layout record, nodes).
+pub(crate) fn namespace_args(
+    engine: &str,
+    namespace: &str,
+    layout: &Layout,
+    nodes: Option<u64>,
+    config: &LeaseConfig,
+) -> Result<(String, u64)> {
+    idloom::inputs::namespace(namespace)?;
+    idloom::stores::args::check("ttl_ms", config.ttl_ms.into())?;
+    idloom::stores::args::check("max_skew_ms", config.max_skew_ms.into())?;
+    config.validate()?;
+    let nodes = idloom::stores::namespace_nodes(engine, layout, nodes)?;
+    Ok((idloom::stores::layout_record(layout), nodes))
+}
+
+/// The record a store answered, refused if it holds another layout or node count.
+pub(crate) fn check_record(namespace: &str, record: &str, nodes: u64, got: NamespaceRecord) -> Result<NamespaceRecord> {
+    if got.layout != record || got.nodes != nodes {
+        return Err(Error::store(
+            ErrorCode::StoreSchema,
+            format!(
+                "namespace {namespace} exists with layout {:?} and {} nodes, not {record:?} and {nodes}",
+                got.layout, got.nodes
+            ),
+        ));
+    }
+    Ok(got)
+}
+
+/// A number bound for a signed 64-bit column, as parameter `name`.
+pub(crate) fn i64_arg(name: &'static str, value: u64) -> Result<i64> {
+    i64::try_from(value).map_err(|_| Error::range(ErrorCode::InvalidArgument, name, value, 0, i64::MAX))
+}
+
+/// A node number for an SQL `int` column.
+pub(crate) fn node_arg(node: u64) -> Result<i32> {
+    i32::try_from(node).map_err(|_| Error::range(ErrorCode::InvalidArgument, "node", node, 0, i32::MAX))
+}
+
+/// The reading a call must answer, else "not the protocol".
+pub(crate) fn not_protocol(subject: &Subject<'_>) -> Error {
+    refuse(Refusal::NotProtocol, subject)
+}
+
+pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<Grant> {
+    match reading {
+        Reading::Grant(g) => Ok(g),
+        _ => Err(not_protocol(subject)),
+    }
+}
+
+pub(crate) fn namespace_of(reading: Reading, subject: &Subject<'_>) -> Result<Option<NamespaceRecord>> {
+    match reading {
+        Reading::Namespace(r) => Ok(Some(r)),
+        Reading::Missing => Ok(None),
+        _ => Err(not_protocol(subject)),
+    }
+}
+
+pub(crate) fn range_of(reading: Reading, subject: &Subject<'_>) -> Result<Range> {
+    match reading {
+        Reading::Range { start, end } => Ok(Range::new(start, end)),
+        _ => Err(not_protocol(subject)),
+    }
+}
+
+/// A uniform draw in `[0, 1)` for the compare-and-set pause (jitter only:
+/// the clock's nanoseconds mixed with a per-thread counter).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn unit() -> f64 {
+    use std::cell::Cell as StdCell;
+    thread_local!(static STATE: StdCell<u64> = const { StdCell::new(0) });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    STATE.with(|s| {
+        let mut x = s.get() ^ nanos ^ 0x9E37_79B9_7F4A_7C15;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+/// Run the core's compare-and-set loop: `read` answers the counter's value
+/// (its errors are the refusals), `swap(old, new)` whether the row changed.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) async fn cas_fetch<R, W, RF, WF>(biz_tag: &str, step: u64, mut read: R, mut swap: W) -> Result<Range>
+where
+    R: FnMut() -> RF,
+    RF: Future<Output = Result<u64>>,
+    W: FnMut(u64, u64) -> WF,
+    WF: Future<Output = Result<bool>>,
+{
+    use idloom::stores::cas::{CasLoop, CasStep};
+    let subject = tag_subject(biz_tag);
+    let mut cas = CasLoop::new(step)?;
+    loop {
+        let current = read().await?;
+        let CasStep::Swap { old, new } = cas.read(Some(current), &subject)? else {
+            return Err(not_protocol(&subject));
+        };
+        let won = swap(old, new).await?;
+        match cas.swapped(won, unit(), &subject)? {
+            CasStep::Done { start, end } => return Ok(Range::new(start, end)),
+            CasStep::Pause { us } => tokio::time::sleep(std::time::Duration::from_micros(us)).await,
+            CasStep::Swap { .. } => return Err(not_protocol(&subject)),
+        }
+    }
+}
+
+/// A holder string for humans: host, process id and a random suffix
+/// (printable ASCII, as [`idloom::inputs::holder`] requires).
+pub fn default_holder() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_else(|| "host".into());
+    let host: String = host
+        .trim()
+        .chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+        .take(200)
+        .collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let host = if host.is_empty() { "host".into() } else { host };
+    format!("{host}:{}:{:06x}", std::process::id(), (nanos ^ (nanos >> 24)) & 0xff_ffff)
+}

@@ -1,0 +1,357 @@
+//! PostgreSQL over `tokio-postgres`: a `deadpool-postgres` pool (what
+//! services run) or one shared client. Every lease call is one statement of
+//! the core's texts; a segment fetch is one statement (atomic) or the core's
+//! compare-and-set loop.
+
+use crate::{
+    check_record, grant_of, i64_arg, namespace_args, namespace_of, node_arg, not_protocol, range_of, FetchMode,
+    NodeStatus, Store, DEFAULT_SEGMENT_TABLE,
+};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use idloom::lease::{Grant, LeaseConfig};
+use idloom::segment::Range;
+use idloom::stores::answer::{self, Cell, Reading, Subject};
+use idloom::stores::failure::{classify, Fault};
+use idloom::stores::{postgres as sql, segment_sql, NamespaceRecord};
+use idloom::{Error, ErrorCode, Layout, Result};
+use std::sync::Arc;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, NoTls, Row};
+
+const ENGINE: &str = "postgres";
+
+/// A driver failure as the core classifies it: a server error by its
+/// SQLSTATE, anything else (no connection, a broken one) `store_unavailable`.
+pub fn failure(e: &tokio_postgres::Error) -> Error {
+    match (e.code(), e.as_db_error()) {
+        (Some(state), db) => classify(
+            ENGINE,
+            Fault::Sqlstate(state.code()),
+            &db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
+        ),
+        (None, _) => classify(ENGINE, Fault::Connection, &e.to_string()),
+    }
+}
+
+fn pool_failure(e: deadpool_postgres::PoolError) -> Error {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => failure(&e),
+        other => classify(ENGINE, Fault::Connection, &other.to_string()),
+    }
+}
+
+#[derive(Clone)]
+enum Conn {
+    Pool(Pool),
+    Client(Arc<Client>),
+}
+
+enum Handle {
+    Pooled(deadpool_postgres::Object),
+    Shared(Arc<Client>),
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            Handle::Pooled(o) => o,
+            Handle::Shared(c) => c,
+        }
+    }
+}
+
+/// A PostgreSQL store (see the module docs). Cheap to clone.
+#[derive(Clone)]
+pub struct PgStore {
+    conn: Conn,
+    table: Arc<str>,
+    mode: FetchMode,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("table", &self.table)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// A store over the caller's pool.
+    pub fn new(pool: Pool) -> Self {
+        PgStore {
+            conn: Conn::Pool(pool),
+            table: DEFAULT_SEGMENT_TABLE.into(),
+            mode: FetchMode::Atomic,
+        }
+    }
+
+    /// A store over one client (its connection task spawned by the caller);
+    /// calls are pipelined on it.
+    pub fn from_client(client: Client) -> Self {
+        PgStore {
+            conn: Conn::Client(Arc::new(client)),
+            table: DEFAULT_SEGMENT_TABLE.into(),
+            mode: FetchMode::Atomic,
+        }
+    }
+
+    /// A pool of at most 16 connections for `url` (a `postgresql://` URL or
+    /// `key=value` pairs; no TLS), connecting lazily: a server that cannot
+    /// be reached shows as `store_unavailable` on the first call. A connect
+    /// timeout of 5 s applies unless the URL names one. Must be called
+    /// inside a tokio runtime.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
+            Error::reason(
+                ErrorCode::InvalidArgument,
+                "url",
+                "not a PostgreSQL URL or key=value connection string",
+            )
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| Error::store(ErrorCode::InvalidArgument, format!("postgres: {e}")))?;
+        Ok(Self::new(pool))
+    }
+
+    /// Keep segment counters in `table` (an SQL identifier, optionally
+    /// `schema.table`; default [`DEFAULT_SEGMENT_TABLE`]).
+    pub fn with_table(mut self, table: &str) -> Result<Self> {
+        idloom::inputs::table(table)?;
+        self.table = table.into();
+        Ok(self)
+    }
+
+    /// Take segment ranges in `mode` (default [`FetchMode::Atomic`]).
+    pub fn with_mode(mut self, mode: FetchMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    async fn client(&self) -> Result<Handle> {
+        match &self.conn {
+            Conn::Pool(p) => Ok(Handle::Pooled(p.get().await.map_err(pool_failure)?)),
+            Conn::Client(c) => Ok(Handle::Shared(c.clone())),
+        }
+    }
+
+    /// The first row of `text` (or none) read by the core as `call`.
+    async fn one(&self, text: &str, params: &[&(dyn ToSql + Sync)], call: &str, subject: &Subject<'_>) -> Result<Reading> {
+        let client = self.client().await?;
+        let row = client.query_opt(text, params).await.map_err(|e| failure(&e))?;
+        read(call, subject, row.as_ref())
+    }
+
+    async fn segment_text(&self, text: &str) -> Result<String> {
+        segment_sql(text, &self.table)
+    }
+}
+
+/// A row as the core's cells (booleans, integers, text; NULL).
+fn cells(row: &Row) -> Result<Vec<Cell<'_>>> {
+    let bad = |_| Error::store(ErrorCode::StoreSchema, "postgres: an answer column of an unexpected type".into());
+    (0..row.len())
+        .map(|i| {
+            Ok(match *row.columns()[i].type_() {
+                Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(bad)?.map_or(Cell::Null, Cell::Bool),
+                Type::INT2 => row
+                    .try_get::<_, Option<i16>>(i)
+                    .map_err(bad)?
+                    .map_or(Cell::Null, |v| Cell::Int(v.into())),
+                Type::INT4 => row
+                    .try_get::<_, Option<i32>>(i)
+                    .map_err(bad)?
+                    .map_or(Cell::Null, |v| Cell::Int(v.into())),
+                Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(bad)?.map_or(Cell::Null, Cell::Int),
+                Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => {
+                    row.try_get::<_, Option<&str>>(i).map_err(bad)?.map_or(Cell::Null, Cell::Text)
+                }
+                _ => Cell::Null,
+            })
+        })
+        .collect()
+}
+
+fn read(call: &str, subject: &Subject<'_>, row: Option<&Row>) -> Result<Reading> {
+    let cells = row.map(cells).transpose()?;
+    answer::read(ENGINE, call, subject, cells.as_deref())
+}
+
+impl Store for PgStore {
+    fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    async fn init(&self) -> Result<()> {
+        let client = self.client().await?;
+        client.batch_execute(sql::SCHEMA).await.map_err(|e| failure(&e))?;
+        let row = client.query_opt(sql::SCHEMA_VERSION, &[]).await.map_err(|e| failure(&e))?;
+        read("schema_version", &Subject::default(), row.as_ref()).map(drop)
+    }
+
+    async fn init_namespace(
+        &self,
+        namespace: &str,
+        layout: Layout,
+        nodes: Option<u64>,
+        config: LeaseConfig,
+        fresh: bool,
+    ) -> Result<NamespaceRecord> {
+        let (record, nodes) = namespace_args(ENGINE, namespace, &layout, nodes, &config)?;
+        self.init().await?;
+        let subject = crate::ns_subject(namespace);
+        let reading = self
+            .one(
+                sql::NAMESPACE_INIT,
+                &[
+                    &namespace,
+                    &record,
+                    &node_arg(nodes)?,
+                    &i64_arg("ttl_ms", config.ttl_ms)?,
+                    &i64_arg("max_skew_ms", config.max_skew_ms)?,
+                    &fresh,
+                ],
+                "namespace_init",
+                &subject,
+            )
+            .await?;
+        let got = namespace_of(reading, &subject)?.ok_or_else(|| not_protocol(&subject))?;
+        check_record(namespace, &record, nodes, got)
+    }
+
+    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
+        idloom::inputs::namespace(namespace)?;
+        let subject = crate::ns_subject(namespace);
+        let reading = self.one(sql::NAMESPACE_GET, &[&namespace], "namespace_get", &subject).await?;
+        namespace_of(reading, &subject)
+    }
+
+    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let fence = i64_arg("proposed_fence_ms", proposed_fence_ms)?;
+        let subject = crate::ns_subject(namespace);
+        let reading = self.one(sql::ACQUIRE, &[&namespace, &holder, &fence], "acquire", &subject).await?;
+        grant_of(reading, &subject)
+    }
+
+    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let (n, e, f) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("proposed_fence_ms", proposed_fence_ms)?);
+        let subject = crate::lease_subject(namespace, node, epoch);
+        match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
+            Reading::Refused => Ok(None),
+            reading => grant_of(reading, &subject).map(Some),
+        }
+    }
+
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let (n, e, h) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("high_water_ms", high_water_ms)?);
+        let subject = crate::lease_subject(namespace, node, epoch);
+        self.one(sql::RELEASE, &[&namespace, &n, &e, &holder, &h], "release", &subject)
+            .await
+            .map(drop)
+    }
+
+    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
+        idloom::inputs::namespace(namespace)?;
+        let client = self.client().await?;
+        let rows = client.query(sql::NODES, &[&namespace]).await.map_err(|e| failure(&e))?;
+        let subject = crate::ns_subject(namespace);
+        rows.iter()
+            .map(|r| {
+                let c = cells(r)?;
+                let int = |i: usize| match c.get(i) {
+                    Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
+                    _ => Err(not_protocol(&subject)),
+                };
+                Ok(NodeStatus {
+                    node: int(0)?,
+                    holder: match c.get(1) {
+                        Some(Cell::Text(t)) => (*t).to_string(),
+                        _ => String::new(),
+                    },
+                    epoch: int(2)?,
+                    expires_ms: int(3)?,
+                    start_ms: int(4)?,
+                    fence_ms: int(5)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
+        let step = idloom::stores::args::check("counter_step", step.into())? as i32;
+        let client = self.client().await?;
+        client
+            .batch_execute(&self.segment_text(sql::SEGMENT_SCHEMA).await?)
+            .await
+            .map_err(|e| failure(&e))?;
+        client
+            .execute(&self.segment_text(sql::SEGMENT_INIT).await?, &[&biz_tag, &floor, &step, &""])
+            .await
+            .map_err(|e| failure(&e))?;
+        Ok(())
+    }
+
+    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let step = idloom::stores::args::check("step", step.into())?;
+        let subject = crate::tag_subject(biz_tag);
+        match self.mode {
+            FetchMode::Atomic => {
+                let text = self.segment_text(sql::SEGMENT_FETCH).await?;
+                let reading = self
+                    .one(&text, &[&biz_tag, &i64_arg("step", step)?], "segment_fetch", &subject)
+                    .await?;
+                range_of(reading, &subject)
+            }
+            FetchMode::Cas => {
+                let read_text = self.segment_text(sql::SEGMENT_READ).await?;
+                let cas_text = self.segment_text(sql::SEGMENT_CAS).await?;
+                let (read_text, cas_text, subject) = (&read_text, &cas_text, &subject);
+                crate::cas_fetch(
+                    biz_tag,
+                    step,
+                    || async move {
+                        match self.one(read_text, &[&biz_tag], "segment_read", subject).await? {
+                            Reading::Value(v) => Ok(v),
+                            _ => Err(not_protocol(subject)),
+                        }
+                    },
+                    |old, new| async move {
+                        let (old, new) = (i64_arg("max_id", old)?, i64_arg("max_id", new)?);
+                        let client = self.client().await?;
+                        let n = client
+                            .execute(cas_text, &[&biz_tag, &old, &new])
+                            .await
+                            .map_err(|e| failure(&e))?;
+                        let row = [Cell::Int(n as i64)];
+                        Ok(answer::read(ENGINE, "segment_cas", subject, Some(&row))? == Reading::Done)
+                    },
+                )
+                .await
+            }
+        }
+    }
+}

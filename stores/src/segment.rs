@@ -1,0 +1,257 @@
+//! Leaf segments served from memory with a tokio refill task: the core's
+//! [`SegmentBuffer`] says when and how much to fetch, the task fetches ahead.
+
+use crate::Store;
+use idloom::segment::{SegmentBuffer, SegmentConfig};
+use idloom::stores::group::Turn;
+use idloom::{Clock, Error, ErrorCode, Result, SystemClock};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// How a [`Segment`] buffers.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentOptions {
+    /// The core's buffer settings (step, prefetch threshold, ranges held,
+    /// stride and offset); Leaf's defaults.
+    pub config: SegmentConfig,
+    /// How long [`Segment::next_id`] waits for a refill when every range in
+    /// memory is used (then `store_unavailable`); default 10 s.
+    pub wait_ms: u64,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            config: SegmentConfig::default(),
+            wait_ms: 10_000,
+        }
+    }
+}
+
+struct State {
+    buf: SegmentBuffer,
+    /// The last fetch's failure and the fetch count it happened at.
+    error: Option<(u64, Error)>,
+}
+
+struct Shared<S> {
+    store: S,
+    biz_tag: String,
+    state: Mutex<State>,
+    refill: Notify,
+    /// Fetches finished (succeeded or failed).
+    fetched: watch::Sender<u64>,
+}
+
+impl<S> Shared<S> {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// IDs from a Leaf counter, served from memory; a tokio task fetches the
+/// next range once the current one is past its threshold (Leaf's double
+/// buffer). Two `Segment`s on one counter, in one process or many, never
+/// hand out the same ID: each range is the store's alone.
+pub struct Segment<S: Store> {
+    shared: Arc<Shared<S>>,
+    task: JoinHandle<()>,
+    wait: Duration,
+}
+
+impl<S: Store> std::fmt::Debug for Segment<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segment")
+            .field("biz_tag", &self.shared.biz_tag)
+            .field("remaining", &self.remaining())
+            .finish()
+    }
+}
+
+impl<S: Store> Segment<S> {
+    /// A segment on counter `biz_tag` (created with [`Store::init_segment`]).
+    /// The first range is fetched now, so a missing counter
+    /// (`store_state_lost`) or an unreachable store (`store_unavailable`)
+    /// shows here. Spawns the refill task on the current tokio runtime.
+    pub async fn open(store: S, biz_tag: &str, options: SegmentOptions) -> Result<Self> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        idloom::stores::args::check("timeout_ms", options.wait_ms.into())?;
+        let mut buf = SegmentBuffer::new(options.config)?;
+        if let Some(request) = buf.begin_fetch(SystemClock.now_ms()) {
+            let range = store.fetch(biz_tag, request.step).await?;
+            buf.supply(range)?;
+        }
+        let (fetched, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            store,
+            biz_tag: biz_tag.to_string(),
+            state: Mutex::new(State { buf, error: None }),
+            refill: Notify::new(),
+            fetched,
+        });
+        let task = tokio::spawn(refill_loop(shared.clone()));
+        shared.refill.notify_one(); // a threshold of 0 prefetches at once
+        Ok(Segment {
+            shared,
+            task,
+            wait: Duration::from_millis(options.wait_ms),
+        })
+    }
+
+    /// The counter.
+    pub fn biz_tag(&self) -> &str {
+        &self.shared.biz_tag
+    }
+
+    /// IDs left in memory.
+    pub fn remaining(&self) -> u64 {
+        self.shared.state().buf.remaining()
+    }
+
+    /// The next ID from memory without waiting: `segment_exhausted` when
+    /// every range is used (a refill is then under way).
+    pub fn try_next_id(&self) -> Result<u64> {
+        let mut st = self.shared.state();
+        let id = st.buf.next_id();
+        if st.buf.wants_fetch() || id.is_err() {
+            self.shared.refill.notify_one();
+        }
+        id
+    }
+
+    /// The next ID: from memory, or after the refill when every range is
+    /// used. A refill that fails after this call started is its error
+    /// (`store_unavailable`, `store_state_lost`, …); none within the
+    /// segment's `wait_ms` is `store_unavailable`.
+    pub async fn next_id(&self) -> Result<u64> {
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let mut rx = self.shared.fetched.subscribe();
+        let began = *rx.borrow_and_update();
+        loop {
+            match self.try_next_id() {
+                Ok(id) => return Ok(id),
+                Err(e) if e.code() != ErrorCode::SegmentExhausted => return Err(e),
+                Err(_) => {}
+            }
+            if let Some((at, e)) = &self.shared.state().error {
+                if *at > began {
+                    return Err(e.clone());
+                }
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => {
+                    return Err(Error::store(
+                        ErrorCode::StoreUnavailable,
+                        format!(
+                            "biz_tag {}: no range from the store within {} ms",
+                            self.shared.biz_tag,
+                            self.wait.as_millis()
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl<S: Store> Drop for Segment<S> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn refill_loop<S: Store>(shared: Arc<Shared<S>>) {
+    loop {
+        shared.refill.notified().await;
+        loop {
+            let Some(request) = shared.state().buf.begin_fetch(SystemClock.now_ms()) else {
+                break;
+            };
+            let result = shared.store.fetch(&shared.biz_tag, request.step).await;
+            let count = *shared.fetched.borrow() + 1;
+            let failed = {
+                let mut st = shared.state();
+                match result.and_then(|range| st.buf.supply(range)) {
+                    Ok(()) => {
+                        st.error = None;
+                        false
+                    }
+                    Err(e) => {
+                        st.buf.fetch_failed();
+                        st.error = Some((count, e));
+                        true
+                    }
+                }
+            };
+            shared.fetched.send_replace(count);
+            if failed {
+                break; // the next use that wants a range asks again
+            }
+        }
+    }
+}
+
+/// Several segments in round robin (Leaf's several databases, Tinyid's
+/// several sources), one whose store is down passed over: the core's
+/// [`Turn`]. The segments must never meet: different counters interleaved
+/// by `stride`/`offset` ([`SegmentConfig`]), or ranges that cannot overlap.
+pub struct SegmentGroup<S: Store> {
+    segments: Vec<Segment<S>>,
+    turn: Mutex<Turn>,
+}
+
+impl<S: Store> std::fmt::Debug for SegmentGroup<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentGroup").field("segments", &self.segments).finish()
+    }
+}
+
+impl<S: Store> SegmentGroup<S> {
+    /// A group of at least one segment (`invalid_argument` otherwise).
+    pub fn new(segments: Vec<Segment<S>>) -> Result<Self> {
+        if segments.is_empty() {
+            return Err(Error::reason(ErrorCode::InvalidArgument, "segments", "a group needs at least one"));
+        }
+        let turn = Mutex::new(Turn::new(segments.len()));
+        Ok(SegmentGroup { segments, turn })
+    }
+
+    /// The segments.
+    pub fn segments(&self) -> &[Segment<S>] {
+        &self.segments
+    }
+
+    /// Segments passed over because they failed, so far.
+    pub fn skipped(&self) -> u64 {
+        self.turn.lock().unwrap_or_else(|p| p.into_inner()).skipped()
+    }
+
+    /// The next ID: each call starts one segment further; segments with IDs
+    /// in memory first, then each in turn; the last failure only when none answered.
+    pub async fn next_id(&self) -> Result<u64> {
+        let order: Vec<usize> = {
+            let mut turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+            let start = turn.start();
+            turn.order(start).collect()
+        };
+        for &i in &order {
+            if let Ok(id) = self.segments[i].try_next_id() {
+                return Ok(id);
+            }
+        }
+        let mut last = None;
+        for &i in &order {
+            match self.segments[i].next_id().await {
+                Ok(id) => return Ok(id),
+                Err(e) => {
+                    self.turn.lock().unwrap_or_else(|p| p.into_inner()).skip();
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::reason(ErrorCode::InvalidArgument, "segments", "a group needs at least one")))
+    }
+}

@@ -1,0 +1,279 @@
+//! The scenarios every engine runs on its real server, generic over [`Store`].
+//! A store test fails, never skips, when its server is unreachable.
+
+#![allow(dead_code)]
+
+use idloom::segment::{SegmentConfig, StepSize};
+use idloom::{ErrorCode, Layout};
+use idloom_stores::LeaseConfig;
+use idloom_stores::{LeaseOptions, LeaseStatus, NodeLease, Segment, SegmentGroup, SegmentOptions, Store};
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
+
+pub const LAYOUT: Layout = Layout::TWITTER;
+
+/// A name unique to this run and this call: the process id, the clock, a counter.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    format!(
+        "{prefix}_{}_{:x}_{}",
+        std::process::id(),
+        nanos & 0xff_ffff_ffff,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A TTL long enough for a loaded 2-core machine (renewals every second).
+pub const CONFIG: LeaseConfig = LeaseConfig {
+    ttl_ms: 3_000,
+    max_skew_ms: 1_000,
+};
+
+fn holder(name: &str) -> LeaseOptions {
+    LeaseOptions {
+        holder: Some(name.to_string()),
+        ..LeaseOptions::default()
+    }
+}
+
+/// Wait (bounded) until `check` holds.
+pub async fn eventually(what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn time_of(id: u64) -> u64 {
+    LAYOUT.decompose(id).unwrap().timestamp_ms
+}
+
+/// Lease, mint, see a renewal extend the fence, release with the high-water;
+/// the next holder starts at it.
+pub async fn lease_mint_renew_release<S: Store>(store: S) {
+    let ns = unique("lease");
+    let record = store.init_namespace(&ns, LAYOUT, Some(4), CONFIG, true).await.unwrap();
+    assert_eq!((record.nodes, record.ttl_ms, record.floor_ms), (4, 3_000, 0));
+    // init_namespace again: the same record; another node count is store_schema.
+    assert_eq!(store.init_namespace(&ns, LAYOUT, Some(4), CONFIG, true).await.unwrap().nodes, 4);
+    let e = store.init_namespace(&ns, LAYOUT, Some(5), CONFIG, true).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreSchema, "{e}");
+
+    let lease = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
+    assert!(lease.status().is_active());
+    let first_fence = lease.fence_ms();
+    assert!(first_fence > lease.start_ms());
+    let mut ids = Vec::new();
+    for _ in 0..2_000 {
+        ids.push(lease.next_id().unwrap());
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "increasing");
+    assert!(ids.iter().all(|&id| LAYOUT.decompose(id).unwrap().node == lease.node()));
+    eventually("a renewal", 20, || lease.renewals() >= 1).await;
+    assert!(lease.fence_ms() > first_fence, "a renewal extends the fence");
+    let LeaseStatus::Active { fence_ms, .. } = lease.status() else {
+        panic!("{:?}", lease.status())
+    };
+    assert!(fence_ms > first_fence);
+    let rows = store.nodes(&ns).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    let row = rows.iter().find(|r| r.node == lease.node()).unwrap();
+    assert_eq!((row.holder.as_str(), row.epoch), ("a", lease.epoch()));
+
+    let high_water = lease.release().await.unwrap().expect("sent").expect("minted");
+    assert!(high_water > time_of(*ids.last().unwrap()));
+    assert!(matches!(lease.status(), LeaseStatus::Released { .. }));
+    assert_eq!(lease.next_id().unwrap_err().code(), ErrorCode::LeaseLost, "nothing after a release");
+    assert_eq!(lease.release().await.unwrap(), None, "a second release sends nothing");
+    // The node is free at once and its next holder starts at the high-water.
+    let again = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
+    assert_eq!(again.node(), lease.node(), "sticky: the holder's previous node first");
+    assert_eq!(again.epoch(), lease.epoch() + 1);
+    assert_eq!(again.start_ms(), high_water);
+    let next = again.next_id().unwrap();
+    assert!(time_of(next) >= high_water && !ids.contains(&next));
+    again.release().await.unwrap();
+}
+
+/// Two holders never get the same node; a third finds none free.
+pub async fn two_holders_two_nodes<S: Store>(store: S) {
+    let ns = unique("two");
+    store.init_namespace(&ns, LAYOUT, Some(2), CONFIG, true).await.unwrap();
+    let (a, b) = tokio::join!(
+        NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")),
+        NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("b")),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_ne!(a.node(), b.node());
+    let e = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("c")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}");
+    let ids: HashSet<u64> = (0..1_000).flat_map(|_| [a.next_id().unwrap(), b.next_id().unwrap()]).collect();
+    assert_eq!(ids.len(), 2_000);
+    // A namespace that is not there, and a layout that is not the namespace's.
+    let e = NodeLease::acquire(store.clone(), &unique("none"), LAYOUT).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
+    let e = NodeLease::acquire(store.clone(), &ns, Layout::SONYFLAKE).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreSchema, "{e}");
+    a.release().await.unwrap();
+    b.release().await.unwrap();
+}
+
+/// The node is stolen (`expire` edits the store so that its lease has run
+/// out; another holder takes it): the first holder's renewal is refused,
+/// its status is `lease_lost`, and it never mints at or past the fence the
+/// new holder starts at.
+pub async fn a_refused_renewal_stops_at_the_fence<S, F, Fut>(store: S, expire: F)
+where
+    S: Store,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let ns = unique("steal");
+    store.init_namespace(&ns, LAYOUT, Some(1), CONFIG, true).await.unwrap();
+    let a = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
+    let mut lost = a.subscribe();
+    let a_ids: Vec<u64> = (0..1_000).map(|_| a.next_id().unwrap()).collect();
+    expire(ns.clone()).await;
+    let b = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("b")).await.unwrap();
+    assert_eq!(b.node(), a.node());
+    assert_eq!(b.epoch(), a.epoch() + 1);
+    assert!(b.start_ms() >= a.fence_ms(), "b starts at a's last fence");
+    // a's fence is up to a TTL ahead of the clock: b mints from its start on.
+    let now = idloom::Clock::now_ms(&idloom_stores::SystemClock);
+    tokio::time::sleep(Duration::from_millis(b.start_ms().saturating_sub(now) + 5)).await;
+    let b_ids: Vec<u64> = (0..1_000).map(|_| b.next_id().unwrap()).collect();
+    // a's next renewal is refused (within a third of the TTL, bounded here generously).
+    let status = tokio::time::timeout(Duration::from_secs(20), lost.wait_for(|s| !s.is_active()))
+        .await
+        .expect("a's renewal ended")
+        .unwrap()
+        .clone();
+    let LeaseStatus::Lost(e) = status else { panic!("{status:?}") };
+    assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
+    assert_eq!(a.next_id().unwrap_err().code(), ErrorCode::LeaseLost);
+    assert!(a_ids.iter().all(|&id| time_of(id) < b.start_ms()));
+    assert!(b_ids.iter().all(|&id| time_of(id) >= b.start_ms()));
+    let all: HashSet<u64> = a_ids.iter().chain(&b_ids).copied().collect();
+    assert_eq!(all.len(), a_ids.len() + b_ids.len(), "no ID in common");
+    assert_eq!(a.release().await.unwrap(), None, "a lost lease sends nothing");
+    b.release().await.unwrap();
+}
+
+fn options(step: u64) -> SegmentOptions {
+    SegmentOptions {
+        config: SegmentConfig {
+            step: StepSize::Fixed(step),
+            ..SegmentConfig::default()
+        },
+        ..SegmentOptions::default()
+    }
+}
+
+/// Two segments on one counter hand out unique increasing IDs; a missing
+/// counter is `store_state_lost`; a group turns over its segments.
+pub async fn segments_unique<S: Store>(store: S) {
+    let tag = unique("seg");
+    store.init_segment(&tag, 1_000, 100).await.unwrap();
+    store.init_segment(&tag, 0, 100).await.unwrap(); // never lowered
+    let one = Segment::open(store.clone(), &tag, options(100)).await.unwrap();
+    let two = Segment::open(store.clone(), &tag, options(100)).await.unwrap();
+    let (a, b) = tokio::join!(
+        async {
+            let mut v = Vec::new();
+            for _ in 0..1_500 {
+                v.push(one.next_id().await.unwrap());
+            }
+            v
+        },
+        async {
+            let mut v = Vec::new();
+            for _ in 0..1_500 {
+                v.push(two.next_id().await.unwrap());
+            }
+            v
+        }
+    );
+    for ids in [&a, &b] {
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "increasing in each segment");
+        assert!(ids.iter().all(|&id| id >= 1_000), "from the floor on");
+    }
+    let all: HashSet<u64> = a.iter().chain(&b).copied().collect();
+    assert_eq!(all.len(), 3_000, "unique across the two segments");
+    let e = Segment::open(store.clone(), &unique("nope"), options(10)).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
+    let range = store.fetch(&tag, 7).await.unwrap();
+    assert_eq!(range.len(), 7);
+
+    // A group over two counters interleaved by stride and offset.
+    let (t0, t1) = (unique("grp"), unique("grp"));
+    store.init_segment(&t0, 0, 50).await.unwrap();
+    store.init_segment(&t1, 0, 50).await.unwrap();
+    let mut segs = Vec::new();
+    for (k, t) in [&t0, &t1].into_iter().enumerate() {
+        let mut o = options(50);
+        o.config.stride = 2;
+        o.config.offset = k as u64;
+        segs.push(Segment::open(store.clone(), t, o).await.unwrap());
+    }
+    let group = SegmentGroup::new(segs).unwrap();
+    let mut ids = HashSet::new();
+    for _ in 0..400 {
+        assert!(ids.insert(group.next_id().await.unwrap()));
+    }
+    assert!(
+        ids.iter().any(|i| i % 2 == 0) && ids.iter().any(|i| i % 2 == 1),
+        "both segments served"
+    );
+}
+
+/// What a store that cannot be reached answers: `store_unavailable`, from
+/// every call (within the driver's connect timeout).
+pub async fn refused<S: Store>(store: S) {
+    let e = tokio::time::timeout(Duration::from_secs(30), store.init())
+        .await
+        .expect("bounded")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+    let e = tokio::time::timeout(Duration::from_secs(30), store.init_namespace("refused", LAYOUT, None, CONFIG, true))
+        .await
+        .expect("bounded")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+    let e = tokio::time::timeout(Duration::from_secs(30), NodeLease::acquire(store.clone(), "refused", LAYOUT))
+        .await
+        .expect("bounded")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+    let e = tokio::time::timeout(Duration::from_secs(30), store.fetch("refused", 10))
+        .await
+        .expect("bounded")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+}
+
+/// Arguments are checked by the core before anything is sent.
+pub async fn arguments<S: Store>(store: S) {
+    let e = store.init_namespace("bad name", LAYOUT, None, CONFIG, true).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    let bad = LeaseConfig {
+        ttl_ms: 1_000,
+        max_skew_ms: 1_000,
+    };
+    assert_eq!(
+        store.init_namespace("ok", LAYOUT, None, bad, true).await.unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(store.fetch("t{x}", 1).await.unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert_eq!(store.fetch("t", 0).await.unwrap_err().code(), ErrorCode::InvalidArgument);
+    let e = NodeLease::acquire_with(store.clone(), "ok", LAYOUT, holder("tab\there"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+}

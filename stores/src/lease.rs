@@ -137,10 +137,7 @@ impl<S: Store> NodeLease<S> {
         let generator = SharedSnowflake::new(layout, 0, options.policy, clock)?;
         let proposed = holder.begin_acquire(clock.now_ms());
         let grant = store.acquire(namespace, &holder_name, proposed).await?;
-        if let Err(e) = holder
-            .granted(&grant, clock.now_ms())
-            .and_then(|()| generator.set_node(grant.node))
-        {
+        if let Err(e) = holder.granted(&grant, clock.now_ms()).and_then(|()| generator.set_node(grant.node)) {
             // Clock skew past the bound (or a node the layout cannot hold): give it back untouched.
             let r = grant.release_unused();
             let _ = store.release(namespace, r.node, r.epoch, &holder_name, r.high_water_ms).await;
@@ -273,9 +270,7 @@ impl<S: Store> NodeLease<S> {
             }
             holder.release(high_water)?
         };
-        self.shared.status.send_replace(LeaseStatus::Released {
-            high_water_ms: high_water,
-        });
+        self.shared.status.send_replace(LeaseStatus::Released { high_water_ms: high_water });
         self.shared
             .store
             .release(

@@ -122,12 +122,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Lease a node (the holder's previous one first, then the lowest free),
     /// proposing `proposed_fence_ms` (ID time). Use [`NodeLease`] rather than this.
-    fn acquire(
-        &self,
-        namespace: &str,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> impl Future<Output = Result<Grant>> + Send;
+    fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> impl Future<Output = Result<Grant>> + Send;
 
     /// Renew a lease; `Ok(None)`: refused (another holder or epoch has the node).
     fn renew(
@@ -140,14 +135,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Grant>>> + Send;
 
     /// Give a node back with the end of the last tick minted (`lease_lost` if it is no longer ours).
-    fn release(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        high_water_ms: u64,
-    ) -> impl Future<Output = Result<()>> + Send;
+    fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;
 
     /// Every node of a namespace (`store_state_lost` if the namespace is missing on Redis).
     fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<NodeStatus>>> + Send;
@@ -219,11 +207,13 @@ pub(crate) fn check_record(namespace: &str, record: &str, nodes: u64, got: Names
 }
 
 /// A number bound for a signed 64-bit column, as parameter `name`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) fn i64_arg(name: &'static str, value: u64) -> Result<i64> {
     i64::try_from(value).map_err(|_| Error::range(ErrorCode::InvalidArgument, name, value, 0, i64::MAX))
 }
 
 /// A node number for an SQL `int` column.
+#[cfg(feature = "postgres")]
 pub(crate) fn node_arg(node: u64) -> Result<i32> {
     i32::try_from(node).map_err(|_| Error::range(ErrorCode::InvalidArgument, "node", node, 0, i32::MAX))
 }
@@ -233,6 +223,7 @@ pub(crate) fn not_protocol(subject: &Subject<'_>) -> Error {
     refuse(Refusal::NotProtocol, subject)
 }
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
 pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<Grant> {
     match reading {
         Reading::Grant(g) => Ok(g),

@@ -4,8 +4,8 @@
 //! compare-and-set loop.
 
 use crate::{
-    check_record, grant_of, i64_arg, namespace_args, namespace_of, node_arg, not_protocol, range_of, FetchMode,
-    NodeStatus, Store, DEFAULT_SEGMENT_TABLE,
+    check_record, grant_of, i64_arg, namespace_args, namespace_of, node_arg, not_protocol, range_of, FetchMode, NodeStatus, Store,
+    DEFAULT_SEGMENT_TABLE,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use idloom::lease::{Grant, LeaseConfig};
@@ -253,7 +253,11 @@ impl Store for PgStore {
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
         idloom::inputs::namespace(namespace)?;
         idloom::inputs::holder(holder)?;
-        let (n, e, f) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("proposed_fence_ms", proposed_fence_ms)?);
+        let (n, e, f) = (
+            node_arg(node)?,
+            i64_arg("epoch", epoch)?,
+            i64_arg("proposed_fence_ms", proposed_fence_ms)?,
+        );
         let subject = crate::lease_subject(namespace, node, epoch);
         match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
             Reading::Refused => Ok(None),
@@ -342,10 +346,7 @@ impl Store for PgStore {
                     |old, new| async move {
                         let (old, new) = (i64_arg("max_id", old)?, i64_arg("max_id", new)?);
                         let client = self.client().await?;
-                        let n = client
-                            .execute(cas_text, &[&biz_tag, &old, &new])
-                            .await
-                            .map_err(|e| failure(&e))?;
+                        let n = client.execute(cas_text, &[&biz_tag, &old, &new]).await.map_err(|e| failure(&e))?;
                         let row = [Cell::Int(n as i64)];
                         Ok(answer::read(ENGINE, "segment_cas", subject, Some(&row))? == Reading::Done)
                     },

@@ -1,0 +1,301 @@
+//! Redis over the `redis` crate's `ConnectionManager` (reconnecting,
+//! multiplexed): the core's Lua scripts by `EVALSHA` (loaded again after a
+//! flush or a restart). Every key of a namespace shares one hash tag
+//! (`{idloom:NS}`) and a counter is its own (`{idloom:seg:TAG}`): the
+//! core's key functions, so each script touches one Cluster slot.
+
+use crate::{grant_of, namespace_of, not_protocol, range_of, NodeStatus, Store};
+use idloom::lease::{Grant, LeaseConfig};
+use idloom::segment::Range;
+use idloom::stores::answer::{self, Cell, Reading, Subject};
+use idloom::stores::failure::{classify, Fault};
+use idloom::stores::{redis as lua, NamespaceRecord};
+use idloom::{Error, ErrorCode, Layout, Result};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const ENGINE: &str = "redis";
+
+/// A driver failure as the core classifies it: no answer (refused, dropped,
+/// timed out) is `store_unavailable`; an error reply by its first word.
+pub fn failure(e: &RedisError) -> Error {
+    if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() || e.is_connection_dropped() {
+        return classify(ENGINE, Fault::Connection, &e.to_string());
+    }
+    match e.code() {
+        Some(code) => {
+            let reply = match e.detail() {
+                Some(detail) => format!("{code} {detail}"),
+                None => code.to_string(),
+            };
+            classify(ENGINE, Fault::Reply(&reply), "")
+        }
+        // Not a reply of the server (an answer the client could not parse).
+        None => classify(ENGINE, Fault::Reply("CLIENT"), &e.to_string()),
+    }
+}
+
+struct Scripts {
+    namespace_init: Script,
+    namespace_get: Script,
+    nodes: Script,
+    acquire: Script,
+    renew: Script,
+    release: Script,
+    incrby: Script,
+    segment_init: Script,
+}
+
+/// A Redis store (see the module docs). Cheap to clone.
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    scripts: Arc<Scripts>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").finish_non_exhaustive()
+    }
+}
+
+/// A reply's values, owned, flattened one level (the scripts answer flat arrays).
+enum Owned {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+fn owned(v: &Value) -> Vec<Owned> {
+    fn one(v: &Value) -> Owned {
+        match v {
+            Value::Int(i) => Owned::Int(*i),
+            Value::BulkString(b) => Owned::Text(String::from_utf8_lossy(b).into_owned()),
+            Value::SimpleString(s) => Owned::Text(s.clone()),
+            Value::Okay => Owned::Text("OK".into()),
+            _ => Owned::Null,
+        }
+    }
+    match v {
+        Value::Array(items) => items.iter().map(one).collect(),
+        Value::Nil => Vec::new(),
+        other => vec![one(other)],
+    }
+}
+
+fn cells(values: &[Owned]) -> Vec<Cell<'_>> {
+    values
+        .iter()
+        .map(|v| match v {
+            Owned::Null => Cell::Null,
+            Owned::Int(i) => Cell::Int(*i),
+            Owned::Text(t) => Cell::Text(t),
+        })
+        .collect()
+}
+
+fn read(call: &str, subject: &Subject<'_>, reply: &[Owned]) -> Result<Reading> {
+    let c = cells(reply);
+    answer::read(ENGINE, call, subject, Some(&c))
+}
+
+impl RedisStore {
+    /// A store over the caller's connection manager.
+    pub fn new(conn: ConnectionManager) -> Self {
+        RedisStore {
+            conn,
+            scripts: Arc::new(Scripts {
+                namespace_init: Script::new(lua::NAMESPACE_INIT),
+                namespace_get: Script::new(lua::NAMESPACE_GET),
+                nodes: Script::new(lua::NODES),
+                acquire: Script::new(lua::ACQUIRE),
+                renew: Script::new(lua::RENEW),
+                release: Script::new(lua::RELEASE),
+                incrby: Script::new(lua::INCRBY),
+                segment_init: Script::new(lua::SEGMENT_INIT),
+            }),
+        }
+    }
+
+    /// A connection manager for a `redis://` URL: a connect timeout of 2 s,
+    /// a response timeout of 5 s, one retry before `store_unavailable` (it
+    /// reconnects by itself later).
+    pub async fn from_url(url: &str) -> Result<Self> {
+        let client = redis::Client::open(url).map_err(|_| Error::reason(ErrorCode::InvalidArgument, "url", "not a redis:// URL"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(1);
+        let conn = ConnectionManager::new_with_config(client, config).await.map_err(|e| failure(&e))?;
+        Ok(Self::new(conn))
+    }
+
+    /// Run `script` on `key` with `args`: its reply, owned.
+    async fn run(&self, script: &Script, key: &str, args: &[String]) -> Result<Vec<Owned>> {
+        let mut invocation = script.key(key);
+        for a in args {
+            invocation.arg(a);
+        }
+        let mut conn = self.conn.clone();
+        let value: Value = invocation.invoke_async(&mut conn).await.map_err(|e| failure(&e))?;
+        Ok(owned(&value))
+    }
+}
+
+fn with_ok(mut reply: Vec<Owned>) -> Vec<Owned> {
+    reply.insert(0, Owned::Text("ok".into()));
+    reply
+}
+
+impl Store for RedisStore {
+    fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    /// Nothing to create: a `PING`, so that an unreachable server shows here.
+    async fn init(&self) -> Result<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("PING")
+            .query_async::<Value>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(|e| failure(&e))
+    }
+
+    async fn init_namespace(
+        &self,
+        namespace: &str,
+        layout: Layout,
+        nodes: Option<u64>,
+        config: LeaseConfig,
+        fresh: bool,
+    ) -> Result<NamespaceRecord> {
+        let (record, nodes) = crate::namespace_args(ENGINE, namespace, &layout, nodes, &config)?;
+        let subject = crate::ns_subject(namespace);
+        let args = [
+            record.clone(),
+            nodes.to_string(),
+            config.ttl_ms.to_string(),
+            config.max_skew_ms.to_string(),
+            if fresh { "1" } else { "0" }.to_string(),
+        ];
+        // The script answers the record as HMGET does, without the "ok" of the others.
+        let reply = self
+            .run(&self.scripts.namespace_init, &lua::namespace_key(namespace), &args)
+            .await?;
+        let got = namespace_of(read("namespace_init", &subject, &with_ok(reply))?, &subject)?.ok_or_else(|| not_protocol(&subject))?;
+        crate::check_record(namespace, &record, nodes, got)
+    }
+
+    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
+        idloom::inputs::namespace(namespace)?;
+        let subject = crate::ns_subject(namespace);
+        let reply = self.run(&self.scripts.namespace_get, &lua::namespace_key(namespace), &[]).await?;
+        namespace_of(read("namespace_get", &subject, &reply)?, &subject)
+    }
+
+    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let subject = crate::ns_subject(namespace);
+        let args = [holder.to_string(), proposed_fence_ms.to_string()];
+        let reply = self.run(&self.scripts.acquire, &lua::namespace_key(namespace), &args).await?;
+        grant_of(read("acquire", &subject, &reply)?, &subject)
+    }
+
+    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_subject(namespace, node, epoch);
+        let args = [
+            node.to_string(),
+            epoch.to_string(),
+            holder.to_string(),
+            proposed_fence_ms.to_string(),
+        ];
+        let reply = self.run(&self.scripts.renew, &lua::namespace_key(namespace), &args).await?;
+        match read("renew", &subject, &reply)? {
+            Reading::Refused => Ok(None),
+            reading => grant_of(reading, &subject).map(Some),
+        }
+    }
+
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_subject(namespace, node, epoch);
+        let args = [node.to_string(), epoch.to_string(), holder.to_string(), high_water_ms.to_string()];
+        let reply = self.run(&self.scripts.release, &lua::namespace_key(namespace), &args).await?;
+        read("release", &subject, &reply).map(drop)
+    }
+
+    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
+        let subject = crate::ns_subject(namespace);
+        let Some(record) = self.namespace(namespace).await? else {
+            return Err(answer::refuse(answer::Refusal::NamespaceMissing, &subject));
+        };
+        let key = lua::namespace_key(namespace);
+        let mut out = Vec::new();
+        let mut first = 0u64;
+        while first < record.nodes {
+            let reply = self.run(&self.scripts.nodes, &key, &[first.to_string()]).await?;
+            let c = cells(&reply);
+            match c.first() {
+                Some(Cell::Text("ok")) => {}
+                _ => return Err(not_protocol(&subject)),
+            }
+            let int = |cell: &Cell<'_>| match cell {
+                Cell::Int(v) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
+                Cell::Text(t) => t.parse().map_err(|_| not_protocol(&subject)),
+                _ => Err(not_protocol(&subject)),
+            };
+            let page = &c[1..];
+            if page.is_empty() || page.len() % 6 != 0 {
+                break;
+            }
+            for r in page.chunks(6) {
+                out.push(NodeStatus {
+                    node: int(&r[0])?,
+                    holder: match r[1] {
+                        Cell::Text(t) => t.to_string(),
+                        _ => String::new(),
+                    },
+                    epoch: int(&r[2])?,
+                    expires_ms: int(&r[3])?,
+                    start_ms: int(&r[4])?,
+                    fence_ms: int(&r[5])?,
+                });
+            }
+            first = out.last().map_or(record.nodes, |n| n.node + 1);
+        }
+        Ok(out)
+    }
+
+    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let floor = lua::check_counter_floor(idloom::stores::args::check("floor", floor.into())?, step)?;
+        let subject = crate::tag_subject(biz_tag);
+        let reply = self
+            .run(
+                &self.scripts.segment_init,
+                &lua::counter_key(biz_tag),
+                &[floor.to_string(), "0".into()],
+            )
+            .await?;
+        // The counter's value on success (no "ok"); a refusal is an array.
+        let reply = if reply.len() == 1 { with_ok(reply) } else { reply };
+        read("segment_init", &subject, &reply).map(drop)
+    }
+
+    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let step = idloom::stores::args::check("step", step.into())?;
+        let subject = crate::tag_subject(biz_tag);
+        let reply = self
+            .run(&self.scripts.incrby, &lua::counter_key(biz_tag), &[step.to_string()])
+            .await?;
+        range_of(read("incrby", &subject, &reply)?, &subject)
+    }
+}

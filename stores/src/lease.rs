@@ -112,7 +112,10 @@ impl<S: Store> NodeLease<S> {
     /// Lease a node of `namespace`: `store_state_lost` if the namespace is
     /// missing, `store_schema` if it uses another layout, `no_free_node`,
     /// `clock_skew` (the node is given back at once). Spawns the renewal
-    /// task on the current tokio runtime.
+    /// task on the current tokio runtime. Returns once the lease's start
+    /// has come on this clock: a node whose last holder's lease ran out
+    /// starts at that holder's fence, and a namespace created not fresh at
+    /// its floor, each up to TTL + max_skew ahead.
     pub async fn acquire_with(store: S, namespace: &str, layout: Layout, options: LeaseOptions) -> Result<Self> {
         idloom::inputs::namespace(namespace)?;
         let holder_name = options.holder.unwrap_or_else(default_holder);
@@ -161,14 +164,23 @@ impl<S: Store> NodeLease<S> {
             renewal_failures: AtomicU64::new(0),
         });
         let task = tokio::spawn(renew_loop(shared.clone()));
-        Ok(NodeLease {
+        let lease = NodeLease {
             shared,
             task: Mutex::new(Some(task)),
             node: grant.node,
             epoch: grant.epoch,
             start_ms: grant.start_ms,
             config,
-        })
+        };
+        // The start can be ahead of this clock (the fence of a holder whose
+        // lease ran out, the floor of a namespace created not fresh: at most
+        // TTL + max_skew): the generator would call that a clock gone
+        // backwards, so the lease is handed over once it has come, renewed meanwhile.
+        let ahead = grant.start_ms.saturating_sub(clock.now_ms());
+        if ahead > 0 {
+            tokio::time::sleep(Duration::from_millis(ahead.saturating_add(1))).await;
+        }
+        Ok(lease)
     }
 
     /// The namespace.

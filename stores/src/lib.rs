@@ -35,10 +35,12 @@
 
 use std::future::Future;
 
+pub use idloom;
 pub use idloom::lease::{Grant, LeaseConfig};
 pub use idloom::segment::Range;
+pub use idloom::segment::{SegmentConfig, StepSize};
 pub use idloom::stores::NamespaceRecord;
-pub use idloom::{Error, ErrorCode, Layout, Result, SharedSnowflake, SystemClock};
+pub use idloom::{Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, SystemClock};
 
 use idloom::stores::answer::{refuse, Reading, Refusal, Subject};
 

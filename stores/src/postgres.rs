@@ -47,7 +47,7 @@ enum Conn {
 }
 
 enum Handle {
-    Pooled(deadpool_postgres::Object),
+    Pooled(Box<deadpool_postgres::Object>),
     Shared(Arc<Client>),
 }
 
@@ -145,7 +145,7 @@ impl PgStore {
 
     async fn client(&self) -> Result<Handle> {
         match &self.conn {
-            Conn::Pool(p) => Ok(Handle::Pooled(p.get().await.map_err(pool_failure)?)),
+            Conn::Pool(p) => Ok(Handle::Pooled(Box::new(p.get().await.map_err(pool_failure)?))),
             Conn::Client(c) => Ok(Handle::Shared(c.clone())),
         }
     }

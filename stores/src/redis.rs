@@ -252,7 +252,7 @@ impl Store for RedisStore {
                 _ => Err(not_protocol(&subject)),
             };
             let page = &c[1..];
-            if page.is_empty() || page.len() % 6 != 0 {
+            if page.is_empty() || !page.len().is_multiple_of(6) {
                 break;
             }
             for r in page.chunks(6) {

@@ -70,3 +70,13 @@ async fn a_pool_without_found_rows_is_refused() {
     let e = store.namespace("x").await.unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidArgument, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_stops_minting_at_the_fence() {
+    support::an_outage_stops_minting_at_the_fence(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refill_is_reported_then_recovers() {
+    support::a_failed_refill_is_reported_then_recovers(store().await).await;
+}

@@ -69,3 +69,13 @@ async fn a_single_client_works_too() {
     tokio::spawn(conn);
     support::two_holders_two_nodes(PgStore::from_client(client)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_stops_minting_at_the_fence() {
+    support::an_outage_stops_minting_at_the_fence(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refill_is_reported_then_recovers() {
+    support::a_failed_refill_is_reported_then_recovers(store().await).await;
+}

@@ -66,3 +66,13 @@ async fn arguments_are_checked() {
         .unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidRange, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_stops_minting_at_the_fence() {
+    support::an_outage_stops_minting_at_the_fence(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refill_is_reported_then_recovers() {
+    support::a_failed_refill_is_reported_then_recovers(store().await).await;
+}

@@ -277,3 +277,147 @@ pub async fn arguments<S: Store>(store: S) {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidArgument);
 }
+
+/// A store whose renewals and fetches fail with `store_unavailable` while
+/// `down` is set (an outage the driver reports as no answer).
+#[derive(Clone)]
+pub struct Flaky<S> {
+    pub inner: S,
+    pub down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<S> Flaky<S> {
+    pub fn new(inner: S) -> Self {
+        Flaky {
+            inner,
+            down: Default::default(),
+        }
+    }
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn check(&self) -> idloom::Result<()> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(idloom::Error::store(ErrorCode::StoreUnavailable, "test: the store is down".into()));
+        }
+        Ok(())
+    }
+}
+
+impl<S: Store> Store for Flaky<S> {
+    fn engine(&self) -> &'static str {
+        self.inner.engine()
+    }
+    async fn init(&self) -> idloom::Result<()> {
+        self.inner.init().await
+    }
+    async fn init_namespace(
+        &self,
+        namespace: &str,
+        layout: Layout,
+        nodes: Option<u64>,
+        config: LeaseConfig,
+        fresh: bool,
+    ) -> idloom::Result<idloom_stores::NamespaceRecord> {
+        self.inner.init_namespace(namespace, layout, nodes, config, fresh).await
+    }
+    async fn namespace(&self, namespace: &str) -> idloom::Result<Option<idloom_stores::NamespaceRecord>> {
+        self.inner.namespace(namespace).await
+    }
+    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<idloom_stores::Grant> {
+        self.inner.acquire(namespace, holder, proposed_fence_ms).await
+    }
+    async fn renew(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> idloom::Result<Option<idloom_stores::Grant>> {
+        self.check()?;
+        self.inner.renew(namespace, node, epoch, holder, proposed_fence_ms).await
+    }
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> idloom::Result<()> {
+        self.inner.release(namespace, node, epoch, holder, high_water_ms).await
+    }
+    async fn nodes(&self, namespace: &str) -> idloom::Result<Vec<idloom_stores::NodeStatus>> {
+        self.inner.nodes(namespace).await
+    }
+    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> idloom::Result<()> {
+        self.inner.init_segment(biz_tag, floor, step).await
+    }
+    async fn fetch(&self, biz_tag: &str, step: u64) -> idloom::Result<idloom_stores::Range> {
+        self.check()?;
+        self.inner.fetch(biz_tag, step).await
+    }
+}
+
+/// Renewals that get no answer are retried (the core's `Renewal::Retry`):
+/// the lease stays active, the fence stands, and the generator stops at it
+/// (`lease_expired`), never past; once the store answers again a renewal
+/// extends the fence and minting goes on.
+pub async fn an_outage_stops_minting_at_the_fence<S: Store>(store: S) {
+    let config = LeaseConfig {
+        ttl_ms: 1_500,
+        max_skew_ms: 500,
+    };
+    let store = Flaky::new(store);
+    let ns = unique("outage");
+    store.init_namespace(&ns, LAYOUT, Some(1), config, true).await.unwrap();
+    let lease = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
+    let mut ids: Vec<u64> = (0..100).map(|_| lease.next_id().unwrap()).collect();
+    store.set_down(true);
+    let fence = lease.fence_ms();
+    // Mint until the fence stops the generator (bounded: the fence is at most TTL + skew ahead).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let stopped = loop {
+        assert!(std::time::Instant::now() < deadline, "the generator never stopped");
+        match lease.next_id() {
+            Ok(id) => ids.push(id),
+            Err(e) => break e,
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    assert_eq!(stopped.code(), ErrorCode::LeaseExpired, "{stopped}");
+    let fence = fence.max(lease.fence_ms()); // a renewal may have landed just before the outage
+    assert!(ids.iter().all(|&id| time_of(id) < fence), "nothing at or past the fence");
+    assert!(lease.status().is_active(), "no answer is no refusal: {:?}", lease.status());
+    eventually("retried renewals", 20, || lease.renewal_failures() >= 2).await;
+    // The store is back: the node was not taken, so the next renewal extends the fence.
+    let renewed = lease.renewals();
+    store.set_down(false);
+    eventually("a renewal after the outage", 20, || lease.renewals() > renewed).await;
+    assert!(lease.fence_ms() > fence);
+    let next = lease.next_id().unwrap();
+    assert!(next > *ids.last().unwrap());
+    lease.release().await.unwrap();
+}
+
+/// A refill that fails is the error of a `next_id` that found memory dry
+/// (never a hang); once the store answers, IDs go on, unique and increasing.
+pub async fn a_failed_refill_is_reported_then_recovers<S: Store>(store: S) {
+    let store = Flaky::new(store);
+    let tag = unique("refill");
+    store.init_segment(&tag, 0, 10).await.unwrap();
+    let mut o = options(10);
+    o.wait_ms = 5_000;
+    let seg = Segment::open(store.clone(), &tag, o).await.unwrap();
+    let mut ids = vec![seg.next_id().await.unwrap()];
+    // Let the prefetch land, then take the store down and drain memory.
+    eventually("the prefetched range", 20, || seg.remaining() > 10).await;
+    store.set_down(true);
+    let e = loop {
+        match seg.next_id().await {
+            Ok(id) => ids.push(id),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
+    assert_eq!(ids.len(), 20, "exactly what was in memory");
+    store.set_down(false);
+    for _ in 0..30 {
+        ids.push(seg.next_id().await.unwrap());
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}

@@ -34,11 +34,14 @@ async fn two_holders_two_nodes() {
 async fn a_refused_renewal_stops_at_the_fence() {
     let s = store().await;
     let pool = s.pool().clone();
-    support::a_refused_renewal_stops_at_the_fence(s, |ns| async move {
-        let mut conn = pool.get_conn().await.unwrap();
-        conn.exec_drop("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = ?", (ns,))
-            .await
-            .unwrap();
+    support::a_refused_renewal_stops_at_the_fence(s, |ns| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.get_conn().await.unwrap();
+            conn.exec_drop("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = ?", (ns,))
+                .await
+                .unwrap();
+        }
     })
     .await;
 }

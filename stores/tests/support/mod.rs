@@ -132,7 +132,7 @@ pub async fn two_holders_two_nodes<S: Store>(store: S) {
 pub async fn a_refused_renewal_stops_at_the_fence<S, F, Fut>(store: S, expire: F)
 where
     S: Store,
-    F: FnOnce(String) -> Fut,
+    F: Fn(String) -> Fut,
     Fut: Future<Output = ()>,
 {
     let ns = unique("steal");
@@ -140,8 +140,17 @@ where
     let a = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
     let mut lost = a.subscribe();
     let a_ids: Vec<u64> = (0..1_000).map(|_| a.next_id().unwrap()).collect();
-    expire(ns.clone()).await;
-    let b = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("b")).await.unwrap();
+    // a's renewal may land between the edit and b's acquire (it extends the
+    // expiry again): then b finds no free node, and the edit is made again.
+    let mut tries = 0;
+    let b = loop {
+        expire(ns.clone()).await;
+        match NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("b")).await {
+            Ok(b) => break b,
+            Err(e) if e.code() == ErrorCode::NoFreeNode && tries < 5 => tries += 1,
+            Err(e) => panic!("{e}"),
+        }
+    };
     assert_eq!(b.node(), a.node());
     assert_eq!(b.epoch(), a.epoch() + 1);
     assert!(b.start_ms() >= a.fence_ms(), "b starts at a's last fence");

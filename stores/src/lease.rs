@@ -28,10 +28,11 @@ pub enum LeaseStatus {
     /// to another holder), `clock_skew`, or a refusal that retrying cannot
     /// cure. The generator stops at its last confirmed fence; lease again.
     Lost(Error),
-    /// Released cleanly with this high-water (`None`: nothing was minted).
+    /// Released cleanly with this high-water.
     Released {
-        /// The end of the last tick minted (ID time).
-        high_water_ms: Option<u64>,
+        /// The high-water sent: the end of the last tick minted (ID time),
+        /// or the lease's start when nothing was minted.
+        high_water_ms: u64,
     },
 }
 
@@ -248,7 +249,8 @@ impl<S: Store> NodeLease<S> {
     /// The fenced generator on the leased node, lock-free and shareable
     /// across threads. Its errors: `lease_expired` at the fence (renewals
     /// did not get through in time), `lease_lost` once a renewal was refused
-    /// or the lease released.
+    /// or the lease released. A clone that outlives a lease dropped without
+    /// a release mints up to the last confirmed fence, never past it.
     pub fn generator(&self) -> &Arc<SharedSnowflake<SystemClock>> {
         &self.shared.generator
     }
@@ -260,11 +262,12 @@ impl<S: Store> NodeLease<S> {
     }
 
     /// Stop the generator, end renewals, and give the node back with the end
-    /// of the last tick minted: the next holder starts there at once. The
-    /// high-water sent; `Ok(None)` when nothing was sent (the lease was lost
-    /// or already released). A store failure is returned after the generator
-    /// stopped (the node is then free after its TTL).
-    pub async fn release(&self) -> Result<Option<Option<u64>>> {
+    /// of the last tick minted (the lease's start when nothing was minted):
+    /// the next holder starts there at once. The high-water sent; `Ok(None)`
+    /// when nothing was sent (the lease was lost or already released). A
+    /// store failure is returned after the generator stopped (the node is
+    /// then free after its TTL).
+    pub async fn release(&self) -> Result<Option<u64>> {
         self.shared.stop.notify_one();
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut task) = task {
@@ -282,7 +285,9 @@ impl<S: Store> NodeLease<S> {
             }
             holder.release(high_water)?
         };
-        self.shared.status.send_replace(LeaseStatus::Released { high_water_ms: high_water });
+        self.shared.status.send_replace(LeaseStatus::Released {
+            high_water_ms: release.high_water_ms,
+        });
         self.shared
             .store
             .release(
@@ -293,7 +298,7 @@ impl<S: Store> NodeLease<S> {
                 release.high_water_ms,
             )
             .await?;
-        Ok(Some(high_water))
+        Ok(Some(release.high_water_ms))
     }
 }
 

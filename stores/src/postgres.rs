@@ -101,8 +101,7 @@ impl PgStore {
     /// A pool of at most 16 connections for `url` (a `postgresql://` URL or
     /// `key=value` pairs; no TLS), connecting lazily: a server that cannot
     /// be reached shows as `store_unavailable` on the first call. A connect
-    /// timeout of 5 s applies unless the URL names one. Must be called
-    /// inside a tokio runtime.
+    /// timeout of 5 s applies unless the URL names one.
     pub fn from_url(url: &str) -> Result<Self> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
             Error::reason(

@@ -146,6 +146,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// `step` is Leaf's column (SQL) or the largest step it will serve (Redis's bound check).
     fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send;
 
+    /// [`init_segment`](Self::init_segment) for a guarded counter: it records
+    /// the store's identity (PostgreSQL's system identifier and timeline,
+    /// Redis's `run_id`), and every fetch under another identity (a restore
+    /// from a backup, a promotion, a Redis restart) is `store_state_lost`
+    /// ([`idloom::stores::GUARD_LOST`]) until this is called again, which
+    /// raises the counter to `max(counter, floor)`: give a floor above every
+    /// ID handed out. MariaDB/MySQL has no identity its statements can read:
+    /// `invalid_argument` ([`idloom::stores::check_guard`]).
+    fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send;
+
     /// Take `step` counters of `biz_tag`: a range no other caller ever receives.
     fn fetch(&self, biz_tag: &str, step: u64) -> impl Future<Output = Result<Range>> + Send;
 }

@@ -322,6 +322,12 @@ impl Store for MyStore {
         Ok(())
     }
 
+    /// Refused: MariaDB/MySQL has no store identity its statements can read.
+    async fn init_segment_guarded(&self, biz_tag: &str, _floor: u64, _step: u64) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        idloom::stores::check_guard(ENGINE)
+    }
+
     async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
         idloom::inputs::biz_tag(biz_tag)?;
         let step = idloom::stores::args::check("step", step.into())?;

@@ -159,6 +159,42 @@ impl PgStore {
     async fn segment_text(&self, text: &str) -> Result<String> {
         segment_sql(text, &self.table)
     }
+
+    /// Create the table (and the guard's column) if missing, then the counter.
+    async fn init_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
+        let step = idloom::stores::args::check("counter_step", step.into())? as i32;
+        let client = self.client().await?;
+        create(&client, &self.segment_text(sql::SEGMENT_SCHEMA).await?).await?;
+        let init = if guard {
+            create(&client, &self.segment_text(sql::SEGMENT_GUARD_SCHEMA).await?).await?;
+            sql::SEGMENT_INIT_GUARD
+        } else {
+            sql::SEGMENT_INIT
+        };
+        client
+            .execute(&self.segment_text(init).await?, &[&biz_tag, &floor, &step, &""])
+            .await
+            .map_err(|e| failure(&e))?;
+        Ok(())
+    }
+}
+
+/// Run an idempotent `CREATE … IF NOT EXISTS` / `ADD COLUMN IF NOT EXISTS`
+/// text. Two sessions creating the same object at once (replicas starting
+/// together on a fresh database) can make one fail with a unique violation
+/// on the catalog (23505) or a duplicate object (42P07, 42701, 42710) even
+/// so: the object now exists, so the text is run again (at most 3 times).
+async fn create(client: &Client, text: &str) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match client.batch_execute(text).await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 2 && e.code().is_some_and(|c| ["23505", "42P07", "42701", "42710"].contains(&c.code())) => tries += 1,
+            Err(e) => return Err(failure(&e)),
+        }
+    }
 }
 
 /// A row as the core's cells (booleans, integers, text; NULL).
@@ -198,7 +234,7 @@ impl Store for PgStore {
 
     async fn init(&self) -> Result<()> {
         let client = self.client().await?;
-        client.batch_execute(sql::SCHEMA).await.map_err(|e| failure(&e))?;
+        create(&client, sql::SCHEMA).await?;
         let row = client.query_opt(sql::SCHEMA_VERSION, &[]).await.map_err(|e| failure(&e))?;
         read("schema_version", &Subject::default(), row.as_ref()).map(drop)
     }
@@ -302,19 +338,12 @@ impl Store for PgStore {
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
-        let step = idloom::stores::args::check("counter_step", step.into())? as i32;
-        let client = self.client().await?;
-        client
-            .batch_execute(&self.segment_text(sql::SEGMENT_SCHEMA).await?)
-            .await
-            .map_err(|e| failure(&e))?;
-        client
-            .execute(&self.segment_text(sql::SEGMENT_INIT).await?, &[&biz_tag, &floor, &step, &""])
-            .await
-            .map_err(|e| failure(&e))?;
-        Ok(())
+        self.init_counter(biz_tag, floor, step, false).await
+    }
+
+    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
+        idloom::stores::check_guard(ENGINE)?;
+        self.init_counter(biz_tag, floor, step, true).await
     }
 
     async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {

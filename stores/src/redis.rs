@@ -274,19 +274,12 @@ impl Store for RedisStore {
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let floor = lua::check_counter_floor(idloom::stores::args::check("floor", floor.into())?, step)?;
-        let subject = crate::tag_subject(biz_tag);
-        let reply = self
-            .run(
-                &self.scripts.segment_init,
-                &lua::counter_key(biz_tag),
-                &[floor.to_string(), "0".into()],
-            )
-            .await?;
-        // The counter's value on success (no "ok"); a refusal is an array.
-        let reply = if reply.len() == 1 { with_ok(reply) } else { reply };
-        read("segment_init", &subject, &reply).map(drop)
+        self.init_counter(biz_tag, floor, step, false).await
+    }
+
+    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
+        idloom::stores::check_guard(ENGINE)?;
+        self.init_counter(biz_tag, floor, step, true).await
     }
 
     async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
@@ -297,5 +290,25 @@ impl Store for RedisStore {
             .run(&self.scripts.incrby, &lua::counter_key(biz_tag), &[step.to_string()])
             .await?;
         range_of(read("incrby", &subject, &reply)?, &subject)
+    }
+}
+
+impl RedisStore {
+    /// Create a counter at `floor` if missing; `guard`: record the server's
+    /// `run_id` (under another one, raise it to `max(counter, floor)`).
+    async fn init_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let floor = lua::check_counter_floor(idloom::stores::args::check("floor", floor.into())?, step)?;
+        let subject = crate::tag_subject(biz_tag);
+        let reply = self
+            .run(
+                &self.scripts.segment_init,
+                &lua::counter_key(biz_tag),
+                &[floor.to_string(), if guard { "1" } else { "0" }.into()],
+            )
+            .await?;
+        // The counter's value on success (no "ok"); a refusal is an array.
+        let reply = if reply.len() == 1 { with_ok(reply) } else { reply };
+        read("segment_init", &subject, &reply).map(drop)
     }
 }

@@ -15,8 +15,12 @@ fn url() -> String {
 async fn store() -> MyStore {
     static INIT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     let store = MyStore::from_url(&url()).unwrap();
-    INIT.get_or_init(|| async { store.init().await.expect("MariaDB at 127.0.0.1:3306 (IDLOOM_MYSQL)") })
-        .await;
+    INIT.get_or_init(|| async {
+        store.init().await.expect("MariaDB at 127.0.0.1:3306 (IDLOOM_MYSQL)");
+        // The segment table too: tests create counters in parallel.
+        store.init_segment("warmup", 0, 1).await.expect("the segment table");
+    })
+    .await;
     store
 }
 
@@ -82,4 +86,10 @@ async fn an_outage_stops_minting_at_the_fence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refill_is_reported_then_recovers() {
     support::a_failed_refill_is_reported_then_recovers(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guarded_counter_is_refused() {
+    let e = store().await.init_segment_guarded("guarded", 0, 10).await.unwrap_err();
+    assert_eq!((e.code(), e.param()), (idloom::ErrorCode::InvalidArgument, Some("guard")), "{e}");
 }

@@ -14,8 +14,12 @@ fn url() -> String {
 async fn store() -> PgStore {
     static INIT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     let store = PgStore::from_url(&url()).unwrap();
-    INIT.get_or_init(|| async { store.init().await.expect("PostgreSQL at 127.0.0.1:5432 (IDLOOM_PG)") })
-        .await;
+    INIT.get_or_init(|| async {
+        store.init().await.expect("PostgreSQL at 127.0.0.1:5432 (IDLOOM_PG)");
+        // The segment table too: tests create counters in parallel.
+        store.init_segment_guarded("warmup", 0, 1).await.expect("the segment table");
+    })
+    .await;
     store
 }
 
@@ -78,4 +82,37 @@ async fn an_outage_stops_minting_at_the_fence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refill_is_reported_then_recovers() {
     support::a_failed_refill_is_reported_then_recovers(store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guarded_counters() {
+    support::guarded_counters(store().await, |tag| async move {
+        let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
+            .execute("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1", &[&tag])
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+/// Replicas starting together on a fresh database create one table at once:
+/// every one of them succeeds (a catalog race is run again, not reported).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_of_one_table() {
+    let table = support::unique("idloom_race");
+    let store = store().await.with_table(&table).unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|k| {
+            let store = store.clone();
+            tokio::spawn(async move { store.init_segment_guarded(&format!("t{k}"), 0, 10).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
 }

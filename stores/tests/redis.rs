@@ -76,3 +76,18 @@ async fn an_outage_stops_minting_at_the_fence() {
 async fn a_failed_refill_is_reported_then_recovers() {
     support::a_failed_refill_is_reported_then_recovers(store().await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guarded_counters() {
+    support::guarded_counters(store().await, |tag| async move {
+        let client = redis::Client::open(url()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("SET")
+            .arg(idloom::stores::redis::guard_key(&tag))
+            .arg("elsewhere")
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
+    })
+    .await;
+}

@@ -356,6 +356,9 @@ impl<S: Store> Store for Flaky<S> {
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> idloom::Result<()> {
         self.inner.init_segment(biz_tag, floor, step).await
     }
+    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> idloom::Result<()> {
+        self.inner.init_segment_guarded(biz_tag, floor, step).await
+    }
     async fn fetch(&self, biz_tag: &str, step: u64) -> idloom::Result<idloom_stores::Range> {
         self.check()?;
         self.inner.fetch(biz_tag, step).await
@@ -429,4 +432,29 @@ pub async fn a_failed_refill_is_reported_then_recovers<S: Store>(store: S) {
         ids.push(seg.next_id().await.unwrap());
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}
+
+/// A guarded counter: fetches work under the identity it recorded; once the
+/// recorded identity is another (`tamper` edits it, as a restore or a
+/// failover would leave it) every fetch is `store_state_lost`, until
+/// `init_segment_guarded` again raises it to `max(counter, floor)`.
+pub async fn guarded_counters<S, F, Fut>(store: S, tamper: F)
+where
+    S: Store,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let tag = unique("guard");
+    store.init_segment_guarded(&tag, 100, 10).await.unwrap();
+    assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 100);
+    tamper(tag.clone()).await;
+    let e = store.fetch(&tag, 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
+    assert!(e.to_string().contains("store identity changed"), "{e}");
+    let e = Segment::open(store.clone(), &tag, options(10)).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
+    store.init_segment_guarded(&tag, 5_000, 10).await.unwrap();
+    assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 5_000, "raised to the floor");
+    store.init_segment_guarded(&tag, 0, 10).await.unwrap(); // same identity: nothing moves
+    assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 5_010, "never lowered");
 }

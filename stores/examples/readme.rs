@@ -17,7 +17,7 @@ pub async fn run(url: &str, namespace: &str, biz_tag: &str) -> Result<Vec<u64>> 
 
     // A node for this process, renewed by a tokio task every third of the TTL.
     let lease = NodeLease::acquire(store.clone(), namespace, Layout::TWITTER).await?;
-    let mut ids = vec![lease.next_id()?, lease.next_id()?];
+    let mut ids = vec![lease.next_id_async().await?, lease.next_id_async().await?];
     // The generator is lock-free: hand it to threads (`lease.generator().clone()`).
 
     // Told when the lease is lost (the node was taken after it ran out).

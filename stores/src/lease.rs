@@ -5,7 +5,7 @@ use crate::{default_holder, ns_subject, Store};
 use idloom::lease::{Holder, LeaseConfig, LeaseState};
 use idloom::stores::answer::{refuse, Refusal};
 use idloom::stores::renewal::Action;
-use idloom::{Clock, Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, SystemClock};
+use idloom::{Clock, Error, ErrorCode, Layout, Next, Policy, Result, SharedSnowflake, SystemClock};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -255,10 +255,34 @@ impl<S: Store> NodeLease<S> {
         &self.shared.generator
     }
 
-    /// The next ID from the fenced generator (may sleep the thread for the
-    /// policy's bounded waits, at most a tick when a tick's sequence runs out).
+    /// The next ID from the fenced generator. It may sleep the thread for
+    /// the policy's bounded waits (a tick whose sequence ran out, a clock
+    /// step back within the tolerance): in async code prefer
+    /// [`next_id_async`](Self::next_id_async).
     pub fn next_id(&self) -> Result<u64> {
         self.shared.generator.next_id()
+    }
+
+    /// The next ID, waiting on the tokio timer (never the thread) where the
+    /// policy says to wait; `would_block` if it kept asking for 10 s.
+    pub async fn next_id_async(&self) -> Result<u64> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.shared.generator.try_next_id()? {
+                Next::Id(id) => return Ok(id),
+                Next::RetryAt(at_ms) => {
+                    let wait = Duration::from_millis(at_ms.saturating_sub(SystemClock.now_ms()).max(1));
+                    if tokio::time::Instant::now() + wait > deadline {
+                        return Err(Error::reason(
+                            ErrorCode::WouldBlock,
+                            "next_id",
+                            "the generator's policy kept asking to wait for 10 s",
+                        ));
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
     }
 
     /// Stop the generator, end renewals, and give the node back with the end

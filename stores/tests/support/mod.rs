@@ -74,6 +74,9 @@ pub async fn lease_mint_renew_release<S: Store>(store: S) {
     for _ in 0..2_000 {
         ids.push(lease.next_id().unwrap());
     }
+    for _ in 0..2_000 {
+        ids.push(lease.next_id_async().await.unwrap());
+    }
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "increasing");
     assert!(ids.iter().all(|&id| LAYOUT.decompose(id).unwrap().node == lease.node()));
     eventually("a renewal", 20, || lease.renewals() >= 1).await;

@@ -355,10 +355,18 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
             }
         };
         let Some((proposed, node, epoch)) = due else { continue };
-        let result = shared
-            .store
-            .renew(&shared.namespace, node, epoch, &shared.holder_name, proposed)
-            .await;
+        // An answer that takes longer than a renewal period is no answer (a
+        // hung connection must not stall renewals); if it lands later it only
+        // extends the store's record past what this holder uses.
+        let bound = Duration::from_millis(shared.holder().config().renew_every_ms().max(100));
+        let renewal = shared.store.renew(&shared.namespace, node, epoch, &shared.holder_name, proposed);
+        let result = match tokio::time::timeout(bound, renewal).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::store(
+                ErrorCode::StoreUnavailable,
+                format!("{}: no answer to a renewal within {} ms", shared.namespace, bound.as_millis()),
+            )),
+        };
         let action: Action = {
             let mut holder = shared.holder();
             let now = clock.now_ms();

@@ -17,7 +17,8 @@ pub struct SegmentOptions {
     /// stride and offset); Leaf's defaults.
     pub config: SegmentConfig,
     /// How long [`Segment::next_id`] waits for a refill when every range in
-    /// memory is used (then `store_unavailable`); default 10 s.
+    /// memory is used, and how long one fetch may take (then
+    /// `store_unavailable`); default 10 s.
     pub wait_ms: u64,
 }
 
@@ -43,6 +44,8 @@ struct Shared<S> {
     refill: Notify,
     /// Fetches finished (succeeded or failed).
     fetched: watch::Sender<u64>,
+    /// How long a fetch may take, and a dry `next_id` wait.
+    wait: Duration,
 }
 
 impl<S> Shared<S> {
@@ -90,6 +93,7 @@ impl<S: Store> Segment<S> {
             state: Mutex::new(State { buf, error: None }),
             refill: Notify::new(),
             fetched,
+            wait: Duration::from_millis(options.wait_ms),
         });
         let task = tokio::spawn(refill_loop(shared.clone()));
         shared.refill.notify_one(); // a threshold of 0 prefetches at once
@@ -170,7 +174,18 @@ async fn refill_loop<S: Store>(shared: Arc<Shared<S>>) {
             let Some(request) = shared.state().buf.begin_fetch(SystemClock.now_ms()) else {
                 break;
             };
-            let result = shared.store.fetch(&shared.biz_tag, request.step).await;
+            // A fetch that hangs must not hold the buffer's one fetch in flight for good.
+            let result = match tokio::time::timeout(shared.wait, shared.store.fetch(&shared.biz_tag, request.step)).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::store(
+                    ErrorCode::StoreUnavailable,
+                    format!(
+                        "biz_tag {}: no answer to a fetch within {} ms",
+                        shared.biz_tag,
+                        shared.wait.as_millis()
+                    ),
+                )),
+            };
             let count = *shared.fetched.borrow() + 1;
             let failed = {
                 let mut st = shared.state();

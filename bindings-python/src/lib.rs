@@ -10,6 +10,7 @@ mod coord;
 mod errors;
 mod fork;
 mod layout;
+mod objectid;
 mod random;
 mod refill;
 mod segment;
@@ -34,6 +35,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<coord::PyLeaseMachine>()?;
     m.add_class::<coord::PyFence>()?;
     m.add_class::<coord::PySlot>()?;
+    m.add_class::<objectid::PyObjectId>()?;
+    m.add_class::<objectid::PyObjectIdGenerator>()?;
     for f in [
         wrap_pyfunction!(random::uuid4, m)?,
         wrap_pyfunction!(random::uuid7, m)?,
@@ -49,6 +52,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(random::uuid4_from_bytes, m)?,
         wrap_pyfunction!(random::uuid7_from_parts, m)?,
         wrap_pyfunction!(random::custom_alphabet, m)?,
+        wrap_pyfunction!(objectid::objectid, m)?,
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,

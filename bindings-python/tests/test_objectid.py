@@ -1,8 +1,9 @@
 """ObjectId: generation, the hex and byte forms, validation with typed
 errors, ordering and hashing, and interop with PyMongo's ``bson.ObjectId``.
-bson is not a dependency: the interop tests use a stand-in with bson's shape
-(``.binary``, built from 12 bytes) and, for ``to_bson``, a stand-in ``bson``
-module in ``sys.modules``."""
+bson is not a dependency of idloom: the real one is tested when PyMongo is
+installed (scripts/test installs it), and the duck typing (any object with
+``.binary``) and ``to_bson`` without bson are tested with a stand-in of its
+shape and a stand-in ``bson`` module in ``sys.modules``."""
 
 from __future__ import annotations
 
@@ -121,3 +122,17 @@ def test_objectid_to_bson_without_bson_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "bson.objectid", None)
     with pytest.raises(ModuleNotFoundError, match="pymongo"):
         ObjectId().to_bson()
+
+
+def test_objectid_with_pymongo_bson_both_ways():
+    real = pytest.importorskip("bson.objectid", reason="PyMongo's bson (scripts/test installs pymongo)")
+    theirs = real.ObjectId()
+    ours = ObjectId.from_bson(theirs)
+    assert ours == ObjectId(theirs) and ours.hex == str(theirs) and ours.binary == theirs.binary
+    assert ours.generation_time == theirs.generation_time
+    back = ours.to_bson()
+    assert type(back) is real.ObjectId and back == theirs
+    assert real.ObjectId(ours.binary) == real.ObjectId(str(ours)) == theirs
+    mine = ObjectId()
+    assert ObjectId.from_bson(mine.to_bson()) == mine
+    assert real.ObjectId.is_valid(str(mine)) and mine.to_bson().generation_time == mine.generation_time

@@ -1,13 +1,13 @@
 // ObjectId: generation, hex and bytes, validation with typed errors, order,
 // and interop with js-bson's ObjectId (the `bson` package, which the
-// `mongodb` driver re-exports). bson is not a dependency and the package
-// list of this workplace does not carry it, so `BsonObjectId` below is a
-// stand-in with its shape: built from 24 hex digits or 12 bytes, `id` (the
-// bytes), `toHexString()`, and a constructor that reads another ObjectId
-// through `toHexString()` as js-bson's does.
+// `mongodb` driver re-exports). bson is a devDependency only, for the test
+// on the real class; `BsonObjectId` below is a stand-in of its shape (built
+// from 24 hex digits or 12 bytes, `id`, `toHexString()`, reading another
+// ObjectId through `toHexString()`) for the duck-typed paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { ObjectId as RealBsonObjectId } from 'bson';
 import { idloom } from './impl.mjs';
 
 const { ObjectId, objectId } = idloom;
@@ -109,4 +109,21 @@ test('ObjectId: from and to js-bson ObjectId (a stand-in of its shape)', () => {
   assert.deepEqual(back.id, theirs.id);
   // js-bson's constructor reads ours directly (it has id and toHexString()).
   assert.equal(new BsonObjectId(ours).toHexString(), ours.toHexString());
+});
+
+test('ObjectId: from and to the real js-bson ObjectId', () => {
+  const theirs = new RealBsonObjectId();
+  const ours = ObjectId.fromBson(theirs);
+  assert.equal(ours.toHexString(), theirs.toHexString());
+  assert.ok(new ObjectId(theirs).equals(ours) && ours.equals(theirs) && theirs.equals(ours));
+  assert.equal(ours.getTimestamp().getTime(), theirs.getTimestamp().getTime());
+  const back = ours.toBson(RealBsonObjectId);
+  assert.ok(back instanceof RealBsonObjectId && back.equals(theirs));
+  assert.deepEqual(new Uint8Array(back.id), ours.toBytes());
+  // js-bson reads ours directly: its constructor, isValid and equals.
+  const mine = new ObjectId();
+  assert.equal(new RealBsonObjectId(mine).toHexString(), mine.toHexString());
+  assert.ok(RealBsonObjectId.isValid(mine) && RealBsonObjectId.isValid(mine.toHexString()));
+  assert.equal(new RealBsonObjectId(mine.toBytes()).toHexString(), String(mine));
+  assert.ok(ObjectId.fromBson(mine.toBson(RealBsonObjectId)).equals(mine));
 });

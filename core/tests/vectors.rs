@@ -367,3 +367,13 @@ fn store_protocol() {
         assert_eq!(Value::from(got), c["expect"], "{}", c["name"]);
     }
 }
+
+#[test]
+fn events() {
+    let v = load("events.json");
+    let names: Vec<&str> = v["kinds"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+    assert_eq!(names, idloom::events::Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>());
+    for s in v["samples"].as_array().unwrap() {
+        assert_eq!(event_of(&s["event"]).message().to_string(), s["message"].as_str().unwrap());
+    }
+}

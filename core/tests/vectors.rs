@@ -1,7 +1,7 @@
 //! The Rust side of cross-language conformance: replay every checked-in
 //! vector file against the core, and fail when the files are stale.
 
-#[path = "support/vectors.rs"]
+#[path = "support/vectors/mod.rs"]
 mod vectors;
 
 use idloom::encoding::Encoding;

@@ -103,6 +103,18 @@ def test_the_cas_loop_runs_as_the_core_says(vectors) -> None:  # type: ignore[no
         assert got == script["expect"], script["name"]
 
 
+def test_a_renewal_is_the_core_action_every_binding_exposes() -> None:
+    # ("renewed", fence_ms): extend the generators; ("retry", in_ms): the
+    # fence stands (answered too late to judge the clocks), renew again then.
+    m = idloom.LeaseMachine(ttl_ms=10_000, max_skew_ms=1_000)
+    m.granted(3, 1, 1_000, m.begin_acquire(1_000), 1_000, 1_000)
+    fence = m.begin_renew(5_000)
+    assert fence is not None and m.renewed(3, 1, 1_000, fence, 5_000, 5_000) == ("renewed", fence)
+    late = m.begin_renew(9_000)
+    assert late is not None and m.renewed(3, 1, 1_000, late, 9_000, 12_000) == ("retry", m.retry_in_ms)
+    assert m.state == "active" and m.fence_ms == fence
+
+
 # -- real drivers: the adapters name the fault, the core classifies it --------------------------------
 
 
@@ -187,3 +199,54 @@ def test_redis_exception_classes_are_named_by_their_reply_word() -> None:
         word = {rx.BusyLoadingError: "LOADING", rx.ReadOnlyError: "READONLY", rx.OutOfMemoryError: "OOM"}.get(type(exc))
         shown = f"{word} {exc}" if word else reply
         assert (getattr(e, "code", None), str(e)) == (code, f"redis: {why}: {shown}"), repr(exc)
+
+
+def test_a_lost_compare_and_set_round_is_counted_by_the_sync_and_the_asyncio_leaf_source() -> None:
+    # Another writer moves max_id between this source's read and its swap,
+    # once: the core's loop pauses, reads again and wins; retries counts 1.
+    import asyncio
+
+    from idloom.stores import AsyncPostgresStore, PostgresStore
+    from stores_support import PG, unique
+
+    table, tag = unique("casr"), unique("casr")
+    store = PostgresStore.from_url(PG, table=table)
+    store.init_segment(tag, floor=100)
+    bump = f"UPDATE {table} SET max_id = max_id + 5 WHERE biz_tag = %(p1)s"
+    try:
+        source = store.segment_source(tag, mode="cas")
+        real_one, sync_reads = store._one, []
+
+        def one(sql, *args):  # type: ignore[no-untyped-def]
+            row = real_one(sql, *args)
+            if "max_id" in sql and sql.lstrip().upper().startswith("SELECT") and not sync_reads:
+                sync_reads.append(row)
+                with store._conn() as conn:
+                    conn.execute(bump, {"p1": tag})
+            return row
+
+        store._one = one  # type: ignore[method-assign]
+        assert source(10) == (105, 115) and source.retries == 1
+        store._one = real_one  # type: ignore[method-assign]
+
+        async def main() -> int:
+            astore = await AsyncPostgresStore.from_url(PG, table=table)
+            asource = astore.segment_source(tag, mode="cas")
+            real, reads = astore._one, []
+
+            async def aone(sql, *args):  # type: ignore[no-untyped-def]
+                row = await real(sql, *args)
+                if "max_id" in sql and sql.lstrip().upper().startswith("SELECT") and not reads:
+                    reads.append(row)
+                    async with astore._conn() as conn:
+                        await conn.execute(bump, {"p1": tag})
+                return row
+
+            astore._one = aone  # type: ignore[method-assign]
+            assert await asource(10) == (120, 130)
+            return asource.retries
+
+        assert asyncio.run(main()) == 1
+    finally:
+        with store._conn() as conn:
+            conn.execute(f"DROP TABLE {table}")

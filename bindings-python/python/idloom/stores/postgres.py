@@ -219,7 +219,7 @@ def driver_error(e: Exception, url: Optional[str] = None) -> Exception:
     state = getattr(e, "sqlstate", None)
     if state:
         return _classify("postgres", "sqlstate", state, detail)
-    if isinstance(e, (pg.OperationalError, pg.InterfaceError)):
+    if isinstance(e, pg.OperationalError):  # no SQLSTATE: the client's own failure to reach the server
         return _classify("postgres", "connection", None, detail)
     return _classify("postgres", "sqlstate", "", detail)  # a refusal without a SQLSTATE: store_schema
 

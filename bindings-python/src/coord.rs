@@ -9,6 +9,7 @@ use crate::errors::{raise, to_py, IntoPy};
 use crate::layout::{layout_arg, PyLayout};
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
 use idloom::state::{FileFence, Slot};
+use idloom::stores::renewal::Action;
 use idloom::{ErrorCode, HostClock, Layout, SharedSnowflake};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -108,9 +109,11 @@ impl PyLeaseMachine {
         Ok(self.holder.next_renewal_in_ms(ms(now_ms, "now_ms")?))
     }
 
-    /// The store confirmed the renewal: returns the confirmed fence.
-    /// ``StoreUnavailableError`` if the answer came too late to judge the
-    /// clocks (retry in ``retry_in_ms``); ``ClockSkewError`` ends renewals.
+    /// The store confirmed the renewal: the core's action, ``("renewed",
+    /// fence_ms)`` (extend the generators to the fence) or ``("retry",
+    /// in_ms)`` (answered too late to judge the clocks: the fence stands,
+    /// renew again then); the error that ends renewals (``ClockSkewError``)
+    /// is raised.
     #[allow(clippy::too_many_arguments)]
     fn renewed(
         &mut self,
@@ -121,18 +124,10 @@ impl PyLeaseMachine {
         fence_ms: &Bound<'_, PyAny>,
         store_now_ms: &Bound<'_, PyAny>,
         received_ms: &Bound<'_, PyAny>,
-    ) -> PyResult<u64> {
+    ) -> PyResult<(&'static str, u64)> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        match self.holder.renewed(&grant, received) {
-            Renewal::Renewed { fence_ms } => Ok(fence_ms),
-            Renewal::Retry { in_ms } => Err(raise(
-                py,
-                ErrorCode::StoreUnavailable,
-                format!("lease: the renewal was answered too late to judge the clocks; retry in {in_ms} ms"),
-            )),
-            Renewal::Stop(e) => Err(to_py(py, e)),
-        }
+        Action::from(self.holder.renewed(&grant, received)).pair().py(py)
     }
 
     /// The renewal failed without an answer from the protocol (``code``: the

@@ -15,6 +15,7 @@ mod random;
 mod refill;
 mod segment;
 mod snowflake;
+mod stores;
 
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -35,6 +36,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<coord::PyLeaseMachine>()?;
     m.add_class::<coord::PyFence>()?;
     m.add_class::<coord::PySlot>()?;
+    m.add_class::<stores::PyCasLoop>()?;
+    m.add_class::<stores::PyGroupTurn>()?;
     m.add_class::<objectid::PyObjectId>()?;
     m.add_class::<objectid::PyObjectIdGenerator>()?;
     for f in [
@@ -72,6 +75,10 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_redis_key, m)?,
         wrap_pyfunction!(coord::_redis_counter_floor, m)?,
         wrap_pyfunction!(coord::_namespace_nodes, m)?,
+        wrap_pyfunction!(stores::_classify, m)?,
+        wrap_pyfunction!(stores::_read_answer, m)?,
+        wrap_pyfunction!(stores::_check_arg, m)?,
+        wrap_pyfunction!(stores::_refuse, m)?,
     ] {
         m.add_function(f)?;
     }

@@ -227,6 +227,11 @@ pub enum Detail {
         rule: &'static str,
         problem: TextProblem,
     },
+    /// A store's answer or failure, in the core's words
+    /// (`crate::stores::answer`, `crate::stores::failure`): the subject
+    /// (namespace, node, counter) and what the store said.
+    #[cfg(feature = "alloc")]
+    Store { message: alloc::string::String },
 }
 
 /// What a refused text got wrong ([`Detail::Text`]).
@@ -275,6 +280,13 @@ impl Error {
     /// A decoding failure of `param` at character `position`.
     pub const fn parse(code: ErrorCode, param: &'static str, position: usize, what: &'static str) -> Self {
         Error::new(code, Detail::Parse { param, position, what })
+    }
+
+    /// A store's refusal or failure with its message (built by
+    /// [`crate::stores`]'s one message table; bindings raise it as it is).
+    #[cfg(feature = "alloc")]
+    pub fn store(code: ErrorCode, message: alloc::string::String) -> Self {
+        Error::new(code, Detail::Store { message })
     }
 
     /// The stable code.
@@ -366,6 +378,8 @@ impl fmt::Display for Error {
                 rule,
                 problem: TextProblem::Character { position, code },
             } => write!(f, "{param} must be {rule}, got U+{code:04X} at character {position}"),
+            #[cfg(feature = "alloc")]
+            Detail::Store { message } => f.write_str(message),
         }
     }
 }

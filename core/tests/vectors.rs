@@ -1,7 +1,7 @@
 //! The Rust side of cross-language conformance: replay every checked-in
 //! vector file against the core, and fail when the files are stale.
 
-#[path = "support/vectors.rs"]
+#[path = "support/vectors/mod.rs"]
 mod vectors;
 
 use idloom::encoding::Encoding;
@@ -340,5 +340,40 @@ fn store_inputs() {
     for case in v["cases"].as_array().unwrap() {
         let (kind, value) = (case["kind"].as_str().unwrap(), case["value"].as_str().unwrap());
         assert_eq!(store_input_outcome(kind, value), case["expect"], "{kind} {value:?}");
+    }
+}
+
+#[test]
+fn store_protocol() {
+    let v = load("store_protocol.json");
+    for f in v["failures"].as_array().unwrap() {
+        let s = |k: &str| f[k].as_str().unwrap();
+        assert_eq!(failure_outcome(s("engine"), s("kind"), s("code"), s("detail")), f["expect"], "{f}");
+    }
+    for a in v["answers"].as_array().unwrap() {
+        let s = |k: &str| a[k].as_str().unwrap();
+        assert_eq!(
+            answer_outcome(s("engine"), s("call"), &a["subject"], &a["answer"]),
+            a["expect"],
+            "{a}"
+        );
+    }
+    for a in v["args"].as_array().unwrap() {
+        let value: i128 = a["value"].as_str().unwrap().parse().unwrap();
+        assert_eq!(arg_outcome(a["key"].as_str().unwrap(), value), a["expect"], "{a}");
+    }
+    for c in v["cas"].as_array().unwrap() {
+        let got = cas_outcomes(c["step"].as_u64().unwrap(), c["events"].as_array().unwrap());
+        assert_eq!(Value::from(got), c["expect"], "{}", c["name"]);
+    }
+}
+
+#[test]
+fn events() {
+    let v = load("events.json");
+    let names: Vec<&str> = v["kinds"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+    assert_eq!(names, idloom::events::Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>());
+    for s in v["samples"].as_array().unwrap() {
+        assert_eq!(event_of(&s["event"]).message().to_string(), s["message"].as_str().unwrap());
     }
 }

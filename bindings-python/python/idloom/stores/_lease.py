@@ -147,8 +147,10 @@ class _LeaseState:
                 return None
             return self._machine.begin_renew(now_ms())
 
-    def _renew_end(self, grant: Optional[Grant], failure: Optional[BaseException]) -> bool:
-        """Take a renewal's outcome; False when renewals are over (lost, skew, released)."""
+    def _renew_end(self, grant: Optional[Grant], failure: Optional[BaseException]) -> Optional[float]:
+        """Take a renewal's outcome, the core's action: None when renewals are
+        over (lost, skew, released), else the seconds to wait before the next
+        check (0 after a confirmed renewal; the core's ``in_ms`` after a retry)."""
         with self._lock:
             if failure is not None:
                 # The core says: no answer (store_unavailable, a driver's own failure) retries, any other code ends.
@@ -156,36 +158,33 @@ class _LeaseState:
                 retry = self._machine.renew_failed(known.code if known is not None else None)
                 if retry is None:
                     self.error = known
-                    return False
+                    return None
                 self.renewal_failures += 1  # the fence stands; retry soon
-                return True
+                return retry / 1000.0
             if grant is None:  # refused: another holder has the node from the fence on
                 self.error = self._machine.refused()
                 for f in self._fences:
                     f.lose()
-                return False
+                return None
             try:
-                fence = self._machine.renewed(*grant, now_ms())
-            except IdloomError as e:
-                if e.code == "store_unavailable" and self._machine.state == "active":
-                    # Answered too late to judge the clocks (this process was paused):
-                    # the fence stays at the last confirmed one; renew again soon.
-                    self.renewal_failures += 1
-                    return True
-                self.error = e if self._machine.state == "active" else None  # clock_skew; or released
-                return False
+                action, value = self._machine.renewed(*grant, now_ms())
+            except IdloomError as e:  # the core's stop: clock_skew; or released meanwhile
+                self.error = e if self._machine.state == "active" else None
+                return None
+            if action == "retry":
+                # Answered too late to judge the clocks (this process was paused):
+                # the fence stays at the last confirmed one; renew again in the core's in_ms.
+                self.renewal_failures += 1
+                return value / 1000.0
             for f in self._fences:
-                f.extend(fence)
+                f.extend(value)
             self.renewals += 1
-            return True
+            return 0.0
 
     def _renew_wait_s(self) -> float:
         """Seconds until the next renewal is due (at most a third of the TTL)."""
         with self._lock:
             return self._machine.next_renewal_in_ms(now_ms()) / 1000.0
-
-    def _retry_s(self) -> float:
-        return self._machine.retry_in_ms / 1000.0
 
     def _release_begin(self) -> Optional[Tuple[int, int, int]]:
         """Stop every generator and say what to release with (None: nothing to send)."""
@@ -239,10 +238,11 @@ class NodeLease(_LeaseState):
                 failure: Optional[BaseException] = None
             except Exception as e:  # the driver's failure: judged by _renew_end
                 grant, failure = None, e
-            if not self._renew_end(grant, failure):
+            pause = self._renew_end(grant, failure)
+            if pause is None:
                 return
-            if failure is not None:
-                self._wake.wait(self._retry_s())
+            if pause and self._wake.wait(pause):
+                return  # released
 
     def release(self) -> Optional[int]:
         """Stop every generator made from this lease, then give the node back
@@ -299,10 +299,11 @@ class AsyncNodeLease(_LeaseState):
                 failure: Optional[BaseException] = None
             except Exception as e:
                 grant, failure = None, e
-            if not self._renew_end(grant, failure):
+            pause = self._renew_end(grant, failure)
+            if pause is None:
                 return
-            if failure is not None:
-                await asyncio.sleep(self._retry_s())
+            if pause:
+                await asyncio.sleep(pause)
 
     async def release(self) -> Optional[int]:
         """As ``NodeLease.release``: stop the generators, then give the node back with its high-water."""

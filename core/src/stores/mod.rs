@@ -3,6 +3,13 @@
 //! here at compile time. One copy: the Python and Node adapters execute
 //! these constants; the core never connects to anything.
 //!
+//! The protocol around the texts is here too, so that no binding writes it
+//! again: [`failure`] classifies every driver failure, [`answer`] reads
+//! every answer (one message table), [`args`] bounds every number,
+//! [`cas`] and [`group`] are Leaf's compare-and-set fetch and a group's
+//! turn as state machines, [`renewal`] is a renewal's outcome as one action.
+//! `docs/COORDINATION.md` is the design these follow.
+//!
 //! Conventions: store time and identity come from the server (PostgreSQL
 //! `clock_timestamp()`, `pg_control_system()` and `pg_control_checkpoint()`;
 //! Redis `TIME` and `INFO server`'s `run_id`); every lease call checks the
@@ -14,6 +21,16 @@
 use crate::error::{Error, ErrorCode, Result};
 use alloc::format;
 use alloc::string::String;
+
+pub mod answer;
+pub mod args;
+pub mod cas;
+pub mod failure;
+pub mod group;
+pub mod renewal;
+
+pub use answer::{read, refuse, Cell, NamespaceRecord, Reading, Refusal, Subject};
+pub use failure::{classify, Fault};
 
 /// The schema version these texts expect (`idloom_schema.version`, Redis `schema`).
 /// The node indexes (`idloom_node_expiry`, `idloom_node_holder`) and Redis's
@@ -66,39 +83,39 @@ pub fn namespace_nodes(engine: &str, layout: &crate::layout::Layout, nodes: Opti
 /// PostgreSQL texts (`$n` parameters, one statement each).
 pub mod postgres {
     /// Create the coordination tables (idempotent; several statements: run as a simple query).
-    pub const SCHEMA: &str = include_str!("../stores/postgres/schema.sql");
+    pub const SCHEMA: &str = include_str!("../../stores/postgres/schema.sql");
     /// The schema version stored.
-    pub const SCHEMA_VERSION: &str = include_str!("../stores/postgres/schema_version.sql");
+    pub const SCHEMA_VERSION: &str = include_str!("../../stores/postgres/schema_version.sql");
     /// Create a namespace if missing; answers its record.
-    pub const NAMESPACE_INIT: &str = include_str!("../stores/postgres/namespace_init.sql");
+    pub const NAMESPACE_INIT: &str = include_str!("../../stores/postgres/namespace_init.sql");
     /// A namespace's record (lookup).
-    pub const NAMESPACE_GET: &str = include_str!("../stores/postgres/namespace_get.sql");
+    pub const NAMESPACE_GET: &str = include_str!("../../stores/postgres/namespace_get.sql");
     /// Lease a node.
-    pub const ACQUIRE: &str = include_str!("../stores/postgres/acquire.sql");
+    pub const ACQUIRE: &str = include_str!("../../stores/postgres/acquire.sql");
     /// Renew a lease.
-    pub const RENEW: &str = include_str!("../stores/postgres/renew.sql");
+    pub const RENEW: &str = include_str!("../../stores/postgres/renew.sql");
     /// Release a lease with a high-water.
-    pub const RELEASE: &str = include_str!("../stores/postgres/release.sql");
+    pub const RELEASE: &str = include_str!("../../stores/postgres/release.sql");
     /// The nodes of a namespace (status).
-    pub const NODES: &str = include_str!("../stores/postgres/nodes.sql");
+    pub const NODES: &str = include_str!("../../stores/postgres/nodes.sql");
     /// The segment table (`{table}`: use [`super::segment_sql`]).
-    pub const SEGMENT_SCHEMA: &str = include_str!("../stores/postgres/segment_schema.sql");
+    pub const SEGMENT_SCHEMA: &str = include_str!("../../stores/postgres/segment_schema.sql");
     /// Create a counter if missing.
-    pub const SEGMENT_INIT: &str = include_str!("../stores/postgres/segment_init.sql");
+    pub const SEGMENT_INIT: &str = include_str!("../../stores/postgres/segment_init.sql");
     /// Take a range in one statement.
-    pub const SEGMENT_FETCH: &str = include_str!("../stores/postgres/segment_fetch.sql");
+    pub const SEGMENT_FETCH: &str = include_str!("../../stores/postgres/segment_fetch.sql");
     /// Compare-and-set mode: read.
-    pub const SEGMENT_READ: &str = include_str!("../stores/postgres/segment_read.sql");
+    pub const SEGMENT_READ: &str = include_str!("../../stores/postgres/segment_read.sql");
     /// Compare-and-set mode: write.
-    pub const SEGMENT_CAS: &str = include_str!("../stores/postgres/segment_cas.sql");
+    pub const SEGMENT_CAS: &str = include_str!("../../stores/postgres/segment_cas.sql");
     /// The `store_identity` column of guarded counters, added to an existing table (idempotent).
-    pub const SEGMENT_GUARD_SCHEMA: &str = include_str!("../stores/postgres/segment_guard_schema.sql");
+    pub const SEGMENT_GUARD_SCHEMA: &str = include_str!("../../stores/postgres/segment_guard_schema.sql");
     /// Create or re-initialise a guarded counter (see [`super::GUARD_LOST`]).
-    pub const SEGMENT_INIT_GUARD: &str = include_str!("../stores/postgres/segment_init_guard.sql");
+    pub const SEGMENT_INIT_GUARD: &str = include_str!("../../stores/postgres/segment_init_guard.sql");
     /// A sequence with a step (`{table}`, `{start}`, `{increment}`: [`super::sequence_sql`]).
-    pub const SEQUENCE_CREATE: &str = include_str!("../stores/postgres/sequence_create.sql");
+    pub const SEQUENCE_CREATE: &str = include_str!("../../stores/postgres/sequence_create.sql");
     /// The next range of a sequence (see its durability note).
-    pub const SEQUENCE_FETCH: &str = include_str!("../stores/postgres/sequence_fetch.sql");
+    pub const SEQUENCE_FETCH: &str = include_str!("../../stores/postgres/sequence_fetch.sql");
 }
 
 /// MariaDB / MySQL texts (`?` parameters). MariaDB has no `UPDATE …
@@ -109,53 +126,53 @@ pub mod postgres {
 /// re-created with a floor; identity checks are PostgreSQL's and Redis's.
 pub mod mysql {
     /// Create the coordination tables: run each of [`schema_statements`].
-    pub const SCHEMA: &str = include_str!("../stores/mysql/schema.sql");
+    pub const SCHEMA: &str = include_str!("../../stores/mysql/schema.sql");
     /// The schema version stored.
-    pub const SCHEMA_VERSION: &str = include_str!("../stores/mysql/schema_version.sql");
+    pub const SCHEMA_VERSION: &str = include_str!("../../stores/mysql/schema_version.sql");
     /// The store's clock.
-    pub const NOW: &str = include_str!("../stores/mysql/now.sql");
+    pub const NOW: &str = include_str!("../../stores/mysql/now.sql");
     /// Create a namespace if missing.
-    pub const NAMESPACE_INIT: &str = include_str!("../stores/mysql/namespace_init.sql");
+    pub const NAMESPACE_INIT: &str = include_str!("../../stores/mysql/namespace_init.sql");
     /// A namespace's record.
-    pub const NAMESPACE_GET: &str = include_str!("../stores/mysql/namespace_get.sql");
+    pub const NAMESPACE_GET: &str = include_str!("../../stores/mysql/namespace_get.sql");
     /// One node row (idempotent).
-    pub const NODE_ROWS: &str = include_str!("../stores/mysql/node_rows.sql");
+    pub const NODE_ROWS: &str = include_str!("../../stores/mysql/node_rows.sql");
     /// Lease transaction step 1: lock the namespace, read the clock.
-    pub const NAMESPACE_LOCK: &str = include_str!("../stores/mysql/namespace_lock.sql");
+    pub const NAMESPACE_LOCK: &str = include_str!("../../stores/mysql/namespace_lock.sql");
     /// Acquire step 2: pick a free node.
-    pub const ACQUIRE_PICK: &str = include_str!("../stores/mysql/acquire_pick.sql");
+    pub const ACQUIRE_PICK: &str = include_str!("../../stores/mysql/acquire_pick.sql");
     /// Acquire step 3: take it.
-    pub const ACQUIRE_TAKE: &str = include_str!("../stores/mysql/acquire_take.sql");
+    pub const ACQUIRE_TAKE: &str = include_str!("../../stores/mysql/acquire_take.sql");
     /// A node's lease.
-    pub const NODE_GET: &str = include_str!("../stores/mysql/node_get.sql");
+    pub const NODE_GET: &str = include_str!("../../stores/mysql/node_get.sql");
     /// The nodes of a namespace (status).
-    pub const NODES: &str = include_str!("../stores/mysql/nodes.sql");
+    pub const NODES: &str = include_str!("../../stores/mysql/nodes.sql");
     /// Renew (after `NAMESPACE_LOCK`).
-    pub const RENEW: &str = include_str!("../stores/mysql/renew.sql");
+    pub const RENEW: &str = include_str!("../../stores/mysql/renew.sql");
     /// Release with a high-water.
-    pub const RELEASE: &str = include_str!("../stores/mysql/release.sql");
+    pub const RELEASE: &str = include_str!("../../stores/mysql/release.sql");
     /// The Leaf segment table (`{table}`: [`super::segment_sql`]).
-    pub const SEGMENT_SCHEMA: &str = include_str!("../stores/mysql/segment_schema.sql");
+    pub const SEGMENT_SCHEMA: &str = include_str!("../../stores/mysql/segment_schema.sql");
     /// Create a counter if missing.
-    pub const SEGMENT_INIT: &str = include_str!("../stores/mysql/segment_init.sql");
+    pub const SEGMENT_INIT: &str = include_str!("../../stores/mysql/segment_init.sql");
     /// Atomic mode: `max_id = LAST_INSERT_ID(max_id + step)`.
-    pub const SEGMENT_FETCH: &str = include_str!("../stores/mysql/segment_fetch.sql");
+    pub const SEGMENT_FETCH: &str = include_str!("../../stores/mysql/segment_fetch.sql");
     /// `LAST_INSERT_ID()` on the same connection.
-    pub const LAST_ID: &str = include_str!("../stores/mysql/segment_last_id.sql");
+    pub const LAST_ID: &str = include_str!("../../stores/mysql/segment_last_id.sql");
     /// Compare-and-set mode: read.
-    pub const SEGMENT_READ: &str = include_str!("../stores/mysql/segment_read.sql");
+    pub const SEGMENT_READ: &str = include_str!("../../stores/mysql/segment_read.sql");
     /// Compare-and-set mode: write.
-    pub const SEGMENT_CAS: &str = include_str!("../stores/mysql/segment_cas.sql");
+    pub const SEGMENT_CAS: &str = include_str!("../../stores/mysql/segment_cas.sql");
     /// A sequence with a step (`{table}`, `{start}`, `{increment}`: [`super::sequence_sql`]).
-    pub const SEQUENCE_CREATE: &str = include_str!("../stores/mysql/sequence_create.sql");
+    pub const SEQUENCE_CREATE: &str = include_str!("../../stores/mysql/sequence_create.sql");
     /// The next range of a sequence.
-    pub const SEQUENCE_FETCH: &str = include_str!("../stores/mysql/sequence_fetch.sql");
+    pub const SEQUENCE_FETCH: &str = include_str!("../../stores/mysql/sequence_fetch.sql");
     /// A Flickr ticket table.
-    pub const TICKET_SCHEMA: &str = include_str!("../stores/mysql/ticket_schema.sql");
+    pub const TICKET_SCHEMA: &str = include_str!("../../stores/mysql/ticket_schema.sql");
     /// The next ticket (`INSERT … ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(…)`).
-    pub const TICKET_NEXT: &str = include_str!("../stores/mysql/ticket_next.sql");
+    pub const TICKET_NEXT: &str = include_str!("../../stores/mysql/ticket_next.sql");
     /// The next ticket, Flickr's `REPLACE INTO` form.
-    pub const TICKET_REPLACE: &str = include_str!("../stores/mysql/ticket_replace.sql");
+    pub const TICKET_REPLACE: &str = include_str!("../../stores/mysql/ticket_replace.sql");
 
     /// The statements of [`SCHEMA`], one at a time (the drivers run one per call).
     pub fn schema_statements() -> impl Iterator<Item = &'static str> {
@@ -335,45 +352,45 @@ pub mod redis {
 
     /// Create a namespace if missing; answers its record.
     pub const NAMESPACE_INIT: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/clock.lua"),
-        include_str!("../stores/redis/namespace_init.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/clock.lua"),
+        include_str!("../../stores/redis/namespace_init.lua")
     );
     /// Lease a node.
     pub const ACQUIRE: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/clock.lua"),
-        include_str!("../stores/redis/acquire.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/clock.lua"),
+        include_str!("../../stores/redis/acquire.lua")
     );
     /// Renew a lease.
     pub const RENEW: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/clock.lua"),
-        include_str!("../stores/redis/renew.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/clock.lua"),
+        include_str!("../../stores/redis/renew.lua")
     );
     /// Release a lease with a high-water.
     pub const RELEASE: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/release.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/release.lua")
     );
     /// A namespace's record (lookup, read only).
-    pub const NAMESPACE_GET: &str = include_str!("../stores/redis/namespace_get.lua");
+    pub const NAMESPACE_GET: &str = include_str!("../../stores/redis/namespace_get.lua");
     /// The nodes of a namespace (status).
-    pub const NODES: &str = include_str!("../stores/redis/nodes.lua");
+    pub const NODES: &str = include_str!("../../stores/redis/nodes.lua");
     /// A segment range from a counter (`INCRBY`; a missing counter is
     /// refused, and so is one at or past [`MAX_INT`] − step).
     /// A guarded counter under another `run_id` is `{"state_lost", "store_identity"}`.
     pub const INCRBY: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/clock.lua"),
-        include_str!("../stores/redis/incrby.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/clock.lua"),
+        include_str!("../../stores/redis/incrby.lua")
     );
     /// Create a counter at a floor if missing; `ARGV[2] = "1"`: guarded
     /// (re-initialised above the floor when its `run_id` changed).
     pub const SEGMENT_INIT: &str = concat!(
-        include_str!("../stores/redis/ints.lua"),
-        include_str!("../stores/redis/clock.lua"),
-        include_str!("../stores/redis/segment_init.lua")
+        include_str!("../../stores/redis/ints.lua"),
+        include_str!("../../stores/redis/clock.lua"),
+        include_str!("../../stores/redis/segment_init.lua")
     );
 
     /// The largest integer a Redis Lua script computes with: 2⁵³ − 1 (Lua

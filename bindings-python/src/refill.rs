@@ -304,6 +304,8 @@ fn worker(cell: Cell, source: Arc<dyn Fetch>, notes: Arc<Notes>) {
                 },
                 Err((e, code)) => (Err(Failure::Py(e)), notes.segment(Kind::SegmentFetchFailed, code.as_deref(), None)),
             };
+            // Counted with the outcome (stats() agrees with fetches/failures at once), delivered below.
+            notes.counters.record_kind(event.kind);
             match supplied {
                 Ok(()) => {
                     st.fetches += 1;
@@ -320,7 +322,7 @@ fn worker(cell: Cell, source: Arc<dyn Fetch>, notes: Arc<Notes>) {
         cell.1.notify_all();
         // Delivered with the buffer's lock let go (a hook may draw from this
         // segment), and before the call is no longer counted as in flight.
-        Python::attach(|py| notes.note(py, &event));
+        Python::attach(|py| crate::events::deliver(py, &event));
         calls().busy -= 1;
         CALLS_DONE.notify_all();
     }

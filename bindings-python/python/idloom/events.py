@@ -78,6 +78,7 @@ def message(kind: str, **facts: Any) -> str:
 def emit(kind: str, obj: Any = None, **facts: Any) -> None:
     """Count ``kind`` into ``obj``'s counters (if it keeps them), then log it
     and call the hooks. Internal: idloom's own objects emit."""
+    facts = {k: v for k, v in facts.items() if v is not None}
     counters = getattr(obj, "_counters", None)
     if counters is not None:
         counters.record(kind)

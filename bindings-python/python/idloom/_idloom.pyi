@@ -26,11 +26,14 @@ __all__ = [
     "SnowflakeMachine",
     "V7Generator",
     "_CasLoop",
+    "_EventCounters",
     "_Fence",
     "_GroupTurn",
     "_after_fork_in_child",
     "_fork_generation",
     "_refill_shutdown",
+    "_event_kinds",
+    "_event_message",
     "_check_namespace",
     "_check_input",
     "_redact",
@@ -332,6 +335,7 @@ def _refill_shutdown() -> None: ...
 def _event_kinds() -> list[tuple[str, Literal["debug", "info", "warn", "error"], str]]: ...
 def _event_message(kind: str, facts: Optional[dict[str, Any]] = None) -> str: ...
 
+@final
 class _EventCounters:
     def __init__(self) -> None: ...
     def record(self, kind: str) -> None: ...

@@ -8,6 +8,7 @@ mod args;
 mod codec;
 mod coord;
 mod errors;
+mod events;
 mod fork;
 mod layout;
 mod objectid;
@@ -40,6 +41,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stores::PyGroupTurn>()?;
     m.add_class::<objectid::PyObjectId>()?;
     m.add_class::<objectid::PyObjectIdGenerator>()?;
+    m.add_class::<events::PyCounters>()?;
     for f in [
         wrap_pyfunction!(random::uuid4, m)?,
         wrap_pyfunction!(random::uuid7, m)?,
@@ -79,6 +81,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(stores::_read_answer, m)?,
         wrap_pyfunction!(stores::_check_arg, m)?,
         wrap_pyfunction!(stores::_refuse, m)?,
+        wrap_pyfunction!(events::_event_kinds, m)?,
+        wrap_pyfunction!(events::_event_message, m)?,
     ] {
         m.add_function(f)?;
     }

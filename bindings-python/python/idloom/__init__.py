@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit as _atexit
 import os as _os
 
-from . import _idloom
+from . import _idloom, events
 from ._errors import (
     BY_CODE,
     ClockMovedBackwardsError,
@@ -154,6 +154,7 @@ __all__ = [
     "custom_alphabet",
     "decode",
     "encode",
+    "events",
     "format_uuid",
     "nanoid",
     "nanoid_from_bytes",

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _read_answer, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
+from .._idloom import Layout, SegmentBuffer, _EventCounters, _check_namespace, _read_answer, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
 from ._base import (CasFetch, Namespace, ShownUrl, Subject, check_arg, check_guard, check_input, check_mode, check_record,
                     check_text, found, grant_of, lease_args, namespace_args, namespace_of)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
 from ._sql import convert, params, texts
+from ..events import emit
 from . import postgres as _pg
 from . import redis as _redis
 
@@ -279,6 +280,10 @@ class AsyncSegment:
         #: Ranges fetched, and fetches that failed.
         self.fetches = 0
         self.failures = 0
+        # Its events (idloom.events): counted for stats(), named by the source's biz_tag.
+        self._counters = _EventCounters()
+        tag = getattr(source, "biz_tag", None)
+        self._detail: Dict[str, Any] = {"detail": tag} if isinstance(tag, str) else {}
 
     def _kick(self) -> None:
         step = self._buffer.begin_fetch(now_ms())
@@ -291,10 +296,12 @@ class AsyncSegment:
             self._buffer.supply(start, end)
             self.fetches += 1
             self._failure = None
+            emit("segment_fetched", self, amount=end - start, **self._detail)
         except Exception as e:  # reported once memory is dry
             self._buffer.fetch_failed()
             self.failures += 1
             self._failure = e
+            emit("segment_fetch_failed", self, code=e.code if isinstance(e, IdloomError) else None, **self._detail)
         finally:
             self._arrived.set()
 
@@ -313,6 +320,24 @@ class AsyncSegment:
         got = self._take()
         if got is not None:
             return got
+        try:
+            return await self._wait()
+        except IdloomError as e:
+            emit("segment_ran_dry", self, code=e.code, **self._detail)
+            raise
+        except Exception:
+            emit("segment_ran_dry", self, **self._detail)
+            raise
+
+    def stats(self) -> Dict[str, Any]:
+        """As ``Segment.stats()``: ``{name: count}`` for every event kind, and
+        ``"remaining"``, ``"fetches"``, ``"failures"``."""
+        d: Dict[str, Any] = self._counters.as_dict()
+        d.update(remaining=self.remaining, fetches=self.fetches, failures=self.failures)
+        return d
+
+    async def _wait(self) -> int:
+        """Memory is dry: wait for a range (at most ``timeout_ms``), or the source's failure."""
         deadline = time.monotonic() + self._timeout_s
         while True:
             got = self._take()

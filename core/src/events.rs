@@ -105,7 +105,7 @@ pub struct Event<'a> {
     pub code: Option<&'a str>,
     /// When the next try follows (ms).
     pub in_ms: Option<u64>,
-    /// A range's start, a step back's size (ms), a lead (ms).
+    /// A range's size, a step back's size (ms), a lead (ms).
     pub amount: Option<u64>,
     /// What the policy did (`absorbed`, `waited`, `refused`), or a range's end.
     pub detail: Option<&'a str>,

@@ -12,6 +12,7 @@
 mod codec;
 mod coord;
 mod errors;
+mod objectid;
 mod segment;
 mod snowflake;
 mod uuid;

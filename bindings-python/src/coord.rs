@@ -6,9 +6,12 @@
 
 use crate::args::{int_in, opt_int_in, text};
 use crate::errors::{raise, to_py, IntoPy};
+use crate::events::Owned;
 use crate::layout::{layout_arg, PyLayout};
-use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
+use idloom::events::{Event, Kind};
+use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, MAX_TTL_MS};
 use idloom::state::{FileFence, Slot};
+use idloom::stores::renewal::Action;
 use idloom::{ErrorCode, HostClock, Layout, SharedSnowflake};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,6 +25,9 @@ use std::sync::{Arc, Mutex};
 #[pyclass(name = "LeaseMachine", module = "idloom")]
 pub struct PyLeaseMachine {
     holder: Holder,
+    /// The event of the last step (acquired, a renewal's outcome, released),
+    /// until the driver takes it (`_take_event`) to deliver outside its lock.
+    event: Option<Owned>,
 }
 
 fn grant_args(
@@ -46,6 +52,19 @@ fn ms(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<u64> {
 }
 
 impl PyLeaseMachine {
+    fn active(&self) -> bool {
+        self.holder.lease().is_some_and(|l| l.state() == LeaseState::Active)
+    }
+
+    /// A renewal's outcome, as the core's action, and its event (for a lease
+    /// that was active: a released one ends quietly).
+    fn judged(&mut self, was_active: bool, action: Action) -> Action {
+        if let (true, Some(l)) = (was_active, self.holder.lease()) {
+            self.event = Some(action.event(l.node(), l.epoch(), l.fence_ms()).into());
+        }
+        action
+    }
+
     fn held(&self, py: Python<'_>) -> PyResult<&Lease> {
         self.holder
             .lease()
@@ -64,6 +83,7 @@ impl PyLeaseMachine {
         };
         Ok(PyLeaseMachine {
             holder: Holder::new(config).py(py)?,
+            event: None,
         })
     }
 
@@ -88,7 +108,12 @@ impl PyLeaseMachine {
     ) -> PyResult<()> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        self.holder.granted(&grant, received).py(py)
+        self.holder.granted(&grant, received).py(py)?;
+        if let Some(l) = self.holder.lease() {
+            let e = Event::new(Kind::LeaseAcquired).lease(l.node(), l.epoch()).fence(l.fence_ms());
+            self.event = Some(e.into());
+        }
+        Ok(())
     }
 
     /// If a renewal is due at ``now_ms``: mark it in flight and return the
@@ -108,9 +133,11 @@ impl PyLeaseMachine {
         Ok(self.holder.next_renewal_in_ms(ms(now_ms, "now_ms")?))
     }
 
-    /// The store confirmed the renewal: returns the confirmed fence.
-    /// ``StoreUnavailableError`` if the answer came too late to judge the
-    /// clocks (retry in ``retry_in_ms``); ``ClockSkewError`` ends renewals.
+    /// The store confirmed the renewal: the core's action, ``("renewed",
+    /// fence_ms)`` (extend the generators to the fence) or ``("retry",
+    /// in_ms)`` (answered too late to judge the clocks: the fence stands,
+    /// renew again then); the error that ends renewals (``ClockSkewError``)
+    /// is raised.
     #[allow(clippy::too_many_arguments)]
     fn renewed(
         &mut self,
@@ -121,18 +148,12 @@ impl PyLeaseMachine {
         fence_ms: &Bound<'_, PyAny>,
         store_now_ms: &Bound<'_, PyAny>,
         received_ms: &Bound<'_, PyAny>,
-    ) -> PyResult<u64> {
+    ) -> PyResult<(&'static str, u64)> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        match self.holder.renewed(&grant, received) {
-            Renewal::Renewed { fence_ms } => Ok(fence_ms),
-            Renewal::Retry { in_ms } => Err(raise(
-                py,
-                ErrorCode::StoreUnavailable,
-                format!("lease: the renewal was answered too late to judge the clocks; retry in {in_ms} ms"),
-            )),
-            Renewal::Stop(e) => Err(to_py(py, e)),
-        }
+        let was_active = self.active();
+        let action = Action::from(self.holder.renewed(&grant, received));
+        self.judged(was_active, action).pair().py(py)
     }
 
     /// The renewal failed without an answer from the protocol (``code``: the
@@ -141,8 +162,10 @@ impl PyLeaseMachine {
     #[pyo3(signature = (code = None))]
     fn renew_failed(&mut self, code: Option<&str>) -> Option<u64> {
         let code = code.and_then(ErrorCode::from_name);
-        match self.holder.renew_failed(code) {
-            Renewal::Retry { in_ms } => Some(in_ms),
+        let was_active = self.active();
+        let action = Action::from(self.holder.renew_failed(code));
+        match self.judged(was_active, action) {
+            Action::Retry { in_ms } => Some(in_ms),
             _ => None,
         }
     }
@@ -150,8 +173,10 @@ impl PyLeaseMachine {
     /// The store refused the renewal: the lease is lost. Returns the
     /// ``LeaseLostError`` to report (not raised).
     fn refused(&mut self, py: Python<'_>) -> PyResult<PyErr> {
-        match self.holder.refused() {
-            Renewal::Stop(e) => Ok(to_py(py, e)),
+        let was_active = self.active();
+        let action = Action::from(self.holder.refused());
+        match self.judged(was_active, action) {
+            Action::Stop(e) => Ok(to_py(py, e)),
             _ => Err(raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into())),
         }
     }
@@ -169,7 +194,18 @@ impl PyLeaseMachine {
             u64::MAX,
         )?;
         let r = self.holder.release(hw).py(py)?;
+        let e = Event::new(Kind::LeaseReleased).lease(r.node, r.epoch).fence(r.high_water_ms);
+        self.event = Some(e.into());
         Ok((r.node, r.epoch, r.high_water_ms))
+    }
+
+    /// The event of the last step, once: ``(name, facts)`` of the core's
+    /// ``lease_acquired`` (after ``granted``), ``lease_renewed``,
+    /// ``lease_renewal_failed``, ``lease_lost`` or ``lease_expired`` (a
+    /// renewal's outcome, ``Action::event``), ``lease_released`` (after
+    /// ``release``; its ``fence_ms`` is the high-water); None if none is new.
+    fn _take_event<'py>(&mut self, py: Python<'py>) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
+        self.event.take().map(|e| e.pair(py)).transpose()
     }
 
     /// The node leased.

@@ -8,12 +8,15 @@ mod args;
 mod codec;
 mod coord;
 mod errors;
+mod events;
 mod fork;
 mod layout;
+mod objectid;
 mod random;
 mod refill;
 mod segment;
 mod snowflake;
+mod stores;
 
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -34,6 +37,11 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<coord::PyLeaseMachine>()?;
     m.add_class::<coord::PyFence>()?;
     m.add_class::<coord::PySlot>()?;
+    m.add_class::<stores::PyCasLoop>()?;
+    m.add_class::<stores::PyGroupTurn>()?;
+    m.add_class::<objectid::PyObjectId>()?;
+    m.add_class::<objectid::PyObjectIdGenerator>()?;
+    m.add_class::<events::PyCounters>()?;
     for f in [
         wrap_pyfunction!(random::uuid4, m)?,
         wrap_pyfunction!(random::uuid7, m)?,
@@ -49,6 +57,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(random::uuid4_from_bytes, m)?,
         wrap_pyfunction!(random::uuid7_from_parts, m)?,
         wrap_pyfunction!(random::custom_alphabet, m)?,
+        wrap_pyfunction!(objectid::objectid, m)?,
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
@@ -68,6 +77,12 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(coord::_redis_key, m)?,
         wrap_pyfunction!(coord::_redis_counter_floor, m)?,
         wrap_pyfunction!(coord::_namespace_nodes, m)?,
+        wrap_pyfunction!(stores::_classify, m)?,
+        wrap_pyfunction!(stores::_read_answer, m)?,
+        wrap_pyfunction!(stores::_check_arg, m)?,
+        wrap_pyfunction!(stores::_refuse, m)?,
+        wrap_pyfunction!(events::_event_kinds, m)?,
+        wrap_pyfunction!(events::_event_message, m)?,
     ] {
         m.add_function(f)?;
     }

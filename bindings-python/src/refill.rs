@@ -3,9 +3,15 @@
 //! waits on a store while prefetched IDs remain. The worker holds the GIL
 //! only inside the source call and never holds the buffer's lock across it;
 //! `next()` waits for a range (bounded by `timeout_ms`) without the GIL.
+//! The worker sees every fetch's outcome (the source's answer and whether
+//! the buffer took it): it counts `segment_fetched` / `segment_fetch_failed`
+//! and delivers the event to Python after letting the buffer's lock go,
+//! still inside its accounted call (so an exiting interpreter waits for it).
 
 use crate::errors::raise;
+use crate::events::{code_of, Notes, Owned};
 use crate::fork;
+use idloom::events::Kind;
 use idloom::segment::{SegmentBuffer, SegmentConfig};
 use idloom::{Clock, ErrorCode, SystemClock};
 use pyo3::prelude::*;
@@ -114,6 +120,7 @@ pub struct Refill {
     cell: Cell,
     source: Arc<dyn Fetch>,
     timeout: Duration,
+    notes: Arc<Notes>,
 }
 
 fn lock(cell: &Cell) -> MutexGuard<'_, Shared> {
@@ -121,7 +128,7 @@ fn lock(cell: &Cell) -> MutexGuard<'_, Shared> {
 }
 
 impl Refill {
-    pub fn new(config: SegmentConfig, source: Arc<dyn Fetch>, timeout: Duration) -> idloom::Result<Self> {
+    pub fn new(config: SegmentConfig, source: Arc<dyn Fetch>, timeout: Duration, notes: Arc<Notes>) -> idloom::Result<Self> {
         Ok(Refill {
             cell: Arc::new((
                 Mutex::new(Shared {
@@ -139,6 +146,7 @@ impl Refill {
             )),
             source,
             timeout,
+            notes,
         })
     }
 
@@ -159,10 +167,10 @@ impl Refill {
             st.pending = Some(req.step);
             if !st.worker {
                 st.worker = true;
-                let (cell, source) = (self.cell.clone(), self.source.clone());
+                let (cell, source, notes) = (self.cell.clone(), self.source.clone(), self.notes.clone());
                 let spawned = std::thread::Builder::new()
                     .name("idloom-segment-refill".into())
-                    .spawn(move || worker(cell, source));
+                    .spawn(move || worker(cell, source, notes));
                 if spawned.is_err() {
                     st.worker = false;
                     st.buffer.fetch_failed();
@@ -253,7 +261,7 @@ impl Drop for Refill {
     }
 }
 
-fn worker(cell: Cell, source: Arc<dyn Fetch>) {
+fn worker(cell: Cell, source: Arc<dyn Fetch>, notes: Arc<Notes>) {
     let me = fork::generation();
     loop {
         let step = {
@@ -276,26 +284,46 @@ fn worker(cell: Cell, source: Arc<dyn Fetch>) {
             c.busy += 1;
         }
         let started = Instant::now();
-        let fetched = Python::attach(|py| source.fetch(py, step));
+        // The exception's code is read while the GIL is held for the call.
+        let fetched = Python::attach(|py| {
+            source.fetch(py, step).map_err(|e| {
+                let code = code_of(py, &e);
+                (e, code)
+            })
+        });
+        let event = {
+            let mut st = lock(&cell);
+            st.last_fetch_ms = Some(started.elapsed().as_millis() as u64);
+            let (supplied, event): (Result<(), Failure>, Owned) = match fetched {
+                Ok(range) => match st.buffer.supply(range) {
+                    Ok(()) => (Ok(()), notes.segment(Kind::SegmentFetched, None, Some(range.len()))),
+                    Err(e) => {
+                        let failed = notes.segment(Kind::SegmentFetchFailed, Some(e.code().as_str()), None);
+                        (Err(Failure::Core(e)), failed)
+                    }
+                },
+                Err((e, code)) => (Err(Failure::Py(e)), notes.segment(Kind::SegmentFetchFailed, code.as_deref(), None)),
+            };
+            // Counted with the outcome (stats() agrees with fetches/failures at once), delivered below.
+            notes.counters.record_kind(event.kind);
+            match supplied {
+                Ok(()) => {
+                    st.fetches += 1;
+                    st.failure = None;
+                }
+                Err(e) => {
+                    st.failures += 1;
+                    st.buffer.fetch_failed();
+                    st.failure = Some(e);
+                }
+            }
+            event
+        };
+        cell.1.notify_all();
+        // Delivered with the buffer's lock let go (a hook may draw from this
+        // segment), and before the call is no longer counted as in flight.
+        Python::attach(|py| crate::events::deliver(py, &event));
         calls().busy -= 1;
         CALLS_DONE.notify_all();
-        let mut st = lock(&cell);
-        st.last_fetch_ms = Some(started.elapsed().as_millis() as u64);
-        let supplied = match fetched {
-            Ok(range) => st.buffer.supply(range).map_err(Failure::Core),
-            Err(e) => Err(Failure::Py(e)),
-        };
-        match supplied {
-            Ok(()) => {
-                st.fetches += 1;
-                st.failure = None;
-            }
-            Err(e) => {
-                st.failures += 1;
-                st.buffer.fetch_failed();
-                st.failure = Some(e);
-            }
-        }
-        cell.1.notify_all();
     }
 }

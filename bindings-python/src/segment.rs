@@ -2,7 +2,9 @@
 
 use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, IntoPy};
+use crate::events::{code_of, Notes};
 use crate::fork;
+use idloom::events::Kind;
 use idloom::segment::{MemorySource, Range, Segment, SegmentBuffer, SegmentConfig, SegmentSource, StepSize, MAX_STEP};
 use idloom::{ErrorCode, SystemClock};
 use pyo3::prelude::*;
@@ -135,6 +137,11 @@ fn thread_ident() -> u64 {
 struct PySource {
     source: Source,
     fetching: Arc<AtomicU64>,
+    /// Inline fetches so far, and the last one's outcome: the range's size,
+    /// or the failure's code (what `next()` turns into an event once the
+    /// segment's lock is let go).
+    calls: u64,
+    last: Option<Result<u64, Option<String>>>,
 }
 
 impl PySource {
@@ -173,6 +180,11 @@ impl SegmentSource for PySource {
             self.fetching.store(thread_ident(), Ordering::Release);
             let fetched = self.call(py, step);
             self.fetching.store(NOBODY, Ordering::Release);
+            self.calls += 1;
+            self.last = Some(match &fetched {
+                Ok(r) => Ok(r.len()),
+                Err(e) => Err(code_of(py, e)),
+            });
             fetched.map_err(Failure::Py)
         })
     }
@@ -202,18 +214,59 @@ impl State {
 #[pyclass(frozen, name = "Segment", module = "idloom")]
 pub struct PySegment {
     mode: Mode,
+    /// Its events: counted (`stats()`) and delivered to `idloom.events`.
+    notes: Arc<Notes>,
     /// The thread inside the source call, so that a source calling back into
     /// its own segment gets an error instead of a deadlock.
     fetching: Arc<AtomicU64>,
 }
 
 /// Where fetches run: in the caller of `next()`, or in a background thread.
+// One per segment: the inline state stays unboxed (no pointer chased on every `next()`).
+#[allow(clippy::large_enum_variant)]
 enum Mode {
     Inline(Mutex<State>),
     Background(crate::refill::Refill),
 }
 
 impl PySegment {
+    /// `next()` of a segment that fetches inline: the core's `Segment` under
+    /// its lock; the fetch's event (if one ran) is delivered after the lock
+    /// is let go.
+    fn next_inline(&self, py: Python<'_>) -> PyResult<u64> {
+        let (got, fetch) = {
+            let mut st = self.lock(py)?;
+            let (calls, before) = (st.segment.source().calls, st.segment.buffer().remaining());
+            let got = st.segment.next_id();
+            let after = st.segment.buffer().remaining();
+            let fetch = match &st.segment.source().last {
+                Some(Ok(len)) if st.segment.source().calls != calls => {
+                    // The source answered; the buffer took the range iff memory grew by it.
+                    let taken = after + u64::from(got.is_ok()) > before;
+                    Some(if taken {
+                        Ok(*len)
+                    } else {
+                        Err(Some(ErrorCode::InvalidRange.as_str().to_owned()))
+                    })
+                }
+                Some(Err(code)) if st.segment.source().calls != calls => Some(Err(code.clone())),
+                _ => None,
+            };
+            (got, fetch)
+        };
+        match fetch {
+            Some(Ok(len)) => self.notes.note(py, &self.notes.segment(Kind::SegmentFetched, None, Some(len))),
+            Some(Err(code)) => self
+                .notes
+                .note(py, &self.notes.segment(Kind::SegmentFetchFailed, code.as_deref(), None)),
+            None => {}
+        }
+        got.map_err(|f| match f {
+            Failure::Py(e) => e,
+            Failure::Core(e) => crate::errors::to_py(py, e),
+        })
+    }
+
     fn lock<'a>(&'a self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'a, State>> {
         let Mode::Inline(state) = &self.mode else {
             unreachable!("only the inline mode has a locked core segment")
@@ -282,17 +335,24 @@ impl PySegment {
         let source = PySource {
             source,
             fetching: fetching.clone(),
+            calls: 0,
+            last: None,
         };
+        // Its events name the counter (a store source's `biz_tag`, a sequence's `name`).
+        let detail = ["biz_tag", "name"]
+            .iter()
+            .find_map(|a| source_obj.getattr(*a).ok().and_then(|v| v.extract::<String>().ok()));
+        let notes = Arc::new(Notes::new(detail));
         let mode = if background {
             let timeout = std::time::Duration::from_millis(timeout.unwrap_or(DEFAULT_TIMEOUT_MS));
-            Mode::Background(crate::refill::Refill::new(config, Arc::new(source), timeout).py(py)?)
+            Mode::Background(crate::refill::Refill::new(config, Arc::new(source), timeout, notes.clone()).py(py)?)
         } else {
             Mode::Inline(Mutex::new(State {
                 segment: Segment::new(config, source, SystemClock).py(py)?,
                 born: fork::Born::now(),
             }))
         };
-        Ok(PySegment { mode, fetching })
+        Ok(PySegment { mode, notes, fetching })
     }
 
     /// The next ID; fetches from the source when the buffer asks. A failing
@@ -307,13 +367,17 @@ impl PySegment {
                     .into(),
             ));
         }
-        if let Mode::Background(refill) = &self.mode {
-            return refill.next(py);
+        let got = match &self.mode {
+            Mode::Background(refill) => refill.next(py),
+            Mode::Inline(_) => self.next_inline(py),
+        };
+        if let Err(e) = &got {
+            // No ID in memory and the source did not answer (a failure, or
+            // no range within timeout_ms): minting stopped on this call.
+            let code = code_of(py, e);
+            self.notes.note(py, &self.notes.segment(Kind::SegmentRanDry, code.as_deref(), None));
         }
-        self.lock(py)?.segment.next_id().map_err(|f| match f {
-            Failure::Py(e) => e,
-            Failure::Core(e) => crate::errors::to_py(py, e),
-        })
+        got
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -336,19 +400,31 @@ impl PySegment {
         Ok(self.lock(py)?.segment.buffer().remaining())
     }
 
+    /// How many events of each kind this segment saw.
+    fn _events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        self.notes.counters.fill(&d)?;
+        Ok(d)
+    }
+
     /// Whether a background thread refills this segment.
     #[getter]
     fn background(&self) -> bool {
         matches!(self.mode, Mode::Background(_))
     }
 
-    /// A background segment's refill: ``{"remaining", "in_flight", "fetches",
-    /// "failures", "last_fetch_ms", "current": (next, end), "prefetched":
-    /// [(start, end), …]}`` in counters (None for a segment that fetches inline).
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, pyo3::types::PyDict>>> {
-        let Mode::Background(refill) = &self.mode else { return Ok(None) };
+    /// Its events, ``{name: count}`` for every kind of the core's
+    /// (``segment_fetched``, ``segment_fetch_failed``, ``segment_ran_dry``,
+    /// …), and ``"remaining"``; a background segment's refill also:
+    /// ``"in_flight"``, ``"fetches"``, ``"failures"``, ``"last_fetch_ms"``,
+    /// ``"current": (next, end)``, ``"prefetched": [(start, end), …]`` in counters.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = self._events(py)?;
+        let Mode::Background(refill) = &self.mode else {
+            d.set_item("remaining", self.remaining(py)?)?;
+            return Ok(d);
+        };
         let st = refill.stats();
-        let d = pyo3::types::PyDict::new(py);
         d.set_item("remaining", st.remaining)?;
         d.set_item("in_flight", st.in_flight)?;
         d.set_item("fetches", st.fetches)?;
@@ -356,7 +432,7 @@ impl PySegment {
         d.set_item("last_fetch_ms", st.last_fetch_ms)?;
         d.set_item("current", st.current)?;
         d.set_item("prefetched", st.prefetched)?;
-        Ok(Some(d))
+        Ok(d)
     }
 }
 

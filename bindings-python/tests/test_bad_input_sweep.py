@@ -82,6 +82,13 @@ ENTRY_POINTS = [
     ("Mask", idloom.Mask, dict(bits=32, key=b"0123456789abcdef", version=2)),
     ("Mask.mask", MASK.mask, dict(value=1)),
     ("Mask.unmask", MASK.unmask, dict(value=1)),
+    ("ObjectId", idloom.ObjectId, dict(oid="507f1f77bcf86cd799439011")),
+    ("ObjectId.from_hex", idloom.ObjectId.from_hex, dict(hex="507f1f77bcf86cd799439011")),
+    ("ObjectId.from_bytes", idloom.ObjectId.from_bytes, dict(data=bytes(12))),
+    ("ObjectId.from_parts", idloom.ObjectId.from_parts, dict(seconds=1, process=bytes(5), counter=1)),
+    ("ObjectId.from_bson", idloom.ObjectId.from_bson, dict(value=idloom.ObjectId(bytes(12)))),
+    ("ObjectIdGenerator", idloom.ObjectIdGenerator, dict(process=bytes(5), counter_start=0)),
+    ("ObjectIdGenerator.next_at", idloom.ObjectIdGenerator(bytes(5), 0).next_at, dict(now_ms=0)),
 ]
 
 CASES = [(name, fn, valid, param, bad) for name, fn, valid in ENTRY_POINTS for param in valid for bad in BAD]

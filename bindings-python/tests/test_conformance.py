@@ -235,3 +235,22 @@ def test_store_inputs(vectors):
         assert checked(lambda: check_input(kind, value)) == expect, (kind, value)
         if "error" in expect and kind in public:
             assert checked(lambda: public[kind](value)) == expect, (kind, value)
+
+
+def test_objectid(vectors):
+    v = vectors("objectid.json")
+    for case in v["parts"]:
+        oid = idloom.ObjectId.from_parts(case["seconds"], bytes.fromhex(case["process"]), case["counter"])
+        assert str(oid) == case["hex"]
+        assert (oid.seconds, oid.process.hex(), oid.counter) == (case["seconds"], case["process"], case["counter"] & 0xFFFFFF)
+    gen = idloom.ObjectIdGenerator(bytes.fromhex("0908070605"), 0xFFFFFE)
+    for step in v["sequence"]:
+        assert gen.next_at(step["now_ms"]).hex == step["hex"]
+    for case in v["parse"]:
+        expect = case["expect"]
+        if "error" in expect:
+            assert outcome(lambda: idloom.ObjectId(case["input"])) == expect
+            assert outcome(lambda: idloom.ObjectId.from_hex(case["input"])) == expect
+            continue
+        oid = idloom.ObjectId.from_hex(case["input"])
+        assert (oid.hex, oid.seconds, oid.counter) == (expect["hex"], expect["seconds"], expect["counter"])

@@ -228,3 +228,12 @@ def test_the_ticker_clock_runs_in_the_child():
         return layout.decompose(gen.next()).timestamp_ms - first
 
     assert in_child(child)["ok"] >= 30, "the child's IDs carry the time the fork happened"
+
+
+def test_objectid_child_draws_its_own_process_bytes():
+    parent = [idloom.ObjectId() for _ in range(3)]
+    assert len({o.process for o in parent}) == 1, "5 random bytes per process"
+    child = in_child(lambda: [idloom.objectid().hex for _ in range(3)])["ok"]
+    child_process = {bytes.fromhex(h)[4:9] for h in child}
+    assert len(child_process) == 1 and child_process != {parent[0].process}, "a forked child draws new bytes"
+    assert idloom.ObjectId().process == parent[0].process, "the parent keeps its own"

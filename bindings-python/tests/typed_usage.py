@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import idloom
@@ -18,6 +19,10 @@ def test_typed_usage() -> None:
     assert idloom.uuid_timestamp_ms(u) is not None
     ids: idloom.NanoIdGenerator = idloom.custom_alphabet("0123456789", 8)
     assert len(ids()) == 8
+    oid: idloom.ObjectId = idloom.ObjectId()
+    assert idloom.ObjectId(oid.hex) == idloom.ObjectId.from_bytes(oid.binary) and oid <= idloom.objectid()
+    when: datetime.datetime = oid.generation_time
+    assert when.tzinfo is not None and oid.seconds > 0 and len(oid.process) == 5
     seg = idloom.Segment(idloom.MemorySource(1), step=10)
     assert seg.next() == 1
     try:

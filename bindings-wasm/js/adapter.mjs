@@ -88,6 +88,16 @@ export function adapt(w) {
     nanoidBatch: (alphabet, size, count) => w.nanoidBatch(alphabet ?? undefined, size, count),
     nanoidFromBytes: w.nanoidFromBytes,
     urlAlphabet: w.urlAlphabet,
+    objectIdNew: w.objectIdNew,
+    objectIdNewHex: w.objectIdNewHex,
+    objectIdParse: w.objectIdParse,
+    objectIdFromBytes: w.objectIdFromBytes,
+    objectIdHex: w.objectIdHex,
+    objectIdFromParts: w.objectIdFromParts,
+    objectIdMachine(process, counterStart) {
+      const m = w.objectIdMachine(process, counterStart);
+      return { nextAt: (now) => m.nextAt(now) };
+    },
     encode: (value, encoding, bits) => w.encode(value >> 64n, value & M64, encoding, bits),
     decode(text, encoding, bits) {
       const [hi, lo] = w.decode(text, encoding, bits);

@@ -21,6 +21,7 @@ extern crate alloc;
 
 #[cfg(feature = "coord")]
 mod coord;
+mod objectid;
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;

@@ -69,7 +69,9 @@ test('Chromium: the README script-tag quickstart', { skip }, async () => {
 
 test('Chromium: the README bundler quickstart, built by vite', { skip }, async () => {
   const text = await runPage(browser, `${server.base}/vite/`);
-  const m = /^snowflake (\d+) node=3 at (\S+)\nuuid v7 ([0-9a-f-]{36})\nnanoid ([\w-]{21})$/.exec(text);
+  const m = /^snowflake (\d+) node=3 at (\S+)\nuuid v7 ([0-9a-f-]{36})\nnanoid ([\w-]{21})\nobjectid ([0-9a-f]{24}) at (\S+)$/.exec(text);
   assert.ok(m, text);
   assert.ok(Math.abs(Date.parse(m[2]) - Date.now()) < 60_000);
+  assert.ok(Math.abs(Date.parse(m[6]) - Date.now()) < 60_000);
+  assert.equal(parseInt(m[5].slice(0, 8), 16) * 1000, Date.parse(m[6]));
 });

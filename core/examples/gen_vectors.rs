@@ -1,6 +1,6 @@
 //! Regenerate the shared conformance vectors: `cargo run -p idloom --example gen_vectors`.
 
-#[path = "../tests/support/vectors.rs"]
+#[path = "../tests/support/vectors/mod.rs"]
 mod vectors;
 
 fn main() {

@@ -34,6 +34,7 @@ pub mod civil;
 pub mod clock;
 pub mod encoding;
 pub mod error;
+pub mod events;
 pub mod fork;
 pub mod inputs;
 pub mod layout;

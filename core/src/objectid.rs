@@ -3,7 +3,7 @@
 //! and a 3-byte big-endian counter that starts at a random value and wraps
 //! at 2^24. The bytes sort by creation second; the hex form is 24 digits.
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Detail, Error, ErrorCode, Result};
 use core::fmt;
 
 /// A MongoDB ObjectId.
@@ -78,6 +78,25 @@ impl ObjectId {
             out[i / 2] |= v << if i % 2 == 0 { 4 } else { 0 };
         }
         Ok(ObjectId(out))
+    }
+
+    /// [`ObjectId::parse`] of a binding's argument: its errors name `param`
+    /// (a wrong length names `param_length`) instead of `object_id`.
+    pub fn parse_param(text: &str, param: &'static str, param_length: &'static str) -> Result<ObjectId> {
+        ObjectId::parse(text).map_err(|e| match *e.detail() {
+            Detail::Range { value, min, max, .. } => Error::range(e.code(), param_length, value, min, max),
+            Detail::Parse { position, what, .. } => Error::parse(e.code(), param, position, what),
+            _ => e,
+        })
+    }
+
+    /// From a slice that must hold exactly 12 bytes; otherwise
+    /// `invalid_encoding` naming `param_length`.
+    pub fn from_slice(bytes: &[u8], param_length: &'static str) -> Result<ObjectId> {
+        match <[u8; 12]>::try_from(bytes) {
+            Ok(b) => Ok(ObjectId(b)),
+            Err(_) => Err(Error::range(ErrorCode::InvalidEncoding, param_length, bytes.len() as u64, 12, 12)),
+        }
     }
 }
 

@@ -40,3 +40,21 @@ fn the_counter_wraps_and_ids_sort_by_second() {
         ErrorCode::TimestampOutOfRange
     );
 }
+
+#[test]
+fn a_binding_argument_names_itself_in_errors() {
+    use idloom::objectid::ObjectId;
+    let e = ObjectId::parse_param("507f", "hex", "hex length").unwrap_err();
+    assert_eq!(
+        (e.code(), e.to_string().as_str()),
+        (idloom::ErrorCode::InvalidEncoding, "hex length must be in 24..=24, got 4")
+    );
+    let e = ObjectId::parse_param("507f1f77bcf86cd79943901g", "hex", "hex length").unwrap_err();
+    assert_eq!((e.code(), e.param()), (idloom::ErrorCode::InvalidEncoding, Some("hex")));
+    let e = ObjectId::from_slice(&[0; 11], "data length").unwrap_err();
+    assert_eq!((e.code(), e.param()), (idloom::ErrorCode::InvalidEncoding, Some("data length")));
+    assert_eq!(
+        ObjectId::from_slice(&[7; 12], "data length").unwrap(),
+        ObjectId::from_bytes([7; 12])
+    );
+}

@@ -1,7 +1,7 @@
 //! The Rust side of cross-language conformance: replay every checked-in
 //! vector file against the core, and fail when the files are stale.
 
-#[path = "support/vectors.rs"]
+#[path = "support/vectors/mod.rs"]
 mod vectors;
 
 use idloom::encoding::Encoding;
@@ -365,5 +365,15 @@ fn store_protocol() {
     for c in v["cas"].as_array().unwrap() {
         let got = cas_outcomes(c["step"].as_u64().unwrap(), c["events"].as_array().unwrap());
         assert_eq!(Value::from(got), c["expect"], "{}", c["name"]);
+    }
+}
+
+#[test]
+fn events() {
+    let v = load("events.json");
+    let names: Vec<&str> = v["kinds"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+    assert_eq!(names, idloom::events::Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>());
+    for s in v["samples"].as_array().unwrap() {
+        assert_eq!(event_of(&s["event"]).message().to_string(), s["message"].as_str().unwrap());
     }
 }

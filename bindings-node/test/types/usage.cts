@@ -4,4 +4,6 @@ import idloom = require('idloom');
 const gen = new idloom.Snowflake({ node: 1 });
 const id: bigint = gen.next();
 const u: string = idloom.v7();
-void [id, u];
+const oid: idloom.ObjectId = new idloom.ObjectId(idloom.objectId());
+const oidSeconds: number = oid.seconds;
+void [id, u, oidSeconds];

@@ -1,6 +1,6 @@
 // Type-checked by test/types.test.mjs (tsc --noEmit): the declarations
 // generated from lib/api.mjs describe the API as ESM users call it.
-import { Layout, Snowflake, Segment, MemorySource, Mask, v4, v7, validate, nanoid, customAlphabet, encode, decode, errorCodes } from 'idloom';
+import { Layout, Snowflake, Segment, MemorySource, Mask, v4, v7, validate, nanoid, customAlphabet, encode, decode, errorCodes, ObjectId, objectId } from 'idloom';
 import type { Parts, Capacity, SnowflakeOptions, SegmentSource, IdloomError } from 'idloom';
 
 const options: SnowflakeOptions = { node: 3, layout: 'twitter', backwards: 'logical', exhausted: 'borrow', maxBorrowMs: 50 };
@@ -44,6 +44,21 @@ try {
   void code;
 }
 
+class TheirObjectId {
+  constructor(readonly hex: string) {}
+  toHexString(): string {
+    return this.hex;
+  }
+}
+const oid = new ObjectId(objectId());
+const oidWhen: Date = oid.getTimestamp();
+const theirs: TheirObjectId = oid.toBson(TheirObjectId);
+const oidBack: ObjectId = ObjectId.fromBson(theirs);
+const oidOrder: -1 | 0 | 1 = ObjectId.compare(oid, oidBack);
+const oidBytes: Uint8Array = oid.id;
+// @ts-expect-error: ObjectIds are built from strings, bytes or ObjectId-likes
+new ObjectId(42);
+
 // @ts-expect-error: the node ID is required
 new Snowflake({});
 // @ts-expect-error: policies are a closed set
@@ -51,4 +66,4 @@ new Snowflake({ node: 1, backwards: 'sometimes' });
 // @ts-expect-error: ids are bigints, not numbers
 const wrong: number = gen.next();
 
-void [text, batch, when, node, cap, composed, drain, ok, back, masked, table, wrong];
+void [text, batch, when, node, cap, composed, drain, ok, back, masked, table, wrong, oidWhen, oidOrder, oidBytes];

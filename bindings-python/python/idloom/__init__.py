@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit as _atexit
 import os as _os
 
-from . import _idloom
+from . import _idloom, events
 from ._errors import (
     BY_CODE,
     ClockMovedBackwardsError,
@@ -61,6 +61,8 @@ from ._idloom import (
     Mask,
     MemorySource,
     NanoIdGenerator,
+    ObjectId,
+    ObjectIdGenerator,
     Parts,
     RetryAt,
     Segment,
@@ -75,6 +77,7 @@ from ._idloom import (
     format_uuid,
     nanoid,
     nanoid_from_bytes,
+    objectid,
     parse_uuid,
     uuid4,
     uuid4_bytes,
@@ -129,6 +132,8 @@ __all__ = [
     "NoFreeNodeError",
     "NodeInUseError",
     "NodeOutOfRangeError",
+    "ObjectId",
+    "ObjectIdGenerator",
     "Parts",
     "RandomUnavailableError",
     "RetryAt",
@@ -149,9 +154,11 @@ __all__ = [
     "custom_alphabet",
     "decode",
     "encode",
+    "events",
     "format_uuid",
     "nanoid",
     "nanoid_from_bytes",
+    "objectid",
     "parse_uuid",
     "uuid4",
     "uuid4_bytes",

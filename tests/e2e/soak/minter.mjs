@@ -69,14 +69,26 @@ let turn = 0;
 const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 let grants = 0;
-let held = null; // { k, lease, gen, fd, failures, expiredSince }
+let held = null; // { k, lease, gen, fd, failures, expiredSince, until }
 let stopping = false;
+// Turns: a holder releases its node (cleanly, with the high-water) after 3
+// to 6 s and waits before asking again, so the minters that wait get nodes
+// too — five minters on three nodes, and one that lost every race for a
+// freed node once minted nothing in a whole soak.
+const HOLD_MS = [3000, 6000];
+const AFTER_TURN_MS = 300;
+let notBefore = 0;
 while (!existsSync(`${out}.stop`)) {
   if (held === null) {
+    if (Date.now() < notBefore) {
+      await sleep(notBefore - Date.now());
+      continue;
+    }
     try {
       const lease = await store.leaseNode(ns, { holder });
       grants += 1;
-      held = { k: grants, lease, gen: new Snowflake({ lease }), fd: openSync(`${out}.g${grants}`, 'a'), failures: 0, expiredSince: 0, reported: false };
+      const until = Date.now() + HOLD_MS[0] + Math.random() * (HOLD_MS[1] - HOLD_MS[0]);
+      held = { k: grants, lease, gen: new Snowflake({ lease }), fd: openSync(`${out}.g${grants}`, 'a'), failures: 0, expiredSince: 0, reported: false, until };
       line(`grant ${grants} ${lease.node} ${lease.epoch} ${lease.startMs} ${lease.fenceMs}`);
     } catch (e) {
       if (error('acquire', e) === 'store_state_lost') {
@@ -129,6 +141,16 @@ while (!existsSync(`${out}.stop`)) {
     line(`end ${h.k} ${ended}`);
     held = null;
     if (ended !== 'lease_lost') await h.lease.release().catch((e) => error('release', e));
+  } else if (Date.now() >= h.until) {
+    // This holder's turn is over: a clean release, then a pause before asking again.
+    held = null;
+    notBefore = Date.now() + AFTER_TURN_MS;
+    try {
+      const hw = await h.lease.release();
+      line(hw === null ? `end ${h.k} ${h.lease.error?.code ?? 'lease_lost'}` : `released ${h.k} ${hw}`);
+    } catch (e) {
+      error('release', e);
+    }
   }
   const drawn = [];
   for (let i = 0; i < 5; i++) {

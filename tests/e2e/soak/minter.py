@@ -10,6 +10,7 @@ counter on Redis) and logs every grant, end and error to OUT.log.
 from __future__ import annotations
 
 import os
+import random
 import struct
 import sys
 import time
@@ -89,10 +90,19 @@ if extra_spec:
 extra_file = open(f"{out}.extra", "ab", buffering=0)
 turn = 0
 grants = 0
-held = None  # [k, lease, gen, file, failures, expired_since, reported]
+held = None  # [k, lease, gen, file, failures, expired_since, reported, until]
+# Turns: a holder releases its node (cleanly, with the high-water) after 3 to
+# 6 s and waits before asking again, so the minters that wait get nodes too
+# (minter.mjs does the same).
+HOLD_S = (3.0, 6.0)
+AFTER_TURN_S = 0.3
+not_before = 0.0
 
 while not os.path.exists(f"{out}.stop"):
     if held is None:
+        if time.monotonic() < not_before:
+            time.sleep(not_before - time.monotonic())
+            continue
         try:
             lease = store.lease_node(ns, holder=holder)
         except idloom.IdloomError as e:
@@ -104,7 +114,8 @@ while not os.path.exists(f"{out}.stop"):
             time.sleep(0.05)
             continue
         grants += 1
-        held = [grants, lease, Snowflake(lease=lease), open(f"{out}.g{grants}", "ab", buffering=0), 0, 0.0, False]
+        until = time.monotonic() + random.uniform(*HOLD_S)
+        held = [grants, lease, Snowflake(lease=lease), open(f"{out}.g{grants}", "ab", buffering=0), 0, 0.0, False, until]
         line(f"grant {grants} {lease.node} {lease.epoch} {lease.start_ms} {lease.fence_ms}")
     k, lease, gen, f = held[0], held[1], held[2], held[3]
     if lease.renewal_failures > held[4]:
@@ -143,6 +154,14 @@ while not os.path.exists(f"{out}.stop"):
                 lease.release()
             except idloom.IdloomError as e:
                 error("release", e)
+    elif time.monotonic() >= held[7]:
+        # This holder's turn is over: a clean release, then a pause before asking again.
+        held, not_before = None, time.monotonic() + AFTER_TURN_S
+        try:
+            hw = lease.release()
+            line(f"released {k} {hw}" if hw is not None else f"end {k} lease_lost")
+        except idloom.IdloomError as e:
+            error("release", e)
     drawn: list[int] = []
     for _ in range(5):
         try:

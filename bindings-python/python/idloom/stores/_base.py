@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from .._idloom import (_CAS_TRIES, Layout, _cas_pause_us, _check_input, _check_namespace, _layout_record, _namespace_nodes,
-                      _redact, _redact_url, _sequence_numbers)
+from .._idloom import (_CAS_TRIES, Layout, LeaseMachine, _CasLoop, _check_arg, _check_input, _check_namespace,
+                      _layout_record, _namespace_nodes, _redact, _redact_url, _refuse, _sequence_numbers)
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
 CAS_TRIES: int = _CAS_TRIES
 
+Subject = Dict[str, Union[str, int]]  # what an answer is about, for the core's messages
+
+
+def check_arg(key: str, value: Any) -> int:
+    """A store call's number checked against the core's spec of ``key``
+    (``nodes``, ``ttl_ms``, ``step``, ``counter_step``, ``floor``, ``servers``,
+    ``timeout_ms``, …): ``InvalidTypeError`` for a non-int (a bool too),
+    ``InvalidArgumentError`` naming the parameter and its range."""
+    return _check_arg(key, value)
+
 
 def check_int(value: Any, name: str, low: int, high: int) -> int:
-    """An int in ``low..=high`` (bool refused), else the typed error."""
+    """An int in ``low..=high`` (bool refused), else the typed error: only for
+    a bound that depends on another argument (the core's specs are ``check_arg``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise error("invalid_type", f"{name} must be an int, got {type(value).__name__}")
     if not low <= value <= high:
@@ -37,15 +48,6 @@ def check_guard(guard: Any) -> bool:
     return guard
 
 
-def guard_lost(what: str) -> Exception:
-    """``StoreStateLostError`` for a guarded counter under another store
-    identity (the core's message: a restore, a promotion, a Redis restart;
-    re-initialise above every ID handed out)."""
-    from .._idloom import _store_texts
-
-    return error("store_state_lost", f"{what}: {_store_texts('postgres')['GUARD_LOST']}")
-
-
 def check_input(kind: str, value: Any) -> str:
     """A string a caller gives a store, checked by the core (characters and
     length of ``kind``: ``biz_tag``, ``holder``, ``description``, …)."""
@@ -58,51 +60,63 @@ def check_mode(mode: Any) -> str:
     return str(mode)
 
 
-def cas_jitter_s(attempt: int) -> float:
-    """The core's jittered, doubling pause before compare-and-set round ``attempt + 1``, in seconds."""
-    return _cas_pause_us(attempt, random.random()) / 1e6
+class CasFetch:
+    """Leaf's compare-and-set fetch, driven by the core's state machine
+    (``_CasLoop``): the decisions, the bounds and the jittered pauses are the
+    core's; the adapter reads ``max_id`` and runs the swap. ``retries`` counts
+    the rounds lost. ``LeafSource`` runs it on a thread; the asyncio stores
+    the same steps in a task."""
 
+    def __init__(self, step: int, who: Subject) -> None:
+        self._loop, self._who = _CasLoop(step), who
 
-def cas_pause(attempt: int) -> None:
-    time.sleep(cas_jitter_s(attempt))
+    @property
+    def retries(self) -> int:
+        return self._loop.retries
+
+    def read(self, current: int) -> Tuple[int, int]:
+        """The counter read: ``(old, new)`` to swap."""
+        _, old, new = self._loop.read(current, self._who)
+        return (old, new)
+
+    def swapped(self, won: bool) -> Union[Tuple[int, int], float]:
+        """The swap's outcome: the range ``(start, end)`` when it moved the
+        row, else the seconds to pause before reading again
+        (``StoreUnavailableError`` after the core's 16 lost rounds)."""
+        step = self._loop.swapped(won, random.random(), self._who)
+        if step[0] == "done":
+            return (step[1], step[2])
+        return float(step[1]) / 1e6
 
 
 class LeafSource:
     """``source(step) -> (start, end)`` from one Leaf row (``biz_tag``), for
     ``Segment``: ``mode="atomic"`` takes the range in one statement;
     ``mode="cas"`` reads ``max_id`` and moves it only if nobody did first, at
-    most 16 rounds with a jittered pause. ``retries`` counts the rounds lost.
-    A ``Segment`` over it refills in a background thread."""
+    most 16 rounds with a jittered pause (the core's ``CasLoop``). ``retries``
+    counts the rounds lost. A ``Segment`` over it refills in a background thread."""
 
     #: ``Segment`` refills from a store in a background thread by default.
     background_refill = True
 
-    def __init__(self, biz_tag: str, mode: str, atomic: Callable[[int], Optional[Tuple[int, int]]],
-                 read: Callable[[], Optional[int]], swap: Callable[[int, int], bool]) -> None:
+    def __init__(self, biz_tag: str, mode: str, atomic: Callable[[int], Tuple[int, int]],
+                 read: Callable[[], int], swap: Callable[[int, int], bool]) -> None:
         self.biz_tag, self.mode = biz_tag, mode
         self._atomic, self._read, self._swap = atomic, read, swap
         self.retries = 0
 
-    def _lost(self) -> Exception:
-        return error("store_state_lost", f"biz_tag {self.biz_tag}: no such counter; init_segment it with a floor "
-                                         "above every ID handed out")
-
     def __call__(self, step: int) -> Tuple[int, int]:
-        check_int(step, "step", 1, 1 << 62)
+        step = check_arg("step", step)
         if self.mode == "atomic":
-            got = self._atomic(step)
-            if got is None:
-                raise self._lost()
-            return got
-        for attempt in range(CAS_TRIES):
-            old = self._read()
-            if old is None:
-                raise self._lost()
-            if self._swap(old, old + step):
-                return (old, old + step)
-            self.retries += 1
-            cas_pause(attempt)
-        raise error("store_unavailable", f"biz_tag {self.biz_tag}: compare-and-set lost {CAS_TRIES} times in a row")
+            return self._atomic(step)
+        cas, before = CasFetch(step, {"biz_tag": self.biz_tag}), self.retries
+        while True:
+            old, new = cas.read(self._read())
+            got = cas.swapped(self._swap(old, new))
+            self.retries = before + cas.retries
+            if isinstance(got, tuple):
+                return got
+            time.sleep(got)
 
 
 class SequenceSource:
@@ -118,7 +132,7 @@ class SequenceSource:
         self.name, self.step, self._nextval = name, step, nextval
 
     def __call__(self, step: int) -> Tuple[int, int]:
-        if check_int(step, "step", 1, 1 << 62) != self.step:
+        if check_arg("step", step) != self.step:
             raise error("invalid_argument", f"step must be the sequence's step {self.step} (Segment(step={self.step})), got {step}")
         v = self._nextval()
         return (v, v + self.step)
@@ -157,10 +171,10 @@ def namespace_args(engine: str, namespace: str, layout: Layout, nodes: Optional[
     if not isinstance(layout, Layout):
         raise error("invalid_type", f"layout must be a Layout, got {type(layout).__name__}")
     if nodes is not None:
-        check_int(nodes, "nodes", 0, (1 << 64) - 1)
+        check_arg("nodes", nodes)
     nodes = _namespace_nodes(engine, layout, nodes)
-    ttl_ms = check_int(ttl_ms, "ttl_ms", 1, 86_400_000)
-    max_skew_ms = check_int(max_skew_ms, "max_skew_ms", 0, ttl_ms - 1)
+    ttl_ms, max_skew_ms = check_arg("ttl_ms", ttl_ms), check_arg("max_skew_ms", max_skew_ms)
+    LeaseMachine(ttl_ms=ttl_ms, max_skew_ms=max_skew_ms)  # the core's bound of the pair: the skew below the TTL
     if not isinstance(fresh, bool):
         raise error("invalid_type", f"fresh must be a bool, got {type(fresh).__name__}")
     return (ns, _layout_record(layout), nodes, ttl_ms, max_skew_ms, fresh)
@@ -176,10 +190,22 @@ def check_record(args: NamespaceArgs, got: Namespace) -> Namespace:
 
 
 def found(ns: str, got: Optional[Namespace]) -> Namespace:
+    """The record a lookup found, or the core's ``StoreStateLostError`` for a missing namespace."""
     if got is None:
-        raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh) "
-                                        "to start above every old fence")
+        raise _refuse("namespace_missing", {"namespace": ns})
     return got
+
+
+def namespace_of(reading: Tuple[Any, ...]) -> Optional[Namespace]:
+    """The record in a reading of the core's (``("namespace", …)``; None for ``("missing",)``)."""
+    return Namespace(*reading[1:]) if reading[0] == "namespace" else None
+
+
+def grant_of(reading: Tuple[Any, ...]) -> Optional[Grant]:
+    """The grant in a reading of the core's (``("grant", …)``; None for ``("refused",)``: the lease is lost)."""
+    if reading[0] != "grant":
+        return None
+    return (reading[1], reading[2], reading[3], reading[4], reading[5])
 
 
 def lease_args(namespace: str, record: Namespace, layout: Layout, holder: Optional[str]) -> str:

@@ -7,11 +7,10 @@ skips one that is down."""
 
 from __future__ import annotations
 
-import threading
 from typing import List, Optional, Sequence
 
 from .._errors import IdloomError
-from .._idloom import Segment
+from .._idloom import Segment, _GroupTurn
 from ._lease import error
 
 
@@ -26,34 +25,30 @@ class SegmentGroup:
         if not segments or not all(isinstance(s, Segment) for s in segments):
             raise error("invalid_type", "segments must be a non-empty sequence of Segment")
         self.segments: List[Segment] = list(segments)
-        self._turn = 0
-        self._lock = threading.Lock()
-        self.skipped = 0
+        self._turn = _GroupTurn(len(self.segments))  # the core's: each call starts one further
 
-    def _start(self) -> int:
-        """Where this turn starts (each turn one further)."""
-        with self._lock:
-            k = self._turn
-            self._turn = (k + 1) % len(self.segments)
-        return k
+    @property
+    def skipped(self) -> int:
+        """Segments passed over because they failed."""
+        return self._turn.skipped
 
     def next(self) -> int:
         """The next ID from the first segment in turn that can give one."""
-        segs, k = self.segments, self._start()
-        n = len(segs)
-        for i in range(n):  # indexes, not a rotated copy: no list per ID
-            seg = segs[(k + i) % n]
+        segs, turn = self.segments, self._turn
+        order = turn.order()  # the core's order for this call (a tuple made once per start: no list per ID)
+        for k in order:
+            seg = segs[k]
             if seg.remaining > 0:
                 try:
                     return seg.next()
                 except IdloomError:
-                    self.skipped += 1
+                    turn.skip()
         last: Optional[BaseException] = None
-        for i in range(n):
+        for k in order:
             try:
-                return segs[(k + i) % n].next()
+                return segs[k].next()
             except Exception as e:  # the store's own failure: try the next one
-                self.skipped += 1
+                turn.skip()
                 last = e
         assert last is not None
         raise last

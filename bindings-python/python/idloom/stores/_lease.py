@@ -4,6 +4,11 @@ release). The generators it fences (``Snowflake(lease=...)``) mint only
 ticks inside ``[start_ms, fence_ms)``; a refused renewal makes them raise
 ``LeaseLostError`` at the fence, and a release stops them first and gives
 the node back with its high-water, so the next holder starts at once.
+
+Every step is an event of the core's (``idloom.events``): ``lease_acquired``,
+``lease_renewed``, ``lease_renewal_failed``, ``lease_lost``,
+``lease_expired``, ``lease_released``, counted in ``stats()`` and delivered
+to the logger ``"idloom"`` and the hooks outside the lease's lock.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .._errors import BY_CODE, IdloomError
-from .._idloom import Layout, LeaseMachine, _fork_generation
+from .._idloom import Layout, LeaseMachine, _EventCounters, _fork_generation
+from ..events import emit
 
 if TYPE_CHECKING:
     from ._base import Store
 
 Grant = Tuple[int, int, int, int, int]  # node, epoch, start_ms, fence_ms, store_now_ms
+Event = Optional[Tuple[str, Dict[str, Any]]]  # the machine's last event: (name, facts)
 
 
 def now_ms() -> int:
@@ -65,6 +72,8 @@ class _LeaseState:
         #: Renewals confirmed, and renewals that got no answer.
         self.renewals = 0
         self.renewal_failures = 0
+        self._counters = _EventCounters()
+        self._released: Event = None
 
     @property
     def _forked(self) -> bool:
@@ -106,6 +115,13 @@ class _LeaseState:
         """``"active"``, ``"lost"`` or ``"released"``."""
         return self._machine.state
 
+    def stats(self) -> Dict[str, int]:
+        """How many events of each kind this lease saw: ``{name: count}`` for
+        every kind of the core's (``lease_acquired``, ``lease_renewed``,
+        ``lease_renewal_failed``, ``lease_lost``, ``lease_expired``, ``lease_released``, …)."""
+        counts: Dict[str, int] = self._counters.as_dict()
+        return counts
+
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(namespace={self.namespace!r}, node={self.node}, epoch={self.epoch}, "
                 f"start_ms={self.start_ms}, fence_ms={self.fence_ms}, state={self.state!r})")
@@ -117,6 +133,13 @@ class _LeaseState:
     def _granted(self, grant: Grant) -> None:
         """``ClockSkewError`` when the clocks are too far apart (the caller gives the node back)."""
         self._machine.granted(*grant, now_ms())
+        self._emit(self._machine._take_event())  # lease_acquired
+
+    def _emit(self, event: Event) -> None:
+        """Deliver the machine's event (taken under the lock) with no lock held:
+        a hook may use this lease."""
+        if event is not None:
+            emit(event[0], self, **event[1])
 
     def _check_fork(self) -> None:
         if self._forked:
@@ -147,45 +170,52 @@ class _LeaseState:
                 return None
             return self._machine.begin_renew(now_ms())
 
-    def _renew_end(self, grant: Optional[Grant], failure: Optional[BaseException]) -> bool:
-        """Take a renewal's outcome; False when renewals are over (lost, skew, released)."""
+    def _renew_end(self, grant: Optional[Grant], failure: Optional[BaseException]) -> Optional[float]:
+        """Take a renewal's outcome, the core's action: None when renewals are
+        over (lost, skew, released), else the seconds to wait before the next
+        check (0 after a confirmed renewal; the core's ``in_ms`` after a retry).
+        Its event (the core's ``Action::event``) follows, outside the lock."""
         with self._lock:
-            if failure is not None:
-                # The core says: no answer (store_unavailable, a driver's own failure) retries, any other code ends.
-                known = failure if isinstance(failure, IdloomError) else None
-                retry = self._machine.renew_failed(known.code if known is not None else None)
-                if retry is None:
-                    self.error = known
-                    return False
-                self.renewal_failures += 1  # the fence stands; retry soon
-                return True
-            if grant is None:  # refused: another holder has the node from the fence on
-                self.error = self._machine.refused()
-                for f in self._fences:
-                    f.lose()
-                return False
-            try:
-                fence = self._machine.renewed(*grant, now_ms())
-            except IdloomError as e:
-                if e.code == "store_unavailable" and self._machine.state == "active":
-                    # Answered too late to judge the clocks (this process was paused):
-                    # the fence stays at the last confirmed one; renew again soon.
-                    self.renewal_failures += 1
-                    return True
-                self.error = e if self._machine.state == "active" else None  # clock_skew; or released
-                return False
+            pause = self._renew_judge(grant, failure)
+            event = self._machine._take_event()
+        self._emit(event)
+        return pause
+
+    def _renew_judge(self, grant: Optional[Grant], failure: Optional[BaseException]) -> Optional[float]:
+        """A renewal's outcome judged by the core (called under ``self._lock``)."""
+        if failure is not None:
+            # The core says: no answer (store_unavailable, a driver's own failure) retries, any other code ends.
+            known = failure if isinstance(failure, IdloomError) else None
+            retry = self._machine.renew_failed(known.code if known is not None else None)
+            if retry is None:
+                self.error = known
+                return None
+            self.renewal_failures += 1  # the fence stands; retry soon
+            return retry / 1000.0
+        if grant is None:  # refused: another holder has the node from the fence on
+            self.error = self._machine.refused()
             for f in self._fences:
-                f.extend(fence)
-            self.renewals += 1
-            return True
+                f.lose()
+            return None
+        try:
+            action, value = self._machine.renewed(*grant, now_ms())
+        except IdloomError as e:  # the core's stop: clock_skew; or released meanwhile
+            self.error = e if self._machine.state == "active" else None
+            return None
+        if action == "retry":
+            # Answered too late to judge the clocks (this process was paused):
+            # the fence stays at the last confirmed one; renew again in the core's in_ms.
+            self.renewal_failures += 1
+            return value / 1000.0
+        for f in self._fences:
+            f.extend(value)
+        self.renewals += 1
+        return 0.0
 
     def _renew_wait_s(self) -> float:
         """Seconds until the next renewal is due (at most a third of the TTL)."""
         with self._lock:
             return self._machine.next_renewal_in_ms(now_ms()) / 1000.0
-
-    def _retry_s(self) -> float:
-        return self._machine.retry_in_ms / 1000.0
 
     def _release_begin(self) -> Optional[Tuple[int, int, int]]:
         """Stop every generator and say what to release with (None: nothing to send)."""
@@ -193,7 +223,14 @@ class _LeaseState:
             if self._machine.state != "active":
                 return None
             marks = [m for m in (f.stop() for f in self._fences) if m is not None]
-            return self._machine.release(max(marks) if marks else None)
+            sent = self._machine.release(max(marks) if marks else None)
+            self._released = self._machine._take_event()
+            return sent
+
+    def _release_end(self) -> None:
+        """The store took the release: ``lease_released`` (its ``fence_ms`` is the high-water)."""
+        event, self._released = self._released, None
+        self._emit(event)
 
 
 class NodeLease(_LeaseState):
@@ -239,10 +276,11 @@ class NodeLease(_LeaseState):
                 failure: Optional[BaseException] = None
             except Exception as e:  # the driver's failure: judged by _renew_end
                 grant, failure = None, e
-            if not self._renew_end(grant, failure):
+            pause = self._renew_end(grant, failure)
+            if pause is None:
                 return
-            if failure is not None:
-                self._wake.wait(self._retry_s())
+            if pause and self._wake.wait(pause):
+                return  # released
 
     def release(self) -> Optional[int]:
         """Stop every generator made from this lease, then give the node back
@@ -258,6 +296,7 @@ class NodeLease(_LeaseState):
             self._thread.join(timeout=5)
         node, epoch, high_water = sent
         self._store._release(self.namespace, node, epoch, self.holder, high_water)
+        self._release_end()
         return high_water
 
     def __enter__(self) -> "NodeLease":
@@ -299,10 +338,11 @@ class AsyncNodeLease(_LeaseState):
                 failure: Optional[BaseException] = None
             except Exception as e:
                 grant, failure = None, e
-            if not self._renew_end(grant, failure):
+            pause = self._renew_end(grant, failure)
+            if pause is None:
                 return
-            if failure is not None:
-                await asyncio.sleep(self._retry_s())
+            if pause:
+                await asyncio.sleep(pause)
 
     async def release(self) -> Optional[int]:
         """As ``NodeLease.release``: stop the generators, then give the node back with its high-water."""
@@ -314,6 +354,7 @@ class AsyncNodeLease(_LeaseState):
             return None
         node, epoch, high_water = sent
         await self._store._release(self.namespace, node, epoch, self.holder, high_water)
+        self._release_end()
         return high_water
 
     async def __aenter__(self) -> "AsyncNodeLease":

@@ -9,16 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _check_namespace, _redact, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
-from ._base import (Namespace, ShownUrl, check_guard, check_input, check_int, check_mode, check_record, check_text, found,
-                    guard_lost, lease_args, namespace_args, CAS_TRIES, cas_jitter_s)
+from .._idloom import Layout, SegmentBuffer, _EventCounters, _check_namespace, _read_answer, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
+from ._base import (CasFetch, Namespace, ShownUrl, Subject, check_arg, check_guard, check_input, check_mode, check_record,
+                    check_text, found, grant_of, lease_args, namespace_args, namespace_of)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
 from ._sql import convert, params, texts
+from ..events import emit
 from . import postgres as _pg
-from .redis import RedisStore, _text
+from . import redis as _redis
 
 AsyncSource = Callable[[int], Awaitable[Tuple[int, int]]]
 
@@ -79,7 +80,7 @@ class AsyncPostgresStore(_AsyncStore):
         try:
             conn = await pg.AsyncConnection.connect(check_text(url, "url"), autocommit=True)
         except pg.Error as e:
-            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", url)) from None
+            raise _pg.driver_error(e, url) from None
         store = cls(conn, **options)
         store._shown_url = url
         return store
@@ -95,7 +96,7 @@ class AsyncPostgresStore(_AsyncStore):
                 async with self._target.connection() as conn:
                     yield conn
         except pg.Error as e:
-            raise _pg.driver_error(e) from None
+            raise _pg.driver_error(e, self._shown_url) from None
 
     async def _one(self, sql: str, *args: Any) -> Optional[Tuple[Any, ...]]:
         async with self._conn() as conn:
@@ -111,18 +112,16 @@ class AsyncPostgresStore(_AsyncStore):
 
     async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
         row = await self._one(self._sql["NAMESPACE_INIT"], ns, record, nodes, ttl_ms, max_skew_ms, fresh)
-        assert row is not None
-        return Namespace(*row)
+        return _pg.namespace_init(ns, row)
 
     async def _namespace_get(self, ns: str) -> Optional[Namespace]:
-        row = await self._one(self._sql["NAMESPACE_GET"], ns)
-        return None if row is None else Namespace(*row)
+        return _pg.namespace_get(ns, await self._one(self._sql["NAMESPACE_GET"], ns))
 
     async def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
         return _pg.acquired(ns, await self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
 
     async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        return _pg.renewed(await self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
+        return _pg.renewed(ns, node, epoch, await self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
 
     async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
         _pg.released(ns, node, epoch, await self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
@@ -135,8 +134,8 @@ class AsyncPostgresStore(_AsyncStore):
         """As ``PostgresStore.init_segment`` (``guard=True``: the counter
         records the server's identity; see there)."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 63) - 1)
-        check_int(step, "step", 1, (1 << 31) - 1)
+        check_arg("floor", floor)
+        check_arg("counter_step", step)
         check_input("description", description)
         init = "SEGMENT_INIT_GUARD" if check_guard(guard) else "SEGMENT_INIT"
         async with self._conn() as conn:
@@ -145,36 +144,41 @@ class AsyncPostgresStore(_AsyncStore):
                 await conn.execute(self._segment("SEGMENT_GUARD_SCHEMA", table))
             await conn.execute(self._segment(init, table), params(biz_tag, floor, step, description))
 
-    def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None) -> AsyncSource:
-        """``await source(step) -> (start, end)`` from the Leaf row (atomic or compare-and-set)."""
+    def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None) -> "AsyncLeafSource":
+        """``await source(step) -> (start, end)`` from the Leaf row (atomic or
+        compare-and-set; ``source.retries`` counts the rounds lost)."""
         check_input("biz_tag", biz_tag)
-        mode = check_mode(mode)
-        fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
-        lost = f"biz_tag {biz_tag}: no such counter; init_segment it with a floor above every ID handed out"
+        return AsyncLeafSource(self, biz_tag, check_mode(mode), table)
 
-        async def source(step: int) -> Tuple[int, int]:
-            check_int(step, "step", 1, 1 << 62)
-            if mode == "atomic":
-                row = await self._one(fetch, biz_tag, step)
-                if row is None:
-                    raise error("store_state_lost", lost)
-                if row[0] is None:  # guarded under another store identity: nothing moved
-                    raise guard_lost(f"biz_tag {biz_tag}")
-                return (row[0], row[1])
-            for attempt in range(CAS_TRIES):
-                row = await self._one(read, biz_tag)
-                if row is None:
-                    raise error("store_state_lost", lost)
-                if row[1]:
-                    raise guard_lost(f"biz_tag {biz_tag}")
-                async with self._conn() as conn:
-                    moved = (await conn.execute(cas, params(biz_tag, row[0], row[0] + step))).rowcount
-                if moved == 1:
-                    return (row[0], row[0] + step)
-                await asyncio.sleep(cas_jitter_s(attempt))
-            raise error("store_unavailable", f"biz_tag {biz_tag}: compare-and-set lost {CAS_TRIES} times in a row")
 
-        return source
+class AsyncLeafSource:
+    """``await source(step) -> (start, end)`` from one Leaf row on an
+    ``AsyncPostgresStore``: ``mode="atomic"`` in one statement; ``mode="cas"``
+    by the core's compare-and-set loop (at most 16 rounds, a jittered pause
+    between them). ``retries`` counts the rounds lost, as ``LeafSource``'s."""
+
+    def __init__(self, store: AsyncPostgresStore, biz_tag: str, mode: str, table: Optional[str]) -> None:
+        self.biz_tag, self.mode, self._store = biz_tag, mode, store
+        self._fetch, self._read, self._cas = (store._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
+        self._who: Subject = {"biz_tag": biz_tag}
+        self.retries = 0
+
+    async def __call__(self, step: int) -> Tuple[int, int]:
+        step, store, tag = check_arg("step", step), self._store, self.biz_tag
+        if self.mode == "atomic":
+            _, start, end = _read_answer("postgres", "segment_fetch", self._who, await store._one(self._fetch, tag, step))
+            return (start, end)
+        cas, before = CasFetch(step, self._who), self.retries
+        while True:
+            row = await store._one(self._read, tag)
+            old, new = cas.read(int(_read_answer("postgres", "segment_read", self._who, row)[1]))
+            async with store._conn() as conn:
+                moved = (await conn.execute(self._cas, params(tag, old, new))).rowcount
+            got = cas.swapped(_pg.swapped(tag, moved))
+            self.retries = before + cas.retries
+            if isinstance(got, tuple):
+                return got
+            await asyncio.sleep(got)
 
 
 class AsyncRedisStore(_AsyncStore):
@@ -201,62 +205,54 @@ class AsyncRedisStore(_AsyncStore):
         import redis
 
         try:
-            answer = await self._scripts[name](keys=[key], args=list(args))
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as e:
-            raise error("store_unavailable", self._redacted(f"redis: {e}")) from None
+            got = await self._scripts[name](keys=[key], args=list(args))
         except redis.exceptions.RedisError as e:
-            raise error("store_schema", self._redacted(f"redis refused an idloom script: {e}")) from None
-        return list(answer) if isinstance(answer, (list, tuple)) else [answer]
+            raise _redis.driver_error(e, self._redacted) from None
+        return list(got) if isinstance(got, (list, tuple)) else [got]
 
     async def init(self) -> None:
         """Nothing to create on Redis."""
 
     async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
         v = await self._run("NAMESPACE_INIT", _redis_key("ns", ns), record, nodes, ttl_ms, max_skew_ms, "1" if fresh else "0")
-        return Namespace(_text(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]))
+        return _redis.namespace_init(ns, v)
 
     async def _namespace_get(self, ns: str) -> Optional[Namespace]:
         v = await self._run("NAMESPACE_GET", _redis_key("ns", ns))
-        if _text(v[0]) == "state_lost":
-            return None
-        r = RedisStore._answer(v, f"namespace {ns}")
-        return Namespace(_text(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        return namespace_of(_redis.answer("namespace_get", {"namespace": ns}, v))
 
     async def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
-        r = RedisStore._answer(await self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms), f"namespace {ns}")
-        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        v = await self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms)
+        got = grant_of(_redis.answer("acquire", {"namespace": ns}, v))
+        assert got is not None
+        return got
 
     async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
         v = await self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
-        if _text(v[0]) in ("lease_lost", "state_lost"):
-            return None
-        r = RedisStore._answer(v, f"namespace {ns}, node {node}")
-        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        return grant_of(_redis.answer("renew", {"namespace": ns, "node": node, "epoch": epoch}, v))
 
     async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        RedisStore._answer(await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
-                           f"namespace {ns}, node {node}, epoch {epoch}")
+        v = await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms)
+        _redis.answer("release", {"namespace": ns, "node": node, "epoch": epoch}, v)
 
     async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, guard: bool = False) -> None:
         """Create the counter at ``floor`` if missing (never lowered); ``floor``
         below ``2**53 - 1 - step`` (Redis Lua computes in doubles: ``InvalidRangeError``).
         ``guard=True``: as ``RedisStore.init_segment`` (re-initialise after every restart)."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 64) - 1)
-        check_int(step, "step", 1, (1 << 31) - 1)
+        check_arg("floor", floor)
+        check_arg("counter_step", step)
         _redis_counter_floor(floor, step)
-        v = await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor, "1" if check_guard(guard) else "0")
-        if _text(v[0]) == "invalid_range":
-            RedisStore._answer(v, f"biz_tag {biz_tag}")
+        _redis.segment_init(biz_tag, await self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor,
+                                                     "1" if check_guard(guard) else "0"))
 
     def segment_source(self, biz_tag: str) -> AsyncSource:
         """``await source(step) -> (start, end)`` by ``INCRBY``; a missing counter is ``StoreStateLostError``."""
         key = _redis_key("counter", check_input("biz_tag", biz_tag))
 
         async def source(step: int) -> Tuple[int, int]:
-            check_int(step, "step", 1, 1 << 62)
-            r = RedisStore._answer(await self._run("INCRBY", key, step), f"biz_tag {biz_tag}")
-            return (int(r[0]), int(r[1]))
+            _, start, end = _redis.answer("incrby", {"biz_tag": biz_tag}, await self._run("INCRBY", key, check_arg("step", step)))
+            return (start, end)
 
         return source
 
@@ -277,13 +273,17 @@ class AsyncSegment:
         self._source = source
         self._buffer = SegmentBuffer(step=step, threshold_percent=threshold_percent, max_prefetched=max_prefetched,
                                      stride=stride, offset=offset, adaptive=adaptive)
-        self._timeout_s = check_int(timeout_ms, "timeout_ms", 1, 86_400_000) / 1000.0
+        self._timeout_s = check_arg("timeout_ms", timeout_ms) / 1000.0
         self._task: Optional["asyncio.Task[None]"] = None
         self._arrived = asyncio.Event()
         self._failure: Optional[BaseException] = None
         #: Ranges fetched, and fetches that failed.
         self.fetches = 0
         self.failures = 0
+        # Its events (idloom.events): counted for stats(), named by the source's biz_tag.
+        self._counters = _EventCounters()
+        tag = getattr(source, "biz_tag", None)
+        self._detail: Dict[str, Any] = {"detail": tag} if isinstance(tag, str) else {}
 
     def _kick(self) -> None:
         step = self._buffer.begin_fetch(now_ms())
@@ -296,10 +296,12 @@ class AsyncSegment:
             self._buffer.supply(start, end)
             self.fetches += 1
             self._failure = None
+            emit("segment_fetched", self, amount=end - start, **self._detail)
         except Exception as e:  # reported once memory is dry
             self._buffer.fetch_failed()
             self.failures += 1
             self._failure = e
+            emit("segment_fetch_failed", self, code=e.code if isinstance(e, IdloomError) else None, **self._detail)
         finally:
             self._arrived.set()
 
@@ -318,6 +320,24 @@ class AsyncSegment:
         got = self._take()
         if got is not None:
             return got
+        try:
+            return await self._wait()
+        except IdloomError as e:
+            emit("segment_ran_dry", self, code=e.code, **self._detail)
+            raise
+        except Exception:
+            emit("segment_ran_dry", self, **self._detail)
+            raise
+
+    def stats(self) -> Dict[str, Any]:
+        """As ``Segment.stats()``: ``{name: count}`` for every event kind, and
+        ``"remaining"``, ``"fetches"``, ``"failures"``."""
+        d: Dict[str, Any] = self._counters.as_dict()
+        d.update(remaining=self.remaining, fetches=self.fetches, failures=self.failures)
+        return d
+
+    async def _wait(self) -> int:
+        """Memory is dry: wait for a range (at most ``timeout_ms``), or the source's failure."""
         deadline = time.monotonic() + self._timeout_s
         while True:
             got = self._take()

@@ -15,9 +15,9 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlparse
 
-from .._idloom import _mysql_tls, _redact_url, _segment_sql, _sequence_sql, _store_texts
-from ._base import (LeafSource, Namespace, SequenceSource, Store, check_input, check_int, check_mode, check_source_options,
-                    check_text, sequence_numbers)
+from .._idloom import _classify, _mysql_tls, _read_answer, _redact_url, _segment_sql, _sequence_sql, _store_texts
+from ._base import (LeafSource, Namespace, SequenceSource, Store, Subject, check_arg, check_input, check_int, check_mode,
+                    check_source_options, check_text, namespace_of, sequence_numbers)
 from .._errors import IdloomError
 from ._lease import Grant, error
 from ._sql import convert, texts
@@ -84,9 +84,9 @@ class MySQLStore(Store):
         kw: Dict[str, Any] = dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
                                   password=unquote(u.password or ""), database=(u.path or "/").lstrip("/") or None,
                                   client_flag=CLIENT.FOUND_ROWS, autocommit=True,
-                                  connect_timeout=check_int(connect_timeout, "connect_timeout", 1, 3600),
-                                  read_timeout=check_int(read_timeout, "read_timeout", 1, 3600),
-                                  write_timeout=check_int(write_timeout, "write_timeout", 1, 3600))
+                                  connect_timeout=check_arg("connect_timeout", connect_timeout),
+                                  read_timeout=check_arg("read_timeout", read_timeout),
+                                  write_timeout=check_arg("write_timeout", write_timeout))
         kw.update(_tls_options(parse_qs(u.query)))
         store = cls(lambda: pymysql.connect(**kw), **options)
         store._shown_url = url
@@ -99,7 +99,7 @@ class MySQLStore(Store):
             try:
                 conn = self._connect()
             except _driver().Error as e:
-                raise error("store_unavailable", self._redacted(f"mysql: cannot connect: {e}")) from None
+                raise self._driver_error(e) from None
             self._local.conn = conn
         return conn
 
@@ -129,23 +129,32 @@ class MySQLStore(Store):
                 out = body(cur)
             conn.commit()
             return out
-        except pm.err.ProgrammingError as e:
+        except pm.Error as e:
             self._drop(conn)
-            code = "store_schema"
-            raise error(code, self._redacted(f"mysql: {e}; run init")) from None
-        except (pm.err.OperationalError, pm.err.InterfaceError) as e:
-            self._drop(conn)
-            failure = error("store_unavailable", self._redacted(f"mysql: {e}"))
+            failure = self._driver_error(e)
             # 2006 gone away, 2013 lost (not a read timeout: that one is not tried twice)
             errno = e.args[0] if e.args else None
             failure._dropped = errno in (2006, 2013) and "timed out" not in str(e)  # type: ignore[attr-defined]
             raise failure from None
-        except pm.Error as e:
-            self._drop(conn)
-            raise error("store_schema", self._redacted(f"mysql refused an idloom statement: {e}")) from None
         except BaseException:
             self._drop(conn)
             raise
+
+    def _driver_error(self, e: Exception) -> Exception:
+        """A PyMySQL failure as the core classifies it: its error number,
+        server's or client's (a missing table is ``store_schema``; a lost
+        connection, a deadlock, a read-only server ``store_unavailable``; any
+        other refusal ``store_schema``), or no answer at all (a closed
+        connection, a socket error without a number: ``store_unavailable``).
+        The message carries the driver's text, redacted."""
+        pm = _driver()
+        errno = e.args[0] if e.args else None
+        detail = self._redacted(str(e.args[1]) if len(e.args) > 1 else str(e))
+        if isinstance(errno, int) and not isinstance(errno, bool) and errno > 0:
+            return _classify("mysql", "errno", errno, detail)
+        if isinstance(e, (pm.err.OperationalError, pm.err.InterfaceError)):
+            return _classify("mysql", "connection", None, detail)
+        return _classify("mysql", "errno", 0, detail)  # a refusal without a number: store_schema
 
     def _drop(self, conn: Any) -> None:
         self._local.conn = None
@@ -162,69 +171,64 @@ class MySQLStore(Store):
                 cur.execute(statement)
             cur.execute(self._sql["SCHEMA_VERSION"])
             return cur.fetchone()
-        row = self._tx(body)
-        want = _store_texts("mysql")["schema_version"]
-        if row is None or row[0] != want:
-            raise error("store_schema", f"mysql: idloom schema version {row[0] if row else None}, this idloom needs {want}")
+        _read_answer("mysql", "schema_version", None, self._tx(body))
 
     def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
         def body(cur: Any) -> Any:
             cur.execute(self._sql["NAMESPACE_INIT"], (ns, record, nodes, ttl_ms, max_skew_ms, int(fresh), ttl_ms, max_skew_ms))
             cur.execute(self._sql["NAMESPACE_GET"], (ns,))
             row = cur.fetchone()
-            if row is not None and row[0] == record and row[1] == nodes:
+            got = namespace_of(_read_answer("mysql", "namespace_init", who, row))
+            if got is not None and got.layout == record and got.nodes == nodes:
                 # The rows are made together: once the last exists, all do. Else 1,000 per statement.
                 cur.execute(self._sql["NODE_GET"], (ns, nodes - 1))
                 if cur.fetchone() is None:
                     for first in range(0, nodes, 1000):
                         cur.execute(self._sql["NODE_ROWS"], (ns, first, first, min(first + 1000, nodes)))
-            return row
-        row = self._tx(body)
-        if row is None:
-            raise error("store_state_lost", f"namespace {ns}: vanished while it was created")
-        return Namespace(*row)
+            return got
+        who: Subject = {"namespace": ns}
+        return self._tx(body)  # type: ignore[no-any-return]
 
     def _namespace_get(self, ns: str) -> Optional[Namespace]:
         def body(cur: Any) -> Any:
             cur.execute(self._sql["NAMESPACE_GET"], (ns,))
             return cur.fetchone()
-        row = self._tx(body)
-        return None if row is None else Namespace(*row)
+        return namespace_of(_read_answer("mysql", "namespace_get", {"namespace": ns}, self._tx(body)))
 
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
+        who: Subject = {"namespace": ns}
+
         def body(cur: Any) -> Grant:
             cur.execute(self._sql["NAMESPACE_LOCK"], (ns,))
-            lock = cur.fetchone()
-            if lock is None:
-                raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
-            ttl, floor, now = lock
+            _, ttl, floor, now = _read_answer("mysql", "acquire_lock", who, cur.fetchone())
             cur.execute(self._sql["ACQUIRE_PICK"], (ns, holder, now, ns, now))
-            pick = cur.fetchone()
-            if pick is None:
-                raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")
-            cur.execute(self._sql["ACQUIRE_TAKE"], (holder, now + ttl, floor, proposed_fence_ms, ns, pick[0]))
-            cur.execute(self._sql["NODE_GET"], (ns, pick[0]))
-            epoch, start, fence, _ = cur.fetchone()
-            return (pick[0], epoch, start, fence, now)
+            _, node = _read_answer("mysql", "acquire_pick", who, cur.fetchone())
+            cur.execute(self._sql["ACQUIRE_TAKE"], (holder, now + ttl, floor, proposed_fence_ms, ns, node))
+            cur.execute(self._sql["NODE_GET"], (ns, node))
+            _, epoch, start, fence = _read_answer("mysql", "node_get", {"namespace": ns, "node": node}, cur.fetchone())
+            return (node, epoch, start, fence, now)
         return self._tx(body)  # type: ignore[no-any-return]
 
     def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        who: Subject = {"namespace": ns, "node": node, "epoch": epoch}
+
         def body(cur: Any) -> Optional[Grant]:
             cur.execute(self._sql["NAMESPACE_LOCK"], (ns,))
-            lock = cur.fetchone()
-            if lock is None:
+            lock = _read_answer("mysql", "renew_lock", who, cur.fetchone())
+            if lock[0] == "refused":
                 return None
-            ttl, _, now = lock
-            if cur.execute(self._sql["RENEW"], (now + ttl, proposed_fence_ms, ns, node, epoch, holder)) == 0:
+            _, ttl, _, now = lock
+            changed = cur.execute(self._sql["RENEW"], (now + ttl, proposed_fence_ms, ns, node, epoch, holder))
+            if _read_answer("mysql", "renew", who, (changed,))[0] == "refused":
                 return None
             cur.execute(self._sql["NODE_GET"], (ns, node))
-            got_epoch, start, fence, _ = cur.fetchone()
+            _, got_epoch, start, fence = _read_answer("mysql", "node_get", who, cur.fetchone())
             return (node, got_epoch, start, fence, now)
         return self._tx(body)  # type: ignore[no-any-return]
 
     def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        if self._tx(lambda cur: cur.execute(self._sql["RELEASE"], (high_water_ms, ns, node, epoch, holder))) == 0:
-            raise error("lease_lost", f"namespace {ns}, node {node}, epoch {epoch}: another holder has it")
+        changed = self._tx(lambda cur: cur.execute(self._sql["RELEASE"], (high_water_ms, ns, node, epoch, holder)))
+        _read_answer("mysql", "release", {"namespace": ns, "node": node, "epoch": epoch}, (changed,))
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         def body(cur: Any) -> Any:
@@ -250,7 +254,7 @@ class MySQLStore(Store):
                 return int(cur.fetchone()[0])
             return self._tx(body)  # type: ignore[no-any-return]
 
-        return SequenceSource(name, check_int(step, "step", 1, (1 << 31) - 1), nextval)
+        return SequenceSource(name, check_arg("counter_step", step), nextval)
 
     def init_tickets(self, table: str) -> None:
         """Create a Flickr ticket table if missing (one row per stub; the
@@ -264,7 +268,7 @@ class MySQLStore(Store):
         servers)`` (``auto_increment_increment`` and ``_offset`` set on the
         connection for each call). ``replace=True`` uses Flickr's ``REPLACE
         INTO``, which deadlocks under concurrency on InnoDB."""
-        servers = check_int(servers, "servers", 1, 65535)
+        servers = check_arg("servers", servers)
         index = check_int(index, "index", 1, servers)
         if not isinstance(replace, bool):
             raise error("invalid_type", f"replace must be a bool, got {type(replace).__name__}")
@@ -294,8 +298,8 @@ class MySQLStore(Store):
         if guard is not False:
             raise error("invalid_argument", f"guard: {_store_texts('mysql')['GUARD_REFUSED']}")
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 63) - 1)
-        check_int(step, "step", 1, (1 << 31) - 1)
+        check_arg("floor", floor)
+        check_arg("counter_step", step)
         check_input("description", description)
         schema = _segment_sql(_store_texts("mysql")["SEGMENT_SCHEMA"], self._table if table is None else table)
         init = self._segment("SEGMENT_INIT", table)
@@ -312,10 +316,7 @@ class MySQLStore(Store):
         def body(cur: Any) -> Any:
             cur.execute(read, (check_input("biz_tag", biz_tag),))
             return cur.fetchone()
-        row = self._tx(body)
-        if row is None:
-            raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
-        return int(row[0])
+        return int(_read_answer("mysql", "segment_read", {"biz_tag": biz_tag}, self._tx(body))[1])
 
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
                        **options: Any) -> LeafSource:
@@ -328,25 +329,27 @@ class MySQLStore(Store):
         check_source_options(options)
         fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
         last_id = self._sql["LAST_ID"]
+        who: Subject = {"biz_tag": biz_tag}
 
-        def atomic(step: int) -> Optional[Tuple[int, int]]:
+        def atomic(step: int) -> Tuple[int, int]:
             def body(cur: Any) -> Optional[Tuple[int, int]]:
                 if cur.execute(fetch, (step, biz_tag)) == 0:
-                    return None
+                    return None  # no such counter
                 cur.execute(last_id)
                 end = int(cur.fetchone()[0])
                 return (end - step, end)
-            return self._tx(body)  # type: ignore[no-any-return]
+            _, start, end = _read_answer("mysql", "segment_fetch", who, self._tx(body))
+            return (start, end)
 
-        def current() -> Optional[int]:
-            def body(cur: Any) -> Optional[int]:
+        def current() -> int:
+            def body(cur: Any) -> Any:
                 cur.execute(read, (biz_tag,))
-                row = cur.fetchone()
-                return None if row is None else int(row[0])
-            return self._tx(body)  # type: ignore[no-any-return]
+                return cur.fetchone()
+            return int(_read_answer("mysql", "segment_read", who, self._tx(body))[1])
 
         def swap(old: int, new: int) -> bool:
-            return bool(self._tx(lambda cur: cur.execute(cas, (new, biz_tag, old))) == 1)
+            changed = self._tx(lambda cur: cur.execute(cas, (new, biz_tag, old)))
+            return bool(_read_answer("mysql", "segment_cas", who, (changed,))[0] == "done")
 
         return LeafSource(biz_tag, mode, atomic, current, swap)
 
@@ -369,6 +372,6 @@ class TicketSource:
         self.table, self._ticket = table, ticket
 
     def __call__(self, step: int) -> Tuple[int, int]:
-        check_int(step, "step", 1, 1 << 62)
+        check_arg("step", step)
         t = self._ticket()
         return (t, t + 1)

@@ -12,10 +12,10 @@ import contextlib
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
-from .._idloom import _redact, _segment_sql, _sequence_sql
-from ._base import (LeafSource, Namespace, SequenceSource, Store, check_guard, check_input, check_int, check_mode,
-                    check_source_options, check_text, guard_lost, sequence_numbers)
-from ._lease import Grant, error
+from .._idloom import _classify, _read_answer, _redact, _segment_sql, _sequence_sql
+from ._base import (LeafSource, Namespace, SequenceSource, Store, check_arg, check_guard, check_input, check_mode,
+                    check_source_options, check_text, grant_of, namespace_of, sequence_numbers)
+from ._lease import Grant
 from ._sql import convert, params, texts
 
 
@@ -49,7 +49,7 @@ class PostgresStore(Store):
         try:
             conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as e:
-            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", url)) from None
+            raise driver_error(e, url) from None
         store = cls(conn, **options)
         store._url = store._shown_url = url
         return store
@@ -64,7 +64,7 @@ class PostgresStore(Store):
         try:
             self._target = psycopg.connect(self._url, autocommit=True)
         except psycopg.Error as e:
-            raise error("store_unavailable", _redact(f"postgres: cannot connect: {e}", self._url)) from None
+            raise driver_error(e, self._url) from None
 
     # -- plumbing -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -82,7 +82,7 @@ class PostgresStore(Store):
                 with self._target.connection() as conn:
                     yield conn
         except pg.Error as e:
-            raise driver_error(e) from None
+            raise driver_error(e, self._url) from None
 
     def _one(self, sql: str, *args: Any) -> Optional[Tuple[Any, ...]]:
         with self._conn() as conn:
@@ -102,27 +102,20 @@ class PostgresStore(Store):
 
     @staticmethod
     def _check_version(row: Optional[Tuple[Any, ...]]) -> None:
-        from .._idloom import _store_texts
-
-        want = _store_texts("postgres")["schema_version"]
-        if row is None or row[0] != want:
-            raise error("store_schema", f"postgres: idloom schema version {row[0] if row else None}, "
-                                        f"this idloom needs {want}")
+        _read_answer("postgres", "schema_version", None, row)
 
     def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
         row = self._one(self._sql["NAMESPACE_INIT"], ns, record, nodes, ttl_ms, max_skew_ms, fresh)
-        assert row is not None
-        return Namespace(*row)
+        return namespace_init(ns, row)
 
     def _namespace_get(self, ns: str) -> Optional[Namespace]:
-        row = self._one(self._sql["NAMESPACE_GET"], ns)
-        return None if row is None else Namespace(*row)
+        return namespace_get(ns, self._one(self._sql["NAMESPACE_GET"], ns))
 
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
         return acquired(ns, self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
 
     def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        return renewed(self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
+        return renewed(ns, node, epoch, self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
 
     def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
         released(ns, node, epoch, self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
@@ -150,7 +143,7 @@ class PostgresStore(Store):
             assert row is not None
             return int(row[0])
 
-        return SequenceSource(name, check_int(step, "step", 1, (1 << 31) - 1), nextval)
+        return SequenceSource(name, check_arg("counter_step", step), nextval)
 
     def _segment_text(self, text: str, name: str) -> str:
         return convert("postgres", _segment_sql(_store_texts_raw()[text], name))
@@ -173,8 +166,8 @@ class PostgresStore(Store):
         above every ID handed out before. Under the same identity it changes
         nothing."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 63) - 1)
-        check_int(step, "step", 1, (1 << 31) - 1)
+        check_arg("floor", floor)
+        check_arg("counter_step", step)
         check_input("description", description)
         init = "SEGMENT_INIT_GUARD" if check_guard(guard) else "SEGMENT_INIT"
         with self._conn() as conn:
@@ -187,11 +180,7 @@ class PostgresStore(Store):
         """Where the counter's next range starts (``StoreStateLostError`` if
         missing, or guarded under another store identity); changes nothing."""
         row = self._one(self._segment("SEGMENT_READ", table), check_input("biz_tag", biz_tag))
-        if row is None:
-            raise error("store_state_lost", f"biz_tag {biz_tag}: no such counter")
-        if row[1]:
-            raise guard_lost(f"biz_tag {biz_tag}")
-        return int(row[0])
+        return int(_read_answer("postgres", "segment_read", {"biz_tag": biz_tag}, row)[1])
 
     def segment_source(self, biz_tag: str, *, mode: str = "atomic", table: Optional[str] = None,
                        **options: Any) -> LeafSource:
@@ -202,55 +191,71 @@ class PostgresStore(Store):
         mode = check_mode(mode)
         check_source_options(options)
         fetch, read, cas = (self._segment(n, table) for n in ("SEGMENT_FETCH", "SEGMENT_READ", "SEGMENT_CAS"))
+        who = {"biz_tag": biz_tag}
 
-        def atomic(step: int) -> Optional[Tuple[int, int]]:
-            row = self._one(fetch, biz_tag, step)
-            if row is not None and row[0] is None:  # guarded under another store identity: nothing moved
-                raise guard_lost(f"biz_tag {biz_tag}")
-            return None if row is None else (row[0], row[1])
+        def atomic(step: int) -> Tuple[int, int]:
+            _, start, end = _read_answer("postgres", "segment_fetch", who, self._one(fetch, biz_tag, step))
+            return (start, end)
 
-        def current() -> Optional[int]:
-            row = self._one(read, biz_tag)
-            if row is not None and row[1]:
-                raise guard_lost(f"biz_tag {biz_tag}")
-            return None if row is None else int(row[0])
+        def current() -> int:
+            return int(_read_answer("postgres", "segment_read", who, self._one(read, biz_tag))[1])
 
         def swap(old: int, new: int) -> bool:
             with self._conn() as conn:
-                return bool(conn.execute(cas, params(biz_tag, old, new)).rowcount == 1)
+                moved = conn.execute(cas, params(biz_tag, old, new)).rowcount
+            return swapped(biz_tag, moved)
 
         return LeafSource(biz_tag, mode, atomic, current, swap)
 
 
-def driver_error(e: Exception) -> Exception:
-    """A psycopg failure as its idloom code: a missing table is ``store_schema``,
-    a connection or timeout failure ``store_unavailable``, any other refusal
-    ``store_schema``."""
+def driver_error(e: Exception, url: Optional[str] = None) -> Exception:
+    """A psycopg failure as the core classifies it: its SQLSTATE (a missing
+    table is ``store_schema``; a connection, a standby, a deadlock or a
+    shutdown ``store_unavailable``; any other refusal ``store_schema``), or
+    no answer at all (a connection that failed or broke, a client timeout:
+    ``store_unavailable``). The message carries the driver's text, redacted."""
     pg = _driver()
-    if isinstance(e, pg.errors.UndefinedTable):
-        return error("store_schema", f"postgres: a table is missing ({e}); run init")
-    if isinstance(e, pg.OperationalError):
-        return error("store_unavailable", f"postgres: {e}".strip())
-    return error("store_schema", f"postgres refused an idloom statement: {e}")
+    detail = str(e) if url is None else _redact(str(e), url)
+    state = getattr(e, "sqlstate", None)
+    if state:
+        return _classify("postgres", "sqlstate", state, detail)
+    if isinstance(e, pg.OperationalError):  # no SQLSTATE: the client's own failure to reach the server
+        return _classify("postgres", "connection", None, detail)
+    return _classify("postgres", "sqlstate", "", detail)  # a refusal without a SQLSTATE: store_schema
+
+
+def namespace_init(ns: str, row: Optional[Tuple[Any, ...]]) -> Namespace:
+    """The record a NAMESPACE_INIT row holds (the core reads it)."""
+    got = namespace_of(_read_answer("postgres", "namespace_init", {"namespace": ns}, row))
+    assert got is not None
+    return got
+
+
+def namespace_get(ns: str, row: Optional[Tuple[Any, ...]]) -> Optional[Namespace]:
+    """The record a NAMESPACE_GET row holds (None: no such namespace)."""
+    return namespace_of(_read_answer("postgres", "namespace_get", {"namespace": ns}, row))
 
 
 def acquired(ns: str, row: Optional[Tuple[Any, ...]]) -> Grant:
-    """The grant in an ACQUIRE row, or the error it stands for."""
-    if row is None or not row[0]:
-        raise error("store_state_lost", f"namespace {ns}: missing on this store; init it (not fresh)")
-    if row[1] is None:
-        raise error("no_free_node", f"namespace {ns}: every node is leased by a live holder")
-    return (row[1], row[2], row[3], row[4], row[5])
+    """The grant in an ACQUIRE row, or the error it stands for (the core's)."""
+    got = grant_of(_read_answer("postgres", "acquire", {"namespace": ns}, row))
+    assert got is not None
+    return got
 
 
-def renewed(row: Optional[Tuple[Any, ...]]) -> Optional[Grant]:
-    """The grant in a RENEW row (None: refused)."""
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+def renewed(ns: str, node: int, epoch: int, row: Optional[Tuple[Any, ...]]) -> Optional[Grant]:
+    """The grant in a RENEW row (None: refused, the lease is lost)."""
+    return grant_of(_read_answer("postgres", "renew", {"namespace": ns, "node": node, "epoch": epoch}, row))
 
 
 def released(ns: str, node: int, epoch: int, row: Optional[Tuple[Any, ...]]) -> None:
-    if row is None:
-        raise error("lease_lost", f"namespace {ns}, node {node}, epoch {epoch}: another holder has it")
+    """A RELEASE row, or the core's ``LeaseLostError`` when another holder or epoch has the node."""
+    _read_answer("postgres", "release", {"namespace": ns, "node": node, "epoch": epoch}, row)
+
+
+def swapped(biz_tag: str, moved: int) -> bool:
+    """Whether a SEGMENT_CAS moved the row (its count of rows changed, read by the core)."""
+    return bool(_read_answer("postgres", "segment_cas", {"biz_tag": biz_tag}, (moved,))[0] == "done")
 
 
 def _driver() -> Any:

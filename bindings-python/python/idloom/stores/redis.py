@@ -11,13 +11,57 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .._idloom import _redis_counter_floor, _redis_key, _store_texts
-from ._base import Namespace, Store, check_guard, check_input, check_int, check_text, guard_lost
+from .._idloom import _classify, _read_answer, _redis_counter_floor, _redis_key, _refuse, _store_texts
+from ._base import Namespace, Store, Subject, check_arg, check_guard, check_input, check_text, grant_of, namespace_of
 from ._lease import Grant, error
 
 
 def _text(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
+
+
+#: redis-py's exception classes, which strip an error reply's first word,
+#: back to that word (its ``EXCEPTION_CLASSES``); the core's table knows the words.
+_REPLY_WORDS = (("BusyLoadingError", "LOADING"), ("ReadOnlyError", "READONLY"), ("NoScriptError", "NOSCRIPT"),
+                ("OutOfMemoryError", "OOM"), ("ExecAbortError", "EXECABORT"), ("NoPermissionError", "NOPERM"),
+                ("MasterDownError", "MASTERDOWN"), ("ClusterDownError", "CLUSTERDOWN"), ("TryAgainError", "TRYAGAIN"),
+                ("MovedError", "MOVED"), ("AskError", "ASK"), ("ClusterCrossSlotError", "CROSSSLOT"))
+
+
+def driver_error(e: Exception, redacted: Any) -> Exception:
+    """A redis-py failure as the core classifies it: the error reply (its
+    first word names the class: ``LOADING``, ``READONLY``, ``OOM``, …
+    ``store_unavailable``; ``ERR``, ``WRONGTYPE``, ``NOPERM`` …
+    ``store_schema``), or no answer at all (a connection that failed, broke
+    or timed out: ``store_unavailable``). ``redacted(text)`` takes the
+    password of the store's URL out of the driver's text."""
+    r = _driver()
+    word = getattr(e, "status_code", None)  # redis-py 6+: the reply's first word
+    if not word:
+        word = next((w for name, w in _REPLY_WORDS if isinstance(e, getattr(r.exceptions, name, ()))), None)
+    if word == "LOADING" or not isinstance(e, (r.exceptions.ConnectionError, r.exceptions.TimeoutError)):
+        reply = redacted(f"{word} {e}" if word else str(e))  # the reply as the server sent it
+        return _classify("redis", "reply", reply, reply)
+    return _classify("redis", "connection", None, redacted(str(e)))
+
+
+def answer(call: str, who: Subject, reply: Sequence[Any]) -> Tuple[Any, ...]:
+    """A script's reply to ``call``, read by the core (a refusal raises its error)."""
+    return _read_answer("redis", call, who, list(reply))
+
+
+def namespace_init(ns: str, reply: Sequence[Any]) -> Namespace:
+    """The record NAMESPACE_INIT answers (the script answers it bare, without the ``"ok"`` the core reads)."""
+    got = namespace_of(answer("namespace_init", {"namespace": ns}, ["ok", *reply]))
+    assert got is not None
+    return got
+
+
+def segment_init(biz_tag: str, reply: Sequence[Any]) -> None:
+    """SEGMENT_INIT's reply: the counter (the script answers its value, not
+    ``"ok"``), or the core's ``InvalidRangeError``."""
+    head = _text(reply[0]) if reply else ""
+    answer("segment_init", {"biz_tag": biz_tag}, reply if head == "invalid_range" else ["ok"])
 
 
 class RedisStore(Store):
@@ -43,64 +87,34 @@ class RedisStore(Store):
     def _run(self, name: str, key: str, *args: Any) -> List[Any]:
         r = _driver()
         try:
-            answer = self._scripts[name](keys=[key], args=list(args))
-        except (r.exceptions.ConnectionError, r.exceptions.TimeoutError) as e:
-            raise error("store_unavailable", self._redacted(f"redis: {e}")) from None
+            got = self._scripts[name](keys=[key], args=list(args))
         except r.exceptions.RedisError as e:
-            raise error("store_schema", self._redacted(f"redis refused an idloom script: {e}")) from None
-        return list(answer) if isinstance(answer, (list, tuple)) else [answer]
-
-    @staticmethod
-    def _answer(v: Sequence[Any], what: str) -> List[Any]:
-        head = _text(v[0]) if v else ""
-        if head == "ok":
-            return list(v[1:])
-        if head == "state_lost" and len(v) > 1 and _text(v[1]) == "store_identity":
-            raise guard_lost(what)  # a guarded counter under another run_id: nothing moved
-        if head == "state_lost":
-            raise error("store_state_lost", f"{what}: missing on this Redis (restarted without persistence?); "
-                                            "init it (not fresh) to start above every old fence")
-        if head == "no_free_node":
-            raise error("no_free_node", f"{what}: every node is leased by a live holder")
-        if head == "lease_lost":
-            raise error("lease_lost", f"{what}: another epoch or holder")
-        if head == "invalid_range":
-            # Lua computes in doubles: a number at or past 2^53 - 1 (a counter
-            # within one step of it) is refused, never rounded into a wrong range.
-            name = _text(v[1]) if len(v) > 1 else "value"
-            got = _text(v[2]) if len(v) > 2 else "?"
-            raise error("invalid_range", f"{what}: {name} {got} is past what Redis Lua computes exactly "
-                                         "(integers below 2^53 - 1, less one step for a counter)")
-        raise error("store_schema", f"{what}: an answer that is not the idloom protocol: {v!r}")
+            raise driver_error(e, self._redacted) from None
+        return list(got) if isinstance(got, (list, tuple)) else [got]
 
     def init(self) -> None:
         """Nothing to create on Redis (namespaces and counters are created by their own init)."""
 
     def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:
         v = self._run("NAMESPACE_INIT", _redis_key("ns", ns), record, nodes, ttl_ms, max_skew_ms, "1" if fresh else "0")
-        return Namespace(_text(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]))
+        return namespace_init(ns, v)
 
     def _namespace_get(self, ns: str) -> Optional[Namespace]:
-        v = self._run("NAMESPACE_GET", _redis_key("ns", ns))
-        if _text(v[0]) == "state_lost":
-            return None
-        r = self._answer(v, f"namespace {ns}")
-        return Namespace(_text(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        return namespace_of(answer("namespace_get", {"namespace": ns}, self._run("NAMESPACE_GET", _redis_key("ns", ns))))
 
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
-        r = self._answer(self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms), f"namespace {ns}")
-        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        v = self._run("ACQUIRE", _redis_key("ns", ns), holder, proposed_fence_ms)
+        got = grant_of(answer("acquire", {"namespace": ns}, v))
+        assert got is not None
+        return got
 
     def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
         v = self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
-        if _text(v[0]) in ("lease_lost", "state_lost"):
-            return None
-        r = self._answer(v, f"namespace {ns}, node {node}")
-        return (int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+        return grant_of(answer("renew", {"namespace": ns, "node": node, "epoch": epoch}, v))
 
     def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        self._answer(self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms),
-                     f"namespace {ns}, node {node}, epoch {epoch}")
+        v = self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms)
+        answer("release", {"namespace": ns, "node": node, "epoch": epoch}, v)
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         # A page of at most 1,024 nodes per script call (one call holds every Redis client).
@@ -108,7 +122,10 @@ class RedisStore(Store):
         out: List[Tuple[Any, ...]] = []
         first = 0
         while first < total:
-            r = self._answer(self._run("NODES", key, first), f"namespace {ns}")
+            v = self._run("NODES", key, first)
+            if not v or _text(v[0]) != "ok":  # the core reads no NODES answer: "ok" and rows, or not the protocol
+                raise _refuse("not_protocol", {"namespace": ns})
+            r = v[1:]
             if not r:
                 break
             out.extend((int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
@@ -134,24 +151,23 @@ class RedisStore(Store):
         which raises it to ``max(counter, floor)``; give a floor above every
         ID handed out before. Under the same run_id it changes nothing."""
         check_input("biz_tag", biz_tag)
-        check_int(floor, "floor", 0, (1 << 64) - 1)
-        check_int(step, "step", 1, (1 << 31) - 1)
+        check_arg("floor", floor)
+        check_arg("counter_step", step)
         check_input("description", description)
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
         # Lua computes in doubles: the core refuses a floor within one step of 2^53 - 1 (invalid_range).
         _redis_counter_floor(floor, step)
-        v = self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor, "1" if check_guard(guard) else "0")
-        if _text(v[0]) == "invalid_range":
-            self._answer(v, f"biz_tag {biz_tag}")
+        segment_init(biz_tag, self._run("SEGMENT_INIT", _redis_key("counter", biz_tag), floor,
+                                        "1" if check_guard(guard) else "0"))
 
     def segment_peek(self, biz_tag: str, *, table: Optional[str] = None) -> int:
         """Where the counter's next range starts (``StoreStateLostError`` if
         missing, or guarded under another run_id); changes nothing."""
         if table is not None:
             raise error("invalid_argument", "table: Redis keeps counters in keys, not a table")
-        r = self._answer(self._run("INCRBY", _redis_key("counter", check_input("biz_tag", biz_tag)), 0), f"biz_tag {biz_tag}")
-        return int(r[1])
+        v = self._run("INCRBY", _redis_key("counter", check_input("biz_tag", biz_tag)), 0)
+        return int(answer("incrby", {"biz_tag": biz_tag}, v)[2])
 
     def segment_source(self, biz_tag: str, **options: Any) -> "CounterSource":
         """``source(step) -> (start, end)`` by ``INCRBY`` (atomic on Redis);
@@ -172,11 +188,12 @@ class CounterSource:
     def __init__(self, store: RedisStore, biz_tag: str) -> None:
         self.store, self.biz_tag = store, biz_tag
         self._key = _redis_key("counter", biz_tag)
+        self._who: Subject = {"biz_tag": biz_tag}
 
     def __call__(self, step: int) -> Tuple[int, int]:
-        check_int(step, "step", 1, 1 << 62)
-        r = self.store._answer(self.store._run("INCRBY", self._key, step), f"biz_tag {self.biz_tag}")
-        return (int(r[0]), int(r[1]))
+        step = check_arg("step", step)
+        _, start, end = answer("incrby", self._who, self.store._run("INCRBY", self._key, step))
+        return (start, end)
 
 def _driver() -> Any:
     import redis

@@ -1,0 +1,192 @@
+//! [`MemoryStore`]: the store's side of the protocol over memory.
+
+use super::config::LeaseConfig;
+use super::messages::Grant;
+use crate::error::{Error, ErrorCode, Result};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// What a store keeps per node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NodeRecord {
+    /// Who holds it (an instance string for humans), empty if never held.
+    pub holder: String,
+    /// Acquisitions so far.
+    pub epoch: u64,
+    /// Store time from which others may take it.
+    pub expires_ms: u64,
+    /// Where the current epoch's interval starts (ID time): a release never
+    /// lowers the fence below it.
+    pub start_ms: u64,
+    /// The highest fence granted (ID time); only a clean release lowers it.
+    pub fence_ms: u64,
+}
+
+/// The store's side of the protocol over memory, for one namespace: the
+/// reference the SQL and Lua texts implement (same answers, same errors),
+/// and a store for a single process or a test. Times are the store's.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    config: LeaseConfig,
+    floor_ms: u64,
+    identity: String,
+    nodes: Vec<NodeRecord>,
+}
+
+impl MemoryStore {
+    /// A namespace of `nodes` nodes. `fresh`: floor 0 (first deployment,
+    /// tests); otherwise the floor a store that lost its state must use.
+    pub fn new(config: LeaseConfig, nodes: u64, identity: &str, fresh: bool, store_now_ms: u64) -> Result<Self> {
+        config.validate()?;
+        if !(1..=1 << 22).contains(&nodes) {
+            return Err(Error::range(ErrorCode::InvalidArgument, "nodes", nodes, 1, 1u64 << 22));
+        }
+        Ok(MemoryStore {
+            config,
+            floor_ms: if fresh { 0 } else { config.floor_after_loss(store_now_ms) },
+            identity: identity.into(),
+            nodes: (0..nodes)
+                .map(|_| NodeRecord {
+                    holder: String::new(),
+                    epoch: 0,
+                    expires_ms: 0,
+                    start_ms: 0,
+                    fence_ms: 0,
+                })
+                .collect(),
+        })
+    }
+
+    /// A namespace as a durable store kept it (a Durable Object's
+    /// storage): its floor, the identity it last saw, and every node's
+    /// record (`nodes` records, 1..=2²²).
+    pub fn restore(config: LeaseConfig, floor_ms: u64, identity: &str, nodes: Vec<NodeRecord>) -> Result<Self> {
+        config.validate()?;
+        if !(1..=1 << 22).contains(&(nodes.len() as u64)) {
+            return Err(Error::range(ErrorCode::InvalidArgument, "nodes", nodes.len() as u64, 1, 1u64 << 22));
+        }
+        Ok(MemoryStore {
+            config,
+            floor_ms,
+            identity: identity.into(),
+            nodes,
+        })
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &LeaseConfig {
+        &self.config
+    }
+
+    /// The namespace floor: no lease starts below it.
+    pub fn floor_ms(&self) -> u64 {
+        self.floor_ms
+    }
+    /// The records, by node.
+    pub fn nodes(&self) -> &[NodeRecord] {
+        &self.nodes
+    }
+
+    /// Every call carries the store's identity (Redis `run_id`, PostgreSQL
+    /// system identifier and timeline): another one means a restart
+    /// without state, a restore or a failover, so the floor rises first.
+    fn observe(&mut self, identity: &str, store_now_ms: u64) {
+        if identity != self.identity {
+            self.identity = identity.into();
+            self.floor_ms = self.floor_ms.max(self.config.floor_after_loss(store_now_ms));
+        }
+    }
+
+    fn grant(&self, node: u64, store_now_ms: u64) -> Grant {
+        let r = &self.nodes[node as usize];
+        Grant {
+            node,
+            epoch: r.epoch,
+            start_ms: r.start_ms,
+            fence_ms: r.fence_ms,
+            store_now_ms,
+        }
+    }
+
+    /// The furthest fence a holder may be granted at `store_now_ms`: one
+    /// lease ahead of the store's clock (`store now + ttl + max_skew`).
+    /// A proposal past it is clamped, so that no holder (a clock set
+    /// years ahead, a bug, a hostile caller) can push a node's fence
+    /// away and make the node unusable.
+    pub const fn fence_bound(&self, store_now_ms: u64) -> u64 {
+        self.config.floor_after_loss(store_now_ms)
+    }
+
+    /// Lease a node whose lease expired, the caller's previous one first
+    /// (sticky restarts), then the lowest: `epoch + 1`, expiry one TTL
+    /// away, `start = max(fence, floor)`,
+    /// `fence = max(start, min(proposed, store now + ttl + max_skew))`.
+    pub fn acquire(&mut self, holder: &str, proposed_fence_ms: u64, identity: &str, store_now_ms: u64) -> Result<Grant> {
+        self.observe(identity, store_now_ms);
+        let free = |r: &NodeRecord| r.expires_ms <= store_now_ms;
+        let node = self
+            .nodes
+            .iter()
+            .position(|r| free(r) && r.holder == holder)
+            .or_else(|| self.nodes.iter().position(free))
+            .ok_or(Error::reason(
+                ErrorCode::NoFreeNode,
+                "namespace",
+                "every node is leased by a live holder: add nodes, or wait one TTL",
+            ))?;
+        let floor = self.floor_ms;
+        let proposed = proposed_fence_ms.min(self.fence_bound(store_now_ms));
+        let r = &mut self.nodes[node];
+        let start = r.fence_ms.max(floor);
+        r.holder = holder.into();
+        r.epoch += 1;
+        r.expires_ms = store_now_ms.saturating_add(self.config.ttl_ms);
+        r.start_ms = start;
+        r.fence_ms = start.max(proposed);
+        Ok(self.grant(node as u64, store_now_ms))
+    }
+
+    fn held<'a>(&'a mut self, node: u64, epoch: u64, holder: &str) -> Result<&'a mut NodeRecord> {
+        match self.nodes.get_mut(node as usize) {
+            Some(r) if r.epoch == epoch && r.holder == holder && epoch > 0 => Ok(r),
+            _ => Err(Error::reason(
+                ErrorCode::LeaseLost,
+                "lease",
+                "the store has another epoch or holder for this node: it was taken after the lease expired",
+            )),
+        }
+    }
+
+    /// Extend a lease, only under the same epoch and holder: expiry one TTL
+    /// away, `fence = max(fence, min(proposed, store now + ttl + max_skew))`. `lease_lost` otherwise (the
+    /// zero rows of an `UPDATE … WHERE epoch = ? AND holder = ?`).
+    pub fn renew(
+        &mut self,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+        identity: &str,
+        store_now_ms: u64,
+    ) -> Result<Grant> {
+        self.observe(identity, store_now_ms);
+        let ttl = self.config.ttl_ms;
+        let proposed = proposed_fence_ms.min(self.fence_bound(store_now_ms));
+        let r = self.held(node, epoch, holder)?;
+        r.expires_ms = store_now_ms.saturating_add(ttl);
+        r.fence_ms = r.fence_ms.max(proposed);
+        Ok(self.grant(node, store_now_ms))
+    }
+
+    /// A clean release: the node is free at once and its fence drops to
+    /// the holder's high-water, clamped into the epoch's `[start, fence]`
+    /// (the next start is still `max(fence, floor)`).
+    pub fn release(&mut self, node: u64, epoch: u64, holder: &str, high_water_ms: u64, identity: &str, store_now_ms: u64) -> Result<()> {
+        self.observe(identity, store_now_ms);
+        let r = self.held(node, epoch, holder)?;
+        r.expires_ms = 0;
+        r.fence_ms = high_water_ms.clamp(r.start_ms, r.fence_ms);
+        Ok(())
+    }
+}

@@ -2,6 +2,7 @@
 //! tokio renewal task over a [`Store`], fencing the core's [`SharedSnowflake`].
 
 use crate::{default_holder, ns_subject, Store};
+use idloom::events::{Counters, Event, Kind};
 use idloom::lease::{Holder, LeaseConfig, LeaseState};
 use idloom::stores::answer::{refuse, Refusal};
 use idloom::stores::renewal::Action;
@@ -64,6 +65,7 @@ struct Shared<S> {
     stop: Notify,
     renewals: AtomicU64,
     renewal_failures: AtomicU64,
+    counters: Mutex<Counters>,
 }
 
 impl<S> Shared<S> {
@@ -163,7 +165,10 @@ impl<S: Store> NodeLease<S> {
             stop: Notify::new(),
             renewals: AtomicU64::new(0),
             renewal_failures: AtomicU64::new(0),
+            counters: Mutex::new(Counters::new()),
         });
+        let acquired = Event::new(Kind::LeaseAcquired).lease(grant.node, grant.epoch).fence(grant.fence_ms);
+        crate::events::emit(&shared.counters, &acquired);
         let task = tokio::spawn(renew_loop(shared.clone()));
         let lease = NodeLease {
             shared,
@@ -245,6 +250,13 @@ impl<S: Store> NodeLease<S> {
     pub fn renewal_failures(&self) -> u64 {
         self.shared.renewal_failures.load(Ordering::Relaxed)
     }
+    /// The core's events this lease saw, by kind (`lease_acquired`,
+    /// `lease_renewed`, `lease_renewal_failed`, `lease_lost`,
+    /// `lease_expired`, `lease_released`); each is also a `tracing` event,
+    /// target `idloom`, with the core's message.
+    pub fn stats(&self) -> Counters {
+        crate::events::snapshot(&self.shared.counters)
+    }
 
     /// The fenced generator on the leased node, lock-free and shareable
     /// across threads. Its errors: `lease_expired` at the fence (renewals
@@ -322,6 +334,10 @@ impl<S: Store> NodeLease<S> {
                 release.high_water_ms,
             )
             .await?;
+        let released = Event::new(Kind::LeaseReleased)
+            .lease(release.node, release.epoch)
+            .fence(release.high_water_ms);
+        crate::events::emit(&self.shared.counters, &released);
         Ok(Some(release.high_water_ms))
     }
 }
@@ -367,17 +383,19 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 format!("{}: no answer to a renewal within {} ms", shared.namespace, bound.as_millis()),
             )),
         };
-        let action: Action = {
+        let (action, confirmed): (Action, u64) = {
             let mut holder = shared.holder();
             let now = clock.now_ms();
-            match result {
+            let action = match result {
                 Ok(Some(grant)) => holder.renewed(&grant, now),
                 Ok(None) => holder.refused(),
                 // Every failure of ours carries its code: store_unavailable retries, others end renewals.
                 Err(e) => holder.renew_failed(Some(e.code())),
             }
-            .into()
+            .into();
+            (action, holder.lease().map_or(0, |l| l.fence_ms()))
         };
+        crate::events::emit(&shared.counters, &action.event(node, epoch, confirmed));
         match action {
             Action::Renewed { fence_ms } => {
                 shared.generator.extend_fence(fence_ms);

@@ -36,6 +36,7 @@
 use std::future::Future;
 
 pub use idloom;
+pub use idloom::events::{Counters, Kind};
 pub use idloom::lease::{Grant, LeaseConfig};
 pub use idloom::segment::Range;
 pub use idloom::segment::{SegmentConfig, StepSize};
@@ -44,6 +45,7 @@ pub use idloom::{Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, Syst
 
 use idloom::stores::answer::{refuse, Reading, Refusal, Subject};
 
+mod events;
 mod lease;
 mod segment;
 

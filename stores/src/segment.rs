@@ -2,6 +2,7 @@
 //! [`SegmentBuffer`] says when and how much to fetch, the task fetches ahead.
 
 use crate::Store;
+use idloom::events::{Counters, Event, Kind};
 use idloom::segment::{SegmentBuffer, SegmentConfig};
 use idloom::stores::group::Turn;
 use idloom::{Clock, Error, ErrorCode, Result, SystemClock};
@@ -46,6 +47,7 @@ struct Shared<S> {
     fetched: watch::Sender<u64>,
     /// How long a fetch may take, and a dry `next_id` wait.
     wait: Duration,
+    counters: Mutex<Counters>,
 }
 
 impl<S> Shared<S> {
@@ -82,9 +84,11 @@ impl<S: Store> Segment<S> {
         idloom::inputs::biz_tag(biz_tag)?;
         idloom::stores::args::check("timeout_ms", options.wait_ms.into())?;
         let mut buf = SegmentBuffer::new(options.config)?;
+        let mut first = None;
         if let Some(request) = buf.begin_fetch(SystemClock.now_ms()) {
             let range = store.fetch(biz_tag, request.step).await?;
             buf.supply(range)?;
+            first = Some(range.len());
         }
         let (fetched, _) = watch::channel(0);
         let shared = Arc::new(Shared {
@@ -94,7 +98,11 @@ impl<S: Store> Segment<S> {
             refill: Notify::new(),
             fetched,
             wait: Duration::from_millis(options.wait_ms),
+            counters: Mutex::new(Counters::new()),
         });
+        if let Some(len) = first {
+            crate::events::emit(&shared.counters, &Event::new(Kind::SegmentFetched).amount(len));
+        }
         let task = tokio::spawn(refill_loop(shared.clone()));
         shared.refill.notify_one(); // a threshold of 0 prefetches at once
         Ok(Segment {
@@ -112,6 +120,19 @@ impl<S: Store> Segment<S> {
     /// IDs left in memory.
     pub fn remaining(&self) -> u64 {
         self.shared.state().buf.remaining()
+    }
+
+    /// The core's events this segment saw, by kind (`segment_fetched`,
+    /// `segment_fetch_failed`, `segment_ran_dry`); each is also a `tracing`
+    /// event, target `idloom`, with the core's message.
+    pub fn stats(&self) -> Counters {
+        crate::events::snapshot(&self.shared.counters)
+    }
+
+    fn ran_dry(&self, e: Error) -> Error {
+        let code = e.code().as_str();
+        crate::events::emit(&self.shared.counters, &Event::new(Kind::SegmentRanDry).code(code));
+        e
     }
 
     /// The next ID from memory without waiting: `segment_exhausted` when
@@ -139,22 +160,24 @@ impl<S: Store> Segment<S> {
                 Err(e) if e.code() != ErrorCode::SegmentExhausted => return Err(e),
                 Err(_) => {}
             }
-            if let Some((at, e)) = &self.shared.state().error {
-                if *at > began {
-                    return Err(e.clone());
-                }
+            let failed = match &self.shared.state().error {
+                Some((at, e)) if *at > began => Some(e.clone()),
+                _ => None,
+            };
+            if let Some(e) = failed {
+                return Err(self.ran_dry(e));
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) | Err(_) => {
-                    return Err(Error::store(
+                    return Err(self.ran_dry(Error::store(
                         ErrorCode::StoreUnavailable,
                         format!(
                             "biz_tag {}: no range from the store within {} ms",
                             self.shared.biz_tag,
                             self.wait.as_millis()
                         ),
-                    ))
+                    )))
                 }
             }
         }
@@ -187,20 +210,23 @@ async fn refill_loop<S: Store>(shared: Arc<Shared<S>>) {
                 )),
             };
             let count = *shared.fetched.borrow() + 1;
-            let failed = {
+            let event = {
                 let mut st = shared.state();
-                match result.and_then(|range| st.buf.supply(range)) {
-                    Ok(()) => {
+                match result.and_then(|range| st.buf.supply(range).map(|()| range.len())) {
+                    Ok(len) => {
                         st.error = None;
-                        false
+                        Event::new(Kind::SegmentFetched).amount(len)
                     }
                     Err(e) => {
                         st.buf.fetch_failed();
+                        let code = e.code().as_str();
                         st.error = Some((count, e));
-                        true
+                        Event::new(Kind::SegmentFetchFailed).code(code)
                     }
                 }
             };
+            let failed = event.kind == Kind::SegmentFetchFailed;
+            crate::events::emit(&shared.counters, &event);
             shared.fetched.send_replace(count);
             if failed {
                 break; // the next use that wants a range asks again

@@ -6,7 +6,7 @@
 use idloom::segment::{SegmentConfig, StepSize};
 use idloom::{ErrorCode, Layout};
 use idloom_stores::LeaseConfig;
-use idloom_stores::{LeaseOptions, LeaseStatus, NodeLease, Segment, SegmentGroup, SegmentOptions, Store};
+use idloom_stores::{Kind, LeaseOptions, LeaseStatus, NodeLease, Segment, SegmentGroup, SegmentOptions, Store};
 use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
@@ -95,6 +95,11 @@ pub async fn lease_mint_renew_release<S: Store>(store: S) {
     assert!(matches!(lease.status(), LeaseStatus::Released { .. }));
     assert_eq!(lease.next_id().unwrap_err().code(), ErrorCode::LeaseLost, "nothing after a release");
     assert_eq!(lease.release().await.unwrap(), None, "a second release sends nothing");
+    let stats = lease.stats();
+    assert_eq!(stats.get(Kind::LeaseAcquired), 1);
+    assert!(stats.get(Kind::LeaseRenewed) >= 1);
+    assert_eq!(stats.get(Kind::LeaseReleased), 1);
+    assert_eq!(stats.get(Kind::LeaseLost), 0);
     // The node is free at once and its next holder starts at the high-water.
     let again = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
     assert_eq!(again.node(), lease.node(), "sticky: the holder's previous node first");
@@ -170,6 +175,7 @@ where
     let LeaseStatus::Lost(e) = status else { panic!("{status:?}") };
     assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
     assert_eq!(a.next_id().unwrap_err().code(), ErrorCode::LeaseLost);
+    assert_eq!(a.stats().get(Kind::LeaseLost), 1);
     assert!(a_ids.iter().all(|&id| time_of(id) < b.start_ms()));
     assert!(b_ids.iter().all(|&id| time_of(id) >= b.start_ms()));
     let all: HashSet<u64> = a_ids.iter().chain(&b_ids).copied().collect();
@@ -399,6 +405,7 @@ pub async fn an_outage_stops_minting_at_the_fence<S: Store>(store: S) {
     assert!(ids.iter().all(|&id| time_of(id) < fence), "nothing at or past the fence");
     assert!(lease.status().is_active(), "no answer is no refusal: {:?}", lease.status());
     eventually("retried renewals", 20, || lease.renewal_failures() >= 2).await;
+    assert!(lease.stats().get(Kind::LeaseRenewalFailed) >= 2);
     // The store is back: the node was not taken, so the next renewal extends the fence.
     let renewed = lease.renewals();
     store.set_down(false);
@@ -430,9 +437,22 @@ pub async fn a_failed_refill_is_reported_then_recovers<S: Store>(store: S) {
     };
     assert_eq!(e.code(), ErrorCode::StoreUnavailable, "{e}");
     assert_eq!(ids.len(), 20, "exactly what was in memory");
+    let stats = seg.stats();
+    assert!(
+        stats.get(Kind::SegmentFetched) >= 2 && stats.get(Kind::SegmentFetchFailed) >= 1,
+        "{stats:?}"
+    );
+    assert_eq!(stats.get(Kind::SegmentRanDry), 1);
     store.set_down(false);
-    for _ in 0..30 {
-        ids.push(seg.next_id().await.unwrap());
+    // A refill that started while the store was down may still end after
+    // this: it fails a call or two, then the store's answers come through.
+    let mut late = 0;
+    while ids.len() < 50 {
+        match seg.next_id().await {
+            Ok(id) => ids.push(id),
+            Err(e) if late < 2 && e.code() == ErrorCode::StoreUnavailable => late += 1,
+            Err(e) => panic!("{e}"),
+        }
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 }

@@ -1,0 +1,25 @@
+//! The core's events ([`idloom::events`]) delivered the Rust way: one
+//! `tracing` event per step, target `idloom`, at the kind's level, with the
+//! kind's name in the field `event` and the core's one-line message; and
+//! counted per object (`stats()`).
+
+use idloom::events::{Counters, Event, Level};
+use std::sync::Mutex;
+
+/// Log `event` and count it in `counters`.
+pub(crate) fn emit(counters: &Mutex<Counters>, event: &Event<'_>) {
+    counters.lock().unwrap_or_else(|p| p.into_inner()).record(event.kind);
+    let name = event.kind.name();
+    let message = event.message();
+    match event.kind.level() {
+        Level::Debug => tracing::debug!(target: "idloom", event = name, "{message}"),
+        Level::Info => tracing::info!(target: "idloom", event = name, "{message}"),
+        Level::Warn => tracing::warn!(target: "idloom", event = name, "{message}"),
+        Level::Error => tracing::error!(target: "idloom", event = name, "{message}"),
+    }
+}
+
+/// A copy of `counters`.
+pub(crate) fn snapshot(counters: &Mutex<Counters>) -> Counters {
+    counters.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}

@@ -428,6 +428,19 @@ fn read_redis(call: &str, subject: &Subject<'_>, reply: &[Cell<'_>]) -> Result<R
         cells: reply.get(1..).unwrap_or(&[]),
         subject,
     };
+    // Two scripts answer without a head (`ok` or a refusal): `namespace_init.lua` the record
+    // itself (HMGET), `segment_init.lua` the counter (GET) unless it refuses.
+    let headed = matches!(head, "ok" | "state_lost" | "lease_lost" | "no_free_node" | "invalid_range");
+    match call {
+        "namespace_init" if !headed => return Ok(Reading::Namespace(Fields { cells: reply, subject }.namespace(0)?)),
+        "segment_init" if !headed => {
+            return match reply.first().and_then(Cell::int) {
+                Some(v) => Ok(Reading::Value(v)),
+                None => Err(refuse(Refusal::NotProtocol, subject)),
+            }
+        }
+        _ => {}
+    }
     match head {
         "ok" => match call {
             "namespace_init" | "namespace_get" => Ok(Reading::Namespace(rest.namespace(0)?)),

@@ -224,6 +224,12 @@ pub fn store_protocol() -> Value {
             &ns,
             json!(["ok", "twitter(41,10,12)", 64, 10000, 1000, 0]),
         ),
+        (
+            "redis",
+            "namespace_init",
+            &ns,
+            json!(["twitter(41,10,12)", "64", "10000", "1000", "0"]),
+        ),
         ("redis", "namespace_get", &ns, json!(["state_lost"])),
         ("redis", "acquire", &ns, json!(["ok", "3", "7", "1000", "11000", "1000"])),
         ("redis", "acquire", &ns, json!(["no_free_node"])),
@@ -240,6 +246,8 @@ pub fn store_protocol() -> Value {
         ("redis", "incrby", &tag, json!(["state_lost", "store_identity"])),
         ("redis", "incrby", &tag, json!(["invalid_range", "counter", "9007199254740000"])),
         ("redis", "segment_init", &tag, json!(["ok"])),
+        ("redis", "segment_init", &tag, json!(["5000"])),
+        ("redis", "segment_init", &tag, json!([null])),
         ("redis", "segment_init", &tag, json!(["invalid_range", "floor", "9007199254740991"])),
         ("redis", "segment_fetch", &tag, json!(["ok"])),
     ];

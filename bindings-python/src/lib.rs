@@ -12,11 +12,11 @@ mod events;
 mod fork;
 mod layout;
 mod objectid;
-mod random;
 mod refill;
 mod segment;
 mod snowflake;
 mod stores;
+mod uuid;
 
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -28,12 +28,12 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PyManualClock>()?;
     m.add_class::<snowflake::PyRetryAt>()?;
     m.add_class::<snowflake::PySnowflakeMachine>()?;
-    m.add_class::<random::PyNanoIdGenerator>()?;
+    m.add_class::<uuid::PyNanoIdGenerator>()?;
     m.add_class::<codec::PyMask>()?;
     m.add_class::<segment::PySegment>()?;
     m.add_class::<segment::PyMemorySource>()?;
     m.add_class::<segment::PySegmentBuffer>()?;
-    m.add_class::<random::PyV7Generator>()?;
+    m.add_class::<uuid::PyV7Generator>()?;
     m.add_class::<coord::PyLeaseMachine>()?;
     m.add_class::<coord::PyFence>()?;
     m.add_class::<coord::PySlot>()?;
@@ -43,20 +43,20 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<objectid::PyObjectIdGenerator>()?;
     m.add_class::<events::PyCounters>()?;
     for f in [
-        wrap_pyfunction!(random::uuid4, m)?,
-        wrap_pyfunction!(random::uuid7, m)?,
-        wrap_pyfunction!(random::uuid4_str, m)?,
-        wrap_pyfunction!(random::uuid7_str, m)?,
-        wrap_pyfunction!(random::uuid4_bytes, m)?,
-        wrap_pyfunction!(random::uuid7_bytes, m)?,
-        wrap_pyfunction!(random::parse_uuid, m)?,
-        wrap_pyfunction!(random::format_uuid, m)?,
-        wrap_pyfunction!(random::uuid_timestamp_ms, m)?,
-        wrap_pyfunction!(random::nanoid, m)?,
-        wrap_pyfunction!(random::nanoid_from_bytes, m)?,
-        wrap_pyfunction!(random::uuid4_from_bytes, m)?,
-        wrap_pyfunction!(random::uuid7_from_parts, m)?,
-        wrap_pyfunction!(random::custom_alphabet, m)?,
+        wrap_pyfunction!(uuid::uuid4, m)?,
+        wrap_pyfunction!(uuid::uuid7, m)?,
+        wrap_pyfunction!(uuid::uuid4_str, m)?,
+        wrap_pyfunction!(uuid::uuid7_str, m)?,
+        wrap_pyfunction!(uuid::uuid4_bytes, m)?,
+        wrap_pyfunction!(uuid::uuid7_bytes, m)?,
+        wrap_pyfunction!(uuid::parse_uuid, m)?,
+        wrap_pyfunction!(uuid::format_uuid, m)?,
+        wrap_pyfunction!(uuid::uuid_timestamp_ms, m)?,
+        wrap_pyfunction!(uuid::nanoid, m)?,
+        wrap_pyfunction!(uuid::nanoid_from_bytes, m)?,
+        wrap_pyfunction!(uuid::uuid4_from_bytes, m)?,
+        wrap_pyfunction!(uuid::uuid7_from_parts, m)?,
+        wrap_pyfunction!(uuid::custom_alphabet, m)?,
         wrap_pyfunction!(objectid::objectid, m)?,
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,

@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod fork;
 mod layout;
+mod nanoid;
 mod objectid;
 mod refill;
 mod segment;
@@ -28,7 +29,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PyManualClock>()?;
     m.add_class::<snowflake::PyRetryAt>()?;
     m.add_class::<snowflake::PySnowflakeMachine>()?;
-    m.add_class::<uuid::PyNanoIdGenerator>()?;
+    m.add_class::<nanoid::PyNanoIdGenerator>()?;
     m.add_class::<codec::PyMask>()?;
     m.add_class::<segment::PySegment>()?;
     m.add_class::<segment::PyMemorySource>()?;
@@ -52,11 +53,11 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(uuid::parse_uuid, m)?,
         wrap_pyfunction!(uuid::format_uuid, m)?,
         wrap_pyfunction!(uuid::uuid_timestamp_ms, m)?,
-        wrap_pyfunction!(uuid::nanoid, m)?,
-        wrap_pyfunction!(uuid::nanoid_from_bytes, m)?,
+        wrap_pyfunction!(nanoid::nanoid, m)?,
+        wrap_pyfunction!(nanoid::nanoid_from_bytes, m)?,
         wrap_pyfunction!(uuid::uuid4_from_bytes, m)?,
         wrap_pyfunction!(uuid::uuid7_from_parts, m)?,
-        wrap_pyfunction!(uuid::custom_alphabet, m)?,
+        wrap_pyfunction!(nanoid::custom_alphabet, m)?,
         wrap_pyfunction!(objectid::objectid, m)?,
         wrap_pyfunction!(codec::encode, m)?,
         wrap_pyfunction!(codec::decode, m)?,

@@ -5,8 +5,8 @@
 use pyo3::prelude::*;
 
 mod args;
-mod codec;
 mod coord;
+mod encoding;
 mod errors;
 mod events;
 mod fork;
@@ -30,7 +30,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PyRetryAt>()?;
     m.add_class::<snowflake::PySnowflakeMachine>()?;
     m.add_class::<nanoid::PyNanoIdGenerator>()?;
-    m.add_class::<codec::PyMask>()?;
+    m.add_class::<encoding::PyMask>()?;
     m.add_class::<segment::PySegment>()?;
     m.add_class::<segment::PyMemorySource>()?;
     m.add_class::<segment::PySegmentBuffer>()?;
@@ -59,8 +59,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(uuid::uuid7_from_parts, m)?,
         wrap_pyfunction!(nanoid::custom_alphabet, m)?,
         wrap_pyfunction!(objectid::objectid, m)?,
-        wrap_pyfunction!(codec::encode, m)?,
-        wrap_pyfunction!(codec::decode, m)?,
+        wrap_pyfunction!(encoding::encode, m)?,
+        wrap_pyfunction!(encoding::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
         wrap_pyfunction!(fork::_fork_generation, m)?,
         wrap_pyfunction!(refill::_refill_shutdown, m)?,

@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod fork;
 mod layout;
+mod mask;
 mod nanoid;
 mod objectid;
 mod refill;
@@ -30,7 +31,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<snowflake::PyRetryAt>()?;
     m.add_class::<snowflake::PySnowflakeMachine>()?;
     m.add_class::<nanoid::PyNanoIdGenerator>()?;
-    m.add_class::<encoding::PyMask>()?;
+    m.add_class::<mask::PyMask>()?;
     m.add_class::<segment::PySegment>()?;
     m.add_class::<segment::PyMemorySource>()?;
     m.add_class::<segment::PySegmentBuffer>()?;

@@ -5,12 +5,12 @@
 use pyo3::prelude::*;
 
 mod args;
-mod coord;
 mod encoding;
 mod errors;
 mod events;
 mod fork;
 mod layout;
+mod lease;
 mod mask;
 mod nanoid;
 mod objectid;
@@ -36,9 +36,9 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::PyMemorySource>()?;
     m.add_class::<segment::PySegmentBuffer>()?;
     m.add_class::<uuid::PyV7Generator>()?;
-    m.add_class::<coord::PyLeaseMachine>()?;
-    m.add_class::<coord::PyFence>()?;
-    m.add_class::<coord::PySlot>()?;
+    m.add_class::<lease::PyLeaseMachine>()?;
+    m.add_class::<lease::PyFence>()?;
+    m.add_class::<lease::PySlot>()?;
     m.add_class::<stores::PyCasLoop>()?;
     m.add_class::<stores::PyGroupTurn>()?;
     m.add_class::<objectid::PyObjectId>()?;
@@ -65,20 +65,20 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
         wrap_pyfunction!(fork::_fork_generation, m)?,
         wrap_pyfunction!(refill::_refill_shutdown, m)?,
-        wrap_pyfunction!(coord::_store_texts, m)?,
-        wrap_pyfunction!(coord::_segment_sql, m)?,
-        wrap_pyfunction!(coord::_sequence_sql, m)?,
-        wrap_pyfunction!(coord::_sequence_numbers, m)?,
-        wrap_pyfunction!(coord::_cas_pause_us, m)?,
-        wrap_pyfunction!(coord::_check_namespace, m)?,
-        wrap_pyfunction!(coord::_check_input, m)?,
-        wrap_pyfunction!(coord::_redact_url, m)?,
-        wrap_pyfunction!(coord::_mysql_tls, m)?,
-        wrap_pyfunction!(coord::_redact, m)?,
-        wrap_pyfunction!(coord::_layout_record, m)?,
-        wrap_pyfunction!(coord::_redis_key, m)?,
-        wrap_pyfunction!(coord::_redis_counter_floor, m)?,
-        wrap_pyfunction!(coord::_namespace_nodes, m)?,
+        wrap_pyfunction!(lease::_store_texts, m)?,
+        wrap_pyfunction!(lease::_segment_sql, m)?,
+        wrap_pyfunction!(lease::_sequence_sql, m)?,
+        wrap_pyfunction!(lease::_sequence_numbers, m)?,
+        wrap_pyfunction!(lease::_cas_pause_us, m)?,
+        wrap_pyfunction!(lease::_check_namespace, m)?,
+        wrap_pyfunction!(lease::_check_input, m)?,
+        wrap_pyfunction!(lease::_redact_url, m)?,
+        wrap_pyfunction!(lease::_mysql_tls, m)?,
+        wrap_pyfunction!(lease::_redact, m)?,
+        wrap_pyfunction!(lease::_layout_record, m)?,
+        wrap_pyfunction!(lease::_redis_key, m)?,
+        wrap_pyfunction!(lease::_redis_counter_floor, m)?,
+        wrap_pyfunction!(lease::_namespace_nodes, m)?,
         wrap_pyfunction!(stores::_classify, m)?,
         wrap_pyfunction!(stores::_read_answer, m)?,
         wrap_pyfunction!(stores::_check_arg, m)?,

@@ -17,6 +17,7 @@ mod objectid;
 mod refill;
 mod segment;
 mod snowflake;
+mod state;
 mod stores;
 mod uuid;
 
@@ -38,7 +39,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<uuid::PyV7Generator>()?;
     m.add_class::<lease::PyLeaseMachine>()?;
     m.add_class::<lease::PyFence>()?;
-    m.add_class::<lease::PySlot>()?;
+    m.add_class::<state::PySlot>()?;
     m.add_class::<stores::PyCasLoop>()?;
     m.add_class::<stores::PyGroupTurn>()?;
     m.add_class::<objectid::PyObjectId>()?;

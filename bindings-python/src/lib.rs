@@ -14,7 +14,6 @@ mod lease;
 mod mask;
 mod nanoid;
 mod objectid;
-mod refill;
 mod segment;
 mod snowflake;
 mod state;
@@ -65,7 +64,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(encoding::decode, m)?,
         wrap_pyfunction!(fork::_after_fork_in_child, m)?,
         wrap_pyfunction!(fork::_fork_generation, m)?,
-        wrap_pyfunction!(refill::_refill_shutdown, m)?,
+        wrap_pyfunction!(segment::refill::_refill_shutdown, m)?,
         wrap_pyfunction!(stores::texts::_store_texts, m)?,
         wrap_pyfunction!(stores::texts::_segment_sql, m)?,
         wrap_pyfunction!(stores::texts::_sequence_sql, m)?,

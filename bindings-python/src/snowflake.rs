@@ -2,10 +2,11 @@
 //! threads, fork-aware, with a clock chosen by the host.
 
 use crate::args::{int_in, opt_int_in, opt_named, opt_text};
-use crate::coord::{self, PyFence, PySlot};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
 use crate::layout::{layout_arg, PyLayout, PyParts};
+use crate::lease::PyFence;
+use crate::state::PySlot;
 use idloom::names::{Backwards, Exhausted, PolicyChoice, Start};
 use idloom::snowflake::{Generator, Next};
 use idloom::state::FileFence;
@@ -292,7 +293,7 @@ impl PySnowflake {
         // The file that keeps this node's fence across restarts, if any.
         let state = match (&slot, &state_dir) {
             (Some(s), _) => Some(s.cast::<PySlot>()?.get().fence(py)?),
-            (None, Some(dir)) => Some(coord::node_fence(
+            (None, Some(dir)) => Some(crate::state::node_fence(
                 py,
                 dir,
                 namespace.as_deref().unwrap_or("default"),

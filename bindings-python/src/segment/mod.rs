@@ -1,4 +1,7 @@
 //! `Segment` and `MemorySource`: number ranges from a host source, served from memory.
+//! A store-backed `Segment` refills in the background ([`refill`]).
+
+pub mod refill;
 
 use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, IntoPy};
@@ -163,7 +166,7 @@ impl PySource {
     }
 }
 
-impl crate::refill::Fetch for PySource {
+impl refill::Fetch for PySource {
     fn fetch(&self, py: Python<'_>, step: u64) -> PyResult<Range> {
         self.fetching.store(thread_ident(), Ordering::Release);
         let fetched = self.call(py, step);
@@ -226,7 +229,7 @@ pub struct PySegment {
 #[allow(clippy::large_enum_variant)]
 enum Mode {
     Inline(Mutex<State>),
-    Background(crate::refill::Refill),
+    Background(refill::Refill),
 }
 
 impl PySegment {
@@ -345,7 +348,7 @@ impl PySegment {
         let notes = Arc::new(Notes::new(detail));
         let mode = if background {
             let timeout = std::time::Duration::from_millis(timeout.unwrap_or(DEFAULT_TIMEOUT_MS));
-            Mode::Background(crate::refill::Refill::new(config, Arc::new(source), timeout, notes.clone()).py(py)?)
+            Mode::Background(refill::Refill::new(config, Arc::new(source), timeout, notes.clone()).py(py)?)
         } else {
             Mode::Inline(Mutex::new(State {
                 segment: Segment::new(config, source, SystemClock).py(py)?,

@@ -4,6 +4,9 @@
 //! number with `_check_arg`, and run Leaf's compare-and-set fetch and a
 //! group's turn as the core's state machines. No store decision is written
 //! in Python; `tests/vectors/store_protocol.json` replays these calls.
+//! The texts themselves, and the checks around them, are in [`texts`].
+
+pub mod texts;
 
 use crate::args::{int_in, int_value, text};
 use crate::errors::{raise, to_py, IntoPy};

@@ -1,4 +1,4 @@
-//! Coordination for Python (`COORDINATION.md`): the core's lease state
+//! Coordination for Python (`docs/COORDINATION.md`): the core's lease state
 //! machine, the fence handle a leased `Snowflake` gives its lease, state
 //! files, host-local slots, and the store texts `idloom.stores` executes on
 //! the host's drivers. Every decision is the core's; the Python side runs the

@@ -1,5 +1,5 @@
 // idloom-wasm/workers: node leases and segment ranges from a Durable Object
-// (COORDINATION.md). The object is single-writer and strongly consistent:
+// (docs/COORDINATION.md). The object is single-writer and strongly consistent:
 // it answers with the core's store model (`MemoryStore`, the reference the
 // SQL and Lua texts implement: the same answers and errors), keeps every
 // record it changes in its transactional storage, and answers only after

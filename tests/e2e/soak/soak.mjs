@@ -10,7 +10,7 @@
 // the grant it was minted under, and its tick lies inside that grant's
 // interval (from its start to the next grant of that node: the store's
 // history); every minter ends within its bound; each fault produced the
-// codes COORDINATION.md says, and nothing else.
+// codes docs/COORDINATION.md says ("Faults and the codes they may raise"), and nothing else.
 //
 //   node tests/e2e/soak/soak.mjs [--engine postgres|mysql|redis|all] [--minutes N] [--seed S] [--keep]
 //
@@ -53,7 +53,8 @@ function rng(seed) {
   };
 }
 
-// What each fault may make the minters report (COORDINATION.md), during the
+// What each fault may make the minters report (docs/COORDINATION.md, "Faults
+// and the codes they may raise"), during the
 // fault and for two TTLs after it. `no_free_node` is always allowed: there are
 // more minters than nodes. `needs`: codes that must appear (of the target
 // process, when there is one).
@@ -61,7 +62,7 @@ const ANY_HOLDER = ['lease_expired', 'lease_lost'];
 // After a store lost its state, the floor puts new leases up to ttl + max_skew
 // ahead of the clocks: a generator whose backwards policy cannot lead that far
 // reports clock_moved_backwards until its clock reaches the lease's start
-// (COORDINATION.md: a clock below start meets the backwards policy). The check
+// (docs/COORDINATION.md, "When the store forgets": a clock below start meets the backwards policy). The check
 // below holds each such report to that: its lease started ahead of the clock.
 const FLOOR_RAISED = [...ANY_HOLDER, 'clock_moved_backwards'];
 export const FAULTS = {

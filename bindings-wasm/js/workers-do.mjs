@@ -8,7 +8,7 @@
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
-import { NodeLease, Store, input, int, str } from './coord.mjs';
+import { Store, input, int, str } from './coord.mjs';
 import { LIMITS } from './tables.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
@@ -369,7 +369,7 @@ const leases = new Map();
  * @param {any} binding `env.IDLOOM`
  * @param {string} namespace
  * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string, shared?: boolean }} [options]
- * @returns {Promise<NodeLease>}
+ * @returns {Promise<import('./coord.mjs').NodeLease>}
  */
 export async function leaseNode(binding, namespace, options = {}) {
   let byName = leases.get(binding);

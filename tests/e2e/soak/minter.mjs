@@ -70,7 +70,7 @@ const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 let grants = 0;
 let held = null; // { k, lease, gen, fd, failures, expiredSince }
-let stopping = false;
+let stopping;
 while (!existsSync(`${out}.stop`)) {
   if (held === null) {
     try {
@@ -105,7 +105,7 @@ while (!existsSync(`${out}.stop`)) {
         // A wait longer than a synchronous call may take (wasm): wait on the event loop instead.
         ids.push(await h.gen.nextAsync().catch((e2) => e2));
         if (typeof ids.at(-1) === 'bigint') continue;
-        e = ids.pop();
+        e = ids.pop(); // eslint-disable-line no-ex-assign -- the awaited retry's error is the one to report
       }
       const code = error('mint', e);
       if (code === 'clock_moved_backwards' && h.lease.startMs > Date.now()) {

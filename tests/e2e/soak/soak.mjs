@@ -18,7 +18,7 @@
 // runs one engine and returns its report; tests/e2e/soak.test.mjs runs the
 // bounded form (each fault once) on the three engines.
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrivateMariaDB, PrivatePostgres, PrivateRedis, Proxy } from './servers.mjs';

@@ -27,7 +27,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const python = process.env.IDLOOM_PYTHON ?? join(root, '.venv/bin/python');
 const cli = [process.execPath, join(root, 'bindings-node/bin/idloom.mjs')];
 export const MINTERS = {
-  rust: [join(root, 'target/debug/examples/soak_minter')],
+  rust: [join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug/examples/soak_minter')],
   python: [python, join(root, 'tests/e2e/soak/minter.py')],
   node: [process.execPath, join(root, 'tests/e2e/soak/minter.mjs')],
   wasm: [process.execPath, join(root, 'tests/e2e/soak/minter.mjs')],

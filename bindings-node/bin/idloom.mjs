@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npx idloom …`: the same commands as the Python CLI (`idloom …`).
-// Bad arguments exit 2 with one line naming the error code.
+// `npx idloom …`: the same commands as the Python CLI (`idloom …`), with the
+// same output: both replay tests/cli/transcript.txt. Bad arguments exit 2
+// with one line naming the error code.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -77,9 +78,9 @@ const iso = (ms) => new Date(ms).toISOString();
 function capacityReport(layout) {
   const c = layout.capacity();
   const order = layout.order === 'time_node_sequence' ? 'time|node|sequence' : 'time|sequence|node';
-  const fields = layout.order === 'time_node_sequence' ? [layout.timeBits, layout.nodeBits, layout.sequenceBits] : [layout.timeBits, layout.sequenceBits, layout.nodeBits];
+  // Bits as time/node/sequence whatever the order (the core's Display of a layout, and the README's table).
   return [
-    `${fields.join('/')} bits (${order}), tick ${layout.tickMs} ms, epoch ${iso(layout.epochMs)}`,
+    `${layout.timeBits}/${layout.nodeBits}/${layout.sequenceBits} bits (${order}), tick ${layout.tickMs} ms, epoch ${iso(layout.epochMs)}`,
     `ids per tick per node:   ${c.idsPerTick}`,
     `ids per second per node: ${c.idsPerSecondPerNode}`,
     `nodes:                   ${c.nodes}`,
@@ -176,7 +177,7 @@ export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeE
     return name === undefined ? 2 : 0;
   }
   try {
-    if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}" (choose from ${Object.keys(COMMANDS).join(', ')})`);
+    if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}" (choose from ${[...Object.keys(COMMANDS), 'store'].join(', ')})`);
     const spec = COMMANDS[name];
     const options = { help: { type: 'boolean', short: 'h' } };
     for (const [opt, type] of Object.entries(spec.options)) options[opt] = opt === 'n' ? { type, short: 'n' } : { type };

@@ -1,4 +1,4 @@
-// The host-agnostic half of coordination (COORDINATION.md), shared by the
+// The host-agnostic half of coordination (docs/COORDINATION.md), shared by the
 // Node package (idloom/stores, over pg, mysql2, ioredis, node-redis) and the
 // wasm package (idloom-wasm/workers, over a Durable Object): a leased node
 // renewed on a timer or on demand, the namespace calls every store shares,

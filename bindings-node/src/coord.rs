@@ -1,4 +1,4 @@
-//! Coordination for Node (`COORDINATION.md`): the core's lease state machine
+//! Coordination for Node (`docs/COORDINATION.md`): the core's lease state machine
 //! and the store texts `idloom/stores` runs on the host's drivers (pg,
 //! ioredis). Every decision is the core's; JavaScript runs the texts, owns
 //! the renewal timer and maps driver failures to codes.

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { idloom, implName } from './impl.mjs';
 
-const { Snowflake, Segment, Layout, MySQLStore, PostgresStore, RedisStore } = idloom;
+const { Snowflake, Segment, Layout, MySQLStore, PostgresStore, RedisStore, _idloomError } = idloom;
 
 const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';

@@ -1,4 +1,4 @@
-//! Node leases for Python (`COORDINATION.md`): the core's lease state
+//! Node leases for Python (`docs/COORDINATION.md`): the core's lease state
 //! machine, and the fence handle a leased `Snowflake` gives its lease. Every
 //! decision is the core's; the Python side (`idloom.stores`) runs the store
 //! texts, owns the renewal thread and maps driver failures to codes.

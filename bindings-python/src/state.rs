@@ -1,4 +1,4 @@
-//! Restarts without a store for Python (`COORDINATION.md`): state files
+//! Restarts without a store for Python (`docs/COORDINATION.md`): state files
 //! (the fence of a manual node written ahead) and host-local slots, the
 //! core's `idloom::state`.
 

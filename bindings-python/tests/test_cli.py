@@ -54,11 +54,11 @@ def test_uuid_nanoid_segment_decode_layout(capsys):
     ("argv", "needle"),
     [
         (["snowflake", "--node", "5000"], "node must be in 0..=1023, got 5000 (node_out_of_range)"),
-        (["snowflake"], "the following arguments are required: --node"),
+        (["snowflake"], "--node is required: idloom never guesses a node ID (invalid_argument)"),
         (["decode", "nope"], "(invalid_uuid)"),
-        (["uuid4", "-n", "0"], "-n must be in 1..=1000000, got 0"),
+        (["uuid4", "-n", "0"], '-n must be an integer in 1..=1000000, got "0" (invalid_argument)'),
         (["nanoid", "--alphabet", "aa"], "(invalid_alphabet)"),
-        (["frobnicate"], "invalid choice"),
+        (["frobnicate"], 'unknown command "frobnicate"'),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv, needle):

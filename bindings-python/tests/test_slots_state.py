@@ -4,7 +4,6 @@ Celery worker and a manual node use them."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

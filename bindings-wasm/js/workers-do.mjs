@@ -1,5 +1,5 @@
 // idloom-wasm/workers: node leases and segment ranges from a Durable Object
-// (COORDINATION.md). The object is single-writer and strongly consistent:
+// (docs/COORDINATION.md). The object is single-writer and strongly consistent:
 // it answers with the core's store model (`MemoryStore`, the reference the
 // SQL and Lua texts implement: the same answers and errors), keeps every
 // record it changes in its transactional storage, and answers only after
@@ -8,7 +8,7 @@
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
-import { NodeLease, Store, input, int, str } from './coord.mjs';
+import { Store, input, int, str } from './coord.mjs';
 import { LIMITS } from './tables.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
@@ -369,7 +369,7 @@ const leases = new Map();
  * @param {any} binding `env.IDLOOM`
  * @param {string} namespace
  * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string, shared?: boolean }} [options]
- * @returns {Promise<NodeLease>}
+ * @returns {Promise<import('./coord.mjs').NodeLease>}
  */
 export async function leaseNode(binding, namespace, options = {}) {
   let byName = leases.get(binding);

@@ -1,4 +1,4 @@
-//! Coordination on wasm (`COORDINATION.md`): the core's lease `Holder` (an
+//! Coordination on wasm (`docs/COORDINATION.md`): the core's lease `Holder` (an
 //! isolate's side of a lease), a leased generator's fence, and the store's
 //! side — the core's `MemoryStore`, which the Durable Object
 //! (`idloom-wasm/workers`) keeps in its transactional storage. Every

@@ -1,4 +1,4 @@
-//! Restarts without a store (`COORDINATION.md`): a state file per
+//! Restarts without a store (`docs/COORDINATION.md`, "Restarts without a store"): a state file per
 //! (namespace, node), and host-local slots.
 //!
 //! **State file.** A lease with the local disk as its store: before minting

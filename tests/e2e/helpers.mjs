@@ -6,8 +6,9 @@ import { join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname;
 const python = process.env.IDLOOM_PYTHON ?? join(root, '.venv/bin/python');
+export const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target'); // where cargo built the Rust minters
 export const minters = {
-  rust: [join(root, 'target/release/examples/mint')],
+  rust: [join(targetDir, 'release/examples/mint')],
   python: [python, join(root, 'tests/e2e/mint.py')],
   node: [process.execPath, join(root, 'tests/e2e/mint.mjs')],
   wasm: [process.execPath, join(root, 'tests/e2e/mint.mjs')],
@@ -15,7 +16,7 @@ export const minters = {
 export const runtimes = Object.keys(minters);
 // The store commands of the Rust side live in soak_minter (dev profile: it
 // uses the store adapters of the core's tests); the others are the same files.
-export const storeMinters = { ...minters, rust: [join(root, 'target/debug/examples/soak_minter')] };
+export const storeMinters = { ...minters, rust: [join(targetDir, 'debug/examples/soak_minter')] };
 
 /** Start a minter; returns the child process and a promise of its clean exit. */
 export function start(name, args, table = minters) {

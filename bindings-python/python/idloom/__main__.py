@@ -15,33 +15,66 @@ A store URL can come from the environment instead (``IDLOOM_STORE_URL``,
 keeping its password off the command line and out of ``ps``); a flag wins.
 A URL is only ever shown with its password as ``***``.
 
-Bad arguments exit with status 2 and one line on stderr.
+Bad arguments exit with status 2 and one line on stderr naming the error
+code, the same line as the Node CLI's (``npx idloom``): both replay
+``tests/cli/transcript.txt``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import sys
-from typing import Any, Dict, NoReturn, Sequence, TextIO
+from typing import Any, Callable, Dict, List, NoReturn, Sequence, TextIO
 
 import idloom
 
 PRESETS = ["twitter", "sonyflake", "baidu", "js_safe"]
+FORMATS = ["int", "friendly", "base62", "base36", "base32", "hex"]
+COMMANDS = ["demo", "snowflake", "uuid4", "uuid7", "nanoid", "segment", "decode", "layout", "store"]
 URL_ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # A check below names its option itself ("--layout must be …"): drop argparse's "argument --layout: ".
+        message = re.sub(r"^argument [^:]+: (?=-)", "", message)
+        self.exit(2, f"idloom: error: {message} (invalid_argument)\n")
 
 
-def _count(text: str) -> int:
-    n = int(text)
-    if not 1 <= n <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"-n must be in 1..=1000000, got {n}")
-    return n
+def _int_in(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    """A decimal integer argument in lo..=hi (the Node CLI's ``intArg``)."""
+
+    def parse(text: str) -> int:
+        if re.fullmatch(r"[0-9]+", text) is None or not lo <= int(text) <= hi:
+            raise argparse.ArgumentTypeError(f'{name} must be an integer in {lo}..={hi}, got "{text}"')
+        return int(text)
+
+    return parse
+
+
+def _non_negative(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if re.fullmatch(r"[0-9]+", text) is None:
+            raise argparse.ArgumentTypeError(f'{name} must be a non-negative integer, got "{text}"')
+        return int(text)
+
+    return parse
+
+
+def _one_of(name: str, options: List[str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in options:
+            raise argparse.ArgumentTypeError(f'{name} must be one of {", ".join(options)}, got "{text}"')
+        return text
+
+    return parse
+
+
+_count = _int_in("-n", 1, 1_000_000)
+_layout = _one_of("--layout", PRESETS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,17 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="mint and decode IDs of every kind")
-    d.add_argument("--node", type=int, help="this process's node ID (never guessed); or --store to lease one")
+    d.add_argument("--node", type=_non_negative("--node"), help="this process's node ID (never guessed); or --store to lease one")
     d.add_argument("--store", metavar="URL", help="lease the node from a store (postgresql://, mysql://, redis://) "
                    "in a throwaway namespace, draw a segment there, then release (without --node, "
                    "$IDLOOM_STORE_URL is the default)")
-    d.add_argument("--layout", choices=PRESETS, default="twitter")
+    d.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
 
     s = sub.add_parser("snowflake", help="mint snowflake IDs")
-    s.add_argument("--node", type=int, required=True, help="this process's node ID (never guessed)")
-    s.add_argument("--layout", choices=PRESETS, default="twitter")
+    s.add_argument("--node", type=_non_negative("--node"), help="this process's node ID (required: never guessed)")
+    s.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
     s.add_argument("-n", type=_count, default=1, help="how many (1..=1000000)")
-    s.add_argument("--format", choices=["int", "friendly", "base62", "base36", "base32", "hex"], default="int")
+    s.add_argument("--format", type=_one_of("--format", FORMATS), default="int", help=f"one of {', '.join(FORMATS)}")
 
     for name, text in (("uuid4", "mint random UUIDs"), ("uuid7", "mint time-ordered UUIDs")):
         u = sub.add_parser(name, help=text)
@@ -67,20 +100,20 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("nanoid", help="mint NanoIDs")
     n.add_argument("-n", type=_count, default=1)
-    n.add_argument("--size", type=int, default=21)
+    n.add_argument("--size", type=_int_in("--size", 1, 1024), default=21, help="symbols per NanoID (1..=1024)")
     n.add_argument("--alphabet", default=None, help="custom alphabet (2..=256 distinct symbols)")
 
     g = sub.add_parser("segment", help="mint IDs from an in-memory segment source")
-    g.add_argument("-n", type=_count, default=5)
-    g.add_argument("--start", type=int, default=1)
-    g.add_argument("--step", type=int, default=1000)
+    g.add_argument("-n", type=_count, default=1)
+    g.add_argument("--start", type=_non_negative("--start"), default=1)
+    g.add_argument("--step", type=_int_in("--step", 1, 2**40), default=1000)
 
     c = sub.add_parser("decode", help="decode a snowflake ID or a UUID")
-    c.add_argument("id", help="a snowflake ID (decimal) or a UUID (any form)")
-    c.add_argument("--layout", choices=PRESETS, default="twitter")
+    c.add_argument("id", nargs="?", help="a snowflake ID (decimal) or a UUID (any form)")
+    c.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
 
     l_ = sub.add_parser("layout", help="print a layout's capacity report")
-    l_.add_argument("--layout", choices=PRESETS, default="twitter")
+    l_.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
 
     st = sub.add_parser("store", help="namespaces, nodes and segment counters on a store")
     ops = st.add_subparsers(dest="op", required=True, parser_class=_Parser)
@@ -95,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
             what.add_argument("--segment", metavar="BIZ_TAG")
             o.add_argument("--table", default=None, help="the Leaf-compatible segment table (default idloom_alloc)")
         if op == "init":
-            o.add_argument("--layout", choices=PRESETS, default="twitter")
+            o.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
             o.add_argument("--nodes", type=int, default=None)
             o.add_argument("--ttl-ms", type=int, default=10_000)
             o.add_argument("--max-skew-ms", type=int, default=1_000)
@@ -156,9 +189,14 @@ def _store(args: argparse.Namespace, out: TextIO) -> None:
         print(f"namespace {args.namespace}, node {args.node}: free (epoch {epoch}, fence stays at {fence})", file=out)
 
 
+def _iso(ms: int) -> str:
+    """UTC with milliseconds and a Z, as the capacity report and JavaScript's toISOString."""
+    return (_EPOCH + datetime.timedelta(milliseconds=ms)).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
 def _snowflake_line(layout: idloom.Layout, id_: int) -> str:
     parts = layout.decompose(id_)
-    return f"{id_}  time={parts.datetime.isoformat()} node={parts.node} seq={parts.sequence} friendly={layout.friendly(id_)}"
+    return f"{id_}  time={_iso(parts.timestamp_ms)} node={parts.node} seq={parts.sequence} friendly={layout.friendly(id_)}"
 
 
 def _decode(text: str, layout: idloom.Layout) -> str:
@@ -166,8 +204,8 @@ def _decode(text: str, layout: idloom.Layout) -> str:
         return _snowflake_line(layout, int(text))
     u = idloom.parse_uuid(text)
     ms = idloom.uuid_timestamp_ms(u)
-    when = "" if ms is None else f" time={(_EPOCH + datetime.timedelta(milliseconds=ms)).isoformat()}"
-    return f"{u}  version={u.version} variant={u.variant}{when}"
+    when = "" if ms is None else f" time={_iso(ms)}"
+    return f"{u}  version={u.version}{when}"
 
 
 def _demo(node: int, layout: idloom.Layout, out: TextIO) -> None:
@@ -228,13 +266,19 @@ def _demo_store(url: str, layout: idloom.Layout, out: TextIO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import os
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        print(f'idloom: error: unknown command "{argv[0]}" (choose from {", ".join(COMMANDS)}) (invalid_argument)',
+              file=sys.stderr)
+        return 2
     args = _parser().parse_args(argv)
     out = sys.stdout
     env_url = os.environ.get("IDLOOM_STORE_URL") or None
     if args.command == "store" and args.url is None:
         args.url = env_url
         if args.url is None:
-            print(f"idloom store {args.op}: error: give --url URL or set IDLOOM_STORE_URL", file=sys.stderr)
+            print("idloom: error: --url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, redis://…) "
+                  "(invalid_argument)", file=sys.stderr)
             return 2
     if args.command == "demo" and args.store is None and args.node is None:
         args.store = env_url
@@ -251,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _demo(args.node, layout, out)
         elif args.command == "snowflake":
+            if args.node is None:
+                print("idloom: error: --node is required: idloom never guesses a node ID (invalid_argument)", file=sys.stderr)
+                return 2
             gen = idloom.Snowflake(args.node, layout)
             for id_ in gen.next_batch(args.n):
                 if args.format == "int":
@@ -272,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for _ in range(args.n):
                 print(seg.next(), file=out)
         elif args.command == "decode":
+            if args.id is None:
+                print("idloom: error: decode needs an ID (a snowflake integer or a UUID) (invalid_argument)", file=sys.stderr)
+                return 2
             print(_decode(args.id, layout), file=out)
         elif args.command == "layout":
             print(layout, file=out)

@@ -1,4 +1,4 @@
-//! Node leases with tick fences (`COORDINATION.md`): who a node is, for how
+//! Node leases with tick fences (`docs/COORDINATION.md`, "The rule that makes a lease safe"): who a node is, for how
 //! long, and over which interval of ID time.
 //!
 //! A lease gives one holder a node and a range of ID time `[start_ms,

@@ -70,7 +70,7 @@ const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 let grants = 0;
 let held = null; // { k, lease, gen, fd, failures, expiredSince, until }
-let stopping = false;
+let stopping;
 // Turns: a holder releases its node (cleanly, with the high-water) after 3
 // to 6 s and waits before asking again, so the minters that wait get nodes
 // too — five minters on three nodes, and one that lost every race for a
@@ -117,7 +117,7 @@ while (!existsSync(`${out}.stop`)) {
         // A wait longer than a synchronous call may take (wasm): wait on the event loop instead.
         ids.push(await h.gen.nextAsync().catch((e2) => e2));
         if (typeof ids.at(-1) === 'bigint') continue;
-        e = ids.pop();
+        e = ids.pop(); // eslint-disable-line no-ex-assign -- the awaited retry's error is the one to report
       }
       const code = error('mint', e);
       if (code === 'clock_moved_backwards' && h.lease.startMs > Date.now()) {

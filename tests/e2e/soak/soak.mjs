@@ -10,7 +10,7 @@
 // the grant it was minted under, and its tick lies inside that grant's
 // interval (from its start to the next grant of that node: the store's
 // history); every minter ends within its bound; each fault produced the
-// codes COORDINATION.md says, and nothing else.
+// codes docs/COORDINATION.md says ("Faults and the codes they may raise"), and nothing else.
 //
 //   node tests/e2e/soak/soak.mjs [--engine postgres|mysql|redis|all] [--minutes N] [--seed S] [--keep]
 //
@@ -18,7 +18,7 @@
 // runs one engine and returns its report; tests/e2e/soak.test.mjs runs the
 // bounded form (each fault once) on the three engines.
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrivateMariaDB, PrivatePostgres, PrivateRedis, Proxy } from './servers.mjs';
@@ -27,7 +27,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const python = process.env.IDLOOM_PYTHON ?? join(root, '.venv/bin/python');
 const cli = [process.execPath, join(root, 'bindings-node/bin/idloom.mjs')];
 export const MINTERS = {
-  rust: [join(root, 'target/debug/examples/soak_minter')],
+  rust: [join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug/examples/soak_minter')],
   python: [python, join(root, 'tests/e2e/soak/minter.py')],
   node: [process.execPath, join(root, 'tests/e2e/soak/minter.mjs')],
   wasm: [process.execPath, join(root, 'tests/e2e/soak/minter.mjs')],
@@ -53,7 +53,8 @@ function rng(seed) {
   };
 }
 
-// What each fault may make the minters report (COORDINATION.md), during the
+// What each fault may make the minters report (docs/COORDINATION.md, "Faults
+// and the codes they may raise"), during the
 // fault and for two TTLs after it. `no_free_node` is always allowed: there are
 // more minters than nodes. `needs`: codes that must appear (of the target
 // process, when there is one).
@@ -61,7 +62,7 @@ const ANY_HOLDER = ['lease_expired', 'lease_lost'];
 // After a store lost its state, the floor puts new leases up to ttl + max_skew
 // ahead of the clocks: a generator whose backwards policy cannot lead that far
 // reports clock_moved_backwards until its clock reaches the lease's start
-// (COORDINATION.md: a clock below start meets the backwards policy). The check
+// (docs/COORDINATION.md, "When the store forgets": a clock below start meets the backwards policy). The check
 // below holds each such report to that: its lease started ahead of the clock.
 const FLOOR_RAISED = [...ANY_HOLDER, 'clock_moved_backwards'];
 export const FAULTS = {

@@ -91,7 +91,8 @@ fn rate(threads: usize, fetch: impl Fn() -> Box<dyn FnMut() + Send> + Sync) -> f
 fn leases<S: Store>(rt: &Runtime, db: &S, ns: &str, nodes: u64, samples: usize, renewals: usize) -> (f64, Vec<f64>, Vec<f64>) {
     let fence = || SystemClock.now_ms() + 60_000;
     let t = Instant::now();
-    rt.block_on(db.init_namespace(ns, Layout::TWITTER, Some(nodes), CONFIG, true)).unwrap();
+    rt.block_on(db.init_namespace(ns, Layout::TWITTER, Some(nodes), CONFIG, true))
+        .unwrap();
     let init = t.elapsed().as_secs_f64();
     let acq = time(samples, |i| rt.block_on(db.acquire(ns, &format!("h{i}"), fence())).unwrap());
     let mut ren = Vec::new();
@@ -122,7 +123,10 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
                 let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await.unwrap();
                 tokio::spawn(conn);
                 for t in ["idloom_node", "idloom_namespace"] {
-                    client.execute(&format!("DELETE FROM {t} WHERE namespace = $1"), &[&ns]).await.unwrap();
+                    client
+                        .execute(&format!("DELETE FROM {t} WHERE namespace = $1"), &[&ns])
+                        .await
+                        .unwrap();
                 }
             });
         }
@@ -135,7 +139,9 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
             rt.block_on(async {
                 let mut conn = db.pool().get_conn().await.unwrap();
                 for t in ["idloom_node", "idloom_namespace"] {
-                    conn.exec_drop(format!("DELETE FROM {t} WHERE namespace = ?"), (&ns,)).await.unwrap();
+                    conn.exec_drop(format!("DELETE FROM {t} WHERE namespace = ?"), (&ns,))
+                        .await
+                        .unwrap();
                 }
             });
         }
@@ -212,12 +218,18 @@ fn main() {
     }
     let (rt, t) = (&rt, table.as_str());
     let rows: Vec<(&str, Maker)> = vec![
-        ("postgres atomic", Box::new(move || fetcher(rt, pg().with_table(t).unwrap(), "bench"))),
+        (
+            "postgres atomic",
+            Box::new(move || fetcher(rt, pg().with_table(t).unwrap(), "bench")),
+        ),
         (
             "postgres cas",
             Box::new(move || fetcher(rt, pg().with_table(t).unwrap().with_mode(FetchMode::Cas), "bench")),
         ),
-        ("mariadb atomic", Box::new(move || fetcher(rt, my().with_table(t).unwrap(), "bench"))),
+        (
+            "mariadb atomic",
+            Box::new(move || fetcher(rt, my().with_table(t).unwrap(), "bench")),
+        ),
         (
             "mariadb cas",
             Box::new(move || fetcher(rt, my().with_table(t).unwrap().with_mode(FetchMode::Cas), "bench")),

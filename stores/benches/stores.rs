@@ -209,11 +209,18 @@ fn main() {
     let counter = redis(&rt);
     rt.block_on(counter.init_segment(&key, 1, 1000)).unwrap();
     type Maker<'a> = Box<dyn Fn() -> Box<dyn FnMut() + Send> + Sync + 'a>;
-    /// A fetcher: its own store (pool or connection) and `tag`, blocking on the runtime.
+    /// A fetcher: its own store (pool or connection) and `tag`, blocking on
+    /// the runtime. A compare-and-set that lost the core's 16 rounds
+    /// (`store_unavailable`) is fetched again, as the old adapters' loop of
+    /// 10,000 rounds did: one fetch is one range received.
     fn fetcher<S: Store>(rt: &Runtime, db: S, tag: &str) -> Box<dyn FnMut() + Send> {
         let (handle, tag) = (rt.handle().clone(), tag.to_string());
-        Box::new(move || {
-            handle.block_on(db.fetch(&tag, 1000)).unwrap();
+        Box::new(move || loop {
+            match handle.block_on(db.fetch(&tag, 1000)) {
+                Ok(_) => break,
+                Err(e) if e.code() == idloom::ErrorCode::StoreUnavailable && e.to_string().contains("compare-and-set") => {}
+                Err(e) => panic!("{e}"),
+            }
         })
     }
     let (rt, t) = (&rt, table.as_str());

@@ -89,6 +89,9 @@ fn rate(threads: usize, fetch: impl Fn() -> Box<dyn FnMut() + Send> + Sync) -> f
 /// creation time), `samples` acquisitions by new holders, then `renewals`
 /// renewals of one more lease. Answers (init s, acquire µs, renew µs).
 fn leases<S: Store>(rt: &Runtime, db: &S, ns: &str, nodes: u64, samples: usize, renewals: usize) -> (f64, Vec<f64>, Vec<f64>) {
+    // 65,536 nodes need Sonyflake's 16 node bits (Twitter's 10 hold 1,024): the
+    // crate checks the count against the layout, as the old adapters did not.
+    let layout = if nodes > 1024 { Layout::SONYFLAKE } else { Layout::TWITTER };
     let fence = || SystemClock.now_ms() + 60_000;
     let t = Instant::now();
     rt.block_on(db.init_namespace(ns, Layout::TWITTER, Some(nodes), CONFIG, true))

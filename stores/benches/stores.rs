@@ -94,8 +94,7 @@ fn leases<S: Store>(rt: &Runtime, db: &S, ns: &str, nodes: u64, samples: usize, 
     let layout = if nodes > 1024 { Layout::SONYFLAKE } else { Layout::TWITTER };
     let fence = || SystemClock.now_ms() + 60_000;
     let t = Instant::now();
-    rt.block_on(db.init_namespace(ns, layout, Some(nodes), CONFIG, true))
-        .unwrap();
+    rt.block_on(db.init_namespace(ns, layout, Some(nodes), CONFIG, true)).unwrap();
     let init = t.elapsed().as_secs_f64();
     let acq = time(samples, |i| rt.block_on(db.acquire(ns, &format!("h{i}"), fence())).unwrap());
     let mut ren = Vec::new();

@@ -488,7 +488,9 @@ async fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
     // Nodes 0 and 2 are held by live holders of that time; node 1 expired.
     let (db, ns) = (store().await, support::unique("oldns"));
     let mut conn = raw(&url()).await;
-    db.init_namespace(&ns, support::LAYOUT, Some(4), support::SHORT, true).await.unwrap();
+    db.init_namespace(&ns, support::LAYOUT, Some(4), support::SHORT, true)
+        .await
+        .unwrap();
     let key = idloom::stores::redis::namespace_key(&ns);
     let node_key = |k: u64| format!("{}node:{k}", &key[..key.len() - 2]);
     redis::cmd("HDEL").arg(&key).arg("next").query_async::<()>(&mut conn).await.unwrap();
@@ -529,7 +531,9 @@ async fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_pages_through_every_node() {
     let (db, ns) = (store().await, support::unique("pages"));
-    db.init_namespace(&ns, support::LAYOUT, Some(1_024), support::SHORT, true).await.unwrap();
+    db.init_namespace(&ns, support::LAYOUT, Some(1_024), support::SHORT, true)
+        .await
+        .unwrap();
     let ns2 = support::unique("pages2");
     db.init_namespace(&ns2, idloom::Layout::SONYFLAKE, Some(2_500), support::SHORT, true)
         .await
@@ -568,9 +572,18 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     db.init_segment(&plain, 100, 10).await.unwrap();
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (100, 110));
     db.init_segment_guarded(&tag, 5_000, 10).await.unwrap();
-    assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("110"), "same run_id: unchanged");
+    assert_eq!(
+        counter_value(&mut conn, &tag).await.as_deref(),
+        Some("110"),
+        "same run_id: unchanged"
+    );
     let guard = idloom::stores::redis::guard_key(&tag);
-    redis::cmd("SET").arg(&guard).arg("another").query_async::<()>(&mut conn).await.unwrap();
+    redis::cmd("SET")
+        .arg(&guard)
+        .arg("another")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
     let e = db.fetch(&tag, 10).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StoreStateLost);
     assert!(e.to_string().contains("store identity changed"), "{e}");
@@ -586,12 +599,25 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     assert_eq!(head(&v), "state_lost", "{v:?}");
     assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("110"), "nothing moved");
     db.init_segment(&tag, 9_000, 10).await.unwrap();
-    assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("110"), "an unguarded init changes nothing");
+    assert_eq!(
+        counter_value(&mut conn, &tag).await.as_deref(),
+        Some("110"),
+        "an unguarded init changes nothing"
+    );
     assert_eq!(db.fetch(&tag, 10).await.unwrap_err().code(), ErrorCode::StoreStateLost);
-    assert_eq!(pair(db.fetch(&plain, 10).await.unwrap()), (100, 110), "an unguarded counter is unaffected");
+    assert_eq!(
+        pair(db.fetch(&plain, 10).await.unwrap()),
+        (100, 110),
+        "an unguarded counter is unaffected"
+    );
     db.init_segment_guarded(&tag, 9_000, 10).await.unwrap();
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_000, 9_010));
-    redis::cmd("SET").arg(&guard).arg("another").query_async::<()>(&mut conn).await.unwrap();
+    redis::cmd("SET")
+        .arg(&guard)
+        .arg("another")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
     db.init_segment_guarded(&tag, 5, 10).await.unwrap();
     assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("9010"), "never lowered");
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_010, 9_020));

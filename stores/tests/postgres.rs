@@ -237,17 +237,7 @@ async fn store_faults_have_their_codes() {
     use idloom::ErrorCode;
     let table = support::unique("leaf");
     let db = store().await.with_table(&table).unwrap();
-    assert_eq!(
-        db.fetch("order", 10).await.unwrap_err().code(),
-        ErrorCode::StoreSchema,
-        "a missing table"
-    );
-    db.init_segment("order", 1, 10).await.unwrap();
-    assert_eq!(
-        db.fetch("nope", 10).await.unwrap_err().code(),
-        ErrorCode::StoreStateLost,
-        "a missing counter"
-    );
+    support::a_missing_table_and_a_missing_counter(&db).await;
     let e = store().await.with_table("leaf; DROP TABLE x").unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidArgument);
     // A refused connection: a_refused_connection_is_store_unavailable.

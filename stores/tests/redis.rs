@@ -127,6 +127,18 @@ async fn counter_value(conn: &mut redis::aio::MultiplexedConnection, tag: &str) 
         .unwrap()
 }
 
+/// The INCRBY script's answer to a peek (step 0), which the crate refuses before sending.
+async fn peek(conn: &mut redis::aio::MultiplexedConnection, tag: &str) -> redis::Value {
+    redis::cmd("EVAL")
+        .arg(idloom::stores::redis::INCRBY)
+        .arg(1)
+        .arg(idloom::stores::redis::counter_key(tag))
+        .arg(0)
+        .query_async(conn)
+        .await
+        .unwrap()
+}
+
 fn pair(r: idloom_stores::Range) -> (u64, u64) {
     (r.start, r.end)
 }
@@ -272,14 +284,7 @@ async fn a_counter_near_2_pow_53_never_overlaps_and_is_refused_at_the_edge() {
         assert_eq!(db.fetch(&tag, step).await.unwrap_err().code(), ErrorCode::InvalidRange);
     }
     // Even a peek (step 0, which the crate refuses before sending: the script's own answer).
-    let v: redis::Value = redis::cmd("EVAL")
-        .arg(idloom::stores::redis::INCRBY)
-        .arg(1)
-        .arg(counter_key(&tag))
-        .arg(0)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let v = peek(&mut conn, &tag).await;
     assert_eq!(head(&v), "invalid_range", "even a peek: {v:?}");
     assert_eq!(counter_value(&mut conn, &tag).await, Some((1u64 << 60).to_string()));
 }
@@ -442,13 +447,16 @@ async fn lookup_and_status_show_the_record_and_every_node() {
     assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
 }
 
-/// The calls a script made of one Redis command, from `INFO commandstats`.
-async fn calls(conn: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
+/// The hashes scripts read so far (`HMGET` and `HGET` calls, from `INFO commandstats`).
+async fn hash_reads(conn: &mut redis::aio::MultiplexedConnection) -> u64 {
     let info: String = redis::cmd("INFO").arg("commandstats").query_async(conn).await.unwrap();
-    let head = format!("cmdstat_{command}:calls=");
-    info.lines()
-        .find_map(|l| l.strip_prefix(&head))
-        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+    let calls = |command: &str| {
+        let head = format!("cmdstat_{command}:calls=");
+        info.lines()
+            .find_map(|l| l.strip_prefix(&head))
+            .map_or(0, |rest| rest.split(',').next().unwrap().parse::<u64>().unwrap())
+    };
+    calls("hmget") + calls("hget")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,9 +472,9 @@ async fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
         .unwrap();
     let mut last = None;
     for i in 0..20 {
-        let before = calls(&mut conn, "hmget").await + calls(&mut conn, "hget").await;
+        let before = hash_reads(&mut conn).await;
         let g = db.acquire(&ns, &format!("h{i}"), support::now_ms() + 300).await.unwrap();
-        let spent = calls(&mut conn, "hmget").await + calls(&mut conn, "hget").await - before;
+        let spent = hash_reads(&mut conn).await - before;
         // The old script read every node (65,536 HMGETs per acquire); now a few keys.
         assert!(spent <= 8, "acquire {i} read {spent} hashes");
         assert_eq!(g.node, i, "a fresh namespace hands out its nodes in order");
@@ -475,9 +483,9 @@ async fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
     // Sticky and a released node back at once, still by the index.
     let g = last.unwrap();
     db.release(&ns, g.node, g.epoch, "h19", g.start_ms).await.unwrap();
-    let before = calls(&mut conn, "hmget").await + calls(&mut conn, "hget").await;
+    let before = hash_reads(&mut conn).await;
     assert_eq!(db.acquire(&ns, "h19", 0).await.unwrap().node, 19, "sticky");
-    assert!(calls(&mut conn, "hmget").await + calls(&mut conn, "hget").await - before <= 8);
+    assert!(hash_reads(&mut conn).await - before <= 8);
     drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -588,14 +596,7 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     assert_eq!(e.code(), ErrorCode::StoreStateLost);
     assert!(e.to_string().contains("store identity changed"), "{e}");
     // A peek (step 0: the crate refuses it before sending; the script's own answer).
-    let v: redis::Value = redis::cmd("EVAL")
-        .arg(idloom::stores::redis::INCRBY)
-        .arg(1)
-        .arg(idloom::stores::redis::counter_key(&tag))
-        .arg(0)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let v = peek(&mut conn, &tag).await;
     assert_eq!(head(&v), "state_lost", "{v:?}");
     assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("110"), "nothing moved");
     db.init_segment(&tag, 9_000, 10).await.unwrap();

@@ -740,3 +740,13 @@ pub async fn eight_fetchers_on_one_counter<S: Store>(db: &S, floor: u64) {
     }
     assert!(ranges.iter().all(|r| r.1 - r.0 == 100));
 }
+
+/// An SQL store on a table that does not exist yet: a fetch is
+/// `store_schema`; once a counter made it, another counter is `store_state_lost`.
+pub async fn a_missing_table_and_a_missing_counter<S: Store>(db: &S) {
+    let e = db.fetch("order", 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreSchema, "a missing table: {e}");
+    db.init_segment("order", 1, 10).await.unwrap();
+    let e = db.fetch("nope", 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "a missing counter: {e}");
+}

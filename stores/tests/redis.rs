@@ -118,6 +118,11 @@ fn head(v: &redis::Value) -> String {
     }
 }
 
+/// `SET key value`.
+async fn set(conn: &mut redis::aio::MultiplexedConnection, key: &str, value: &str) {
+    redis::cmd("SET").arg(key).arg(value).query_async::<()>(conn).await.unwrap();
+}
+
 /// A counter's value, `None` if missing.
 async fn counter_value(conn: &mut redis::aio::MultiplexedConnection, tag: &str) -> Option<String> {
     redis::cmd("GET")
@@ -341,6 +346,16 @@ impl Private {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Private::start(port, &dir).await
     }
+    /// A fresh server with the one-node namespace `orders` ([`support::SHORT`]), its node held by `a`.
+    async fn holding(tag: &str) -> (Private, RedisStore, idloom_stores::Grant) {
+        let redis = Private::fresh(tag).await;
+        let db = redis.store().await;
+        db.init_namespace("orders", support::LAYOUT, Some(1), support::SHORT, true)
+            .await
+            .unwrap();
+        let a = db.acquire("orders", "a", support::now_ms() + support::SHORT.ttl_ms).await.unwrap();
+        (redis, db, a)
+    }
     fn stop(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -367,11 +382,8 @@ impl Drop for Private {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restarted_empty_forgets_nothing_that_matters() {
     let (layout, config) = (support::LAYOUT, support::SHORT);
-    let redis = Private::fresh("redis").await;
+    let (redis, db, a) = Private::holding("redis").await;
     let dir = redis.dir.clone();
-    let db = redis.store().await;
-    db.init_namespace("orders", layout, Some(1), config, true).await.unwrap();
-    let a = db.acquire("orders", "a", support::now_ms() + config.ttl_ms).await.unwrap();
     let a = db
         .renew("orders", a.node, a.epoch, "a", support::now_ms() + config.ttl_ms)
         .await
@@ -406,12 +418,9 @@ async fn a_redis_restarted_empty_forgets_nothing_that_matters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving() {
-    let (layout, config) = (support::LAYOUT, support::SHORT);
-    let redis = Private::fresh("rdb").await;
+    let config = support::SHORT;
+    let (redis, db, a) = Private::holding("rdb").await;
     let dir = redis.dir.clone();
-    let db = redis.store().await;
-    db.init_namespace("orders", layout, Some(1), config, true).await.unwrap();
-    let a = db.acquire("orders", "a", support::now_ms() + config.ttl_ms).await.unwrap();
     redis::cmd("SAVE").query_async::<()>(&mut raw(&redis.url()).await).await.unwrap(); // the snapshot a backup would take
     std::fs::copy(dir.join("dump.rdb"), dir.join("old.rdb")).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -586,12 +595,7 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
         "same run_id: unchanged"
     );
     let guard = idloom::stores::redis::guard_key(&tag);
-    redis::cmd("SET")
-        .arg(&guard)
-        .arg("another")
-        .query_async::<()>(&mut conn)
-        .await
-        .unwrap();
+    set(&mut conn, &guard, "another").await; // another run_id recorded: a restore, a failover
     let e = db.fetch(&tag, 10).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StoreStateLost);
     assert!(e.to_string().contains("store identity changed"), "{e}");
@@ -613,12 +617,7 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     );
     db.init_segment_guarded(&tag, 9_000, 10).await.unwrap();
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_000, 9_010));
-    redis::cmd("SET")
-        .arg(&guard)
-        .arg("another")
-        .query_async::<()>(&mut conn)
-        .await
-        .unwrap();
+    set(&mut conn, &guard, "another").await; // another run_id recorded: a restore, a failover
     db.init_segment_guarded(&tag, 5, 10).await.unwrap();
     assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("9010"), "never lowered");
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_010, 9_020));

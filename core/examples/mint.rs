@@ -14,8 +14,8 @@
 //!                                 IDs to OUT, then OUT.result: "ok PAUSE_MS" or
 //!                                 "error CODE PAUSE_MS" (longest single call)
 //!
-//! The segment command, on a real store, is soak_minter's (it needs the
-//! store adapters of the tests).
+//! The segment command, on a real store, is soak_minter's (in
+//! stores/examples: it runs on idloom-stores).
 use idloom::{registry, Clock, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, Snowflake, SystemClock, TickerClock};
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};

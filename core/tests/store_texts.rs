@@ -1,6 +1,6 @@
 //! Every text file under core/stores/ reaches the bindings through
 //! `idloom::stores::texts` (one table, which the Python and Node bindings hand
-//! to their store adapters): a text added as a file but left out of the
+//! to their stores): a text added as a file but left out of the
 //! table fails here.
 
 #![cfg(feature = "std")]

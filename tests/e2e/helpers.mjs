@@ -15,7 +15,7 @@ export const minters = {
 };
 export const runtimes = Object.keys(minters);
 // The store commands of the Rust side live in soak_minter (dev profile: it
-// uses the store adapters of the core's tests); the others are the same files.
+// runs on the idloom-stores crate); the others are the same files.
 export const storeMinters = { ...minters, rust: [join(targetDir, 'debug/examples/soak_minter')] };
 
 /** Start a minter; returns the child process and a promise of its clean exit. */

@@ -5,7 +5,7 @@
 
 use idloom::segment::{SegmentConfig, StepSize};
 use idloom::{ErrorCode, Layout};
-use idloom_stores::LeaseConfig;
+use idloom_stores::{Grant, LeaseConfig};
 use idloom_stores::{Kind, LeaseOptions, LeaseStatus, NodeLease, Segment, SegmentGroup, SegmentOptions, Store};
 use std::collections::HashSet;
 use std::future::Future;
@@ -480,4 +480,273 @@ where
     assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 5_000, "raised to the floor");
     store.init_segment_guarded(&tag, 0, 10).await.unwrap(); // same identity: nothing moves
     assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 5_010, "never lowered");
+}
+
+// ---- the lease calls one by one (moved from the core's tests/support/race.rs) ----
+
+/// Short leases for the scenarios that call the store directly (no renewal task).
+pub const SHORT: LeaseConfig = LeaseConfig {
+    ttl_ms: 300,
+    max_skew_ms: 100,
+};
+
+pub fn now_ms() -> u64 {
+    idloom::Clock::now_ms(&idloom_stores::SystemClock)
+}
+
+/// The pick every store makes, on a namespace of free nodes 0 and 1 (and
+/// maybe more): a and b get 0 and 1; released, b's node is the one that
+/// expired first; a's own node comes back to a (sticky).
+pub async fn expired_first_then_sticky<S: Store>(db: &S, ns: &str) {
+    let a = db.acquire(ns, "a", 0).await.unwrap();
+    let b = db.acquire(ns, "b", 0).await.unwrap();
+    assert_eq!((a.node, b.node), (0, 1));
+    db.release(ns, b.node, b.epoch, "b", b.start_ms).await.unwrap();
+    assert_eq!(db.acquire(ns, "c", 0).await.unwrap().node, 1, "released: expired first");
+    db.release(ns, a.node, a.epoch, "a", a.start_ms).await.unwrap();
+    assert_eq!(db.acquire(ns, "a", 0).await.unwrap().node, 0, "sticky");
+}
+
+/// Every store clamps a proposed fence to one lease ahead of its own clock,
+/// on a one-node namespace made here with [`SHORT`]: holder a proposes a
+/// fence ten years ahead when it acquires and `renew_proposal` when it
+/// renews, and gets `store now + ttl + max_skew` both times; once its lease
+/// runs out, b takes the node at a's last fence — usable, not years away.
+/// `after_renew` runs with a's renewed grant (an engine's own checks while a
+/// still holds the node). Answers (a, a renewed, b).
+pub async fn proposed_fences_are_clamped<S, F, Fut>(db: &S, renew_proposal: u64, after_renew: F) -> (String, Grant, Grant, Grant)
+where
+    S: Store,
+    F: FnOnce(String, Grant) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let (ns, config) = (unique("clamp"), SHORT);
+    db.init_namespace(&ns, LAYOUT, Some(1), config, true).await.unwrap();
+    let years = now_ms() + 10 * 365 * 86_400_000;
+    let a = db.acquire(&ns, "a", years).await.unwrap();
+    let bound = |g: &Grant| g.store_now_ms + config.ttl_ms + config.max_skew_ms;
+    assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
+    let r = db.renew(&ns, a.node, a.epoch, "a", renew_proposal).await.unwrap().expect("renewed");
+    assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
+    after_renew(ns.clone(), r).await;
+    tokio::time::sleep(Duration::from_millis(config.ttl_ms + 50)).await;
+    let b = db.acquire(&ns, "b", 0).await.unwrap();
+    assert_eq!(
+        b.start_ms, r.fence_ms,
+        "the node stays usable: the next start is the last reachable fence"
+    );
+    assert!(b.start_ms < years);
+    (ns, a, r, b)
+}
+
+/// Expiry on the store's clock: a holds the only node (its skew estimate
+/// near 0 on this machine), b finds none free; a's renewals move the fence
+/// on (clamped), never back, also when they change nothing; once a's lease
+/// ran out b takes the node at a's last fence; a's renewal is refused and
+/// its release `lease_lost`; b's release (a high-water past its start is
+/// clamped into its interval) frees the node at once for a sticky b.
+pub async fn expiry_on_the_stores_clock<S: Store>(db: &S) {
+    use idloom::lease::Lease;
+    let ns = unique("expiry");
+    db.init_namespace(&ns, LAYOUT, Some(1), SHORT, true).await.unwrap();
+    let p = Lease::propose(&SHORT, now_ms());
+    let a = db.acquire(&ns, "a", p.fence_ms).await.unwrap();
+    // The skew estimate (a roomy bound: a loaded CI machine can answer slowly).
+    let roomy = LeaseConfig {
+        ttl_ms: 60_000,
+        max_skew_ms: 5_000,
+    };
+    let lease = Lease::from_grant(roomy, &p, &a, now_ms()).unwrap();
+    assert!(lease.skew_ms().unsigned_abs() < 1_000, "same machine: skew {}", lease.skew_ms());
+    assert!(a.store_now_ms.abs_diff(now_ms()) < 1_000, "the store's clock");
+    assert_eq!(db.acquire(&ns, "b", 0).await.unwrap_err().code(), ErrorCode::NoFreeNode);
+    let r = db
+        .renew(&ns, a.node, a.epoch, "a", a.fence_ms + 50)
+        .await
+        .unwrap()
+        .expect("renewed");
+    assert_eq!(
+        (r.epoch, r.fence_ms),
+        (
+            a.epoch,
+            (a.fence_ms + 50)
+                .min(r.store_now_ms + SHORT.ttl_ms + SHORT.max_skew_ms)
+                .max(a.fence_ms)
+        )
+    );
+    // Renewals that change nothing (a lower fence, the same millisecond) still hold; the fence never goes back.
+    let mut last = r;
+    for _ in 0..20 {
+        last = db.renew(&ns, a.node, a.epoch, "a", 5).await.unwrap().expect("renewed");
+        assert!(last.fence_ms >= r.fence_ms);
+    }
+    tokio::time::sleep(Duration::from_millis(SHORT.ttl_ms + 50)).await;
+    let b = db.acquire(&ns, "b", 0).await.unwrap();
+    assert_eq!((b.node, b.epoch), (a.node, a.epoch + 1));
+    assert_eq!(b.start_ms, last.fence_ms, "b starts at a's last fence");
+    assert_eq!(db.renew(&ns, a.node, a.epoch, "a", 1 << 40).await.unwrap(), None, "refused");
+    let e = db.release(&ns, a.node, a.epoch, "a", 0).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
+    // b releases with a high-water past its start: clamped into b's interval, free at once.
+    db.release(&ns, b.node, b.epoch, "b", b.start_ms + 7).await.unwrap();
+    let c = db.acquire(&ns, "b", 0).await.unwrap();
+    assert_eq!((c.epoch, c.start_ms), (b.epoch + 1, b.start_ms), "sticky and immediate");
+}
+
+/// A namespace created not fresh (a store that lost it): acquire before is
+/// `store_state_lost`; the floor is about now + ttl + max_skew; another
+/// layout is `store_schema`; the first grant starts at the floor. Answers
+/// the namespace.
+pub async fn a_namespace_created_not_fresh_starts_at_its_floor<S: Store>(db: &S) -> String {
+    let ns = unique("floor");
+    let e = db.acquire(&ns, "a", 0).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "a missing namespace: {e}");
+    let before = now_ms();
+    let floor = db.init_namespace(&ns, LAYOUT, Some(2), SHORT, false).await.unwrap().floor_ms;
+    let after = now_ms();
+    assert!(
+        floor + 5 >= before + 400 && floor <= after + 400 + 5,
+        "floor {floor} ~ now + ttl + skew"
+    );
+    let e = db.init_namespace(&ns, Layout::SONYFLAKE, Some(2), SHORT, false).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreSchema, "one layout per namespace: {e}");
+    assert_eq!(db.acquire(&ns, "a", now_ms() + 300).await.unwrap().start_ms, floor);
+    ns
+}
+
+/// Sixteen holders race for eight nodes with short TTLs, some releasing at
+/// once: no (node, epoch) is handed out twice, and every epoch starts at or
+/// above the fence the previous one ended with. Answers the grants made.
+pub async fn sixteen_holders_on_eight_nodes<S: Store>(db: &S) -> usize {
+    let ns = unique("race");
+    db.init_namespace(&ns, LAYOUT, Some(8), SHORT, true).await.unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|t| {
+            let (db, ns) = (db.clone(), ns.clone());
+            tokio::spawn(async move {
+                let holder = format!("h{t}");
+                let mut mine = Vec::new();
+                for round in 0..24 {
+                    match db.acquire(&ns, &holder, now_ms() + SHORT.ttl_ms).await {
+                        Ok(g) if round % 3 == 0 => {
+                            db.release(&ns, g.node, g.epoch, &holder, g.start_ms).await.unwrap(); // nothing minted
+                            mine.push((g, g.start_ms));
+                        }
+                        Ok(g) => mine.push((g, g.fence_ms)),
+                        Err(e) => assert_eq!(e.code(), ErrorCode::NoFreeNode, "{e}"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                }
+                mine
+            })
+        })
+        .collect();
+    // (grant, the fence it ended with: its start if released with nothing minted).
+    let mut grants: Vec<(Grant, u64)> = Vec::new();
+    for t in tasks {
+        grants.extend(t.await.unwrap());
+    }
+    let mut seen = HashSet::new();
+    let mut by_node: Vec<Vec<(Grant, u64)>> = vec![Vec::new(); 8];
+    for (g, end) in &grants {
+        assert!(
+            seen.insert((g.node, g.epoch)),
+            "(node {}, epoch {}) handed out twice",
+            g.node,
+            g.epoch
+        );
+        by_node[g.node as usize].push((*g, *end));
+    }
+    for list in &mut by_node {
+        list.sort_by_key(|(g, _)| g.epoch);
+        for w in list.windows(2) {
+            assert!(
+                w[1].0.start_ms >= w[0].1,
+                "epoch {} starts below epoch {}'s last fence",
+                w[1].0.epoch,
+                w[0].0.epoch
+            );
+        }
+    }
+    assert!(grants.len() > 16, "only {} grants", grants.len());
+    grants.len()
+}
+
+/// The record of a namespace (none before it is made) and the status of
+/// its 3 nodes after one acquisition by `h`: the held node shows its
+/// holder, epoch and fence; the others were never held.
+pub async fn lookup_and_status<S: Store>(db: &S) {
+    let ns = unique("status");
+    assert_eq!(db.namespace(&ns).await.unwrap(), None, "no record: the caller's store_state_lost");
+    db.init_namespace(&ns, LAYOUT, Some(3), SHORT, true).await.unwrap();
+    let r = db.namespace(&ns).await.unwrap().expect("the record");
+    assert_eq!(r.layout, idloom::stores::layout_record(&LAYOUT));
+    assert_eq!(
+        (r.nodes, r.ttl_ms, r.max_skew_ms, r.floor_ms),
+        (3, SHORT.ttl_ms, SHORT.max_skew_ms, 0)
+    );
+    let g = db.acquire(&ns, "h", 1_000).await.unwrap();
+    let rows = db.nodes(&ns).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let held = &rows[g.node as usize];
+    assert_eq!((held.holder.as_str(), held.epoch, held.fence_ms), ("h", g.epoch, g.fence_ms));
+    assert!(rows
+        .iter()
+        .filter(|r| r.node != g.node)
+        .all(|r| r.holder.is_empty() && r.epoch == 0));
+}
+
+/// Eight fetchers take 40 ranges of 100 each from one counter made at
+/// `floor` (a fresh one: nobody else draws from it): the ranges are
+/// contiguous from the floor, never overlapping. A compare-and-set fetch
+/// that lost every round of the core's loop is retried (and counted).
+pub async fn eight_fetchers_on_one_counter<S: Store>(db: &S, floor: u64) {
+    let tag = unique("eight");
+    db.init_segment(&tag, floor, 1_000).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, tag) = (db.clone(), tag.clone());
+            tokio::spawn(async move {
+                let (mut v, mut retries) = (Vec::new(), 0u32);
+                while v.len() < 40 {
+                    match db.fetch(&tag, 100).await {
+                        Ok(r) => v.push(r),
+                        // Compare-and-set that lost the core's 16 rounds to the other
+                        // seven is store_unavailable: the caller retries (as a Segment's refill does).
+                        Err(e)
+                            if e.code() == ErrorCode::StoreUnavailable && e.to_string().contains("compare-and-set") && retries < 1_000 =>
+                        {
+                            retries += 1
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                (v, retries)
+            })
+        })
+        .collect();
+    let (mut ranges, mut retries) = (Vec::new(), 0);
+    for t in tasks {
+        let (v, r) = t.await.unwrap();
+        ranges.extend(v.into_iter().map(|r| (r.start, r.end)));
+        retries += r;
+    }
+    eprintln!("{}: 320 fetches by 8 fetchers, {retries} fetches retried", db.engine());
+    ranges.sort_unstable();
+    assert_eq!(ranges.len(), 320);
+    assert_eq!(ranges[0].0, floor);
+    for w in ranges.windows(2) {
+        assert_eq!(w[0].1, w[1].0, "contiguous, no overlap: {:?} {:?}", w[0], w[1]);
+    }
+    assert!(ranges.iter().all(|r| r.1 - r.0 == 100));
+}
+
+/// An SQL store on a table that does not exist yet: a fetch is
+/// `store_schema`; once a counter made it, another counter is `store_state_lost`.
+pub async fn a_missing_table_and_a_missing_counter<S: Store>(db: &S) {
+    let e = db.fetch("order", 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreSchema, "a missing table: {e}");
+    db.init_segment("order", 1, 10).await.unwrap();
+    let e = db.fetch("nope", 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreStateLost, "a missing counter: {e}");
 }

@@ -1,6 +1,6 @@
 // The Node minter of the soak, on the addon (IDLOOM_IMPL=native) or on the
 // wasm package (IDLOOM_IMPL=wasm: idloom-wasm/stores). The protocol of
-// core/examples/soak_minter.rs:
+// stores/examples/soak_minter.rs:
 //
 //   minter.mjs ENGINE LEASE_URL SEG_URL NS TAG NODES,TTL,SKEW OUT HOLDER
 //

@@ -1,4 +1,4 @@
-"""The Python minter of the soak: the protocol of core/examples/soak_minter.rs.
+"""The Python minter of the soak: the protocol of stores/examples/soak_minter.rs.
 
     minter.py ENGINE LEASE_URL SEG_URL NS TAG NODES,TTL,SKEW OUT HOLDER
 

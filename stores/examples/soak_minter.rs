@@ -22,49 +22,80 @@
 //! COUNT IDs per thread from one Segment over the store's counter TAG (step
 //! 1000), each thread's IDs to OUT.tK, the ranges received to OUT.ranges.
 //!
-//! Built in the dev profile beside the store tests, whose adapters it uses
-//! (core/tests/support): the ~30 lines a Rust user writes per engine.
+//! Built in the dev profile (`cargo build -p idloom-stores --example
+//! soak_minter`): every store call goes through the idloom-stores `Store` of
+//! the engine, run to completion on a one-worker tokio runtime, while the
+//! lease and the generator are the core's, driven inline on the injectable
+//! clock (a `NodeLease` runs on the system clock and cannot take a step back).
 use idloom::lease::{Grant, Holder, LeaseConfig, Renewal};
 use idloom::segment::{Range, Segment, SegmentConfig, StepSize};
 use idloom::{Clock, Error, ErrorCode, Generator, Layout, Next, OnBackwards, OnExhausted, Policy, SequenceStart, SystemClock};
+use idloom_stores::mysql::MyStore;
+use idloom_stores::postgres::PgStore;
+use idloom_stores::redis::RedisStore;
+use idloom_stores::Store;
+use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[path = "../tests/support/my.rs"]
-mod my;
-#[path = "../tests/support/pg.rs"]
-mod pg;
-#[path = "../tests/support/redis_store.rs"]
-mod redis_store;
-
-const TABLE: &str = "idloom_alloc";
 const LAYOUT: Layout = Layout::TWITTER;
 
-enum Store {
-    Pg(pg::PgStore),
-    My(my::MyStore),
-    Redis(redis_store::RedisStore),
+/// One engine's store (the segment table is the crate's default, `idloom_alloc`).
+#[derive(Clone)]
+enum AnyStore {
+    Pg(PgStore),
+    My(MyStore),
+    Redis(RedisStore),
 }
 
-/// One engine's connection, made again after it failed (a store that restarted).
+/// Run `call` on whichever engine the store is.
+macro_rules! on {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            AnyStore::Pg($s) => $call.await,
+            AnyStore::My($s) => $call.await,
+            AnyStore::Redis($s) => $call.await,
+        }
+    };
+}
+
+/// One engine's store, made again after a call got no answer (a store that
+/// restarted: a new pool, a new Redis connection), on a runtime of its own.
 struct Conn {
     engine: String,
     url: String,
-    store: Option<Store>,
+    store: Option<AnyStore>,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Conn {
-    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> idloom::Result<T>) -> idloom::Result<T> {
+    fn new(engine: String, url: String) -> Conn {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| fail(format!("tokio runtime: {e}")));
+        Conn {
+            engine,
+            url,
+            store: None,
+            rt,
+        }
+    }
+
+    fn with<T, F: Future<Output = idloom::Result<T>>>(&mut self, f: impl FnOnce(AnyStore) -> F) -> idloom::Result<T> {
         if self.store.is_none() {
+            let url = self.url.as_str();
             self.store = Some(match self.engine.as_str() {
-                "postgres" => Store::Pg(pg::PgStore::connect(&self.url)?),
-                "mysql" => Store::My(my::MyStore::connect(&self.url)?),
-                _ => Store::Redis(redis_store::RedisStore::connect(&self.url)?),
+                "postgres" => AnyStore::Pg(PgStore::from_url(url)?),
+                "mysql" => AnyStore::My(MyStore::from_url(url)?),
+                _ => AnyStore::Redis(self.rt.block_on(RedisStore::from_url(url))?),
             });
         }
-        let r = f(self.store.as_mut().unwrap_or_else(|| unreachable!()));
+        let store = self.store.clone().unwrap_or_else(|| unreachable!());
+        let r = self.rt.block_on(f(store));
         if matches!(&r, Err(e) if e.code() == ErrorCode::StoreUnavailable) {
             self.store = None;
         }
@@ -73,51 +104,27 @@ impl Conn {
 }
 
 fn acquire(c: &mut Conn, ns: &str, holder: &str, fence: u64) -> idloom::Result<Grant> {
-    c.with(|s| match s {
-        Store::Pg(s) => s.acquire(ns, holder, fence),
-        Store::My(s) => s.acquire(ns, holder, fence),
-        Store::Redis(s) => s.acquire(ns, holder, fence),
-    })
+    c.with(|s| async move { on!(&s, s => s.acquire(ns, holder, fence)) })
 }
 
 fn renew(c: &mut Conn, ns: &str, g: &Grant, holder: &str, fence: u64) -> idloom::Result<Grant> {
-    c.with(|s| match s {
-        Store::Pg(s) => s.renew(ns, g, holder, fence),
-        Store::My(s) => s.renew(ns, g, holder, fence),
-        Store::Redis(s) => s.renew(ns, g, holder, fence),
-    })
+    let (node, epoch) = (g.node, g.epoch);
+    let renewed = c.with(|s| async move { on!(&s, s => s.renew(ns, node, epoch, holder, fence)) })?;
+    renewed.ok_or_else(|| Error::store(ErrorCode::LeaseLost, format!("lease on node {node} epoch {epoch} was taken")))
 }
 
-fn release(c: &mut Conn, ns: &str, g: &Grant, holder: &str, high_water: u64) -> idloom::Result<u64> {
-    c.with(|s| match s {
-        Store::Pg(s) => s.release(ns, g, holder, high_water),
-        Store::My(s) => s.release(ns, g, holder, high_water),
-        Store::Redis(s) => s.release(ns, g, holder, high_water),
-    })
+fn release(c: &mut Conn, ns: &str, g: &Grant, holder: &str, high_water: u64) -> idloom::Result<()> {
+    let (node, epoch) = (g.node, g.epoch);
+    c.with(|s| async move { on!(&s, s => s.release(ns, node, epoch, holder, high_water)) })
 }
 
 /// A store that lost the namespace: create it again above every old fence (not fresh).
 fn init_namespace(c: &mut Conn, ns: &str, nodes: u64, config: LeaseConfig) -> idloom::Result<()> {
-    c.with(|s| match s {
-        Store::Pg(s) => s
-            .init()
-            .and_then(|()| s.init_namespace(ns, &LAYOUT, nodes as i32, config, false))
-            .map(drop),
-        Store::My(s) => s
-            .init()
-            .and_then(|()| s.init_namespace(ns, &LAYOUT, nodes as i64, config, false))
-            .map(drop),
-        Store::Redis(s) => s.init_namespace(ns, &LAYOUT, nodes, config, false).map(drop),
-    })
+    c.with(|s| async move { on!(&s, s => s.init_namespace(ns, LAYOUT, Some(nodes), config, false)).map(drop) })
 }
 
 fn fetch(c: &mut Conn, tag: &str, step: u64) -> idloom::Result<Range> {
-    let (start, end) = c.with(|s| match s {
-        Store::Pg(s) => s.fetch(TABLE, tag, step as i64),
-        Store::My(s) => s.fetch(TABLE, tag, step as i64),
-        Store::Redis(s) => s.fetch(tag, step),
-    })?;
-    Ok(Range::new(start, end))
+    c.with(|s| async move { on!(&s, s => s.fetch(tag, step)) })
 }
 
 /// The system clock plus the offset the soak writes to OUT.clock.
@@ -168,7 +175,7 @@ fn segment(args: &[String]) {
         threads.parse().unwrap_or_else(|_| fail(format!("bad THREADS {threads}"))),
     );
     let ranges = std::sync::Mutex::new(Vec::<(u64, u64)>::new());
-    let mut conn = Conn { engine, url, store: None };
+    let mut conn = Conn::new(engine, url);
     let source = |step: u64| {
         let r = fetch(&mut conn, &tag, step)?;
         ranges.lock().unwrap_or_else(|e| e.into_inner()).push((r.start, r.end));
@@ -234,16 +241,8 @@ fn main() {
         on_exhausted: OnExhausted::Wait,
         sequence_start: SequenceStart::Reset,
     };
-    let mut leases = Conn {
-        engine: engine.clone(),
-        url: lease_url,
-        store: None,
-    };
-    let mut seg_conn = Conn {
-        engine,
-        url: seg_url,
-        store: None,
-    };
+    let mut leases = Conn::new(engine.clone(), lease_url);
+    let mut seg_conn = Conn::new(engine, seg_url);
     let seg_tag = tag.clone();
     let seg_config = SegmentConfig {
         step: StepSize::Fixed(200),

@@ -14,4 +14,5 @@ mod coord;
 mod errors;
 mod segment;
 mod snowflake;
+mod stores;
 mod uuid;

@@ -21,6 +21,8 @@ extern crate alloc;
 
 #[cfg(feature = "coord")]
 mod coord;
+#[cfg(feature = "coord")]
+mod stores;
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;

@@ -31,7 +31,7 @@ for variant in base coord; do
   features=(); out=pkg/glue
   if [ "$variant" = coord ]; then features=(--features coord); out=pkg/glue-coord; fi
   cargo build -q --locked --release --target wasm32-unknown-unknown -p idloom-wasm "${features[@]}"
-  raw="$root/target/wasm32-unknown-unknown/release/idloom_wasm.wasm"
+  raw="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/release/idloom_wasm.wasm"
   # --weak-refs: a handle the JS GC collects frees its Rust side (and its node registration).
   "$bindgen" --target web --weak-refs --no-typescript --out-dir "$out" "$raw"
   bg=$out/idloom_wasm_bg.wasm

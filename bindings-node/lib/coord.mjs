@@ -21,6 +21,19 @@ export function int(v, name, lo, hi) {
   return v;
 }
 
+/**
+ * A number checked against the core's spec of store argument `key`
+ * (`nodes`, `ttl_ms`, `max_skew_ms`, `step`, `counter_step`, `floor`,
+ * `count`, `servers`, `timeout_ms`): the value (a bigint past 2^53 - 1),
+ * else `invalid_argument` naming the parameter and its range (`invalid_type`
+ * for a non-number). One set of bounds for every binding.
+ * @param {string} key @param {unknown} v
+ * @returns {number}
+ */
+export function arg(key, v) {
+  return native.storeCheckArg(key, v);
+}
+
 /** A string argument; a lone surrogate (not valid Unicode: the native side would see U+FFFD) is refused. @param {unknown} v @param {string} name */
 export function str(v, name) {
   if (typeof v !== 'string') throw idloomError('invalid_type', `${name} must be a string, got ${v === null ? 'null' : typeof v}`);
@@ -276,10 +289,10 @@ export class Store {
     const layout = options.layout ?? Layout.TWITTER;
     if (!(layout instanceof Layout)) throw idloomError('invalid_type', 'layout must be a Layout');
     // The core's default (1,024, at most the layout's node count) and bound (per engine).
-    if (options.nodes !== undefined) int(options.nodes, 'nodes', 0, Number.MAX_SAFE_INTEGER);
-    const nodes = native.storeNamespaceNodes(this.engine, layout.spec, options.nodes);
-    const ttlMs = int(options.ttlMs ?? 10_000, 'ttlMs', 1, 86_400_000);
-    const maxSkewMs = int(options.maxSkewMs ?? 1_000, 'maxSkewMs', 0, ttlMs - 1);
+    const nodes = native.storeNamespaceNodes(this.engine, layout.spec, options.nodes === undefined ? undefined : Number(arg('nodes', options.nodes)));
+    const ttlMs = arg('ttl_ms', options.ttlMs ?? 10_000);
+    const maxSkewMs = arg('max_skew_ms', options.maxSkewMs ?? 1_000);
+    new native.LeaseMachine(ttlMs, maxSkewMs); // the core's lease config: the skew below the TTL
     const fresh = options.fresh ?? false;
     if (typeof fresh !== 'boolean') throw idloomError('invalid_type', `fresh must be a boolean, got ${typeof fresh}`);
     const record = native.storeLayoutRecord(layout.spec);
@@ -330,8 +343,10 @@ export class Store {
   async namespace(namespace) {
     native.storeCheckNamespace(str(namespace, 'namespace'));
     const got = await this._namespaceGet(namespace);
-    if (got === null) throw idloomError('store_state_lost', `namespace ${namespace}: missing on this store; init it (not fresh) to start above every old fence`);
-    return got;
+    // The core's refusal for a namespace the store lacks (the same message on
+    // every engine; read as a lease call that found no namespace).
+    if (got === null) native.storeRead('postgres', 'acquire', { namespace }, null);
+    return /** @type {Namespace} */ (got);
   }
 
   /**
@@ -376,7 +391,11 @@ export class SegmentGroup {
     this.skipped = 0;
   }
 
-  /** Where this turn starts (each turn one further): walk `(start + i) % n` — no array per ID. */
+  /**
+   * Where this turn starts (each turn one further): walk `(start + i) % n` —
+   * no array per ID. The core's `stores::group::Turn`, kept here: a counter
+   * and a modulo per ID are cheaper than a native call.
+   */
   #start() {
     const k = this.#turn;
     this.#turn = (k + 1) % this.#segments.length;

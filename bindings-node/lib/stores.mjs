@@ -2,14 +2,18 @@
 // run, through your own driver objects — a pg Pool or Client (PostgreSQL),
 // a mysql2 promise pool (MariaDB/MySQL) and an ioredis or node-redis client
 // (Redis). Every statement is one of the core's texts (the same ones the Rust
-// and Python tests prove on the real servers); this module only runs them
-// and maps driver failures to idloom's codes (the lease schedule and the
-// group are lib/coord.mjs, shared with idloom-wasm). No driver is imported
-// unless you call fromUrl().
+// and Python tests prove on the real servers); this module only runs them.
+// The protocol around them is the core's too (idloom::stores): every answer
+// is read by native.storeRead, every driver failure named (SQLSTATE, MySQL
+// errno, Redis reply, or no answer) and classified by native.storeClassify,
+// every number bounded by native.storeCheckArg, and Leaf's compare-and-set
+// loop is native.CasLoop (the lease schedule and the group are
+// lib/coord.mjs, shared with idloom-wasm). No driver is imported unless you
+// call fromUrl().
 import './index.mjs'; // installs the native addon first
 import { native } from './native.mjs';
 import { _idloomError as idloomError } from './api.mjs';
-import { Store, codeOf, input, int, sleep, str } from './coord.mjs';
+import { Store, arg, codeOf, input, int, sleep, str } from './coord.mjs';
 
 export { NodeLease, SegmentGroup } from './coord.mjs';
 
@@ -116,30 +120,29 @@ function fromUrlDriver(url, make) {
 /**
  * `source(step) => Promise<{ start, end }>` from one Leaf row: `atomic`
  * takes the range in one statement; `cas` reads `max_id` and moves it only
- * if nobody did first, at most 16 rounds with the core's jittered, doubling pause
- * (`source.retries` counts the rounds lost). The store gives the three calls.
+ * if nobody did first — the core's `CasLoop` decides each round, its
+ * jittered, doubling pause and when to give up (`source.retries` counts the
+ * rounds lost). The store gives the three calls, each answering the core's
+ * reading (`['range', start, end]`, `['value', v]`, `['done']` | `['refused']`).
  * @param {string} bizTag
  * @param {'atomic' | 'cas'} mode
- * @param {{ atomic: (step: number) => Promise<{ start: number, end: number } | null>,
- *   read: () => Promise<number | null>, swap: (old: number, next: number) => Promise<boolean> }} calls
+ * @param {{ atomic: (step: number | bigint) => Promise<any[]>, read: () => Promise<any[]>, swap: (old: number | bigint, next: number | bigint) => Promise<any[]> }} calls
  */
 function leafSource(bizTag, mode, calls) {
-  const lost = () => idloomError('store_state_lost', `bizTag ${bizTag}: no such counter; initSegment it with a floor above every ID handed out`);
+  const subject = { bizTag };
   const source = async (/** @type {number} */ step) => {
-    int(step, 'step', 1, Number.MAX_SAFE_INTEGER);
     if (mode === 'atomic') {
-      const got = await calls.atomic(step);
-      if (got === null) throw lost();
-      return got;
+      const [, start, end] = await calls.atomic(arg('step', step));
+      return { start, end };
     }
-    for (let attempt = 0; attempt < native.STORE_CAS_TRIES; attempt++) {
-      const old = await calls.read();
-      if (old === null) throw lost();
-      if (await calls.swap(old, old + step)) return { start: old, end: old + step };
+    const cas = new native.CasLoop(step);
+    for (;;) {
+      const [, old, next] = cas.read((await calls.read())[1], subject);
+      const [kind, a, b] = cas.swapped((await calls.swap(old, next))[0] === 'done', Math.random(), subject);
+      if (kind === 'done') return { start: a, end: b };
       source.retries += 1;
-      await sleep(native.storeCasPauseUs(attempt, Math.random()) / 1000); // the core's: jittered, doubling
+      await sleep(Number(a) / 1000); // the core's pause, in µs
     }
-    throw idloomError('store_unavailable', `bizTag ${bizTag}: compare-and-set lost ${native.STORE_CAS_TRIES} times in a row`);
   };
   source.retries = 0;
   return source;
@@ -153,16 +156,6 @@ function checkGuard(guard) {
   if (guard === undefined) return false;
   if (typeof guard !== 'boolean') throw idloomError('invalid_type', `guard must be a boolean, got ${typeof guard}`);
   return guard;
-}
-
-/**
- * `store_state_lost` for a guarded counter under another store identity
- * (the core's message: a restore, a promotion, a Redis restart; re-initialise
- * above every ID handed out). Nothing moved.
- * @param {string} what
- */
-function guardLost(what) {
-  return idloomError('store_state_lost', `${what}: ${native.storeTexts('postgres').GUARD_LOST}`);
 }
 
 /**
@@ -188,7 +181,7 @@ function checkMode(mode) {
  */
 function sequenceSource(name, step, nextval) {
   return async (/** @type {number} */ asked) => {
-    if (int(asked, 'step', 1, Number.MAX_SAFE_INTEGER) !== step) {
+    if (arg('step', asked) !== step) {
       throw idloomError('invalid_argument', `step must be the sequence's step ${step} (new Segment(source, { step: ${step} })), got ${asked}`);
     }
     const v = await nextval();
@@ -203,18 +196,32 @@ function sequenceSource(name, step, nextval) {
  */
 function sequenceCreate(text, name, options) {
   if (options === null || typeof options !== 'object') throw idloomError('invalid_type', 'options must be { step, floor, index, count }');
-  const n = (/** @type {unknown} */ v, /** @type {string} */ what) => int(v, what, 0, Number.MAX_SAFE_INTEGER);
-  return native.storeSequenceSql(text, str(name, 'name'), n(options.step, 'step'), n(options.floor ?? 0, 'floor'), n(options.index ?? 0, 'index'), n(options.count ?? 1, 'count'));
+  const step = arg('counter_step', options.step);
+  const floor = int(options.floor ?? 0, 'floor', 0, Number.MAX_SAFE_INTEGER); // the core's sequence bound (2^62) is above it
+  const count = arg('count', options.count ?? 1);
+  // The index depends on the count: the core's sequence numbers check it.
+  return native.storeSequenceSql(text, str(name, 'name'), step, floor, int(options.index ?? 0, 'index', 0, Number.MAX_SAFE_INTEGER), count);
 }
 
-/** @param {any} row */
-const grantOf = (row) => ({
-  node: Number(row.node),
-  epoch: Number(row.epoch),
-  startMs: Number(row.start_ms),
-  fenceMs: Number(row.fence_ms),
-  storeNowMs: Number(row.now_ms),
-});
+/**
+ * A lease reading (`['grant', node, epoch, start, fence, now]`) as the grant
+ * `NodeLease` takes; null for `['refused']` (a renewal the store refused).
+ * @param {any[]} r
+ */
+const grantOf = (r) => (r[0] === 'refused' ? null : { node: r[1], epoch: r[2], startMs: r[3], fenceMs: r[4], storeNowMs: r[5] });
+
+/**
+ * A namespace reading (`['namespace', layout, nodes, ttl, skew, floor]`) as
+ * its record; null for `['missing']`.
+ * @param {any[]} r @returns {Namespace | null}
+ */
+const recordOf = (r) => (r[0] === 'missing' ? null : { layout: r[1], nodes: r[2], ttlMs: r[3], maxSkewMs: r[4], floorMs: r[5] });
+
+/** What a lease call is about, for the core's messages. @param {string} namespace @param {number} [node] @param {number} [epoch] */
+const about = (namespace, node, epoch) => ({ namespace, node, epoch });
+
+/** A driver failure's own text. @param {unknown} e */
+const detail = (e) => String(/** @type {any} */ (e)?.message ?? e);
 
 /**
  * PostgreSQL over a pg `Pool` or `Client` (pooling, TLS and timeouts are
@@ -260,7 +267,7 @@ export class PostgresStore extends ProcessStore {
     return new PostgresStore(pool, options)._showUrl(url);
   }
 
-  /** @param {string} text @param {unknown[]} [args] */
+  /** @param {string | { text: string, rowMode: string }} text (a pg query config too) @param {unknown[]} [args] */
   async _query(text, args = []) {
     try {
       return await this.#db.query(text, args);
@@ -269,43 +276,45 @@ export class PostgresStore extends ProcessStore {
     }
   }
 
+  /**
+   * Run `text` and read its answer with the core: the first row's cells in
+   * column order (none: null), or `[rows changed]` with `changed`.
+   * @param {string} call @param {object | null} subject @param {string} text @param {unknown[]} args @param {boolean} [changed]
+   * @returns {Promise<any[]>}
+   */
+  async _read(call, subject, text, args, changed = false) {
+    const r = await this._query({ text, rowMode: 'array' }, args);
+    return native.storeRead('postgres', call, subject, changed ? [r.rowCount ?? 0] : (r.rows[0] ?? null));
+  }
+
   async init() {
     await this._query(this.#sql.SCHEMA);
-    const r = await this._query(this.#sql.SCHEMA_VERSION);
-    const v = r.rows[0]?.version;
-    if (v !== 1) throw idloomError('store_schema', `postgres: idloom schema version ${v ?? 'none'}, this idloom needs 1`);
+    await this._read('schema_version', null, this.#sql.SCHEMA_VERSION, []);
   }
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
-    const r = await this._query(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh]);
-    return recordOf(r.rows[0]);
+    return /** @type {Namespace} */ (recordOf(await this._read('namespace_init', about(ns), this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh])));
   }
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
-    const r = await this._query(this.#sql.NAMESPACE_GET, [ns]);
-    return r.rows.length ? recordOf(r.rows[0]) : null;
+    return recordOf(await this._read('namespace_get', about(ns), this.#sql.NAMESPACE_GET, [ns]));
   }
 
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
-    const row = (await this._query(this.#sql.ACQUIRE, [ns, holder, proposed])).rows[0];
-    if (!row || !row.found) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
-    if (row.node === null) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
-    return grantOf(row);
+    return grantOf(await this._read('acquire', about(ns), this.#sql.ACQUIRE, [ns, holder, proposed]));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
-    const r = await this._query(this.#sql.RENEW, [ns, node, epoch, holder, proposed]);
-    return r.rows.length ? grantOf(r.rows[0]) : null;
+    return grantOf(await this._read('renew', about(ns, node, epoch), this.#sql.RENEW, [ns, node, epoch, holder, proposed]));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    const r = await this._query(this.#sql.RELEASE, [ns, node, epoch, holder, highWater]);
-    if (!r.rows.length) throw idloomError('lease_lost', `namespace ${ns}, node ${node}, epoch ${epoch}: another holder has it`);
+    await this._read('release', about(ns, node, epoch), this.#sql.RELEASE, [ns, node, epoch, holder, highWater]);
   }
 
   /**
@@ -338,8 +347,8 @@ export class PostgresStore extends ProcessStore {
    */
   async initSegment(bizTag, options) {
     input('biz_tag', bizTag, 'bizTag');
-    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
-    const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const floor = arg('floor', options?.floor);
+    const step = arg('counter_step', options.step ?? 1000);
     const description = input('description', options.description ?? '', 'description');
     const guard = checkGuard(options.guard);
     await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
@@ -355,10 +364,8 @@ export class PostgresStore extends ProcessStore {
    * @returns {Promise<number>}
    */
   async segmentPeek(bizTag, options = {}) {
-    const r = await this._query(this.#segment('SEGMENT_READ', options.table), [input('biz_tag', bizTag, 'bizTag')]);
-    if (!r.rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
-    if (r.rows[0].identity_changed) throw guardLost(`bizTag ${bizTag}`);
-    return Number(r.rows[0].max_id);
+    const read = this.#segment('SEGMENT_READ', options.table);
+    return (await this._read('segment_read', { bizTag }, read, [input('biz_tag', bizTag, 'bizTag')]))[1];
   }
 
   /**
@@ -372,18 +379,11 @@ export class PostgresStore extends ProcessStore {
     input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
+    const subject = { bizTag };
     return leafSource(bizTag, mode, {
-      atomic: async (step) => {
-        const r = await this._query(fetch, [bizTag, step]);
-        if (r.rows.length && r.rows[0].range_start === null) throw guardLost(`bizTag ${bizTag}`); // nothing moved
-        return r.rows.length ? { start: Number(r.rows[0].range_start), end: Number(r.rows[0].range_end) } : null;
-      },
-      read: async () => {
-        const r = await this._query(read, [bizTag]);
-        if (r.rows.length && r.rows[0].identity_changed) throw guardLost(`bizTag ${bizTag}`);
-        return r.rows.length ? Number(r.rows[0].max_id) : null;
-      },
-      swap: async (old, next) => (await this._query(cas, [bizTag, old, next])).rowCount === 1,
+      atomic: (step) => this._read('segment_fetch', subject, fetch, [bizTag, step]),
+      read: () => this._read('segment_read', subject, read, [bizTag]),
+      swap: (old, next) => this._read('segment_cas', subject, cas, [bizTag, old, next], true),
     });
   }
 
@@ -406,27 +406,21 @@ export class PostgresStore extends ProcessStore {
    */
   sequenceSource(name, options) {
     const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
-    const step = int(options?.step, 'step', 1, 2 ** 31 - 1);
+    const step = arg('counter_step', options?.step);
     return sequenceSource(name, step, async () => Number((await this._query(fetch)).rows[0].nextval));
   }
 }
 
-/** @param {any} row @returns {Namespace} */
-const recordOf = (row) => ({
-  layout: row.layout,
-  nodes: Number(row.nodes),
-  ttlMs: Number(row.ttl_ms),
-  maxSkewMs: Number(row.max_skew_ms),
-  floorMs: Number(row.floor_ms),
-});
-
-/** A pg failure as its code: a missing table or an SQL refusal is `store_schema`, anything else `store_unavailable`. @param {any} e */
+/**
+ * A pg failure, classified by the core: a server error (pg's DatabaseError,
+ * with a `severity`) by its SQLSTATE, anything else (a refused or broken
+ * connection, a timeout) as no answer. An idloom error passes through.
+ * @param {any} e
+ */
 function pgError(e) {
   if (codeOf(e) !== undefined) return e;
-  const sqlstate = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
-  if (sqlstate && e.code === '42P01') return idloomError('store_schema', `postgres: a table is missing (${e.message}); run init`);
-  if (sqlstate && !e.code.startsWith('08') && !e.code.startsWith('57')) return idloomError('store_schema', `postgres refused an idloom statement: ${e.message}`);
-  return idloomError('store_unavailable', `postgres: ${e?.message ?? String(e)}`);
+  const sqlstate = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
+  return native.storeClassify('postgres', sqlstate ? 'sqlstate' : 'connection', sqlstate ? e.code : '', detail(e));
 }
 
 /**
@@ -508,7 +502,7 @@ export class RedisStore extends ProcessStore {
       try {
         await client.connect();
       } catch (e) {
-        throw idloomError('store_unavailable', native.storeRedact(`redis: ${/** @type {any} */ (e)?.message ?? String(e)}`, url));
+        throw native.storeClassify('redis', 'connection', '', native.storeRedact(detail(e), url));
       }
       return new RedisStore(client)._showUrl(url);
     }
@@ -521,72 +515,57 @@ export class RedisStore extends ProcessStore {
     return new RedisStore(client)._showUrl(url);
   }
 
-  /** @param {string} name @param {string} key @param {unknown[]} args @returns {Promise<any[]>} */
+  /** @param {string} name @param {string} key @param {unknown[]} args @returns {Promise<any>} */
   async #run(name, key, ...args) {
     let v;
     try {
       v = await this.#eval(this.#lua[name], key, args.map(String));
     } catch (e) {
       const err = /** @type {any} */ (e);
-      // ioredis: ReplyError; node-redis: SimpleError / BlobError (an ErrorReply).
-      if (['ReplyError', 'SimpleError', 'BlobError', 'ErrorReply'].includes(err?.constructor?.name)) {
-        throw this._scrub(idloomError('store_schema', `redis refused an idloom script: ${err.message}`));
-      }
-      throw this._scrub(idloomError('store_unavailable', `redis: ${err?.message ?? String(e)}`));
+      // An error reply (ioredis: ReplyError; node-redis: SimpleError / BlobError,
+      // an ErrorReply) starts with its class word (LOADING, READONLY, ERR, …);
+      // anything else is no answer (a refused or broken connection, a timeout).
+      const reply = ['ReplyError', 'SimpleError', 'BlobError', 'ErrorReply'].includes(err?.constructor?.name);
+      throw this._scrub(native.storeClassify('redis', reply ? 'reply' : 'connection', reply ? String(err.message) : '', reply ? '' : detail(e)));
     }
-    return Array.isArray(v) ? v : [v];
+    return v;
   }
 
-  /** @param {any[]} v @param {string} what */
-  static #answer(v, what) {
-    const head = String(v[0]);
-    if (head === 'ok') return v.slice(1);
-    if (head === 'state_lost' && String(v[1]) === 'store_identity') throw guardLost(what); // guarded, another run_id: nothing moved
-    if (head === 'state_lost') throw idloomError('store_state_lost', `${what}: missing on this Redis (restarted without persistence?); init it (not fresh)`);
-    if (head === 'no_free_node') throw idloomError('no_free_node', `${what}: every node is leased by a live holder`);
-    if (head === 'lease_lost') throw idloomError('lease_lost', `${what}: another epoch or holder`);
-    if (head === 'invalid_range') {
-      // Lua computes in doubles: a number at or past 2^53 - 1 (a counter within
-      // one step of it) is refused, never rounded into a wrong range.
-      throw idloomError('invalid_range', `${what}: ${String(v[1] ?? 'value')} ${String(v[2] ?? '?')} is past what Redis Lua computes exactly (integers below 2^53 - 1, less one step for a counter)`);
-    }
-    throw idloomError('store_schema', `${what}: an answer that is not the idloom protocol`);
-  }
-
-  /** @param {any[]} r */
-  static #grant(r) {
-    return { node: Number(r[0]), epoch: Number(r[1]), startMs: Number(r[2]), fenceMs: Number(r[3]), storeNowMs: Number(r[4]) };
+  /**
+   * Run script `name` and read its reply with the core (`call`: the core's name for it).
+   * @param {string} call @param {object} subject @param {string} name @param {string} key @param {unknown[]} args
+   * @returns {Promise<any[]>}
+   */
+  async #read(call, subject, name, key, ...args) {
+    const v = await this.#run(name, key, ...args);
+    return native.storeRead('redis', call, subject, Array.isArray(v) ? v : [v]);
   }
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
     const v = await this.#run('NAMESPACE_INIT', native.storeRedisKey('ns', ns), record, nodes, ttl, skew, fresh ? '1' : '0');
-    return { layout: String(v[0]), nodes: Number(v[1]), ttlMs: Number(v[2]), maxSkewMs: Number(v[3]), floorMs: Number(v[4]) };
+    // The script answers the record itself (HMGET), not {'ok', record} as the core reads it.
+    return /** @type {Namespace} */ (recordOf(native.storeRead('redis', 'namespace_init', about(ns), ['ok', ...v])));
   }
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
-    const v = await this.#run('NAMESPACE_GET', native.storeRedisKey('ns', ns));
-    if (String(v[0]) === 'state_lost') return null;
-    const r = RedisStore.#answer(v, `namespace ${ns}`);
-    return { layout: String(r[0]), nodes: Number(r[1]), ttlMs: Number(r[2]), maxSkewMs: Number(r[3]), floorMs: Number(r[4]) };
+    return recordOf(await this.#read('namespace_get', about(ns), 'NAMESPACE_GET', native.storeRedisKey('ns', ns)));
   }
 
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
-    return RedisStore.#grant(RedisStore.#answer(await this.#run('ACQUIRE', native.storeRedisKey('ns', ns), holder, proposed), `namespace ${ns}`));
+    return grantOf(await this.#read('acquire', about(ns), 'ACQUIRE', native.storeRedisKey('ns', ns), holder, proposed));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
-    const v = await this.#run('RENEW', native.storeRedisKey('ns', ns), node, epoch, holder, proposed);
-    if (['lease_lost', 'state_lost'].includes(String(v[0]))) return null;
-    return RedisStore.#grant(RedisStore.#answer(v, `namespace ${ns}, node ${node}`));
+    return grantOf(await this.#read('renew', about(ns, node, epoch), 'RENEW', native.storeRedisKey('ns', ns), node, epoch, holder, proposed));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    RedisStore.#answer(await this.#run('RELEASE', native.storeRedisKey('ns', ns), node, epoch, holder, highWater), `namespace ${ns}, node ${node}, epoch ${epoch}`);
+    await this.#read('release', about(ns, node, epoch), 'RELEASE', native.storeRedisKey('ns', ns), node, epoch, holder, highWater);
   }
 
   /**
@@ -598,7 +577,10 @@ export class RedisStore extends ProcessStore {
     const nodes = [];
     // A page of at most 1,024 nodes per script call (one call holds every Redis client).
     for (let first = 0; first < record.nodes; ) {
-      const r = RedisStore.#answer(await this.#run('NODES', native.storeRedisKey('ns', namespace), first), `namespace ${namespace}`);
+      const v = await this.#run('NODES', native.storeRedisKey('ns', namespace), first);
+      // The core reads the head as a release's ('ok', or its refusals): the protocol has no status call.
+      native.storeRead('redis', 'release', about(namespace), [v[0]]);
+      const r = v.slice(1);
       if (r.length === 0) break;
       for (let i = 0; i < r.length; i += 6) {
         nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
@@ -625,14 +607,15 @@ export class RedisStore extends ProcessStore {
    * @param {{ floor: number, step?: number, description?: string, guard?: boolean }} options
    */
   async initSegment(bizTag, options) {
-    const step = int(options?.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const step = arg('counter_step', options?.step ?? 1000);
     // The core's bound (Lua computes in doubles): invalid_range within one step of 2^53 - 1.
     if (typeof options?.floor === 'number' && Number.isInteger(options.floor) && options.floor >= 0) native.storeRedisCounterFloor(options.floor, step);
-    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
+    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER); // below 2^53 - 1 - step (above)
     input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
     const guard = checkGuard(options.guard);
     const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor, guard ? '1' : '0');
-    if (String(v[0]) === 'invalid_range') RedisStore.#answer(v, `bizTag ${bizTag}`);
+    // The script's refusals are tables; done, it answers the counter (a bulk string), not {'ok'} as the core reads it.
+    native.storeRead('redis', 'segment_init', { bizTag }, Array.isArray(v) ? v : ['ok']);
   }
 
   /**
@@ -643,8 +626,7 @@ export class RedisStore extends ProcessStore {
    */
   async segmentPeek(bizTag, options = {}) {
     if (options.table !== undefined) throw idloomError('invalid_argument', 'table: Redis keeps counters in keys, not a table');
-    const r = RedisStore.#answer(await this.#run('INCRBY', native.storeRedisKey('counter', str(bizTag, 'bizTag')), 0), `bizTag ${bizTag}`);
-    return Number(r[1]);
+    return (await this.#read('incrby', { bizTag }, 'INCRBY', native.storeRedisKey('counter', str(bizTag, 'bizTag')), 0))[2];
   }
 
   /**
@@ -654,8 +636,8 @@ export class RedisStore extends ProcessStore {
   segmentSource(bizTag) {
     const key = native.storeRedisKey('counter', str(bizTag, 'bizTag'));
     return async (/** @type {number} */ step) => {
-      const r = RedisStore.#answer(await this.#run('INCRBY', key, step), `bizTag ${bizTag}`);
-      return { start: Number(r[0]), end: Number(r[1]) };
+      const [, start, end] = await this.#read('incrby', { bizTag }, 'INCRBY', key, arg('step', step));
+      return { start, end };
     };
   }
 }
@@ -730,7 +712,7 @@ export class MySQLStore extends ProcessStore {
     try {
       conn = await this.#pool.getConnection();
     } catch (e) {
-      throw this._scrub(idloomError('store_unavailable', `mysql: ${/** @type {any} */ (e)?.message ?? String(e)}`));
+      throw this._scrub(native.storeClassify('mysql', 'connection', '', detail(e))); // no connection: no answer
     }
     try {
       await conn.beginTransaction();
@@ -745,22 +727,30 @@ export class MySQLStore extends ProcessStore {
     }
   }
 
+  /**
+   * Run `text` on connection `c` and read its answer with the core: the first
+   * row's cells in column order (none: null), or `[rows changed]` with `changed`.
+   * @param {any} c @param {string} call @param {object | null} subject @param {string} text @param {unknown[]} args @param {boolean} [changed]
+   * @returns {Promise<any[]>}
+   */
+  static async #read(c, call, subject, text, args, changed = false) {
+    const [r] = await c.execute({ sql: text, rowsAsArray: true }, args);
+    return native.storeRead('mysql', call, subject, changed ? [r.affectedRows] : (r[0] ?? null));
+  }
+
   async init() {
     const statements = this.#sql.SCHEMA.split(';\n').map((t) => t.trim()).filter((t) => t.split('\n').some((l) => l.trim() && !l.trim().startsWith('--')));
-    const v = await this._tx(async (c) => {
+    await this._tx(async (c) => {
       for (const st of statements) await c.query(st);
-      const [rows] = await c.query(this.#sql.SCHEMA_VERSION);
-      return rows[0]?.version;
+      await MySQLStore.#read(c, 'schema_version', null, this.#sql.SCHEMA_VERSION, []);
     });
-    if (v !== 1) throw idloomError('store_schema', `mysql: idloom schema version ${v ?? 'none'}, this idloom needs 1`);
   }
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
     return this._tx(async (c) => {
       await c.execute(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
-      const [rows] = await c.execute(this.#sql.NAMESPACE_GET, [ns]);
-      const got = recordOf(rows[0]);
+      const got = /** @type {Namespace} */ (recordOf(await MySQLStore.#read(c, 'namespace_init', about(ns), this.#sql.NAMESPACE_GET, [ns])));
       if (got.layout === record && got.nodes === nodes) {
         // The rows are made together: once the last exists, all do. Else 1,000 per statement.
         const [last] = await c.execute(this.#sql.NODE_GET, [ns, nodes - 1]);
@@ -774,44 +764,39 @@ export class MySQLStore extends ProcessStore {
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
-    return this._tx(async (c) => {
-      const [rows] = await c.execute(this.#sql.NAMESPACE_GET, [ns]);
-      return rows.length ? recordOf(rows[0]) : null;
-    });
+    return this._tx(async (c) => recordOf(await MySQLStore.#read(c, 'namespace_get', about(ns), this.#sql.NAMESPACE_GET, [ns])));
   }
 
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
+    const sql = this.#sql;
     return this._tx(async (c) => {
-      const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
-      if (!lock.length) throw idloomError('store_state_lost', `namespace ${ns}: missing on this store; init it (not fresh)`);
-      const { ttl_ms: ttl, floor_ms: floor, now_ms: storeNow } = lock[0];
-      const [pick] = await c.execute(this.#sql.ACQUIRE_PICK, [ns, holder, storeNow, ns, storeNow]);
-      if (!pick.length) throw idloomError('no_free_node', `namespace ${ns}: every node is leased by a live holder`);
-      const node = pick[0].node;
-      await c.execute(this.#sql.ACQUIRE_TAKE, [holder, Number(storeNow) + Number(ttl), floor, proposed, ns, node]);
-      const [got] = await c.execute(this.#sql.NODE_GET, [ns, node]);
-      return { node: Number(node), epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
+      const [, ttl, floor, storeNow] = await MySQLStore.#read(c, 'acquire_lock', about(ns), sql.NAMESPACE_LOCK, [ns]);
+      const [, node] = await MySQLStore.#read(c, 'acquire_pick', about(ns), sql.ACQUIRE_PICK, [ns, holder, storeNow, ns, storeNow]);
+      await c.execute(sql.ACQUIRE_TAKE, [holder, storeNow + ttl, floor, proposed, ns, node]);
+      const [, epoch, startMs, fenceMs] = await MySQLStore.#read(c, 'node_get', about(ns, node), sql.NODE_GET, [ns, node]);
+      return { node, epoch, startMs, fenceMs, storeNowMs: storeNow };
     });
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
+    const sql = this.#sql;
+    const subject = about(ns, node, epoch);
     return this._tx(async (c) => {
-      const [lock] = await c.execute(this.#sql.NAMESPACE_LOCK, [ns]);
-      if (!lock.length) return null;
-      const { ttl_ms: ttl, now_ms: storeNow } = lock[0];
-      const [r] = await c.execute(this.#sql.RENEW, [Number(storeNow) + Number(ttl), proposed, ns, node, epoch, holder]);
-      if (r.affectedRows === 0) return null;
-      const [got] = await c.execute(this.#sql.NODE_GET, [ns, node]);
-      return { node, epoch: Number(got[0].epoch), startMs: Number(got[0].start_ms), fenceMs: Number(got[0].fence_ms), storeNowMs: Number(storeNow) };
+      const lock = await MySQLStore.#read(c, 'renew_lock', subject, sql.NAMESPACE_LOCK, [ns]);
+      if (lock[0] === 'refused') return null;
+      const [, ttl, , storeNow] = lock;
+      const renewed = await MySQLStore.#read(c, 'renew', subject, sql.RENEW, [storeNow + ttl, proposed, ns, node, epoch, holder], true);
+      if (renewed[0] === 'refused') return null;
+      const [, got, startMs, fenceMs] = await MySQLStore.#read(c, 'node_get', subject, sql.NODE_GET, [ns, node]);
+      return { node, epoch: got, startMs, fenceMs, storeNowMs: storeNow };
     });
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    const [r] = await this._tx((c) => c.execute(this.#sql.RELEASE, [highWater, ns, node, epoch, holder]));
-    if (r.affectedRows === 0) throw idloomError('lease_lost', `namespace ${ns}, node ${node}, epoch ${epoch}: another holder has it`);
+    await this._tx((c) => MySQLStore.#read(c, 'release', about(ns, node, epoch), this.#sql.RELEASE, [highWater, ns, node, epoch, holder], true));
   }
 
   /**
@@ -839,8 +824,8 @@ export class MySQLStore extends ProcessStore {
     input('biz_tag', bizTag, 'bizTag');
     // MariaDB/MySQL has no store identity its statements can read: no guard (never silently ignored).
     if (options?.guard !== undefined && options.guard !== false) throw idloomError('invalid_argument', `guard: ${guardRefused()}`);
-    const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER);
-    const step = int(options.step ?? 1000, 'step', 1, 2 ** 31 - 1);
+    const floor = arg('floor', options?.floor);
+    const step = arg('counter_step', options.step ?? 1000);
     const description = input('description', options.description ?? '', 'description');
     await this._tx(async (c) => {
       await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
@@ -856,9 +841,8 @@ export class MySQLStore extends ProcessStore {
    */
   async segmentPeek(bizTag, options = {}) {
     const read = this.#segment('SEGMENT_READ', options.table);
-    const [rows] = await this._tx((c) => c.execute(read, [input('biz_tag', bizTag, 'bizTag')]));
-    if (!rows.length) throw idloomError('store_state_lost', `bizTag ${bizTag}: no such counter`);
-    return Number(rows[0].max_id);
+    input('biz_tag', bizTag, 'bizTag');
+    return (await this._tx((c) => MySQLStore.#read(c, 'segment_read', { bizTag }, read, [bizTag])))[1];
   }
 
   /**
@@ -873,21 +857,19 @@ export class MySQLStore extends ProcessStore {
     const mode = checkMode(options.mode ?? 'atomic');
     const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
     const lastId = this.#sql.LAST_ID;
+    const subject = { bizTag };
     return leafSource(bizTag, mode, {
       atomic: (step) =>
         this._tx(async (c) => {
+          // One statement moves the counter; LAST_INSERT_ID() on the same connection is its end.
           const [r] = await c.execute(fetch, [step, bizTag]);
-          if (r.affectedRows === 0) return null;
-          const [rows] = await c.query(lastId);
-          const end = Number(Object.values(rows[0])[0]);
-          return { start: end - step, end };
+          if (r.affectedRows === 0) return native.storeRead('mysql', 'segment_fetch', subject, null);
+          const [rows] = await c.query({ sql: lastId, rowsAsArray: true });
+          const end = BigInt(rows[0][0]);
+          return native.storeRead('mysql', 'segment_fetch', subject, [end - BigInt(step), end]);
         }),
-      read: () =>
-        this._tx(async (c) => {
-          const [rows] = await c.execute(read, [bizTag]);
-          return rows.length ? Number(rows[0].max_id) : null;
-        }),
-      swap: (old, next) => this._tx(async (c) => (await c.execute(cas, [next, bizTag, old]))[0].affectedRows === 1),
+      read: () => this._tx((c) => MySQLStore.#read(c, 'segment_read', subject, read, [bizTag])),
+      swap: (old, next) => this._tx((c) => MySQLStore.#read(c, 'segment_cas', subject, cas, [next, bizTag, old], true)),
     });
   }
 
@@ -909,7 +891,7 @@ export class MySQLStore extends ProcessStore {
    */
   sequenceSource(name, options) {
     const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
-    const step = int(options?.step, 'step', 1, 2 ** 31 - 1);
+    const step = arg('counter_step', options?.step);
     return sequenceSource(name, step, () => this._tx(async (c) => Number(Object.values((await c.query(fetch))[0][0])[0])));
   }
 
@@ -934,7 +916,7 @@ export class MySQLStore extends ProcessStore {
    * @param {{ servers?: number, index?: number, replace?: boolean }} [options]
    */
   ticketSource(table, options = {}) {
-    const servers = int(options.servers ?? 1, 'servers', 1, 65535);
+    const servers = /** @type {number} */ (arg('servers', options.servers ?? 1));
     const index = int(options.index ?? 1, 'index', 1, servers);
     const replace = options.replace ?? false;
     if (typeof replace !== 'boolean') throw idloomError('invalid_type', `replace must be a boolean, got ${typeof replace}`);
@@ -942,7 +924,7 @@ export class MySQLStore extends ProcessStore {
     const session = `SET SESSION auto_increment_increment = ${servers}, auto_increment_offset = ${index}`;
     const lastId = this.#sql.LAST_ID;
     return async (/** @type {number} */ step) => {
-      int(step, 'step', 1, Number.MAX_SAFE_INTEGER);
+      arg('step', step);
       const t = await this._tx(async (c) => {
         await c.query(session);
         await c.execute(insert, ['a']);
@@ -954,12 +936,16 @@ export class MySQLStore extends ProcessStore {
   }
 }
 
-/** A mysql2 failure as its code: an SQL refusal (a missing table, another schema) is `store_schema`, a connection failure `store_unavailable`. @param {any} e */
+/**
+ * A mysql2 failure, classified by the core: a server or client error by its
+ * error number; a fatal one (the connection is gone) or one without a number
+ * (a refused socket, a lost connection) as no answer. An idloom error passes through.
+ * @param {any} e
+ */
 function mysqlError(e) {
   if (codeOf(e) !== undefined) return e;
-  if (typeof e?.sqlState === 'string' && e.errno !== undefined && e.fatal !== true) {
-    return idloomError('store_schema', `mysql refused an idloom statement: ${e.message}`);
-  }
-  return idloomError('store_unavailable', `mysql: ${e?.message ?? String(e)}`);
+  const errno = e?.errno;
+  const numbered = Number.isInteger(errno) && errno > 0 && e.fatal !== true;
+  return native.storeClassify('mysql', numbered ? 'errno' : 'connection', numbered ? String(errno) : '', detail(e));
 }
 

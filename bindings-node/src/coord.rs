@@ -6,6 +6,7 @@
 use crate::errors::{throw, IntoJs};
 use crate::snowflake::LayoutSpec;
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
+use idloom::stores::renewal::Action;
 use idloom::ErrorCode;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -110,10 +111,10 @@ impl LeaseMachine {
     pub fn renewed(&mut self, env: Env, grant: GrantSpec, received_ms: f64) -> Result<(String, f64)> {
         let grant = grant.grant(&env)?;
         let received = ms(&env, received_ms, "receivedMs")?;
-        match self.holder.renewed(&grant, received) {
-            Renewal::Renewed { fence_ms } => Ok(("renewed".into(), fence_ms as f64)),
-            Renewal::Retry { in_ms } => Ok(("retry".into(), in_ms as f64)),
-            Renewal::Stop(e) => Err(throw(&env, &e)),
+        // The core's one action: ("renewed", fence) or ("retry", ms); a stop is thrown.
+        match Action::from(self.holder.renewed(&grant, received)).pair() {
+            Ok((action, n)) => Ok((action.into(), n as f64)),
+            Err(e) => Err(throw(&env, &e)),
         }
     }
 

@@ -15,4 +15,5 @@ mod errors;
 mod objectid;
 mod segment;
 mod snowflake;
+mod stores;
 mod uuid;

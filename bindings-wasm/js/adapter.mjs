@@ -127,10 +127,7 @@ function coord(w) {
     granted(grant, received) { return this.#m.granted(...g(grant), received); }
     beginRenew(now) { return this.#m.beginRenew(now) ?? null; }
     nextRenewalInMs(now) { return this.#m.nextRenewalInMs(now); }
-    renewed(grant, received) {
-      const [kind, ms] = this.#m.renewed(...g(grant), received);
-      return [kind === 0 ? 'renewed' : 'retry', ms];
-    }
+    renewed(grant, received) { return this.#m.renewed(...g(grant), received); }
     renewFailed(code) { return this.#m.renewFailed(code ?? undefined) ?? null; }
     refused() { return this.#m.refused(); }
     release(hw) { return [...this.#m.release(hw ?? undefined)]; }
@@ -171,5 +168,10 @@ function coord(w) {
     storeRedisCounterFloor: w.storeRedisCounterFloor,
     storeCasPauseUs: w.storeCasPauseUs,
     STORE_CAS_TRIES: w.storeCasTries(),
+    // The store protocol: the same names and shapes as the addon's, no translation.
+    storeClassify: w.storeClassify,
+    storeRead: w.storeRead,
+    storeCheckArg: w.storeCheckArg,
+    CasLoop: w.CasLoop,
   };
 }

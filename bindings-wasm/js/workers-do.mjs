@@ -8,7 +8,7 @@
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
-import { Store, input, int, str } from './coord.mjs';
+import { Store, arg, input, int, str } from './coord.mjs';
 import { LIMITS } from './tables.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
@@ -346,7 +346,7 @@ export class DurableObjectStore extends Store {
   segmentSource(bizTag) {
     const tag = input('biz_tag', bizTag, 'bizTag');
     return async (/** @type {number} */ step) => {
-      const [start, end] = await this.#call('segment_fetch', { tag, step: int(step, 'step', 1, Number.MAX_SAFE_INTEGER) });
+      const [start, end] = await this.#call('segment_fetch', { tag, step: arg('step', step) });
       return { start, end };
     };
   }

@@ -10,6 +10,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, MemoryStore, NodeRecord, Renewal, MAX_TTL_MS};
+use idloom::stores::renewal::Action;
 use idloom::{ErrorCode, SharedSnowflake};
 use wasm_bindgen::prelude::*;
 
@@ -100,15 +101,14 @@ impl WasmLeaseMachine {
     pub fn next_renewal_in_ms(&self, now: f64) -> Out<f64> {
         Ok(self.holder.next_renewal_in_ms(ms(now, "nowMs")?) as f64)
     }
-    /// The store confirmed a renewal: `[0, fence]` (renewed) or `[1, ms]`
-    /// (retry); throws when renewals end.
-    pub fn renewed(&mut self, node: f64, epoch: f64, start: f64, fence: f64, store_now: f64, received: f64) -> Out<Vec<f64>> {
+    /// The store confirmed a renewal: the core's action, `['renewed', fence]`
+    /// or `['retry', ms]` (the Node addon's shape); throws when renewals end.
+    pub fn renewed(&mut self, node: f64, epoch: f64, start: f64, fence: f64, store_now: f64, received: f64) -> Out<js_sys::Array> {
         let g = grant(node, epoch, start, fence, store_now)?;
-        match self.holder.renewed(&g, ms(received, "receivedMs")?) {
-            Renewal::Renewed { fence_ms } => Ok(vec![0.0, fence_ms as f64]),
-            Renewal::Retry { in_ms } => Ok(vec![1.0, in_ms as f64]),
-            Renewal::Stop(e) => Err(js_err(&e)),
-        }
+        let (action, n) = Action::from(self.holder.renewed(&g, ms(received, "receivedMs")?))
+            .pair()
+            .map_err(|e| js_err(&e))?;
+        Ok(js_sys::Array::of2(&JsValue::from_str(action), &JsValue::from_f64(n as f64)))
     }
     /// A renewal without a protocol answer (`code`, if one of ours): ms to retry in, or none.
     #[wasm_bindgen(js_name = renewFailed)]

@@ -22,6 +22,8 @@ extern crate alloc;
 #[cfg(feature = "coord")]
 mod coord;
 mod objectid;
+#[cfg(feature = "coord")]
+mod stores;
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;

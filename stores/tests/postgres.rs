@@ -23,15 +23,12 @@ async fn store() -> PgStore {
     store
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_mint_renew_release() {
-    support::lease_mint_renew_release(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_holders_two_nodes() {
-    support::two_holders_two_nodes(store().await).await;
-}
+support::scenarios!(
+    lease_mint_renew_release,
+    two_holders_two_nodes,
+    an_outage_stops_minting_at_the_fence,
+    a_failed_refill_is_reported_then_recovers,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
@@ -72,16 +69,6 @@ async fn a_single_client_works_too() {
     let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
     support::two_holders_two_nodes(PgStore::from_client(client)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_stops_minting_at_the_fence() {
-    support::an_outage_stops_minting_at_the_fence(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refill_is_reported_then_recovers() {
-    support::a_failed_refill_is_reported_then_recovers(store().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,15 +12,12 @@ async fn store() -> RedisStore {
     RedisStore::from_url(&url()).await.expect("Redis at 127.0.0.1:6379 (IDLOOM_REDIS)")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_mint_renew_release() {
-    support::lease_mint_renew_release(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_holders_two_nodes() {
-    support::two_holders_two_nodes(store().await).await;
-}
+support::scenarios!(
+    lease_mint_renew_release,
+    two_holders_two_nodes,
+    an_outage_stops_minting_at_the_fence,
+    a_failed_refill_is_reported_then_recovers,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
@@ -65,16 +62,6 @@ async fn arguments_are_checked() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidRange, "{e}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_stops_minting_at_the_fence() {
-    support::an_outage_stops_minting_at_the_fence(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refill_is_reported_then_recovers() {
-    support::a_failed_refill_is_reported_then_recovers(store().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,8 +22,7 @@ support::scenarios!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
     support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
-        let client = redis::Client::open(url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let mut conn = raw(&url()).await;
         // The record and the index the acquire script reads (see core/stores/redis/acquire.lua).
         let base = format!("{{idloom:{ns}}}:");
         redis::cmd("HSET")
@@ -67,14 +66,8 @@ async fn arguments_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guarded_counters() {
     support::guarded_counters(store().await, |tag| async move {
-        let client = redis::Client::open(url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        redis::cmd("SET")
-            .arg(idloom::stores::redis::guard_key(&tag))
-            .arg("elsewhere")
-            .query_async::<()>(&mut conn)
-            .await
-            .unwrap();
+        let mut conn = raw(&url()).await;
+        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
     })
     .await;
 }

@@ -237,6 +237,30 @@ pub(crate) fn not_protocol(subject: &Subject<'_>) -> Error {
     refuse(Refusal::NotProtocol, subject)
 }
 
+/// A status row as every engine answers it: node, holder, epoch,
+/// expires_ms, start_ms, fence_ms (integers as integers or text, the
+/// [`Cell`] rule; a holder that is not text is empty, never held).
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
+pub(crate) fn node_status(c: &[idloom::stores::answer::Cell<'_>], subject: &Subject<'_>) -> Result<NodeStatus> {
+    use idloom::stores::answer::Cell;
+    let int = |i: usize| match c.get(i) {
+        Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(subject)),
+        Some(Cell::Text(t)) => t.parse().map_err(|_| not_protocol(subject)),
+        _ => Err(not_protocol(subject)),
+    };
+    Ok(NodeStatus {
+        node: int(0)?,
+        holder: match c.get(1) {
+            Some(Cell::Text(t)) => (*t).to_string(),
+            _ => String::new(),
+        },
+        epoch: int(2)?,
+        expires_ms: int(3)?,
+        start_ms: int(4)?,
+        fence_ms: int(5)?,
+    })
+}
+
 #[cfg(any(feature = "postgres", feature = "redis"))]
 pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<Grant> {
     match reading {

@@ -287,27 +287,7 @@ impl Store for MyStore {
         let subject = crate::ns_subject(namespace);
         let mut conn = self.conn().await?;
         let rows: Vec<Row> = conn.exec(sql::NODES, (namespace,)).await.map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                let c = cells(r);
-                let int = |i: usize| match c.get(i) {
-                    Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
-                    Some(Cell::Text(t)) => t.parse().map_err(|_| not_protocol(&subject)),
-                    _ => Err(not_protocol(&subject)),
-                };
-                Ok(NodeStatus {
-                    node: int(0)?,
-                    holder: match c.get(1) {
-                        Some(Cell::Text(t)) => (*t).to_string(),
-                        _ => String::new(),
-                    },
-                    epoch: int(2)?,
-                    expires_ms: int(3)?,
-                    start_ms: int(4)?,
-                    fence_ms: int(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| crate::node_status(&cells(r), &subject)).collect()
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {

@@ -246,27 +246,12 @@ impl Store for RedisStore {
                 Some(Cell::Text("ok")) => {}
                 _ => return Err(not_protocol(&subject)),
             }
-            let int = |cell: &Cell<'_>| match cell {
-                Cell::Int(v) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
-                Cell::Text(t) => t.parse().map_err(|_| not_protocol(&subject)),
-                _ => Err(not_protocol(&subject)),
-            };
             let page = &c[1..];
             if page.is_empty() || !page.len().is_multiple_of(6) {
                 break;
             }
             for r in page.chunks(6) {
-                out.push(NodeStatus {
-                    node: int(&r[0])?,
-                    holder: match r[1] {
-                        Cell::Text(t) => t.to_string(),
-                        _ => String::new(),
-                    },
-                    epoch: int(&r[2])?,
-                    expires_ms: int(&r[3])?,
-                    start_ms: int(&r[4])?,
-                    fence_ms: int(&r[5])?,
-                });
+                out.push(crate::node_status(r, &subject)?);
             }
             first = out.last().map_or(record.nodes, |n| n.node + 1);
         }

@@ -6,6 +6,7 @@ import os
 import threading
 
 import pytest
+from fork_support import in_child
 
 import idloom
 from idloom import Layout, ManualClock, Snowflake
@@ -58,30 +59,21 @@ def test_forked_child_refuses_until_rekeyed():
     # A layout of its own: in a child, every node this process ever held on a layout is refused.
     gen = Snowflake(node=1, layout=Layout.TWITTER.with_epoch(1_500_000_000_000))
     parent_ids = [gen.next() for _ in range(1000)]
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: report what happens, never return into pytest
-        code = 1
+
+    def child():
         try:
-            try:
-                gen.next()
-                os.write(w, b"no error")
-            except idloom.ForkedError as e:
-                gen.rekey(2)
-                ids = [gen.next() for _ in range(1000)]
-                ok = all(gen.decode(i).node == 2 for i in ids) and e.code == "forked"
-                os.write(w, (" ".join(map(str, ids)) if ok else "bad").encode())
-                code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    data = b""
-    while chunk := os.read(r, 1 << 16):
-        data += chunk
-    os.close(r)
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 0, data
-    child_ids = [int(x) for x in data.split()]
+            gen.next()
+            return "no error"
+        except idloom.ForkedError as e:
+            gen.rekey(2)
+            ids = [gen.next() for _ in range(1000)]
+            return {"code": e.code, "nodes": sorted({gen.decode(i).node for i in ids}), "ids": ids}
+
+    outcome = in_child(child)
+    assert isinstance(outcome.get("ok"), dict), outcome
+    result = outcome["ok"]
+    assert (result["code"], result["nodes"]) == ("forked", [2]), result
+    child_ids = result["ids"]
     assert len(child_ids) == 1000
     assert not set(child_ids) & set(parent_ids)
     # The parent keeps going unaffected.

@@ -172,14 +172,16 @@ pub(crate) fn ns_subject(namespace: &str) -> Subject<'_> {
     }
 }
 
-/// A lease subject.
-pub(crate) fn lease_subject(namespace: &str, node: u64, epoch: u64) -> Subject<'_> {
-    Subject {
+/// A renewal's or a release's namespace and holder checked; its subject.
+pub(crate) fn lease_call<'a>(namespace: &'a str, holder: &str, node: u64, epoch: u64) -> Result<Subject<'a>> {
+    idloom::inputs::namespace(namespace)?;
+    idloom::inputs::holder(holder)?;
+    Ok(Subject {
         namespace: Some(namespace),
         node: Some(node),
         epoch: Some(epoch),
         biz_tag: None,
-    }
+    })
 }
 
 /// A counter subject.

@@ -286,14 +286,12 @@ impl Store for PgStore {
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, f) = (
             node_arg(node)?,
             i64_arg("epoch", epoch)?,
             i64_arg("proposed_fence_ms", proposed_fence_ms)?,
         );
-        let subject = crate::lease_subject(namespace, node, epoch);
         match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
             Reading::Refused => Ok(None),
             reading => grant_of(reading, &subject).map(Some),
@@ -301,10 +299,8 @@ impl Store for PgStore {
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, h) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("high_water_ms", high_water_ms)?);
-        let subject = crate::lease_subject(namespace, node, epoch);
         self.one(sql::RELEASE, &[&namespace, &n, &e, &holder, &h], "release", &subject)
             .await
             .map(drop)

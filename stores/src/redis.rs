@@ -206,9 +206,7 @@ impl Store for RedisStore {
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
-        let subject = crate::lease_subject(namespace, node, epoch);
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),
             epoch.to_string(),
@@ -223,9 +221,7 @@ impl Store for RedisStore {
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
-        let subject = crate::lease_subject(namespace, node, epoch);
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [node.to_string(), epoch.to_string(), holder.to_string(), high_water_ms.to_string()];
         let reply = self.run(&self.scripts.release, &lua::namespace_key(namespace), &args).await?;
         read("release", &subject, &reply).map(drop)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from fork_support import in_child
+from thread_support import draws_in_threads, in_threads
 
 import idloom
 from idloom import Layout, ManualClock, Snowflake
@@ -35,18 +35,7 @@ def test_iterator_and_batch():
 
 def test_eight_threads_share_one_generator_without_duplicates():
     gen = Snowflake(node=7)
-    results: list[list[int]] = [[] for _ in range(8)]
-
-    def work(slot):
-        out = results[slot]
-        for _ in range(200_000):
-            out.append(gen.next())
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = draws_in_threads(gen.next, 8, 200_000)
     every = [i for r in results for i in r]
     assert len(every) == 1_600_000
     assert len(set(every)) == len(every)
@@ -140,25 +129,16 @@ def test_strict_policy_threads_mixing_next_and_batches():
     # next_batch runs without the GIL: a thread must never see another's newer
     # tick as its own clock going backwards.
     gen = Snowflake(node=2, layout=Layout(41, 2, 20, 1_600_000_000_000, 1), backwards="fail", clock="system")
-    errors: list[BaseException] = []
     out: list[list[int]] = [[] for _ in range(4)]
 
     def work(i):
-        try:
-            for _ in range(200):
-                if i % 2:
-                    out[i].extend(gen.next_batch(500))
-                else:
-                    out[i].extend(gen.next() for _ in range(500))
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(200):
+            if i % 2:
+                out[i].extend(gen.next_batch(500))
+            else:
+                out[i].extend(gen.next() for _ in range(500))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    in_threads(work, 4)
     every = [x for part in out for x in part]
     assert len(set(every)) == len(every) == 400_000
 

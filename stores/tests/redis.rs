@@ -17,6 +17,7 @@ support::scenarios!(
     two_holders_two_nodes,
     an_outage_stops_minting_at_the_fence,
     a_failed_refill_is_reported_then_recovers,
+    segments_unique,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,11 +42,6 @@ async fn a_refused_renewal_stops_at_the_fence() {
             .unwrap();
     })
     .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique() {
-    support::segments_unique(store().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ A server that does not answer fails the tests; they never skip."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 
 PG = os.environ.get("IDLOOM_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5")
@@ -27,6 +28,24 @@ def connect(engine: str):  # type: ignore[no-untyped-def]
 def unique(tag: str) -> str:
     """A name no other run (or parallel test) uses."""
     return f"py{tag}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+
+
+def pause_renewals(store, monkeypatch) -> threading.Event:  # type: ignore[no-untyped-def]
+    """A GC pause or a partition: while the event returned is set, no renewal
+    reaches the store (each fails as ``store_unavailable``); clear it to wake."""
+    import idloom.stores._lease as lease_mod
+
+    real_renew = store._renew
+    paused = threading.Event()
+    paused.set()
+
+    def paused_renew(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if paused.is_set():
+            raise lease_mod.error("store_unavailable", "test: paused")
+        return real_renew(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_renew", paused_renew)
+    return paused
 
 
 class PrivateRedis:

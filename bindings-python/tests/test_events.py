@@ -21,7 +21,7 @@ import idloom
 from idloom import MemorySource, Segment, Snowflake, events
 from idloom._idloom import _event_kinds, _event_message
 from idloom.stores import AsyncPostgresStore, AsyncRedisStore, AsyncSegment
-from stores_support import PG, REDIS, connect, unique
+from stores_support import PG, REDIS, connect, pause_renewals, unique
 
 import idloom.stores._lease as lease_mod
 
@@ -154,16 +154,7 @@ def test_a_stolen_lease_logs_failed_renewals_then_lease_lost(engine: str, caplog
     ns = unique("evlost")
     store.init_namespace(ns, nodes=1, ttl_ms=300, max_skew_ms=100, fresh=True)
     a = store.lease_node(ns, holder="a")
-    real_renew = store._renew
-    paused = threading.Event()
-    paused.set()
-
-    def paused_renew(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if paused.is_set():
-            raise lease_mod.error("store_unavailable", "test: paused")
-        return real_renew(*args, **kwargs)
-
-    monkeypatch.setattr(store, "_renew", paused_renew)
+    paused = pause_renewals(store, monkeypatch)
     wait_for(lambda: time.time() * 1000 > a.expires_ms + 50)
     b = store.lease_node(ns, holder="b")  # the node's TTL ran out on the store: b takes it
     paused.clear()

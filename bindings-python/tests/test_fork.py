@@ -8,11 +8,11 @@ child got a copy of the parent's state)."""
 from __future__ import annotations
 
 import ctypes
-import json
 import multiprocessing
 import os
 import threading
 
+import fork_support
 import pytest
 
 import idloom
@@ -37,28 +37,8 @@ def fork_kind(request):
 
 
 def in_child(fn):
-    """Run fn() in a forked child; return what it returned (JSON), or raise what it raised (as its code)."""
-    r, w = os.pipe()
-    pid = _fork()
-    if pid == 0:
-        code = 1
-        try:
-            try:
-                result = {"ok": fn()}
-            except idloom.IdloomError as e:
-                result = {"error": e.code, "message": str(e)}
-            os.write(w, json.dumps(result).encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    data = b""
-    while chunk := os.read(r, 1 << 16):
-        data += chunk
-    os.close(r)
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 0, data
-    return json.loads(data)
+    """Run fn() in a child forked the way this test's parameter says (fork_support.in_child)."""
+    return fork_support.in_child(fn, _fork)
 
 
 def shared_counter_source():

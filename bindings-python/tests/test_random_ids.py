@@ -7,6 +7,7 @@ import threading
 import uuid
 
 import pytest
+from thread_support import draws_in_threads
 
 import idloom
 
@@ -21,16 +22,7 @@ def test_uuid4_and_uuid7_are_stdlib_uuids():
 
 
 def test_uuid7_is_monotonic_across_threads():
-    out: list[list[str]] = [[] for _ in range(4)]
-
-    def work(i):
-        out[i].extend(idloom.uuid7_str() for _ in range(20_000))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = draws_in_threads(idloom.uuid7_str, 4, 20_000)
     every = [u for part in out for u in part]
     assert len(set(every)) == len(every)
     for part in out:
@@ -109,16 +101,7 @@ def test_segment_with_a_python_source_and_threads():
             return start, start + step
 
     seg = idloom.Segment(source, step=100)
-    out: list[list[int]] = [[] for _ in range(4)]
-
-    def work(i):
-        out[i].extend(seg.next() for _ in range(5000))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = draws_in_threads(seg.next, 4, 5000)
     every = [x for part in out for x in part]
     assert len(set(every)) == 20_000
     assert len(taken) >= 200

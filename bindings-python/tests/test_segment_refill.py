@@ -13,6 +13,7 @@ import pytest
 import idloom
 from idloom import MemorySource, Segment
 from stores_support import connect, unique
+from thread_support import draws_in_threads
 
 
 def test_next_never_waits_on_a_server_delayed_by_200_ms_while_ids_remain() -> None:
@@ -94,17 +95,7 @@ def test_the_sources_own_error_surfaces_once_memory_is_dry() -> None:
 
 def test_threads_draw_without_duplicates() -> None:
     seg = Segment(MemorySource(), step=50, background=True)
-    out: list[list[int]] = [[] for _ in range(4)]
-
-    def work(k: int) -> None:
-        for _ in range(5000):
-            out[k].append(seg.next())
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = draws_in_threads(seg.next, 4, 5000)
     every = [i for o in out for i in o]
     assert len(set(every)) == len(every) == 20_000
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
+from fork_support import in_child
+from thread_support import draws_in_threads, in_threads
 
 import idloom
 from idloom import Layout, ManualClock, Snowflake
@@ -34,18 +35,7 @@ def test_iterator_and_batch():
 
 def test_eight_threads_share_one_generator_without_duplicates():
     gen = Snowflake(node=7)
-    results: list[list[int]] = [[] for _ in range(8)]
-
-    def work(slot):
-        out = results[slot]
-        for _ in range(200_000):
-            out.append(gen.next())
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = draws_in_threads(gen.next, 8, 200_000)
     every = [i for r in results for i in r]
     assert len(every) == 1_600_000
     assert len(set(every)) == len(every)
@@ -58,30 +48,21 @@ def test_forked_child_refuses_until_rekeyed():
     # A layout of its own: in a child, every node this process ever held on a layout is refused.
     gen = Snowflake(node=1, layout=Layout.TWITTER.with_epoch(1_500_000_000_000))
     parent_ids = [gen.next() for _ in range(1000)]
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: report what happens, never return into pytest
-        code = 1
+
+    def child():
         try:
-            try:
-                gen.next()
-                os.write(w, b"no error")
-            except idloom.ForkedError as e:
-                gen.rekey(2)
-                ids = [gen.next() for _ in range(1000)]
-                ok = all(gen.decode(i).node == 2 for i in ids) and e.code == "forked"
-                os.write(w, (" ".join(map(str, ids)) if ok else "bad").encode())
-                code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    data = b""
-    while chunk := os.read(r, 1 << 16):
-        data += chunk
-    os.close(r)
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 0, data
-    child_ids = [int(x) for x in data.split()]
+            gen.next()
+            return "no error"
+        except idloom.ForkedError as e:
+            gen.rekey(2)
+            ids = [gen.next() for _ in range(1000)]
+            return {"code": e.code, "nodes": sorted({gen.decode(i).node for i in ids}), "ids": ids}
+
+    outcome = in_child(child)
+    assert isinstance(outcome.get("ok"), dict), outcome
+    result = outcome["ok"]
+    assert (result["code"], result["nodes"]) == ("forked", [2]), result
+    child_ids = result["ids"]
     assert len(child_ids) == 1000
     assert not set(child_ids) & set(parent_ids)
     # The parent keeps going unaffected.
@@ -148,25 +129,16 @@ def test_strict_policy_threads_mixing_next_and_batches():
     # next_batch runs without the GIL: a thread must never see another's newer
     # tick as its own clock going backwards.
     gen = Snowflake(node=2, layout=Layout(41, 2, 20, 1_600_000_000_000, 1), backwards="fail", clock="system")
-    errors: list[BaseException] = []
     out: list[list[int]] = [[] for _ in range(4)]
 
     def work(i):
-        try:
-            for _ in range(200):
-                if i % 2:
-                    out[i].extend(gen.next_batch(500))
-                else:
-                    out[i].extend(gen.next() for _ in range(500))
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        for _ in range(200):
+            if i % 2:
+                out[i].extend(gen.next_batch(500))
+            else:
+                out[i].extend(gen.next() for _ in range(500))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    in_threads(work, 4)
     every = [x for part in out for x in part]
     assert len(set(every)) == len(every) == 400_000
 

@@ -14,7 +14,7 @@ import pytest
 
 import idloom
 from idloom import Layout, MemorySource, Segment, Snowflake
-from stores_support import ENGINES, connect, unique
+from stores_support import ENGINES, connect, pause_renewals, unique
 
 import idloom.stores._lease as lease_mod
 
@@ -84,16 +84,7 @@ def test_a_taken_node_refuses_the_old_holder_which_ends_in_lease_lost_without_a_
     ns = unique("lost")
     store.init_namespace(ns, nodes=1, ttl_ms=300, max_skew_ms=100, fresh=True)
     a = store.lease_node(ns, holder="a")
-    real_renew = store._renew
-    paused = threading.Event()
-    paused.set()
-
-    def paused_renew(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if paused.is_set():  # a GC pause or a partition: no renewal reaches the store
-            raise lease_mod.error("store_unavailable", "test: paused")
-        return real_renew(*args, **kwargs)
-
-    monkeypatch.setattr(store, "_renew", paused_renew)
+    paused = pause_renewals(store, monkeypatch)
     gen_a = Snowflake(lease=a)
     a_ids = []
     while True:

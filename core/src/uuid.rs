@@ -93,29 +93,22 @@ impl Uuid {
     /// the low nibble of byte 0 and byte 1, `rand_b` the low 6 bits of byte 2
     /// and bytes 3..10 (the same mapping as the `uuid` crate's builder).
     pub fn new_v7(unix_ms: u64, random: &[u8; 10]) -> Result<Self> {
+        Uuid::v7_over(unix_ms, "unix_ms", *random)
+    }
+
+    /// A v7 UUID: 48 bits of `unix_ms` (`param` out of range past
+    /// `MAX_V7_MS`), then `rest` as bytes 6..16 under the version and
+    /// variant bits.
+    fn v7_over(unix_ms: u64, param: &'static str, rest: [u8; 10]) -> Result<Self> {
         if unix_ms > MAX_V7_MS {
-            return Err(Error::range(ErrorCode::TimestampOutOfRange, "unix_ms", unix_ms, 0, MAX_V7_MS));
+            return Err(Error::range(ErrorCode::TimestampOutOfRange, param, unix_ms, 0, MAX_V7_MS));
         }
-        let t = unix_ms.to_be_bytes();
-        let r = random;
-        Ok(Uuid([
-            t[2],
-            t[3],
-            t[4],
-            t[5],
-            t[6],
-            t[7],
-            0x70 | (r[0] & 0x0F),
-            r[1],
-            0x80 | (r[2] & 0x3F),
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-        ]))
+        let mut b = [0u8; 16];
+        b[..6].copy_from_slice(&unix_ms.to_be_bytes()[2..]);
+        b[6..].copy_from_slice(&rest);
+        b[6] = 0x70 | (b[6] & 0x0F);
+        b[8] = 0x80 | (b[8] & 0x3F);
+        Ok(Uuid(b))
     }
 
     /// The version number (the high nibble of byte 6).
@@ -245,23 +238,13 @@ impl Uuid {
     /// `uuid` 14 does (`(r[6] & 0x7f) << 24 | r[7] << 16 | r[8] << 8 | r[9]`),
     /// so the same options give the same UUID.
     pub fn new_v7_counter(unix_ms: u64, counter: Option<u32>, random: &[u8; 16]) -> Result<Self> {
-        if unix_ms > MAX_V7_MS {
-            return Err(Error::range(ErrorCode::TimestampOutOfRange, "msecs", unix_ms, 0, MAX_V7_MS));
-        }
         let r = random;
         let seq =
             counter.unwrap_or_else(|| (u32::from(r[6]) & 0x7f) << 24 | u32::from(r[7]) << 16 | u32::from(r[8]) << 8 | u32::from(r[9]));
-        let t = unix_ms.to_be_bytes();
-        Ok(Uuid([
-            t[2],
-            t[3],
-            t[4],
-            t[5],
-            t[6],
-            t[7],
-            0x70 | ((seq >> 28) & 0x0f) as u8,
+        let rest = [
+            (seq >> 28) as u8,
             (seq >> 20) as u8,
-            0x80 | ((seq >> 14) & 0x3f) as u8,
+            (seq >> 14) as u8,
             (seq >> 6) as u8,
             ((seq << 2) as u8) | (r[10] & 0x03),
             r[11],
@@ -269,7 +252,8 @@ impl Uuid {
             r[13],
             r[14],
             r[15],
-        ]))
+        ];
+        Uuid::v7_over(unix_ms, "msecs", rest)
     }
 
     /// The hyphenated form as ASCII bytes, without allocating (the hot path

@@ -3,18 +3,12 @@
 //! reached is `lease_expired`, a lost lease `lease_lost`; two holders of one
 //! node with adjacent intervals never meet.
 
-use idloom::{ErrorCode, Generator, Layout, ManualClock, Next, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake};
+use idloom::{ErrorCode, Generator, Layout, ManualClock, Next, OnBackwards, OnExhausted, Policy, SharedSnowflake};
 use proptest::prelude::*;
 
-const T0: u64 = 1_700_000_000_000;
-
-fn policy(on_backwards: OnBackwards, on_exhausted: OnExhausted) -> Policy {
-    Policy {
-        on_backwards,
-        on_exhausted,
-        sequence_start: SequenceStart::Reset,
-    }
-}
+#[path = "support/policy.rs"]
+mod support;
+use support::{policy, T0};
 
 fn id(n: Next) -> u64 {
     match n {

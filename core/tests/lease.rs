@@ -352,18 +352,12 @@ fn a_holder_paused_past_its_ttl_mints_nothing_past_its_fence_and_then_learns_it_
     assert_eq!(a.mint(T0 + 900 + 20_001, 10), Err(ErrorCode::LeaseLost));
     let all: HashSet<u64> = a.ids.iter().chain(&b.ids).copied().collect();
     assert_eq!(all.len(), a.ids.len() + b.ids.len(), "zero duplicates");
-    let a_max = a
-        .ids
-        .iter()
-        .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
-        .max()
-        .unwrap();
-    let b_min = b
-        .ids
-        .iter()
-        .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
-        .min()
-        .unwrap();
+    let times = |ids: &[u64]| {
+        ids.iter()
+            .map(|&i| Layout::TWITTER.decompose(i).unwrap().timestamp_ms)
+            .collect::<Vec<_>>()
+    };
+    let (a_max, b_min) = (times(&a.ids).into_iter().max().unwrap(), times(&b.ids).into_iter().min().unwrap());
     assert!(a_max < b_min, "a's ID time ends before b's begins");
 }
 

@@ -93,19 +93,24 @@ fn shared_memory_source_serves_disjoint_ranges_to_threads() {
     assert_eq!(all.len(), n);
 }
 
-#[test]
-fn failing_source_surfaces_only_when_dry() {
-    let clock = ManualClock::new(0);
-    let mut calls = 0;
-    let source = |step: u64| {
-        calls += 1;
-        if calls == 1 {
+/// A source whose first call hands out a range and every later one fails
+/// (`database unavailable`); `calls` counts them.
+fn up_once(calls: &std::cell::Cell<u32>) -> impl FnMut(u64) -> idloom::Result<Range> + '_ {
+    move |step| {
+        calls.set(calls.get() + 1);
+        if calls.get() == 1 {
             Ok(Range::new(0, step))
         } else {
             Err(idloom::Error::reason(ErrorCode::SegmentExhausted, "source", "database unavailable"))
         }
-    };
-    let mut s = Segment::new(config(10), source, &clock).unwrap();
+    }
+}
+
+#[test]
+fn failing_source_surfaces_only_when_dry() {
+    let clock = ManualClock::new(0);
+    let calls = std::cell::Cell::new(0u32);
+    let mut s = Segment::new(config(10), up_once(&calls), &clock).unwrap();
     for i in 0..10 {
         assert_eq!(s.next_id().unwrap(), i);
     }
@@ -206,15 +211,7 @@ fn ids_that_would_overflow_are_refused() {
 fn a_failing_source_is_not_called_on_every_id() {
     let clock = ManualClock::new(0);
     let calls = std::cell::Cell::new(0u32);
-    let source = |step: u64| {
-        calls.set(calls.get() + 1);
-        if calls.get() == 1 {
-            Ok(Range::new(0, step))
-        } else {
-            Err(idloom::Error::reason(ErrorCode::SegmentExhausted, "source", "database unavailable"))
-        }
-    };
-    let mut s = Segment::new(config(1000), source, &clock).unwrap();
+    let mut s = Segment::new(config(1000), up_once(&calls), &clock).unwrap();
     for i in 0..1000 {
         assert_eq!(s.next_id().unwrap(), i);
     }

@@ -4,15 +4,9 @@
 use idloom::snowflake::{Next, POLLS_PER_MS};
 use idloom::{ErrorCode, Generator, Layout, ManualClock, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake, Snowflake};
 
-const T0: u64 = 1_700_000_000_000;
-
-fn policy(on_backwards: OnBackwards, on_exhausted: OnExhausted) -> Policy {
-    Policy {
-        on_backwards,
-        on_exhausted,
-        sequence_start: SequenceStart::Reset,
-    }
-}
+#[path = "support/policy.rs"]
+mod support;
+use support::{policy, T0};
 
 /// A tiny layout: 2 sequence bits (4 IDs per 1 ms tick), 3 node bits.
 fn tiny() -> Layout {

@@ -118,9 +118,7 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
         {
             let db = pg();
             let ns = format!("{run}_pgs{nodes}");
-            let (init, acq, _) = leases(rt, &db, &ns, nodes, samples, 0);
-            let (p50, p99) = percentiles(acq);
-            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "postgres");
+            scale_row(rt, &db, "postgres", &ns, nodes, samples);
             rt.block_on(async {
                 let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await.unwrap();
                 tokio::spawn(conn);
@@ -135,9 +133,7 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
         {
             let db = my();
             let ns = format!("{run}_mys{nodes}");
-            let (init, acq, _) = leases(rt, &db, &ns, nodes, samples, 0);
-            let (p50, p99) = percentiles(acq);
-            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "mariadb");
+            scale_row(rt, &db, "mariadb", &ns, nodes, samples);
             rt.block_on(async {
                 let mut conn = db.pool().get_conn().await.unwrap();
                 for t in ["idloom_node", "idloom_namespace"] {
@@ -150,9 +146,7 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
         {
             let db = redis(rt);
             let ns = format!("{run}_rds{nodes}");
-            let (init, acq, _) = leases(rt, &db, &ns, nodes, samples, 0);
-            let (p50, p99) = percentiles(acq);
-            println!("{:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us", "redis");
+            scale_row(rt, &db, "redis", &ns, nodes, samples);
             let key = idloom::stores::redis::namespace_key(&ns);
             let base = &key[..key.len() - 2];
             let mut del = ::redis::cmd("DEL");
@@ -167,6 +161,14 @@ fn scale(rt: &Runtime, run: &str, samples: usize) {
             });
         }
     }
+}
+
+/// One row of `scale`'s table: `nodes` nodes made in `ns` on `db`, then
+/// the acquisitions; the creation's time and the acquire median and p99.
+fn scale_row<S: Store>(rt: &Runtime, db: &S, store: &str, ns: &str, nodes: u64, samples: usize) {
+    let (init, acq, _) = leases(rt, db, ns, nodes, samples, 0);
+    let (p50, p99) = percentiles(acq);
+    println!("{store:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us");
 }
 
 fn main() {

@@ -172,14 +172,16 @@ pub(crate) fn ns_subject(namespace: &str) -> Subject<'_> {
     }
 }
 
-/// A lease subject.
-pub(crate) fn lease_subject(namespace: &str, node: u64, epoch: u64) -> Subject<'_> {
-    Subject {
+/// A renewal's or a release's namespace and holder checked; its subject.
+pub(crate) fn lease_call<'a>(namespace: &'a str, holder: &str, node: u64, epoch: u64) -> Result<Subject<'a>> {
+    idloom::inputs::namespace(namespace)?;
+    idloom::inputs::holder(holder)?;
+    Ok(Subject {
         namespace: Some(namespace),
         node: Some(node),
         epoch: Some(epoch),
         biz_tag: None,
-    }
+    })
 }
 
 /// A counter subject.
@@ -235,6 +237,30 @@ pub(crate) fn node_arg(node: u64) -> Result<i32> {
 /// The reading a call must answer, else "not the protocol".
 pub(crate) fn not_protocol(subject: &Subject<'_>) -> Error {
     refuse(Refusal::NotProtocol, subject)
+}
+
+/// A status row as every engine answers it: node, holder, epoch,
+/// expires_ms, start_ms, fence_ms (integers as integers or text, the
+/// [`Cell`] rule; a holder that is not text is empty, never held).
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
+pub(crate) fn node_status(c: &[idloom::stores::answer::Cell<'_>], subject: &Subject<'_>) -> Result<NodeStatus> {
+    use idloom::stores::answer::Cell;
+    let int = |i: usize| match c.get(i) {
+        Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(subject)),
+        Some(Cell::Text(t)) => t.parse().map_err(|_| not_protocol(subject)),
+        _ => Err(not_protocol(subject)),
+    };
+    Ok(NodeStatus {
+        node: int(0)?,
+        holder: match c.get(1) {
+            Some(Cell::Text(t)) => (*t).to_string(),
+            _ => String::new(),
+        },
+        epoch: int(2)?,
+        expires_ms: int(3)?,
+        start_ms: int(4)?,
+        fence_ms: int(5)?,
+    })
 }
 
 #[cfg(any(feature = "postgres", feature = "redis"))]

@@ -233,14 +233,12 @@ impl Store for MyStore {
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, fence) = (
             i64_arg("node", node)?,
             i64_arg("epoch", epoch)?,
             i64_arg("proposed_fence_ms", proposed_fence_ms)?,
         );
-        let subject = crate::lease_subject(namespace, node, epoch);
         let mut conn = self.conn().await?;
         let mut tx = conn.start_transaction(TxOpts::default()).await.map_err(fail)?;
         let row: Option<Row> = tx.exec_first(sql::NAMESPACE_LOCK, (namespace,)).await.map_err(fail)?;
@@ -269,14 +267,12 @@ impl Store for MyStore {
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, h) = (
             i64_arg("node", node)?,
             i64_arg("epoch", epoch)?,
             i64_arg("high_water_ms", high_water_ms)?,
         );
-        let subject = crate::lease_subject(namespace, node, epoch);
         let mut conn = self.conn().await?;
         conn.exec_drop(sql::RELEASE, (h, namespace, n, e, holder)).await.map_err(fail)?;
         changed("release", &subject, conn.affected_rows()).map(drop)
@@ -287,27 +283,7 @@ impl Store for MyStore {
         let subject = crate::ns_subject(namespace);
         let mut conn = self.conn().await?;
         let rows: Vec<Row> = conn.exec(sql::NODES, (namespace,)).await.map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                let c = cells(r);
-                let int = |i: usize| match c.get(i) {
-                    Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
-                    Some(Cell::Text(t)) => t.parse().map_err(|_| not_protocol(&subject)),
-                    _ => Err(not_protocol(&subject)),
-                };
-                Ok(NodeStatus {
-                    node: int(0)?,
-                    holder: match c.get(1) {
-                        Some(Cell::Text(t)) => (*t).to_string(),
-                        _ => String::new(),
-                    },
-                    epoch: int(2)?,
-                    expires_ms: int(3)?,
-                    start_ms: int(4)?,
-                    fence_ms: int(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| crate::node_status(&cells(r), &subject)).collect()
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {

@@ -286,14 +286,12 @@ impl Store for PgStore {
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, f) = (
             node_arg(node)?,
             i64_arg("epoch", epoch)?,
             i64_arg("proposed_fence_ms", proposed_fence_ms)?,
         );
-        let subject = crate::lease_subject(namespace, node, epoch);
         match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
             Reading::Refused => Ok(None),
             reading => grant_of(reading, &subject).map(Some),
@@ -301,10 +299,8 @@ impl Store for PgStore {
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, h) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("high_water_ms", high_water_ms)?);
-        let subject = crate::lease_subject(namespace, node, epoch);
         self.one(sql::RELEASE, &[&namespace, &n, &e, &holder, &h], "release", &subject)
             .await
             .map(drop)
@@ -315,26 +311,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client.query(sql::NODES, &[&namespace]).await.map_err(|e| failure(&e))?;
         let subject = crate::ns_subject(namespace);
-        rows.iter()
-            .map(|r| {
-                let c = cells(r)?;
-                let int = |i: usize| match c.get(i) {
-                    Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
-                    _ => Err(not_protocol(&subject)),
-                };
-                Ok(NodeStatus {
-                    node: int(0)?,
-                    holder: match c.get(1) {
-                        Some(Cell::Text(t)) => (*t).to_string(),
-                        _ => String::new(),
-                    },
-                    epoch: int(2)?,
-                    expires_ms: int(3)?,
-                    start_ms: int(4)?,
-                    fence_ms: int(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| crate::node_status(&cells(r)?, &subject)).collect()
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {

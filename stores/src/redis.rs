@@ -206,9 +206,7 @@ impl Store for RedisStore {
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
-        let subject = crate::lease_subject(namespace, node, epoch);
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),
             epoch.to_string(),
@@ -223,9 +221,7 @@ impl Store for RedisStore {
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        idloom::inputs::namespace(namespace)?;
-        idloom::inputs::holder(holder)?;
-        let subject = crate::lease_subject(namespace, node, epoch);
+        let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [node.to_string(), epoch.to_string(), holder.to_string(), high_water_ms.to_string()];
         let reply = self.run(&self.scripts.release, &lua::namespace_key(namespace), &args).await?;
         read("release", &subject, &reply).map(drop)
@@ -246,27 +242,12 @@ impl Store for RedisStore {
                 Some(Cell::Text("ok")) => {}
                 _ => return Err(not_protocol(&subject)),
             }
-            let int = |cell: &Cell<'_>| match cell {
-                Cell::Int(v) => u64::try_from(*v).map_err(|_| not_protocol(&subject)),
-                Cell::Text(t) => t.parse().map_err(|_| not_protocol(&subject)),
-                _ => Err(not_protocol(&subject)),
-            };
             let page = &c[1..];
             if page.is_empty() || !page.len().is_multiple_of(6) {
                 break;
             }
             for r in page.chunks(6) {
-                out.push(NodeStatus {
-                    node: int(&r[0])?,
-                    holder: match r[1] {
-                        Cell::Text(t) => t.to_string(),
-                        _ => String::new(),
-                    },
-                    epoch: int(&r[2])?,
-                    expires_ms: int(&r[3])?,
-                    start_ms: int(&r[4])?,
-                    fence_ms: int(&r[5])?,
-                });
+                out.push(crate::node_status(r, &subject)?);
             }
             first = out.last().map_or(record.nodes, |n| n.node + 1);
         }

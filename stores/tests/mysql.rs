@@ -24,15 +24,12 @@ async fn store() -> MyStore {
     store
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_mint_renew_release() {
-    support::lease_mint_renew_release(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_holders_two_nodes() {
-    support::two_holders_two_nodes(store().await).await;
-}
+support::scenarios!(
+    lease_mint_renew_release,
+    two_holders_two_nodes,
+    an_outage_stops_minting_at_the_fence,
+    a_failed_refill_is_reported_then_recovers,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
@@ -76,16 +73,6 @@ async fn a_pool_without_found_rows_is_refused() {
     let store = MyStore::new(mysql_async::Pool::new(opts));
     let e = store.namespace("x").await.unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidArgument, "{e}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_stops_minting_at_the_fence() {
-    support::an_outage_stops_minting_at_the_fence(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refill_is_reported_then_recovers() {
-    support::a_failed_refill_is_reported_then_recovers(store().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

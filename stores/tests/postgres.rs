@@ -10,6 +10,13 @@ fn url() -> String {
     std::env::var("IDLOOM_PG").unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5".into())
 }
 
+/// A client of its own for the edits a fault leaves behind.
+async fn client() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client
+}
+
 /// The store, its tables created once per test binary (parallel `CREATE … IF NOT EXISTS` can race).
 async fn store() -> PgStore {
     static INIT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
@@ -23,22 +30,18 @@ async fn store() -> PgStore {
     store
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_mint_renew_release() {
-    support::lease_mint_renew_release(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_holders_two_nodes() {
-    support::two_holders_two_nodes(store().await).await;
-}
+support::scenarios!(
+    lease_mint_renew_release,
+    two_holders_two_nodes,
+    an_outage_stops_minting_at_the_fence,
+    a_failed_refill_is_reported_then_recovers,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
     support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
-        let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(conn);
-        client
+        client()
+            .await
             .execute("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = $1", &[&ns])
             .await
             .unwrap();
@@ -69,27 +72,14 @@ async fn arguments_are_checked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_client_works_too() {
-    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
-    support::two_holders_two_nodes(PgStore::from_client(client)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_stops_minting_at_the_fence() {
-    support::an_outage_stops_minting_at_the_fence(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refill_is_reported_then_recovers() {
-    support::a_failed_refill_is_reported_then_recovers(store().await).await;
+    support::two_holders_two_nodes(PgStore::from_client(client().await)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guarded_counters() {
     support::guarded_counters(store().await, |tag| async move {
-        let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(conn);
-        client
+        client()
+            .await
             .execute("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1", &[&tag])
             .await
             .unwrap();
@@ -112,19 +102,10 @@ async fn concurrent_creates_of_one_table() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
-    client.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
+    client().await.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
 }
 
 // ---- moved from the core's tests/store_postgres.rs (sync adapters) ----
-
-/// A client of its own for the edits a fault leaves behind.
-async fn client() -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
-    client
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch_and_start_above_the_fences() {

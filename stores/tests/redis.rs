@@ -12,21 +12,18 @@ async fn store() -> RedisStore {
     RedisStore::from_url(&url()).await.expect("Redis at 127.0.0.1:6379 (IDLOOM_REDIS)")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_mint_renew_release() {
-    support::lease_mint_renew_release(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_holders_two_nodes() {
-    support::two_holders_two_nodes(store().await).await;
-}
+support::scenarios!(
+    lease_mint_renew_release,
+    two_holders_two_nodes,
+    an_outage_stops_minting_at_the_fence,
+    a_failed_refill_is_reported_then_recovers,
+    segments_unique,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_renewal_stops_at_the_fence() {
     support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
-        let client = redis::Client::open(url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let mut conn = raw(&url()).await;
         // The record and the index the acquire script reads (see core/stores/redis/acquire.lua).
         let base = format!("{{idloom:{ns}}}:");
         redis::cmd("HSET")
@@ -48,11 +45,6 @@ async fn a_refused_renewal_stops_at_the_fence() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique() {
-    support::segments_unique(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_is_store_unavailable() {
     let e = RedisStore::from_url("redis://127.0.0.1:1/").await.unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::StoreUnavailable, "{e}");
@@ -68,26 +60,10 @@ async fn arguments_are_checked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_stops_minting_at_the_fence() {
-    support::an_outage_stops_minting_at_the_fence(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refill_is_reported_then_recovers() {
-    support::a_failed_refill_is_reported_then_recovers(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guarded_counters() {
     support::guarded_counters(store().await, |tag| async move {
-        let client = redis::Client::open(url()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        redis::cmd("SET")
-            .arg(idloom::stores::redis::guard_key(&tag))
-            .arg("elsewhere")
-            .query_async::<()>(&mut conn)
-            .await
-            .unwrap();
+        let mut conn = raw(&url()).await;
+        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
     })
     .await;
 }

@@ -13,6 +13,20 @@ use std::time::Duration;
 
 pub const LAYOUT: Layout = Layout::TWITTER;
 
+/// The scenarios every engine runs alike on its test file's `store()`: one
+/// `#[tokio::test]` each, named as its function here.
+#[allow(unused_macros)]
+macro_rules! scenarios {
+    ($($scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $scenario() {
+            support::$scenario(store().await).await;
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use scenarios;
+
 /// A name unique to this run and this call: the process id, the clock, a counter.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

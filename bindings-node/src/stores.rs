@@ -10,7 +10,7 @@
 //! end), as `Segment.supply` takes either.
 
 use crate::errors::throw;
-use idloom::stores::answer::{read, Cell, Reading, Subject};
+use idloom::stores::answer::{read, Cell, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
 use idloom::ErrorCode;
@@ -105,12 +105,7 @@ impl SubjectSpec {
 
 /// A cell as the driver gave it: null/undefined, a boolean, an integer
 /// (number or BigInt) or a string.
-enum Owned {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Text(String),
-}
+use idloom::stores::OwnedCell as Owned;
 
 /// A cell from JavaScript: null/undefined (`None`), a boolean, a number, a
 /// BigInt, a string, or anything else (refused: `invalid_type`).
@@ -177,37 +172,15 @@ pub fn store_read(
         None => None,
         Some(a) => Some(a.into_iter().map(|v| owned(&env, v)).collect::<Result<_>>()?),
     };
-    let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| {
-        c.iter()
-            .map(|o| match o {
-                Owned::Null => Cell::Null,
-                Owned::Bool(b) => Cell::Bool(*b),
-                Owned::Int(i) => Cell::Int(*i),
-                Owned::Text(t) => Cell::Text(t),
-            })
-            .collect()
-    });
+    let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let spec = subject.unwrap_or_else(no_subject);
     let subject = spec.subject(&env)?;
     let reading = read(&engine, &call, &subject, cells.as_deref()).map_err(|e| throw(&env, &e))?;
-    Ok(match reading {
-        Reading::Grant(g) => parts("grant", &[g.node, g.epoch, g.start_ms, g.fence_ms, g.store_now_ms]),
-        Reading::Namespace(n) => {
-            let mut p = parts("namespace", &[]);
-            p.push(Either3::A(n.layout));
-            p.extend([n.nodes, n.ttl_ms, n.max_skew_ms, n.floor_ms].iter().map(|&v| part(v)));
-            p
-        }
-        Reading::Missing => parts("missing", &[]),
-        Reading::Refused => parts("refused", &[]),
-        Reading::Range { start, end } => parts("range", &[start, end]),
-        Reading::Value(v) => parts("value", &[v]),
-        Reading::Lock { ttl_ms, floor_ms, now_ms } => parts("lock", &[ttl_ms, floor_ms, now_ms]),
-        Reading::Node(n) => parts("node", &[n]),
-        Reading::Held { epoch, start_ms, fence_ms } => parts("held", &[epoch, start_ms, fence_ms]),
-        Reading::Done => parts("done", &[]),
-        _ => return Err(bad(&env, ErrorCode::StoreSchema, "answer", "a reading this binding does not know")),
-    })
+    let (name, layout, numbers) = reading.parts();
+    let mut out = parts(name, &[]);
+    out.extend(layout.map(|l| Either3::A(l.to_string())));
+    out.extend(numbers.into_iter().map(part));
+    Ok(out)
 }
 
 /// A number argument from JavaScript: a number, a BigInt, or anything else (`invalid_type`).

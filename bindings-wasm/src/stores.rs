@@ -9,7 +9,7 @@ use crate::{js_err, Out};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use idloom::stores::answer::{read, Cell, Reading, Subject};
+use idloom::stores::answer::{read, Cell, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
 use idloom::ErrorCode;
@@ -41,12 +41,7 @@ fn parts(kind: &str, numbers: &[u64]) -> Array {
 }
 
 /// A cell as the driver gave it.
-enum Owned {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Text(String),
-}
+use idloom::stores::OwnedCell as Owned;
 
 fn owned(v: &JsValue) -> Out<Owned> {
     let wide = || bad(ErrorCode::InvalidArgument, "answer", "numbers must be integers within 64 bits");
@@ -150,39 +145,18 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
     } else {
         return Err(bad(ErrorCode::InvalidType, "answer", "must be an array of cells or null"));
     };
-    let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| {
-        c.iter()
-            .map(|o| match o {
-                Owned::Null => Cell::Null,
-                Owned::Bool(b) => Cell::Bool(*b),
-                Owned::Int(i) => Cell::Int(*i),
-                Owned::Text(t) => Cell::Text(t),
-            })
-            .collect()
-    });
+    let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let subject = SubjectIn::of(&subject)?;
-    Ok(
-        match read(engine, call, &subject.subject(), cells.as_deref()).map_err(|e| js_err(&e))? {
-            Reading::Grant(g) => parts("grant", &[g.node, g.epoch, g.start_ms, g.fence_ms, g.store_now_ms]),
-            Reading::Namespace(n) => {
-                let p = parts("namespace", &[]);
-                p.push(&JsValue::from_str(&n.layout));
-                for v in [n.nodes, n.ttl_ms, n.max_skew_ms, n.floor_ms] {
-                    p.push(&num(v));
-                }
-                p
-            }
-            Reading::Missing => parts("missing", &[]),
-            Reading::Refused => parts("refused", &[]),
-            Reading::Range { start, end } => parts("range", &[start, end]),
-            Reading::Value(v) => parts("value", &[v]),
-            Reading::Lock { ttl_ms, floor_ms, now_ms } => parts("lock", &[ttl_ms, floor_ms, now_ms]),
-            Reading::Node(n) => parts("node", &[n]),
-            Reading::Held { epoch, start_ms, fence_ms } => parts("held", &[epoch, start_ms, fence_ms]),
-            Reading::Done => parts("done", &[]),
-            _ => return Err(bad(ErrorCode::StoreSchema, "answer", "a reading this binding does not know")),
-        },
-    )
+    let reading = read(engine, call, &subject.subject(), cells.as_deref()).map_err(|e| js_err(&e))?;
+    let (name, layout, numbers) = reading.parts();
+    let out = parts(name, &[]);
+    if let Some(layout) = layout {
+        out.push(&JsValue::from_str(layout));
+    }
+    for n in numbers {
+        out.push(&num(n));
+    }
+    Ok(out)
 }
 
 /// A BigInt past 128 bits: out of every spec's range, said without its digits.

@@ -10,7 +10,7 @@ pub mod texts;
 
 use crate::args::{int_in, int_value, text};
 use crate::errors::{raise, to_py, IntoPy};
-use idloom::stores::answer::{self, Cell, Reading, Subject};
+use idloom::stores::answer::{self, Cell, Subject};
 use idloom::stores::cas::{CasLoop, CasStep};
 use idloom::stores::group::Turn;
 use idloom::stores::{args, failure};
@@ -42,23 +42,7 @@ pub fn _classify(
 }
 
 /// A cell as the driver gave it, owned until the core reads it.
-enum Owned {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Text(String),
-}
-
-impl Owned {
-    fn cell(&self) -> Cell<'_> {
-        match self {
-            Owned::Null => Cell::Null,
-            Owned::Bool(b) => Cell::Bool(*b),
-            Owned::Int(i) => Cell::Int(*i),
-            Owned::Text(t) => Cell::Text(t),
-        }
-    }
-}
+use idloom::stores::OwnedCell as Owned;
 
 /// None, a bool, an int, a str, bytes (UTF-8) or anything else by its
 /// ``str`` (a ``Decimal`` column): the core reads integers in text too.
@@ -170,26 +154,15 @@ pub fn _read_answer<'py>(
     };
     let row: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let reading = answer::read(&engine, &call, &who.subject(), row.as_deref()).py(py)?;
-    let t = match reading {
-        Reading::Grant(g) => ("grant", g.node, g.epoch, g.start_ms, g.fence_ms, g.store_now_ms).into_pyobject(py)?,
-        Reading::Namespace(r) => ("namespace", r.layout, r.nodes, r.ttl_ms, r.max_skew_ms, r.floor_ms).into_pyobject(py)?,
-        Reading::Missing => ("missing",).into_pyobject(py)?,
-        Reading::Refused => ("refused",).into_pyobject(py)?,
-        Reading::Range { start, end } => ("range", start, end).into_pyobject(py)?,
-        Reading::Value(v) => ("value", v).into_pyobject(py)?,
-        Reading::Lock { ttl_ms, floor_ms, now_ms } => ("lock", ttl_ms, floor_ms, now_ms).into_pyobject(py)?,
-        Reading::Node(n) => ("node", n).into_pyobject(py)?,
-        Reading::Held { epoch, start_ms, fence_ms } => ("held", epoch, start_ms, fence_ms).into_pyobject(py)?,
-        Reading::Done => ("done",).into_pyobject(py)?,
-        other => {
-            return Err(raise(
-                py,
-                ErrorCode::InvalidArgument,
-                format!("answer: a reading this binding does not know: {other:?}"),
-            ))
-        }
-    };
-    Ok(t)
+    let (name, layout, numbers) = reading.parts();
+    let mut items: Vec<Bound<'py, PyAny>> = vec![name.into_pyobject(py)?.into_any()];
+    if let Some(layout) = layout {
+        items.push(layout.into_pyobject(py)?.into_any());
+    }
+    for n in numbers {
+        items.push(n.into_pyobject(py)?.into_any());
+    }
+    PyTuple::new(py, items)
 }
 
 /// A store call's number checked against the core's spec of ``key``

@@ -15,6 +15,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::lease::Grant;
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
 use core::fmt;
 
 /// One value of a row or a reply, as the driver gave it.
@@ -42,6 +44,32 @@ impl Cell<'_> {
         match self {
             Cell::Text(t) => Some(t),
             _ => None,
+        }
+    }
+}
+
+/// A cell a binding converted from a host value (it owns its text), for
+/// reading with [`OwnedCell::cell`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedCell {
+    /// SQL `NULL`, a Redis nil.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(String),
+}
+
+impl OwnedCell {
+    /// The cell to read.
+    pub fn cell(&self) -> Cell<'_> {
+        match self {
+            OwnedCell::Null => Cell::Null,
+            OwnedCell::Bool(b) => Cell::Bool(*b),
+            OwnedCell::Int(i) => Cell::Int(*i),
+            OwnedCell::Text(t) => Cell::Text(t),
         }
     }
 }
@@ -144,6 +172,29 @@ pub enum Reading {
     },
     /// The statement did what it was for (a release, a swap, a counter created).
     Done,
+}
+
+impl Reading {
+    /// The reading as every binding hands it on: its name, the layout of a
+    /// `namespace`, and its numbers in order — `grant`: node, epoch,
+    /// start_ms, fence_ms, store_now_ms; `namespace`: nodes, ttl_ms,
+    /// max_skew_ms, floor_ms; `range`: start, end; `value`; `lock`: ttl_ms,
+    /// floor_ms, now_ms; `node`; `held`: epoch, start_ms, fence_ms;
+    /// `missing`, `refused` and `done` have none.
+    pub fn parts(&self) -> (&'static str, Option<&str>, Vec<u64>) {
+        match self {
+            Reading::Grant(g) => ("grant", None, vec![g.node, g.epoch, g.start_ms, g.fence_ms, g.store_now_ms]),
+            Reading::Namespace(n) => ("namespace", Some(&n.layout), vec![n.nodes, n.ttl_ms, n.max_skew_ms, n.floor_ms]),
+            Reading::Missing => ("missing", None, Vec::new()),
+            Reading::Refused => ("refused", None, Vec::new()),
+            Reading::Range { start, end } => ("range", None, vec![*start, *end]),
+            Reading::Value(v) => ("value", None, vec![*v]),
+            Reading::Lock { ttl_ms, floor_ms, now_ms } => ("lock", None, vec![*ttl_ms, *floor_ms, *now_ms]),
+            Reading::Node(n) => ("node", None, vec![*n]),
+            Reading::Held { epoch, start_ms, fence_ms } => ("held", None, vec![*epoch, *start_ms, *fence_ms]),
+            Reading::Done => ("done", None, Vec::new()),
+        }
+    }
 }
 
 /// Why the store refused: one entry per message of the table.

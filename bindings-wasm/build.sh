@@ -44,7 +44,7 @@ for variant in base coord; do
 done
 
 cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" "$root/bindings-node/lib/tables.mjs" \
-  "$root/bindings-node/lib/coord.mjs" "$root/bindings-node/lib/stores.mjs" js/adapter.mjs js/install-*.mjs js/workers-do.mjs pkg/lib/
+  "$root/bindings-node/lib/coord.mjs" "$root/bindings-node/lib/stores.mjs" js/install-*.mjs js/workers-do.mjs pkg/lib/
 # lib/stores.mjs imports './index.mjs' to install its native half: here, the coord module under Node.
 printf "// Under Node with idloom-wasm/stores: the coord module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
 for host in node browser workerd workers stores; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done

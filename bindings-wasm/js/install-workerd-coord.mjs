@@ -2,8 +2,7 @@
 // WebAssembly.Module; instantiating it draws no randomness.
 import * as wasm from '../glue-coord/idloom_wasm.js';
 import module from '../glue-coord/idloom_wasm_bg.wasm';
-import { adapt } from './adapter.mjs';
 import { install } from './native.mjs';
 
 wasm.initSync({ module });
-install(adapt(wasm));
+install(wasm);

@@ -1,9 +1,10 @@
 //! MongoDB ObjectIds for `ObjectId` in the shared `lib/api.mjs` (the same
-//! exports as the napi-rs addon's `src/objectid.rs`; `js/adapter.mjs` wraps
-//! the machine): 12 bytes out of the process generator at `Date.now()`,
-//! parsed hex, checked bytes, parts, and a deterministic machine.
+//! exports as the napi-rs addon's `src/objectid.rs`): 12 bytes out of the
+//! process generator at `Date.now()`, parsed hex, checked bytes, parts, and
+//! a deterministic machine.
 
-use crate::{fixed, IntoJs, JsClock, Out};
+use crate::errors::{fixed, IntoJs, Out};
+use crate::JsClock;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use idloom::objectid::{ObjectId, ObjectIdGenerator};

@@ -1,11 +1,14 @@
-//! The store protocol on wasm (`idloom::stores::{failure, answer, args,
-//! cas}`), with the names and shapes of the Node addon's
+//! The stores on wasm, with the names and shapes of the Node addon's
 //! (`bindings-node/src/stores.rs`), so the shared `lib/stores.mjs` calls
-//! them without an adapter: `storeClassify`, `storeRead`, `storeCheckArg`
-//! and the `CasLoop` class. A reading is `[kind, ...numbers]`; a number is a
-//! JS number up to 2^53 − 1 and a BigInt past it.
+//! them as they are: the texts the stores run (`storeTexts`, …), the checks
+//! of what callers give a store, and the store protocol
+//! (`idloom::stores::{failure, answer, args, cas}`): `storeClassify`,
+//! `storeRead`, `storeCheckArg` and the `CasLoop` class. A reading is
+//! `[kind, ...numbers]`; a number is a JS number up to 2^53 − 1 and a BigInt
+//! past it.
 
-use crate::{js_err, Out};
+use crate::errors::{bad, js_err, safe_whole, IntoJs, Out};
+use crate::layout::LayoutSpec;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,14 +16,10 @@ use idloom::stores::answer::{read, Cell, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
 use idloom::ErrorCode;
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 const MAX_SAFE: u64 = (1 << 53) - 1;
-
-fn bad(code: ErrorCode, param: &'static str, reason: &'static str) -> JsValue {
-    js_err(&idloom::Error::reason(code, param, reason))
-}
 
 /// A number, or a BigInt past 2^53 − 1.
 fn num(v: u64) -> JsValue {
@@ -67,15 +66,10 @@ fn owned(v: &JsValue) -> Out<Owned> {
     }
 }
 
-/// The subject's fields, owned (`namespace`, `node`, `epoch`, `bizTag` or `biz_tag`).
-struct SubjectIn {
-    namespace: Option<String>,
-    node: Option<u64>,
-    epoch: Option<u64>,
-    biz_tag: Option<String>,
-}
-
 fn field(o: &JsValue, name: &str) -> JsValue {
+    if o.is_null() || o.is_undefined() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(o, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -83,41 +77,20 @@ fn whole(v: JsValue, param: &'static str) -> Out<Option<u64>> {
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    match v.as_f64() {
-        Some(n) if (0.0..=MAX_SAFE as f64).contains(&n) && n == (n as u64) as f64 => Ok(Some(n as u64)),
-        _ => Err(bad(ErrorCode::InvalidArgument, param, "must be a safe non-negative integer")),
-    }
+    safe_whole(v.as_f64().unwrap_or(-1.0), param).map(Some)
 }
 
-fn text(v: JsValue) -> Option<String> {
-    v.as_string()
-}
-
-impl SubjectIn {
-    fn of(o: &JsValue) -> Out<Self> {
-        if o.is_null() || o.is_undefined() {
-            return Ok(SubjectIn {
-                namespace: None,
-                node: None,
-                epoch: None,
-                biz_tag: None,
-            });
-        }
-        Ok(SubjectIn {
-            namespace: text(field(o, "namespace")),
-            node: whole(field(o, "node"), "subject.node")?,
-            epoch: whole(field(o, "epoch"), "subject.epoch")?,
-            biz_tag: text(field(o, "bizTag")).or_else(|| text(field(o, "biz_tag"))),
-        })
-    }
-    fn subject(&self) -> Subject<'_> {
-        Subject {
-            namespace: self.namespace.as_deref(),
-            node: self.node,
-            epoch: self.epoch,
-            biz_tag: self.biz_tag.as_deref(),
-        }
-    }
+/// `f` of what an answer is about (`o`: `namespace`, `node`, `epoch`,
+/// `bizTag` or `biz_tag`; null or undefined for the store itself).
+fn with_subject<T>(o: &JsValue, f: impl FnOnce(&Subject<'_>) -> Out<T>) -> Out<T> {
+    let namespace = field(o, "namespace").as_string();
+    let biz_tag = field(o, "bizTag").as_string().or_else(|| field(o, "biz_tag").as_string());
+    f(&Subject {
+        namespace: namespace.as_deref(),
+        node: whole(field(o, "node"), "subject.node")?,
+        epoch: whole(field(o, "epoch"), "subject.epoch")?,
+        biz_tag: biz_tag.as_deref(),
+    })
 }
 
 /// The error the core gives a driver failure on `engine` (`kind`:
@@ -146,8 +119,7 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
         return Err(bad(ErrorCode::InvalidType, "answer", "must be an array of cells or null"));
     };
     let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
-    let subject = SubjectIn::of(&subject)?;
-    let reading = read(engine, call, &subject.subject(), cells.as_deref()).map_err(|e| js_err(&e))?;
+    let reading = with_subject(&subject, |s| read(engine, call, s, cells.as_deref()).js())?;
     let (name, layout, numbers) = reading.parts();
     let out = parts(name, &[]);
     if let Some(layout) = layout {
@@ -200,7 +172,7 @@ pub fn store_check_arg(key: &str, value: JsValue) -> Out<JsValue> {
         Some(spec) => integer(&value, spec)?,
         None => 0,
     };
-    Ok(num(args::check(key, v).map_err(|e| js_err(&e))?))
+    Ok(num(args::check(key, v).js()?))
 }
 
 /// Leaf's compare-and-set fetch of `step` (the core's state machine).
@@ -223,9 +195,9 @@ impl WasmCasLoop {
     #[wasm_bindgen(constructor)]
     pub fn new(step: JsValue) -> Out<WasmCasLoop> {
         let spec = args::spec_of("step").ok_or_else(|| bad(ErrorCode::InvalidArgument, "step", "no spec"))?;
-        let step = args::check("step", integer(&step, spec)?).map_err(|e| js_err(&e))?;
+        let step = args::check("step", integer(&step, spec)?).js()?;
         Ok(WasmCasLoop {
-            inner: CoreCasLoop::new(step).map_err(|e| js_err(&e))?,
+            inner: CoreCasLoop::new(step).js()?,
         })
     }
 
@@ -246,15 +218,15 @@ impl WasmCasLoop {
                 ))
             }
         };
-        let subject = SubjectIn::of(&subject)?;
-        Ok(cas_step(self.inner.read(current, &subject.subject()).map_err(|e| js_err(&e))?))
+        let inner = &mut self.inner;
+        Ok(cas_step(with_subject(&subject, |s| inner.read(current, s).js())?))
     }
 
     /// The swap's outcome (`unit` in [0, 1)): `['done', start, end]` or
     /// `['pause', us]`; thrown `store_unavailable` after the last round.
     pub fn swapped(&mut self, won: bool, unit: f64, subject: JsValue) -> Out<Array> {
-        let subject = SubjectIn::of(&subject)?;
-        Ok(cas_step(self.inner.swapped(won, unit, &subject.subject()).map_err(|e| js_err(&e))?))
+        let inner = &mut self.inner;
+        Ok(cas_step(with_subject(&subject, |s| inner.swapped(won, unit, s).js())?))
     }
 
     /// Rounds lost so far.
@@ -262,4 +234,108 @@ impl WasmCasLoop {
     pub fn retries(&self) -> u32 {
         self.inner.retries()
     }
+}
+
+// ------------------------------------------------ the texts and their checks
+
+/// Check a namespace name (1 to 64 of `A-Z a-z 0-9 _ . -`).
+#[wasm_bindgen(js_name = storeCheckNamespace)]
+pub fn store_check_namespace(namespace: &str) -> Out<()> {
+    idloom::stores::check_namespace(namespace).js()
+}
+
+/// Check a string a caller gives a store as input `kind` (`namespace`,
+/// `biz_tag`, `holder`, `description`, `table`): the core's characters and
+/// length, else `invalid_argument`.
+#[wasm_bindgen(js_name = storeCheckInput)]
+pub fn store_check_input(kind: &str, value: &str) -> Out<()> {
+    idloom::inputs::check(kind, value).js()
+}
+
+/// The layout record a namespace keeps.
+#[wasm_bindgen(js_name = storeLayoutRecord)]
+pub fn store_layout_record(spec: &LayoutSpec) -> Out<String> {
+    Ok(idloom::stores::layout_record(&spec.layout()?))
+}
+
+/// The core's node count of a namespace on `engine` with the layout: `nodes`
+/// checked, or the default (1,024, at most the layout's node count) when absent.
+#[wasm_bindgen(js_name = storeNamespaceNodes)]
+pub fn store_namespace_nodes(engine: &str, spec: &LayoutSpec, nodes: Option<f64>) -> Out<f64> {
+    let nodes = nodes.map(|v| safe_whole(v, "nodes")).transpose()?;
+    Ok(idloom::stores::namespace_nodes(engine, &spec.layout()?, nodes).js()? as f64)
+}
+
+/// Every store text the core holds for `engine` (`postgres`, `mysql`,
+/// `redis`), by name.
+#[wasm_bindgen(js_name = storeTexts)]
+pub fn store_texts(engine: &str) -> Out<Object> {
+    let texts =
+        idloom::stores::texts(engine).ok_or_else(|| bad(ErrorCode::InvalidArgument, "engine", "must be postgres, mysql or redis"))?;
+    let entries: Array = texts
+        .iter()
+        .map(|(k, v)| JsValue::from(Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))))
+        .collect();
+    Object::from_entries(&entries)
+}
+
+/// A segment text with its table name checked and in place.
+#[wasm_bindgen(js_name = storeSegmentSql)]
+pub fn store_segment_sql(text: &str, table: &str) -> Out<String> {
+    idloom::stores::segment_sql(text, table).js()
+}
+
+/// A sequence's create text for sequence `index` of `count` (the core's numbers, checked).
+#[wasm_bindgen(js_name = storeSequenceSql)]
+pub fn store_sequence_sql(text: &str, name: &str, step: f64, floor: f64, index: f64, count: f64) -> Out<String> {
+    let (step, floor) = (safe_whole(step, "step")?, safe_whole(floor, "floor")?);
+    let (start, increment) =
+        idloom::stores::sequence_numbers(step, floor, safe_whole(index, "index")?, safe_whole(count, "count")?).js()?;
+    idloom::stores::sequence_sql(text, name, start, increment).js()
+}
+
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[wasm_bindgen(js_name = storeRedisCounterFloor)]
+pub fn store_redis_counter_floor(floor: f64, step: f64) -> Out<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Out<u64> {
+        if v >= 0.0 && v == (v as u64) as f64 {
+            Ok(v as u64)
+        } else {
+            safe_whole(v, param)
+        }
+    };
+    Ok(idloom::stores::redis::check_counter_floor(n(floor, "floor")?, n(step, "step")?).js()? as f64)
+}
+
+/// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).
+#[wasm_bindgen(js_name = storeRedisKey)]
+pub fn store_redis_key(kind: &str, name: &str) -> Out<String> {
+    if kind == "ns" {
+        idloom::stores::check_namespace(name).js()?;
+        Ok(idloom::stores::redis::namespace_key(name))
+    } else {
+        idloom::inputs::biz_tag(name).js()?;
+        Ok(idloom::stores::redis::counter_key(name))
+    }
+}
+
+/// A store URL with its password shown as `***`.
+#[wasm_bindgen(js_name = storeRedactUrl)]
+pub fn store_redact_url(url: &str) -> String {
+    idloom::secrets::redact_url(url)
+}
+
+/// `text` with `url` redacted and its password removed wherever it appears.
+#[wasm_bindgen(js_name = storeRedact)]
+pub fn store_redact(text: &str, url: &str) -> String {
+    idloom::secrets::redact(text, url)
+}
+
+/// What a MySQL URL's `ssl-mode` (null: absent) and `ssl-ca` ask for
+/// (the core decides): `DISABLED`, `REQUIRED`, `VERIFY_CA` or `VERIFY_IDENTITY`.
+#[wasm_bindgen(js_name = storeMysqlTls)]
+pub fn store_mysql_tls(ssl_mode: Option<String>, has_ca: bool) -> Out<String> {
+    Ok(idloom::tls::mysql_mode(ssl_mode.as_deref(), has_ca).js()?.name().into())
 }

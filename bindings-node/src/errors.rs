@@ -41,6 +41,13 @@ impl<T> IntoJs<T> for idloom::Result<T> {
     }
 }
 
+/// Exactly `N` bytes, else `code` naming `param` (a length).
+pub fn fixed<const N: usize>(env: &Env, bytes: &[u8], code: ErrorCode, param: &'static str) -> Result<[u8; N]> {
+    bytes
+        .try_into()
+        .map_err(|_| throw(env, &idloom::Error::range(code, param, bytes.len() as u64, N as u64, N as u64)))
+}
+
 /// A u64 from a JS BigInt: negative, fractional (impossible for BigInt) or
 /// wider than 64 bits is refused, never wrapped.
 pub fn u64_of(env: &Env, value: &BigInt, param: &'static str, code: ErrorCode, max: u64) -> Result<u64> {

@@ -9,11 +9,28 @@
 // Unsafe only where napi's trait demands it (uuid.rs: Latin-1 strings), each block with its SAFETY note.
 #![deny(unsafe_code)]
 
-mod codec;
-mod coord;
+mod encoding;
 mod errors;
+mod layout;
+mod lease;
+mod mask;
+mod nanoid;
 mod objectid;
 mod segment;
 mod snowflake;
+mod state;
 mod stores;
 mod uuid;
+
+use napi::bindgen_prelude::{Env, Function, FunctionCallContext, JsObjectValue, Object, Result, ToNapiValue};
+
+/// Set `obj[name]` to a native closure: the handles JavaScript gets are
+/// objects of these (a closure call costs less than a class method's).
+fn method<R, F>(env: &Env, obj: &mut Object<'_>, name: &str, f: F) -> Result<()>
+where
+    R: ToNapiValue,
+    F: 'static + Fn(FunctionCallContext) -> Result<R>,
+{
+    let f: Function<(), R> = env.create_function_from_closure(name, f)?;
+    obj.set_named_property(name, f)
+}

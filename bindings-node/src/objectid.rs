@@ -3,7 +3,8 @@
 //! a counter with a random start), parsed hex, checked bytes, parts, and a
 //! deterministic machine for the vectors. JavaScript keeps the bytes.
 
-use crate::errors::{refused, throw, IntoJs};
+use crate::errors::{fixed, refused, throw, IntoJs};
+use crate::method;
 use idloom::objectid::{ObjectId, ObjectIdGenerator};
 use idloom::{process, ErrorCode};
 use napi::bindgen_prelude::*;
@@ -52,9 +53,7 @@ pub fn object_id_hex(env: &Env, bytes: Uint8Array) -> Result<String> {
 }
 
 fn process5(env: &Env, process: &Uint8Array) -> Result<[u8; 5]> {
-    let p: std::result::Result<[u8; 5], _> = process.as_ref().try_into();
-    p.map_err(|_| idloom::Error::range(ErrorCode::InvalidArgument, "process length", process.len() as u64, 5, 5))
-        .js(env)
+    fixed(env, process, ErrorCode::InvalidArgument, "process length")
 }
 
 /// From seconds, 5 process bytes and a counter (its low 24 bits; JS checked the ranges).
@@ -69,13 +68,12 @@ pub fn object_id_from_parts(env: &Env, seconds: u32, process: Uint8Array, counte
 pub fn object_id_machine(env: &Env, process: Uint8Array, counter_start: u32) -> Result<Object<'_>> {
     let state = RefCell::new(ObjectIdGenerator::new(process5(env, &process)?, counter_start));
     let mut obj = Object::new(env)?;
-    let f: Function<(), Uint8Array> = env.create_function_from_closure("nextAt", move |ctx| {
+    method(env, &mut obj, "nextAt", move |ctx| {
         let now: f64 = ctx.get(0)?;
         // JS checked: a safe integer >= 0.
         let id = state.borrow_mut().next_at(now as u64).map_err(|e| throw(ctx.env, &e))?;
         Ok(out(id))
     })?;
-    obj.set_named_property("nextAt", f)?;
     Ok(obj)
 }
 

@@ -7,6 +7,7 @@
 //! back to the wrapper, and no native write into JavaScript memory.
 
 use crate::errors::{throw, u64_of, IntoJs};
+use crate::method;
 use idloom::segment::{MemorySource, Range, SegmentBuffer, SegmentConfig, StepSize};
 use idloom::ErrorCode;
 use napi::bindgen_prelude::*;
@@ -70,44 +71,38 @@ pub fn segment_buffer<'env>(env: &'env Env, options: SegmentOptions) -> Result<O
     let mut obj = Object::new(env)?;
 
     let b = buffer.clone();
-    let f: Function<(), Either<u64, Vec<u64>>> = env.create_function_from_closure("next", move |ctx| {
+    method(env, &mut obj, "next", move |ctx| {
         let mut buf = b.borrow_mut();
         let id = buf.next_id().map_err(|e| throw(ctx.env, &e))?;
         Ok(if buf.wants_fetch() { Either::B(vec![id]) } else { Either::A(id) })
     })?;
-    obj.set_named_property("next", f)?;
 
     let b = buffer.clone();
-    let f: Function<(), bool> = env.create_function_from_closure("wantsFetch", move |_ctx| Ok(b.borrow().wants_fetch()))?;
-    obj.set_named_property("wantsFetch", f)?;
+    method(env, &mut obj, "wantsFetch", move |_ctx| Ok(b.borrow().wants_fetch()))?;
 
     let b = buffer.clone();
-    let f: Function<(), Option<f64>> = env.create_function_from_closure("beginFetch", move |ctx| {
+    method(env, &mut obj, "beginFetch", move |ctx| {
         let now: f64 = ctx.get(0)?;
         Ok(b.borrow_mut().begin_fetch(now.max(0.0) as u64).map(|r| r.step as f64))
     })?;
-    obj.set_named_property("beginFetch", f)?;
 
     let b = buffer.clone();
-    let f: Function<(), ()> = env.create_function_from_closure("supply", move |ctx| {
+    method(env, &mut obj, "supply", move |ctx| {
         let start: BigInt = ctx.get(0)?;
         let end: BigInt = ctx.get(1)?;
         let start = u64_of(ctx.env, &start, "range.start", ErrorCode::InvalidRange, u64::MAX)?;
         let end = u64_of(ctx.env, &end, "range.end", ErrorCode::InvalidRange, u64::MAX)?;
         b.borrow_mut().supply(Range::new(start, end)).map_err(|e| throw(ctx.env, &e))
     })?;
-    obj.set_named_property("supply", f)?;
 
     let b = buffer.clone();
-    let f: Function<(), ()> = env.create_function_from_closure("fetchFailed", move |_ctx| {
+    method(env, &mut obj, "fetchFailed", move |_ctx| {
         b.borrow_mut().fetch_failed();
         Ok(())
     })?;
-    obj.set_named_property("fetchFailed", f)?;
 
     let b = buffer;
-    let f: Function<(), f64> = env.create_function_from_closure("remaining", move |_ctx| Ok(b.borrow().remaining() as f64))?;
-    obj.set_named_property("remaining", f)?;
+    method(env, &mut obj, "remaining", move |_ctx| Ok(b.borrow().remaining() as f64))?;
     Ok(obj)
 }
 
@@ -117,7 +112,7 @@ pub fn memory_source<'env>(env: &'env Env, start: BigInt) -> Result<Object<'env>
     let start = u64_of(env, &start, "start", ErrorCode::InvalidArgument, u64::MAX)?;
     let source = Arc::new(MemorySource::new(start));
     let mut obj = Object::new(env)?;
-    let f: Function<(), (u64, u64)> = env.create_function_from_closure("take", move |ctx| {
+    method(env, &mut obj, "take", move |ctx| {
         let step: BigInt = ctx.get(0)?;
         let step = u64_of(ctx.env, &step, "step", ErrorCode::InvalidArgument, idloom::segment::MAX_STEP)?;
         if step == 0 {
@@ -129,6 +124,5 @@ pub fn memory_source<'env>(env: &'env Env, start: BigInt) -> Result<Object<'env>
         let r = source.take(step).map_err(|e| throw(ctx.env, &e))?;
         Ok((r.start, r.end))
     })?;
-    obj.set_named_property("take", f)?;
     Ok(obj)
 }

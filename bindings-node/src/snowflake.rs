@@ -1,4 +1,4 @@
-//! Layouts and snowflake generators. A generator is returned to JavaScript
+//! Snowflake generators. A generator is returned to JavaScript
 //! as an object of native closures over the process registry's shared
 //! generator: `next()` takes no argument, so a call costs ~80 ns instead of
 //! the ~250 ns of any napi call with an argument. `worker_threads` load the
@@ -6,135 +6,16 @@
 //! share one generator and never repeat each other.
 
 use crate::errors::{throw, u64_of, IntoJs};
+use crate::layout::LayoutSpec;
+use crate::method;
 use idloom::names::{Backwards, Exhausted, Named, PolicyChoice, Start};
 use idloom::snowflake::Next;
-use idloom::{registry, ErrorCode, FieldOrder, HostClock, Layout, Policy, SharedSnowflake};
+use idloom::{registry, ErrorCode, HostClock, Layout, Policy, SharedSnowflake};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-
-/// A layout as plain numbers (the JS `Layout` carries one).
-#[napi(object)]
-#[derive(Clone)]
-pub struct LayoutSpec {
-    pub time_bits: u32,
-    pub node_bits: u32,
-    pub sequence_bits: u32,
-    pub epoch_ms: f64,
-    pub tick_ms: f64,
-    pub order: String,
-}
-
-impl LayoutSpec {
-    fn from_layout(l: &Layout) -> Self {
-        LayoutSpec {
-            time_bits: l.time_bits(),
-            node_bits: l.node_bits(),
-            sequence_bits: l.sequence_bits(),
-            epoch_ms: l.epoch_ms() as f64,
-            tick_ms: l.tick_ms() as f64,
-            order: l.order().name().into(),
-        }
-    }
-
-    pub(crate) fn layout(&self, env: &Env) -> Result<Layout> {
-        let order = FieldOrder::from_name(&self.order).js(env)?;
-        // The JS wrapper has checked that epochMs and tickMs are safe non-negative integers.
-        Layout::with_order(
-            self.time_bits,
-            self.node_bits,
-            self.sequence_bits,
-            self.epoch_ms as u64,
-            self.tick_ms as u64,
-            order,
-        )
-        .js(env)
-    }
-}
-
-/// A preset by name.
-#[napi]
-pub fn layout_preset(env: &Env, name: String) -> Result<LayoutSpec> {
-    Ok(LayoutSpec::from_layout(&Layout::preset_named(&name).js(env)?))
-}
-
-/// Validate a layout (throws `invalid_layout`).
-#[napi]
-pub fn layout_check(env: &Env, spec: LayoutSpec) -> Result<()> {
-    spec.layout(env).map(drop)
-}
-
-/// A layout's capacity report.
-#[napi(object)]
-pub struct Capacity {
-    pub ids_per_tick: f64,
-    pub ids_per_second_per_node: f64,
-    pub nodes: f64,
-    pub runs_out_at_ms: f64,
-    pub leaves_js_safe_at_ms: Option<f64>,
-}
-
-/// Rates, node count and the dates the layout runs out.
-#[napi]
-pub fn layout_capacity(env: &Env, spec: LayoutSpec) -> Result<Capacity> {
-    let c = spec.layout(env)?.capacity();
-    Ok(Capacity {
-        ids_per_tick: c.ids_per_tick as f64,
-        ids_per_second_per_node: c.ids_per_second_per_node as f64,
-        nodes: c.nodes as f64,
-        runs_out_at_ms: c.runs_out_at_ms as f64,
-        leaves_js_safe_at_ms: c.leaves_js_safe_at_ms.map(|v| v as f64),
-    })
-}
-
-/// The parts of an ID.
-#[napi(object)]
-pub struct Parts {
-    pub timestamp_ms: f64,
-    pub tick: f64,
-    pub node: f64,
-    pub sequence: f64,
-}
-
-/// Take an ID apart.
-#[napi]
-pub fn layout_decompose(env: &Env, spec: LayoutSpec, id: BigInt) -> Result<Parts> {
-    let layout = spec.layout(env)?;
-    let id = u64_of(env, &id, "id", ErrorCode::IdOutOfRange, layout.max_id())?;
-    let p = layout.decompose(id).js(env)?;
-    Ok(Parts {
-        timestamp_ms: p.timestamp_ms as f64,
-        tick: p.tick as f64,
-        node: p.node as f64,
-        sequence: p.sequence as f64,
-    })
-}
-
-/// Put an ID together from Unix milliseconds, node and sequence.
-#[napi]
-pub fn layout_compose(env: &Env, spec: LayoutSpec, timestamp_ms: BigInt, node: BigInt, sequence: BigInt) -> Result<u64> {
-    let layout = spec.layout(env)?;
-    let ts = u64_of(env, &timestamp_ms, "timestamp_ms", ErrorCode::TimestampOutOfRange, u64::MAX)?;
-    let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
-    let seq = u64_of(env, &sequence, "sequence", ErrorCode::SequenceOutOfRange, layout.max_sequence())?;
-    layout.compose(ts, node, seq).js(env)
-}
-
-/// The friendly form `yyyyMMddHHmmssSSS-node-sequence`.
-#[napi]
-pub fn layout_friendly(env: &Env, spec: LayoutSpec, id: BigInt) -> Result<String> {
-    let layout = spec.layout(env)?;
-    let id = u64_of(env, &id, "id", ErrorCode::IdOutOfRange, layout.max_id())?;
-    Ok(layout.friendly(id).js(env)?.to_string())
-}
-
-/// The ID of a friendly string (strict).
-#[napi]
-pub fn layout_parse_friendly(env: &Env, spec: LayoutSpec, text: String) -> Result<u64> {
-    spec.layout(env)?.parse_friendly(&text).js(env)
-}
 
 /// Policy and clock choices; the JS wrapper fills defaults and checks types.
 #[napi(object)]
@@ -166,6 +47,14 @@ fn policy(env: &Env, o: &SnowflakeOptions) -> Result<(Policy, HostClock)> {
     Ok((policy, HostClock::named(&o.clock).js(env)?))
 }
 
+/// A generator's layout, node (checked against the layout), policy and clock.
+fn generator_args(env: &Env, spec: &LayoutSpec, node: &BigInt, options: &SnowflakeOptions) -> Result<(Layout, u64, Policy, HostClock)> {
+    let layout = spec.layout(env)?;
+    let node = u64_of(env, node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
+    let (policy, clock) = policy(env, options)?;
+    Ok((layout, node, policy, clock))
+}
+
 type Shared = Arc<SharedSnowflake<HostClock>>;
 
 const MAX_BATCH: u32 = idloom::limits::MAX_BATCH as u32;
@@ -175,18 +64,15 @@ const SYNC_WAIT_MS: u64 = idloom::limits::MAX_SYNC_WAIT_MS;
 /// (`next`, `nextString`, `tryNext`, `nextBatch`, `node`, `rekey`).
 #[napi(ts_return_type = "NativeSnowflake")]
 pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, options: SnowflakeOptions) -> Result<Object<'env>> {
-    let layout = spec.layout(env)?;
-    let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
-    let (policy, clock) = policy(env, &options)?;
+    let (layout, node, policy, clock) = generator_args(env, &spec, &node, &options)?;
     let gen: Shared = registry::acquire(layout, node, policy, clock).js(env)?;
     let mut obj = generator_object(env, &gen)?;
     let g = gen;
-    let f: Function<(), ()> = env.create_function_from_closure("rekey", move |ctx| {
+    method(env, &mut obj, "rekey", move |ctx| {
         let node: BigInt = ctx.get(0)?;
         let node = u64_of(ctx.env, &node, "node", ErrorCode::NodeOutOfRange, g.layout().max_node())?;
         registry::rekey(&g, node).map_err(|e| throw(ctx.env, &e))
     })?;
-    obj.set_named_property("rekey", f)?;
     Ok(obj)
 }
 
@@ -196,37 +82,30 @@ pub fn snowflake_create<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, op
 /// (`setLease`, `extendFence`, `loseLease`, `stopLease`), no `rekey`.
 #[napi(ts_return_type = "NativeLeasedSnowflake")]
 pub fn snowflake_leased<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, options: SnowflakeOptions) -> Result<Object<'env>> {
-    let layout = spec.layout(env)?;
-    let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
-    let (policy, clock) = policy(env, &options)?;
+    let (layout, node, policy, clock) = generator_args(env, &spec, &node, &options)?;
     let gen: Shared = Arc::new(SharedSnowflake::new(layout, node, policy, clock).js(env)?);
     let mut obj = generator_object(env, &gen)?;
     let g = gen.clone();
-    let f: Function<(), ()> = env.create_function_from_closure("setLease", move |ctx| {
+    method(env, &mut obj, "setLease", move |ctx| {
         let (start, fence, epoch): (f64, f64, f64) = (ctx.get(0)?, ctx.get(1)?, ctx.get(2)?);
         g.set_lease(start as u64, fence as u64, epoch as u64);
         Ok(())
     })?;
-    obj.set_named_property("setLease", f)?;
     let g = gen.clone();
-    let f: Function<(), ()> = env.create_function_from_closure("extendFence", move |ctx| {
+    method(env, &mut obj, "extendFence", move |ctx| {
         let fence: f64 = ctx.get(0)?;
         g.extend_fence(fence as u64);
         Ok(())
     })?;
-    obj.set_named_property("extendFence", f)?;
     let g = gen.clone();
-    let f: Function<(), ()> = env.create_function_from_closure("loseLease", move |_ctx| {
+    method(env, &mut obj, "loseLease", move |_ctx| {
         g.lose_lease();
         Ok(())
     })?;
-    obj.set_named_property("loseLease", f)?;
     let g = gen.clone();
-    let f: Function<(), Option<f64>> = env.create_function_from_closure("stopLease", move |_ctx| Ok(g.stop_lease().map(|ms| ms as f64)))?;
-    obj.set_named_property("stopLease", f)?;
+    method(env, &mut obj, "stopLease", move |_ctx| Ok(g.stop_lease().map(|ms| ms as f64)))?;
     let g = gen;
-    let f: Function<(), u32> = env.create_function_from_closure("share", move |_ctx| Ok(share(&g)))?;
-    obj.set_named_property("share", f)?;
+    method(env, &mut obj, "share", move |_ctx| Ok(share(&g)))?;
     Ok(obj)
 }
 
@@ -283,7 +162,7 @@ pub fn snowflake_on_file<'env>(
     spec: LayoutSpec,
     node: Option<BigInt>,
     options: SnowflakeOptions,
-    slot: Option<&crate::coord::Slot>,
+    slot: Option<&crate::state::Slot>,
     dir: Option<String>,
     namespace: Option<String>,
     lead_ms: f64,
@@ -357,27 +236,24 @@ pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Op
     // Synchronous calls block the event loop at most MAX_SYNC_WAIT_MS per
     // wait; a longer one is `would_block` (nextAsync waits on a timer instead).
     let (g, st) = (gen.clone(), file.clone());
-    let f: Function<(), u64> = env.create_function_from_closure("next", move |ctx| {
+    method(env, &mut obj, "next", move |ctx| {
         minting(&g, &st, || g.next_id_within(SYNC_WAIT_MS)).map_err(|e| throw(ctx.env, &e))
     })?;
-    obj.set_named_property("next", f)?;
     let (g, st) = (gen.clone(), file.clone());
-    let f: Function<(), String> = env.create_function_from_closure("nextString", move |ctx| {
+    method(env, &mut obj, "nextString", move |ctx| {
         minting(&g, &st, || g.next_id_within(SYNC_WAIT_MS))
             .map(|id| id.to_string())
             .map_err(|e| throw(ctx.env, &e))
     })?;
-    obj.set_named_property("nextString", f)?;
     let (g, st) = (gen.clone(), file.clone());
-    let f: Function<(), Either<u64, f64>> = env.create_function_from_closure("tryNext", move |ctx| {
+    method(env, &mut obj, "tryNext", move |ctx| {
         match minting(&g, &st, || g.try_next_id()).map_err(|e| throw(ctx.env, &e))? {
             Next::Id(id) => Ok(Either::A(id)),
             Next::RetryAt(ms) => Ok(Either::B(ms as f64)),
         }
     })?;
-    obj.set_named_property("tryNext", f)?;
     let (g, st) = (gen.clone(), file);
-    let f: Function<(), BigUint64Array> = env.create_function_from_closure("nextBatch", move |ctx| {
+    method(env, &mut obj, "nextBatch", move |ctx| {
         let n: u32 = ctx.get(0)?;
         if n > MAX_BATCH {
             return Err(throw(
@@ -389,10 +265,8 @@ pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Op
         minting(&g, &st, || g.fill_within(&mut out, SYNC_WAIT_MS)).map_err(|e| throw(ctx.env, &e))?;
         Ok(BigUint64Array::new(out))
     })?;
-    obj.set_named_property("nextBatch", f)?;
     let g = gen.clone();
-    let f: Function<(), f64> = env.create_function_from_closure("node", move |_ctx| Ok(g.node() as f64))?;
-    obj.set_named_property("node", f)?;
+    method(env, &mut obj, "node", move |_ctx| Ok(g.node() as f64))?;
     Ok(obj)
 }
 
@@ -401,13 +275,11 @@ pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Op
 /// production — use `snowflake_create`, which shares one sequence per node.
 #[napi(ts_return_type = "NativeSnowflakeMachine")]
 pub fn snowflake_machine<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, options: SnowflakeOptions) -> Result<Object<'env>> {
-    let layout = spec.layout(env)?;
-    let node = u64_of(env, &node, "node", ErrorCode::NodeOutOfRange, layout.max_node())?;
-    let (policy, _) = policy(env, &options)?;
+    let (layout, node, policy, _) = generator_args(env, &spec, &node, &options)?;
     let machine = Arc::new(std::sync::Mutex::new(idloom::Generator::new(layout, node, policy).js(env)?));
     let mut obj = Object::new(env)?;
     let m = machine.clone();
-    let f: Function<(), Either<BigInt, f64>> = env.create_function_from_closure("nextAt", move |ctx| {
+    method(env, &mut obj, "nextAt", move |ctx| {
         let now: f64 = ctx.get(0)?;
         let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
         match g.next_at(now as u64).map_err(|e| throw(ctx.env, &e))? {
@@ -415,9 +287,8 @@ pub fn snowflake_machine<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, o
             Next::RetryAt(ms) => Ok(Either::B(ms as f64)),
         }
     })?;
-    obj.set_named_property("nextAt", f)?;
     let m = machine;
-    let f: Function<(), (BigUint64Array, Option<f64>)> = env.create_function_from_closure("fillAt", move |ctx| {
+    method(env, &mut obj, "fillAt", move |ctx| {
         let now: f64 = ctx.get(0)?;
         let n: u32 = ctx.get(1)?;
         let mut out = vec![0u64; n.min(MAX_BATCH) as usize];
@@ -426,6 +297,5 @@ pub fn snowflake_machine<'env>(env: &'env Env, spec: LayoutSpec, node: BigInt, o
         out.truncate(k);
         Ok((BigUint64Array::new(out), retry.map(|ms| ms as f64)))
     })?;
-    obj.set_named_property("fillAt", f)?;
     Ok(obj)
 }

@@ -9,7 +9,8 @@
 //! number up to 2^53 − 1 and a BigInt past it (a counter near `bigint`'s
 //! end), as `Segment.supply` takes either.
 
-use crate::errors::throw;
+use crate::errors::{throw, IntoJs};
+use crate::layout::LayoutSpec;
 use idloom::stores::answer::{read, Cell, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
@@ -17,6 +18,7 @@ use idloom::ErrorCode;
 use napi::bindgen_prelude::*;
 use napi::{JsError, JsRangeError, JsTypeError};
 use napi_derive::napi;
+use std::collections::HashMap;
 
 const MAX_SAFE: u64 = (1 << 53) - 1;
 
@@ -316,5 +318,138 @@ impl CasLoop {
     #[napi(getter)]
     pub fn retries(&self) -> u32 {
         self.inner.retries()
+    }
+}
+
+// ------------------------------------------------ the texts and their checks
+
+/// Every store text the core holds for `engine` (`postgres`, `mysql`, `redis`), by name.
+#[napi]
+pub fn store_texts(env: Env, engine: String) -> Result<HashMap<String, String>> {
+    let texts = idloom::stores::texts(&engine).ok_or_else(|| {
+        throw(
+            &env,
+            &idloom::Error::reason(ErrorCode::InvalidArgument, "engine", "must be postgres, mysql or redis"),
+        )
+    })?;
+    Ok(texts.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect())
+}
+
+/// A segment text with its table name checked and in place.
+#[napi]
+pub fn store_segment_sql(env: Env, text: String, table: String) -> Result<String> {
+    idloom::stores::segment_sql(&text, &table).js(&env)
+}
+
+/// A sequence's create text for sequence `index` of `count` handing out
+/// ranges of `step` from `floor` (the core's start and increment, checked).
+#[napi]
+pub fn store_sequence_sql(env: Env, text: String, name: String, step: f64, floor: f64, index: f64, count: f64) -> Result<String> {
+    let n = |v: f64, param: &'static str| -> Result<u64> {
+        if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a non-negative safe integer"),
+            ))
+        }
+    };
+    let (start, increment) =
+        idloom::stores::sequence_numbers(n(step, "step")?, n(floor, "floor")?, n(index, "index")?, n(count, "count")?).js(&env)?;
+    idloom::stores::sequence_sql(&text, &name, start, increment).js(&env)
+}
+
+/// Check a namespace name (1 to 64 of `A-Z a-z 0-9 _ . -`).
+#[napi]
+pub fn store_check_namespace(env: Env, namespace: String) -> Result<()> {
+    idloom::stores::check_namespace(&namespace).js(&env)
+}
+
+/// Check a string a caller gives a store as input `kind` (`namespace`,
+/// `biz_tag`, `holder`, `description`, `table`): the core's characters and
+/// length, else `invalid_argument`.
+#[napi]
+pub fn store_check_input(env: Env, kind: String, value: String) -> Result<()> {
+    idloom::inputs::check(&kind, &value).js(&env)
+}
+
+/// A store URL with its password shown as `***` (`scheme://user:***@host`,
+/// `password=***`): what messages, `inspect` and the CLI show.
+#[napi]
+pub fn store_redact_url(url: String) -> String {
+    idloom::secrets::redact_url(&url)
+}
+
+/// `text` (a message, a driver's error) with `url` redacted and its
+/// password removed wherever it appears.
+#[napi]
+pub fn store_redact(text: String, url: String) -> String {
+    idloom::secrets::redact(&text, &url)
+}
+
+/// What a MySQL URL's `ssl-mode` (null: absent) and `ssl-ca` ask for:
+/// `DISABLED`, `REQUIRED`, `VERIFY_CA` or `VERIFY_IDENTITY` (the core decides).
+#[napi]
+pub fn store_mysql_tls(env: Env, ssl_mode: Option<String>, has_ca: bool) -> Result<&'static str> {
+    Ok(idloom::tls::mysql_mode(ssl_mode.as_deref(), has_ca).js(&env)?.name())
+}
+
+/// The core's node count of a namespace on `engine` with the layout `spec`:
+/// `nodes` checked (`invalid_argument` naming the range), or the default
+/// (1,024, at most the layout's node count) when absent.
+#[napi]
+pub fn store_namespace_nodes(env: Env, engine: String, spec: LayoutSpec, nodes: Option<f64>) -> Result<f64> {
+    let nodes = match nodes {
+        None => None,
+        Some(v) if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) => Some(v as u64),
+        Some(_) => {
+            return Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, "nodes", "must be a non-negative safe integer"),
+            ))
+        }
+    };
+    Ok(idloom::stores::namespace_nodes(&engine, &spec.layout(&env)?, nodes).js(&env)? as f64)
+}
+
+/// The record of a layout a namespace keeps.
+#[napi]
+pub fn store_layout_record(env: Env, spec: LayoutSpec) -> Result<String> {
+    Ok(idloom::stores::layout_record(&spec.layout(&env)?))
+}
+
+/// The core's check of a Redis counter's floor for ranges of `step` (Lua
+/// computes in doubles: below 2^53 − 1 − step, else `invalid_range`).
+#[napi]
+pub fn store_redis_counter_floor(env: Env, floor: f64, step: f64) -> Result<f64> {
+    // Any non-negative integer (a floor past 2^53 is what the core refuses by range).
+    let n = |v: f64, param: &'static str| -> Result<u64> {
+        if v.fract() == 0.0 && v >= 0.0 {
+            Ok(v as u64)
+        } else {
+            Err(throw(
+                &env,
+                &idloom::Error::reason(ErrorCode::InvalidArgument, param, "must be a non-negative integer"),
+            ))
+        }
+    };
+    let floor = n(floor, "floor")?;
+    let step = n(step, "step")?;
+    Ok(idloom::stores::redis::check_counter_floor(floor, step).js(&env)? as f64)
+}
+
+/// Redis keys: `ns` (a namespace's record) or `counter` (a segment counter).
+#[napi]
+pub fn store_redis_key(env: Env, kind: String, name: String) -> Result<String> {
+    match kind.as_str() {
+        "ns" => {
+            idloom::stores::check_namespace(&name).js(&env)?;
+            Ok(idloom::stores::redis::namespace_key(&name))
+        }
+        _ => {
+            idloom::inputs::biz_tag(&name).js(&env)?;
+            Ok(idloom::stores::redis::counter_key(&name))
+        }
     }
 }

@@ -1,10 +1,14 @@
-//! UUIDs and NanoIDs with the shapes of npm `uuid` and `nanoid`.
+//! UUIDs with the shapes of npm `uuid`: strings out of the process
+//! generators (the hot calls), parsing and formatting, and the deterministic
+//! entry points the vectors use.
 
-use crate::errors::{refused, IntoJs};
-use idloom::nanoid::{NanoId, URL_ALPHABET};
+use crate::errors::{fixed, refused, throw, IntoJs};
+use crate::method;
+use idloom::uuid::{UuidFormat, V7Generator, MAX_V7_MS};
 use idloom::{process, ErrorCode, Uuid};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use std::cell::RefCell;
 
 pub(crate) fn text(u: Uuid) -> String {
     String::from_utf8_lossy(&u.hyphenated_bytes()).into_owned()
@@ -61,10 +65,7 @@ pub fn parse(env: &Env, text: String) -> Result<Uint8Array> {
 /// drawn from the bytes) and 16 random bytes (the JS wrapper checked ranges).
 #[napi]
 pub fn v7_counter(env: &Env, msecs: f64, seq: f64, random: Uint8Array) -> Result<String> {
-    let r: std::result::Result<[u8; 16], _> = random.as_ref().try_into();
-    let r = r
-        .map_err(|_| idloom::Error::range(ErrorCode::InvalidArgument, "random length", random.len() as u64, 16, 16))
-        .js(env)?;
+    let r = fixed::<16>(env, &random, ErrorCode::InvalidArgument, "random length")?;
     let seq = (seq >= 0.0).then_some(seq as u32);
     Ok(text(Uuid::new_v7_counter(msecs as u64, seq, &r).js(env)?))
 }
@@ -72,11 +73,7 @@ pub fn v7_counter(env: &Env, msecs: f64, seq: f64, random: Uint8Array) -> Result
 /// The hyphenated string of 16 bytes.
 #[napi]
 pub fn stringify(env: &Env, bytes: Uint8Array) -> Result<String> {
-    let b: std::result::Result<[u8; 16], _> = bytes.as_ref().try_into();
-    let b = b
-        .map_err(|_| idloom::Error::range(ErrorCode::InvalidUuid, "bytes length", bytes.len() as u64, 16, 16))
-        .js(env)?;
-    Ok(text(Uuid::from_bytes(b)))
+    Ok(text(Uuid::from_bytes(fixed(env, &bytes, ErrorCode::InvalidUuid, "bytes length")?)))
 }
 
 /// The Unix milliseconds of a v1/v6/v7 UUID, or null.
@@ -88,61 +85,57 @@ pub fn uuid_timestamp_ms(env: &Env, text: String) -> Result<Option<f64>> {
 /// A v4 UUID from 16 given bytes (deterministic; vectors).
 #[napi]
 pub fn v4_from_bytes(env: &Env, random: Uint8Array) -> Result<String> {
-    let b: std::result::Result<[u8; 16], _> = random.as_ref().try_into();
-    let b = b
-        .map_err(|_| idloom::Error::range(ErrorCode::InvalidArgument, "random length", random.len() as u64, 16, 16))
-        .js(env)?;
-    Ok(text(Uuid::new_v4(b)))
+    Ok(text(Uuid::new_v4(fixed(
+        env,
+        &random,
+        ErrorCode::InvalidArgument,
+        "random length",
+    )?)))
 }
 
-/// A NanoID over `alphabet` (default: URL alphabet) of `size` symbols.
-#[napi]
-pub fn nanoid_generate(env: &Env, alphabet: Option<String>, size: u32) -> Result<String> {
-    match alphabet {
-        None if size == 21 => process::with_thread_rng(idloom::nanoid::nanoid).js(env),
-        alphabet => {
-            let gen = NanoId::new(alphabet.as_deref().unwrap_or(URL_ALPHABET), size as usize).js(env)?;
-            process::with_thread_rng(|rng| gen.generate(rng)).js(env)
-        }
+fn random10(env: &Env, random: &Uint8Array) -> Result<[u8; 10]> {
+    fixed(env, random, ErrorCode::InvalidArgument, "random length")
+}
+
+fn ms_of(env: &Env, ms: f64) -> Result<u64> {
+    if !(ms.fract() == 0.0 && (0.0..=MAX_V7_MS as f64).contains(&ms)) {
+        let message = format!("unix_ms must be an integer in 0..={MAX_V7_MS}, got {ms}");
+        let _ = env.throw_range_error(&message, Some(ErrorCode::TimestampOutOfRange.as_str()));
+        return Err(Error::from_status(Status::PendingException));
     }
+    Ok(ms as u64)
 }
 
-/// Validate an alphabet and size (throws what `customAlphabet` would).
+/// A v7 UUID from Unix milliseconds and 10 given bytes (deterministic).
 #[napi]
-pub fn nanoid_check(env: &Env, alphabet: String, size: u32) -> Result<()> {
-    NanoId::new(&alphabet, size as usize).js(env).map(drop)
+pub fn v7_from_parts(env: &Env, unix_ms: f64, random: Uint8Array) -> Result<String> {
+    let u = Uuid::new_v7(ms_of(env, unix_ms)?, &random10(env, &random)?).js(env)?;
+    Ok(text(u))
 }
 
-/// A NanoID over `alphabet` from given bytes (deterministic; vectors).
-#[napi]
-pub fn nanoid_from_bytes(env: &Env, alphabet: String, size: u32, random: Uint8Array) -> Result<String> {
-    let gen = NanoId::new(&alphabet, size as usize).js(env)?;
-    gen.generate(&mut idloom::ReplayBytes::new(random.as_ref())).js(env)
+/// A monotonic v7 state machine driven by given time and bytes:
+/// `nextFrom(nowMs, random10)` → UUID string.
+#[napi(ts_return_type = "NativeV7Machine")]
+pub fn v7_machine(env: &Env) -> Result<Object<'_>> {
+    let state = RefCell::new(V7Generator::new());
+    let mut obj = Object::new(env)?;
+    method(env, &mut obj, "nextFrom", move |ctx| {
+        let now: f64 = ctx.get(0)?;
+        let random: Uint8Array = ctx.get(1)?;
+        let now = ms_of(ctx.env, now)?;
+        let r = random10(ctx.env, &random)?;
+        let u = state.borrow_mut().next_from(now, &r).map_err(|e| throw(ctx.env, &e))?;
+        Ok(text(u))
+    })?;
+    Ok(obj)
 }
 
-/// `count` NanoIDs of `size` symbols over an ASCII `alphabet` (default: URL
-/// alphabet), concatenated into one string that JavaScript slices: one
-/// crossing and one string for the whole batch.
+/// A UUID string in another form: `hyphenated`, `simple`, `urn` or `braced`.
 #[napi]
-pub fn nanoid_batch(env: &Env, alphabet: Option<String>, size: u32, count: u32) -> Result<Latin1> {
-    idloom::limits::check_nanoid_batch(u64::from(count), u64::from(size)).js(env)?;
-    let gen = NanoId::new(alphabet.as_deref().unwrap_or(URL_ALPHABET), size as usize).js(env)?;
-    if !gen.is_ascii() {
-        return Err(crate::errors::throw(
-            env,
-            &idloom::Error::reason(ErrorCode::InvalidAlphabet, "alphabet", "batches need an ASCII alphabet"),
-        ));
-    }
-    let size = size as usize;
-    let mut out = vec![0u8; size * count as usize];
-    process::with_thread_rng(|rng| gen.fill_ascii_batch(rng, &mut out)).js(env)?;
-    Ok(Latin1(out))
-}
-
-/// npm nanoid's URL-safe alphabet, from the core.
-#[napi]
-pub fn url_alphabet() -> &'static str {
-    URL_ALPHABET
+pub fn format_uuid(env: &Env, text: String, form: String) -> Result<String> {
+    let u = Uuid::parse(&text).js(env)?;
+    let form = <UuidFormat as idloom::names::Named>::from_name(&form).js(env)?;
+    Ok(u.format(form).as_str().to_string())
 }
 
 /// ASCII bytes handed to JS as a Latin-1 string (no UTF-8 validation).

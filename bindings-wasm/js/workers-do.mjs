@@ -18,6 +18,19 @@ const reply = (body, status = 200) => new Response(JSON.stringify(body), { statu
 const NODE = (ns, k) => `node:${ns}:${k}`;
 
 /**
+ * Throw the core's refusal for a namespace or counter this object does not
+ * have (`subject`: `{ namespace }` or `{ bizTag }`): the message table of
+ * `idloom::stores::answer`, which reads a store's `state_lost` status as it.
+ * No refusal text is written here.
+ * @param {{ namespace?: string, bizTag?: string }} subject
+ * @returns {never}
+ */
+function missing(subject) {
+  native.storeRead('redis', subject.bizTag === undefined ? 'acquire' : 'incrby', subject, ['state_lost']);
+  throw new Error('idloom: the core read state_lost as an answer'); // a bug: the core refuses it
+}
+
+/**
  * A call as the object takes it: every field checked inside the object, which
  * trusts no caller (a Worker with the binding can send it anything) — its
  * type (no string for a number, no coercion), its range (the core's limits)
@@ -162,7 +175,7 @@ export class IdloomCoordinator {
   async #call(call) {
     const c = checked(call);
     const now = Date.now(); // the object's own clock
-    const lost = () => idloomError('store_state_lost', `namespace ${c.ns}: missing on this coordinator; init it (not fresh)`);
+    const lost = () => missing({ namespace: c.ns });
     switch (c.op) {
       case 'namespace_init': {
         const have = await this.#space(c.ns);
@@ -177,7 +190,7 @@ export class IdloomCoordinator {
       case 'namespace_get':
         return (await this.#space(c.ns))?.record ?? null;
       case 'acquire': {
-        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        const space = (await this.#space(c.ns)) ?? lost();
         const g = space.store.acquire(c.holder, c.proposed, await this.#id(), now);
         await this.#save(c.ns, space, g[0]);
         return g;
@@ -196,13 +209,13 @@ export class IdloomCoordinator {
         return g;
       }
       case 'release': {
-        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        const space = (await this.#space(c.ns)) ?? lost();
         space.store.release(c.node, c.epoch, c.holder, c.highWater, await this.#id(), now);
         await this.#save(c.ns, space, c.node);
         return true;
       }
       case 'nodes': {
-        const space = (await this.#space(c.ns)) ?? (() => { throw lost(); })();
+        const space = (await this.#space(c.ns)) ?? lost();
         return Array.from({ length: space.store.nodes() }, (_, k) => [space.store.holder(k), ...space.store.record(k)]);
       }
       case 'segment_init': {
@@ -216,10 +229,11 @@ export class IdloomCoordinator {
       case 'segment_fetch': {
         const key = `seg:${c.tag}`;
         const start = await this.#state.storage.get(key);
-        if (start === undefined) throw idloomError('store_state_lost', `bizTag ${c.tag}: no such counter; initSegment it with a floor above every ID handed out`);
+        if (start === undefined) missing({ bizTag: c.tag });
         if (c.op === 'segment_peek') return [start, start];
+        // The counter is a JS number, as a Redis counter is a Lua double: the core's bound for both.
+        native.storeRedisCounterFloor(start, c.step);
         const end = start + c.step;
-        if (!Number.isSafeInteger(end)) throw idloomError('segment_exhausted', `bizTag ${c.tag}: the counter would pass 2^53`);
         await this.#state.storage.put(key, end);
         return [start, end];
       }

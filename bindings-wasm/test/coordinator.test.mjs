@@ -214,7 +214,17 @@ test('each namespace and each counter lives on an object of its own', async () =
   await call(1, `/segment?tag=${tag}&n=3&step=10`);
   const [next] = (await ask(`idloom/seg/${tag}`, { op: 'segment_peek', tag })).ok; // one range taken, maybe one more ahead
   assert.ok(next === 11 || next === 21, `the counter's own object moved: ${next}`);
-  assert.equal((await ask(`idloom/ns/${ns}`, { op: 'segment_peek', tag })).error, 'store_state_lost');
+  // The object's refusals are the core's (its message table), not text of its own.
+  const gone = await ask(`idloom/ns/${ns}`, { op: 'segment_peek', tag });
+  assert.equal(gone.error, 'store_state_lost');
+  assert.match(gone.message, new RegExp(`^biz_tag ${tag}: no such counter; init_segment it with a floor above every ID handed out$`));
+  const noNs = await ask(`idloom/seg/${tag}`, { op: 'acquire', ns, holder: 'h', proposed: 1 });
+  assert.equal(noNs.error, 'store_state_lost');
+  assert.match(noNs.message, new RegExp(`^namespace ${ns}: missing on this store .*init it \\(not fresh\\)`));
+  const high = unique('high');
+  assert.equal((await ask(`idloom/seg/${high}`, { op: 'segment_init', tag: high, floor: 2 ** 53 - 8 })).ok, true);
+  const past = await ask(`idloom/seg/${high}`, { op: 'segment_fetch', tag: high, step: 10 });
+  assert.equal(past.error, 'invalid_range', 'a counter past 2^53 - 1 is refused as on Redis (both keep doubles)');
 });
 
 test('the example Worker allow-lists names and clamps numbers from the query string', async () => {

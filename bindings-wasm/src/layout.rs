@@ -12,12 +12,8 @@ use wasm_bindgen::prelude::*;
 js_object! {
     /// A layout as plain numbers and an order name (the JS `Layout.spec`).
     LayoutSpec {
-        time_bits: u32 = timeBits,
-        node_bits: u32 = nodeBits,
-        sequence_bits: u32 = sequenceBits,
-        epoch_ms: f64 = epochMs,
-        tick_ms: f64 = tickMs,
-        order: String = order,
+        time_bits: u32 = timeBits, node_bits: u32 = nodeBits, sequence_bits: u32 = sequenceBits,
+        epoch_ms: f64 = epochMs, tick_ms: f64 = tickMs, order: String = order,
     }
 }
 

@@ -30,11 +30,7 @@ fn config(ttl_ms: f64, max_skew_ms: f64) -> Out<LeaseConfig> {
 js_object! {
     /// A store's answer, as numbers: `{ node, epoch, startMs, fenceMs, storeNowMs }`.
     GrantSpec {
-        node: f64 = node,
-        epoch: f64 = epoch,
-        start_ms: f64 = startMs,
-        fence_ms: f64 = fenceMs,
-        store_now_ms: f64 = storeNowMs,
+        node: f64 = node, epoch: f64 = epoch, start_ms: f64 = startMs, fence_ms: f64 = fenceMs, store_now_ms: f64 = storeNowMs,
     }
 }
 

@@ -14,15 +14,10 @@ use wasm_bindgen::prelude::*;
 
 js_object! {
     /// Buffer settings; the JS wrapper fills defaults and checks number types.
+    /// `step` is ignored when `adaptive` (`[min, max, targetMs]`) is given.
     SegmentOptions {
-        /// Fixed step (ignored when `adaptive` is given).
-        step: f64 = step,
-        threshold_percent: u32 = thresholdPercent,
-        max_prefetched: u32 = maxPrefetched,
-        stride: u64 = stride,
-        offset: u64 = offset,
-        /// `[min, max, targetMs]` for an adaptive step.
-        adaptive: Option<Vec<f64>> = adaptive,
+        step: f64 = step, threshold_percent: u32 = thresholdPercent, max_prefetched: u32 = maxPrefetched,
+        stride: u64 = stride, offset: u64 = offset, adaptive: Option<Vec<f64>> = adaptive,
     }
 }
 

@@ -21,12 +21,9 @@ js_object! {
     /// Policy choices; the JS wrapper fills defaults and checks types
     /// (`clock` is the addon's: here time is always `Date.now()`).
     SnowflakeOptions {
-        backwards: String = backwards,
-        max_backwards_ms: f64 = maxBackwardsMs,
-        exhausted: String = exhausted,
-        max_borrow_ms: f64 = maxBorrowMs,
-        sequence_start: String = sequenceStart,
-        seed: Option<u64> = seed,
+        backwards: String = backwards, max_backwards_ms: f64 = maxBackwardsMs,
+        exhausted: String = exhausted, max_borrow_ms: f64 = maxBorrowMs,
+        sequence_start: String = sequenceStart, seed: Option<u64> = seed,
     }
 }
 

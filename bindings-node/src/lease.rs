@@ -161,6 +161,13 @@ impl LeaseMachine {
         ])
     }
 
+    /// The event of the last step, once (the core's `Holder::take_event`):
+    /// `lease_acquired`, a renewal's outcome, `lease_released`; null if none is new.
+    #[napi]
+    pub fn take_event(&mut self) -> Option<crate::events::EventRecord> {
+        self.holder.take_event().map(Into::into)
+    }
+
     /// `pending` (nothing granted yet), `active`, `lost` or `released`.
     #[napi(getter)]
     pub fn state(&self) -> &'static str {

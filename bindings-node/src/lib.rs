@@ -11,6 +11,7 @@
 
 mod encoding;
 mod errors;
+mod events;
 mod layout;
 mod lease;
 mod mask;

@@ -6,8 +6,7 @@
 use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, to_py, IntoPy};
 use crate::events::Owned;
-use idloom::events::{Event, Kind};
-use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, MAX_TTL_MS};
+use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
 use idloom::stores::renewal::Action;
 use idloom::{ErrorCode, HostClock, SharedSnowflake};
 use pyo3::prelude::*;
@@ -21,9 +20,6 @@ use std::sync::Arc;
 #[pyclass(name = "LeaseMachine", module = "idloom")]
 pub struct PyLeaseMachine {
     holder: Holder,
-    /// The event of the last step (acquired, a renewal's outcome, released),
-    /// until the driver takes it (`_take_event`) to deliver outside its lock.
-    event: Option<Owned>,
 }
 
 fn grant_args(
@@ -48,19 +44,6 @@ fn ms(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<u64> {
 }
 
 impl PyLeaseMachine {
-    fn active(&self) -> bool {
-        self.holder.lease().is_some_and(|l| l.state() == LeaseState::Active)
-    }
-
-    /// A renewal's outcome, as the core's action, and its event (for a lease
-    /// that was active: a released one ends quietly).
-    fn judged(&mut self, was_active: bool, action: Action) -> Action {
-        if let (true, Some(l)) = (was_active, self.holder.lease()) {
-            self.event = Some(action.event(l.node(), l.epoch(), l.fence_ms()).into());
-        }
-        action
-    }
-
     fn held(&self, py: Python<'_>) -> PyResult<&Lease> {
         self.holder
             .lease()
@@ -79,7 +62,6 @@ impl PyLeaseMachine {
         };
         Ok(PyLeaseMachine {
             holder: Holder::new(config).py(py)?,
-            event: None,
         })
     }
 
@@ -104,12 +86,7 @@ impl PyLeaseMachine {
     ) -> PyResult<()> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        self.holder.granted(&grant, received).py(py)?;
-        if let Some(l) = self.holder.lease() {
-            let e = Event::new(Kind::LeaseAcquired).lease(l.node(), l.epoch()).fence(l.fence_ms());
-            self.event = Some(e.into());
-        }
-        Ok(())
+        self.holder.granted(&grant, received).py(py)
     }
 
     /// If a renewal is due at ``now_ms``: mark it in flight and return the
@@ -147,9 +124,7 @@ impl PyLeaseMachine {
     ) -> PyResult<(&'static str, u64)> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        let was_active = self.active();
-        let action = Action::from(self.holder.renewed(&grant, received));
-        self.judged(was_active, action).pair().py(py)
+        Action::from(self.holder.renewed(&grant, received)).pair().py(py)
     }
 
     /// The renewal failed without an answer from the protocol (``code``: the
@@ -157,11 +132,8 @@ impl PyLeaseMachine {
     /// Returns in how many ms to retry, or None when renewals end.
     #[pyo3(signature = (code = None))]
     fn renew_failed(&mut self, code: Option<&str>) -> Option<u64> {
-        let code = code.and_then(ErrorCode::from_name);
-        let was_active = self.active();
-        let action = Action::from(self.holder.renew_failed(code));
-        match self.judged(was_active, action) {
-            Action::Retry { in_ms } => Some(in_ms),
+        match self.holder.renew_failed(code.and_then(ErrorCode::from_name)) {
+            Renewal::Retry { in_ms } => Some(in_ms),
             _ => None,
         }
     }
@@ -169,10 +141,8 @@ impl PyLeaseMachine {
     /// The store refused the renewal: the lease is lost. Returns the
     /// ``LeaseLostError`` to report (not raised).
     fn refused(&mut self, py: Python<'_>) -> PyResult<PyErr> {
-        let was_active = self.active();
-        let action = Action::from(self.holder.refused());
-        match self.judged(was_active, action) {
-            Action::Stop(e) => Ok(to_py(py, e)),
+        match self.holder.refused() {
+            Renewal::Stop(e) => Ok(to_py(py, e)),
             _ => Err(raise(py, ErrorCode::LeaseLost, "lease: no node was granted yet".into())),
         }
     }
@@ -190,8 +160,6 @@ impl PyLeaseMachine {
             u64::MAX,
         )?;
         let r = self.holder.release(hw).py(py)?;
-        let e = Event::new(Kind::LeaseReleased).lease(r.node, r.epoch).fence(r.high_water_ms);
-        self.event = Some(e.into());
         Ok((r.node, r.epoch, r.high_water_ms))
     }
 
@@ -201,7 +169,7 @@ impl PyLeaseMachine {
     /// renewal's outcome, ``Action::event``), ``lease_released`` (after
     /// ``release``; its ``fence_ms`` is the high-water); None if none is new.
     fn _take_event<'py>(&mut self, py: Python<'py>) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
-        self.event.take().map(|e| e.pair(py)).transpose()
+        self.holder.take_event().map(|e| Owned::from(e).pair(py)).transpose()
     }
 
     /// The node leased.

@@ -130,6 +130,13 @@ impl WasmLeaseMachine {
             l.expires_ms() as f64,
         ]))
     }
+    /// The event of the last step, once (the core's `Holder::take_event`):
+    /// `{ name, facts }` of `lease_acquired`, a renewal's outcome,
+    /// `lease_released`; null if none is new.
+    #[wasm_bindgen(js_name = takeEvent)]
+    pub fn take_event(&mut self) -> JsValue {
+        self.holder.take_event().map_or(JsValue::NULL, |e| crate::events::event_record(&e))
+    }
     /// `pending`, `active`, `lost` or `released`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {

@@ -41,6 +41,7 @@ macro_rules! js_object {
 
 mod encoding;
 mod errors;
+mod events;
 mod layout;
 #[cfg(feature = "coord")]
 mod lease;

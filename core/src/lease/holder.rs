@@ -4,7 +4,9 @@
 use super::config::LeaseConfig;
 use super::messages::{Grant, Proposal, Release};
 use super::tenure::Lease;
+use super::tenure::LeaseState;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::{Event, Kind};
 
 /// What a holder does after a renewal attempt (see [`Holder`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,25 @@ pub enum Renewal {
     Stop(Error),
 }
 
+impl Renewal {
+    /// The event this outcome is, for the lease on `node` under `epoch`
+    /// whose confirmed fence was `fence_ms`: renewed (the new fence), a
+    /// renewal failed (retry in …), lost (refused) or expired (renewals
+    /// ended another way, with the code).
+    pub fn event(&self, node: u64, epoch: u64, fence_ms: u64) -> Event<'static> {
+        let at = |kind| Event::new(kind).lease(node, epoch);
+        match self {
+            Renewal::Renewed { fence_ms } => at(Kind::LeaseRenewed).fence(*fence_ms),
+            Renewal::Retry { in_ms } => at(Kind::LeaseRenewalFailed)
+                .fence(fence_ms)
+                .code(ErrorCode::StoreUnavailable.as_str())
+                .retry_in(*in_ms),
+            Renewal::Stop(e) if e.code() == ErrorCode::LeaseLost => at(Kind::LeaseLost).fence(fence_ms).code(e.code().as_str()),
+            Renewal::Stop(e) => at(Kind::LeaseExpired).fence(fence_ms).code(e.code().as_str()),
+        }
+    }
+}
+
 /// The holder's side of one lease as a binding drives it: the proposal in
 /// flight, the lease once granted, when to renew and what a renewal's
 /// outcome means. Pure (no I/O, no clock): every host (Python threads and
@@ -34,6 +55,8 @@ pub struct Holder {
     config: LeaseConfig,
     lease: Option<Lease>,
     pending: Option<Proposal>,
+    /// The event of the last step, until the binding takes it ([`Holder::take_event`]).
+    event: Option<Event<'static>>,
 }
 
 impl Holder {
@@ -44,6 +67,7 @@ impl Holder {
             config,
             lease: None,
             pending: None,
+            event: None,
         })
     }
 
@@ -76,7 +100,9 @@ impl Holder {
             .pending
             .take()
             .ok_or(Error::reason(ErrorCode::InvalidArgument, "granted", "without begin_acquire"))?;
-        self.lease = Some(Lease::from_grant(self.config, &proposal, grant, received_ms)?);
+        let l = Lease::from_grant(self.config, &proposal, grant, received_ms)?;
+        self.event = Some(Event::new(Kind::LeaseAcquired).lease(l.node(), l.epoch()).fence(l.fence_ms()));
+        self.lease = Some(l);
         Ok(())
     }
 
@@ -109,6 +135,12 @@ impl Holder {
 
     /// The store confirmed the renewal (answered at `received_ms`).
     pub fn renewed(&mut self, grant: &Grant, received_ms: u64) -> Renewal {
+        let before = self.active();
+        let r = self.renewed_inner(grant, received_ms);
+        self.judged(before, r)
+    }
+
+    fn renewed_inner(&mut self, grant: &Grant, received_ms: u64) -> Renewal {
         let proposal = self.pending.take();
         let retry = self.retry_in_ms();
         let Some(lease) = self.lease.as_mut() else {
@@ -133,27 +165,56 @@ impl Holder {
     /// e.g. a driver's own exception). `store_unavailable` and unknown
     /// failures retry; any other code ends renewals with it.
     pub fn renew_failed(&mut self, code: Option<ErrorCode>) -> Renewal {
+        let before = self.active();
         self.pending = None;
         if let Some(l) = self.lease.as_mut() {
             l.renew_failed();
         }
-        match code {
+        let r = match code {
             None | Some(ErrorCode::StoreUnavailable) => Renewal::Retry { in_ms: self.retry_in_ms() },
             Some(c) => Renewal::Stop(Error::reason(c, "renewal", "the store refused it")),
-        }
+        };
+        self.judged(before, r)
     }
 
     /// The store refused the renewal (another epoch or holder): `lease_lost`.
     pub fn refused(&mut self) -> Renewal {
+        let before = self.active();
         self.pending = None;
-        Renewal::Stop(match self.lease.as_mut() {
+        let r = Renewal::Stop(match self.lease.as_mut() {
             Some(l) => l.refused(),
             None => Self::no_lease(),
-        })
+        });
+        self.judged(before, r)
     }
 
     /// A clean release after the generators stopped (see [`Lease::release`]).
     pub fn release(&mut self, high_water_ms: Option<u64>) -> Result<Release> {
-        self.lease.as_mut().ok_or_else(Self::no_lease)?.release(high_water_ms)
+        let r = self.lease.as_mut().ok_or_else(Self::no_lease)?.release(high_water_ms)?;
+        self.event = Some(Event::new(Kind::LeaseReleased).lease(r.node, r.epoch).fence(r.high_water_ms));
+        Ok(r)
+    }
+
+    /// The event of the last step, once: `lease_acquired` (after
+    /// [`granted`](Self::granted)), a renewal's outcome while the lease was
+    /// active ([`Renewal::event`]: renewed, renewal failed, lost, expired;
+    /// a released lease ends quietly), `lease_released` (its `fence_ms` is
+    /// the high-water). Bindings take it after each step and deliver it
+    /// outside their locks (a logger, hooks, an emitter, counters).
+    pub fn take_event(&mut self) -> Option<Event<'static>> {
+        self.event.take()
+    }
+
+    fn active(&self) -> bool {
+        self.lease.as_ref().is_some_and(|l| l.state() == LeaseState::Active)
+    }
+
+    /// Record a renewal's outcome as the event of this step (for a lease
+    /// that was active when the step began).
+    fn judged(&mut self, was_active: bool, r: Renewal) -> Renewal {
+        if let (true, Some(l)) = (was_active, self.lease.as_ref()) {
+            self.event = Some(r.event(l.node(), l.epoch(), l.fence_ms()));
+        }
+        r
     }
 }

@@ -5,8 +5,8 @@
 //! last confirmed fence). Python and Node return the pair and raise the
 //! error; the Rust stores crate matches on [`Action`] itself.
 
-use crate::error::{Error, ErrorCode};
-use crate::events::{Event, Kind};
+use crate::error::Error;
+use crate::events::Event;
 use crate::lease::Renewal;
 
 /// What a binding does after a renewal.
@@ -44,15 +44,16 @@ impl Action {
     /// renewal failed (retry in …), lost (refused) or expired (renewals
     /// ended another way, with the code).
     pub fn event(&self, node: u64, epoch: u64, fence_ms: u64) -> Event<'static> {
-        let at = |kind| Event::new(kind).lease(node, epoch);
-        match self {
-            Action::Renewed { fence_ms } => at(Kind::LeaseRenewed).fence(*fence_ms),
-            Action::Retry { in_ms } => at(Kind::LeaseRenewalFailed)
-                .fence(fence_ms)
-                .code(ErrorCode::StoreUnavailable.as_str())
-                .retry_in(*in_ms),
-            Action::Stop(e) if e.code() == ErrorCode::LeaseLost => at(Kind::LeaseLost).fence(fence_ms).code(e.code().as_str()),
-            Action::Stop(e) => at(Kind::LeaseExpired).fence(fence_ms).code(e.code().as_str()),
+        Renewal::from(self.clone()).event(node, epoch, fence_ms)
+    }
+}
+
+impl From<Action> for Renewal {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Renewed { fence_ms } => Renewal::Renewed { fence_ms },
+            Action::Retry { in_ms } => Renewal::Retry { in_ms },
+            Action::Stop(e) => Renewal::Stop(e),
         }
     }
 }

@@ -596,7 +596,7 @@ fn read_redis(call: &str, subject: &Subject<'_>, reply: &[Cell<'_>]) -> Result<R
             "namespace_init" | "namespace_get" => Ok(Reading::Namespace(rest.namespace(0)?)),
             "acquire" => rest.acquired(0),
             "renew" => rest.renewed(0),
-            "nodes" if rest.cells.len() % 6 == 0 => rest
+            "nodes" if rest.cells.len().is_multiple_of(6) => rest
                 .cells
                 .chunks(6)
                 .map(|row| Fields { cells: row, subject }.node_status(0))

@@ -38,7 +38,7 @@ def test_a_step_back_and_borrowing_are_events(heard) -> None:  # type: ignore[no
     gen.next()  # the same step back: reported once
     assert [(n, f.get("detail")) for n, f in heard] == [
         ("borrowing_started", None), ("borrowing_ended", None), ("clock_stepped_back", "absorbed")]
-    assert heard[2][1] == {"node": 3, "amount": 11, "detail": "absorbed"}
+    assert heard[2][1] == {"node": 3, "amount": 10, "detail": "absorbed"}
     stats = gen.stats()
     assert (stats["clock_stepped_back"], stats["borrowing_started"], stats["borrowing_ended"]) == (1, 1, 1)
     assert set(stats) == set(idloom.events.KINDS)

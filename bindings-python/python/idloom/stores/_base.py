@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .._idloom import (_CAS_TRIES, Layout, LeaseMachine, _CasLoop, _check_arg, _check_input, _check_namespace,
-                      _layout_record, _namespace_nodes, _redact, _redact_url, _refuse, _sequence_numbers)
+                      _layout_record, _namespace_nodes, _read_answer, _redact, _redact_url, _refuse, _sequence_numbers)
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .._idloom import _classify, _read_answer, _redis_counter_floor, _redis_key, _refuse, _store_texts
+from .._idloom import _classify, _read_answer, _redis_counter_floor, _redis_key, _store_texts
 from ._base import Namespace, Store, Subject, check_arg, check_guard, check_input, check_text, grant_of, namespace_of
 from ._lease import Grant, error
 

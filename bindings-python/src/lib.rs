@@ -23,6 +23,7 @@ mod uuid;
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_CAS_TRIES", idloom::stores::CAS_TRIES)?;
+    m.add("_CREATE_TRIES", idloom::stores::failure::CREATE_TRIES)?;
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyParts>()?;
     m.add_class::<layout::PyCapacity>()?;
@@ -69,7 +70,7 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(stores::texts::_segment_sql, m)?,
         wrap_pyfunction!(stores::texts::_sequence_sql, m)?,
         wrap_pyfunction!(stores::texts::_sequence_numbers, m)?,
-        wrap_pyfunction!(stores::texts::_cas_pause_us, m)?,
+        wrap_pyfunction!(stores::texts::_create_race, m)?,
         wrap_pyfunction!(stores::texts::_check_namespace, m)?,
         wrap_pyfunction!(stores::texts::_check_input, m)?,
         wrap_pyfunction!(stores::texts::_redact_url, m)?,

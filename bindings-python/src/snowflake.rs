@@ -195,6 +195,13 @@ fn clock_arg(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>) -> PyResult<HostC
 }
 
 /// An optional argument that was given and is not None.
+/// A generator's clock event (the core counts it: `stats()`), delivered to
+/// `idloom.events`: the logger and the hooks, on the minting thread.
+fn clock_event(event: &idloom::events::Event<'_>) {
+    let owned = crate::events::Owned::from(*event);
+    Python::attach(|py| crate::events::deliver(py, &owned));
+}
+
 fn given<'py>(o: Option<&Bound<'py, PyAny>>) -> Option<Bound<'py, PyAny>> {
     o.filter(|o| !o.is_none()).cloned()
 }
@@ -321,15 +328,15 @@ impl PySnowflake {
                 }
                 Err(_) => {
                     fresh_for_lease = true;
-                    Arc::new(SharedSnowflake::new(layout, node, policy, clock).py(py)?)
+                    Arc::new(SharedSnowflake::new(layout, node, policy, clock).py(py)?.with_observer(clock_event))
                 }
             },
             // A conflicting generator may be garbage kept alive only by a reference
             // cycle: collect once and retry before reporting `node_in_use`.
-            None => match idloom::registry::acquire(layout, node, policy, clock.clone()) {
+            None => match idloom::registry::acquire_observed(layout, node, policy, clock.clone(), Some(clock_event)) {
                 Err(e) if e.code() == ErrorCode::NodeInUse => {
                     py.import("gc")?.call_method0("collect")?;
-                    idloom::registry::acquire(layout, node, policy, clock).py(py)?
+                    idloom::registry::acquire_observed(layout, node, policy, clock, Some(clock_event)).py(py)?
                 }
                 other => other.py(py)?,
             },
@@ -353,6 +360,18 @@ impl PySnowflake {
             l.call_method1("_attach", (Py::new(py, PyFence { inner: this.inner.clone() })?,))?;
         }
         Ok(this)
+    }
+
+    /// How many clock events this node's generator saw: ``{name: count}``
+    /// for every kind of the core's (``clock_stepped_back``,
+    /// ``borrowing_started``, ``borrowing_ended``; the others stay 0). Every
+    /// Snowflake of this (layout, node) shares them.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        for (kind, n) in self.inner.stats().counters().iter() {
+            d.set_item(kind.name(), n)?;
+        }
+        Ok(d)
     }
 
     /// The next ID. Waits (bounded, without holding the GIL) where the policy says to wait.

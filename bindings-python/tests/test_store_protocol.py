@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 import pytest
 
 import idloom
-from idloom._idloom import _CasLoop, _check_arg, _classify, _read_answer
+from idloom._idloom import _CREATE_TRIES, _CasLoop, _check_arg, _classify, _create_race, _read_answer
 
 
 def test_failures_are_classified_as_the_core_says(vectors) -> None:  # type: ignore[no-untyped-def]
@@ -30,7 +30,12 @@ def reading_json(t: tuple) -> Dict[str, Any]:  # type: ignore[type-arg]
     """A reading tuple of ``_read_answer`` as the vectors write it."""
     kind, rest = t[0], t[1:]
     if kind == "grant":
-        return {"grant": dict(zip(("node", "epoch", "start_ms", "fence_ms", "store_now_ms"), rest))}
+        grant: Dict[str, Any] = dict(zip(("node", "epoch", "start_ms", "fence_ms", "store_now_ms"), rest))
+        if rest[5]:
+            grant["identity_changed"] = True  # written only when true
+        return {"grant": grant}
+    if kind == "nodes":
+        return {"nodes": [list(n) for n in rest[0]]}
     if kind == "namespace":
         return {"namespace": dict(zip(("layout", "nodes", "ttl_ms", "max_skew_ms", "floor_ms"), rest))}
     if kind == "lock":
@@ -46,7 +51,8 @@ def reading_json(t: tuple) -> Dict[str, Any]:  # type: ignore[type-arg]
 
 
 def test_answers_are_read_as_the_core_says(vectors) -> None:  # type: ignore[no-untyped-def]
-    answers = vectors("store_protocol.json")["answers"]
+    v = vectors("store_protocol.json")
+    answers = v["answers"] + v["answers_more"]
     assert len(answers) > 50
     for a in answers:
         try:
@@ -59,7 +65,14 @@ def test_answers_are_read_as_the_core_says(vectors) -> None:  # type: ignore[no-
 def test_redis_bulk_strings_are_read_like_text() -> None:
     # redis-py answers bytes unless decode_responses: the same reading.
     got = _read_answer("redis", "acquire", {"namespace": "orders"}, [b"ok", b"3", b"7", b"1000", b"11000", b"1000"])
-    assert got == ("grant", 3, 7, 1000, 11000, 1000)
+    assert got == ("grant", 3, 7, 1000, 11000, 1000, 0)
+
+
+def test_the_create_race_is_the_cores(vectors) -> None:  # type: ignore[no-untyped-def]
+    v = vectors("store_protocol.json")
+    assert _CREATE_TRIES == v["create_tries"]
+    for r in v["create_races"]:
+        assert _create_race(r["engine"], r["code"]) == r["race"], r
 
 
 def test_arguments_are_bounded_as_the_core_says(vectors) -> None:  # type: ignore[no-untyped-def]

@@ -133,6 +133,12 @@ impl<'a> Event<'a> {
         self
     }
 
+    /// With the node (of a generator, without a lease's epoch).
+    pub const fn node(mut self, node: u64) -> Self {
+        self.node = Some(node);
+        self
+    }
+
     /// With a fence (or floor).
     pub const fn fence(mut self, fence_ms: u64) -> Self {
         self.fence_ms = Some(fence_ms);
@@ -217,8 +223,13 @@ impl Counters {
 
     /// One more of `kind`.
     pub fn record(&mut self, kind: Kind) {
+        self.add(kind, 1);
+    }
+
+    /// `n` more of `kind` (counts an object keeps elsewhere, a generator's).
+    pub fn add(&mut self, kind: Kind, n: u64) {
         let i = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-        self.counts[i] = self.counts[i].saturating_add(1);
+        self.counts[i] = self.counts[i].saturating_add(n);
     }
 
     /// How many of `kind`.

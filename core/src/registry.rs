@@ -82,6 +82,21 @@ pub fn acquire<C>(layout: Layout, node: u64, policy: Policy, clock: C) -> Result
 where
     C: Clock + PartialEq + Send + Sync + 'static,
 {
+    acquire_observed(layout, node, policy, clock, None)
+}
+
+/// As [`acquire`], a new generator handing its clock events to `observer`
+/// ([`SharedSnowflake::with_observer`]); a live one keeps the observer it was made with.
+pub fn acquire_observed<C>(
+    layout: Layout,
+    node: u64,
+    policy: Policy,
+    clock: C,
+    observer: Option<crate::snowflake::Observer>,
+) -> Result<Arc<SharedSnowflake<C>>>
+where
+    C: Clock + PartialEq + Send + Sync + 'static,
+{
     let mut map = REGISTRY.lock();
     let key = (layout, node);
     let retired = match record(&mut map, &key)? {
@@ -100,7 +115,10 @@ where
         }
         None => Arc::new(AtomicU64::new(u64::MAX)),
     };
-    let created = SharedSnowflake::new(layout, node, policy, clock)?.retire_into(retired.clone());
+    let mut created = SharedSnowflake::new(layout, node, policy, clock)?.retire_into(retired.clone());
+    if let Some(f) = observer {
+        created = created.with_observer(f);
+    }
     created.resume_after(retired.load(Ordering::Acquire));
     let created = Arc::new(created);
     let weak: Weak<SharedSnowflake<C>> = Arc::downgrade(&created);

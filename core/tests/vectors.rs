@@ -350,7 +350,8 @@ fn store_protocol() {
         let s = |k: &str| f[k].as_str().unwrap();
         assert_eq!(failure_outcome(s("engine"), s("kind"), s("code"), s("detail")), f["expect"], "{f}");
     }
-    for a in v["answers"].as_array().unwrap() {
+    let more = v["answers_more"].as_array().unwrap();
+    for a in v["answers"].as_array().unwrap().iter().chain(more) {
         let s = |k: &str| a[k].as_str().unwrap();
         assert_eq!(
             answer_outcome(s("engine"), s("call"), &a["subject"], &a["answer"]),
@@ -361,6 +362,10 @@ fn store_protocol() {
     for a in v["args"].as_array().unwrap() {
         let value: i128 = a["value"].as_str().unwrap().parse().unwrap();
         assert_eq!(arg_outcome(a["key"].as_str().unwrap(), value), a["expect"], "{a}");
+    }
+    for r in v["create_races"].as_array().unwrap() {
+        let race = idloom::stores::failure::create_race(r["engine"].as_str().unwrap(), r["code"].as_str().unwrap());
+        assert_eq!(Value::from(race), r["race"], "{r}");
     }
     for c in v["cas"].as_array().unwrap() {
         let got = cas_outcomes(c["step"].as_u64().unwrap(), c["events"].as_array().unwrap());

@@ -9,6 +9,12 @@ use std::sync::Mutex;
 /// Log `event` and count it in `counters`.
 pub(crate) fn emit(counters: &Mutex<Counters>, event: &Event<'_>) {
     counters.lock().unwrap_or_else(|p| p.into_inner()).record(event.kind);
+    log(event);
+}
+
+/// Log `event` (counted elsewhere: a generator's clock events, which the core
+/// counts; this is the generator's [`Observer`](idloom::snowflake::Observer)).
+pub(crate) fn log(event: &Event<'_>) {
     let name = event.kind.name();
     let message = event.message();
     match event.kind.level() {
@@ -19,7 +25,11 @@ pub(crate) fn emit(counters: &Mutex<Counters>, event: &Event<'_>) {
     }
 }
 
-/// A copy of `counters`.
-pub(crate) fn snapshot(counters: &Mutex<Counters>) -> Counters {
-    counters.lock().unwrap_or_else(|p| p.into_inner()).clone()
+/// A copy of `counters`, with `more` (a generator's clock events) added.
+pub(crate) fn snapshot(counters: &Mutex<Counters>, more: Option<&Counters>) -> Counters {
+    let mut c = counters.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    for (kind, n) in more.iter().flat_map(|m| m.iter()) {
+        c.add(kind, n);
+    }
+    c
 }

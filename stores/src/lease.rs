@@ -140,9 +140,9 @@ impl<S: Store> NodeLease<S> {
         };
         let mut holder = Holder::new(config)?;
         let clock = SystemClock;
-        let generator = SharedSnowflake::new(layout, 0, options.policy, clock)?;
+        let generator = SharedSnowflake::new(layout, 0, options.policy, clock)?.with_observer(crate::events::log);
         let proposed = holder.begin_acquire(clock.now_ms());
-        let grant = store.acquire(namespace, &holder_name, proposed).await?;
+        let (grant, identity_changed) = store.acquire_noting(namespace, &holder_name, proposed).await?;
         if let Err(e) = holder.granted(&grant, clock.now_ms()).and_then(|()| generator.set_node(grant.node)) {
             // Clock skew past the bound (or a node the layout cannot hold): give it back untouched.
             let r = grant.release_unused();
@@ -167,6 +167,13 @@ impl<S: Store> NodeLease<S> {
             renewal_failures: AtomicU64::new(0),
             counters: Mutex::new(Counters::new()),
         });
+        if identity_changed {
+            // The floor rose first: the grant starts at or above it.
+            let changed = Event::new(Kind::StoreIdentityChanged)
+                .lease(grant.node, grant.epoch)
+                .fence(grant.start_ms);
+            crate::events::emit(&shared.counters, &changed);
+        }
         let acquired = Event::new(Kind::LeaseAcquired).lease(grant.node, grant.epoch).fence(grant.fence_ms);
         crate::events::emit(&shared.counters, &acquired);
         let task = tokio::spawn(renew_loop(shared.clone()));
@@ -250,12 +257,14 @@ impl<S: Store> NodeLease<S> {
     pub fn renewal_failures(&self) -> u64 {
         self.shared.renewal_failures.load(Ordering::Relaxed)
     }
-    /// The core's events this lease saw, by kind (`lease_acquired`,
-    /// `lease_renewed`, `lease_renewal_failed`, `lease_lost`,
-    /// `lease_expired`, `lease_released`); each is also a `tracing` event,
-    /// target `idloom`, with the core's message.
+    /// The core's events this lease and its generator saw, by kind
+    /// (`lease_acquired`, `lease_renewed`, `lease_renewal_failed`,
+    /// `lease_lost`, `lease_expired`, `lease_released`,
+    /// `store_identity_changed`; the generator's `clock_stepped_back`,
+    /// `borrowing_started`, `borrowing_ended`); each is also a `tracing`
+    /// event, target `idloom`, with the core's message.
     pub fn stats(&self) -> Counters {
-        crate::events::snapshot(&self.shared.counters)
+        crate::events::snapshot(&self.shared.counters, Some(&self.shared.generator.stats().counters()))
     }
 
     /// The fenced generator on the leased node, lock-free and shareable

@@ -42,7 +42,7 @@ pub use idloom::events::{Counters, Kind};
 pub use idloom::lease::{Grant, LeaseConfig};
 pub use idloom::segment::Range;
 pub use idloom::segment::{SegmentConfig, StepSize};
-pub use idloom::stores::NamespaceRecord;
+pub use idloom::stores::{NamespaceRecord, NodeStatus};
 pub use idloom::{Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, SystemClock};
 
 use idloom::stores::answer::{refuse, Reading, Refusal, Subject};
@@ -60,23 +60,6 @@ pub mod mysql;
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
-
-/// One node of a namespace as the store keeps it (a status).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeStatus {
-    /// The node.
-    pub node: u64,
-    /// Who holds (or last held) it; empty if never held.
-    pub holder: String,
-    /// Acquisitions so far (the fencing token).
-    pub epoch: u64,
-    /// Store time from which others may take it.
-    pub expires_ms: u64,
-    /// Where the current epoch's interval of ID time starts.
-    pub start_ms: u64,
-    /// The highest fence granted (ID time).
-    pub fence_ms: u64,
-}
 
 /// How an SQL store takes a segment range (Redis always uses its `INCRBY` script).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -128,7 +111,16 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Lease a node (the holder's previous one first, then the lowest free),
     /// proposing `proposed_fence_ms` (ID time). Use [`NodeLease`] rather than this.
-    fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> impl Future<Output = Result<Grant>> + Send;
+    fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> impl Future<Output = Result<Grant>> + Send {
+        async move { Ok(self.acquire_noting(namespace, holder, proposed_fence_ms).await?.0) }
+    }
+
+    /// [`acquire`](Self::acquire), and whether the store's identity changed
+    /// since the namespace last saw it (a restore, a promotion, a restart of
+    /// Redis with its data gone or reloaded): the namespace floor was raised
+    /// first ([`NodeLease`] reports it as `store_identity_changed`). Always
+    /// false on MariaDB/MySQL, which has no identity its statements can read.
+    fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> impl Future<Output = Result<(Grant, bool)>> + Send;
 
     /// Renew a lease; `Ok(None)`: refused (another holder or epoch has the node).
     fn renew(
@@ -241,34 +233,20 @@ pub(crate) fn not_protocol(subject: &Subject<'_>) -> Error {
     refuse(Refusal::NotProtocol, subject)
 }
 
-/// A status row as every engine answers it: node, holder, epoch,
-/// expires_ms, start_ms, fence_ms (integers as integers or text, the
-/// [`Cell`] rule; a holder that is not text is empty, never held).
+/// The nodes of a `nodes` answer (one SQL row, or a Redis page).
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
-pub(crate) fn node_status(c: &[idloom::stores::answer::Cell<'_>], subject: &Subject<'_>) -> Result<NodeStatus> {
-    use idloom::stores::answer::Cell;
-    let int = |i: usize| match c.get(i) {
-        Some(Cell::Int(v)) => u64::try_from(*v).map_err(|_| not_protocol(subject)),
-        Some(Cell::Text(t)) => t.parse().map_err(|_| not_protocol(subject)),
+pub(crate) fn nodes_of(reading: Reading, subject: &Subject<'_>) -> Result<Vec<NodeStatus>> {
+    match reading {
+        Reading::Nodes(nodes) => Ok(nodes),
         _ => Err(not_protocol(subject)),
-    };
-    Ok(NodeStatus {
-        node: int(0)?,
-        holder: match c.get(1) {
-            Some(Cell::Text(t)) => (*t).to_string(),
-            _ => String::new(),
-        },
-        epoch: int(2)?,
-        expires_ms: int(3)?,
-        start_ms: int(4)?,
-        fence_ms: int(5)?,
-    })
+    }
 }
 
+/// The grant of an acquire or a renewal, and whether the store's identity changed.
 #[cfg(any(feature = "postgres", feature = "redis"))]
-pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<Grant> {
+pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<(Grant, bool)> {
     match reading {
-        Reading::Grant(g) => Ok(g),
+        Reading::Grant { grant, identity_changed } => Ok((grant, identity_changed)),
         _ => Err(not_protocol(subject)),
     }
 }

@@ -199,7 +199,8 @@ impl Store for MyStore {
         namespace_of(read("namespace_get", &subject, row.as_ref())?, &subject)
     }
 
-    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+    /// MariaDB has no store identity its statements can read: never changed.
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
         idloom::inputs::namespace(namespace)?;
         idloom::inputs::holder(holder)?;
         let fence = i64_arg("proposed_fence_ms", proposed_fence_ms)?;
@@ -223,13 +224,14 @@ impl Store for MyStore {
         let row: Option<Row> = tx.exec_first(sql::NODE_GET, (namespace, node)).await.map_err(fail)?;
         let (epoch, start_ms, fence_ms) = held(read("node_get", &subject, row.as_ref())?, &subject)?;
         tx.commit().await.map_err(fail)?;
-        Ok(Grant {
+        let grant = Grant {
             node: node as u64,
             epoch,
             start_ms,
             fence_ms,
             store_now_ms: now as u64,
-        })
+        };
+        Ok((grant, false))
     }
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
@@ -283,7 +285,11 @@ impl Store for MyStore {
         let subject = crate::ns_subject(namespace);
         let mut conn = self.conn().await?;
         let rows: Vec<Row> = conn.exec(sql::NODES, (namespace,)).await.map_err(fail)?;
-        rows.iter().map(|r| crate::node_status(&cells(r), &subject)).collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.extend(crate::nodes_of(read("nodes", &subject, Some(r))?, &subject)?);
+        }
+        Ok(out)
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {

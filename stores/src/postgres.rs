@@ -11,7 +11,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use idloom::lease::{Grant, LeaseConfig};
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
-use idloom::stores::failure::{classify, Fault};
+use idloom::stores::failure::{classify, create_race, Fault, CREATE_TRIES};
 use idloom::stores::{postgres as sql, segment_sql, NamespaceRecord};
 use idloom::{Error, ErrorCode, Layout, Result};
 use std::sync::Arc;
@@ -182,16 +182,15 @@ impl PgStore {
 }
 
 /// Run an idempotent `CREATE … IF NOT EXISTS` / `ADD COLUMN IF NOT EXISTS`
-/// text. Two sessions creating the same object at once (replicas starting
-/// together on a fresh database) can make one fail with a unique violation
-/// on the catalog (23505) or a duplicate object (42P07, 42701, 42710) even
-/// so: the object now exists, so the text is run again (at most 3 times).
+/// text, again while it meets the concurrent-create race the core names
+/// ([`create_race`]: another session created the object meanwhile), up to
+/// [`CREATE_TRIES`] times in all.
 async fn create(client: &Client, text: &str) -> Result<()> {
-    let mut tries = 0;
+    let mut tries = 1;
     loop {
         match client.batch_execute(text).await {
             Ok(()) => return Ok(()),
-            Err(e) if tries < 2 && e.code().is_some_and(|c| ["23505", "42P07", "42701", "42710"].contains(&c.code())) => tries += 1,
+            Err(e) if tries < CREATE_TRIES && e.code().is_some_and(|c| create_race(ENGINE, c.code())) => tries += 1,
             Err(e) => return Err(failure(&e)),
         }
     }
@@ -276,7 +275,7 @@ impl Store for PgStore {
         namespace_of(reading, &subject)
     }
 
-    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
         idloom::inputs::namespace(namespace)?;
         idloom::inputs::holder(holder)?;
         let fence = i64_arg("proposed_fence_ms", proposed_fence_ms)?;
@@ -294,7 +293,7 @@ impl Store for PgStore {
         );
         match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
             Reading::Refused => Ok(None),
-            reading => grant_of(reading, &subject).map(Some),
+            reading => grant_of(reading, &subject).map(|(g, _)| Some(g)),
         }
     }
 
@@ -311,7 +310,12 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client.query(sql::NODES, &[&namespace]).await.map_err(|e| failure(&e))?;
         let subject = crate::ns_subject(namespace);
-        rows.iter().map(|r| crate::node_status(&cells(r)?, &subject)).collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let reading = answer::read(ENGINE, "nodes", &subject, Some(&cells(r)?))?;
+            out.extend(crate::nodes_of(reading, &subject)?);
+        }
+        Ok(out)
     }
 
     async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {

@@ -144,11 +144,6 @@ impl RedisStore {
     }
 }
 
-fn with_ok(mut reply: Vec<Owned>) -> Vec<Owned> {
-    reply.insert(0, Owned::Text("ok".into()));
-    reply
-}
-
 impl Store for RedisStore {
     fn engine(&self) -> &'static str {
         ENGINE
@@ -181,11 +176,10 @@ impl Store for RedisStore {
             config.max_skew_ms.to_string(),
             if fresh { "1" } else { "0" }.to_string(),
         ];
-        // The script answers the record as HMGET does, without the "ok" of the others.
         let reply = self
             .run(&self.scripts.namespace_init, &lua::namespace_key(namespace), &args)
             .await?;
-        let got = namespace_of(read("namespace_init", &subject, &with_ok(reply))?, &subject)?.ok_or_else(|| not_protocol(&subject))?;
+        let got = namespace_of(read("namespace_init", &subject, &reply)?, &subject)?.ok_or_else(|| not_protocol(&subject))?;
         crate::check_record(namespace, &record, nodes, got)
     }
 
@@ -196,7 +190,7 @@ impl Store for RedisStore {
         namespace_of(read("namespace_get", &subject, &reply)?, &subject)
     }
 
-    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<Grant> {
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
         idloom::inputs::namespace(namespace)?;
         idloom::inputs::holder(holder)?;
         let subject = crate::ns_subject(namespace);
@@ -216,7 +210,7 @@ impl Store for RedisStore {
         let reply = self.run(&self.scripts.renew, &lua::namespace_key(namespace), &args).await?;
         match read("renew", &subject, &reply)? {
             Reading::Refused => Ok(None),
-            reading => grant_of(reading, &subject).map(Some),
+            reading => grant_of(reading, &subject).map(|(g, _)| Some(g)),
         }
     }
 
@@ -237,19 +231,12 @@ impl Store for RedisStore {
         let mut first = 0u64;
         while first < record.nodes {
             let reply = self.run(&self.scripts.nodes, &key, &[first.to_string()]).await?;
-            let c = cells(&reply);
-            match c.first() {
-                Some(Cell::Text("ok")) => {}
-                _ => return Err(not_protocol(&subject)),
-            }
-            let page = &c[1..];
-            if page.is_empty() || !page.len().is_multiple_of(6) {
+            let page = crate::nodes_of(read("nodes", &subject, &reply)?, &subject)?;
+            let Some(last) = page.last().map(|n| n.node) else {
                 break;
-            }
-            for r in page.chunks(6) {
-                out.push(crate::node_status(r, &subject)?);
-            }
-            first = out.last().map_or(record.nodes, |n| n.node + 1);
+            };
+            out.extend(page);
+            first = last + 1;
         }
         Ok(out)
     }
@@ -288,8 +275,6 @@ impl RedisStore {
                 &[floor.to_string(), if guard { "1" } else { "0" }.into()],
             )
             .await?;
-        // The counter's value on success (no "ok"); a refusal is an array.
-        let reply = if reply.len() == 1 { with_ok(reply) } else { reply };
         read("segment_init", &subject, &reply).map(drop)
     }
 }

@@ -126,7 +126,7 @@ impl<S: Store> Segment<S> {
     /// `segment_fetch_failed`, `segment_ran_dry`); each is also a `tracing`
     /// event, target `idloom`, with the core's message.
     pub fn stats(&self) -> Counters {
-        crate::events::snapshot(&self.shared.counters)
+        crate::events::snapshot(&self.shared.counters, None)
     }
 
     fn ran_dry(&self, e: Error) -> Error {

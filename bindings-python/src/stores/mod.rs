@@ -126,8 +126,11 @@ impl OwnedSubject {
 /// fence_ms, store_now_ms)``, ``("namespace", layout, nodes, ttl_ms,
 /// max_skew_ms, floor_ms)``, ``("missing",)``, ``("refused",)``, ``("range",
 /// start, end)``, ``("value", v)``, ``("lock", ttl_ms, floor_ms, now_ms)``,
-/// ``("node", n)``, ``("held", epoch, start_ms, fence_ms)`` or
-/// ``("done",)``; a refusal raises its typed error (one message table).
+/// ``("node", n)``, ``("held", epoch, start_ms, fence_ms)``, ``("nodes",
+/// [(node, holder, epoch, expires_ms, start_ms, fence_ms), …])`` or
+/// ``("done",)``; a grant ends with ``identity_changed`` (1: an acquire
+/// found the store under another identity and raised the floor, else 0);
+/// a refusal raises its typed error (one message table).
 #[pyfunction]
 pub fn _read_answer<'py>(
     py: Python<'py>,
@@ -154,6 +157,13 @@ pub fn _read_answer<'py>(
     };
     let row: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let reading = answer::read(&engine, &call, &who.subject(), row.as_deref()).py(py)?;
+    if let answer::Reading::Nodes(nodes) = &reading {
+        let rows = nodes
+            .iter()
+            .map(|n| (n.node, n.holder.as_str(), n.epoch, n.expires_ms, n.start_ms, n.fence_ms))
+            .collect::<Vec<_>>();
+        return ("nodes", rows).into_pyobject(py);
+    }
     let (name, layout, numbers) = reading.parts();
     let mut items: Vec<Bound<'py, PyAny>> = vec![name.into_pyobject(py)?.into_any()];
     if let Some(layout) = layout {

@@ -66,10 +66,13 @@ pub fn _sequence_numbers(
     idloom::stores::sequence_numbers(n(step, "step")?, n(floor, "floor")?, n(index, "index")?, n(count, "count")?).py(py)
 }
 
-/// The core's pause before compare-and-set round ``attempt + 1``, in µs, for a uniform ``unit`` in [0, 1).
+/// Whether a create text's failure with ``code`` (an SQLSTATE) on
+/// ``engine`` is the concurrent-create race the core names (another session
+/// created the object meanwhile): run the text again, up to
+/// ``_CREATE_TRIES`` times in all.
 #[pyfunction]
-pub fn _cas_pause_us(attempt: u32, unit: f64) -> u64 {
-    idloom::stores::cas_pause_us(attempt, unit)
+pub fn _create_race(engine: &str, code: &str) -> bool {
+    idloom::stores::failure::create_race(engine, code)
 }
 
 /// Check a namespace name (1 to 64 of ``A-Z a-z 0-9 _ . -``).

@@ -3,6 +3,7 @@
 
 use super::generator::{Generator, Next};
 use super::policy::Policy;
+use super::watch::{ClockStats, Observer};
 use crate::clock::Clock;
 use crate::error::{Detail, Error, ErrorCode, Result};
 use crate::layout::Layout;
@@ -75,6 +76,14 @@ impl<C: Clock> Snowflake<C> {
     /// The store refused a renewal (see [`Generator::lose_lease`]).
     pub fn lose_lease(&mut self) {
         self.state.lose_lease();
+    }
+    /// Hand clock events to `observer` (see [`Generator::observe`]).
+    pub fn observe(&mut self, observer: Option<Observer>) {
+        self.state.observe(observer);
+    }
+    /// The clock events counted so far.
+    pub fn stats(&self) -> ClockStats {
+        self.state.stats()
     }
 
     /// The next ID, waiting (bounded) where the policy says to wait.

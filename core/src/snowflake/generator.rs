@@ -2,6 +2,7 @@
 
 use super::policy::Policy;
 use super::rules::{Rules, Step, LOST, NO_FENCE};
+use super::watch::{ClockStats, Observer, Plain, PlainWatch};
 use crate::error::Result;
 use crate::layout::Layout;
 
@@ -24,6 +25,8 @@ pub struct Generator {
     /// The lease's fence word ([`NO_FENCE`] without a lease) and epoch.
     fence: u64,
     epoch: u64,
+    /// Clock events: the open episode, the counts, the observer.
+    watch: Plain,
 }
 
 impl Generator {
@@ -34,7 +37,19 @@ impl Generator {
             last: None,
             fence: NO_FENCE,
             epoch: 0,
+            watch: Plain::default(),
         })
+    }
+
+    /// Hand every clock event (a step back absorbed, waited out or refused;
+    /// borrowing started or ended) to `observer` from now on (`None`: count only).
+    pub fn observe(&mut self, observer: Option<Observer>) {
+        self.watch.observer = observer;
+    }
+
+    /// The clock events counted so far.
+    pub fn stats(&self) -> ClockStats {
+        self.watch.stats()
     }
 
     /// Mint under a lease from now on: only ticks wholly inside
@@ -106,7 +121,14 @@ impl Generator {
 
     /// One step at time `now_ms`: an ID, a time to retry at, or an error.
     pub fn next_at(&mut self, now_ms: u64) -> Result<Next> {
-        match self.rules.step_fenced(self.last, now_ms, || self.fence, || self.epoch)? {
+        let mut watch = PlainWatch {
+            state: &mut self.watch,
+            node: self.rules.node,
+        };
+        match self
+            .rules
+            .step_fenced(self.last, now_ms, &mut watch, || self.fence, || self.epoch)?
+        {
             Step::Issue(t, s) => {
                 self.rules.fenced(t, self.fence, || self.epoch)?;
                 self.last = Some((t, s));
@@ -123,9 +145,13 @@ impl Generator {
     pub fn fill_at(&mut self, now_ms: u64, out: &mut [u64]) -> Result<(usize, Option<u64>)> {
         let mut written = 0;
         while written < out.len() {
+            let mut watch = PlainWatch {
+                state: &mut self.watch,
+                node: self.rules.node,
+            };
             match self
                 .rules
-                .step_fenced(self.last, now_ms, || self.fence, || self.epoch)
+                .step_fenced(self.last, now_ms, &mut watch, || self.fence, || self.epoch)
                 .and_then(|step| match step {
                     Step::Issue(t, _) => self.rules.fenced(t, self.fence, || self.epoch).map(|()| step),
                     Step::RetryAt(ms) => self.rules.retry_unless_lost(ms, self.fence, || self.epoch).map(Step::RetryAt),

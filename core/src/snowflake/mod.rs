@@ -15,12 +15,14 @@
 // One file per idea: `policy` (the choices and their bounds), `rules` (one
 // step of the state machine and the lease fence, shared by every flavour),
 // `generator` (the pure state machine), `clocked` (a clock and bounded
-// waits), `shared` (the lock-free flavour over one atomic word).
+// waits), `shared` (the lock-free flavour over one atomic word), `watch`
+// (clock events from the slow paths).
 mod clocked;
 mod generator;
 mod policy;
 mod rules;
 mod shared;
+mod watch;
 
 pub use clocked::{Snowflake, POLLS_PER_MS};
 pub use generator::{Generator, Next};
@@ -29,3 +31,4 @@ pub use rules::NO_FENCE;
 #[cfg(feature = "alloc")]
 pub(crate) use shared::raise_word;
 pub use shared::SharedSnowflake;
+pub use watch::{Back, ClockStats, Observer};

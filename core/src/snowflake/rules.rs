@@ -2,6 +2,7 @@
 //! from the last issued (tick, sequence), and the lease fence around it.
 
 use super::policy::{OnBackwards, OnExhausted, Policy, SequenceStart};
+use super::watch::{Back, Sight, Watch};
 use crate::error::{Detail, Error, ErrorCode, Result};
 use crate::layout::Layout;
 
@@ -45,7 +46,11 @@ impl Rules {
     }
 
     /// One step of the state machine from the last issued (tick, sequence).
-    pub(super) fn step(&self, last: Option<(u64, u64)>, now_ms: u64) -> Result<Step> {
+    /// `watch` hears what only the slow paths see (the clock behind the last
+    /// tick, a tick borrowed ahead, the clock past such ticks again); the
+    /// hot path (the clock in the last tick, the sequence below its limit)
+    /// never touches it.
+    pub(super) fn step(&self, last: Option<(u64, u64)>, now_ms: u64, watch: &mut impl Watch) -> Result<Step> {
         let layout = &self.layout;
         if now_ms < layout.epoch_ms() {
             return Err(Error::range(ErrorCode::EpochInFuture, "epoch_ms", layout.epoch_ms(), 0, now_ms));
@@ -64,6 +69,9 @@ impl Rules {
         };
         if now_tick > tick {
             self.check_tick(now_tick)?;
+            if watch.open() {
+                watch.saw(Sight::CaughtUp);
+            }
             return Ok(Step::Issue(now_tick, self.start_sequence(now_tick, Some(seq))));
         }
         if now_tick < tick {
@@ -78,11 +86,16 @@ impl Rules {
                 );
                 return match self.policy.on_backwards {
                     OnBackwards::Wait { max_ms } if lead_ms - self.tolerated_ms <= max_ms => {
+                        watch.saw(Sight::Back(Back::Waited, lead_ms));
                         Ok(Step::RetryAt(layout.tick_start_ms(tick) - self.tolerated_ms))
                     }
-                    _ => Err(backwards),
+                    _ => {
+                        watch.saw(Sight::Back(Back::Refused, lead_ms));
+                        Err(backwards)
+                    }
                 };
             }
+            watch.saw(Sight::Back(Back::Absorbed, lead_ms));
         }
         // Still in the last issued tick (the clock is in it, or behind it within tolerance).
         if seq < layout.max_sequence() {
@@ -112,6 +125,7 @@ impl Rules {
                         },
                     ));
                 }
+                watch.saw(Sight::Borrowing(lead_ms));
                 Ok(Step::Issue(tick + 1, self.start_sequence(tick + 1, Some(seq))))
             }
         }
@@ -191,10 +205,11 @@ impl Rules {
         &self,
         last: Option<(u64, u64)>,
         now_ms: u64,
+        watch: &mut impl Watch,
         fence: impl FnOnce() -> u64,
         epoch: impl FnOnce() -> u64,
     ) -> Result<Step> {
-        self.step(last, now_ms).or_else(|e| {
+        self.step(last, now_ms, watch).or_else(|e| {
             let fence = fence();
             if fence & LOST != 0 {
                 let next = last.map_or(0, |(t, s)| if s < self.layout.max_sequence() { t } else { t + 1 });

@@ -4,6 +4,7 @@ use super::clocked::wait_until;
 use super::generator::Next;
 use super::policy::Policy;
 use super::rules::{Rules, Step, LOST, NO_FENCE};
+use super::watch::{Atomic, AtomicWatch, ClockStats, Observer};
 use crate::clock::Clock;
 use crate::error::{Detail, Error, ErrorCode, Result};
 use crate::layout::Layout;
@@ -32,6 +33,8 @@ pub struct SharedSnowflake<C: Clock> {
     /// The lease's epoch, for messages.
     epoch: AtomicU64,
     clock: C,
+    /// Clock events: the open episode, the counts, the observer.
+    watch: Atomic,
     /// Where the last state goes when this generator is dropped (the
     /// registry's memory of the node, so a successor starts above it).
     #[cfg(feature = "alloc")]
@@ -60,9 +63,23 @@ impl<C: Clock> SharedSnowflake<C> {
             fence: AtomicU64::new(NO_FENCE),
             epoch: AtomicU64::new(0),
             clock,
+            watch: Atomic::default(),
             #[cfg(feature = "alloc")]
             retired: None,
         })
+    }
+
+    /// Hand every clock event (a step back absorbed, waited out or refused;
+    /// borrowing started or ended) to `observer`, on the minting thread.
+    /// Set before sharing the generator.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.watch.observer = Some(observer);
+        self
+    }
+
+    /// The clock events counted so far (every thread's).
+    pub fn stats(&self) -> ClockStats {
+        self.watch.stats()
     }
 
     /// Mint under a lease from now on (see
@@ -254,9 +271,14 @@ impl<C: Clock> SharedSnowflake<C> {
     /// One step from `word` (see [`Rules::step_fenced`]).
     #[inline]
     fn step_fenced(&self, word: u64, now_ms: u64) -> Result<Step> {
+        let mut watch = AtomicWatch {
+            state: &self.watch,
+            node: &self.node,
+        };
         self.rules.step_fenced(
             self.unpack(word),
             now_ms,
+            &mut watch,
             || self.fence.load(Ordering::Acquire),
             || self.epoch.load(Ordering::Relaxed),
         )

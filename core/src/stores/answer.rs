@@ -129,12 +129,38 @@ pub struct NamespaceRecord {
     pub floor_ms: u64,
 }
 
+/// One node of a namespace as the store keeps it (a `nodes` status row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    /// The node.
+    pub node: u64,
+    /// Who holds (or last held) it; empty if never held.
+    pub holder: String,
+    /// Acquisitions so far (the fencing token).
+    pub epoch: u64,
+    /// Store time from which others may take it.
+    pub expires_ms: u64,
+    /// Where the current epoch's interval of ID time starts.
+    pub start_ms: u64,
+    /// The highest fence granted (ID time).
+    pub fence_ms: u64,
+}
+
 /// What an answer means (more readings come with more engines).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reading {
     /// A lease granted or renewed.
-    Grant(Grant),
+    Grant {
+        /// The grant.
+        grant: Grant,
+        /// The acquire found the store under another identity than the
+        /// namespace recorded (a restore, a promotion, a restart without its
+        /// data) and raised the namespace floor first: the event
+        /// `store_identity_changed`. Always false for a renewal, and for
+        /// MariaDB/MySQL (no identity its statements can read).
+        identity_changed: bool,
+    },
     /// A namespace's record.
     Namespace(NamespaceRecord),
     /// No such namespace (a lookup; not an error there).
@@ -170,6 +196,9 @@ pub enum Reading {
         /// The confirmed fence.
         fence_ms: u64,
     },
+    /// The nodes of a namespace with their status: one SQL row, or one
+    /// Redis page (`nodes.lua`, up to 1,024 nodes).
+    Nodes(Vec<NodeStatus>),
     /// The statement did what it was for (a release, a swap, a counter created).
     Done,
 }
@@ -177,13 +206,37 @@ pub enum Reading {
 impl Reading {
     /// The reading as every binding hands it on: its name, the layout of a
     /// `namespace`, and its numbers in order — `grant`: node, epoch,
-    /// start_ms, fence_ms, store_now_ms; `namespace`: nodes, ttl_ms,
-    /// max_skew_ms, floor_ms; `range`: start, end; `value`; `lock`: ttl_ms,
-    /// floor_ms, now_ms; `node`; `held`: epoch, start_ms, fence_ms;
+    /// start_ms, fence_ms, store_now_ms, identity_changed (1 or 0);
+    /// `namespace`: nodes, ttl_ms, max_skew_ms, floor_ms; `range`: start,
+    /// end; `value`; `lock`: ttl_ms, floor_ms, now_ms; `node`; `held`:
+    /// epoch, start_ms, fence_ms; `nodes`: node, epoch, expires_ms,
+    /// start_ms, fence_ms for each node (their holders: [`holders`](Self::holders));
     /// `missing`, `refused` and `done` have none.
     pub fn parts(&self) -> (&'static str, Option<&str>, Vec<u64>) {
         match self {
-            Reading::Grant(g) => ("grant", None, vec![g.node, g.epoch, g.start_ms, g.fence_ms, g.store_now_ms]),
+            Reading::Grant {
+                grant: g,
+                identity_changed,
+            } => (
+                "grant",
+                None,
+                vec![
+                    g.node,
+                    g.epoch,
+                    g.start_ms,
+                    g.fence_ms,
+                    g.store_now_ms,
+                    u64::from(*identity_changed),
+                ],
+            ),
+            Reading::Nodes(nodes) => (
+                "nodes",
+                None,
+                nodes
+                    .iter()
+                    .flat_map(|n| [n.node, n.epoch, n.expires_ms, n.start_ms, n.fence_ms])
+                    .collect(),
+            ),
             Reading::Namespace(n) => ("namespace", Some(&n.layout), vec![n.nodes, n.ttl_ms, n.max_skew_ms, n.floor_ms]),
             Reading::Missing => ("missing", None, Vec::new()),
             Reading::Refused => ("refused", None, Vec::new()),
@@ -193,6 +246,14 @@ impl Reading {
             Reading::Node(n) => ("node", None, vec![*n]),
             Reading::Held { epoch, start_ms, fence_ms } => ("held", None, vec![*epoch, *start_ms, *fence_ms]),
             Reading::Done => ("done", None, Vec::new()),
+        }
+    }
+
+    /// The holders of a `nodes` reading, in its order (none for another reading).
+    pub fn holders(&self) -> Vec<&str> {
+        match self {
+            Reading::Nodes(nodes) => nodes.iter().map(|n| n.holder.as_str()).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -286,6 +347,7 @@ pub const CALLS: &[(&str, &[&str])] = &[
             "acquire",
             "renew",
             "release",
+            "nodes",
             "segment_fetch",
             "segment_read",
             "segment_cas",
@@ -303,6 +365,7 @@ pub const CALLS: &[(&str, &[&str])] = &[
             "renew",
             "node_get",
             "release",
+            "nodes",
             "segment_fetch",
             "segment_read",
             "segment_cas",
@@ -316,6 +379,7 @@ pub const CALLS: &[(&str, &[&str])] = &[
             "acquire",
             "renew",
             "release",
+            "nodes",
             "incrby",
             "segment_init",
         ],
@@ -341,6 +405,38 @@ impl Fields<'_, '_> {
             start_ms: self.int(at + 2)?,
             fence_ms: self.int(at + 3)?,
             store_now_ms: self.int(at + 4)?,
+        })
+    }
+    /// A renewal's grant at `at`.
+    fn renewed(&self, at: usize) -> Result<Reading> {
+        Ok(Reading::Grant {
+            grant: self.grant(at)?,
+            identity_changed: false,
+        })
+    }
+    /// An acquire's grant at `at`, then whether the store's identity changed
+    /// (true or 1; absent in the answers of texts before it was reported: false).
+    fn acquired(&self, at: usize) -> Result<Reading> {
+        let identity_changed = match self.cells.get(at + 5) {
+            None | Some(Cell::Null) => false,
+            Some(Cell::Bool(b)) => *b,
+            Some(c) => c.int().ok_or_else(|| refuse(Refusal::NotProtocol, self.subject))? != 0,
+        };
+        Ok(Reading::Grant {
+            grant: self.grant(at)?,
+            identity_changed,
+        })
+    }
+    /// A status row (node, holder, epoch, expires_ms, start_ms, fence_ms)
+    /// at `at`; a holder that is not text is empty (never held).
+    fn node_status(&self, at: usize) -> Result<NodeStatus> {
+        Ok(NodeStatus {
+            node: self.int(at)?,
+            holder: self.cells.get(at + 1).and_then(Cell::text).unwrap_or("").to_string(),
+            epoch: self.int(at + 2)?,
+            expires_ms: self.int(at + 3)?,
+            start_ms: self.int(at + 4)?,
+            fence_ms: self.int(at + 5)?,
         })
     }
     fn namespace(&self, at: usize) -> Result<NamespaceRecord> {
@@ -403,11 +499,11 @@ fn read_sql(engine: &str, call: &str, subject: &Subject<'_>, answer: Option<&[Ce
         ("acquire", row) if !mysql => match row {
             None | Some([Cell::Bool(false), ..]) => Err(refuse(Refusal::NamespaceMissing, subject)),
             Some([Cell::Bool(true), Cell::Null, ..]) => Err(refuse(Refusal::NoFreeNode, subject)),
-            Some(row @ [Cell::Bool(true), ..]) => Ok(Reading::Grant(f(row).grant(1)?)),
+            Some(row @ [Cell::Bool(true), ..]) => f(row).acquired(1),
             Some(_) => Err(refuse(Refusal::NotProtocol, subject)),
         },
         ("renew", None) if !mysql => Ok(Reading::Refused),
-        ("renew", Some(row)) if !mysql => Ok(Reading::Grant(f(row).grant(0)?)),
+        ("renew", Some(row)) if !mysql => f(row).renewed(0),
         ("release", row) if !mysql => match row {
             None => Err(refuse(Refusal::LeaseLost, subject)),
             Some(_) => Ok(Reading::Done),
@@ -434,6 +530,9 @@ fn read_sql(engine: &str, call: &str, subject: &Subject<'_>, answer: Option<&[Ce
             })
         }
         ("node_get", None) if mysql => Err(refuse(Refusal::NotProtocol, subject)),
+        // One status row each (none: the namespace has no nodes).
+        ("nodes", None) => Ok(Reading::Nodes(Vec::new())),
+        ("nodes", Some(row)) => Ok(Reading::Nodes(vec![f(row).node_status(0)?])),
         // Rows changed.
         ("renew", row) if mysql => Ok(if changed(row, subject)? { Reading::Done } else { Reading::Refused }),
         ("release", row) if mysql => {
@@ -495,7 +594,15 @@ fn read_redis(call: &str, subject: &Subject<'_>, reply: &[Cell<'_>]) -> Result<R
     match head {
         "ok" => match call {
             "namespace_init" | "namespace_get" => Ok(Reading::Namespace(rest.namespace(0)?)),
-            "acquire" | "renew" => Ok(Reading::Grant(rest.grant(0)?)),
+            "acquire" => rest.acquired(0),
+            "renew" => rest.renewed(0),
+            "nodes" if rest.cells.len().is_multiple_of(6) => rest
+                .cells
+                .chunks(6)
+                .map(|row| Fields { cells: row, subject }.node_status(0))
+                .collect::<Result<_>>()
+                .map(Reading::Nodes),
+            "nodes" => Err(refuse(Refusal::NotProtocol, subject)),
             "incrby" => Ok(Reading::Range {
                 start: rest.int(0)?,
                 end: rest.int(1)?,
@@ -547,7 +654,23 @@ mod tests {
             Cell::Int(5),
         ];
         let g = read("postgres", "acquire", &NS, Some(&row)).unwrap();
-        assert!(matches!(g, Reading::Grant(Grant { node: 3, epoch: 7, .. })));
+        assert!(matches!(
+            g,
+            Reading::Grant {
+                grant: Grant { node: 3, epoch: 7, .. },
+                identity_changed: false
+            }
+        ));
+        let mut changed = row.to_vec();
+        changed.push(Cell::Bool(true));
+        let g = read("postgres", "acquire", &NS, Some(&changed)).unwrap();
+        assert!(matches!(
+            g,
+            Reading::Grant {
+                identity_changed: true,
+                ..
+            }
+        ));
         let none = [Cell::Bool(true), Cell::Null, Cell::Null, Cell::Null, Cell::Null, Cell::Int(5)];
         let e = read("postgres", "acquire", &NS, Some(&none)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::NoFreeNode);

@@ -101,6 +101,24 @@ pub const REDIS: &[(&str, ErrorCode, &str)] = &[
     ("NOSCRIPT", DOWN, "the script cache was flushed (try again)"),
 ];
 
+/// What two sessions running the same idempotent create text at once
+/// (`CREATE … IF NOT EXISTS`, replicas starting together on a fresh
+/// database) may meet even so, per engine: PostgreSQL's unique violation on
+/// its catalog (23505) or a duplicate object (42P07 table, 42701 column,
+/// 42710 object). The object exists now: run the text again.
+pub const CREATE_RACES: &[(&str, &[&str])] = &[("postgres", &["23505", "42P07", "42701", "42710"])];
+
+/// How many times in all a binding runs a create text that keeps meeting
+/// [`create_race`] before it raises the failure.
+pub const CREATE_TRIES: u32 = 3;
+
+/// Whether a create text's failure with `code` (an SQLSTATE) on `engine`
+/// is the concurrent-create race ([`CREATE_RACES`]): run the text again,
+/// up to [`CREATE_TRIES`] times in all; anything else is classified.
+pub fn create_race(engine: &str, code: &str) -> bool {
+    CREATE_RACES.iter().any(|(e, codes)| *e == engine && codes.contains(&code))
+}
+
 /// The engines whose failures [`classify`] knows.
 pub const ENGINES: [&str; 3] = ["postgres", "mysql", "redis"];
 
@@ -202,6 +220,8 @@ mod tests {
         assert_eq!(code("redis", Fault::Reply("ERR unknown command")), SCHEMA);
         assert_eq!(code("redis", Fault::Reply("LOADINGX")), SCHEMA);
         assert_eq!(code("redis", Fault::Connection), DOWN);
+        assert!(create_race("postgres", "42P07") && create_race("postgres", "23505"));
+        assert!(!create_race("postgres", "42P01") && !create_race("mysql", "1050"));
     }
 
     #[test]

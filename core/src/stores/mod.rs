@@ -29,7 +29,7 @@ pub mod failure;
 pub mod group;
 pub mod renewal;
 
-pub use answer::{read, refuse, Cell, NamespaceRecord, OwnedCell, Reading, Refusal, Subject};
+pub use answer::{read, refuse, Cell, NamespaceRecord, NodeStatus, OwnedCell, Reading, Refusal, Subject};
 pub use failure::{classify, Fault};
 
 /// The schema version these texts expect (`idloom_schema.version`, Redis `schema`).

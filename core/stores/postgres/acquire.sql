@@ -5,8 +5,11 @@
 -- epoch + 1, expiry one TTL away, start = max(fence, floor),
 -- fence = max(start, min($3, store now + ttl + max_skew)): a holder cannot
 -- push a node's fence further than one lease ahead of the store's clock.
--- One row: found (false: the namespace is missing: store_state_lost), and the
--- grant (node NULL: no_free_node). Each pick is one index range read with
+-- One row: found (false: the namespace is missing: store_state_lost), the
+-- grant (node NULL: no_free_node), and identity_changed: the namespace
+-- recorded another store identity, so the floor was raised first (the
+-- event store_identity_changed; read from the statement's snapshot, so two
+-- acquires racing the first one after a restore may both report it). Each pick is one index range read with
 -- LIMIT 1 (idloom_node_holder, idloom_node_expiry): O(log n) in the node
 -- count; the store's clock and the node count come in as scalar subqueries
 -- so that they bound the index scans.
@@ -14,6 +17,8 @@ WITH now AS (
     SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms,
            (SELECT system_identifier::text FROM pg_control_system()) || '/' ||
            (SELECT timeline_id::text FROM pg_control_checkpoint()) AS identity
+), old AS (
+    SELECT store_identity FROM idloom_namespace WHERE namespace = $1
 ), ns AS (
     UPDATE idloom_namespace AS n
     SET floor_ms = CASE WHEN n.store_identity <> now.identity
@@ -51,5 +56,6 @@ WITH now AS (
     RETURNING d.node, d.epoch, d.start_ms, d.fence_ms, ns.now_ms
 )
 SELECT EXISTS (SELECT 1 FROM ns) AS found, g.node, g.epoch, g.start_ms, g.fence_ms,
-       coalesce(g.now_ms, (SELECT ms FROM now)) AS now_ms
+       coalesce(g.now_ms, (SELECT ms FROM now)) AS now_ms,
+       (SELECT o.store_identity <> n.identity FROM old AS o, now AS n) IS TRUE AS identity_changed
 FROM (SELECT 1) AS one LEFT JOIN granted AS g ON true

@@ -2,7 +2,9 @@
 -- (hash: holder, epoch, expires_ms, start_ms, fence_ms). ARGV: holder,
 -- proposed fence. Answers {"state_lost"} (no namespace), {"no_free_node"},
 -- {"invalid_range", what, value} (a number Lua cannot hold: see ints.lua),
--- or {"ok", node, epoch, start_ms, fence_ms, store_now_ms}. Same rules as
+-- or {"ok", node, epoch, start_ms, fence_ms, store_now_ms, identity_changed}
+-- (1: the server's run_id was not the namespace's, so the floor rose first:
+-- the event store_identity_changed; else 0). Same rules as
 -- the SQL: sticky first, epoch + 1, start = max(fence, floor),
 -- fence = max(start, min(proposed, store now + ttl + max_skew)): a holder
 -- cannot push a node's fence further than one lease ahead of the store's clock.
@@ -92,4 +94,4 @@ if r[3] and r[3] ~= ARGV[1] and tonumber(redis.call('HGET', holders, r[3]) or '-
   redis.call('HDEL', holders, r[3])
 end
 redis.call('HSET', holders, ARGV[1], pick)
-return { 'ok', pick, epoch, start, fence, now }
+return { 'ok', pick, epoch, start, fence, now, ns.changed }

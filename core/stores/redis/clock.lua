@@ -9,8 +9,9 @@ local function idloom_run_id()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
 -- A namespace's record; on another run_id the floor rises first
--- (store now + ttl + max_skew) and the new run_id is kept. A record whose
--- numbers are not integers below 2^53 reads as missing (nil).
+-- (store now + ttl + max_skew), the new run_id is kept and `changed` is 1
+-- (else 0). A record whose numbers are not integers below 2^53 reads as
+-- missing (nil).
 local function idloom_namespace(key, now)
   local ns = redis.call('HMGET', key, 'ttl_ms', 'max_skew_ms', 'floor_ms', 'run_id', 'nodes', 'next')
   if not ns[1] then
@@ -21,10 +22,13 @@ local function idloom_namespace(key, now)
     return nil
   end
   local run_id = idloom_run_id()
+  local changed = 0
   if ns[4] ~= run_id then
     floor = math.max(floor, now + ttl + skew)
     redis.call('HSET', key, 'floor_ms', floor, 'run_id', run_id)
+    changed = 1
   end
   -- next: the first node acquire.lua never indexed (absent: 0, a namespace made by an older idloom).
-  return { ttl = ttl, skew = skew, floor = floor, nodes = tonumber(ns[5]), next = idloom_int(ns[6] or '0') or 0 }
+  return { ttl = ttl, skew = skew, floor = floor, nodes = tonumber(ns[5]), next = idloom_int(ns[6] or '0') or 0,
+    changed = changed }
 end

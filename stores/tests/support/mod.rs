@@ -356,8 +356,8 @@ impl<S: Store> Store for Flaky<S> {
     async fn namespace(&self, namespace: &str) -> idloom::Result<Option<idloom_stores::NamespaceRecord>> {
         self.inner.namespace(namespace).await
     }
-    async fn acquire(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<idloom_stores::Grant> {
-        self.inner.acquire(namespace, holder, proposed_fence_ms).await
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
+        self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
     async fn renew(
         &self,
@@ -763,4 +763,33 @@ pub async fn a_missing_table_and_a_missing_counter<S: Store>(db: &S) {
     db.init_segment("order", 1, 10).await.unwrap();
     let e = db.fetch("nope", 10).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StoreStateLost, "a missing counter: {e}");
+}
+
+/// A store that no longer is the one the namespace recorded (a restore, a
+/// promotion, a restart with its data reloaded): `forget` makes the record
+/// name another identity. The next acquire raises the namespace floor and
+/// reports `store_identity_changed` once, the lease starting at or above the
+/// floor; `changes` false: an engine without an identity (MariaDB) never does.
+pub async fn store_identity_changed<S, F, Fut>(db: S, changes: bool, forget: F)
+where
+    S: Store,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use idloom_stores::Kind::StoreIdentityChanged as CHANGED;
+    let ns = unique("ident");
+    db.init_namespace(&ns, LAYOUT, Some(4), CONFIG, true).await.unwrap();
+    let first = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
+    assert_eq!(first.stats().get(CHANGED), 0, "the identity init recorded");
+    first.release().await.unwrap();
+    forget(ns.clone()).await;
+    let lease = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
+    let floor = db.namespace(&ns).await.unwrap().unwrap().floor_ms;
+    assert_eq!(lease.stats().get(CHANGED), u64::from(changes));
+    assert_eq!(floor > 0, changes, "the floor rises with the identity (fresh: 0)");
+    assert!(lease.start_ms() >= floor);
+    lease.release().await.unwrap();
+    let again = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
+    assert_eq!(again.stats().get(CHANGED), 0, "reported once");
+    again.release().await.unwrap();
 }

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .._idloom import (_CAS_TRIES, Layout, LeaseMachine, _CasLoop, _check_arg, _check_input, _check_namespace,
-                      _layout_record, _namespace_nodes, _redact, _redact_url, _refuse, _sequence_numbers)
+                      _layout_record, _namespace_nodes, _read_answer, _redact, _redact_url, _refuse, _sequence_numbers)
 from ._lease import Grant, NodeLease, default_holder, error
 
 #: Compare-and-set rounds before a fetch gives up (``store_unavailable``; the core's).
@@ -201,11 +201,19 @@ def namespace_of(reading: Tuple[Any, ...]) -> Optional[Namespace]:
     return Namespace(*reading[1:]) if reading[0] == "namespace" else None
 
 
+def nodes_of(engine: str, ns: str, rows: Any) -> List[Tuple[Any, ...]]:
+    """The status rows of a NODES statement, each read by the core: ``(node,
+    holder, epoch, expires_ms, start_ms, fence_ms)``."""
+    return [node for row in rows for node in _read_answer(engine, "nodes", {"namespace": ns}, tuple(row))[1]]
+
+
 def grant_of(reading: Tuple[Any, ...]) -> Optional[Grant]:
-    """The grant in a reading of the core's (``("grant", …)``; None for ``("refused",)``: the lease is lost)."""
+    """The grant in a reading of the core's (``("grant", …)``; None for
+    ``("refused",)``: the lease is lost), with the store's identity flag
+    (1: an acquire found the store under another identity and raised the floor)."""
     if reading[0] != "grant":
         return None
-    return (reading[1], reading[2], reading[3], reading[4], reading[5])
+    return (reading[1], reading[2], reading[3], reading[4], reading[5], reading[6])
 
 
 def lease_args(namespace: str, record: Namespace, layout: Layout, holder: Optional[str]) -> str:

@@ -27,7 +27,9 @@ from ..events import emit
 if TYPE_CHECKING:
     from ._base import Store
 
-Grant = Tuple[int, int, int, int, int]  # node, epoch, start_ms, fence_ms, store_now_ms
+#: node, epoch, start_ms, fence_ms, store_now_ms, identity_changed (1: the
+#: acquire found the store under another identity and raised the floor; 0 on MariaDB).
+Grant = Tuple[int, int, int, int, int, int]
 Event = Optional[Tuple[str, Dict[str, Any]]]  # the machine's last event: (name, facts)
 
 
@@ -132,7 +134,9 @@ class _LeaseState:
 
     def _granted(self, grant: Grant) -> None:
         """``ClockSkewError`` when the clocks are too far apart (the caller gives the node back)."""
-        self._machine.granted(*grant, now_ms())
+        self._machine.granted(*grant[:5], now_ms())
+        if grant[5]:  # the floor rose first: the grant starts at or above it
+            emit("store_identity_changed", self, node=grant[0], epoch=grant[1], fence_ms=grant[2])
         self._emit(self._machine._take_event())  # lease_acquired
 
     def _emit(self, event: Event) -> None:
@@ -198,7 +202,7 @@ class _LeaseState:
                 f.lose()
             return None
         try:
-            action, value = self._machine.renewed(*grant, now_ms())
+            action, value = self._machine.renewed(*grant[:5], now_ms())
         except IdloomError as e:  # the core's stop: clock_skew; or released meanwhile
             self.error = e if self._machine.state == "active" else None
             return None

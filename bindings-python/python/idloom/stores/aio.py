@@ -12,7 +12,7 @@ import time
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, Tuple
 
 from .._errors import IdloomError
-from .._idloom import Layout, SegmentBuffer, _EventCounters, _check_namespace, _read_answer, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
+from .._idloom import _CREATE_TRIES, Layout, SegmentBuffer, _EventCounters, _check_namespace, _read_answer, _redis_counter_floor, _redis_key, _segment_sql, _store_texts
 from ._base import (CasFetch, Namespace, ShownUrl, Subject, check_arg, check_guard, check_input, check_mode, check_record,
                     check_text, found, grant_of, lease_args, namespace_args, namespace_of)
 from ._lease import AsyncNodeLease, Grant, error, now_ms
@@ -105,9 +105,17 @@ class AsyncPostgresStore(_AsyncStore):
 
     async def init(self) -> None:
         """Create the coordination tables if missing and check the schema version."""
-        async with self._conn() as conn:
-            await conn.execute(_pg._store_schema())
-            row = await (await conn.execute(self._sql["SCHEMA_VERSION"])).fetchone()
+        for tries in range(1, _CREATE_TRIES + 1):
+            race = _pg.Race(tries)
+            try:
+                async with self._conn() as conn:
+                    with race:
+                        await conn.execute(_pg._store_schema())
+                    row = await (await conn.execute(self._sql["SCHEMA_VERSION"])).fetchone()
+                break
+            except IdloomError:
+                if not race.met:
+                    raise
         _pg.PostgresStore._check_version(row)
 
     async def _namespace_init(self, ns: str, record: str, nodes: int, ttl_ms: int, max_skew_ms: int, fresh: bool) -> Namespace:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from .._idloom import _classify, _mysql_tls, _read_answer, _redact_url, _segment_sql, _sequence_sql, _store_texts
 from ._base import (LeafSource, Namespace, SequenceSource, Store, Subject, check_arg, check_input, check_int, check_mode,
-                    check_source_options, check_text, namespace_of, sequence_numbers)
+                    check_source_options, check_text, namespace_of, nodes_of, sequence_numbers)
 from .._errors import IdloomError
 from ._lease import Grant, error
 from ._sql import convert, texts
@@ -206,7 +206,7 @@ class MySQLStore(Store):
             cur.execute(self._sql["ACQUIRE_TAKE"], (holder, now + ttl, floor, proposed_fence_ms, ns, node))
             cur.execute(self._sql["NODE_GET"], (ns, node))
             _, epoch, start, fence = _read_answer("mysql", "node_get", {"namespace": ns, "node": node}, cur.fetchone())
-            return (node, epoch, start, fence, now)
+            return (node, epoch, start, fence, now, 0)  # MariaDB has no store identity to compare
         return self._tx(body)  # type: ignore[no-any-return]
 
     def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
@@ -223,7 +223,7 @@ class MySQLStore(Store):
                 return None
             cur.execute(self._sql["NODE_GET"], (ns, node))
             _, got_epoch, start, fence = _read_answer("mysql", "node_get", who, cur.fetchone())
-            return (node, got_epoch, start, fence, now)
+            return (node, got_epoch, start, fence, now, 0)
         return self._tx(body)  # type: ignore[no-any-return]
 
     def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
@@ -234,7 +234,7 @@ class MySQLStore(Store):
         def body(cur: Any) -> Any:
             cur.execute(self._sql["NODES"], (ns,))
             return list(cur.fetchall())
-        return self._tx(body)  # type: ignore[no-any-return]
+        return nodes_of("mysql", ns, self._tx(body))
 
     # -- sequences and tickets -------------------------------------------------------------
     def init_sequence(self, name: str, *, step: int, floor: int = 0, index: int = 0, count: int = 1) -> None:

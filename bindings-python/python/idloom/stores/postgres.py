@@ -12,9 +12,10 @@ import contextlib
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
-from .._idloom import _classify, _read_answer, _redact, _segment_sql, _sequence_sql
+from .._errors import IdloomError
+from .._idloom import _CREATE_TRIES, _classify, _create_race, _read_answer, _redact, _segment_sql, _sequence_sql
 from ._base import (LeafSource, Namespace, SequenceSource, Store, check_arg, check_guard, check_input, check_mode,
-                    check_source_options, check_text, grant_of, namespace_of, sequence_numbers)
+                    check_source_options, check_text, grant_of, namespace_of, nodes_of, sequence_numbers)
 from ._lease import Grant
 from ._sql import convert, params, texts
 
@@ -91,9 +92,17 @@ class PostgresStore(Store):
     # -- namespaces and leases ------------------------------------------------------
     def init(self) -> None:
         """Create the coordination tables if missing and check the schema version."""
-        with self._conn() as conn:
-            conn.execute(_store_schema())
-            row = conn.execute(self._sql["SCHEMA_VERSION"]).fetchone()
+        for tries in range(1, _CREATE_TRIES + 1):
+            race = Race(tries)
+            try:
+                with self._conn() as conn:
+                    with race:
+                        conn.execute(_store_schema())
+                    row = conn.execute(self._sql["SCHEMA_VERSION"]).fetchone()
+                break
+            except IdloomError:
+                if not race.met:
+                    raise
         self._check_version(row)
 
     def check_schema(self) -> None:
@@ -122,7 +131,7 @@ class PostgresStore(Store):
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         with self._conn() as conn:
-            return list(conn.execute(self._sql["NODES"], params(ns)).fetchall())
+            return nodes_of("postgres", ns, conn.execute(self._sql["NODES"], params(ns)).fetchall())
 
     # -- sequences -----------------------------------------------------------------------
     def init_sequence(self, name: str, *, step: int, floor: int = 0, index: int = 0, count: int = 1) -> None:
@@ -268,6 +277,22 @@ def _store_texts_raw() -> dict:  # type: ignore[type-arg]
     from .._idloom import _store_texts
 
     return _store_texts("postgres")
+
+
+class Race:
+    """Around a create text: whether its failure was the concurrent-create
+    race the core names (another session created the object meanwhile), on
+    a try that may run it again (``_CREATE_TRIES`` in all)."""
+
+    def __init__(self, tries: int) -> None:
+        self.tries, self.met = tries, False
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, e: Any, tb: Any) -> None:
+        code = getattr(e, "sqlstate", None) or ""
+        self.met = e is not None and self.tries < _CREATE_TRIES and _create_race("postgres", code)
 
 
 def _store_schema() -> str:

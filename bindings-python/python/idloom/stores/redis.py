@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .._idloom import _classify, _read_answer, _redis_counter_floor, _redis_key, _refuse, _store_texts
+from .._idloom import _classify, _read_answer, _redis_counter_floor, _redis_key, _store_texts
 from ._base import Namespace, Store, Subject, check_arg, check_guard, check_input, check_text, grant_of, namespace_of
 from ._lease import Grant, error
 
@@ -51,17 +51,15 @@ def answer(call: str, who: Subject, reply: Sequence[Any]) -> Tuple[Any, ...]:
 
 
 def namespace_init(ns: str, reply: Sequence[Any]) -> Namespace:
-    """The record NAMESPACE_INIT answers (the script answers it bare, without the ``"ok"`` the core reads)."""
-    got = namespace_of(answer("namespace_init", {"namespace": ns}, ["ok", *reply]))
+    """The record NAMESPACE_INIT answers, read by the core."""
+    got = namespace_of(answer("namespace_init", {"namespace": ns}, reply))
     assert got is not None
     return got
 
 
-def segment_init(biz_tag: str, reply: Sequence[Any]) -> None:
-    """SEGMENT_INIT's reply: the counter (the script answers its value, not
-    ``"ok"``), or the core's ``InvalidRangeError``."""
-    head = _text(reply[0]) if reply else ""
-    answer("segment_init", {"biz_tag": biz_tag}, reply if head == "invalid_range" else ["ok"])
+def segment_init(biz_tag: str, reply: Any) -> None:
+    """SEGMENT_INIT's reply (the counter, or a refusal), read by the core."""
+    answer("segment_init", {"biz_tag": biz_tag}, reply if isinstance(reply, (list, tuple)) else [reply])
 
 
 class RedisStore(Store):
@@ -122,15 +120,11 @@ class RedisStore(Store):
         out: List[Tuple[Any, ...]] = []
         first = 0
         while first < total:
-            v = self._run("NODES", key, first)
-            if not v or _text(v[0]) != "ok":  # the core reads no NODES answer: "ok" and rows, or not the protocol
-                raise _refuse("not_protocol", {"namespace": ns})
-            r = v[1:]
-            if not r:
+            page = answer("nodes", {"namespace": ns}, self._run("NODES", key, first))[1]
+            if not page:
                 break
-            out.extend((int(r[i]), _text(r[i + 1]), int(r[i + 2]), int(r[i + 3]), int(r[i + 4]), int(r[i + 5]))
-                       for i in range(0, len(r), 6))
-            first = int(r[-6]) + 1
+            out.extend(page)
+            first = page[-1][0] + 1
         return out
 
     # -- segments -------------------------------------------------------------------

@@ -36,10 +36,11 @@ pub fn events() -> Value {
         json!({"kind": "segment_fetch_failed", "code": "store_unavailable", "detail": "invoice"}),
         json!({"kind": "segment_ran_dry", "code": "segment_exhausted", "detail": "invoice"}),
         json!({"kind": "clock_stepped_back", "node": 5, "amount": 12, "detail": "absorbed"}),
+        json!({"kind": "clock_stepped_back", "node": 5, "amount": 40, "detail": "waited"}),
         json!({"kind": "clock_stepped_back", "node": 5, "amount": 3000, "detail": "refused"}),
         json!({"kind": "borrowing_started", "node": 5, "amount": 1}),
         json!({"kind": "borrowing_ended", "node": 5}),
-        json!({"kind": "store_identity_changed", "fence_ms": 1_700_000_020_000u64}),
+        json!({"kind": "store_identity_changed", "node": 3, "epoch": 8, "fence_ms": 1_700_000_020_000u64}),
     ];
     let samples: Vec<Value> = samples
         .into_iter()

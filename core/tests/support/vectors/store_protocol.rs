@@ -34,9 +34,21 @@ pub fn answer_outcome(engine: &str, call: &str, subj: &Value, answer: &Value) ->
     use idloom::stores::{read, Reading};
     let cells: Option<Vec<_>> = answer.as_array().map(|a| a.iter().map(cell).collect());
     match read(engine, call, &subject(subj), cells.as_deref()) {
-        Ok(Reading::Grant(g)) => {
-            json!({"grant": {"node": g.node, "epoch": g.epoch, "start_ms": g.start_ms, "fence_ms": g.fence_ms, "store_now_ms": g.store_now_ms}})
+        Ok(Reading::Grant {
+            grant: g,
+            identity_changed,
+        }) => {
+            let mut grant =
+                json!({"node": g.node, "epoch": g.epoch, "start_ms": g.start_ms, "fence_ms": g.fence_ms, "store_now_ms": g.store_now_ms});
+            if identity_changed {
+                grant["identity_changed"] = json!(true); // only when true: the earlier shape is unchanged
+            }
+            json!({ "grant": grant })
         }
+        Ok(Reading::Nodes(nodes)) => json!({"nodes": nodes
+            .iter()
+            .map(|n| json!([n.node, n.holder, n.epoch, n.expires_ms, n.start_ms, n.fence_ms]))
+            .collect::<Vec<_>>()}),
         Ok(Reading::Namespace(n)) => {
             json!({"namespace": {"layout": n.layout, "nodes": n.nodes, "ttl_ms": n.ttl_ms, "max_skew_ms": n.max_skew_ms, "floor_ms": n.floor_ms}})
         }
@@ -251,12 +263,50 @@ pub fn store_protocol() -> Value {
         ("redis", "segment_init", &tag, json!(["invalid_range", "floor", "9007199254740991"])),
         ("redis", "segment_fetch", &tag, json!(["ok"])),
     ];
-    let answers: Vec<Value> = answers
-        .iter()
-        .map(|(engine, call, subj, answer)| {
-            json!({"engine": engine, "call": call, "subject": subj, "answer": answer, "expect": answer_outcome(engine, call, subj, answer)})
-        })
-        .collect();
+    // The store's identity in acquire answers and the nodes status call:
+    // replayed by Rust and Python now, by Node and wasm once their readers shape them.
+    let answers_more: Vec<(&str, &str, &Value, Value)> = vec![
+        ("postgres", "acquire", &ns, json!([true, 3, 7, 1000, 11000, 1000, true])),
+        ("postgres", "acquire", &ns, json!([true, 3, 7, 1000, 11000, 1000, false])),
+        ("postgres", "acquire", &ns, json!([true, 3, 7, 1000, 11000, 1000, "x"])),
+        ("redis", "acquire", &ns, json!(["ok", "3", "7", "1000", "11000", "1000", 1])),
+        ("redis", "acquire", &ns, json!(["ok", "3", "7", "1000", "11000", "1000", 0])),
+        ("postgres", "nodes", &ns, json!([0, "host:1:abc", 3, 5000, 1000, 11000])),
+        ("postgres", "nodes", &ns, json!([1, null, 0, 0, 0, 0])),
+        ("postgres", "nodes", &ns, n.clone()),
+        ("postgres", "nodes", &ns, json!([1, "h", -3, 0, 0, 0])),
+        ("mysql", "nodes", &ns, json!([2, "h", "4", "5000", "1000", "11000"])),
+        (
+            "redis",
+            "nodes",
+            &ns,
+            json!(["ok", 0, "a", "3", "5000", "1000", "11000", 1, "", "0", "0", "0", "0"]),
+        ),
+        ("redis", "nodes", &ns, json!(["ok"])),
+        ("redis", "nodes", &ns, json!(["ok", 0, "a"])),
+        ("redis", "nodes", &ns, json!(["state_lost"])),
+    ];
+    let shaped = |answers: &[(&str, &str, &Value, Value)]| -> Vec<Value> {
+        answers
+            .iter()
+            .map(|(engine, call, subj, answer)| {
+                json!({"engine": engine, "call": call, "subject": subj, "answer": answer, "expect": answer_outcome(engine, call, subj, answer)})
+            })
+            .collect()
+    };
+    let (answers, answers_more) = (shaped(&answers), shaped(&answers_more));
+    let create_races: Vec<Value> = [
+        ("postgres", "23505"),
+        ("postgres", "42P07"),
+        ("postgres", "42701"),
+        ("postgres", "42710"),
+        ("postgres", "42P01"),
+        ("mysql", "1050"),
+        ("redis", "ERR"),
+    ]
+    .iter()
+    .map(|(engine, code)| json!({"engine": engine, "code": code, "race": idloom::stores::failure::create_race(engine, code)}))
+    .collect();
 
     let args: Vec<(&str, i128)> = vec![
         ("nodes", 0),
@@ -324,9 +374,12 @@ pub fn store_protocol() -> Value {
         .collect();
 
     json!({
-        "_comment": "The store protocol every binding runs, decided by the core (idloom::stores::{failure, answer, args, cas}): a driver failure classified (kind sqlstate | errno | reply | connection, with the driver's detail), a store answer read (the first SQL row, null for none, a rows-changed count as a one-cell row, or a Redis script's reply; cells are null, bools, integers or texts), an argument bounded (value a decimal string), and Leaf's compare-and-set loop (events: a read, or a swap's outcome with the host's uniform draw for the pause). Every binding replays these and must give the same code and message.",
+        "_comment": "The store protocol every binding runs, decided by the core (idloom::stores::{failure, answer, args, cas}): a driver failure classified (kind sqlstate | errno | reply | connection, with the driver's detail), a store answer read (the first SQL row, null for none, a rows-changed count as a one-cell row, or a Redis script's reply; cells are null, bools, integers or texts), an argument bounded (value a decimal string), and Leaf's compare-and-set loop (events: a read, or a swap's outcome with the host's uniform draw for the pause). answers_more: acquire answers reporting a changed store identity (a grant's identity_changed, written only when true) and the nodes status call (rows of node, holder, epoch, expires_ms, start_ms, fence_ms). create_races: whether a create text's failure code is the concurrent-create race to run it again for (up to create_tries times in all). Every binding replays these and must give the same code and message.",
         "failures": failures,
         "answers": answers,
+        "answers_more": answers_more,
+        "create_races": create_races,
+        "create_tries": idloom::stores::failure::CREATE_TRIES,
         "args": args,
         "cas": cas,
     })

@@ -1,0 +1,77 @@
+//! store_identity_changed on the real servers (each on a namespace of its
+//! own): PostgreSQL and Redis report it once after the namespace's recorded
+//! identity stops matching the server's; MariaDB has no identity to compare.
+//! And the fenced generator's clock events reach the lease's `stats()`.
+
+mod support;
+
+use idloom_stores::{mysql::MyStore, postgres::PgStore, redis::RedisStore, Kind, Store};
+
+const PG: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reports_a_restored_store() {
+    let url = std::env::var("IDLOOM_PG").unwrap_or_else(|_| PG.into());
+    let db = PgStore::from_url(&url).unwrap();
+    db.init().await.expect("PostgreSQL (IDLOOM_PG)");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    support::store_identity_changed(db, true, |ns| async move {
+        let edit = "UPDATE idloom_namespace SET store_identity = 'a restored backup' WHERE namespace = $1";
+        assert_eq!(client.execute(edit, &[&ns]).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_reports_another_run_id() {
+    let url = std::env::var("IDLOOM_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    let db = RedisStore::from_url(&url).await.expect("Redis (IDLOOM_REDIS)");
+    let mut conn = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    support::store_identity_changed(db, true, |ns| async move {
+        let key = idloom::stores::redis::namespace_key(&ns);
+        let mut hset = redis::cmd("HSET");
+        hset.arg(key).arg("run_id").arg("a server before a restart");
+        hset.query_async::<i64>(&mut conn).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_has_no_identity_to_report() {
+    let url = std::env::var("IDLOOM_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
+    let db = MyStore::from_url(&url).unwrap();
+    db.init().await.expect("MariaDB (IDLOOM_MYSQL)");
+    support::store_identity_changed(db, false, |_| async {}).await;
+}
+
+/// Borrowing ahead of the clock in a burst, then the clock catching up:
+/// counted on the lease (the generator's events) and logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generators_clock_events_reach_the_lease() {
+    let url = std::env::var("IDLOOM_PG").unwrap_or_else(|_| PG.into());
+    let db = PgStore::from_url(&url).unwrap();
+    db.init().await.unwrap();
+    let ns = support::unique("borrow");
+    db.init_namespace(&ns, support::LAYOUT, Some(4), support::CONFIG, true)
+        .await
+        .unwrap();
+    let policy = idloom::Policy {
+        on_exhausted: idloom::OnExhausted::Borrow { max_lead_ms: 1_000 },
+        ..idloom::Policy::default()
+    };
+    let options = idloom_stores::LeaseOptions { holder: None, policy };
+    let lease = idloom_stores::NodeLease::acquire_with(db, &ns, support::LAYOUT, options)
+        .await
+        .unwrap();
+    // 64 ticks' worth of sequence at once: it cannot fit in the millisecond it starts in.
+    let mut ids = vec![0u64; 64 << 12];
+    lease.generator().fill(&mut ids).unwrap();
+    assert!(lease.stats().get(Kind::BorrowingStarted) >= 1);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    lease.next_id().unwrap();
+    let stats = lease.stats();
+    assert_eq!(stats.get(Kind::BorrowingEnded), stats.get(Kind::BorrowingStarted));
+    assert_eq!(stats.get(Kind::ClockSteppedBack), 0);
+    lease.release().await.unwrap();
+}

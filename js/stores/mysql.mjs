@@ -2,7 +2,8 @@
 import { native } from '../native.mjs';
 import { _idloomError as idloomError, codeOf } from '../errors.mjs';
 import { arg, input, int, str } from '../args.mjs';
-import { ProcessStore, about, detail, recordOf } from './common.mjs';
+import { SqlStore } from './sql.mjs';
+import { about, detail, recordOf } from './common.mjs';
 import { driver, fromUrlDriver, pem, tlsParams } from './url.mjs';
 import { checkMode, guardRefused, leafSource } from './leaf.mjs';
 import { sequenceCreate, sequenceSource } from './sequences.mjs';
@@ -19,25 +20,13 @@ import { sequenceCreate, sequenceSource } from './sequences.mjs';
  * client-side escaping uses backslashes, which a server with
  * `NO_BACKSLASH_ESCAPES` in its `sql_mode` reads as plain characters.
  */
-export class MySQLStore extends ProcessStore {
-  get engine() {
-    return 'mysql';
-  }
-
+export class MySQLStore extends SqlStore {
   /** @type {any} */ #pool;
-  /** @type {Record<string, string>} */ #sql;
-  /** @type {string} */ #table;
 
   /** @param {any} pool a mysql2/promise pool @param {{ table?: string }} [options] */
   constructor(pool, options = {}) {
-    super();
-    if (pool === null || typeof pool !== 'object' || typeof pool.getConnection !== 'function') {
-      throw idloomError('invalid_type', 'MySQLStore needs a mysql2/promise pool');
-    }
+    super('mysql', pool, 'getConnection', 'MySQLStore needs a mysql2/promise pool', options);
     this.#pool = pool;
-    this.#sql = native.storeTexts('mysql');
-    this.#table = str(options.table ?? 'idloom_alloc', 'table');
-    native.storeSegmentSql('', this.#table);
   }
 
   /**
@@ -105,23 +94,23 @@ export class MySQLStore extends ProcessStore {
   }
 
   async init() {
-    const statements = this.#sql.SCHEMA.split(';\n').map((t) => t.trim()).filter((t) => t.split('\n').some((l) => l.trim() && !l.trim().startsWith('--')));
+    const statements = this._sql.SCHEMA.split(';\n').map((t) => t.trim()).filter((t) => t.split('\n').some((l) => l.trim() && !l.trim().startsWith('--')));
     await this._tx(async (c) => {
       for (const st of statements) await c.query(st);
-      await MySQLStore.#read(c, 'schema_version', null, this.#sql.SCHEMA_VERSION, []);
+      await MySQLStore.#read(c, 'schema_version', null, this._sql.SCHEMA_VERSION, []);
     });
   }
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
     return this._tx(async (c) => {
-      await c.execute(this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
-      const got = /** @type {Namespace} */ (recordOf(await MySQLStore.#read(c, 'namespace_init', about(ns), this.#sql.NAMESPACE_GET, [ns])));
+      await c.execute(this._sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh ? 1 : 0, ttl, skew]);
+      const got = /** @type {Namespace} */ (recordOf(await MySQLStore.#read(c, 'namespace_init', about(ns), this._sql.NAMESPACE_GET, [ns])));
       if (got.layout === record && got.nodes === nodes) {
         // The rows are made together: once the last exists, all do. Else 1,000 per statement.
-        const [last] = await c.execute(this.#sql.NODE_GET, [ns, nodes - 1]);
+        const [last] = await c.execute(this._sql.NODE_GET, [ns, nodes - 1]);
         if (last.length === 0) {
-          for (let first = 0; first < nodes; first += 1000) await c.execute(this.#sql.NODE_ROWS, [ns, first, first, Math.min(first + 1000, nodes)]);
+          for (let first = 0; first < nodes; first += 1000) await c.execute(this._sql.NODE_ROWS, [ns, first, first, Math.min(first + 1000, nodes)]);
         }
       }
       return got;
@@ -130,12 +119,12 @@ export class MySQLStore extends ProcessStore {
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
-    return this._tx(async (c) => recordOf(await MySQLStore.#read(c, 'namespace_get', about(ns), this.#sql.NAMESPACE_GET, [ns])));
+    return this._tx(async (c) => recordOf(await MySQLStore.#read(c, 'namespace_get', about(ns), this._sql.NAMESPACE_GET, [ns])));
   }
 
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
-    const sql = this.#sql;
+    const sql = this._sql;
     return this._tx(async (c) => {
       const [, ttl, floor, storeNow] = await MySQLStore.#read(c, 'acquire_lock', about(ns), sql.NAMESPACE_LOCK, [ns]);
       const [, node] = await MySQLStore.#read(c, 'acquire_pick', about(ns), sql.ACQUIRE_PICK, [ns, holder, storeNow, ns, storeNow]);
@@ -147,7 +136,7 @@ export class MySQLStore extends ProcessStore {
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
-    const sql = this.#sql;
+    const sql = this._sql;
     const subject = about(ns, node, epoch);
     return this._tx(async (c) => {
       const lock = await MySQLStore.#read(c, 'renew_lock', subject, sql.NAMESPACE_LOCK, [ns]);
@@ -162,7 +151,7 @@ export class MySQLStore extends ProcessStore {
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    await this._tx((c) => MySQLStore.#read(c, 'release', about(ns, node, epoch), this.#sql.RELEASE, [highWater, ns, node, epoch, holder], true));
+    await this._tx((c) => MySQLStore.#read(c, 'release', about(ns, node, epoch), this._sql.RELEASE, [highWater, ns, node, epoch, holder], true));
   }
 
   /**
@@ -171,13 +160,8 @@ export class MySQLStore extends ProcessStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const [rows] = await this._tx((c) => c.execute(this.#sql.NODES, [namespace]));
+    const [rows] = await this._tx((c) => c.execute(this._sql.NODES, [namespace]));
     return { record, nodes: rows.map((/** @type {any} */ n) => ({ node: Number(n.node), holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
-  }
-
-  /** @param {string} name @param {string | undefined} table */
-  #segment(name, table) {
-    return native.storeSegmentSql(this.#sql[name], table ?? this.#table);
   }
 
   /**
@@ -194,8 +178,8 @@ export class MySQLStore extends ProcessStore {
     const step = arg('counter_step', options.step ?? 1000);
     const description = input('description', options.description ?? '', 'description');
     await this._tx(async (c) => {
-      await c.query(this.#segment('SEGMENT_SCHEMA', options.table));
-      await c.execute(this.#segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
+      await c.query(this._segment('SEGMENT_SCHEMA', options.table));
+      await c.execute(this._segment('SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
     });
   }
 
@@ -206,7 +190,7 @@ export class MySQLStore extends ProcessStore {
    * @returns {Promise<number>}
    */
   async segmentPeek(bizTag, options = {}) {
-    const read = this.#segment('SEGMENT_READ', options.table);
+    const read = this._segment('SEGMENT_READ', options.table);
     input('biz_tag', bizTag, 'bizTag');
     return (await this._tx((c) => MySQLStore.#read(c, 'segment_read', { bizTag }, read, [bizTag])))[1];
   }
@@ -221,8 +205,8 @@ export class MySQLStore extends ProcessStore {
   segmentSource(bizTag, options = {}) {
     input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
-    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
-    const lastId = this.#sql.LAST_ID;
+    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this._segment(n, options.table));
+    const lastId = this._sql.LAST_ID;
     const subject = { bizTag };
     return leafSource(bizTag, mode, {
       atomic: (step) =>
@@ -246,7 +230,7 @@ export class MySQLStore extends ProcessStore {
    * @param {{ step: number, floor?: number, index?: number, count?: number }} options
    */
   async initSequence(name, options) {
-    const create = sequenceCreate(this.#sql.SEQUENCE_CREATE, name, options);
+    const create = sequenceCreate(this._sql.SEQUENCE_CREATE, name, options);
     await this._tx((c) => c.query(create));
   }
 
@@ -256,7 +240,7 @@ export class MySQLStore extends ProcessStore {
    * @param {{ step: number }} options the sequence's step
    */
   sequenceSource(name, options) {
-    const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
+    const fetch = native.storeSegmentSql(this._sql.SEQUENCE_FETCH, str(name, 'name'));
     const step = arg('counter_step', options?.step);
     return sequenceSource(name, step, () => this._tx(async (c) => Number(Object.values((await c.query(fetch))[0][0])[0])));
   }
@@ -267,7 +251,7 @@ export class MySQLStore extends ProcessStore {
    * @param {string} table
    */
   async initTickets(table) {
-    const schema = native.storeSegmentSql(this.#sql.TICKET_SCHEMA, str(table, 'table'));
+    const schema = native.storeSegmentSql(this._sql.TICKET_SCHEMA, str(table, 'table'));
     await this._tx((c) => c.query(schema));
   }
 
@@ -286,9 +270,9 @@ export class MySQLStore extends ProcessStore {
     const index = int(options.index ?? 1, 'index', 1, servers);
     const replace = options.replace ?? false;
     if (typeof replace !== 'boolean') throw idloomError('invalid_type', `replace must be a boolean, got ${typeof replace}`);
-    const insert = native.storeSegmentSql(this.#sql[replace ? 'TICKET_REPLACE' : 'TICKET_NEXT'], str(table, 'table'));
+    const insert = native.storeSegmentSql(this._sql[replace ? 'TICKET_REPLACE' : 'TICKET_NEXT'], str(table, 'table'));
     const session = `SET SESSION auto_increment_increment = ${servers}, auto_increment_offset = ${index}`;
-    const lastId = this.#sql.LAST_ID;
+    const lastId = this._sql.LAST_ID;
     return async (/** @type {number} */ step) => {
       arg('step', step);
       const t = await this._tx(async (c) => {

@@ -1,8 +1,9 @@
 // PostgreSQL over a pg Pool or Client.
 import { native } from '../native.mjs';
-import { _idloomError as idloomError, codeOf } from '../errors.mjs';
+import { codeOf } from '../errors.mjs';
 import { arg, input, str } from '../args.mjs';
-import { ProcessStore, about, detail, grantOf, recordOf } from './common.mjs';
+import { SqlStore } from './sql.mjs';
+import { about, detail, grantOf, recordOf } from './common.mjs';
 import { driver, fromUrlDriver } from './url.mjs';
 import { checkGuard, checkMode, leafSource } from './leaf.mjs';
 import { sequenceCreate, sequenceSource } from './sequences.mjs';
@@ -13,25 +14,13 @@ import { sequenceCreate, sequenceSource } from './sequences.mjs';
  * yours). `table` names the Leaf-compatible segment table (`'leaf_alloc'`
  * for an existing Leaf).
  */
-export class PostgresStore extends ProcessStore {
-  get engine() {
-    return 'postgres';
-  }
-
+export class PostgresStore extends SqlStore {
   /** @type {any} */ #db;
-  /** @type {Record<string, string>} */ #sql;
-  /** @type {string} */ #table;
 
   /** @param {any} poolOrClient @param {{ table?: string }} [options] */
   constructor(poolOrClient, options = {}) {
-    super();
-    if (poolOrClient === null || typeof poolOrClient !== 'object' || typeof poolOrClient.query !== 'function') {
-      throw idloomError('invalid_type', 'PostgresStore needs a pg Pool or Client');
-    }
+    super('postgres', poolOrClient, 'query', 'PostgresStore needs a pg Pool or Client', options);
     this.#db = poolOrClient;
-    this.#sql = native.storeTexts('postgres');
-    this.#table = str(options.table ?? 'idloom_alloc', 'table');
-    native.storeSegmentSql('', this.#table);
   }
 
   /**
@@ -73,33 +62,33 @@ export class PostgresStore extends ProcessStore {
   }
 
   async init() {
-    await this._query(this.#sql.SCHEMA);
-    await this._read('schema_version', null, this.#sql.SCHEMA_VERSION, []);
+    await this._query(this._sql.SCHEMA);
+    await this._read('schema_version', null, this._sql.SCHEMA_VERSION, []);
   }
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
-    return /** @type {Namespace} */ (recordOf(await this._read('namespace_init', about(ns), this.#sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh])));
+    return /** @type {Namespace} */ (recordOf(await this._read('namespace_init', about(ns), this._sql.NAMESPACE_INIT, [ns, record, nodes, ttl, skew, fresh])));
   }
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
   async _namespaceGet(ns) {
-    return recordOf(await this._read('namespace_get', about(ns), this.#sql.NAMESPACE_GET, [ns]));
+    return recordOf(await this._read('namespace_get', about(ns), this._sql.NAMESPACE_GET, [ns]));
   }
 
   /** @param {string} ns @param {string} holder @param {number} proposed */
   async _acquire(ns, holder, proposed) {
-    return grantOf(await this._read('acquire', about(ns), this.#sql.ACQUIRE, [ns, holder, proposed]));
+    return grantOf(await this._read('acquire', about(ns), this._sql.ACQUIRE, [ns, holder, proposed]));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
   async _renew(ns, node, epoch, holder, proposed) {
-    return grantOf(await this._read('renew', about(ns, node, epoch), this.#sql.RENEW, [ns, node, epoch, holder, proposed]));
+    return grantOf(await this._read('renew', about(ns, node, epoch), this._sql.RENEW, [ns, node, epoch, holder, proposed]));
   }
 
   /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
   async _release(ns, node, epoch, holder, highWater) {
-    await this._read('release', about(ns, node, epoch), this.#sql.RELEASE, [ns, node, epoch, holder, highWater]);
+    await this._read('release', about(ns, node, epoch), this._sql.RELEASE, [ns, node, epoch, holder, highWater]);
   }
 
   /**
@@ -108,13 +97,8 @@ export class PostgresStore extends ProcessStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const r = await this._query(this.#sql.NODES, [namespace]);
+    const r = await this._query(this._sql.NODES, [namespace]);
     return { record, nodes: r.rows.map((/** @type {any} */ n) => ({ node: n.node, holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
-  }
-
-  /** @param {string} name @param {string | undefined} table */
-  #segment(name, table) {
-    return native.storeSegmentSql(this.#sql[name], table ?? this.#table);
   }
 
   /**
@@ -136,9 +120,9 @@ export class PostgresStore extends ProcessStore {
     const step = arg('counter_step', options.step ?? 1000);
     const description = input('description', options.description ?? '', 'description');
     const guard = checkGuard(options.guard);
-    await this._query(this.#segment('SEGMENT_SCHEMA', options.table));
-    if (guard) await this._query(this.#segment('SEGMENT_GUARD_SCHEMA', options.table));
-    await this._query(this.#segment(guard ? 'SEGMENT_INIT_GUARD' : 'SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
+    await this._query(this._segment('SEGMENT_SCHEMA', options.table));
+    if (guard) await this._query(this._segment('SEGMENT_GUARD_SCHEMA', options.table));
+    await this._query(this._segment(guard ? 'SEGMENT_INIT_GUARD' : 'SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
   }
 
   /**
@@ -149,7 +133,7 @@ export class PostgresStore extends ProcessStore {
    * @returns {Promise<number>}
    */
   async segmentPeek(bizTag, options = {}) {
-    const read = this.#segment('SEGMENT_READ', options.table);
+    const read = this._segment('SEGMENT_READ', options.table);
     return (await this._read('segment_read', { bizTag }, read, [input('biz_tag', bizTag, 'bizTag')]))[1];
   }
 
@@ -163,7 +147,7 @@ export class PostgresStore extends ProcessStore {
   segmentSource(bizTag, options = {}) {
     input('biz_tag', bizTag, 'bizTag');
     const mode = checkMode(options.mode ?? 'atomic');
-    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this.#segment(n, options.table));
+    const [fetch, read, cas] = ['SEGMENT_FETCH', 'SEGMENT_READ', 'SEGMENT_CAS'].map((n) => this._segment(n, options.table));
     const subject = { bizTag };
     return leafSource(bizTag, mode, {
       atomic: (step) => this._read('segment_fetch', subject, fetch, [bizTag, step]),
@@ -180,7 +164,7 @@ export class PostgresStore extends ProcessStore {
    * @param {{ step: number, floor?: number, index?: number, count?: number }} options
    */
   async initSequence(name, options) {
-    await this._query(sequenceCreate(this.#sql.SEQUENCE_CREATE, name, options));
+    await this._query(sequenceCreate(this._sql.SEQUENCE_CREATE, name, options));
   }
 
   /**
@@ -190,7 +174,7 @@ export class PostgresStore extends ProcessStore {
    * @param {{ step: number }} options the sequence's step
    */
   sequenceSource(name, options) {
-    const fetch = native.storeSegmentSql(this.#sql.SEQUENCE_FETCH, str(name, 'name'));
+    const fetch = native.storeSegmentSql(this._sql.SEQUENCE_FETCH, str(name, 'name'));
     const step = arg('counter_step', options?.step);
     return sequenceSource(name, step, async () => Number((await this._query(fetch)).rows[0].nextval));
   }

@@ -28,7 +28,7 @@ import { MAX_SAFE, small, typeName, u64 } from './args.mjs';
  * @property {number} [maxPrefetched] Ranges held beyond the current one, 1..=16 (default 1: Leaf's double buffer).
  * @property {number | bigint} [stride] ID = counter × stride + offset (default 1), for interleaved stores.
  * @property {number | bigint} [offset] Below `stride` (default 0).
- * @property {number} [timeoutMs] `Segment` only: how long an asynchronous source may take, 1..=3600000 ms
+ * @property {number} [timeoutMs] `Segment` only: how long an asynchronous source may take, 1..=86400000 ms
  *   (default 10000); past it the fetch fails with `store_unavailable` and a late answer is dropped (a gap, never a repeat).
  */
 
@@ -162,7 +162,9 @@ export class Segment {
     else if (typeof source === 'function') this.#source = source;
     else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
     this.#native = native.segmentBuffer(segmentOptions(options));
-    this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, LIMITS.maxPolicyMs);
+    // The core's spec of a store call's `timeout_ms` (idloom::stores::args: 1..=MAX_TTL_MS), from the
+    // generated tables: storeCheckArg is in the coordination builds only, and a Segment runs in every host.
+    this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, LIMITS.maxTtlMs);
   }
 
   /**

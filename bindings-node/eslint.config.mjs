@@ -1,12 +1,15 @@
 // eslint (pinned in devDependencies) over the JS sources of the repository:
-// bindings-node, bindings-wasm's JS and tests, tests/e2e. scripts/test's lint
-// group runs it from the repository root with this file as --config.
+// the shared layer js/, bindings-node, bindings-wasm's JS and tests,
+// tests/e2e. scripts/test's lint group runs it from the repository root with
+// this file as --config.
 import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
   {
-    ignores: ['**/node_modules/', '**/native/', '**/build/', 'bindings-wasm/pkg/', 'target/', 'fuzz/', '.venv/', '.tools/'],
+    // bindings-node/lib holds copies of js/ (npm run build) beside the Node entries.
+    ignores: ['**/node_modules/', '**/native/', '**/build/', 'bindings-wasm/pkg/', 'target/', 'fuzz/', '.venv/', '.tools/',
+      'bindings-node/lib/*', '!bindings-node/lib/index.mjs', '!bindings-node/lib/index.js', '!bindings-node/lib/node-native.mjs'],
   },
   js.configs.recommended,
   {

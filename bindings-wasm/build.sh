@@ -2,7 +2,7 @@
 # Build the npm package `idloom-wasm` into bindings-wasm/pkg:
 #   cargo (wasm32-unknown-unknown, release) → wasm-bindgen --target web
 #   → wasm-opt -Oz (npm binaryen; Debian's v108 emits modules that fail at load)
-#   → the shared JS API from bindings-node/lib + one entry per host.
+#   → the shared JS layer from js/ (owned by neither package) + one entry per host.
 # Installs what it needs (wasm32 target, wasm-bindgen CLI in .tools/, npm
 # dev tools) and skips what is present. Prints the .wasm sizes.
 set -euo pipefail
@@ -43,13 +43,15 @@ for variant in base coord; do
   $variant: .wasm raw (cargo) $(stat -c %s "$raw") B, after wasm-bindgen $before B, after wasm-opt -Oz $(stat -c %s "$bg") B, gzipped $(gzip -9 -c "$bg" | wc -c) B"
 done
 
-cp "$root/bindings-node/lib/api.mjs" "$root/bindings-node/lib/native.mjs" "$root/bindings-node/lib/tables.mjs" \
-  "$root/bindings-node/lib/coord.mjs" "$root/bindings-node/lib/stores.mjs" js/install-*.mjs js/workers-do.mjs pkg/lib/
+# The shared JS layer (js/: api.mjs, stores.mjs, a module per idea, stores/), then this package's own modules.
+node "$root/js/tools/layer.mjs" copy pkg/lib
+cp js/install-*.mjs js/workers-do.mjs pkg/lib/
 # lib/stores.mjs imports './index.mjs' to install its native half: here, the coord module under Node.
 printf "// Under Node with idloom-wasm/stores: the coord module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
 for host in node browser workerd workers stores; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
-node_modules/.bin/tsc -p "$root/bindings-node/tsconfig.json" --outDir pkg/types
-{ echo '// Generated from the JSDoc in lib/api.mjs (shared with the Node package). Do not edit.'; cat pkg/types/api.d.mts; } >pkg/index.d.mts
+node_modules/.bin/tsc -p "$root/js/tsconfig.json" --outDir pkg/types
+node "$root/js/tools/layer.mjs" types pkg/types api pkg/index.d.mts \
+  '// Generated from the JSDoc of the shared JS layer (js/api.mjs and its modules, shared with the Node package). Do not edit.'
 rm -rf pkg/types
 cp README.md pkg/README.md
 cat >pkg/package.json <<'JSON'

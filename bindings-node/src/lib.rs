@@ -1,5 +1,5 @@
 //! The native half of the npm package `idloom`. Thin: argument conversion,
-//! host clock, error mapping. `lib/api.mjs` wraps it in the public API
+//! host clock, error mapping. `js/api.mjs` (the shared JS layer, copied into `lib/`) wraps it in the public API
 //! (through `lib/node-native.mjs`; `lib/index.mjs` and `lib/index.js` are the entries).
 //!
 //! Cost per call decides the shape: a napi-rs call that takes any argument

@@ -1,4 +1,4 @@
-//! MongoDB ObjectIds for `ObjectId` in `lib/api.mjs`: 12 bytes out of the
+//! MongoDB ObjectIds for `ObjectId` in `js/objectid.mjs`: 12 bytes out of the
 //! process generator (5 random bytes per process, drawn again after a fork;
 //! a counter with a random start), parsed hex, checked bytes, parts, and a
 //! deterministic machine for the vectors. JavaScript keeps the bytes.

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { idloom, implName } from './impl.mjs';
 
 const { MySQLStore, PostgresStore } = idloom;
-const coordUrl = implName === 'wasm' ? '../../bindings-wasm/pkg/lib/coord.mjs' : '../lib/coord.mjs';
-const { input } = await import(new URL(coordUrl, import.meta.url).href);
+const argsUrl = implName === 'wasm' ? '../../bindings-wasm/pkg/lib/args.mjs' : '../lib/args.mjs';
+const { input } = await import(new URL(argsUrl, import.meta.url).href);
 const vectors = JSON.parse(readFileSync(new URL('../../tests/vectors/store_inputs.json', import.meta.url), 'utf8'));
 
 /** `{ ok: true }`, or the idloom error's code and message. */

@@ -1,6 +1,6 @@
 // The store protocol is the core's (idloom::stores): tests/vectors/store_protocol.json
 // — driver failures classified, store answers read, arguments bounded, Leaf's
-// compare-and-set loop — replayed through the native functions lib/stores.mjs
+// compare-and-set loop — replayed through the native functions js/stores/
 // calls (storeClassify, storeRead, storeCheckArg, CasLoop): the same codes and
 // messages as the Rust and Python replays. The napi addon and the wasm build
 // export the same names and shapes; bindings-wasm/test/store-protocol.test.mjs

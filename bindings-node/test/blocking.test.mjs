@@ -44,6 +44,13 @@ test('Segment: an async source that never answers fails with store_unavailable a
   assert.throws(() => new Segment(() => ({ start: 1, end: 2 }), { timeoutMs: 0 }), (e) => e.code === 'invalid_argument');
 });
 
+test("Segment: timeoutMs is bounded by the core's timeout_ms spec (1..=86,400,000), as a store call's is", () => {
+  const source = () => ({ start: 1, end: 2 });
+  for (const timeoutMs of [1, 3_600_001, 86_400_000]) new Segment(source, { timeoutMs });
+  assert.throws(() => new Segment(source, { timeoutMs: 86_400_001 }), (e) => e.code === 'invalid_argument' && /timeoutMs must be in 1..=86400000/.test(e.message));
+  assert.throws(() => new Segment(source, { timeoutMs: '10' }), (e) => e.code === 'invalid_type');
+});
+
 test('Segment: a slow source within timeoutMs still supplies its range', async () => {
   const seg = new Segment((step) => new Promise((resolve) => setTimeout(() => resolve({ start: 1, end: 1 + step }), 20)), { step: 5, timeoutMs: 2000 });
   await seg.ready();

@@ -3,5 +3,6 @@
 // every name from here in a Worker that uses them (one module per isolate).
 import './lib/install-workerd-coord.mjs';
 export * from './lib/api.mjs';
-export { NodeLease, SegmentGroup } from './lib/coord.mjs';
+export { NodeLease } from './lib/lease.mjs';
+export { SegmentGroup } from './lib/stores/group.mjs';
 export * from './lib/workers-do.mjs';

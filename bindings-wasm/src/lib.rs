@@ -3,7 +3,7 @@
 //! Thin: the exports take and return exactly what the napi-rs addon's do
 //! (`bindings-node/src/`, the same names, layout specs and options as
 //! objects, records as objects, handles with the same methods), so the
-//! shared `lib/api.mjs` calls either one with no adapter in between. The
+//! shared `js/` layer calls either one with no adapter in between. The
 //! module map is the core's and the other bindings': layout, snowflake,
 //! segment, uuid, nanoid, objectid, encoding, mask, lease, stores, errors.
 //!

@@ -1,4 +1,4 @@
-//! MongoDB ObjectIds for `ObjectId` in the shared `lib/api.mjs` (the same
+//! MongoDB ObjectIds for `ObjectId` in the shared `js/` layer (the same
 //! exports as the napi-rs addon's `src/objectid.rs`): 12 bytes out of the
 //! process generator at `Date.now()`, parsed hex, checked bytes, parts, and
 //! a deterministic machine.

@@ -1,5 +1,5 @@
 //! The stores on wasm, with the names and shapes of the Node addon's
-//! (`bindings-node/src/stores.rs`), so the shared `lib/stores.mjs` calls
+//! (`bindings-node/src/stores.rs`), so the shared `js/stores/` calls
 //! them as they are: the texts the stores run (`storeTexts`, …), the checks
 //! of what callers give a store, and the store protocol
 //! (`idloom::stores::{failure, answer, args, cas}`): `storeClassify`,

@@ -1,4 +1,4 @@
-//! `tables.json` and `bindings-node/lib/tables.mjs`: the option names and limits.
+//! `tables.json` and `js/tables.mjs`: the option names and limits.
 
 use idloom::encoding::Encoding;
 use idloom::uuid::UuidFormat;
@@ -13,7 +13,7 @@ pub fn tables() -> Value {
         T::ALL.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>().into()
     }
     json!({
-        "_comment": "The core's option names (idloom::names) and limits (idloom::limits). bindings-node/lib/tables.mjs is generated from this file by the same command; the JS API checks and lists names and bounds with it, the Python binding with the core directly.",
+        "_comment": "The core's option names (idloom::names) and limits (idloom::limits). js/tables.mjs is generated from this file by the same command; the JS API checks and lists names and bounds with it, the Python binding with the core directly.",
         "names": {
             "backwards": names::<Backwards>(),
             "exhausted": names::<Exhausted>(),
@@ -40,7 +40,7 @@ pub fn tables() -> Value {
     })
 }
 
-/// `bindings-node/lib/tables.mjs`: the tables as an ES module (no JSON
+/// `js/tables.mjs` (the shared JS layer): the tables as an ES module (no JSON
 /// import needed in any host), with JSDoc types for the generated `.d.ts`.
 pub fn tables_module() -> String {
     let t = tables();
@@ -64,5 +64,5 @@ pub fn tables_module() -> String {
 
 /// Where the generated ES module goes.
 pub fn tables_module_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings-node/lib/tables.mjs")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../js/tables.mjs")
 }

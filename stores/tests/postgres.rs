@@ -37,11 +37,10 @@ async fn store() -> PgStore {
 
 engines::sql_engine!(refused: PgStore::from_url("host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=3").unwrap());
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_renewal_stops_at_the_fence() {
-    let expire = edit("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = $1");
-    support::a_refused_renewal_stops_at_the_fence(store().await, expire).await;
-}
+engines::faults!(
+    a_refused_renewal_stops_at_the_fence => edit("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = $1"),
+    guarded_counters => edit("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1"),
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arguments_are_checked() {
@@ -52,12 +51,6 @@ async fn arguments_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_client_works_too() {
     support::two_holders_two_nodes(PgStore::from_client(client().await)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guarded_counters() {
-    let tamper = edit("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1");
-    support::guarded_counters(store().await, tamper).await;
 }
 
 /// Replicas starting together on a fresh database create one table at once:

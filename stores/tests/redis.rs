@@ -17,9 +17,8 @@ support::scenarios!(segments_unique);
 
 engines::every_engine!();
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_renewal_stops_at_the_fence() {
-    support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
+engines::faults!(
+    a_refused_renewal_stops_at_the_fence => async |ns: String| {
         let mut conn = raw(&url()).await;
         // The record and the index the acquire script reads (see core/stores/redis/acquire.lua).
         let base = format!("{{idloom:{ns}}}:");
@@ -37,9 +36,12 @@ async fn a_refused_renewal_stops_at_the_fence() {
             .query_async::<()>(&mut conn)
             .await
             .unwrap();
-    })
-    .await;
-}
+    },
+    guarded_counters => async |tag: String| {
+        let mut conn = raw(&url()).await;
+        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
+    },
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_is_store_unavailable() {
@@ -54,15 +56,6 @@ async fn arguments_are_checked() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidRange, "{e}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guarded_counters() {
-    support::guarded_counters(store().await, async |tag: String| {
-        let mut conn = raw(&url()).await;
-        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
-    })
-    .await;
 }
 
 // ---- moved from the core's tests/store_redis.rs (sync adapters) ----

@@ -27,6 +27,19 @@ macro_rules! every_engine {
 }
 pub(crate) use every_engine;
 
+/// The scenarios that take a fault: `scenario => edit` is a test running
+/// `support::scenario` on `store()`, `edit` (an `AsyncFn(String)`) making
+/// the fault on the store behind the library's back.
+macro_rules! faults {
+    ($($scenario:ident => $edit:expr),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $scenario() {
+            support::$scenario(store().await, $edit).await;
+        }
+    )*};
+}
+pub(crate) use faults;
+
 /// The tests the SQL engines run the same way on their `store()`, besides
 /// [`every_engine`]'s: the Leaf counter in both fetch modes, a refused
 /// connection (`refused`: a store on a port nothing listens on; it connects

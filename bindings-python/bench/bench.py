@@ -20,10 +20,10 @@ ROUNDS = 5
 ROWS: list[dict] = []
 
 
-def per_call(fn, n=200_000):
-    """Best-of-ROUNDS ns per call of fn()."""
+def per_call(fn, n=200_000, rounds=ROUNDS):
+    """Best-of-rounds ns per call of fn() (stores.py measures with it too)."""
     best = float("inf")
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         t = time.perf_counter_ns()
         for _ in range(n):
             fn()

@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 import idloom  # noqa: E402
 from idloom import Layout, MemorySource, Segment, Snowflake  # noqa: E402
+from bench import per_call  # noqa: E402  (this script's folder is on the path)
 from stores_support import connect  # noqa: E402
 
 ROWS: list = []
@@ -29,16 +30,6 @@ STEP = 1_000_000  # a high-rate service's step: a range lasts ~40 ms at full spe
 
 def name(tag: str) -> str:
     return f"bench_{tag}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-
-def ns_per_call(fn, n: int, rounds: int = 5) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter_ns()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter_ns() - t) / n)
-    return best
 
 
 def row(what: str, ours: float, peer: str, peer_ns: float) -> None:
@@ -59,7 +50,7 @@ def percentiles(seg: Segment, n: int) -> tuple:  # type: ignore[type-arg]
 
 def main() -> None:
     mem = Segment(MemorySource(1), step=STEP)
-    mem_ns = ns_per_call(mem.next, 1_000_000)
+    mem_ns = per_call(mem.next, 1_000_000)
     print(f"MemorySource segment next(): {mem_ns:.1f} ns\n")
     for engine in ("postgres", "mysql", "redis"):
         store = connect(engine)
@@ -67,22 +58,22 @@ def main() -> None:
         store.init_segment(tag, floor=1)
         seg = Segment(store.segment_source(tag), step=STEP)
         seg.next()
-        ours = ns_per_call(seg.next, 1_000_000)
+        ours = per_call(seg.next, 1_000_000)
         row(f"Segment.next() on {engine} (step {STEP:,}, background refill)", ours, "the same on MemorySource", mem_ns)
         # What users do today: one round trip per ID.
         if engine == "postgres":
             seq = name("seq")
             with store._conn() as conn:
                 conn.execute(f"CREATE SEQUENCE {seq}")
-            per_id = ns_per_call(lambda: store._one(f"SELECT nextval('{seq}')"), 2_000, rounds=3)
+            per_id = per_call(lambda: store._one(f"SELECT nextval('{seq}')"), 2_000, rounds=3)
             peer = "SELECT nextval() per ID"
         elif engine == "redis":
             key = name("incr")
-            per_id = ns_per_call(lambda: store._client.incr(key), 2_000, rounds=3)
+            per_id = per_call(lambda: store._client.incr(key), 2_000, rounds=3)
             peer = "INCR per ID"
         else:
             one = store.segment_source(tag)
-            per_id = ns_per_call(lambda: one(1), 1_000, rounds=3)
+            per_id = per_call(lambda: one(1), 1_000, rounds=3)
             peer = "UPDATE … LAST_INSERT_ID per ID"
         row(f"Segment.next() on {engine} vs one query per ID", ours, peer, per_id)
         small = Segment(store.segment_source(tag), step=1_000)
@@ -115,8 +106,8 @@ def main() -> None:
     with redis_store.lease_node(ns, layout=wide) as lease:
         fenced = Snowflake(lease=lease, exhausted="borrow")
         free = Snowflake(node=1023 - lease.node, layout=wide, exhausted="borrow")
-        ns_fenced = ns_per_call(fenced.next, 300_000)
-        ns_free = ns_per_call(free.next, 300_000)
+        ns_fenced = per_call(fenced.next, 300_000)
+        ns_free = per_call(free.next, 300_000)
     row("Snowflake.next() fenced by a lease (unfenced = peer)", ns_fenced, "the same generator without a lease", ns_free)
     print(f"\nidloom {idloom.__name__} bench done")
 

@@ -15,7 +15,8 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }
 
-fn wrong_type(obj: &Bound<'_, PyAny>, param: &str, want: &str) -> PyErr {
+/// `invalid_type`: "`param` must be `want`, got `obj`'s type".
+pub fn wrong_type(obj: &Bound<'_, PyAny>, param: &str, want: &str) -> PyErr {
     raise(
         obj.py(),
         ErrorCode::InvalidType,

@@ -1,6 +1,6 @@
 //! `Layout`, `Parts` and `Capacity`.
 
-use crate::args::{int_in, opt_int_in, opt_named};
+use crate::args::{int_in, opt_int_in, opt_named, wrong_type};
 use crate::errors::IntoPy;
 use idloom::names::Named;
 use idloom::{ErrorCode, FieldOrder, Layout};
@@ -27,13 +27,10 @@ pub fn utc_datetime(py: Python<'_>, ms: u64) -> PyResult<Bound<'_, PyAny>> {
 /// A layout argument: a `Layout`, or `None` for `default`.
 pub fn layout_arg(obj: Option<&Bound<'_, PyAny>>, default: Layout) -> PyResult<Layout> {
     match obj {
-        Some(o) if !o.is_none() => o.cast::<PyLayout>().map(|l| l.get().inner).map_err(|_| {
-            crate::errors::raise(
-                o.py(),
-                ErrorCode::InvalidType,
-                format!("layout must be a Layout (e.g. Layout.TWITTER), got {}", crate::args::type_name(o)),
-            )
-        }),
+        Some(o) if !o.is_none() => o
+            .cast::<PyLayout>()
+            .map(|l| l.get().inner)
+            .map_err(|_| wrong_type(o, "layout", "a Layout (e.g. Layout.TWITTER)")),
         _ => Ok(default),
     }
 }

@@ -5,8 +5,8 @@
 //! `bson.ObjectId` goes through its 12 bytes (`.binary`); bson is imported
 //! only by `to_bson`.
 
-use crate::args::{int_in, type_name};
-use crate::errors::{raise, IntoPy};
+use crate::args::{int_in, wrong_type};
+use crate::errors::IntoPy;
 use idloom::objectid::{ObjectId, ObjectIdGenerator};
 use idloom::{process, ErrorCode};
 use pyo3::prelude::*;
@@ -36,13 +36,10 @@ fn bson_arg(value: &Bound<'_, PyAny>, param: &'static str) -> PyResult<ObjectId>
             return ObjectId::from_slice(b.as_bytes(), "binary length").py(py);
         }
     }
-    Err(raise(
-        py,
-        ErrorCode::InvalidType,
-        format!(
-            "{param} must be an ObjectId, a str of 24 hex digits, 12 bytes or an object with .binary (bson.ObjectId), got {}",
-            type_name(value)
-        ),
+    Err(wrong_type(
+        value,
+        param,
+        "an ObjectId, a str of 24 hex digits, 12 bytes or an object with .binary (bson.ObjectId)",
     ))
 }
 

@@ -1,7 +1,7 @@
 //! `Snowflake`: the core's lock-free shared generator, safe to share between
 //! threads, fork-aware, with a clock chosen by the host.
 
-use crate::args::{int_in, opt_int_in, opt_named, opt_text};
+use crate::args::{int_in, opt_int_in, opt_named, opt_text, wrong_type};
 use crate::errors::{raise, IntoPy};
 use crate::fork;
 use crate::layout::{layout_arg, PyLayout, PyParts};
@@ -243,13 +243,7 @@ impl PySnowflake {
             (Some(n), None, None) => (n.clone(), layout),
             (None, Some(l), None) => (l.getattr("node")?, Some(layout.map_or_else(|| l.getattr("layout"), Ok)?)),
             (None, None, Some(s)) => {
-                let s = s.cast::<PySlot>().map_err(|_| {
-                    raise(
-                        py,
-                        ErrorCode::InvalidType,
-                        format!("slot must be a Slot, got {}", crate::args::type_name(s)),
-                    )
-                })?;
+                let s = s.cast::<PySlot>().map_err(|_| wrong_type(s, "slot", "a Slot"))?;
                 let l = match layout {
                     Some(l) => l,
                     None => PyLayout { inner: s.get().layout }.into_pyobject(py)?.into_any(),

@@ -2,7 +2,7 @@
 //! (the fence of a manual node written ahead) and host-local slots, the
 //! core's `idloom::state`.
 
-use crate::args::{int_in, opt_int_in, text};
+use crate::args::{int_in, opt_int_in, text, wrong_type};
 use crate::errors::{raise, IntoPy};
 use crate::layout::{layout_arg, PyLayout};
 use idloom::state::{FileFence, Slot};
@@ -18,13 +18,7 @@ pub fn node_fence(py: Python<'_>, dir: &Bound<'_, PyAny>, namespace: &str, layou
 }
 
 fn path_arg(obj: &Bound<'_, PyAny>, param: &'static str) -> PyResult<PathBuf> {
-    obj.extract::<PathBuf>().map_err(|_| {
-        raise(
-            obj.py(),
-            ErrorCode::InvalidType,
-            format!("{param} must be a str or os.PathLike, got {}", crate::args::type_name(obj)),
-        )
-    })
+    obj.extract::<PathBuf>().map_err(|_| wrong_type(obj, param, "a str or os.PathLike"))
 }
 
 /// A host-local slot: slot *k* of *count* under ``DIR/NAMESPACE``, held by

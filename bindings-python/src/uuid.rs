@@ -1,7 +1,7 @@
 //! UUID v4/v7 over the core's process state: a ChaCha12 CSPRNG per thread
 //! (reseeded after fork) and one v7 sequence for the whole process.
 
-use crate::args::int_in;
+use crate::args::{int_in, wrong_type};
 use crate::errors::{raise, IntoPy};
 use idloom::process;
 use idloom::uuid::{UuidFormat, V7Generator};
@@ -100,14 +100,7 @@ fn uuid_arg(value: &Bound<'_, PyAny>, param: &'static str) -> PyResult<Uuid> {
             return Ok(Uuid::from_u128(v));
         }
     }
-    Err(raise(
-        py,
-        ErrorCode::InvalidType,
-        format!(
-            "{param} must be a str, bytes, int or uuid.UUID, got {}",
-            crate::args::type_name(value)
-        ),
-    ))
+    Err(wrong_type(value, param, "a str, bytes, int or uuid.UUID"))
 }
 
 /// Parse a UUID in any accepted form into a stdlib ``uuid.UUID`` (strict).

@@ -123,7 +123,7 @@ impl Encoding {
             *slot = alphabet[(v % self.base()) as usize];
             v /= self.base();
         }
-        Encoded { buf, len: width as u8 }
+        Encoded::new(buf, width as u8)
     }
 
     fn decode(self, text: &str, width: usize, max: u128, param: &'static str) -> Result<u128> {
@@ -179,34 +179,42 @@ impl Encoding {
 }
 
 /// An encoded ID on the stack; derefs to `str`.
+pub type Encoded = AsciiText<32>;
+
+/// Short ASCII text on the stack (an encoded ID, a formatted UUID); derefs to `str`.
 #[derive(Clone, Copy)]
-pub struct Encoded {
-    buf: [u8; 32],
+pub struct AsciiText<const N: usize> {
+    buf: [u8; N],
     len: u8,
 }
 
-impl Encoded {
+impl<const N: usize> AsciiText<N> {
+    /// The first `len` bytes of `buf`, which the caller filled with ASCII only.
+    pub(crate) const fn new(buf: [u8; N], len: u8) -> Self {
+        AsciiText { buf, len }
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
-        // Only alphabet symbols (ASCII) are ever written.
+        // Only ASCII (alphabet symbols, hex digits, punctuation) is ever written.
         core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
-impl core::ops::Deref for Encoded {
+impl<const N: usize> core::ops::Deref for AsciiText<N> {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for Encoded {
+impl<const N: usize> fmt::Display for AsciiText<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl fmt::Debug for Encoded {
+impl<const N: usize> fmt::Debug for AsciiText<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }

@@ -213,23 +213,22 @@ impl Mask {
 
     /// The public form of `value` (which must fit in `bits`).
     pub fn mask(&self, value: u64) -> Result<u64> {
-        self.check(value)?;
-        // Cycle-walking: the permutation of the 2·half-bit space restricted to
-        // values below 2^bits; it terminates because `value` lies on a cycle
-        // that returns to the range (expected under two steps).
-        let mut v = self.forward(value);
-        while v > self.max_value() {
-            v = self.forward(v);
-        }
-        Ok(v)
+        self.walk(value, Self::forward)
     }
 
     /// The original of a masked value.
     pub fn unmask(&self, masked: u64) -> Result<u64> {
-        self.check(masked)?;
-        let mut v = self.backward(masked);
+        self.walk(masked, Self::backward)
+    }
+
+    /// Cycle-walking: the permutation of the 2·half-bit space restricted to
+    /// values below 2^bits; it terminates because `value` lies on a cycle
+    /// that returns to the range (expected under two steps).
+    fn walk(&self, value: u64, step: fn(&Self, u64) -> u64) -> Result<u64> {
+        self.check(value)?;
+        let mut v = step(self, value);
         while v > self.max_value() {
-            v = self.backward(v);
+            v = step(self, v);
         }
         Ok(v)
     }

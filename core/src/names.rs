@@ -34,78 +34,57 @@ impl Named for crate::encoding::Encoding {
     const EXPECTED: &'static str = "must be one of base62, base36, base32, hex";
 }
 
-impl Named for crate::layout::FieldOrder {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("time_node_sequence", crate::layout::FieldOrder::TimeNodeSequence),
-        ("time_sequence_node", crate::layout::FieldOrder::TimeSequenceNode),
-    ];
-    const PARAM: &'static str = "order";
-    const EXPECTED: &'static str = "must be one of time_node_sequence, time_sequence_node";
+/// `Named` for an enum from its names, written once: the table, the
+/// parameter and the message listing the names (so the two cannot drift).
+/// The `enum` form also declares the enum.
+macro_rules! named {
+    (impl $ty:path as $param:literal { $first:ident = $first_name:literal $(, $variant:ident = $name:literal)* $(,)? }) => {
+        impl Named for $ty {
+            const ALL: &'static [(&'static str, Self)] = {
+                use $ty as This;
+                &[($first_name, This::$first) $(, ($name, This::$variant))*]
+            };
+            const PARAM: &'static str = $param;
+            const EXPECTED: &'static str = concat!("must be one of ", $first_name $(, ", ", $name)*);
+        }
+    };
+    ($(#[$doc:meta])* pub enum $ty:ident as $param:literal { $($variant:ident = $name:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum $ty {
+            $($variant),+
+        }
+        named!(impl $ty as $param { $($variant = $name),+ });
+    };
 }
 
-impl Named for crate::uuid::UuidFormat {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("hyphenated", crate::uuid::UuidFormat::Hyphenated),
-        ("simple", crate::uuid::UuidFormat::Simple),
-        ("urn", crate::uuid::UuidFormat::Urn),
-        ("braced", crate::uuid::UuidFormat::Braced),
-    ];
-    const PARAM: &'static str = "form";
-    const EXPECTED: &'static str = "must be one of hyphenated, simple, urn, braced";
-}
+named!(impl crate::layout::FieldOrder as "order" {
+    TimeNodeSequence = "time_node_sequence",
+    TimeSequenceNode = "time_sequence_node",
+});
 
-/// The clock-backwards policy by name (its bound is passed separately).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Backwards {
-    Logical,
-    Wait,
-    Fail,
-}
+named!(impl crate::uuid::UuidFormat as "form" {
+    Hyphenated = "hyphenated",
+    Simple = "simple",
+    Urn = "urn",
+    Braced = "braced",
+});
 
-impl Named for Backwards {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("logical", Backwards::Logical),
-        ("wait", Backwards::Wait),
-        ("fail", Backwards::Fail),
-    ];
-    const PARAM: &'static str = "backwards";
-    const EXPECTED: &'static str = "must be one of logical, wait, fail";
-}
+named!(
+    /// The clock-backwards policy by name (its bound is passed separately).
+    pub enum Backwards as "backwards" { Logical = "logical", Wait = "wait", Fail = "fail" }
+);
 
-/// The sequence-exhausted policy by name (its bound is passed separately).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Exhausted {
-    Wait,
-    Borrow,
-    Fail,
-}
+named!(
+    /// The sequence-exhausted policy by name (its bound is passed separately).
+    pub enum Exhausted as "exhausted" { Wait = "wait", Borrow = "borrow", Fail = "fail" }
+);
 
-impl Named for Exhausted {
-    const ALL: &'static [(&'static str, Self)] = &[("wait", Exhausted::Wait), ("borrow", Exhausted::Borrow), ("fail", Exhausted::Fail)];
-    const PARAM: &'static str = "exhausted";
-    const EXPECTED: &'static str = "must be one of wait, borrow, fail";
-}
-
-/// The sequence start by name (the random start's seed is passed separately).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Start {
-    Reset,
-    Continuous,
-    Random,
-}
-
-impl Named for Start {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("reset", Start::Reset),
-        ("continuous", Start::Continuous),
-        ("random", Start::Random),
-    ];
-    const PARAM: &'static str = "sequence_start";
-    const EXPECTED: &'static str = "must be one of reset, continuous, random";
-}
+named!(
+    /// The sequence start by name (the random start's seed is passed separately).
+    pub enum Start as "sequence_start" { Reset = "reset", Continuous = "continuous", Random = "random" }
+);
 
 /// A policy as the bindings take it: three names and their numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,5 +140,33 @@ impl PolicyChoice {
             on_exhausted,
             sequence_start,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::FieldOrder;
+    use crate::uuid::UuidFormat;
+
+    /// What a binding's user reads: the parameter and every allowed name, in table order.
+    fn refusal<T: Named + core::fmt::Debug>() -> (&'static str, &'static str) {
+        let e = T::from_name("nope").unwrap_err();
+        assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, Some(T::PARAM)));
+        (T::PARAM, T::EXPECTED)
+    }
+
+    #[test]
+    fn each_option_lists_its_names_in_its_message() {
+        assert_eq!(
+            refusal::<FieldOrder>(),
+            ("order", "must be one of time_node_sequence, time_sequence_node")
+        );
+        assert_eq!(refusal::<UuidFormat>(), ("form", "must be one of hyphenated, simple, urn, braced"));
+        assert_eq!(refusal::<Backwards>(), ("backwards", "must be one of logical, wait, fail"));
+        assert_eq!(refusal::<Exhausted>(), ("exhausted", "must be one of wait, borrow, fail"));
+        assert_eq!(refusal::<Start>(), ("sequence_start", "must be one of reset, continuous, random"));
+        assert_eq!(Start::from_name("continuous").unwrap(), Start::Continuous);
+        assert_eq!(FieldOrder::TimeSequenceNode.name(), "time_sequence_node");
     }
 }

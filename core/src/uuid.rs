@@ -298,7 +298,7 @@ impl Uuid {
                 38
             }
         };
-        UuidString { buf, len }
+        UuidString::new(buf, len)
     }
 }
 
@@ -312,39 +312,8 @@ pub(crate) const fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
-/// A formatted UUID on the stack.
-#[derive(Clone, Copy)]
-pub struct UuidString {
-    buf: [u8; 45],
-    len: u8,
-}
-
-impl UuidString {
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII hex digits and punctuation are ever written.
-        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
-    }
-}
-
-impl core::ops::Deref for UuidString {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for UuidString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for UuidString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
+/// A formatted UUID on the stack; derefs to `str`.
+pub type UuidString = crate::encoding::AsciiText<45>;
 
 impl fmt::Display for Uuid {
     /// The hyphenated lowercase form.

@@ -2,11 +2,12 @@
 //! above its last ID (the fork half is in `registry_fork.rs`, a binary of its
 //! own because it bumps the process-wide fork generation).
 
-use idloom::{registry, Layout, OnBackwards, OnExhausted, Policy, SequenceStart};
+use idloom::{registry, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, SharedSnowflake};
+use std::sync::Arc;
 
 #[path = "support/pinned.rs"]
 mod pinned;
-use pinned::{pinned, T0};
+use pinned::{pinned, Pinned, T0};
 
 fn strict() -> Policy {
     Policy {
@@ -16,12 +17,18 @@ fn strict() -> Policy {
     }
 }
 
+/// `node` acquired under the default policy, and the `n` IDs it drew first.
+fn acquire_and_draw(layout: Layout, node: u64, n: usize, clock: Pinned) -> (Arc<SharedSnowflake<Pinned>>, Vec<u64>) {
+    let generator = registry::acquire(layout, node, Policy::default(), clock).unwrap();
+    let ids = (0..n).map(|_| generator.next_id().unwrap()).collect();
+    (generator, ids)
+}
+
 #[test]
 fn a_node_acquired_again_continues_above_its_last_id() {
     let layout = Layout::new(41, 10, 12, T0 - 1_000, 1).unwrap();
     let clock = pinned();
-    let first = registry::acquire(layout, 3, Policy::default(), clock).unwrap();
-    let before: Vec<u64> = (0..5).map(|_| first.next_id().unwrap()).collect();
+    let (first, before) = acquire_and_draw(layout, 3, 5, clock);
     drop(first);
     // Same tick, fresh generator: it must not start again at sequence 0.
     let second = registry::acquire(layout, 3, Policy::default(), clock).unwrap();
@@ -37,10 +44,8 @@ fn a_node_acquired_again_continues_above_its_last_id() {
 fn rekey_carries_each_nodes_history() {
     let layout = Layout::new(41, 10, 12, T0 - 2_000, 1).unwrap();
     let clock = pinned();
-    let a = registry::acquire(layout, 1, Policy::default(), clock).unwrap();
-    let on_one: Vec<u64> = (0..3).map(|_| a.next_id().unwrap()).collect();
-    let b = registry::acquire(layout, 2, Policy::default(), clock).unwrap();
-    let on_two: Vec<u64> = (0..10).map(|_| b.next_id().unwrap()).collect();
+    let (a, on_one) = acquire_and_draw(layout, 1, 3, clock);
+    let (b, on_two) = acquire_and_draw(layout, 2, 10, clock);
     drop(b);
     // a moves onto node 2, whose dead generator reached sequence 9: a starts above it.
     registry::rekey(&a, 2).unwrap();

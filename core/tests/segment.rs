@@ -4,6 +4,10 @@
 use idloom::segment::{MemorySource, Range, Segment, SegmentBuffer, SegmentConfig, StepSize};
 use idloom::{ErrorCode, ManualClock};
 
+#[path = "support/refused.rs"]
+mod refused;
+use refused::assert_refused;
+
 fn config(step: u64) -> SegmentConfig {
     SegmentConfig {
         step: StepSize::Fixed(step),
@@ -106,16 +110,23 @@ fn up_once(calls: &std::cell::Cell<u32>) -> impl FnMut(u64) -> idloom::Result<Ra
     }
 }
 
-#[test]
-fn failing_source_surfaces_only_when_dry() {
+/// A segment of `step` on a source that answers once, then fails: its first
+/// `step` IDs come out in order. The calls the source saw while they did, and
+/// the draw after them (dry).
+fn drain_a_source_up_once(step: u64) -> (u32, idloom::Result<u64>) {
     let clock = ManualClock::new(0);
     let calls = std::cell::Cell::new(0u32);
-    let mut s = Segment::new(config(10), up_once(&calls), &clock).unwrap();
-    for i in 0..10 {
+    let mut s = Segment::new(config(step), up_once(&calls), &clock).unwrap();
+    for i in 0..step {
         assert_eq!(s.next_id().unwrap(), i);
     }
-    let e = s.next_id().unwrap_err();
-    assert_eq!(e.to_string(), "source: database unavailable");
+    (calls.get(), s.next_id())
+}
+
+#[test]
+fn failing_source_surfaces_only_when_dry() {
+    let (_, dry) = drain_a_source_up_once(10);
+    assert_eq!(dry.unwrap_err().to_string(), "source: database unavailable");
 }
 
 #[test]
@@ -187,9 +198,7 @@ fn config_is_validated() {
         ),
     ];
     for (cfg, msg) in bad {
-        let e = SegmentBuffer::new(cfg).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidArgument);
-        assert_eq!(e.to_string(), msg);
+        assert_refused(SegmentBuffer::new(cfg), ErrorCode::InvalidArgument, msg);
     }
 }
 
@@ -209,16 +218,11 @@ fn ids_that_would_overflow_are_refused() {
 
 #[test]
 fn a_failing_source_is_not_called_on_every_id() {
-    let clock = ManualClock::new(0);
-    let calls = std::cell::Cell::new(0u32);
-    let mut s = Segment::new(config(1000), up_once(&calls), &clock).unwrap();
-    for i in 0..1000 {
-        assert_eq!(s.next_id().unwrap(), i);
-    }
+    let (calls, dry) = drain_a_source_up_once(1000);
     // One success, then retries spaced by a tenth of what was left (59 calls
     // here); without the back-off every one of the last 900 IDs would call it.
-    assert!(calls.get() < 100, "{} calls to a failing source", calls.get());
-    assert!(s.next_id().is_err(), "dry: the failure surfaces");
+    assert!(calls < 100, "{calls} calls to a failing source");
+    assert!(dry.is_err(), "dry: the failure surfaces");
 }
 
 #[test]

@@ -1,66 +1,44 @@
 //! The scenarios on the real MariaDB (127.0.0.1:3306, root, db test;
 //! `IDLOOM_MYSQL` overrides).
 
+mod engines;
 mod support;
 
 use idloom_stores::mysql::MyStore;
-use idloom_stores::{FetchMode, Store};
+use idloom_stores::Store;
 use mysql_async::prelude::Queryable;
 
 fn url() -> String {
     std::env::var("IDLOOM_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
 
+/// A test's own table, dropped when it is done.
+async fn drop_table(table: &str) {
+    let mut conn = store().await.pool().get_conn().await.unwrap();
+    conn.query_drop(format!("DROP TABLE {table}")).await.unwrap();
+}
+
 /// The store, its tables created once per test binary.
 async fn store() -> MyStore {
-    static INIT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    let store = MyStore::from_url(&url()).unwrap();
-    INIT.get_or_init(|| async {
-        store.init().await.expect("MariaDB at 127.0.0.1:3306 (IDLOOM_MYSQL)");
-        // The segment table too: tests create counters in parallel.
-        store.init_segment("warmup", 0, 1).await.expect("the segment table");
-    })
-    .await;
-    store
+    engines::with_tables(
+        MyStore::from_url(&url()).unwrap(),
+        "MariaDB at 127.0.0.1:3306 (IDLOOM_MYSQL)",
+        false,
+    )
+    .await
 }
 
-support::scenarios!(
-    lease_mint_renew_release,
-    two_holders_two_nodes,
-    an_outage_stops_minting_at_the_fence,
-    a_failed_refill_is_reported_then_recovers,
+engines::sql_engine!(refused: MyStore::from_url("mysql://root@127.0.0.1:1/test").unwrap());
+
+engines::faults!(
+    a_refused_renewal_stops_at_the_fence => async |ns: String| {
+        // A connection of its own, as the other engines' edits.
+        let mut conn = store().await.pool().get_conn().await.unwrap();
+        conn.exec_drop("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = ?", (ns,))
+            .await
+            .unwrap();
+    },
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_renewal_stops_at_the_fence() {
-    let s = store().await;
-    let pool = s.pool().clone();
-    support::a_refused_renewal_stops_at_the_fence(s, |ns| {
-        let pool = pool.clone();
-        async move {
-            let mut conn = pool.get_conn().await.unwrap();
-            conn.exec_drop("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = ?", (ns,))
-                .await
-                .unwrap();
-        }
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique_atomic() {
-    support::segments_unique(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique_cas() {
-    support::segments_unique(store().await.with_mode(FetchMode::Cas)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_connection_is_store_unavailable() {
-    support::refused(MyStore::from_url("mysql://root@127.0.0.1:1/test").unwrap()).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arguments_are_checked() {
@@ -84,31 +62,10 @@ async fn a_guarded_counter_is_refused() {
 // ---- moved from the core's tests/store_mysql.rs (sync adapters) ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch() {
-    let n = support::sixteen_holders_on_eight_nodes(&store().await).await;
-    eprintln!("{n} grants to 16 holders on 8 nodes");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_renewal_release_and_floor() {
     let db = store().await;
     support::expiry_on_the_stores_clock(&db).await;
     support::a_namespace_created_not_fresh_starts_at_its_floor(&db).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
-    support::proposed_fences_are_clamped(&store().await, 1 << 60, |_, _| async {}).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
-    let table = support::unique("leaf");
-    let db = store().await.with_table(&table).unwrap();
-    support::eight_fetchers_on_one_counter(&db, 1).await;
-    support::eight_fetchers_on_one_counter(&db.clone().with_mode(FetchMode::Cas), 1).await;
-    let mut conn = db.pool().get_conn().await.unwrap();
-    conn.query_drop(format!("DROP TABLE {table}")).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,20 +134,14 @@ async fn store_faults_have_their_codes() {
     support::a_missing_table_and_a_missing_counter(&db).await;
     assert_eq!(store().await.with_table("x`; DROP").unwrap_err().code(), ErrorCode::InvalidArgument);
     // A refused connection: a_refused_connection_is_store_unavailable.
-    let mut conn = db.pool().get_conn().await.unwrap();
-    conn.query_drop(format!("DROP TABLE {table}")).await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_shows_every_node_with_its_holder_and_fence() {
-    support::lookup_and_status(&store().await).await;
+    drop_table(&table).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
-    let (db, ns) = (store().await, support::unique("bulk"));
+    let db = store().await;
     let layout = idloom::Layout::SONYFLAKE;
-    db.init_namespace(&ns, layout, Some(2_500), support::SHORT, true).await.unwrap();
+    let ns = engines::new_namespace(&db, "bulk", layout, 2_500).await;
     db.init_namespace(&ns, layout, Some(2_500), support::SHORT, true).await.unwrap();
     let rows = db.nodes(&ns).await.unwrap();
     assert_eq!(rows.len(), 2_500, "three statements of at most 1,000 rows");

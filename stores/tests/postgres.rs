@@ -1,6 +1,7 @@
 //! The scenarios on the real PostgreSQL (127.0.0.1:5432, user postgres, db
 //! test; `IDLOOM_PG` overrides).
 
+mod engines;
 mod support;
 
 use idloom_stores::postgres::PgStore;
@@ -17,52 +18,29 @@ async fn client() -> tokio_postgres::Client {
     client
 }
 
+/// A fault's edit: `sql` with the name it is given as its one parameter, on a client of its own.
+fn edit(sql: &'static str) -> impl AsyncFn(String) {
+    async move |name: String| {
+        client().await.execute(sql, &[&name]).await.unwrap();
+    }
+}
+
+/// A test's own table, dropped when it is done.
+async fn drop_table(table: &str) {
+    client().await.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
+}
+
 /// The store, its tables created once per test binary (parallel `CREATE … IF NOT EXISTS` can race).
 async fn store() -> PgStore {
-    static INIT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    let store = PgStore::from_url(&url()).unwrap();
-    INIT.get_or_init(|| async {
-        store.init().await.expect("PostgreSQL at 127.0.0.1:5432 (IDLOOM_PG)");
-        // The segment table too: tests create counters in parallel.
-        store.init_segment_guarded("warmup", 0, 1).await.expect("the segment table");
-    })
-    .await;
-    store
+    engines::with_tables(PgStore::from_url(&url()).unwrap(), "PostgreSQL at 127.0.0.1:5432 (IDLOOM_PG)", true).await
 }
 
-support::scenarios!(
-    lease_mint_renew_release,
-    two_holders_two_nodes,
-    an_outage_stops_minting_at_the_fence,
-    a_failed_refill_is_reported_then_recovers,
+engines::sql_engine!(refused: PgStore::from_url("host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=3").unwrap());
+
+engines::faults!(
+    a_refused_renewal_stops_at_the_fence => edit("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = $1"),
+    guarded_counters => edit("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1"),
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_renewal_stops_at_the_fence() {
-    support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
-        client()
-            .await
-            .execute("UPDATE idloom_node SET expires_ms = 0 WHERE namespace = $1", &[&ns])
-            .await
-            .unwrap();
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique_atomic() {
-    support::segments_unique(store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn segments_unique_cas() {
-    support::segments_unique(store().await.with_mode(FetchMode::Cas)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_connection_is_store_unavailable() {
-    support::refused(PgStore::from_url("host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=3").unwrap()).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arguments_are_checked() {
@@ -73,18 +51,6 @@ async fn arguments_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_client_works_too() {
     support::two_holders_two_nodes(PgStore::from_client(client().await)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guarded_counters() {
-    support::guarded_counters(store().await, |tag| async move {
-        client()
-            .await
-            .execute("UPDATE idloom_alloc SET store_identity = 'elsewhere/1' WHERE biz_tag = $1", &[&tag])
-            .await
-            .unwrap();
-    })
-    .await;
 }
 
 /// Replicas starting together on a fresh database create one table at once:
@@ -102,16 +68,10 @@ async fn concurrent_creates_of_one_table() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    client().await.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
+    drop_table(&table).await;
 }
 
 // ---- moved from the core's tests/store_postgres.rs (sync adapters) ----
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch_and_start_above_the_fences() {
-    let n = support::sixteen_holders_on_eight_nodes(&store().await).await;
-    eprintln!("{n} grants to 16 holders on 8 nodes");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_is_judged_by_the_stores_clock_and_a_taken_node_refuses_the_old_renewal() {
@@ -119,27 +79,10 @@ async fn expiry_is_judged_by_the_stores_clock_and_a_taken_node_refuses_the_old_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
-    support::proposed_fences_are_clamped(&store().await, 1 << 60, |_, _| async {}).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recreated_namespace_and_a_new_store_identity_raise_the_floor() {
-    let db = store().await;
-    let ns = support::a_namespace_created_not_fresh_starts_at_its_floor(&db).await;
     // A restore or promotion changes system identifier/timeline: simulate the record's side.
-    client()
-        .await
-        .execute("UPDATE idloom_namespace SET store_identity = 'older' WHERE namespace = $1", &[&ns])
-        .await
-        .unwrap();
-    let before = support::now_ms();
-    let g = db.acquire(&ns, "b", 0).await.unwrap();
-    let short = support::SHORT;
-    assert!(
-        g.start_ms + 5 >= before + short.ttl_ms + short.max_skew_ms,
-        "the floor rose before the grant"
-    );
+    let forget = edit("UPDATE idloom_namespace SET store_identity = 'older' WHERE namespace = $1");
+    engines::a_forgetful_store_raises_the_floor_first(&store().await, forget).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,15 +111,6 @@ async fn eight_holders_creating_a_lost_namespace_at_once_all_get_its_one_record(
         }
         assert!(floors.iter().all(|f| *f == floors[0]), "one record: {floors:?}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eight_fetchers_on_one_row_never_overlap_in_atomic_and_cas_modes() {
-    let table = support::unique("leaf");
-    let db = store().await.with_table(&table).unwrap();
-    support::eight_fetchers_on_one_counter(&db, 1).await;
-    support::eight_fetchers_on_one_counter(&db.clone().with_mode(FetchMode::Cas), 1).await;
-    client().await.batch_execute(&format!("DROP TABLE {table}")).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,16 +175,9 @@ async fn store_faults_have_their_codes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lookup_and_status_show_the_record_and_every_node() {
-    support::lookup_and_status(&store().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
-    let (db, ns) = (store().await, support::unique("count"));
-    db.init_namespace(&ns, support::LAYOUT, Some(2), support::SHORT, true)
-        .await
-        .unwrap();
+    let db = store().await;
+    let ns = engines::new_namespace(&db, "count", support::LAYOUT, 2).await;
     let e = db
         .init_namespace(&ns, support::LAYOUT, Some(3), support::SHORT, true)
         .await
@@ -265,10 +192,8 @@ async fn a_namespace_asked_for_with_another_node_count_gains_no_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acquire_uses_the_node_indexes_and_stays_sticky() {
-    let (db, ns) = (store().await, support::unique("idx"));
-    db.init_namespace(&ns, idloom::Layout::SONYFLAKE, Some(2_500), support::SHORT, true)
-        .await
-        .unwrap();
+    let db = store().await;
+    let ns = engines::new_namespace(&db, "idx", idloom::Layout::SONYFLAKE, 2_500).await;
     assert_eq!(db.nodes(&ns).await.unwrap().len(), 2_500);
     let raw = client().await;
     // init made the indexes acquire.sql reads (O(log n), not a sort of every free row).

@@ -1,5 +1,6 @@
 //! The scenarios on the real Redis (127.0.0.1:6379; `IDLOOM_REDIS` overrides).
 
+mod engines;
 mod support;
 
 use idloom_stores::redis::RedisStore;
@@ -12,17 +13,12 @@ async fn store() -> RedisStore {
     RedisStore::from_url(&url()).await.expect("Redis at 127.0.0.1:6379 (IDLOOM_REDIS)")
 }
 
-support::scenarios!(
-    lease_mint_renew_release,
-    two_holders_two_nodes,
-    an_outage_stops_minting_at_the_fence,
-    a_failed_refill_is_reported_then_recovers,
-    segments_unique,
-);
+support::scenarios!(segments_unique);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_renewal_stops_at_the_fence() {
-    support::a_refused_renewal_stops_at_the_fence(store().await, |ns| async move {
+engines::every_engine!();
+
+engines::faults!(
+    a_refused_renewal_stops_at_the_fence => async |ns: String| {
         let mut conn = raw(&url()).await;
         // The record and the index the acquire script reads (see core/stores/redis/acquire.lua).
         let base = format!("{{idloom:{ns}}}:");
@@ -40,9 +36,12 @@ async fn a_refused_renewal_stops_at_the_fence() {
             .query_async::<()>(&mut conn)
             .await
             .unwrap();
-    })
-    .await;
-}
+    },
+    guarded_counters => async |tag: String| {
+        let mut conn = raw(&url()).await;
+        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
+    },
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_is_store_unavailable() {
@@ -57,15 +56,6 @@ async fn arguments_are_checked() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), idloom::ErrorCode::InvalidRange, "{e}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guarded_counters() {
-    support::guarded_counters(store().await, |tag| async move {
-        let mut conn = raw(&url()).await;
-        set(&mut conn, &idloom::stores::redis::guard_key(&tag), "elsewhere").await;
-    })
-    .await;
 }
 
 // ---- moved from the core's tests/store_redis.rs (sync adapters) ----
@@ -108,6 +98,11 @@ async fn counter_value(conn: &mut redis::aio::MultiplexedConnection, tag: &str) 
         .unwrap()
 }
 
+/// The counter of `tag` reads `want` (`why` says what the test expects of it).
+async fn assert_counter(conn: &mut redis::aio::MultiplexedConnection, tag: &str, want: &str, why: &str) {
+    assert_eq!(counter_value(conn, tag).await.as_deref(), Some(want), "{why}");
+}
+
 /// The INCRBY script's answer to a peek (step 0), which the crate refuses before sending.
 async fn peek(conn: &mut redis::aio::MultiplexedConnection, tag: &str) -> redis::Value {
     redis::cmd("EVAL")
@@ -125,32 +120,20 @@ fn pair(r: idloom_stores::Range) -> (u64, u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixteen_holders_racing_for_eight_nodes_never_share_an_epoch() {
-    let n = support::sixteen_holders_on_eight_nodes(&store().await).await;
-    eprintln!("{n} grants to 16 holders on 8 nodes");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_renewal_release_and_a_new_run_id() {
     let db = store().await;
     support::expiry_on_the_stores_clock(&db).await;
-    let ns = support::a_namespace_created_not_fresh_starts_at_its_floor(&db).await;
     // Another run_id (a restart without persistence, a failover): the floor rises first.
-    redis::cmd("HSET")
-        .arg(idloom::stores::redis::namespace_key(&ns))
-        .arg("run_id")
-        .arg("old")
-        .query_async::<()>(&mut raw(&url()).await)
-        .await
-        .unwrap();
-    let before = support::now_ms();
-    let c = db.acquire(&ns, "c", 0).await.unwrap();
-    let short = support::SHORT;
-    assert!(
-        c.start_ms + 5 >= before + short.ttl_ms + short.max_skew_ms,
-        "start {} above the new floor",
-        c.start_ms
-    );
+    engines::a_forgetful_store_raises_the_floor_first(&db, async |ns| {
+        redis::cmd("HSET")
+            .arg(idloom::stores::redis::namespace_key(&ns))
+            .arg("run_id")
+            .arg("old")
+            .query_async::<()>(&mut raw(&url()).await)
+            .await
+            .unwrap()
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -451,10 +434,7 @@ async fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
     let dir = redis.dir.clone();
     let db = redis.store().await;
     let mut conn = raw(&redis.url()).await;
-    let ns = support::unique("scale");
-    db.init_namespace(&ns, idloom::Layout::SONYFLAKE, Some(65_536), support::SHORT, true)
-        .await
-        .unwrap();
+    let ns = engines::new_namespace(&db, "scale", idloom::Layout::SONYFLAKE, 65_536).await;
     let mut last = None;
     for i in 0..20 {
         let before = hash_reads(&mut conn).await;
@@ -479,11 +459,9 @@ async fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
 async fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
     // An older acquire.lua kept no index: node records only, no `next`.
     // Nodes 0 and 2 are held by live holders of that time; node 1 expired.
-    let (db, ns) = (store().await, support::unique("oldns"));
+    let db = store().await;
     let mut conn = raw(&url()).await;
-    db.init_namespace(&ns, support::LAYOUT, Some(4), support::SHORT, true)
-        .await
-        .unwrap();
+    let ns = engines::new_namespace(&db, "oldns", support::LAYOUT, 4).await;
     let key = idloom::stores::redis::namespace_key(&ns);
     let node_key = |k: u64| format!("{}node:{k}", &key[..key.len() - 2]);
     redis::cmd("HDEL").arg(&key).arg("next").query_async::<()>(&mut conn).await.unwrap();
@@ -523,14 +501,9 @@ async fn a_namespace_made_by_an_older_idloom_is_indexed_as_it_goes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_pages_through_every_node() {
-    let (db, ns) = (store().await, support::unique("pages"));
-    db.init_namespace(&ns, support::LAYOUT, Some(1_024), support::SHORT, true)
-        .await
-        .unwrap();
-    let ns2 = support::unique("pages2");
-    db.init_namespace(&ns2, idloom::Layout::SONYFLAKE, Some(2_500), support::SHORT, true)
-        .await
-        .unwrap();
+    let db = store().await;
+    let ns = engines::new_namespace(&db, "pages", support::LAYOUT, 1_024).await;
+    let ns2 = engines::new_namespace(&db, "pages2", idloom::Layout::SONYFLAKE, 2_500).await;
     for i in 0..3 {
         db.acquire(&ns2, &format!("h{i}"), support::now_ms() + 300).await.unwrap();
     }
@@ -561,15 +534,11 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     let mut conn = raw(&url()).await;
     let (tag, plain) = (support::unique("guard"), support::unique("plain"));
     db.init_segment_guarded(&tag, 100, 10).await.unwrap();
-    assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("100"));
+    assert_counter(&mut conn, &tag, "100", "initialised at its start").await;
     db.init_segment(&plain, 100, 10).await.unwrap();
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (100, 110));
     db.init_segment_guarded(&tag, 5_000, 10).await.unwrap();
-    assert_eq!(
-        counter_value(&mut conn, &tag).await.as_deref(),
-        Some("110"),
-        "same run_id: unchanged"
-    );
+    assert_counter(&mut conn, &tag, "110", "same run_id: unchanged").await;
     let guard = idloom::stores::redis::guard_key(&tag);
     set(&mut conn, &guard, "another").await; // another run_id recorded: a restore, a failover
     let e = db.fetch(&tag, 10).await.unwrap_err();
@@ -578,13 +547,9 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     // A peek (step 0: the crate refuses it before sending; the script's own answer).
     let v = peek(&mut conn, &tag).await;
     assert_eq!(head(&v), "state_lost", "{v:?}");
-    assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("110"), "nothing moved");
+    assert_counter(&mut conn, &tag, "110", "nothing moved").await;
     db.init_segment(&tag, 9_000, 10).await.unwrap();
-    assert_eq!(
-        counter_value(&mut conn, &tag).await.as_deref(),
-        Some("110"),
-        "an unguarded init changes nothing"
-    );
+    assert_counter(&mut conn, &tag, "110", "an unguarded init changes nothing").await;
     assert_eq!(db.fetch(&tag, 10).await.unwrap_err().code(), ErrorCode::StoreStateLost);
     assert_eq!(
         pair(db.fetch(&plain, 10).await.unwrap()),
@@ -595,14 +560,10 @@ async fn a_guarded_counter_refuses_another_run_id_until_reinitialised_above_a_fl
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_000, 9_010));
     set(&mut conn, &guard, "another").await; // another run_id recorded: a restore, a failover
     db.init_segment_guarded(&tag, 5, 10).await.unwrap();
-    assert_eq!(counter_value(&mut conn, &tag).await.as_deref(), Some("9010"), "never lowered");
+    assert_counter(&mut conn, &tag, "9010", "never lowered").await;
     assert_eq!(pair(db.fetch(&tag, 10).await.unwrap()), (9_010, 9_020));
     db.init_segment_guarded(&plain, 700, 10).await.unwrap();
-    assert_eq!(
-        counter_value(&mut conn, &plain).await.as_deref(),
-        Some("700"),
-        "guarding an unguarded counter raises it"
-    );
+    assert_counter(&mut conn, &plain, "700", "guarding an unguarded counter raises it").await;
     assert_eq!(idloom::stores::check_guard("mysql").unwrap_err().code(), ErrorCode::InvalidArgument);
 }
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Literal, Mapping, Optional, Protocol, Sequence
 
 from ._errors import IdloomError, LeaseLostError
 
-from typing_extensions import Self
+from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
     "Capacity",
@@ -166,6 +166,26 @@ class RetryAt:
     def at_ms(self) -> int: ...
     def __eq__(self, value: object, /) -> bool: ...
 
+class _Policy(TypedDict, total=False):
+    """A generator's policy (``Snowflake``, ``SnowflakeMachine``); None: the default."""
+
+    backwards: Optional[Literal["logical", "wait", "fail"]]
+    max_backwards_ms: Optional[int]
+    exhausted: Optional[Literal["wait", "borrow", "fail"]]
+    max_borrow_ms: Optional[int]
+    sequence_start: Optional[Literal["reset", "continuous", "random"]]
+    seed: Optional[int]
+
+class _SnowflakeOptions(_Policy, total=False):
+    """A ``Snowflake``'s clock and where its node comes from, besides its policy."""
+
+    clock: Union[None, Literal["ticker", "system"], ManualClock]
+    lease: Optional[_LeaseLike]
+    slot: Optional[Slot]
+    state_dir: Optional[Union[str, os.PathLike[str]]]
+    namespace: Optional[str]
+    state_lead_ms: Optional[int]
+
 @final
 class Snowflake:
     """A thread-safe, fork-aware snowflake generator for one node.
@@ -178,19 +198,7 @@ class Snowflake:
         cls,
         node: Optional[int] = None,
         layout: Optional[Layout] = None,
-        *,
-        backwards: Optional[Literal["logical", "wait", "fail"]] = None,
-        max_backwards_ms: Optional[int] = None,
-        exhausted: Optional[Literal["wait", "borrow", "fail"]] = None,
-        max_borrow_ms: Optional[int] = None,
-        sequence_start: Optional[Literal["reset", "continuous", "random"]] = None,
-        seed: Optional[int] = None,
-        clock: Union[None, Literal["ticker", "system"], ManualClock] = None,
-        lease: Optional[_LeaseLike] = None,
-        slot: Optional[Slot] = None,
-        state_dir: Optional[Union[str, os.PathLike[str]]] = None,
-        namespace: Optional[str] = None,
-        state_lead_ms: Optional[int] = None,
+        **options: Unpack[_SnowflakeOptions],
     ) -> Self: ...
     def stats(self) -> dict[str, int]: ...
     def next(self) -> int: ...
@@ -213,13 +221,7 @@ class SnowflakeMachine:
         cls,
         node: int,
         layout: Optional[Layout] = None,
-        *,
-        backwards: Optional[Literal["logical", "wait", "fail"]] = None,
-        max_backwards_ms: Optional[int] = None,
-        exhausted: Optional[Literal["wait", "borrow", "fail"]] = None,
-        max_borrow_ms: Optional[int] = None,
-        sequence_start: Optional[Literal["reset", "continuous", "random"]] = None,
-        seed: Optional[int] = None,
+        **policy: Unpack[_Policy],
     ) -> Self: ...
     def next_at(self, now_ms: int) -> Union[int, RetryAt]: ...
     def fill_at(self, now_ms: int, n: int) -> tuple[list[int], Optional[int]]: ...
@@ -270,6 +272,22 @@ class MemorySource:
     def __new__(cls, start: Optional[int] = None) -> Self: ...
     def __call__(self, step: int) -> tuple[int, int]: ...
 
+class _SegmentConfig(TypedDict, total=False):
+    """A segment buffer's configuration (``Segment``, ``SegmentBuffer``); None: the default."""
+
+    step: Optional[int]
+    threshold_percent: Optional[int]
+    max_prefetched: Optional[int]
+    stride: Optional[int]
+    offset: Optional[int]
+    adaptive: Optional[tuple[int, int, int]]
+
+class _SegmentOptions(_SegmentConfig, total=False):
+    """A ``Segment``'s refill, besides its buffer's configuration."""
+
+    background: Optional[bool]
+    timeout_ms: Optional[int]
+
 @final
 class Segment:
     """IDs from ranges a source hands out, served from memory; thread-safe."""
@@ -277,15 +295,7 @@ class Segment:
     def __new__(
         cls,
         source: Union[MemorySource, Callable[[int], tuple[int, int]]],
-        *,
-        step: Optional[int] = None,
-        threshold_percent: Optional[int] = None,
-        max_prefetched: Optional[int] = None,
-        stride: Optional[int] = None,
-        offset: Optional[int] = None,
-        adaptive: Optional[tuple[int, int, int]] = None,
-        background: Optional[bool] = None,
-        timeout_ms: Optional[int] = None,
+        **options: Unpack[_SegmentOptions],
     ) -> Self: ...
     def next(self) -> int: ...
     def __iter__(self) -> Segment: ...
@@ -301,16 +311,7 @@ class Segment:
 class SegmentBuffer:
     """The host-agnostic segment buffer (you fetch; it says when and how much)."""
 
-    def __new__(
-        cls,
-        *,
-        step: Optional[int] = None,
-        threshold_percent: Optional[int] = None,
-        max_prefetched: Optional[int] = None,
-        stride: Optional[int] = None,
-        offset: Optional[int] = None,
-        adaptive: Optional[tuple[int, int, int]] = None,
-    ) -> Self: ...
+    def __new__(cls, **config: Unpack[_SegmentConfig]) -> Self: ...
     def next(self) -> int: ...
     def begin_fetch(self, now_ms: int) -> Optional[int]: ...
     def supply(self, start: int, end: int) -> None: ...

@@ -3,7 +3,7 @@
 
 pub mod refill;
 
-use crate::args::{int_in, opt_int_in};
+use crate::args::{int_in, opt_int_in, wrong_type};
 use crate::errors::{raise, IntoPy};
 use crate::events::{code_of, Notes};
 use crate::fork;
@@ -59,16 +59,8 @@ fn segment_config(
     let fixed = opt_int_in(step, "step", code, 1, MAX_STEP)?;
     let step = match adaptive.filter(|a| !a.is_none()) {
         Some(a) => {
-            let parts = a.cast::<PyTuple>().ok().filter(|t| t.len() == 3).ok_or_else(|| {
-                raise(
-                    a.py(),
-                    ErrorCode::InvalidType,
-                    format!(
-                        "adaptive must be a tuple (min, max, target_ms) of ints, got {}",
-                        crate::args::type_name(a)
-                    ),
-                )
-            })?;
+            let parts = (a.cast::<PyTuple>().ok().filter(|t| t.len() == 3))
+                .ok_or_else(|| wrong_type(a, "adaptive", "a tuple (min, max, target_ms) of ints"))?;
             StepSize::Adaptive {
                 min: int_in(&parts.get_item(0)?, "adaptive.min", code, 1, MAX_STEP)?,
                 max: int_in(&parts.get_item(1)?, "adaptive.max", code, 1, MAX_STEP)?,
@@ -322,13 +314,7 @@ impl PySegment {
         // Store sources ask for a background refill (`background_refill = True`);
         // `background=` decides for any source.
         let background = match background.filter(|b| !b.is_none()) {
-            Some(b) => b.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
-                raise(
-                    py,
-                    ErrorCode::InvalidType,
-                    format!("background must be a bool, got {}", crate::args::type_name(b)),
-                )
-            })?,
+            Some(b) => (b.cast::<pyo3::types::PyBool>().map(|b| b.is_true())).map_err(|_| wrong_type(b, "background", "a bool"))?,
             None => source_obj.getattr("background_refill").and_then(|v| v.is_truthy()).unwrap_or(false),
         };
         if !background && timeout.is_some() {

@@ -151,12 +151,7 @@ pub async fn two_holders_two_nodes<S: Store>(store: S) {
 /// out; another holder takes it): the first holder's renewal is refused,
 /// its status is `lease_lost`, and it never mints at or past the fence the
 /// new holder starts at.
-pub async fn a_refused_renewal_stops_at_the_fence<S, F, Fut>(store: S, expire: F)
-where
-    S: Store,
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn a_refused_renewal_stops_at_the_fence<S: Store>(store: S, expire: impl AsyncFn(String)) {
     let ns = unique("steal");
     store.init_namespace(&ns, LAYOUT, Some(1), CONFIG, true).await.unwrap();
     let a = NodeLease::acquire_with(store.clone(), &ns, LAYOUT, holder("a")).await.unwrap();
@@ -475,12 +470,7 @@ pub async fn a_failed_refill_is_reported_then_recovers<S: Store>(store: S) {
 /// recorded identity is another (`tamper` edits it, as a restore or a
 /// failover would leave it) every fetch is `store_state_lost`, until
 /// `init_segment_guarded` again raises it to `max(counter, floor)`.
-pub async fn guarded_counters<S, F, Fut>(store: S, tamper: F)
-where
-    S: Store,
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn guarded_counters<S: Store>(store: S, tamper: impl AsyncFn(String)) {
     let tag = unique("guard");
     store.init_segment_guarded(&tag, 100, 10).await.unwrap();
     assert_eq!(store.fetch(&tag, 10).await.unwrap().start, 100);

@@ -154,11 +154,19 @@ export class PrivateRedis {
   }
 }
 
-export class PrivatePostgres {
+/** A database server of its own: its folder, the data directory in it, and
+ * the port it listens on (picked at its first start). */
+class PrivateDatabase {
   constructor(dir) {
     this.dir = dir;
     this.data = join(dir, 'data');
     this.port = 0;
+  }
+}
+
+export class PrivatePostgres extends PrivateDatabase {
+  constructor(dir) {
+    super(dir);
     this.bin = pgBin();
   }
 
@@ -243,11 +251,9 @@ export class PrivatePostgres {
   }
 }
 
-export class PrivateMariaDB {
+export class PrivateMariaDB extends PrivateDatabase {
   constructor(dir) {
-    this.dir = dir;
-    this.data = join(dir, 'data');
-    this.port = 0;
+    super(dir);
     this.child = null;
   }
 

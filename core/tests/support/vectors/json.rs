@@ -4,6 +4,17 @@
 use idloom::{Error, FieldOrder, Layout, OnBackwards, OnExhausted, Policy, SequenceStart};
 use serde_json::{json, Value};
 
+/// A script's steps, each with the `expect` its run gives (steps run in order).
+pub fn with_expectations(steps: Vec<Value>, mut run: impl FnMut(&Value) -> Value) -> Vec<Value> {
+    steps
+        .into_iter()
+        .map(|mut s| {
+            s["expect"] = run(&s);
+            s
+        })
+        .collect()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -82,27 +93,26 @@ pub fn policy_json(p: &Policy) -> Value {
 
 pub fn policy_from(v: &Value) -> Policy {
     let n = |o: &Value, k: &str| o[k].as_u64().unwrap();
-    let b = &v["on_backwards"];
-    let on_backwards = match b["kind"].as_str().unwrap() {
-        "fail" => OnBackwards::Fail,
-        "wait" => OnBackwards::Wait { max_ms: n(b, "max_ms") },
-        _ => OnBackwards::Logical {
+    // Each choice as `{"kind": …, its numbers}`.
+    let choice = |key: &str| (&v[key], v[key]["kind"].as_str().unwrap());
+    let on_backwards = match choice("on_backwards") {
+        (_, "fail") => OnBackwards::Fail,
+        (b, "wait") => OnBackwards::Wait { max_ms: n(b, "max_ms") },
+        (b, _) => OnBackwards::Logical {
             max_lead_ms: n(b, "max_lead_ms"),
         },
     };
-    let x = &v["on_exhausted"];
-    let on_exhausted = match x["kind"].as_str().unwrap() {
-        "fail" => OnExhausted::Fail,
-        "wait" => OnExhausted::Wait,
-        _ => OnExhausted::Borrow {
+    let on_exhausted = match choice("on_exhausted") {
+        (_, "fail") => OnExhausted::Fail,
+        (_, "wait") => OnExhausted::Wait,
+        (x, _) => OnExhausted::Borrow {
             max_lead_ms: n(x, "max_lead_ms"),
         },
     };
-    let s = &v["sequence_start"];
-    let sequence_start = match s["kind"].as_str().unwrap() {
-        "reset" => SequenceStart::Reset,
-        "continuous" => SequenceStart::Continuous,
-        _ => SequenceStart::Random {
+    let sequence_start = match choice("sequence_start") {
+        (_, "reset") => SequenceStart::Reset,
+        (_, "continuous") => SequenceStart::Continuous,
+        (s, _) => SequenceStart::Random {
             seed: s["seed"].as_str().unwrap().parse().unwrap(),
         },
     };

@@ -1,5 +1,6 @@
 //! `lease_scripts.json`: node leases with tick fences, a store and its holders.
 
+use super::json::with_expectations;
 use super::T0;
 use idloom::snowflake::Next;
 use idloom::{Error, Generator, Layout, Policy};
@@ -206,15 +207,7 @@ pub fn lease_scripts() -> Value {
                 "nodes": nodes, "fresh": fresh, "identity": "r1", "store_now": t,
             });
             let mut run = LeaseRun::new(&script);
-            let steps: Vec<Value> = steps
-                .into_iter()
-                .map(|mut s| {
-                    let expect = run.step(&s);
-                    s["expect"] = expect;
-                    s
-                })
-                .collect();
-            script["steps"] = Value::Array(steps);
+            script["steps"] = Value::Array(with_expectations(steps, |s| run.step(s)));
             script
         })
         .collect();

@@ -1,6 +1,6 @@
 //! `segment_scripts.json`: segment buffer scripts, the host's side written out.
 
-use super::json::err;
+use super::json::{err, with_expectations};
 use idloom::segment::{Range, SegmentBuffer, SegmentConfig, StepSize};
 use serde_json::{json, Value};
 
@@ -132,15 +132,7 @@ pub fn segment_scripts() -> Value {
         .into_iter()
         .map(|(name, about, config, steps)| {
             let mut b = SegmentBuffer::new(config).unwrap();
-            let steps: Vec<Value> = steps
-                .into_iter()
-                .map(|s| {
-                    let expect = run_segment_step(&mut b, &s);
-                    let mut s = s;
-                    s["expect"] = expect;
-                    s
-                })
-                .collect();
+            let steps = with_expectations(steps, |s| run_segment_step(&mut b, s));
             json!({"name": name, "about": about, "config": segment_config_json(&config), "steps": steps})
         })
         .collect();

@@ -1,6 +1,6 @@
 //! `snowflake_scripts.json`: stateful scripts of the pure snowflake state machine.
 
-use super::json::{err, layout_json, policy_json};
+use super::json::{err, layout_json, policy_json, with_expectations};
 use super::T0;
 use idloom::snowflake::Next;
 use idloom::{Generator, Layout, OnBackwards, OnExhausted, Policy, SequenceStart};
@@ -78,15 +78,7 @@ pub fn snowflake_scripts() -> Value {
         .into_iter()
         .map(|(name, about, layout, node, policy, steps)| {
             let mut g = Generator::new(layout, node, policy).unwrap();
-            let steps: Vec<Value> = steps
-                .into_iter()
-                .map(|s| {
-                    let expect = run_snowflake_step(&mut g, &s);
-                    let mut s = s;
-                    s["expect"] = expect;
-                    s
-                })
-                .collect();
+            let steps = with_expectations(steps, |s| run_snowflake_step(&mut g, s));
             json!({"name": name, "about": about, "layout": layout_json(&layout), "node": node, "policy": policy_json(&policy), "steps": steps})
         })
         .collect();

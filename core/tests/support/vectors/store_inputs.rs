@@ -16,56 +16,78 @@ pub fn store_input_outcome(kind: &str, value: &str) -> Value {
 pub fn store_inputs() -> Value {
     use idloom::inputs::*;
     let r = |s: &str, n: usize| s.repeat(n);
+    // A name's edges: at its limit, one past it, empty.
+    let edges = |c: &str, max: usize| vec![r(c, max), r(c, max + 1), String::new()];
+    let texts = |t: &[&str]| t.iter().map(|t| t.to_string()).collect::<Vec<_>>();
     let injection = "x'), (0x696e6a6563746564, 999999, 1, 0x70776e6564) -- ";
-    let cases: Vec<(&str, String)> = vec![
-        ("namespace", r("n", MAX_NAMESPACE)),
-        ("namespace", r("n", MAX_NAMESPACE + 1)),
-        ("namespace", String::new()),
-        ("namespace", "app-1.prod_2".into()),
-        ("namespace", ".hidden".into()),
-        ("namespace", "../x".into()),
-        ("namespace", "a:b".into()),
-        ("namespace", "ns}{".into()),
-        ("biz_tag", r("t", MAX_BIZ_TAG)),
-        ("biz_tag", r("t", MAX_BIZ_TAG + 1)),
-        ("biz_tag", String::new()),
-        ("biz_tag", "leaf-segment-test".into()),
-        ("biz_tag", "order:v2.eu_1".into()),
-        ("biz_tag", "a}b".into()),
-        ("biz_tag", "x'); DROP TABLE t; --".into()),
-        ("biz_tag", "space here".into()),
-        ("biz_tag", "訂單".into()),
-        ("holder", r("h", MAX_HOLDER)),
-        ("holder", r("h", MAX_HOLDER + 1)),
-        ("holder", String::new()),
-        ("holder", "web-1.example.com:4242:a1b2c3".into()),
-        ("holder", "worker 3 ~ {x} 'q' \\".into()),
-        ("holder", "tab\there".into()),
-        ("holder", "café".into()),
-        ("description", String::new()),
-        ("description", r("d", MAX_DESCRIPTION)),
-        ("description", r("d", MAX_DESCRIPTION + 1)),
-        ("description", r("號", MAX_DESCRIPTION)),
-        ("description", r("號", MAX_DESCRIPTION + 1)),
-        ("description", r("😀", MAX_DESCRIPTION)),
-        ("description", r("😀", MAX_DESCRIPTION + 1)),
-        ("description", injection.into()),
-        ("description", "quotes ' \" ` backslash \\ -- /* */ #".into()),
-        ("description", "nul \0 inside".into()),
-        ("description", "line\nbreak".into()),
-        ("description", "del \u{7f}".into()),
-        ("table", r("t", MAX_IDENTIFIER)),
-        ("table", r("t", MAX_IDENTIFIER + 1)),
-        ("table", String::new()),
-        ("table", "leaf_alloc".into()),
-        ("table", format!("{}.{}", r("s", MAX_IDENTIFIER), r("t", MAX_IDENTIFIER))),
-        ("table", format!("s.{}", r("t", MAX_IDENTIFIER + 1))),
-        ("table", "_t1".into()),
-        ("table", "1t".into()),
-        ("table", "a.b.c".into()),
-        ("table", "x; DROP TABLE y".into()),
-        ("table", "tablé".into()),
+    let kinds: Vec<(&str, Vec<String>)> = vec![
+        (
+            "namespace",
+            [
+                edges("n", MAX_NAMESPACE),
+                texts(&["app-1.prod_2", ".hidden", "../x", "a:b", "ns}{"]),
+            ]
+            .concat(),
+        ),
+        (
+            "biz_tag",
+            [
+                edges("t", MAX_BIZ_TAG),
+                texts(&[
+                    "leaf-segment-test",
+                    "order:v2.eu_1",
+                    "a}b",
+                    "x'); DROP TABLE t; --",
+                    "space here",
+                    "訂單",
+                ]),
+            ]
+            .concat(),
+        ),
+        (
+            "holder",
+            [
+                edges("h", MAX_HOLDER),
+                texts(&["web-1.example.com:4242:a1b2c3", "worker 3 ~ {x} 'q' \\", "tab\there", "café"]),
+            ]
+            .concat(),
+        ),
+        (
+            "description",
+            [
+                vec![String::new()],
+                ["d", "號", "😀"]
+                    .iter()
+                    .flat_map(|c| [r(c, MAX_DESCRIPTION), r(c, MAX_DESCRIPTION + 1)])
+                    .collect(),
+                texts(&[
+                    injection,
+                    "quotes ' \" ` backslash \\ -- /* */ #",
+                    "nul \0 inside",
+                    "line\nbreak",
+                    "del \u{7f}",
+                ]),
+            ]
+            .concat(),
+        ),
+        (
+            "table",
+            [
+                edges("t", MAX_IDENTIFIER),
+                vec![
+                    "leaf_alloc".into(),
+                    format!("{}.{}", r("s", MAX_IDENTIFIER), r("t", MAX_IDENTIFIER)),
+                    format!("s.{}", r("t", MAX_IDENTIFIER + 1)),
+                ],
+                texts(&["_t1", "1t", "a.b.c", "x; DROP TABLE y", "tablé"]),
+            ]
+            .concat(),
+        ),
     ];
+    let cases: Vec<(&str, String)> = kinds
+        .into_iter()
+        .flat_map(|(kind, values)| values.into_iter().map(move |v| (kind, v)))
+        .collect();
     let cases: Vec<Value> = cases
         .iter()
         .map(|(kind, value)| json!({"kind": kind, "value": value, "expect": store_input_outcome(kind, value)}))

@@ -13,6 +13,7 @@ export { urlAlphabet, nanoid, nanoidBatch, customAlphabet, nanoidFromBytes } fro
 export { encode, decode } from './encoding.mjs';
 export { Mask } from './mask.mjs';
 export { ObjectId, objectId, ObjectIdMachine } from './objectid.mjs';
+export { EVENT_KINDS, EVENT_CHANNEL, addEventHook, removeEventHook, eventMessage } from './events.mjs';
 
 // The public types, by the module that defines them.
 /** @typedef {import('./errors.mjs').ErrorCode} ErrorCode */
@@ -33,3 +34,5 @@ export { ObjectId, objectId, ObjectIdMachine } from './objectid.mjs';
 /** @typedef {import('./uuid.mjs').UuidOptions} UuidOptions */
 /** @typedef {import('./encoding.mjs').EncodingName} EncodingName */
 /** @typedef {import('./objectid.mjs').ObjectIdLike} ObjectIdLike */
+/** @typedef {import('./events.mjs').EventFacts} EventFacts */
+/** @typedef {import('./events.mjs').EventHook} EventHook */

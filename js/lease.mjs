@@ -6,6 +6,7 @@
 // makes the calls and keeps the schedule.
 import { native } from './native.mjs';
 import { _idloomError as idloomError, codeOf } from './errors.mjs';
+import { Observed, report } from './events.mjs';
 
 const now = () => Date.now();
 
@@ -21,8 +22,15 @@ const now = () => Date.now();
  * timers do not outlive a request), whenever the host calls `renewIfDue()`.
  * `release()` stops every generator made from it and gives the node back
  * with its high-water.
+ *
+ * An event emitter (an `EventEmitter` under Node), in the core's words:
+ * `lease_acquired`, `lease_renewed`, `lease_renewal_failed`, `lease_lost`,
+ * `lease_expired`, `lease_released`, and `store_identity_changed` (the store
+ * restarted without its data or was restored: the floor rose before this
+ * grant); each with its facts (`node`, `epoch`, `fenceMs`, `code`, `inMs`).
+ * `stats()` counts them.
  */
-export class NodeLease {
+export class NodeLease extends Observed {
   /** @type {any} */ #store;
   /** @type {boolean} */ #timers;
   /** @type {any} */ #machine;
@@ -37,6 +45,7 @@ export class NodeLease {
    * @param {{ renewOn?: 'timer' | 'demand' }} [options]
    */
   constructor(store, namespace, holder, layout, ttlMs, maxSkewMs, options = {}) {
+    super();
     this.#store = store;
     const renewOn = options.renewOn ?? 'timer';
     if (renewOn !== 'timer' && renewOn !== 'demand') throw idloomError('invalid_argument', `renewOn must be 'timer' or 'demand', got ${String(renewOn)}`);
@@ -50,6 +59,12 @@ export class NodeLease {
     /** Renewals confirmed, and renewals that got no answer. */
     this.renewals = 0;
     this.renewalFailures = 0;
+  }
+
+  /** Report the event of the machine's last step (the core names it), if any. */
+  #reportStep() {
+    const e = this.#machine.takeEvent();
+    if (e) report(this, e.name, e.facts);
   }
 
   /** @param {number} i */
@@ -82,6 +97,9 @@ export class NodeLease {
       await this.#store._release(this.namespace, grant.node, grant.epoch, this.holder, grant.startMs);
       throw e;
     }
+    // The floor rose first (the store forgot or was restored): the grant starts at or above it.
+    if (grant.identityChanged) report(this, 'store_identity_changed', { node: grant.node, epoch: grant.epoch, fenceMs: grant.startMs });
+    this.#reportStep(); // lease_acquired
     this.#schedule();
   }
 
@@ -164,6 +182,7 @@ export class NodeLease {
     } catch (e) {
       // The core decides: no answer (store_unavailable, a driver's own failure) retries; any other code ends renewals.
       const retry = this.#machine.renewFailed(codeOf(e));
+      this.#reportStep(); // lease_renewal_failed, or lease_expired
       if (retry === null || retry === undefined) this.error = /** @type {Error} */ (e);
       else this.#retry(retry);
       return;
@@ -173,6 +192,7 @@ export class NodeLease {
       // Refused: another holder has the node from the fence on.
       this.error = idloomError('lease_lost', this.#machine.refused());
       for (const h of this.#handles) h.loseLease();
+      this.#reportStep(); // lease_lost, once the generators stopped
       return;
     }
     let kind, ms;
@@ -180,10 +200,12 @@ export class NodeLease {
       [kind, ms] = this.#machine.renewed(grant, now());
     } catch (e) {
       this.error = /** @type {Error} */ (e); // clock_skew: the fence stays
+      this.#reportStep(); // lease_expired
       return;
     }
+    if (kind !== 'retry') for (const h of this.#handles) h.extendFence(ms);
+    this.#reportStep(); // lease_renewed (the generators extended first), or lease_renewal_failed
     if (kind === 'retry') return this.#retry(ms); // answered too late to judge the clocks (a pause)
-    for (const h of this.#handles) h.extendFence(ms);
     this.renewals += 1;
     this.#schedule();
   }
@@ -203,8 +225,10 @@ export class NodeLease {
       if (m !== null && m !== undefined && (high === null || m > high)) high = m;
     }
     const [node, epoch, highWater] = this.#machine.release(high ?? undefined);
+    const released = this.#machine.takeEvent(); // lease_released (fenceMs: the high-water)
     if (this.#renewing) await this.#renewing.catch(() => {});
     await this.#store._release(this.namespace, node, epoch, this.holder, highWater);
+    if (released) report(this, released.name, released.facts); // once the store has it
     return highWater;
   }
 }

@@ -8,20 +8,30 @@
 /** @type {any} */
 export let native = null;
 
+/**
+ * What the host adds beside the native half (Node: `host-node.mjs`):
+ * `EventEmitter` (the base of leases and segments), `channel` (the
+ * diagnostics_channel events are published on), `warn`. Empty elsewhere.
+ * @type {{ EventEmitter?: any, channel?: any, warn?: (text: string) => void }}
+ */
+export let host = {};
+
 /** @type {(() => void)[]} */
 const pending = [];
 
 /**
- * Install the native half (the entry module calls this first).
+ * Install the native half (the entry module calls this first), and what the host adds.
  * @param {any} impl
+ * @param {typeof host} [parts]
  */
-export function install(impl) {
+export function install(impl, parts = {}) {
   if (native !== null && native !== impl) {
     // Two wasm instances would keep two node registries: two generators on
     // one node could repeat each other. (idloom-wasm and idloom-wasm/workers
     // or /stores are two modules; a program uses one.)
     throw Object.assign(new Error('idloom: a second implementation was loaded; import every name from one entry (idloom-wasm, idloom-wasm/workers or idloom-wasm/stores)'), { code: 'node_in_use' });
   }
+  if (native === null) host = parts;
   native = impl;
   for (const f of pending.splice(0)) f();
 }

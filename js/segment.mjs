@@ -3,8 +3,9 @@
 import { native } from './native.mjs';
 // The core's option names and limits (idloom::names, idloom::limits), generated from the core.
 import { LIMITS } from './tables.mjs';
-import { codeError } from './errors.mjs';
-import { MAX_SAFE, small, typeName, u64 } from './args.mjs';
+import { codeError, codeOf } from './errors.mjs';
+import { MAX_SAFE, small, text, typeName, u64 } from './args.mjs';
+import { Observed, report } from './events.mjs';
 
 /** @typedef {import('./errors.mjs').IdloomError} IdloomError */
 /**
@@ -30,6 +31,7 @@ import { MAX_SAFE, small, typeName, u64 } from './args.mjs';
  * @property {number | bigint} [offset] Below `stride` (default 0).
  * @property {number} [timeoutMs] `Segment` only: how long an asynchronous source may take, 1..=86400000 ms
  *   (default 10000); past it the fetch fails with `store_unavailable` and a late answer is dropped (a gap, never a repeat).
+ * @property {string} [name] `Segment` only: names it in its events (their `detail`); default: the store source's biz tag, if any.
  */
 
 /**
@@ -140,8 +142,13 @@ export class MemorySource {
  * `next()`). When memory is dry, `next()` throws `segment_exhausted` — or the
  * source's own error if its last fetch failed — and `nextAsync()` waits for
  * the fetch instead.
+ *
+ * An event emitter (an `EventEmitter` under Node): `segment_fetched`
+ * (`amount`: the range's size), `segment_fetch_failed` (`code`),
+ * `segment_ran_dry` (`code`), each with `detail` (its name) when it has one;
+ * `stats()` counts them.
  */
-export class Segment {
+export class Segment extends Observed {
   /** @type {any} */
   #native;
   /** @type {(step: number) => unknown} */
@@ -152,12 +159,15 @@ export class Segment {
   #lastError = null;
   /** How long an asynchronous source call may take. */
   #timeoutMs;
+  /** Its name in its events (`detail`), or undefined. @type {string | undefined} */
+  #name;
 
   /**
    * @param {SegmentSource | MemorySource} source
    * @param {SegmentOptions} [options]
    */
   constructor(source, options = {}) {
+    super();
     if (source instanceof MemorySource) this.#source = (step) => source.take(step);
     else if (typeof source === 'function') this.#source = source;
     else throw codeError(TypeError, 'invalid_type', `source must be a MemorySource or a function step => { start, end }, got ${typeName(source)}`);
@@ -165,6 +175,17 @@ export class Segment {
     // The core's spec of a store call's `timeout_ms` (idloom::stores::args: 1..=MAX_TTL_MS), from the
     // generated tables: storeCheckArg is in the coordination builds only, and a Segment runs in every host.
     this.#timeoutMs = small(options.timeoutMs ?? 10_000, 'timeoutMs', 1, LIMITS.maxTtlMs);
+    const tag = /** @type {any} */ (source).bizTag;
+    this.#name = options.name !== undefined ? text(options.name, 'name') : typeof tag === 'string' ? tag : undefined;
+  }
+
+  /** @param {string} name @param {{ code?: string, amount?: number }} facts */
+  #report(name, facts) {
+    /** @type {Record<string, unknown>} */
+    const f = {};
+    for (const [k, v] of Object.entries(facts)) if (v !== undefined) f[k] = v;
+    if (this.#name !== undefined) f.detail = this.#name;
+    report(this, name, f);
   }
 
   /**
@@ -250,7 +271,9 @@ export class Segment {
         // begun again on the next call, not in a loop here
       }
     }
-    throw this.#lastError ?? e;
+    const err = this.#lastError ?? e;
+    this.#report('segment_ran_dry', { code: codeOf(err) });
+    throw err;
   }
 
   /** Start the fetch the buffer wants (its result may arrive later). */
@@ -300,8 +323,11 @@ export class Segment {
         throw codeError(TypeError, 'invalid_type', `source must return { start, end }, got ${typeName(range)}`);
       }
       const r = /** @type {SegmentRange} */ (range);
-      this.#native.supply(u64(r.start, 'range.start', 'invalid_range'), u64(r.end, 'range.end', 'invalid_range'));
+      const start = u64(r.start, 'range.start', 'invalid_range');
+      const end = u64(r.end, 'range.end', 'invalid_range');
+      this.#native.supply(start, end);
       this.#lastError = null;
+      this.#report('segment_fetched', { amount: Number(end - start) });
       return null;
     } catch (err) {
       this.#failed(err);
@@ -313,5 +339,6 @@ export class Segment {
   #failed(err) {
     this.#native.fetchFailed();
     this.#lastError = err;
+    this.#report('segment_fetch_failed', { code: codeOf(err) });
   }
 }

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import * as wasm from '../glue/idloom_wasm.js';
 import { install } from './native.mjs';
+import { nodeHost } from './host-node.mjs';
 
 wasm.initSync({ module: readFileSync(new URL('../glue/idloom_wasm_bg.wasm', import.meta.url)) });
 // A worker thread gets a wasm instance (and node registry) of its own: the
 // API refuses snowflakes there unless the caller vouches for the node.
-install({ ...wasm, registryPerInstance: !isMainThread });
+install({ ...wasm, registryPerInstance: !isMainThread }, nodeHost);

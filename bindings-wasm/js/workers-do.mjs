@@ -8,7 +8,8 @@
 // and Redis ones) and renew on their own requests (`ctx.waitUntil`).
 import { native } from './native.mjs';
 import { Layout, Segment, _idloomError as idloomError } from './api.mjs';
-import { Store, arg, input, int, str } from './coord.mjs';
+import { Store } from './stores/store.mjs';
+import { arg, input, int, str } from './args.mjs';
 import { LIMITS } from './tables.mjs';
 
 /** The object's answer. @param {unknown} body @param {number} [status] */
@@ -297,7 +298,7 @@ export class DurableObjectStore extends Store {
     return body.ok;
   }
 
-  /** @returns {Promise<import('./coord.mjs').Namespace>} */
+  /** @returns {Promise<import('./stores/store.mjs').Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ layout, /** @type {number} */ nodes, /** @type {number} */ ttlMs, /** @type {number} */ maxSkewMs, /** @type {boolean} */ fresh) {
     return this.#call('namespace_init', { ns, layout, nodes, ttlMs, maxSkewMs, fresh });
   }
@@ -383,7 +384,7 @@ const leases = new Map();
  * @param {any} binding `env.IDLOOM`
  * @param {string} namespace
  * @param {{ ctx?: { waitUntil(p: Promise<unknown>): void }, layout?: Layout, nodes?: number, ttlMs?: number, maxSkewMs?: number, fresh?: boolean, name?: string, shared?: boolean }} [options]
- * @returns {Promise<import('./coord.mjs').NodeLease>}
+ * @returns {Promise<import('./lease.mjs').NodeLease>}
  */
 export async function leaseNode(binding, namespace, options = {}) {
   let byName = leases.get(binding);

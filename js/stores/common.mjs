@@ -49,11 +49,14 @@ export class ProcessStore extends Store {
 }
 
 /**
- * A lease reading (`['grant', node, epoch, start, fence, now]`) as the grant
- * `NodeLease` takes; null for `['refused']` (a renewal the store refused).
+ * A lease reading (`['grant', node, epoch, start, fence, now, identityChanged]`)
+ * as the grant `NodeLease` takes; null for `['refused']` (a renewal the store
+ * refused). `identityChanged`: the acquire found the store under another
+ * identity and raised the namespace floor first (never on MariaDB).
  * @param {any[]} r
  */
-export const grantOf = (r) => (r[0] === 'refused' ? null : { node: r[1], epoch: r[2], startMs: r[3], fenceMs: r[4], storeNowMs: r[5] });
+export const grantOf = (r) =>
+  r[0] === 'refused' ? null : { node: r[1], epoch: r[2], startMs: r[3], fenceMs: r[4], storeNowMs: r[5], identityChanged: r[6] === 1 };
 
 /**
  * A namespace reading (`['namespace', layout, nodes, ttl, skew, floor]`) as

@@ -35,6 +35,7 @@ export function leafSource(bizTag, mode, calls) {
     }
   };
   source.retries = 0;
+  source.bizTag = bizTag; // names a Segment over it in its events
   return source;
 }
 

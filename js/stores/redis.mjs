@@ -219,9 +219,10 @@ export class RedisStore extends ProcessStore {
    */
   segmentSource(bizTag) {
     const key = native.storeRedisKey('counter', str(bizTag, 'bizTag'));
-    return async (/** @type {number} */ step) => {
+    const source = async (/** @type {number} */ step) => {
       const [, start, end] = await this.#read('incrby', { bizTag }, 'INCRBY', key, arg('step', step));
       return { start, end };
     };
+    return Object.assign(source, { bizTag }); // names a Segment over it in its events
   }
 }

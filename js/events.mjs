@@ -173,16 +173,14 @@ class Listeners {
   }
 }
 
-const COUNTS = Symbol('idloom.counts');
+/** Each object's counts by event name. @type {WeakMap<object, Record<string, number>>} */
+const COUNTS = new WeakMap();
 
 /**
  * What a lease or a segment is besides itself: an event emitter with
  * counters. `stats()` maps every event name to how many this object saw.
  */
 export class Observed extends Listeners {
-  /** @type {Record<string, number> | undefined} */
-  [COUNTS];
-
   /**
    * How many events of each kind this object saw: `{ lease_renewed: 12, … }`,
    * every kind present (0 when none).
@@ -191,7 +189,8 @@ export class Observed extends Listeners {
   stats() {
     /** @type {Record<string, number>} */
     const out = {};
-    for (const name of NAMES) out[name] = this[COUNTS]?.[name] ?? 0;
+    const counts = COUNTS.get(this);
+    for (const name of NAMES) out[name] = counts?.[name] ?? 0;
     return out;
   }
 }
@@ -213,7 +212,8 @@ whenInstalled(() => {
  * @param {EventFacts} [facts]
  */
 export function report(source, name, facts = {}) {
-  const counts = (source[COUNTS] ??= {});
+  let counts = COUNTS.get(source);
+  if (counts === undefined) COUNTS.set(source, (counts = {}));
   counts[name] = (counts[name] ?? 0) + 1;
   try {
     source.emit(name, facts);

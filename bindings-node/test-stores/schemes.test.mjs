@@ -22,8 +22,12 @@ for (const engine of ['postgres', 'mysql']) {
     await store.initSequence(a, { step: 100, floor: 1000, index: 0, count: 2 });
     await store.initSequence(b, { step: 100, floor: 1000, index: 1, count: 2 });
     await store.initSequence(a, { step: 100, floor: 1000, index: 0, count: 2 }); // if missing: kept
-    const group = new SegmentGroup([a, b].map((n) => new Segment(store.sequenceSource(n, { step: 100 }), { step: 100 })));
+    const segments = [a, b].map((n) => new Segment(store.sequenceSource(n, { step: 100 }), { step: 100 }));
+    const group = new SegmentGroup(segments);
     await group.ready();
+    // Both in memory before drawing: under load one's first fetch could outlast the 2,000 draws,
+    // which the group would rightly serve from the other alone.
+    await Promise.all(segments.map((s) => s.ready()));
     const ids = [];
     for (let i = 0; i < 2000; i++) ids.push(await group.nextAsync());
     assert.equal(new Set(ids.map(String)).size, 2000);

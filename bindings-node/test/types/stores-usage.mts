@@ -9,6 +9,8 @@ export async function usage(pg: PostgresStore, my: MySQLStore, redis: RedisStore
   const fence: number = lease.fenceMs;
   const gen = new Snowflake({ lease });
   const id: bigint = gen.next();
+  lease.once('lease_lost', (facts) => void [facts.node, facts.fenceMs]);
+  const renewed: number = lease.stats().lease_renewed;
   const high: number | null = await lease.release();
   await my.initSegment('order', { floor: 1, step: 1000 });
   const source = my.segmentSource('order', { mode: 'cas' });

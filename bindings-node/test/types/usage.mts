@@ -67,3 +67,16 @@ new Snowflake({ node: 1, backwards: 'sometimes' });
 const wrong: number = gen.next();
 
 void [text, batch, when, node, cap, composed, drain, ok, back, masked, table, wrong, oidWhen, oidOrder, oidBytes];
+
+// Events: a Segment is an emitter with stats(); hooks and messages in the core's words.
+import { addEventHook, removeEventHook, eventMessage, EVENT_KINDS, EVENT_CHANNEL } from 'idloom';
+import type { EventFacts, EventHook } from 'idloom';
+const named = new Segment(new MemorySource(1), { step: 10, name: 'orders' });
+named.on('segment_fetched', (facts: EventFacts) => void facts.amount).on('event', (name: string) => void name);
+const counts: Record<string, number> = named.stats();
+const hook: EventHook = addEventHook((name, facts, source) => void [name, facts.code, source]);
+removeEventHook(hook);
+const line: string = eventMessage('lease_lost', { node: 3, fenceMs: 1 });
+const level: string = EVENT_KINDS.lease_lost.level;
+const channel: string = EVENT_CHANNEL;
+void [counts, line, level, channel];

@@ -54,6 +54,20 @@ whenInstalled(() => {
   Object.freeze(EVENT_KINDS);
 });
 
+/**
+ * Counts in the core's order (`eventKinds`) as `{ name: count }`. Internal.
+ * @param {ArrayLike<number>} counts
+ * @returns {Record<string, number>}
+ */
+export function countsByKind(counts) {
+  /** @type {Record<string, number>} */
+  const out = {};
+  NAMES.forEach((name, i) => {
+    out[name] = counts[i] ?? 0;
+  });
+  return out;
+}
+
 /** The diagnostics_channel name events are published on (Node). */
 export const EVENT_CHANNEL = 'idloom';
 
@@ -187,11 +201,8 @@ export class Observed extends Listeners {
    * @returns {Record<string, number>}
    */
   stats() {
-    /** @type {Record<string, number>} */
-    const out = {};
-    const counts = COUNTS.get(this);
-    for (const name of NAMES) out[name] = counts?.[name] ?? 0;
-    return out;
+    const counts = COUNTS.get(this) ?? {};
+    return countsByKind(NAMES.map((name) => counts[name] ?? 0));
   }
 }
 

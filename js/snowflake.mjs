@@ -7,6 +7,7 @@ import { NAMES, LIMITS } from './tables.mjs';
 import { codeError } from './errors.mjs';
 import { MAX_SAFE, choice, small, typeName, u64 } from './args.mjs';
 import { Layout } from './layout.mjs';
+import { countsByKind } from './events.mjs';
 
 /** @typedef {import('./layout.mjs').LayoutSpec} LayoutSpec */
 /** @typedef {import('./layout.mjs').PresetName} PresetName */
@@ -309,6 +310,17 @@ export class Snowflake {
   /** The node ID. @type {number} */
   get node() {
     return this.#native.node();
+  }
+
+  /**
+   * The clock events of this node's generator, every event name with its
+   * count: `clock_stepped_back` (absorbed, waited or refused), `borrowing_started`,
+   * `borrowing_ended` (the others 0). The core counts them on its slow paths
+   * only; every Snowflake on this node in the process shares them.
+   * @returns {Record<string, number>}
+   */
+  stats() {
+    return countsByKind(this.#native.stats());
   }
 
   /**

@@ -267,6 +267,10 @@ pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Op
     })?;
     let g = gen.clone();
     method(env, &mut obj, "node", move |_ctx| Ok(g.node() as f64))?;
+    // The core's clock events of this generator, counted on its slow paths only:
+    // every kind's count in the core's order (`eventKinds`).
+    let g = gen.clone();
+    method(env, &mut obj, "stats", move |_ctx| Ok(g.stats().counters().iter().map(|(_, n)| n as f64).collect::<Vec<f64>>()))?;
     Ok(obj)
 }
 

@@ -103,3 +103,20 @@ test('the channel and the hooks get every event; a throwing listener is a warnin
   assert.equal(hooked.length, before);
   assert.throws(() => addEventHook(42), (e) => e.code === 'invalid_type');
 });
+
+test("a Snowflake's stats() are the core's clock events of its node: borrowing started and ended", async () => {
+  const { Snowflake, Layout } = idloom;
+  // Two sequence bits: four IDs a millisecond, so a batch of 64 borrows ticks ahead of the clock.
+  const layout = new Layout({ timeBits: 41, nodeBits: 10, sequenceBits: 2, epochMs: 1_600_000_000_000 });
+  const gen = new Snowflake({ node: 1000 + Math.floor(Math.random() * 20), layout, exhausted: 'borrow', maxBorrowMs: 1000 });
+  gen.nextBatch(64);
+  const during = gen.stats();
+  assert.deepEqual(Object.keys(during), V.kinds.map((k) => k.kind));
+  assert.ok(during.borrowing_started >= 1);
+  await new Promise((r) => setTimeout(r, 100)); // the clock passes the borrowed ticks
+  gen.next();
+  const after = gen.stats();
+  assert.equal(after.borrowing_ended, after.borrowing_started);
+  assert.equal(after.clock_stepped_back, 0);
+  assert.equal(after.lease_acquired, 0);
+});

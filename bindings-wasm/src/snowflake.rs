@@ -94,6 +94,11 @@ impl WasmSnowflake {
     pub fn node(&self) -> f64 {
         self.inner.node() as f64
     }
+    /// The core's clock events of this generator (counted on its slow paths
+    /// only): every kind's count in the core's order (`eventKinds`).
+    pub fn stats(&self) -> Vec<f64> {
+        self.inner.stats().counters().iter().map(|(_, n)| n as f64).collect()
+    }
     /// Move to another node (the registry's generators).
     pub fn rekey(&self, node: u64) -> Out<()> {
         let max = self.inner.layout().max_node();

@@ -270,7 +270,9 @@ pub(crate) fn generator_object_with<'env>(env: &'env Env, gen: &Shared, file: Op
     // The core's clock events of this generator, counted on its slow paths only:
     // every kind's count in the core's order (`eventKinds`).
     let g = gen.clone();
-    method(env, &mut obj, "stats", move |_ctx| Ok(g.stats().counters().iter().map(|(_, n)| n as f64).collect::<Vec<f64>>()))?;
+    method(env, &mut obj, "stats", move |_ctx| {
+        Ok(g.stats().counters().iter().map(|(_, n)| n as f64).collect::<Vec<f64>>())
+    })?;
     Ok(obj)
 }
 

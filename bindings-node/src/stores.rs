@@ -11,7 +11,7 @@
 
 use crate::errors::{throw, IntoJs};
 use crate::layout::LayoutSpec;
-use idloom::stores::answer::{read, Cell, Subject};
+use idloom::stores::answer::{read, Cell, Reading, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
 use idloom::ErrorCode;
@@ -153,12 +153,27 @@ pub fn store_classify(env: Env, engine: String, kind: String, code: String, deta
     }
 }
 
+/// Whether a create text's failure with `code` (an SQLSTATE) on `engine` is
+/// the concurrent-create race (`failure::create_race`): run the text again,
+/// up to `storeCreateTries()` times in all.
+#[napi]
+pub fn store_create_race(engine: String, code: String) -> bool {
+    failure::create_race(&engine, &code)
+}
+
+/// How many times in all a create text meeting the race is run (`failure::CREATE_TRIES`).
+#[napi]
+pub fn store_create_tries() -> u32 {
+    failure::CREATE_TRIES
+}
+
 /// What the answer to `call` on `engine` means: the first row (an array of
 /// cells; null for none; a rows-changed count as `[n]`) or a Redis reply.
 /// `['grant', node, epoch, start, fence, now]`, `['namespace', layout, nodes,
 /// ttl, skew, floor]`, `['missing']`, `['refused']`, `['range', start, end]`,
 /// `['value', v]`, `['lock', ttl, floor, now]`, `['node', n]`, `['held',
-/// epoch, start, fence]` or `['done']`; a refusal is thrown (the core's message).
+/// epoch, start, fence]`, `['nodes', node, holder, epoch, expires, start,
+/// fence, …]` (six a node) or `['done']`; a refusal is thrown (the core's message).
 #[napi(
     ts_args_type = "engine: string, call: string, subject: { namespace?: string, node?: number, epoch?: number, bizTag?: string, biz_tag?: string } | null | undefined, answer: unknown[] | null | undefined",
     ts_return_type = "[string, ...(string | number | bigint)[]]"
@@ -178,6 +193,16 @@ pub fn store_read(
     let spec = subject.unwrap_or_else(no_subject);
     let subject = spec.subject(&env)?;
     let reading = read(&engine, &call, &subject, cells.as_deref()).map_err(|e| throw(&env, &e))?;
+    if let Reading::Nodes(nodes) = &reading {
+        // Six parts a node, its holder second: node, holder, epoch, expires, start, fence.
+        let mut out = parts("nodes", &[]);
+        for n in nodes {
+            out.push(part(n.node));
+            out.push(Either3::A(n.holder.clone()));
+            out.extend([n.epoch, n.expires_ms, n.start_ms, n.fence_ms].map(part));
+        }
+        return Ok(out);
+    }
     let (name, layout, numbers) = reading.parts();
     let mut out = parts(name, &[]);
     out.extend(layout.map(|l| Either3::A(l.to_string())));

@@ -3,6 +3,7 @@
 //! meaning, an event's one-line message, an event as `{ name, facts }`.
 
 use crate::errors::{bad, Out};
+#[cfg(feature = "coord")]
 use crate::record;
 use alloc::string::{String, ToString};
 use idloom::events::{Event, Kind};
@@ -11,6 +12,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// An event as JavaScript gets it: `{ name, facts }`, a fact present only when it applies.
+#[cfg(feature = "coord")] // the lease machine's events
 pub(crate) fn event_record(e: &Event<'_>) -> JsValue {
     let n = |v: Option<u64>| v.map_or(JsValue::UNDEFINED, |v| JsValue::from_f64(v as f64));
     let s = |v: Option<&str>| v.map_or(JsValue::UNDEFINED, JsValue::from_str);

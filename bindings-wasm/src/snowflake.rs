@@ -96,7 +96,7 @@ impl WasmSnowflake {
     }
     /// The core's clock events of this generator (counted on its slow paths
     /// only): every kind's count in the core's order (`eventKinds`).
-    pub fn stats(&self) -> Vec<f64> {
+    pub fn stats(&self) -> alloc::vec::Vec<f64> {
         self.inner.stats().counters().iter().map(|(_, n)| n as f64).collect()
     }
     /// Move to another node (the registry's generators).

@@ -12,7 +12,7 @@ use crate::layout::LayoutSpec;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use idloom::stores::answer::{read, Cell, Subject};
+use idloom::stores::answer::{read, Cell, Reading, Subject};
 use idloom::stores::cas::{CasLoop as CoreCasLoop, CasStep};
 use idloom::stores::{args, failure};
 use idloom::ErrorCode;
@@ -103,6 +103,20 @@ pub fn store_classify(engine: &str, kind: &str, code: &str, detail: &str) -> Out
     }
 }
 
+/// Whether a create text's failure with `code` (an SQLSTATE) on `engine` is
+/// the concurrent-create race (`failure::create_race`): run the text again,
+/// up to `storeCreateTries()` times in all.
+#[wasm_bindgen(js_name = storeCreateRace)]
+pub fn store_create_race(engine: &str, code: &str) -> bool {
+    failure::create_race(engine, code)
+}
+
+/// How many times in all a create text meeting the race is run (`failure::CREATE_TRIES`).
+#[wasm_bindgen(js_name = storeCreateTries)]
+pub fn store_create_tries() -> u32 {
+    failure::CREATE_TRIES
+}
+
 /// What the answer to `call` on `engine` means (`answer`: the first row's
 /// cells, null for none, or a Redis reply): `['grant', node, epoch, start,
 /// fence, now]`, `['namespace', layout, nodes, ttl, skew, floor]`,
@@ -120,6 +134,18 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
     };
     let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let reading = with_subject(&subject, |s| read(engine, call, s, cells.as_deref()).js())?;
+    if let Reading::Nodes(nodes) = &reading {
+        // Six parts a node, its holder second: node, holder, epoch, expires, start, fence (the addon's shape).
+        let out = parts("nodes", &[]);
+        for n in nodes {
+            out.push(&num(n.node));
+            out.push(&JsValue::from_str(&n.holder));
+            for v in [n.epoch, n.expires_ms, n.start_ms, n.fence_ms] {
+                out.push(&num(v));
+            }
+        }
+        return Ok(out);
+    }
     let (name, layout, numbers) = reading.parts();
     let out = parts(name, &[]);
     if let Some(layout) = layout {

@@ -70,3 +70,17 @@ export const about = (namespace, node, epoch) => ({ namespace, node, epoch });
 
 /** A driver failure's own text. @param {unknown} e */
 export const detail = (e) => String(/** @type {any} */ (e)?.message ?? e);
+
+/**
+ * A `nodes` reading (`['nodes', node, holder, epoch, expires, start, fence, …]`,
+ * six a node) as the status rows `status()` returns.
+ * @param {any[]} r
+ * @returns {{ node: number, holder: string, epoch: number, expiresMs: number, startMs: number, fenceMs: number }[]}
+ */
+export function nodesOf(r) {
+  const out = [];
+  for (let i = 1; i + 5 < r.length; i += 6) {
+    out.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import { native } from '../native.mjs';
 import { _idloomError as idloomError, codeOf } from '../errors.mjs';
 import { arg, input, int, str } from '../args.mjs';
 import { SqlStore } from './sql.mjs';
-import { about, detail, recordOf } from './common.mjs';
+import { about, detail, nodesOf, recordOf } from './common.mjs';
 import { driver, fromUrlDriver, pem, tlsParams } from './url.mjs';
 import { checkMode, guardRefused, leafSource } from './leaf.mjs';
 import { sequenceCreate, sequenceSource } from './sequences.mjs';
@@ -160,8 +160,8 @@ export class MySQLStore extends SqlStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const [rows] = await this._tx((c) => c.execute(this._sql.NODES, [namespace]));
-    return { record, nodes: rows.map((/** @type {any} */ n) => ({ node: Number(n.node), holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
+    const [rows] = await this._tx((c) => c.execute({ sql: this._sql.NODES, rowsAsArray: true }, [namespace]));
+    return { record, nodes: rows.flatMap((/** @type {any[]} */ row) => nodesOf(native.storeRead('mysql', 'nodes', about(namespace), row))) };
   }
 
   /**

@@ -3,7 +3,7 @@ import { native } from '../native.mjs';
 import { codeOf } from '../errors.mjs';
 import { arg, input, str } from '../args.mjs';
 import { SqlStore } from './sql.mjs';
-import { about, detail, grantOf, recordOf } from './common.mjs';
+import { about, detail, grantOf, nodesOf, recordOf } from './common.mjs';
 import { driver, fromUrlDriver } from './url.mjs';
 import { checkGuard, checkMode, leafSource } from './leaf.mjs';
 import { sequenceCreate, sequenceSource } from './sequences.mjs';
@@ -51,6 +51,23 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
+   * Run a create text (`CREATE … IF NOT EXISTS`): replicas starting together
+   * may still meet on the catalog (the core's create race, `storeCreateRace`),
+   * and then the object exists: run it again, `storeCreateTries()` times in all.
+   * @param {string} text
+   */
+  async _create(text) {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await this.#db.query(text);
+      } catch (e) {
+        const race = typeof (/** @type {any} */ (e)?.code) === 'string' && native.storeCreateRace('postgres', /** @type {any} */ (e).code);
+        if (!race || tries >= native.storeCreateTries()) throw this._scrub(pgError(e));
+      }
+    }
+  }
+
+  /**
    * Run `text` and read its answer with the core: the first row's cells in
    * column order (none: null), or `[rows changed]` with `changed`.
    * @param {string} call @param {object | null} subject @param {string} text @param {unknown[]} args @param {boolean} [changed]
@@ -62,7 +79,7 @@ export class PostgresStore extends SqlStore {
   }
 
   async init() {
-    await this._query(this._sql.SCHEMA);
+    await this._create(this._sql.SCHEMA);
     await this._read('schema_version', null, this._sql.SCHEMA_VERSION, []);
   }
 
@@ -97,8 +114,8 @@ export class PostgresStore extends SqlStore {
    */
   async status(namespace) {
     const record = await this.namespace(namespace);
-    const r = await this._query(this._sql.NODES, [namespace]);
-    return { record, nodes: r.rows.map((/** @type {any} */ n) => ({ node: n.node, holder: n.holder, epoch: Number(n.epoch), expiresMs: Number(n.expires_ms), startMs: Number(n.start_ms), fenceMs: Number(n.fence_ms) })) };
+    const r = await this._query({ text: this._sql.NODES, rowMode: 'array' }, [namespace]);
+    return { record, nodes: r.rows.flatMap((/** @type {any[]} */ row) => nodesOf(native.storeRead('postgres', 'nodes', about(namespace), row))) };
   }
 
   /**
@@ -120,8 +137,8 @@ export class PostgresStore extends SqlStore {
     const step = arg('counter_step', options.step ?? 1000);
     const description = input('description', options.description ?? '', 'description');
     const guard = checkGuard(options.guard);
-    await this._query(this._segment('SEGMENT_SCHEMA', options.table));
-    if (guard) await this._query(this._segment('SEGMENT_GUARD_SCHEMA', options.table));
+    await this._create(this._segment('SEGMENT_SCHEMA', options.table));
+    if (guard) await this._create(this._segment('SEGMENT_GUARD_SCHEMA', options.table));
     await this._query(this._segment(guard ? 'SEGMENT_INIT_GUARD' : 'SEGMENT_INIT', options.table), [bizTag, floor, step, description]);
   }
 

@@ -2,7 +2,7 @@
 import { native } from '../native.mjs';
 import { _idloomError as idloomError } from '../errors.mjs';
 import { arg, input, int, str } from '../args.mjs';
-import { ProcessStore, about, detail, grantOf, recordOf } from './common.mjs';
+import { ProcessStore, about, detail, grantOf, nodesOf, recordOf } from './common.mjs';
 import { driver, fromUrlDriver, pem, tlsParams } from './url.mjs';
 import { checkGuard } from './leaf.mjs';
 
@@ -127,9 +127,8 @@ export class RedisStore extends ProcessStore {
 
   /** @returns {Promise<Namespace>} */
   async _namespaceInit(/** @type {string} */ ns, /** @type {string} */ record, /** @type {number} */ nodes, /** @type {number} */ ttl, /** @type {number} */ skew, /** @type {boolean} */ fresh) {
-    const v = await this.#run('NAMESPACE_INIT', native.storeRedisKey('ns', ns), record, nodes, ttl, skew, fresh ? '1' : '0');
-    // The script answers the record itself (HMGET), not {'ok', record} as the core reads it.
-    return /** @type {Namespace} */ (recordOf(native.storeRead('redis', 'namespace_init', about(ns), ['ok', ...v])));
+    // The script answers the record itself (HMGET) or a refusal: the core reads both.
+    return /** @type {Namespace} */ (recordOf(await this.#read('namespace_init', about(ns), 'NAMESPACE_INIT', native.storeRedisKey('ns', ns), record, nodes, ttl, skew, fresh ? '1' : '0')));
   }
 
   /** @param {string} ns @returns {Promise<Namespace | null>} */
@@ -161,15 +160,10 @@ export class RedisStore extends ProcessStore {
     const nodes = [];
     // A page of at most 1,024 nodes per script call (one call holds every Redis client).
     for (let first = 0; first < record.nodes; ) {
-      const v = await this.#run('NODES', native.storeRedisKey('ns', namespace), first);
-      // The core reads the head as a release's ('ok', or its refusals): the protocol has no status call.
-      native.storeRead('redis', 'release', about(namespace), [v[0]]);
-      const r = v.slice(1);
-      if (r.length === 0) break;
-      for (let i = 0; i < r.length; i += 6) {
-        nodes.push({ node: Number(r[i]), holder: String(r[i + 1]), epoch: Number(r[i + 2]), expiresMs: Number(r[i + 3]), startMs: Number(r[i + 4]), fenceMs: Number(r[i + 5]) });
-      }
-      first = Number(r[r.length - 6]) + 1;
+      const page = nodesOf(await this.#read('nodes', about(namespace), 'NODES', native.storeRedisKey('ns', namespace), first));
+      if (page.length === 0) break;
+      nodes.push(...page);
+      first = page[page.length - 1].node + 1;
     }
     return { record, nodes };
   }
@@ -197,9 +191,8 @@ export class RedisStore extends ProcessStore {
     const floor = int(options?.floor, 'floor', 0, Number.MAX_SAFE_INTEGER); // below 2^53 - 1 - step (above)
     input('description', options.description ?? '', 'description'); // checked as on every engine; Redis keeps only the counter
     const guard = checkGuard(options.guard);
-    const v = await this.#run('SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor, guard ? '1' : '0');
-    // The script's refusals are tables; done, it answers the counter (a bulk string), not {'ok'} as the core reads it.
-    native.storeRead('redis', 'segment_init', { bizTag }, Array.isArray(v) ? v : ['ok']);
+    // The counter (a bulk string) or a refusal: the core reads both.
+    await this.#read('segment_init', { bizTag }, 'SEGMENT_INIT', native.storeRedisKey('counter', str(bizTag, 'bizTag')), floor, guard ? '1' : '0');
   }
 
   /**

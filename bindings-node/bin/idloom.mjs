@@ -219,13 +219,14 @@ command line); --url wins. A URL is only ever shown with its password as ***.
 const STORE_NUMBERS = { nodes: 'nodes', 'ttl-ms': 'ttl_ms', 'max-skew-ms': 'max_skew_ms', floor: 'floor', step: 'counter_step' };
 
 /**
- * Every store number given, checked by the core (the addon's storeCheckArg)
- * before a store is reached; replaced by its value (a bigint past 2^53 - 1).
+ * Every store number given, checked by the core (the addon's storeCheckArg,
+ * installed by ../lib/index.mjs) before a store is reached; replaced by its
+ * value (a bigint past 2^53 - 1).
  * @param {any} v the parsed flags
  */
 async function storeNumbers(v) {
-  const { arg } = await import('../lib/coord.mjs');
-  for (const [flag, key] of Object.entries(STORE_NUMBERS)) if (v[flag] !== undefined) v[flag] = arg(key, nodeLike(v[flag], `--${flag}`));
+  const { native } = await import('../lib/native.mjs');
+  for (const [flag, key] of Object.entries(STORE_NUMBERS)) if (v[flag] !== undefined) v[flag] = native.storeCheckArg(key, nodeLike(v[flag], `--${flag}`));
 }
 
 /** The store a URL names. @param {string | undefined} url */

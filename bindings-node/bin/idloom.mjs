@@ -215,6 +215,20 @@ command line); --url wins. A URL is only ever shown with its password as ***.
           --segment BIZ_TAG [--table NAME]: where the next range starts
   release --namespace NS --node K: free a dead holder's node now (its fence stays)`;
 
+/** The store flags bounded by the core's argument specs (idloom::stores::args), with the spec of each: Python's `_STORE_NUMBERS`. */
+const STORE_NUMBERS = { nodes: 'nodes', 'ttl-ms': 'ttl_ms', 'max-skew-ms': 'max_skew_ms', floor: 'floor', step: 'counter_step' };
+
+/**
+ * Every store number given, checked by the core (the addon's storeCheckArg,
+ * installed by ../lib/index.mjs) before a store is reached; replaced by its
+ * value (a bigint past 2^53 - 1).
+ * @param {any} v the parsed flags
+ */
+async function storeNumbers(v) {
+  const { native } = await import('../lib/native.mjs');
+  for (const [flag, key] of Object.entries(STORE_NUMBERS)) if (v[flag] !== undefined) v[flag] = native.storeCheckArg(key, nodeLike(v[flag], `--${flag}`));
+}
+
 /** The store a URL names. @param {string | undefined} url */
 async function storeFor(url) {
   const stores = await import('../lib/stores.mjs');
@@ -253,6 +267,7 @@ async function storeCommand(argv, out) {
   }
   if ((v.namespace === undefined) === (v.segment === undefined)) throw new UsageError('give one of --namespace and --segment');
   if (op === 'release' && v.segment !== undefined) throw new UsageError('release frees a node: --namespace NS --node K');
+  await storeNumbers(v);
   const url = v.url ?? (process.env.IDLOOM_STORE_URL || undefined);
   try {
     return await storeOp(op, v, await storeFor(url), out);
@@ -273,19 +288,19 @@ async function storeOp(op, v, store, out) {
   if (op === 'init' && v.namespace !== undefined) {
     const r = await store.initNamespace(v.namespace, {
       layout: layoutArg(v.layout),
-      nodes: v.nodes === undefined ? undefined : intArg(v.nodes, '--nodes', 1, 1 << 22),
-      ttlMs: intArg(v['ttl-ms'], '--ttl-ms', 1, 86_400_000, 10_000),
-      maxSkewMs: intArg(v['max-skew-ms'], '--max-skew-ms', 0, 86_400_000, 1_000),
+      nodes: v.nodes,
+      ttlMs: v['ttl-ms'] ?? 10_000,
+      maxSkewMs: v['max-skew-ms'] ?? 1_000,
       fresh: v.fresh ?? false,
     });
     out(`namespace ${v.namespace}: ${r.nodes} nodes, ttl ${r.ttlMs} ms, max skew ${r.maxSkewMs} ms, floor ${r.floorMs}, layout ${r.layout}`);
   } else if (op === 'init') {
     if (v.floor === undefined) throw new UsageError('--floor is required with --segment: the counter\'s first max_id, above every ID handed out before');
-    const floor = intArg(v.floor, '--floor', 0, Number.MAX_SAFE_INTEGER);
+    const floor = v.floor;
     const stores = await import('../lib/stores.mjs');
     if (v.guard && store instanceof stores.MySQLStore) throw new UsageError(`--guard: ${stores.guardRefused()}`);
     const guard = v.guard ? { guard: true } : {};
-    await store.initSegment(v.segment, { floor, step: intArg(v.step, '--step', 1, 2 ** 31 - 1, 1000), ...table, ...guard });
+    await store.initSegment(v.segment, { floor, step: v.step ?? 1000, ...table, ...guard });
     out(`segment ${v.segment}: ready (floor ${floor})`);
   } else if (op === 'status' && v.namespace !== undefined) {
     const { record: r, nodes } = await store.status(v.namespace);
@@ -296,10 +311,11 @@ async function storeOp(op, v, store, out) {
     out(`segment ${v.segment}: next range starts at ${await store.segmentPeek(v.segment, table)}`);
   } else {
     if (v.node === undefined) throw new UsageError('release needs --node K: the node to free');
-    const node = intArg(v.node, '--node', 0, 1 << 22);
-    const held = (await store.status(v.namespace)).nodes.find((n) => n.node === node);
-    if (held === undefined) throw Object.assign(new RangeError(`--node ${node} is not a node of ${v.namespace}`), { code: 'node_out_of_range' });
-    await store._release(v.namespace, node, held.epoch, held.holder, held.fenceMs);
+    const node = nodeLike(v.node, '--node');
+    const { nodes } = await store.status(v.namespace);
+    const held = nodes.find((n) => BigInt(n.node) === node);
+    if (held === undefined) throw Object.assign(new RangeError(`--node must be in 0..=${nodes.length - 1}, got ${node}`), { code: 'node_out_of_range' });
+    await store._release(v.namespace, held.node, held.epoch, held.holder, held.fenceMs);
     out(`namespace ${v.namespace}, node ${node}: free (epoch ${held.epoch}, fence stays at ${held.fenceMs})`);
   }
   return 0;

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 /// Log `event` and count it in `counters`.
 pub(crate) fn emit(counters: &Mutex<Counters>, event: &Event<'_>) {
-    counters.lock().unwrap_or_else(|p| p.into_inner()).record(event.kind);
+    crate::locked(counters).record(event.kind);
     log(event);
 }
 
@@ -27,7 +27,7 @@ pub(crate) fn log(event: &Event<'_>) {
 
 /// A copy of `counters`, with `more` (a generator's clock events) added.
 pub(crate) fn snapshot(counters: &Mutex<Counters>, more: Option<&Counters>) -> Counters {
-    let mut c = counters.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut c = crate::locked(counters).clone();
     for (kind, n) in more.iter().flat_map(|m| m.iter()) {
         c.add(kind, n);
     }

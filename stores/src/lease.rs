@@ -1,14 +1,14 @@
 //! A node lease held by this process: the core's [`Holder`] driven by a
 //! tokio renewal task over a [`Store`], fencing the core's [`SharedSnowflake`].
 
-use crate::{default_holder, ns_subject, Store};
+use crate::{default_holder, locked, ns_subject, Store};
 use idloom::events::{Counters, Event, Kind};
 use idloom::lease::{Holder, LeaseConfig, LeaseState};
 use idloom::stores::answer::{refuse, Refusal};
 use idloom::stores::renewal::Action;
 use idloom::{Clock, Error, ErrorCode, Layout, Next, Policy, Result, SharedSnowflake, SystemClock};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -66,12 +66,6 @@ struct Shared<S> {
     renewals: AtomicU64,
     renewal_failures: AtomicU64,
     counters: Mutex<Counters>,
-}
-
-impl<S> Shared<S> {
-    fn holder(&self) -> MutexGuard<'_, Holder> {
-        self.holder.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 /// A node leased from a store and renewed by a tokio task every third of
@@ -218,7 +212,7 @@ impl<S: Store> NodeLease<S> {
     }
     /// ID time before which every tick minted ends (the last confirmed fence).
     pub fn fence_ms(&self) -> u64 {
-        self.shared.holder().lease().map_or(self.start_ms, |l| l.fence_ms())
+        locked(&self.shared.holder).lease().map_or(self.start_ms, |l| l.fence_ms())
     }
     /// The namespace's TTL and skew bound.
     pub fn config(&self) -> LeaseConfig {
@@ -226,11 +220,11 @@ impl<S: Store> NodeLease<S> {
     }
     /// The store's clock minus this holder's, as last estimated.
     pub fn skew_ms(&self) -> i64 {
-        self.shared.holder().lease().map_or(0, |l| l.skew_ms())
+        locked(&self.shared.holder).lease().map_or(0, |l| l.skew_ms())
     }
     /// The core's state of the lease (active, lost, released).
     pub fn state(&self) -> LeaseState {
-        self.shared.holder().lease().map_or(LeaseState::Lost, |l| l.state())
+        locked(&self.shared.holder).lease().map_or(LeaseState::Lost, |l| l.state())
     }
     /// Where the lease stands now.
     pub fn status(&self) -> LeaseStatus {
@@ -314,7 +308,7 @@ impl<S: Store> NodeLease<S> {
     /// then free after its TTL).
     pub async fn release(&self) -> Result<Option<u64>> {
         self.shared.stop.notify_one();
-        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let task = locked(&self.task).take();
         if let Some(mut task) = task {
             // A renewal in flight finishes first: it must not land after the release.
             let bound = Duration::from_millis(self.config.ttl_ms.max(1_000));
@@ -324,7 +318,7 @@ impl<S: Store> NodeLease<S> {
         }
         let high_water = self.shared.generator.stop_lease();
         let release = {
-            let mut holder = self.shared.holder();
+            let mut holder = locked(&self.shared.holder);
             if holder.lease().map(|l| l.state()) != Some(LeaseState::Active) {
                 return Ok(None);
             }
@@ -361,14 +355,14 @@ impl<S: Store> Drop for NodeLease<S> {
 
 async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
     let clock = SystemClock;
-    let mut wait_ms = shared.holder().next_renewal_in_ms(clock.now_ms());
+    let mut wait_ms = locked(&shared.holder).next_renewal_in_ms(clock.now_ms());
     loop {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(wait_ms)) => {}
             () = shared.stop.notified() => return,
         }
         let due = {
-            let mut holder = shared.holder();
+            let mut holder = locked(&shared.holder);
             let now = clock.now_ms();
             match (holder.begin_renew(now), holder.lease()) {
                 (Some(fence), Some(l)) => Some((fence, l.node(), l.epoch())),
@@ -383,7 +377,7 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
         // An answer that takes longer than a renewal period is no answer (a
         // hung connection must not stall renewals); if it lands later it only
         // extends the store's record past what this holder uses.
-        let bound = Duration::from_millis(shared.holder().config().renew_every_ms().max(100));
+        let bound = Duration::from_millis(locked(&shared.holder).config().renew_every_ms().max(100));
         let renewal = shared.store.renew(&shared.namespace, node, epoch, &shared.holder_name, proposed);
         let result = match tokio::time::timeout(bound, renewal).await {
             Ok(result) => result,
@@ -393,7 +387,7 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
             )),
         };
         let (action, confirmed): (Action, u64) = {
-            let mut holder = shared.holder();
+            let mut holder = locked(&shared.holder);
             let now = clock.now_ms();
             let action = match result {
                 Ok(Some(grant)) => holder.renewed(&grant, now),
@@ -410,7 +404,7 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 shared.generator.extend_fence(fence_ms);
                 shared.renewals.fetch_add(1, Ordering::Relaxed);
                 shared.status.send_replace(LeaseStatus::Active { node, epoch, fence_ms });
-                wait_ms = shared.holder().next_renewal_in_ms(clock.now_ms());
+                wait_ms = locked(&shared.holder).next_renewal_in_ms(clock.now_ms());
             }
             Action::Retry { in_ms } => {
                 shared.renewal_failures.fetch_add(1, Ordering::Relaxed);

@@ -104,7 +104,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         nodes: Option<u64>,
         config: LeaseConfig,
         fresh: bool,
-    ) -> impl Future<Output = Result<NamespaceRecord>> + Send;
+    ) -> impl Future<Output = Result<NamespaceRecord>> + Send {
+        async move {
+            let init = NamespaceInit::new(self.engine(), namespace, &layout, nodes, config, fresh)?;
+            self.create_namespace(&init).await
+        }
+    }
+
+    /// The engine's half of [`init_namespace`](Self::init_namespace), its
+    /// arguments checked: create the tables and the namespace if missing and
+    /// answer the record ([`NamespaceInit::expect`]). Call `init_namespace`.
+    fn create_namespace(&self, init: &NamespaceInit<'_>) -> impl Future<Output = Result<NamespaceRecord>> + Send;
 
     /// A namespace's record, `None` if the store has none.
     fn namespace(&self, namespace: &str) -> impl Future<Output = Result<Option<NamespaceRecord>>> + Send;
@@ -140,7 +150,9 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Create the counter `biz_tag` at `floor` if missing (never lowered);
     /// `step` is Leaf's column (SQL) or the largest step it will serve (Redis's bound check).
-    fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send;
+    fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send {
+        self.create_counter(biz_tag, floor, step, false)
+    }
 
     /// [`init_segment`](Self::init_segment) for a guarded counter: it records
     /// the store's identity (PostgreSQL's system identifier and timeline,
@@ -150,10 +162,27 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// raises the counter to `max(counter, floor)`: give a floor above every
     /// ID handed out. MariaDB/MySQL has no identity its statements can read:
     /// `invalid_argument` ([`idloom::stores::check_guard`]).
-    fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send;
+    fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            idloom::inputs::biz_tag(biz_tag)?;
+            idloom::stores::check_guard(self.engine())?;
+            self.create_counter(biz_tag, floor, step, true).await
+        }
+    }
+
+    /// The engine's half of [`init_segment`](Self::init_segment) (`guard`
+    /// false) and [`init_segment_guarded`](Self::init_segment_guarded)
+    /// (true, an engine [`idloom::stores::check_guard`] allows). Call those.
+    fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> impl Future<Output = Result<()>> + Send;
 
     /// Take `step` counters of `biz_tag`: a range no other caller ever receives.
     fn fetch(&self, biz_tag: &str, step: u64) -> impl Future<Output = Result<Range>> + Send;
+}
+
+/// `mutex` locked; a lock a panicking thread left poisoned is taken as it is
+/// (every state behind these locks stays consistent between statements).
+pub(crate) fn locked<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 // ---- what every engine shares ------------------------------------------------
@@ -178,6 +207,12 @@ pub(crate) fn lease_call<'a>(namespace: &'a str, holder: &str, node: u64, epoch:
     })
 }
 
+/// A fetch's counter and step checked by the core; the step and the subject.
+pub(crate) fn fetch_call(biz_tag: &str, step: u64) -> Result<(u64, Subject<'_>)> {
+    idloom::inputs::biz_tag(biz_tag)?;
+    Ok((idloom::stores::args::check("step", step.into())?, tag_subject(biz_tag)))
+}
+
 /// A counter subject.
 pub(crate) fn tag_subject(biz_tag: &str) -> Subject<'_> {
     Subject {
@@ -186,35 +221,130 @@ pub(crate) fn tag_subject(biz_tag: &str) -> Subject<'_> {
     }
 }
 
-/// `init_namespace`'s arguments, checked by the core: (layout record, nodes).
-pub(crate) fn namespace_args(
-    engine: &str,
-    namespace: &str,
-    layout: &Layout,
-    nodes: Option<u64>,
-    config: &LeaseConfig,
-) -> Result<(String, u64)> {
-    idloom::inputs::namespace(namespace)?;
-    idloom::stores::args::check("ttl_ms", config.ttl_ms.into())?;
-    idloom::stores::args::check("max_skew_ms", config.max_skew_ms.into())?;
-    config.validate()?;
-    let nodes = idloom::stores::namespace_nodes(engine, layout, nodes)?;
-    Ok((idloom::stores::layout_record(layout), nodes))
+/// A namespace to create, its arguments checked by the core: what
+/// [`Store::init_namespace`] hands an engine's [`Store::create_namespace`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct NamespaceInit<'a> {
+    /// The namespace (checked by [`idloom::inputs::namespace`]).
+    pub namespace: &'a str,
+    /// The layout's record ([`idloom::stores::layout_record`]).
+    pub record: String,
+    /// The node count ([`idloom::stores::namespace_nodes`]).
+    pub nodes: u64,
+    /// The lease's TTL and skew bound ([`LeaseConfig::validate`]).
+    pub config: LeaseConfig,
+    /// Floor 0 (a first deployment, tests), else above every old fence.
+    pub fresh: bool,
 }
 
-/// The record a store answered, refused if it holds another layout or node count.
-pub(crate) fn check_record(namespace: &str, record: &str, nodes: u64, got: NamespaceRecord) -> Result<NamespaceRecord> {
-    if got.layout != record || got.nodes != nodes {
-        return Err(Error::store(
-            ErrorCode::StoreSchema,
-            format!(
-                "namespace {namespace} exists with layout {:?} and {} nodes, not {record:?} and {nodes}",
-                got.layout, got.nodes
-            ),
-        ));
+impl<'a> NamespaceInit<'a> {
+    /// [`Store::init_namespace`]'s arguments on `engine`, checked by the core.
+    pub fn new(engine: &str, namespace: &'a str, layout: &Layout, nodes: Option<u64>, config: LeaseConfig, fresh: bool) -> Result<Self> {
+        idloom::inputs::namespace(namespace)?;
+        idloom::stores::args::check("ttl_ms", config.ttl_ms.into())?;
+        idloom::stores::args::check("max_skew_ms", config.max_skew_ms.into())?;
+        config.validate()?;
+        let nodes = idloom::stores::namespace_nodes(engine, layout, nodes)?;
+        Ok(NamespaceInit {
+            namespace,
+            record: idloom::stores::layout_record(layout),
+            nodes,
+            config,
+            fresh,
+        })
     }
-    Ok(got)
+
+    /// The subject of the namespace, for the core's messages.
+    pub(crate) fn subject(&self) -> Subject<'a> {
+        ns_subject(self.namespace)
+    }
+
+    /// The record the store answered, `store_schema` if it holds another
+    /// layout or node count (the namespace existed).
+    pub fn expect(&self, got: NamespaceRecord) -> Result<NamespaceRecord> {
+        let (namespace, record, nodes) = (self.namespace, &self.record, self.nodes);
+        if got.layout != *record || got.nodes != nodes {
+            return Err(Error::store(
+                ErrorCode::StoreSchema,
+                format!(
+                    "namespace {namespace} exists with layout {:?} and {} nodes, not {record:?} and {nodes}",
+                    got.layout, got.nodes
+                ),
+            ));
+        }
+        Ok(got)
+    }
 }
+
+/// Where and how an SQL store keeps segment counters: the table and the fetch mode.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[derive(Clone)]
+pub(crate) struct CounterTable {
+    table: std::sync::Arc<str>,
+    pub(crate) mode: FetchMode,
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl CounterTable {
+    /// [`DEFAULT_SEGMENT_TABLE`], [`FetchMode::Atomic`].
+    pub(crate) fn new() -> Self {
+        CounterTable {
+            table: DEFAULT_SEGMENT_TABLE.into(),
+            mode: FetchMode::Atomic,
+        }
+    }
+
+    /// Keep the counters in `table` (checked by [`idloom::inputs::table`]).
+    pub(crate) fn set_table(&mut self, table: &str) -> Result<()> {
+        idloom::inputs::table(table)?;
+        self.table = table.into();
+        Ok(())
+    }
+
+    /// One of the core's segment texts on this table.
+    pub(crate) fn text(&self, text: &str) -> Result<String> {
+        idloom::stores::segment_sql(text, &self.table)
+    }
+
+    /// A store's `Debug`: its type name, the table and the mode.
+    pub(crate) fn debug(&self, store: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(store)
+            .field("table", &self.table)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An SQL store's builder methods for its [`CounterTable`] (field
+/// `counters`), and its `Debug`: the same for every SQL engine.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! counter_table_methods {
+    ($store:ident) => {
+        impl $store {
+            /// Keep segment counters in `table` (an SQL identifier, optionally
+            /// `schema.table`; default [`DEFAULT_SEGMENT_TABLE`](crate::DEFAULT_SEGMENT_TABLE)).
+            pub fn with_table(mut self, table: &str) -> idloom::Result<Self> {
+                self.counters.set_table(table)?;
+                Ok(self)
+            }
+
+            /// Take segment ranges in `mode` (default [`FetchMode::Atomic`](crate::FetchMode::Atomic)).
+            pub fn with_mode(mut self, mode: crate::FetchMode) -> Self {
+                self.counters.mode = mode;
+                self
+            }
+        }
+
+        impl std::fmt::Debug for $store {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.counters.debug(stringify!($store), f)
+            }
+        }
+    };
+}
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) use counter_table_methods;
 
 /// A number bound for a signed 64-bit column, as parameter `name`.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -285,25 +415,28 @@ pub(crate) fn unit() -> f64 {
     })
 }
 
-/// Run the core's compare-and-set loop: `read` answers the counter's value
-/// (its errors are the refusals), `swap(old, new)` whether the row changed.
+/// Run the core's compare-and-set loop: `read` answers the counter's
+/// reading (`segment_read`: its value, or a refusal), `swap(old, new)` the
+/// reading of the compare-and-set (`segment_cas`: done when the row changed).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) async fn cas_fetch<R, W, RF, WF>(biz_tag: &str, step: u64, mut read: R, mut swap: W) -> Result<Range>
 where
     R: FnMut() -> RF,
-    RF: Future<Output = Result<u64>>,
-    W: FnMut(u64, u64) -> WF,
-    WF: Future<Output = Result<bool>>,
+    RF: Future<Output = Result<Reading>>,
+    W: FnMut(i64, i64) -> WF,
+    WF: Future<Output = Result<Reading>>,
 {
     use idloom::stores::cas::{CasLoop, CasStep};
     let subject = tag_subject(biz_tag);
     let mut cas = CasLoop::new(step)?;
     loop {
-        let current = read().await?;
+        let Reading::Value(current) = read().await? else {
+            return Err(not_protocol(&subject));
+        };
         let CasStep::Swap { old, new } = cas.read(Some(current), &subject)? else {
             return Err(not_protocol(&subject));
         };
-        let won = swap(old, new).await?;
+        let won = swap(i64_arg("max_id", old)?, i64_arg("max_id", new)?).await? == Reading::Done;
         match cas.swapped(won, unit(), &subject)? {
             CasStep::Done { start, end } => return Ok(Range::new(start, end)),
             CasStep::Pause { us } => tokio::time::sleep(std::time::Duration::from_micros(us)).await,

@@ -7,18 +7,15 @@
 //! same millisecond changes no value, yet it held. [`MyStore::from_url`]
 //! sets it; a caller's pool without it is refused (`invalid_argument`).
 
-use crate::{
-    check_record, i64_arg, namespace_args, namespace_of, not_protocol, range_of, FetchMode, NodeStatus, Store, DEFAULT_SEGMENT_TABLE,
-};
-use idloom::lease::{Grant, LeaseConfig};
+use crate::{i64_arg, namespace_of, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Store};
+use idloom::lease::Grant;
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
 use idloom::stores::failure::{classify, Fault};
-use idloom::stores::{mysql as sql, segment_sql, NamespaceRecord};
-use idloom::{Error, ErrorCode, Layout, Result};
+use idloom::stores::{mysql as sql, NamespaceRecord};
+use idloom::{Error, ErrorCode, Result};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, Row, TxOpts, Value};
-use std::sync::Arc;
 
 const ENGINE: &str = "mysql";
 
@@ -40,18 +37,10 @@ fn fail(e: mysql_async::Error) -> Error {
 #[derive(Clone)]
 pub struct MyStore {
     pool: Pool,
-    table: Arc<str>,
-    mode: FetchMode,
+    counters: CounterTable,
 }
 
-impl std::fmt::Debug for MyStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MyStore")
-            .field("table", &self.table)
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
+crate::counter_table_methods!(MyStore);
 
 /// A row as the core's cells.
 fn cells(row: &Row) -> Vec<Cell<'_>> {
@@ -70,6 +59,11 @@ fn read(call: &str, subject: &Subject<'_>, row: Option<&Row>) -> Result<Reading>
     answer::read(ENGINE, call, subject, cells.as_deref())
 }
 
+/// A renewal's or a release's node, epoch and time (named) for the `bigint` columns.
+fn lease_numbers(node: u64, epoch: u64, (name, ms): (&'static str, u64)) -> Result<(i64, i64, i64)> {
+    Ok((i64_arg("node", node)?, i64_arg("epoch", epoch)?, i64_arg(name, ms)?))
+}
+
 /// "Rows changed" as the one-cell answer the core reads.
 fn changed(call: &str, subject: &Subject<'_>, n: u64) -> Result<Reading> {
     let row = [Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))];
@@ -81,8 +75,7 @@ impl MyStore {
     pub fn new(pool: Pool) -> Self {
         MyStore {
             pool,
-            table: DEFAULT_SEGMENT_TABLE.into(),
-            mode: FetchMode::Atomic,
+            counters: CounterTable::new(),
         }
     }
 
@@ -93,19 +86,6 @@ impl MyStore {
         let opts = Opts::from_url(url).map_err(|_| Error::reason(ErrorCode::InvalidArgument, "url", "not a mysql:// URL"))?;
         let opts = OptsBuilder::from_opts(opts).client_found_rows(true);
         Ok(Self::new(Pool::new(opts)))
-    }
-
-    /// Keep segment counters in `table` (default [`DEFAULT_SEGMENT_TABLE`]).
-    pub fn with_table(mut self, table: &str) -> Result<Self> {
-        idloom::inputs::table(table)?;
-        self.table = table.into();
-        Ok(self)
-    }
-
-    /// Take segment ranges in `mode` (default [`FetchMode::Atomic`]).
-    pub fn with_mode(mut self, mode: FetchMode) -> Self {
-        self.mode = mode;
-        self
     }
 
     /// The pool.
@@ -123,10 +103,6 @@ impl MyStore {
             ));
         }
         Ok(conn)
-    }
-
-    fn segment_text(&self, text: &str) -> Result<String> {
-        segment_sql(text, &self.table)
     }
 }
 
@@ -159,26 +135,25 @@ impl Store for MyStore {
         read("schema_version", &Subject::default(), row.as_ref()).map(drop)
     }
 
-    async fn init_namespace(
-        &self,
-        namespace: &str,
-        layout: Layout,
-        nodes: Option<u64>,
-        config: LeaseConfig,
-        fresh: bool,
-    ) -> Result<NamespaceRecord> {
-        let (record, nodes) = namespace_args(ENGINE, namespace, &layout, nodes, &config)?;
+    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
         self.init().await?;
-        let subject = crate::ns_subject(namespace);
-        let (ttl, skew) = (i64_arg("ttl_ms", config.ttl_ms)?, i64_arg("max_skew_ms", config.max_skew_ms)?);
-        let n = i64_arg("nodes", nodes)?;
+        let (namespace, subject) = (init.namespace, init.subject());
+        let (ttl, skew) = (
+            i64_arg("ttl_ms", init.config.ttl_ms)?,
+            i64_arg("max_skew_ms", init.config.max_skew_ms)?,
+        );
+        let n = i64_arg("nodes", init.nodes)?;
         let mut conn = self.conn().await?;
-        conn.exec_drop(sql::NAMESPACE_INIT, (namespace, &record, n, ttl, skew, i32::from(fresh), ttl, skew))
-            .await
-            .map_err(fail)?;
+        conn.exec_drop(
+            sql::NAMESPACE_INIT,
+            (namespace, &init.record, n, ttl, skew, i32::from(init.fresh), ttl, skew),
+        )
+        .await
+        .map_err(fail)?;
         let row: Option<Row> = conn.exec_first(sql::NAMESPACE_GET, (namespace,)).await.map_err(fail)?;
         let got = namespace_of(read("namespace_init", &subject, row.as_ref())?, &subject)?.ok_or_else(|| not_protocol(&subject))?;
-        let got = check_record(namespace, &record, nodes, got)?;
+        // Checked before the node rows: another node count must not get rows of this one.
+        let got = init.expect(got)?;
         // The node rows are made together: once the last exists, all do. Else 1,000 per statement.
         let last: Option<Row> = conn.exec_first(sql::NODE_GET, (namespace, n - 1)).await.map_err(fail)?;
         if last.is_none() {
@@ -236,11 +211,7 @@ impl Store for MyStore {
 
     async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
-        let (n, e, fence) = (
-            i64_arg("node", node)?,
-            i64_arg("epoch", epoch)?,
-            i64_arg("proposed_fence_ms", proposed_fence_ms)?,
-        );
+        let (n, e, fence) = lease_numbers(node, epoch, ("proposed_fence_ms", proposed_fence_ms))?;
         let mut conn = self.conn().await?;
         let mut tx = conn.start_transaction(TxOpts::default()).await.map_err(fail)?;
         let row: Option<Row> = tx.exec_first(sql::NAMESPACE_LOCK, (namespace,)).await.map_err(fail)?;
@@ -270,11 +241,7 @@ impl Store for MyStore {
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
-        let (n, e, h) = (
-            i64_arg("node", node)?,
-            i64_arg("epoch", epoch)?,
-            i64_arg("high_water_ms", high_water_ms)?,
-        );
+        let (n, e, h) = lease_numbers(node, epoch, ("high_water_ms", high_water_ms))?;
         let mut conn = self.conn().await?;
         conn.exec_drop(sql::RELEASE, (h, namespace, n, e, holder)).await.map_err(fail)?;
         changed("release", &subject, conn.affected_rows()).map(drop)
@@ -292,32 +259,28 @@ impl Store for MyStore {
         Ok(out)
     }
 
-    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
+    /// `guard` refused: MariaDB/MySQL has no store identity its statements can read.
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
         idloom::inputs::biz_tag(biz_tag)?;
+        if guard {
+            return idloom::stores::check_guard(ENGINE);
+        }
         let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
         let step = idloom::stores::args::check("counter_step", step.into())? as i64;
         let mut conn = self.conn().await?;
-        conn.query_drop(self.segment_text(sql::SEGMENT_SCHEMA)?).await.map_err(fail)?;
-        conn.exec_drop(self.segment_text(sql::SEGMENT_INIT)?, (biz_tag, floor, step, ""))
+        conn.query_drop(self.counters.text(sql::SEGMENT_SCHEMA)?).await.map_err(fail)?;
+        conn.exec_drop(self.counters.text(sql::SEGMENT_INIT)?, (biz_tag, floor, step, ""))
             .await
             .map_err(fail)?;
         Ok(())
     }
 
-    /// Refused: MariaDB/MySQL has no store identity its statements can read.
-    async fn init_segment_guarded(&self, biz_tag: &str, _floor: u64, _step: u64) -> Result<()> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        idloom::stores::check_guard(ENGINE)
-    }
-
     async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let step = idloom::stores::args::check("step", step.into())?;
-        let subject = crate::tag_subject(biz_tag);
-        match self.mode {
+        let (step, subject) = crate::fetch_call(biz_tag, step)?;
+        match self.counters.mode {
             FetchMode::Atomic => {
                 let mut conn = self.conn().await?;
-                conn.exec_drop(self.segment_text(sql::SEGMENT_FETCH)?, (i64_arg("step", step)?, biz_tag))
+                conn.exec_drop(self.counters.text(sql::SEGMENT_FETCH)?, (i64_arg("step", step)?, biz_tag))
                     .await
                     .map_err(fail)?;
                 if conn.affected_rows() == 0 {
@@ -330,28 +293,18 @@ impl Store for MyStore {
                 range_of(answer::read(ENGINE, "segment_fetch", &subject, Some(&row))?, &subject)
             }
             FetchMode::Cas => {
-                let read_text = self.segment_text(sql::SEGMENT_READ)?;
-                let cas_text = self.segment_text(sql::SEGMENT_CAS)?;
+                let (read_text, cas_text) = (self.counters.text(sql::SEGMENT_READ)?, self.counters.text(sql::SEGMENT_CAS)?);
                 let (read_text, cas_text, subject) = (&read_text, &cas_text, &subject);
-                crate::cas_fetch(
-                    biz_tag,
-                    step,
-                    || async move {
-                        let mut conn = self.conn().await?;
-                        let row: Option<Row> = conn.exec_first(read_text, (biz_tag,)).await.map_err(fail)?;
-                        match read("segment_read", subject, row.as_ref())? {
-                            Reading::Value(v) => Ok(v),
-                            _ => Err(not_protocol(subject)),
-                        }
-                    },
-                    |old, new| async move {
-                        let (old, new) = (i64_arg("max_id", old)?, i64_arg("max_id", new)?);
-                        let mut conn = self.conn().await?;
-                        conn.exec_drop(cas_text, (new, biz_tag, old)).await.map_err(fail)?;
-                        Ok(changed("segment_cas", subject, conn.affected_rows())? == Reading::Done)
-                    },
-                )
-                .await
+                let current = || async move {
+                    let row: Option<Row> = self.conn().await?.exec_first(read_text, (biz_tag,)).await.map_err(fail)?;
+                    read("segment_read", subject, row.as_ref())
+                };
+                let swap = |old: i64, new: i64| async move {
+                    let mut conn = self.conn().await?;
+                    conn.exec_drop(cas_text, (new, biz_tag, old)).await.map_err(fail)?;
+                    changed("segment_cas", subject, conn.affected_rows())
+                };
+                crate::cas_fetch(biz_tag, step, current, swap).await
             }
         }
     }

@@ -3,17 +3,14 @@
 //! the core's texts; a segment fetch is one statement (atomic) or the core's
 //! compare-and-set loop.
 
-use crate::{
-    check_record, grant_of, i64_arg, namespace_args, namespace_of, node_arg, not_protocol, range_of, FetchMode, NodeStatus, Store,
-    DEFAULT_SEGMENT_TABLE,
-};
+use crate::{grant_of, i64_arg, namespace_of, node_arg, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Store};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use idloom::lease::{Grant, LeaseConfig};
+use idloom::lease::Grant;
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
 use idloom::stores::failure::{classify, create_race, Fault, CREATE_TRIES};
-use idloom::stores::{postgres as sql, segment_sql, NamespaceRecord};
-use idloom::{Error, ErrorCode, Layout, Result};
+use idloom::stores::{postgres as sql, NamespaceRecord};
+use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, Row};
@@ -65,26 +62,17 @@ impl std::ops::Deref for Handle {
 #[derive(Clone)]
 pub struct PgStore {
     conn: Conn,
-    table: Arc<str>,
-    mode: FetchMode,
+    counters: CounterTable,
 }
 
-impl std::fmt::Debug for PgStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("table", &self.table)
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
+crate::counter_table_methods!(PgStore);
 
 impl PgStore {
     /// A store over the caller's pool.
     pub fn new(pool: Pool) -> Self {
         PgStore {
             conn: Conn::Pool(pool),
-            table: DEFAULT_SEGMENT_TABLE.into(),
-            mode: FetchMode::Atomic,
+            counters: CounterTable::new(),
         }
     }
 
@@ -93,8 +81,7 @@ impl PgStore {
     pub fn from_client(client: Client) -> Self {
         PgStore {
             conn: Conn::Client(Arc::new(client)),
-            table: DEFAULT_SEGMENT_TABLE.into(),
-            mode: FetchMode::Atomic,
+            counters: CounterTable::new(),
         }
     }
 
@@ -128,20 +115,6 @@ impl PgStore {
         Ok(Self::new(pool))
     }
 
-    /// Keep segment counters in `table` (an SQL identifier, optionally
-    /// `schema.table`; default [`DEFAULT_SEGMENT_TABLE`]).
-    pub fn with_table(mut self, table: &str) -> Result<Self> {
-        idloom::inputs::table(table)?;
-        self.table = table.into();
-        Ok(self)
-    }
-
-    /// Take segment ranges in `mode` (default [`FetchMode::Atomic`]).
-    pub fn with_mode(mut self, mode: FetchMode) -> Self {
-        self.mode = mode;
-        self
-    }
-
     async fn client(&self) -> Result<Handle> {
         match &self.conn {
             Conn::Pool(p) => Ok(Handle::Pooled(Box::new(p.get().await.map_err(pool_failure)?))),
@@ -154,30 +127,6 @@ impl PgStore {
         let client = self.client().await?;
         let row = client.query_opt(text, params).await.map_err(|e| failure(&e))?;
         read(call, subject, row.as_ref())
-    }
-
-    async fn segment_text(&self, text: &str) -> Result<String> {
-        segment_sql(text, &self.table)
-    }
-
-    /// Create the table (and the guard's column) if missing, then the counter.
-    async fn init_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
-        let step = idloom::stores::args::check("counter_step", step.into())? as i32;
-        let client = self.client().await?;
-        create(&client, &self.segment_text(sql::SEGMENT_SCHEMA).await?).await?;
-        let init = if guard {
-            create(&client, &self.segment_text(sql::SEGMENT_GUARD_SCHEMA).await?).await?;
-            sql::SEGMENT_INIT_GUARD
-        } else {
-            sql::SEGMENT_INIT
-        };
-        client
-            .execute(&self.segment_text(init).await?, &[&biz_tag, &floor, &step, &""])
-            .await
-            .map_err(|e| failure(&e))?;
-        Ok(())
     }
 }
 
@@ -238,34 +187,25 @@ impl Store for PgStore {
         read("schema_version", &Subject::default(), row.as_ref()).map(drop)
     }
 
-    async fn init_namespace(
-        &self,
-        namespace: &str,
-        layout: Layout,
-        nodes: Option<u64>,
-        config: LeaseConfig,
-        fresh: bool,
-    ) -> Result<NamespaceRecord> {
-        let (record, nodes) = namespace_args(ENGINE, namespace, &layout, nodes, &config)?;
+    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
         self.init().await?;
-        let subject = crate::ns_subject(namespace);
+        let subject = init.subject();
         let reading = self
             .one(
                 sql::NAMESPACE_INIT,
                 &[
-                    &namespace,
-                    &record,
-                    &node_arg(nodes)?,
-                    &i64_arg("ttl_ms", config.ttl_ms)?,
-                    &i64_arg("max_skew_ms", config.max_skew_ms)?,
-                    &fresh,
+                    &init.namespace,
+                    &init.record,
+                    &node_arg(init.nodes)?,
+                    &i64_arg("ttl_ms", init.config.ttl_ms)?,
+                    &i64_arg("max_skew_ms", init.config.max_skew_ms)?,
+                    &init.fresh,
                 ],
                 "namespace_init",
                 &subject,
             )
             .await?;
-        let got = namespace_of(reading, &subject)?.ok_or_else(|| not_protocol(&subject))?;
-        check_record(namespace, &record, nodes, got)
+        init.expect(namespace_of(reading, &subject)?.ok_or_else(|| not_protocol(&subject))?)
     }
 
     async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
@@ -318,49 +258,50 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        self.init_counter(biz_tag, floor, step, false).await
-    }
-
-    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        idloom::stores::check_guard(ENGINE)?;
-        self.init_counter(biz_tag, floor, step, true).await
+    /// Create the table (and the guard's column) if missing, then the counter.
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let floor = i64_arg("floor", idloom::stores::args::check("floor", floor.into())?)?;
+        let step = idloom::stores::args::check("counter_step", step.into())? as i32;
+        let client = self.client().await?;
+        create(&client, &self.counters.text(sql::SEGMENT_SCHEMA)?).await?;
+        let init = if guard {
+            create(&client, &self.counters.text(sql::SEGMENT_GUARD_SCHEMA)?).await?;
+            sql::SEGMENT_INIT_GUARD
+        } else {
+            sql::SEGMENT_INIT
+        };
+        client
+            .execute(&self.counters.text(init)?, &[&biz_tag, &floor, &step, &""])
+            .await
+            .map_err(|e| failure(&e))?;
+        Ok(())
     }
 
     async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let step = idloom::stores::args::check("step", step.into())?;
-        let subject = crate::tag_subject(biz_tag);
-        match self.mode {
+        let (step, subject) = crate::fetch_call(biz_tag, step)?;
+        match self.counters.mode {
             FetchMode::Atomic => {
-                let text = self.segment_text(sql::SEGMENT_FETCH).await?;
+                let text = self.counters.text(sql::SEGMENT_FETCH)?;
                 let reading = self
                     .one(&text, &[&biz_tag, &i64_arg("step", step)?], "segment_fetch", &subject)
                     .await?;
                 range_of(reading, &subject)
             }
             FetchMode::Cas => {
-                let read_text = self.segment_text(sql::SEGMENT_READ).await?;
-                let cas_text = self.segment_text(sql::SEGMENT_CAS).await?;
+                let (read_text, cas_text) = (self.counters.text(sql::SEGMENT_READ)?, self.counters.text(sql::SEGMENT_CAS)?);
                 let (read_text, cas_text, subject) = (&read_text, &cas_text, &subject);
-                crate::cas_fetch(
-                    biz_tag,
-                    step,
-                    || async move {
-                        match self.one(read_text, &[&biz_tag], "segment_read", subject).await? {
-                            Reading::Value(v) => Ok(v),
-                            _ => Err(not_protocol(subject)),
-                        }
-                    },
-                    |old, new| async move {
-                        let (old, new) = (i64_arg("max_id", old)?, i64_arg("max_id", new)?);
-                        let client = self.client().await?;
-                        let n = client.execute(cas_text, &[&biz_tag, &old, &new]).await.map_err(|e| failure(&e))?;
-                        let row = [Cell::Int(n as i64)];
-                        Ok(answer::read(ENGINE, "segment_cas", subject, Some(&row))? == Reading::Done)
-                    },
-                )
-                .await
+                let current = || async move { self.one(read_text, &[&biz_tag], "segment_read", subject).await };
+                let swap = |old: i64, new: i64| async move {
+                    let n = self.client().await?.execute(cas_text, &[&biz_tag, &old, &new]).await;
+                    answer::read(
+                        ENGINE,
+                        "segment_cas",
+                        subject,
+                        Some(&[Cell::Int(n.map_err(|e| failure(&e))? as i64)]),
+                    )
+                };
+                crate::cas_fetch(biz_tag, step, current, swap).await
             }
         }
     }

@@ -4,13 +4,13 @@
 //! (`{idloom:NS}`) and a counter is its own (`{idloom:seg:TAG}`): the
 //! core's key functions, so each script touches one Cluster slot.
 
-use crate::{grant_of, namespace_of, not_protocol, range_of, NodeStatus, Store};
-use idloom::lease::{Grant, LeaseConfig};
+use crate::{grant_of, namespace_of, not_protocol, range_of, NamespaceInit, NodeStatus, Store};
+use idloom::lease::Grant;
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
 use idloom::stores::failure::{classify, Fault};
 use idloom::stores::{redis as lua, NamespaceRecord};
-use idloom::{Error, ErrorCode, Layout, Result};
+use idloom::{Error, ErrorCode, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script, Value};
 use std::sync::Arc;
@@ -159,28 +159,19 @@ impl Store for RedisStore {
             .map_err(|e| failure(&e))
     }
 
-    async fn init_namespace(
-        &self,
-        namespace: &str,
-        layout: Layout,
-        nodes: Option<u64>,
-        config: LeaseConfig,
-        fresh: bool,
-    ) -> Result<NamespaceRecord> {
-        let (record, nodes) = crate::namespace_args(ENGINE, namespace, &layout, nodes, &config)?;
-        let subject = crate::ns_subject(namespace);
+    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
+        let subject = init.subject();
         let args = [
-            record.clone(),
-            nodes.to_string(),
-            config.ttl_ms.to_string(),
-            config.max_skew_ms.to_string(),
-            if fresh { "1" } else { "0" }.to_string(),
+            init.record.clone(),
+            init.nodes.to_string(),
+            init.config.ttl_ms.to_string(),
+            init.config.max_skew_ms.to_string(),
+            if init.fresh { "1" } else { "0" }.to_string(),
         ];
         let reply = self
-            .run(&self.scripts.namespace_init, &lua::namespace_key(namespace), &args)
+            .run(&self.scripts.namespace_init, &lua::namespace_key(init.namespace), &args)
             .await?;
-        let got = namespace_of(read("namespace_init", &subject, &reply)?, &subject)?.ok_or_else(|| not_protocol(&subject))?;
-        crate::check_record(namespace, &record, nodes, got)
+        init.expect(namespace_of(read("namespace_init", &subject, &reply)?, &subject)?.ok_or_else(|| not_protocol(&subject))?)
     }
 
     async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
@@ -241,30 +232,9 @@ impl Store for RedisStore {
         Ok(out)
     }
 
-    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        self.init_counter(biz_tag, floor, step, false).await
-    }
-
-    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> Result<()> {
-        idloom::stores::check_guard(ENGINE)?;
-        self.init_counter(biz_tag, floor, step, true).await
-    }
-
-    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
-        idloom::inputs::biz_tag(biz_tag)?;
-        let step = idloom::stores::args::check("step", step.into())?;
-        let subject = crate::tag_subject(biz_tag);
-        let reply = self
-            .run(&self.scripts.incrby, &lua::counter_key(biz_tag), &[step.to_string()])
-            .await?;
-        range_of(read("incrby", &subject, &reply)?, &subject)
-    }
-}
-
-impl RedisStore {
     /// Create a counter at `floor` if missing; `guard`: record the server's
     /// `run_id` (under another one, raise it to `max(counter, floor)`).
-    async fn init_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
         idloom::inputs::biz_tag(biz_tag)?;
         let floor = lua::check_counter_floor(idloom::stores::args::check("floor", floor.into())?, step)?;
         let subject = crate::tag_subject(biz_tag);
@@ -276,5 +246,13 @@ impl RedisStore {
             )
             .await?;
         read("segment_init", &subject, &reply).map(drop)
+    }
+
+    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
+        let (step, subject) = crate::fetch_call(biz_tag, step)?;
+        let reply = self
+            .run(&self.scripts.incrby, &lua::counter_key(biz_tag), &[step.to_string()])
+            .await?;
+        range_of(read("incrby", &subject, &reply)?, &subject)
     }
 }

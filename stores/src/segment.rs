@@ -1,12 +1,12 @@
 //! Leaf segments served from memory with a tokio refill task: the core's
 //! [`SegmentBuffer`] says when and how much to fetch, the task fetches ahead.
 
-use crate::Store;
+use crate::{locked, Store};
 use idloom::events::{Counters, Event, Kind};
 use idloom::segment::{SegmentBuffer, SegmentConfig};
 use idloom::stores::group::Turn;
 use idloom::{Clock, Error, ErrorCode, Result, SystemClock};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -48,12 +48,6 @@ struct Shared<S> {
     /// How long a fetch may take, and a dry `next_id` wait.
     wait: Duration,
     counters: Mutex<Counters>,
-}
-
-impl<S> Shared<S> {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 /// IDs from a Leaf counter, served from memory; a tokio task fetches the
@@ -119,7 +113,7 @@ impl<S: Store> Segment<S> {
 
     /// IDs left in memory.
     pub fn remaining(&self) -> u64 {
-        self.shared.state().buf.remaining()
+        locked(&self.shared.state).buf.remaining()
     }
 
     /// The core's events this segment saw, by kind (`segment_fetched`,
@@ -138,7 +132,7 @@ impl<S: Store> Segment<S> {
     /// The next ID from memory without waiting: `segment_exhausted` when
     /// every range is used (a refill is then under way).
     pub fn try_next_id(&self) -> Result<u64> {
-        let mut st = self.shared.state();
+        let mut st = locked(&self.shared.state);
         let id = st.buf.next_id();
         if st.buf.wants_fetch() || id.is_err() {
             self.shared.refill.notify_one();
@@ -160,7 +154,7 @@ impl<S: Store> Segment<S> {
                 Err(e) if e.code() != ErrorCode::SegmentExhausted => return Err(e),
                 Err(_) => {}
             }
-            let failed = match &self.shared.state().error {
+            let failed = match &locked(&self.shared.state).error {
                 Some((at, e)) if *at > began => Some(e.clone()),
                 _ => None,
             };
@@ -194,7 +188,7 @@ async fn refill_loop<S: Store>(shared: Arc<Shared<S>>) {
     loop {
         shared.refill.notified().await;
         loop {
-            let Some(request) = shared.state().buf.begin_fetch(SystemClock.now_ms()) else {
+            let Some(request) = locked(&shared.state).buf.begin_fetch(SystemClock.now_ms()) else {
                 break;
             };
             // A fetch that hangs must not hold the buffer's one fetch in flight for good.
@@ -211,7 +205,7 @@ async fn refill_loop<S: Store>(shared: Arc<Shared<S>>) {
             };
             let count = *shared.fetched.borrow() + 1;
             let event = {
-                let mut st = shared.state();
+                let mut st = locked(&shared.state);
                 match result.and_then(|range| st.buf.supply(range).map(|()| range.len())) {
                     Ok(len) => {
                         st.error = None;
@@ -267,14 +261,14 @@ impl<S: Store> SegmentGroup<S> {
 
     /// Segments passed over because they failed, so far.
     pub fn skipped(&self) -> u64 {
-        self.turn.lock().unwrap_or_else(|p| p.into_inner()).skipped()
+        locked(&self.turn).skipped()
     }
 
     /// The next ID: each call starts one segment further; segments with IDs
     /// in memory first, then each in turn; the last failure only when none answered.
     pub async fn next_id(&self) -> Result<u64> {
         let order: Vec<usize> = {
-            let mut turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+            let mut turn = locked(&self.turn);
             let start = turn.start();
             turn.order(start).collect()
         };
@@ -288,7 +282,7 @@ impl<S: Store> SegmentGroup<S> {
             match self.segments[i].next_id().await {
                 Ok(id) => return Ok(id),
                 Err(e) => {
-                    self.turn.lock().unwrap_or_else(|p| p.into_inner()).skip();
+                    locked(&self.turn).skip();
                     last = Some(e);
                 }
             }

@@ -76,6 +76,22 @@ def _one_of(name: str, options: List[str]) -> Callable[[str], str]:
 _count = _int_in("-n", 1, 1_000_000)
 _layout = _one_of("--layout", PRESETS)
 
+#: The store flags (their dests) bounded by the core's argument specs
+#: (``idloom::stores::args``) and the spec of each: the Node CLI's ``STORE_NUMBERS``.
+_STORE_NUMBERS = {"nodes": "nodes", "ttl_ms": "ttl_ms", "max_skew_ms": "max_skew_ms", "floor": "floor",
+                  "step": "counter_step"}
+
+
+def _check_store_numbers(args: argparse.Namespace) -> None:
+    """Every store number given, checked by the core before a store is reached:
+    ``InvalidArgumentError`` naming the parameter and its range, as in Node."""
+    from ._idloom import _check_arg
+
+    for dest, key in _STORE_NUMBERS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            _check_arg(key, value)
+
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="idloom", description="Mint, decode and describe unique IDs (idloom).")
@@ -129,17 +145,17 @@ def _parser() -> argparse.ArgumentParser:
             o.add_argument("--table", default=None, help="the Leaf-compatible segment table (default idloom_alloc)")
         if op == "init":
             o.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
-            o.add_argument("--nodes", type=int, default=None)
-            o.add_argument("--ttl-ms", type=int, default=10_000)
-            o.add_argument("--max-skew-ms", type=int, default=1_000)
+            o.add_argument("--nodes", type=_non_negative("--nodes"), default=None)
+            o.add_argument("--ttl-ms", type=_non_negative("--ttl-ms"), default=10_000)
+            o.add_argument("--max-skew-ms", type=_non_negative("--max-skew-ms"), default=1_000)
             o.add_argument("--fresh", action="store_true", help="floor 0: a first deployment (else above every old fence)")
-            o.add_argument("--floor", type=int, default=None, help="a new counter's first max_id (required with --segment)")
-            o.add_argument("--step", type=int, default=1000)
+            o.add_argument("--floor", type=_non_negative("--floor"), default=None, help="a new counter's first max_id (required with --segment)")
+            o.add_argument("--step", type=_non_negative("--step"), default=1000)
             o.add_argument("--guard", action="store_true",
                            help="the counter records the store's identity (PostgreSQL, Redis); run again with a floor "
                                 "above every ID handed out to go on after a restore (Redis: after any restart)")
         if op == "release":
-            o.add_argument("--node", type=int, required=True)
+            o.add_argument("--node", type=_non_negative("--node"), required=True)
     return p
 
 
@@ -276,14 +292,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     env_url = os.environ.get("IDLOOM_STORE_URL") or None
     if args.command == "store" and args.url is None:
         args.url = env_url
-        if args.url is None:
-            print("idloom: error: --url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, redis://…) "
-                  "(invalid_argument)", file=sys.stderr)
-            return 2
     if args.command == "demo" and args.store is None and args.node is None:
         args.store = env_url
     url = getattr(args, "url", None) or getattr(args, "store", None)
     try:
+        if args.command == "store":
+            _check_store_numbers(args)
+            if args.url is None:
+                raise idloom.InvalidArgumentError("--url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, "
+                                                  "redis://…)", "invalid_argument")
         layout = idloom.Layout.preset(getattr(args, "layout", "twitter"))
         if args.command == "demo":
             if (args.node is None) == (args.store is None):

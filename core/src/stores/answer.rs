@@ -90,21 +90,15 @@ pub struct Subject<'a> {
 
 impl fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: [(&str, Option<&dyn fmt::Display>); 4] = [
+            ("namespace", self.namespace.as_ref().map(|v| v as &dyn fmt::Display)),
+            ("node", self.node.as_ref().map(|v| v as &dyn fmt::Display)),
+            ("epoch", self.epoch.as_ref().map(|v| v as &dyn fmt::Display)),
+            ("biz_tag", self.biz_tag.as_ref().map(|v| v as &dyn fmt::Display)),
+        ];
         let mut sep = "";
-        if let Some(ns) = self.namespace {
-            write!(f, "namespace {ns}")?;
-            sep = ", ";
-        }
-        if let Some(n) = self.node {
-            write!(f, "{sep}node {n}")?;
-            sep = ", ";
-        }
-        if let Some(e) = self.epoch {
-            write!(f, "{sep}epoch {e}")?;
-            sep = ", ";
-        }
-        if let Some(t) = self.biz_tag {
-            write!(f, "{sep}biz_tag {t}")?;
+        for (name, value) in parts.iter().filter_map(|(name, v)| v.map(|v| (name, v))) {
+            write!(f, "{sep}{name} {value}")?;
             sep = ", ";
         }
         if sep.is_empty() {
@@ -337,53 +331,13 @@ fn schema_version(engine: &str, found: Option<u64>) -> Error {
 }
 
 /// Every call [`read`] knows, by engine.
+#[rustfmt::skip] // one engine a line
 pub const CALLS: &[(&str, &[&str])] = &[
-    (
-        "postgres",
-        &[
-            "schema_version",
-            "namespace_init",
-            "namespace_get",
-            "acquire",
-            "renew",
-            "release",
-            "nodes",
-            "segment_fetch",
-            "segment_read",
-            "segment_cas",
-        ],
-    ),
-    (
-        "mysql",
-        &[
-            "schema_version",
-            "namespace_init",
-            "namespace_get",
-            "acquire_lock",
-            "acquire_pick",
-            "renew_lock",
-            "renew",
-            "node_get",
-            "release",
-            "nodes",
-            "segment_fetch",
-            "segment_read",
-            "segment_cas",
-        ],
-    ),
-    (
-        "redis",
-        &[
-            "namespace_init",
-            "namespace_get",
-            "acquire",
-            "renew",
-            "release",
-            "nodes",
-            "incrby",
-            "segment_init",
-        ],
-    ),
+    ("postgres", &["schema_version", "namespace_init", "namespace_get", "acquire", "renew", "release", "nodes", "segment_fetch",
+                   "segment_read", "segment_cas"]),
+    ("mysql", &["schema_version", "namespace_init", "namespace_get", "acquire_lock", "acquire_pick", "renew_lock", "renew",
+                "node_get", "release", "nodes", "segment_fetch", "segment_read", "segment_cas"]),
+    ("redis", &["namespace_init", "namespace_get", "acquire", "renew", "release", "nodes", "incrby", "segment_init"]),
 ];
 
 struct Fields<'c, 'a> {
@@ -397,6 +351,10 @@ impl Fields<'_, '_> {
             .get(i)
             .and_then(Cell::int)
             .ok_or_else(|| refuse(Refusal::NotProtocol, self.subject))
+    }
+    /// The first three cells as integers (MariaDB's lock row, a node row).
+    fn three(&self) -> Result<[u64; 3]> {
+        Ok([self.int(0)?, self.int(1)?, self.int(2)?])
     }
     fn grant(&self, at: usize) -> Result<Grant> {
         Ok(Grant {
@@ -512,22 +470,14 @@ fn read_sql(engine: &str, call: &str, subject: &Subject<'_>, answer: Option<&[Ce
         ("acquire_lock", None) if mysql => Err(refuse(Refusal::NamespaceMissing, subject)),
         ("renew_lock", None) if mysql => Ok(Reading::Refused),
         ("acquire_lock" | "renew_lock", Some(row)) if mysql => {
-            let r = f(row);
-            Ok(Reading::Lock {
-                ttl_ms: r.int(0)?,
-                floor_ms: r.int(1)?,
-                now_ms: r.int(2)?,
-            })
+            let [ttl_ms, floor_ms, now_ms] = f(row).three()?;
+            Ok(Reading::Lock { ttl_ms, floor_ms, now_ms })
         }
         ("acquire_pick", None) if mysql => Err(refuse(Refusal::NoFreeNode, subject)),
         ("acquire_pick", Some(row)) if mysql => Ok(Reading::Node(f(row).int(0)?)),
         ("node_get", Some(row)) if mysql => {
-            let r = f(row);
-            Ok(Reading::Held {
-                epoch: r.int(0)?,
-                start_ms: r.int(1)?,
-                fence_ms: r.int(2)?,
-            })
+            let [epoch, start_ms, fence_ms] = f(row).three()?;
+            Ok(Reading::Held { epoch, start_ms, fence_ms })
         }
         ("node_get", None) if mysql => Err(refuse(Refusal::NotProtocol, subject)),
         // One status row each (none: the namespace has no nodes).

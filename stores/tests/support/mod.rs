@@ -338,15 +338,8 @@ impl<S: Store> Store for Flaky<S> {
     async fn init(&self) -> idloom::Result<()> {
         self.inner.init().await
     }
-    async fn init_namespace(
-        &self,
-        namespace: &str,
-        layout: Layout,
-        nodes: Option<u64>,
-        config: LeaseConfig,
-        fresh: bool,
-    ) -> idloom::Result<idloom_stores::NamespaceRecord> {
-        self.inner.init_namespace(namespace, layout, nodes, config, fresh).await
+    async fn create_namespace(&self, init: &idloom_stores::NamespaceInit<'_>) -> idloom::Result<idloom_stores::NamespaceRecord> {
+        self.inner.create_namespace(init).await
     }
     async fn namespace(&self, namespace: &str) -> idloom::Result<Option<idloom_stores::NamespaceRecord>> {
         self.inner.namespace(namespace).await
@@ -354,14 +347,7 @@ impl<S: Store> Store for Flaky<S> {
     async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
         self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
-    async fn renew(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> idloom::Result<Option<idloom_stores::Grant>> {
+    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Option<Grant>> {
         self.check()?;
         self.inner.renew(namespace, node, epoch, holder, proposed_fence_ms).await
     }
@@ -371,11 +357,8 @@ impl<S: Store> Store for Flaky<S> {
     async fn nodes(&self, namespace: &str) -> idloom::Result<Vec<idloom_stores::NodeStatus>> {
         self.inner.nodes(namespace).await
     }
-    async fn init_segment(&self, biz_tag: &str, floor: u64, step: u64) -> idloom::Result<()> {
-        self.inner.init_segment(biz_tag, floor, step).await
-    }
-    async fn init_segment_guarded(&self, biz_tag: &str, floor: u64, step: u64) -> idloom::Result<()> {
-        self.inner.init_segment_guarded(biz_tag, floor, step).await
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> idloom::Result<()> {
+        self.inner.create_counter(biz_tag, floor, step, guard).await
     }
     async fn fetch(&self, biz_tag: &str, step: u64) -> idloom::Result<idloom_stores::Range> {
         self.check()?;

@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, Tuple, TypeVar, overload
 
 from .._errors import BY_CODE, IdloomError
 from .._idloom import Layout, LeaseMachine, _EventCounters, _fork_generation
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 #: acquire found the store under another identity and raised the floor; 0 on MariaDB).
 Grant = Tuple[int, int, int, int, int, int]
 Event = Optional[Tuple[str, Dict[str, Any]]]  # the machine's last event: (name, facts)
+T = TypeVar("T")
 
 
 def now_ms() -> int:
@@ -50,6 +51,25 @@ def default_holder() -> str:
     return f"{host}:{os.getpid()}:{os.urandom(3).hex()}"
 
 
+class _Machine(Generic[T]):
+    """A read-only attribute of a lease that is its machine's attribute of
+    the same name (``node``, ``epoch``, ``fence_ms``, …)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, lease: None, owner: type) -> "_Machine[T]": ...
+
+    @overload
+    def __get__(self, lease: "_LeaseState", owner: type) -> T: ...
+
+    def __get__(self, lease: Optional["_LeaseState"], owner: type) -> Any:
+        return self if lease is None else getattr(lease._machine, self._name)
 
 
 class _LeaseState:
@@ -81,41 +101,20 @@ class _LeaseState:
     def _forked(self) -> bool:
         return _fork_generation() != self._born
 
-    # -- what the lease is ---------------------------------------------------
     @property
-    def node(self) -> int:
-        """The node leased."""
-        return self._machine.node
+    def _renewing(self) -> bool:
+        """Whether the renewal loop goes on: this process took the lease, it is
+        active and no error ended renewals."""
+        return not self._forked and self._machine.state == "active" and self.error is None
 
-    @property
-    def epoch(self) -> int:
-        """The fencing token: it grows on every acquisition of the node."""
-        return self._machine.epoch
-
-    @property
-    def start_ms(self) -> int:
-        """ID time from which this holder mints."""
-        return self._machine.start_ms
-
-    @property
-    def fence_ms(self) -> int:
-        """ID time before which every tick minted ends (the last confirmed fence)."""
-        return self._machine.fence_ms
-
-    @property
-    def expires_ms(self) -> int:
-        """Holder time from which the store may give the node away unless a renewal lands."""
-        return self._machine.expires_ms
-
-    @property
-    def skew_ms(self) -> int:
-        """The store's clock minus this holder's, as last estimated."""
-        return self._machine.skew_ms
-
-    @property
-    def state(self) -> str:
-        """``"active"``, ``"lost"`` or ``"released"``."""
-        return self._machine.state
+    # -- what the lease is: the core's machine ---------------------------------
+    node = _Machine[int]("The node leased.")
+    epoch = _Machine[int]("The fencing token: it grows on every acquisition of the node.")
+    start_ms = _Machine[int]("ID time from which this holder mints.")
+    fence_ms = _Machine[int]("ID time before which every tick minted ends (the last confirmed fence).")
+    expires_ms = _Machine[int]("Holder time from which the store may give the node away unless a renewal lands.")
+    skew_ms = _Machine[int]("The store's clock minus this holder's, as last estimated.")
+    state = _Machine[str]('``"active"``, ``"lost"`` or ``"released"``.')
 
     def stats(self) -> Dict[str, int]:
         """How many events of each kind this lease saw: ``{name: count}`` for
@@ -267,14 +266,12 @@ class NodeLease(_LeaseState):
         self._thread.start()
 
     def _renew_loop(self) -> None:
-        while not self._forked:
+        while self._renewing:
             if self._wake.wait(self._renew_wait_s()):
                 return  # released
             proposed = self._renew_begin()
             if proposed is None:
-                if self.state != "active" or self.error is not None:
-                    return
-                continue
+                continue  # not due yet, or renewals are over (the loop's test)
             try:
                 grant = self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
                 failure: Optional[BaseException] = None
@@ -330,13 +327,11 @@ class AsyncNodeLease(_LeaseState):
         self._task = asyncio.get_running_loop().create_task(self._renew_loop())
 
     async def _renew_loop(self) -> None:
-        while not self._forked:
+        while self._renewing:
             await asyncio.sleep(self._renew_wait_s())
             proposed = self._renew_begin()
             if proposed is None:
-                if self.state != "active" or self.error is not None:
-                    return
-                continue
+                continue  # not due yet, or renewals are over (the loop's test)
             try:
                 grant = await self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
                 failure: Optional[BaseException] = None

@@ -4,7 +4,6 @@
 
 use crate::errors::{throw, IntoJs};
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
-use idloom::stores::renewal::Action;
 use idloom::ErrorCode;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -109,7 +108,7 @@ impl LeaseMachine {
         let grant = grant.grant(&env)?;
         let received = ms(&env, received_ms, "receivedMs")?;
         // The core's one action: ("renewed", fence) or ("retry", ms); a stop is thrown.
-        match Action::from(self.holder.renewed(&grant, received)).pair() {
+        match self.holder.renewed(&grant, received).pair() {
             Ok((action, n)) => Ok((action.into(), n as f64)),
             Err(e) => Err(throw(&env, &e)),
         }

@@ -8,21 +8,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { idloom } from './impl.mjs';
+import { MYSQL, PG, REDIS, sleep, uniqueName, waitFor } from './support.mjs';
 
 const { Snowflake, MySQLStore, PostgresStore, RedisStore, _idloomError } = idloom;
-const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';
-const MYSQL = process.env.IDLOOM_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
-const unique = (tag) => `jsev${tag}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const open = { postgres: () => PostgresStore.fromUrl(PG), mysql: () => MySQLStore.fromUrl(MYSQL), redis: () => RedisStore.fromUrl(REDIS) };
-async function waitFor(pred, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    assert.ok(Date.now() < end, 'condition not reached in time');
-    await sleep(10);
-  }
-}
+const unique = (tag) => uniqueName('jsev', tag);
 test.after(() => setTimeout(() => process.exit(0), 50).unref()); // pools and clients hold sockets
 
 for (const engine of ['postgres', 'mysql', 'redis']) {

@@ -7,14 +7,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { idloom, implName } from './impl.mjs';
+import { MYSQL, PG, REDIS, sleep, uniqueName, waitFor } from './support.mjs';
 
 const { Snowflake, Segment, Layout, MySQLStore, PostgresStore, RedisStore, _idloomError } = idloom;
 
-const PG = process.env.IDLOOM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS = process.env.IDLOOM_REDIS ?? 'redis://127.0.0.1:6379/';
-const MYSQL = process.env.IDLOOM_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
-const unique = (tag) => `js${tag}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const unique = (tag) => uniqueName('js', tag);
 const stores = [];
 async function open(engine) {
   const s =
@@ -27,13 +24,6 @@ async function open(engine) {
   return s;
 }
 const code = (c) => (e) => e.code === c;
-async function waitFor(pred, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    assert.ok(Date.now() < end, 'condition not reached in time');
-    await sleep(10);
-  }
-}
 
 test.after(() => setTimeout(() => process.exit(0), 50).unref()); // pools and clients hold sockets
 

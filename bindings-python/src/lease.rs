@@ -7,7 +7,6 @@ use crate::args::{int_in, opt_int_in};
 use crate::errors::{raise, to_py, IntoPy};
 use crate::events::Owned;
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, Renewal, MAX_TTL_MS};
-use idloom::stores::renewal::Action;
 use idloom::{ErrorCode, HostClock, SharedSnowflake};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -124,7 +123,7 @@ impl PyLeaseMachine {
     ) -> PyResult<(&'static str, u64)> {
         let grant = grant_args(node, epoch, start_ms, fence_ms, store_now_ms)?;
         let received = ms(received_ms, "received_ms")?;
-        Action::from(self.holder.renewed(&grant, received)).pair().py(py)
+        self.holder.renewed(&grant, received).pair().py(py)
     }
 
     /// The renewal failed without an answer from the protocol (``code``: the
@@ -166,7 +165,7 @@ impl PyLeaseMachine {
     /// The event of the last step, once: ``(name, facts)`` of the core's
     /// ``lease_acquired`` (after ``granted``), ``lease_renewed``,
     /// ``lease_renewal_failed``, ``lease_lost`` or ``lease_expired`` (a
-    /// renewal's outcome, ``Action::event``), ``lease_released`` (after
+    /// renewal's outcome, ``Renewal::event``), ``lease_released`` (after
     /// ``release``; its ``fence_ms`` is the high-water); None if none is new.
     fn _take_event<'py>(&mut self, py: Python<'py>) -> PyResult<Option<(&'static str, Bound<'py, PyDict>)>> {
         self.holder.take_event().map(|e| Owned::from(e).pair(py)).transpose()

@@ -10,7 +10,6 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use idloom::lease::{Grant, Holder, Lease, LeaseConfig, LeaseState, MemoryStore, NodeRecord, Renewal, MAX_TTL_MS};
-use idloom::stores::renewal::Action;
 use idloom::ErrorCode;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -94,7 +93,7 @@ impl WasmLeaseMachine {
     /// or `['retry', ms]`; throws when renewals end.
     pub fn renewed(&mut self, grant: &GrantSpec, received: f64) -> Out<Array> {
         let g = grant.grant()?;
-        let (action, n) = Action::from(self.holder.renewed(&g, ms(received, "receivedMs")?)).pair().js()?;
+        let (action, n) = self.holder.renewed(&g, ms(received, "receivedMs")?).pair().js()?;
         Ok(Array::of2(&JsValue::from_str(action), &JsValue::from_f64(n as f64)))
     }
     /// A renewal without a protocol answer (`code`, if one of ours): ms to retry in, or null.

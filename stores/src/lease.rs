@@ -386,7 +386,7 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 format!("{}: no answer to a renewal within {} ms", shared.namespace, bound.as_millis()),
             )),
         };
-        let (action, confirmed): (Action, u64) = {
+        let (action, event): (Action, _) = {
             let mut holder = locked(&shared.holder);
             let now = clock.now_ms();
             let action = match result {
@@ -394,11 +394,12 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 Ok(None) => holder.refused(),
                 // Every failure of ours carries its code: store_unavailable retries, others end renewals.
                 Err(e) => holder.renew_failed(Some(e.code())),
-            }
-            .into();
-            (action, holder.lease().map_or(0, |l| l.fence_ms()))
+            };
+            (action, holder.take_event()) // the core names the step's event
         };
-        crate::events::emit(&shared.counters, &action.event(node, epoch, confirmed));
+        if let Some(event) = event {
+            crate::events::emit(&shared.counters, &event);
+        }
         match action {
             Action::Renewed { fence_ms } => {
                 shared.generator.extend_fence(fence_ms);

@@ -32,8 +32,15 @@ const failed = (e) => {
 function shaped(r) {
   const [kind, ...v] = r;
   switch (kind) {
-    case 'grant':
-      return { grant: { node: v[0], epoch: v[1], start_ms: v[2], fence_ms: v[3], store_now_ms: v[4] } };
+    case 'grant': {
+      assert.ok(v[5] === 0 || v[5] === 1, 'identity_changed is 0 or 1');
+      const grant = { node: v[0], epoch: v[1], start_ms: v[2], fence_ms: v[3], store_now_ms: v[4] };
+      return { grant: v[5] === 1 ? { ...grant, identity_changed: true } : grant };
+    }
+    case 'nodes': {
+      assert.equal(v.length % 6, 0, 'six parts a node');
+      return { nodes: Array.from({ length: v.length / 6 }, (_, i) => v.slice(i * 6, i * 6 + 6)) };
+    }
     case 'namespace':
       return { namespace: { layout: v[0], nodes: v[1], ttl_ms: v[2], max_skew_ms: v[3], floor_ms: v[4] } };
     case 'range':
@@ -69,8 +76,8 @@ test('store protocol: every driver failure is the core\'s error, returned (not t
 });
 
 test('store protocol: every answer is read by the core, a refusal thrown with the one message table', () => {
-  assert.ok(vectors.answers.length > 50);
-  for (const a of vectors.answers) {
+  assert.ok(vectors.answers.length > 50 && vectors.answers_more.length > 10);
+  for (const a of [...vectors.answers, ...vectors.answers_more]) {
     let got;
     try {
       got = shaped(native.storeRead(a.engine, a.call, a.subject, a.answer));
@@ -81,6 +88,12 @@ test('store protocol: every answer is read by the core, a refusal thrown with th
   }
   // The subject's JS spelling (bizTag) is the vectors' biz_tag.
   assert.throws(() => native.storeRead('redis', 'incrby', { bizTag: 'invoice' }, ['state_lost']), /^Error: biz_tag invoice: no such counter/);
+});
+
+test("store protocol: a create text's concurrent-create race is the core's to name, and how often to run it again", () => {
+  assert.ok(vectors.create_races.length > 3);
+  for (const r of vectors.create_races) assert.equal(native.storeCreateRace(r.engine, r.code), r.race, JSON.stringify(r));
+  assert.equal(native.storeCreateTries(), vectors.create_tries);
 });
 
 test('store protocol: readings past 2^53 are bigints, below it numbers; a cell that is no cell is refused', () => {

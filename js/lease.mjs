@@ -195,6 +195,8 @@ export class NodeLease extends Observed {
       this.#reportStep(); // lease_lost, once the generators stopped
       return;
     }
+    // The renewal met another store identity: the floor rose first.
+    if (grant.identityChanged) report(this, 'store_identity_changed', { node: grant.node, epoch: grant.epoch, fenceMs: grant.fenceMs });
     let kind, ms;
     try {
       [kind, ms] = this.#machine.renewed(grant, now());

@@ -103,3 +103,22 @@ for (const engine of ['postgres', 'redis']) {
     await store.close?.();
   });
 }
+
+for (const engine of ['postgres', 'redis']) {
+  test(`${engine}: a live lease's renewal that meets another identity reports it, once`, async () => {
+    const store = await open[engine]();
+    const ns = unique('identr');
+    await store.initNamespace(ns, { nodes: 2, ttlMs: 600, maxSkewMs: 200, fresh: true });
+    const lease = await store.leaseNode(ns);
+    const changed = [];
+    lease.on('store_identity_changed', (facts) => changed.push(facts));
+    await forget[engine](ns);
+    const before = lease.stats().lease_renewed;
+    await waitFor(() => lease.stats().lease_renewed >= before + 2); // every 200 ms
+    assert.equal(changed.length, 1);
+    assert.deepEqual([changed[0].node, changed[0].epoch], [lease.node, lease.epoch]);
+    assert.ok((await store.namespace(ns)).floorMs > 0, 'the renewal raised the floor');
+    await lease.release();
+    await store.close?.();
+  });
+}

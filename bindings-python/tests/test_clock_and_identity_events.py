@@ -81,3 +81,25 @@ def test_store_identity_changed_is_reported_once(engine: str, heard) -> None:  #
     again = store.lease_node(ns)
     assert again.stats()["store_identity_changed"] == 0
     again.release()
+
+
+@pytest.mark.parametrize("engine", ["postgres", "redis"])
+def test_store_identity_changed_is_reported_by_the_renewal_that_meets_it(engine: str, heard) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    store = connect(engine)
+    store.init()
+    ns = unique("identr")
+    store.init_namespace(ns, nodes=4, ttl_ms=600, max_skew_ms=200, fresh=True)
+    lease = store.lease_node(ns)
+    _forget(engine, store, ns)
+    before = lease.stats()["lease_renewed"]
+    deadline = time.monotonic() + 5
+    while lease.stats()["lease_renewed"] < before + 2:  # every 200 ms
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert lease.stats()["store_identity_changed"] == 1
+    changed = [f for n, f in heard if n == "store_identity_changed"]
+    assert len(changed) == 1 and (changed[0]["node"], changed[0]["epoch"]) == (lease.node, lease.epoch)
+    assert store.namespace(ns).floor_ms > 0
+    lease.release()

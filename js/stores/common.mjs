@@ -51,7 +51,7 @@ export class ProcessStore extends Store {
 /**
  * A lease reading (`['grant', node, epoch, start, fence, now, identityChanged]`)
  * as the grant `NodeLease` takes; null for `['refused']` (a renewal the store
- * refused). `identityChanged`: the acquire found the store under another
+ * refused). `identityChanged`: the acquire or renewal found the store under another
  * identity and raised the namespace floor first (never on MariaDB).
  * @param {any[]} r
  */

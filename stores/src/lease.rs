@@ -378,7 +378,9 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
         // hung connection must not stall renewals); if it lands later it only
         // extends the store's record past what this holder uses.
         let bound = Duration::from_millis(locked(&shared.holder).config().renew_every_ms().max(100));
-        let renewal = shared.store.renew(&shared.namespace, node, epoch, &shared.holder_name, proposed);
+        let renewal = shared
+            .store
+            .renew_noting(&shared.namespace, node, epoch, &shared.holder_name, proposed);
         let result = match tokio::time::timeout(bound, renewal).await {
             Ok(result) => result,
             Err(_) => Err(Error::store(
@@ -386,11 +388,18 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 format!("{}: no answer to a renewal within {} ms", shared.namespace, bound.as_millis()),
             )),
         };
+        // The floor rose first (the store forgot or was restored): the renewal met it.
+        if let Ok(Some((grant, true))) = &result {
+            let changed = Event::new(Kind::StoreIdentityChanged)
+                .lease(grant.node, grant.epoch)
+                .fence(grant.fence_ms);
+            crate::events::emit(&shared.counters, &changed);
+        }
         let (action, event): (Action, _) = {
             let mut holder = locked(&shared.holder);
             let now = clock.now_ms();
             let action = match result {
-                Ok(Some(grant)) => holder.renewed(&grant, now),
+                Ok(Some((grant, _))) => holder.renewed(&grant, now),
                 Ok(None) => holder.refused(),
                 // Every failure of ours carries its code: store_unavailable retries, others end renewals.
                 Err(e) => holder.renew_failed(Some(e.code())),

@@ -140,7 +140,25 @@ pub trait Store: Clone + Send + Sync + 'static {
         epoch: u64,
         holder: &str,
         proposed_fence_ms: u64,
-    ) -> impl Future<Output = Result<Option<Grant>>> + Send;
+    ) -> impl Future<Output = Result<Option<Grant>>> + Send {
+        async move {
+            let renewed = self.renew_noting(namespace, node, epoch, holder, proposed_fence_ms).await?;
+            Ok(renewed.map(|(grant, _)| grant))
+        }
+    }
+
+    /// [`renew`](Self::renew), and whether the store's identity changed
+    /// since the namespace last saw it: a renewal that meets a new identity
+    /// first raises the floor as an acquire does ([`NodeLease`] reports it as
+    /// `store_identity_changed`). Always false on MariaDB/MySQL.
+    fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> impl Future<Output = Result<Option<(Grant, bool)>>> + Send;
 
     /// Give a node back with the end of the last tick minted (`lease_lost` if it is no longer ours).
     fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;

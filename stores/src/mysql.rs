@@ -209,7 +209,14 @@ impl Store for MyStore {
         Ok((grant, false))
     }
 
-    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Option<(Grant, bool)>> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, fence) = lease_numbers(node, epoch, ("proposed_fence_ms", proposed_fence_ms))?;
         let mut conn = self.conn().await?;
@@ -230,13 +237,14 @@ impl Store for MyStore {
         let row: Option<Row> = tx.exec_first(sql::NODE_GET, (namespace, n)).await.map_err(fail)?;
         let (epoch, start_ms, fence_ms) = held(read("node_get", &subject, row.as_ref())?, &subject)?;
         tx.commit().await.map_err(fail)?;
-        Ok(Some(Grant {
+        let grant = Grant {
             node,
             epoch,
             start_ms,
             fence_ms,
             store_now_ms: now as u64,
-        }))
+        };
+        Ok(Some((grant, false))) // no store identity to compare
     }
 
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {

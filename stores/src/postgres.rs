@@ -224,7 +224,14 @@ impl Store for PgStore {
         grant_of(reading, &subject)
     }
 
-    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Option<(Grant, bool)>> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, f) = (
             node_arg(node)?,
@@ -233,7 +240,7 @@ impl Store for PgStore {
         );
         match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
             Reading::Refused => Ok(None),
-            reading => grant_of(reading, &subject).map(|(g, _)| Some(g)),
+            reading => grant_of(reading, &subject).map(Some),
         }
     }
 

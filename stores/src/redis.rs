@@ -190,7 +190,14 @@ impl Store for RedisStore {
         grant_of(read("acquire", &subject, &reply)?, &subject)
     }
 
-    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Option<Grant>> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Option<(Grant, bool)>> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),
@@ -201,7 +208,7 @@ impl Store for RedisStore {
         let reply = self.run(&self.scripts.renew, &lua::namespace_key(namespace), &args).await?;
         match read("renew", &subject, &reply)? {
             Reading::Refused => Ok(None),
-            reading => grant_of(reading, &subject).map(|(g, _)| Some(g)),
+            reading => grant_of(reading, &subject).map(Some),
         }
     }
 

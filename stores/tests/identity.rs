@@ -38,11 +38,40 @@ async fn redis_reports_another_run_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reports_a_restore_a_renewal_meets() {
+    let url = std::env::var("IDLOOM_PG").unwrap_or_else(|_| PG.into());
+    let db = PgStore::from_url(&url).unwrap();
+    db.init().await.expect("PostgreSQL (IDLOOM_PG)");
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    support::store_identity_changed_on_renewal(db, true, |ns| async move {
+        let edit = "UPDATE idloom_namespace SET store_identity = 'a restored backup' WHERE namespace = $1";
+        assert_eq!(client.execute(edit, &[&ns]).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_reports_another_run_id_a_renewal_meets() {
+    let url = std::env::var("IDLOOM_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    let db = RedisStore::from_url(&url).await.expect("Redis (IDLOOM_REDIS)");
+    let mut conn = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    support::store_identity_changed_on_renewal(db, true, |ns| async move {
+        let key = idloom::stores::redis::namespace_key(&ns);
+        let mut hset = redis::cmd("HSET");
+        hset.arg(key).arg("run_id").arg("a server before a restart");
+        hset.query_async::<i64>(&mut conn).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_has_no_identity_to_report() {
     let url = std::env::var("IDLOOM_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
     let db = MyStore::from_url(&url).unwrap();
     db.init().await.expect("MariaDB (IDLOOM_MYSQL)");
-    support::store_identity_changed(db, false, |_| async {}).await;
+    support::store_identity_changed(db.clone(), false, |_| async {}).await;
+    support::store_identity_changed_on_renewal(db, false, |_| async {}).await;
 }
 
 /// Borrowing ahead of the clock in a burst, then the clock catching up:

@@ -365,16 +365,10 @@ impl Fields<'_, '_> {
             store_now_ms: self.int(at + 4)?,
         })
     }
-    /// A renewal's grant at `at`.
-    fn renewed(&self, at: usize) -> Result<Reading> {
-        Ok(Reading::Grant {
-            grant: self.grant(at)?,
-            identity_changed: false,
-        })
-    }
-    /// An acquire's grant at `at`, then whether the store's identity changed
-    /// (true or 1; absent in the answers of texts before it was reported: false).
-    fn acquired(&self, at: usize) -> Result<Reading> {
+    /// An acquire's or a renewal's grant at `at`, then whether the store's
+    /// identity changed (true or 1; absent in the answers of texts before it
+    /// was reported, and always on MariaDB: false).
+    fn granted(&self, at: usize) -> Result<Reading> {
         let identity_changed = match self.cells.get(at + 5) {
             None | Some(Cell::Null) => false,
             Some(Cell::Bool(b)) => *b,
@@ -457,11 +451,11 @@ fn read_sql(engine: &str, call: &str, subject: &Subject<'_>, answer: Option<&[Ce
         ("acquire", row) if !mysql => match row {
             None | Some([Cell::Bool(false), ..]) => Err(refuse(Refusal::NamespaceMissing, subject)),
             Some([Cell::Bool(true), Cell::Null, ..]) => Err(refuse(Refusal::NoFreeNode, subject)),
-            Some(row @ [Cell::Bool(true), ..]) => f(row).acquired(1),
+            Some(row @ [Cell::Bool(true), ..]) => f(row).granted(1),
             Some(_) => Err(refuse(Refusal::NotProtocol, subject)),
         },
         ("renew", None) if !mysql => Ok(Reading::Refused),
-        ("renew", Some(row)) if !mysql => f(row).renewed(0),
+        ("renew", Some(row)) if !mysql => f(row).granted(0),
         ("release", row) if !mysql => match row {
             None => Err(refuse(Refusal::LeaseLost, subject)),
             Some(_) => Ok(Reading::Done),
@@ -544,8 +538,8 @@ fn read_redis(call: &str, subject: &Subject<'_>, reply: &[Cell<'_>]) -> Result<R
     match head {
         "ok" => match call {
             "namespace_init" | "namespace_get" => Ok(Reading::Namespace(rest.namespace(0)?)),
-            "acquire" => rest.acquired(0),
-            "renew" => rest.renewed(0),
+            "acquire" => rest.granted(0),
+            "renew" => rest.granted(0),
             "nodes" if rest.cells.len().is_multiple_of(6) => rest
                 .cells
                 .chunks(6)

@@ -1,6 +1,8 @@
 -- Renew. KEYS[1] = {idloom:NS}:ns. ARGV: node, epoch, holder, proposed fence.
 -- Only under the same epoch and holder: {"lease_lost"} otherwise;
--- {"ok", node, epoch, start_ms, fence_ms, store_now_ms} on success, with
+-- {"ok", node, epoch, start_ms, fence_ms, store_now_ms, identity_changed} on
+-- success (identity_changed 1: this call found another run_id and raised the
+-- namespace floor first, as acquire.lua does), with
 -- fence = max(fence, min(proposed, store now + ttl + max_skew)) (a holder
 -- cannot push the fence further than one lease ahead of the store's clock);
 -- {"invalid_range", what, value}: a number Lua cannot hold (ints.lua).
@@ -26,4 +28,4 @@ end
 local fence = math.max(old, math.min(proposed, now + ns.ttl + ns.skew))
 redis.call('HSET', key, 'expires_ms', now + ns.ttl, 'fence_ms', fence)
 redis.call('ZADD', string.sub(KEYS[1], 1, -3) .. 'expiry', now + ns.ttl, ARGV[1])
-return { 'ok', tonumber(ARGV[1]), tonumber(r[1]), tonumber(r[3]), fence, now }
+return { 'ok', tonumber(ARGV[1]), tonumber(r[1]), tonumber(r[3]), fence, now, ns.changed }

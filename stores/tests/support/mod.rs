@@ -347,9 +347,16 @@ impl<S: Store> Store for Flaky<S> {
     async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
         self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
-    async fn renew(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Option<Grant>> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> idloom::Result<Option<(Grant, bool)>> {
         self.check()?;
-        self.inner.renew(namespace, node, epoch, holder, proposed_fence_ms).await
+        self.inner.renew_noting(namespace, node, epoch, holder, proposed_fence_ms).await
     }
     async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> idloom::Result<()> {
         self.inner.release(namespace, node, epoch, holder, high_water_ms).await
@@ -765,4 +772,33 @@ where
     let again = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
     assert_eq!(again.stats().get(CHANGED), 0, "reported once");
     again.release().await.unwrap();
+}
+
+/// The same change met first by a live lease's renewal (every third of the
+/// TTL): that renewal raises the floor and reports it, once.
+pub async fn store_identity_changed_on_renewal<S, F, Fut>(db: S, changes: bool, forget: F)
+where
+    S: Store,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use idloom_stores::Kind::{LeaseRenewed as RENEWED, StoreIdentityChanged as CHANGED};
+    let ns = unique("identr");
+    db.init_namespace(&ns, LAYOUT, Some(4), CONFIG, true).await.unwrap();
+    let lease = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
+    forget(ns.clone()).await;
+    let before = lease.stats().get(RENEWED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(3 * CONFIG.ttl_ms);
+    while lease.stats().get(RENEWED) < before + 2 {
+        assert!(std::time::Instant::now() < deadline, "two renewals within three TTLs");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        lease.stats().get(CHANGED),
+        u64::from(changes),
+        "reported by the renewal that met it, once"
+    );
+    let floor = db.namespace(&ns).await.unwrap().unwrap().floor_ms;
+    assert_eq!(floor > 0, changes, "the renewal raised the floor");
+    lease.release().await.unwrap();
 }

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._base import Store
 
 #: node, epoch, start_ms, fence_ms, store_now_ms, identity_changed (1: the
-#: acquire found the store under another identity and raised the floor; 0 on MariaDB).
+#: acquire or renewal found the store under another identity and raised the floor; 0 on MariaDB).
 Grant = Tuple[int, int, int, int, int, int]
 Event = Optional[Tuple[str, Dict[str, Any]]]  # the machine's last event: (name, facts)
 T = TypeVar("T")
@@ -200,6 +200,8 @@ class _LeaseState:
             for f in self._fences:
                 f.lose()
             return None
+        if grant[5]:  # the renewal met another store identity: the floor rose first
+            emit("store_identity_changed", self, node=grant[0], epoch=grant[1], fence_ms=grant[3])
         try:
             action, value = self._machine.renewed(*grant[:5], now_ms())
         except IdloomError as e:  # the core's stop: clock_skew; or released meanwhile

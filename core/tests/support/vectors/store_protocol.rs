@@ -271,6 +271,10 @@ pub fn store_protocol() -> Value {
         ("postgres", "acquire", &ns, json!([true, 3, 7, 1000, 11000, 1000, "x"])),
         ("redis", "acquire", &ns, json!(["ok", "3", "7", "1000", "11000", "1000", 1])),
         ("redis", "acquire", &ns, json!(["ok", "3", "7", "1000", "11000", "1000", 0])),
+        ("postgres", "renew", &node, json!([3, 7, 1000, 14000, 4000, true])),
+        ("postgres", "renew", &node, json!([3, 7, 1000, 14000, 4000, false])),
+        ("redis", "renew", &node, json!(["ok", 3, 7, 1000, 14000, 4000, 1])),
+        ("redis", "renew", &node, json!(["ok", 3, 7, 1000, 14000, 4000, 0])),
         ("postgres", "nodes", &ns, json!([0, "host:1:abc", 3, 5000, 1000, 11000])),
         ("postgres", "nodes", &ns, json!([1, null, 0, 0, 0, 0])),
         ("postgres", "nodes", &ns, n.clone()),
@@ -374,7 +378,7 @@ pub fn store_protocol() -> Value {
         .collect();
 
     json!({
-        "_comment": "The store protocol every binding runs, decided by the core (idloom::stores::{failure, answer, args, cas}): a driver failure classified (kind sqlstate | errno | reply | connection, with the driver's detail), a store answer read (the first SQL row, null for none, a rows-changed count as a one-cell row, or a Redis script's reply; cells are null, bools, integers or texts), an argument bounded (value a decimal string), and Leaf's compare-and-set loop (events: a read, or a swap's outcome with the host's uniform draw for the pause). answers_more: acquire answers reporting a changed store identity (a grant's identity_changed, written only when true) and the nodes status call (rows of node, holder, epoch, expires_ms, start_ms, fence_ms). create_races: whether a create text's failure code is the concurrent-create race to run it again for (up to create_tries times in all). Every binding replays these and must give the same code and message.",
+        "_comment": "The store protocol every binding runs, decided by the core (idloom::stores::{failure, answer, args, cas}): a driver failure classified (kind sqlstate | errno | reply | connection, with the driver's detail), a store answer read (the first SQL row, null for none, a rows-changed count as a one-cell row, or a Redis script's reply; cells are null, bools, integers or texts), an argument bounded (value a decimal string), and Leaf's compare-and-set loop (events: a read, or a swap's outcome with the host's uniform draw for the pause). answers_more: acquire and renew answers reporting a changed store identity (a grant's identity_changed, written only when true) and the nodes status call (rows of node, holder, epoch, expires_ms, start_ms, fence_ms). create_races: whether a create text's failure code is the concurrent-create race to run it again for (up to create_tries times in all). Every binding replays these and must give the same code and message.",
         "failures": failures,
         "answers": answers,
         "answers_more": answers_more,

@@ -75,8 +75,7 @@ export class SegmentBuffer {
    * @returns {bigint}
    */
   next() {
-    const id = this.#native.next();
-    return typeof id === 'bigint' ? id : id[0]; // [id]: a fetch is due (see beginFetch)
+    return this.#native.next();
   }
 
   /**
@@ -161,6 +160,8 @@ export class Segment extends Observed {
   #timeoutMs;
   /** Its name in its events (`detail`), or undefined. @type {string | undefined} */
   #name;
+  /** IDs to take before asking the buffer whether a fetch is due (the core's countdown). */
+  #left = 0;
 
   /**
    * @param {SegmentSource | MemorySource} source
@@ -199,9 +200,16 @@ export class Segment extends Observed {
     } catch (e) {
       return this.#dry(e);
     }
-    if (typeof id === 'bigint') return id;
-    this.#fetch(); // native next() answers [id] when a fetch is due
-    return id[0];
+    // The core says how many IDs may pass before a fetch can be due
+    // (idsBeforeCheck): between checks, one native call an ID.
+    if (--this.#left <= 0) this.#check();
+    return id;
+  }
+
+  /** Start the fetch the buffer wants, if any, and count down to the next check. */
+  #check() {
+    if (this.#native.wantsFetch()) this.#fetch();
+    this.#left = this.#native.idsBeforeCheck();
   }
 
   /**
@@ -265,8 +273,7 @@ export class Segment extends Observed {
     if (this.#native.wantsFetch()) {
       this.#fetch(); // a synchronous source refills at once
       try {
-        const id = this.#native.next();
-        return typeof id === 'bigint' ? id : id[0]; // a fetch due again is begun on the next call
+        return this.#native.next(); // a fetch due again is begun on the next call (#left is 0)
       } catch {
         // begun again on the next call, not in a loop here
       }
@@ -278,6 +285,7 @@ export class Segment extends Observed {
 
   /** Start the fetch the buffer wants (its result may arrive later). */
   #fetch() {
+    this.#left = 0; // the buffer's state moves: check on the next call
     const step = this.#native.beginFetch(Date.now());
     if (step == null) return;
     let r;
@@ -326,6 +334,7 @@ export class Segment extends Observed {
       const start = u64(r.start, 'range.start', 'invalid_range');
       const end = u64(r.end, 'range.end', 'invalid_range');
       this.#native.supply(start, end);
+      this.#left = 0; // a range arrived: check on the next call
       this.#lastError = null;
       this.#report('segment_fetched', { amount: Number(end - start) });
       return null;
@@ -338,6 +347,7 @@ export class Segment extends Observed {
   /** @param {unknown} err */
   #failed(err) {
     this.#native.fetchFailed();
+    this.#left = 0;
     this.#lastError = err;
     this.#report('segment_fetch_failed', { code: codeOf(err) });
   }

@@ -1,10 +1,9 @@
 //! Leaf-style segments. The core's `SegmentBuffer` is handed to JavaScript
 //! as an object of native closures; fetching stays in JavaScript, because a
-//! source may return a Promise. `next()` takes no argument (~80 ns a call)
-//! and answers the ID as a BigInt — or, when a fetch is due, the ID in a
-//! one-element array (once per fetch): the wrapper sees the flag in the
-//! answer, with no callback into JavaScript, no reference from native code
-//! back to the wrapper, and no native write into JavaScript memory.
+//! source may return a Promise. `next()` takes no argument and answers the
+//! ID as a BigInt; the wrapper asks `wantsFetch()` only when the core's
+//! countdown (`idsBeforeCheck()`) runs out — the same calls, and the same
+//! cost, as the wasm build's.
 
 use crate::errors::{throw, u64_of, IntoJs};
 use crate::method;
@@ -62,9 +61,8 @@ fn config(env: &Env, o: &SegmentOptions) -> Result<SegmentConfig> {
     Ok(c)
 }
 
-/// A segment buffer: `next`, `wantsFetch`, `beginFetch(nowMs)`,
-/// `supply(start, end)`, `fetchFailed`, `remaining`. `next` answers the ID,
-/// or `[id]` when the buffer wants a fetch.
+/// A segment buffer: `next`, `wantsFetch`, `idsBeforeCheck`,
+/// `beginFetch(nowMs)`, `supply(start, end)`, `fetchFailed`, `remaining`.
 #[napi(ts_return_type = "NativeSegmentBuffer")]
 pub fn segment_buffer<'env>(env: &'env Env, options: SegmentOptions) -> Result<Object<'env>> {
     let buffer = Rc::new(RefCell::new(SegmentBuffer::new(config(env, &options)?).js(env)?));
@@ -72,13 +70,19 @@ pub fn segment_buffer<'env>(env: &'env Env, options: SegmentOptions) -> Result<O
 
     let b = buffer.clone();
     method(env, &mut obj, "next", move |ctx| {
-        let mut buf = b.borrow_mut();
-        let id = buf.next_id().map_err(|e| throw(ctx.env, &e))?;
-        Ok(if buf.wants_fetch() { Either::B(vec![id]) } else { Either::A(id) })
+        b.borrow_mut().next_id().map_err(|e| throw(ctx.env, &e))
     })?;
 
     let b = buffer.clone();
     method(env, &mut obj, "wantsFetch", move |_ctx| Ok(b.borrow().wants_fetch()))?;
+
+    let b = buffer.clone();
+    method(
+        env,
+        &mut obj,
+        "idsBeforeCheck",
+        move |_ctx| Ok(b.borrow().ids_before_check() as f64),
+    )?;
 
     let b = buffer.clone();
     method(env, &mut obj, "beginFetch", move |ctx| {

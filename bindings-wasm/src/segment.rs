@@ -1,8 +1,8 @@
 //! Leaf-style segments: the core's `SegmentBuffer` behind the addon's
-//! shape. `next()` answers the ID as a BigInt — or, when a fetch is due,
-//! the ID in a one-element array (once per fetch), so the wrapper sees the
-//! flag in the answer. Fetching stays in JavaScript (a source may return a
-//! Promise).
+//! shape. `next()` answers the ID as a BigInt (a plain `u64` return, the
+//! cheapest crossing); the wrapper asks `wantsFetch()` only when the core's
+//! countdown (`idsBeforeCheck()`) runs out. Fetching stays in JavaScript (a
+//! source may return a Promise).
 
 use crate::errors::{bad, out_of_range, IntoJs, Out};
 use crate::number_or_null;
@@ -55,16 +55,20 @@ pub struct WasmSegment {
 
 #[wasm_bindgen]
 impl WasmSegment {
-    /// The next ID from memory, or `[id]` when the buffer wants a fetch.
+    /// The next ID from memory.
     #[allow(clippy::should_implement_trait)] // JS method name
-    pub fn next(&mut self) -> Out<JsValue> {
-        let id = JsValue::from(self.buffer.next_id().js()?);
-        Ok(if self.buffer.wants_fetch() { Array::of1(&id).into() } else { id })
+    pub fn next(&mut self) -> Out<u64> {
+        self.buffer.next_id().js()
     }
     /// Whether a fetch should start now.
     #[wasm_bindgen(js_name = wantsFetch)]
     pub fn wants_fetch(&self) -> bool {
         self.buffer.wants_fetch()
+    }
+    /// How many IDs the wrapper may take before it asks `wantsFetch` again (the core's countdown).
+    #[wasm_bindgen(js_name = idsBeforeCheck)]
+    pub fn ids_before_check(&self) -> f64 {
+        self.buffer.ids_before_check() as f64
     }
     /// Start a fetch if wanted: its step (null: none).
     #[wasm_bindgen(js_name = beginFetch)]

@@ -231,6 +231,27 @@ impl SegmentBuffer {
         !self.in_flight && self.queue.len() < self.config.max_prefetched && (self.cur >= self.fetch_mark || self.cur >= self.end)
     }
 
+    /// How far a host may count down before it asks [`wants_fetch`](Self::wants_fetch)
+    /// again: after each of the next `n - 1` calls of [`next_id`](Self::next_id)
+    /// — with no other call in between — `wants_fetch` stays false and
+    /// `next_id` serves from the current range. `0` or `1`: ask after the
+    /// next call. Hosts that pay per call across a boundary (JavaScript
+    /// over napi or wasm) ask this after each fetch decision and take the
+    /// IDs in between without a check; `supply`, `fetch_failed` and
+    /// `begin_fetch` make them ask again.
+    pub fn ids_before_check(&self) -> u64 {
+        if self.wants_fetch() || self.cur >= self.end {
+            0
+        } else if self.cur < self.fetch_mark {
+            // wanted once the mark is reached (or the range ends, whichever is first)
+            self.fetch_mark.min(self.end) - self.cur
+        } else {
+            // past the mark but a fetch is in flight or the queue is full: only
+            // the end of the range (a range taken from the queue) changes that
+            self.end - self.cur
+        }
+    }
+
     /// The counters left in the current range, `[next, end)` (empty when dry).
     pub fn current(&self) -> Range {
         Range::new(self.cur, self.end)

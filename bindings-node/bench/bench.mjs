@@ -52,6 +52,9 @@ compare('snowflake next(), per call below the ceiling (41/0/22 layout)', nextWid
   ['flake-idgen next()', flakeNext],
 ]);
 compare('snowflake nextString()', wideGen.nextString, []);
+// ---- segments from memory: one native call an ID between the core's fetch checks
+const seg = new idloom.Segment(new idloom.MemorySource(1), { step: 100_000 });
+compare('Segment next() from memory (step 100,000)', () => seg.next(), []);
 const batchNs = compare('snowflake nextBatch(4096) (41/0/22 layout)', () => wideGen.nextBatch(4096), [], 4096);
 console.log(`  = ${(1e3 / batchNs).toFixed(1)} M IDs/s`);
 

@@ -397,9 +397,17 @@ fn main() {
         match h.holder.release(h.gen.high_water_ms()) {
             Ok(r) => match release(&mut leases, &ns, &h.grant, &name, r.high_water_ms) {
                 Ok(_) => log.line(format_args!("released {} {}", h.k, r.high_water_ms)),
-                Err(e) => error(&mut log, "release", &e),
+                Err(e) => {
+                    // The generator stopped before the store was asked: the lease ended
+                    // here (the store gives the node away a TTL later).
+                    error(&mut log, "release", &e);
+                    log.line(format_args!("end {} {}", h.k, e.code().as_str()));
+                }
             },
-            Err(e) => error(&mut log, "release", &e),
+            Err(e) => {
+                error(&mut log, "release", &e);
+                log.line(format_args!("end {} {}", h.k, e.code().as_str()));
+            }
         }
     }
     log.line(format_args!("exit"));

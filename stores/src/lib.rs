@@ -54,6 +54,10 @@ mod segment;
 pub use lease::{LeaseOptions, LeaseStatus, NodeLease};
 pub use segment::{Segment, SegmentGroup, SegmentOptions};
 
+/// A renewal's answer ([`Store::renew_noting`]): `None` when refused, else the
+/// grant and whether the store's identity changed (the floor rose first).
+pub type Renewed = Option<(Grant, bool)>;
+
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "postgres")]
@@ -158,7 +162,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         epoch: u64,
         holder: &str,
         proposed_fence_ms: u64,
-    ) -> impl Future<Output = Result<Option<(Grant, bool)>>> + Send;
+    ) -> impl Future<Output = Result<Renewed>> + Send;
 
     /// Give a node back with the end of the last tick minted (`lease_lost` if it is no longer ours).
     fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;

@@ -7,7 +7,7 @@
 //! same millisecond changes no value, yet it held. [`MyStore::from_url`]
 //! sets it; a caller's pool without it is refused (`invalid_argument`).
 
-use crate::{i64_arg, namespace_of, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Store};
+use crate::{i64_arg, namespace_of, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Renewed, Store};
 use idloom::lease::Grant;
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
@@ -209,14 +209,7 @@ impl Store for MyStore {
         Ok((grant, false))
     }
 
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> Result<Option<(Grant, bool)>> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, fence) = lease_numbers(node, epoch, ("proposed_fence_ms", proposed_fence_ms))?;
         let mut conn = self.conn().await?;

@@ -3,7 +3,9 @@
 //! the core's texts; a segment fetch is one statement (atomic) or the core's
 //! compare-and-set loop.
 
-use crate::{grant_of, i64_arg, namespace_of, node_arg, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Store};
+use crate::{
+    grant_of, i64_arg, namespace_of, node_arg, not_protocol, range_of, CounterTable, FetchMode, NamespaceInit, NodeStatus, Renewed, Store,
+};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use idloom::lease::Grant;
 use idloom::segment::Range;
@@ -224,14 +226,7 @@ impl Store for PgStore {
         grant_of(reading, &subject)
     }
 
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> Result<Option<(Grant, bool)>> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, f) = (
             node_arg(node)?,

@@ -4,7 +4,7 @@
 //! (`{idloom:NS}`) and a counter is its own (`{idloom:seg:TAG}`): the
 //! core's key functions, so each script touches one Cluster slot.
 
-use crate::{grant_of, namespace_of, not_protocol, range_of, NamespaceInit, NodeStatus, Store};
+use crate::{grant_of, namespace_of, not_protocol, range_of, NamespaceInit, NodeStatus, Renewed, Store};
 use idloom::lease::Grant;
 use idloom::segment::Range;
 use idloom::stores::answer::{self, Cell, Reading, Subject};
@@ -190,14 +190,7 @@ impl Store for RedisStore {
         grant_of(read("acquire", &subject, &reply)?, &subject)
     }
 
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> Result<Option<(Grant, bool)>> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),

@@ -5,7 +5,7 @@
 
 use idloom::segment::{SegmentConfig, StepSize};
 use idloom::{ErrorCode, Layout};
-use idloom_stores::{Grant, LeaseConfig};
+use idloom_stores::{Grant, LeaseConfig, Renewed};
 use idloom_stores::{Kind, LeaseOptions, LeaseStatus, NodeLease, Segment, SegmentGroup, SegmentOptions, Store};
 use std::collections::HashSet;
 use std::future::Future;
@@ -347,14 +347,7 @@ impl<S: Store> Store for Flaky<S> {
     async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
         self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> idloom::Result<Option<(Grant, bool)>> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Renewed> {
         self.check()?;
         self.inner.renew_noting(namespace, node, epoch, holder, proposed_fence_ms).await
     }

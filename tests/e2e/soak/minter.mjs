@@ -78,10 +78,35 @@ let stopping;
 const HOLD_MS = [3000, 6000];
 const AFTER_TURN_MS = 300;
 let notBefore = 0;
+/**
+ * Segment IDs (and the group's), every turn: with a lease or without one, so
+ * that a failed refill is seen while its fault lasts, not after a wait for a node.
+ */
+async function draw() {
+  const drawn = [];
+  for (let i = 0; i < 5; i++) {
+    try {
+      drawn.push(await seg.nextAsync()); // waits on the event loop for a refill, up to timeoutMs
+    } catch (e) {
+      error('segment', e);
+      break;
+    }
+  }
+  if (drawn.length) writeSync(segFd, bytes(BigUint64Array.from(drawn)));
+  if (extra && turn++ % 10 === 0) {
+    try {
+      writeSync(extraFd, bytes(BigUint64Array.of(await extra.nextAsync())));
+    } catch (e) {
+      error('extra', e);
+    }
+  }
+}
+
 while (!existsSync(`${out}.stop`)) {
   if (held === null) {
     if (Date.now() < notBefore) {
-      await sleep(notBefore - Date.now());
+      await draw();
+      await sleep(Math.max(0, Math.min(50, notBefore - Date.now())));
       continue;
     }
     try {
@@ -94,6 +119,7 @@ while (!existsSync(`${out}.stop`)) {
       if (error('acquire', e) === 'store_state_lost') {
         await store.initNamespace(ns, { layout: Layout.TWITTER, nodes, ttlMs, maxSkewMs, fresh: false }).catch((e2) => error('init', e2));
       }
+      await draw();
       await sleep(50);
       continue;
     }
@@ -149,26 +175,12 @@ while (!existsSync(`${out}.stop`)) {
       const hw = await h.lease.release();
       line(hw === null ? `end ${h.k} ${h.lease.error?.code ?? 'lease_lost'}` : `released ${h.k} ${hw}`);
     } catch (e) {
-      error('release', e);
+      // The generators stopped before the store was asked: the lease ended here
+      // (the store gives the node away a TTL later).
+      line(`end ${h.k} ${error('release', e)}`);
     }
   }
-  const drawn = [];
-  for (let i = 0; i < 5; i++) {
-    try {
-      drawn.push(await seg.nextAsync()); // waits on the event loop for a refill, up to timeoutMs
-    } catch (e) {
-      error('segment', e);
-      break;
-    }
-  }
-  if (drawn.length) writeSync(segFd, bytes(BigUint64Array.from(drawn)));
-  if (extra && turn++ % 10 === 0) {
-    try {
-      writeSync(extraFd, bytes(BigUint64Array.of(await extra.nextAsync())));
-    } catch (e) {
-      error('extra', e);
-    }
-  }
+  await draw();
   await sleep(2); // the lease's renewal timer runs here
 }
 stopping = true;
@@ -177,7 +189,7 @@ if (held) {
     const hw = await held.lease.release();
     line(hw === null ? `end ${held.k} ${held.lease.error?.code ?? 'lease_lost'}` : `released ${held.k} ${hw}`);
   } catch (e) {
-    error('release', e);
+    line(`end ${held.k} ${error('release', e)}`); // stopped before the store was asked, as above
   }
 }
 line('exit');

@@ -98,10 +98,34 @@ HOLD_S = (3.0, 6.0)
 AFTER_TURN_S = 0.3
 not_before = 0.0
 
+
+def draw() -> None:
+    """Segment IDs (and the group's), every turn: with a lease or without one,
+    so that a failed refill is seen while its fault lasts, not after a wait
+    for a node."""
+    global turn
+    drawn: list[int] = []
+    for _ in range(5):
+        try:
+            drawn.append(seg.next())
+        except idloom.IdloomError as e:
+            error("segment", e)
+            break
+    if drawn:
+        seg_file.write(struct.pack(f"<{len(drawn)}Q", *drawn))
+    if extra is not None and turn % 10 == 0:
+        try:
+            extra_file.write(struct.pack("<Q", extra.next()))
+        except idloom.IdloomError as e:
+            error("extra", e)
+    turn += 1
+
+
 while not os.path.exists(f"{out}.stop"):
     if held is None:
         if time.monotonic() < not_before:
-            time.sleep(not_before - time.monotonic())
+            draw()
+            time.sleep(max(0.0, min(0.05, not_before - time.monotonic())))
             continue
         try:
             lease = store.lease_node(ns, holder=holder)
@@ -111,6 +135,7 @@ while not os.path.exists(f"{out}.stop"):
                     store.init_namespace(ns, layout=Layout.TWITTER, nodes=nodes, ttl_ms=ttl_ms, max_skew_ms=max_skew_ms, fresh=False)
                 except idloom.IdloomError as e2:
                     error("init", e2)
+            draw()
             time.sleep(0.05)
             continue
         grants += 1
@@ -161,22 +186,10 @@ while not os.path.exists(f"{out}.stop"):
             hw = lease.release()
             line(f"released {k} {hw}" if hw is not None else f"end {k} lease_lost")
         except idloom.IdloomError as e:
-            error("release", e)
-    drawn: list[int] = []
-    for _ in range(5):
-        try:
-            drawn.append(seg.next())
-        except idloom.IdloomError as e:
-            error("segment", e)
-            break
-    if drawn:
-        seg_file.write(struct.pack(f"<{len(drawn)}Q", *drawn))
-    if extra is not None and turn % 10 == 0:
-        try:
-            extra_file.write(struct.pack("<Q", extra.next()))
-        except idloom.IdloomError as e:
-            error("extra", e)
-    turn += 1
+            # The generators stopped before the store was asked: the lease ended
+            # here (the store gives the node away a TTL later).
+            line(f"end {k} {error('release', e)}")
+    draw()
     time.sleep(0.002)
 
 if held is not None:
@@ -184,5 +197,5 @@ if held is not None:
         hw = held[1].release()
         line(f"released {held[0]} {hw}" if hw is not None else f"end {held[0]} lease_lost")
     except idloom.IdloomError as e:
-        error("release", e)
+        line(f"end {held[0]} {error('release', e)}")  # stopped before the store was asked, as above
 line("exit")

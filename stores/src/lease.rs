@@ -144,6 +144,7 @@ impl<S: Store> NodeLease<S> {
             return Err(e);
         }
         generator.set_lease(grant.start_ms, grant.fence_ms, grant.epoch);
+        let acquired = holder.take_event(); // lease_acquired, as the core names it
         let (status, _) = watch::channel(LeaseStatus::Active {
             node: grant.node,
             epoch: grant.epoch,
@@ -168,8 +169,9 @@ impl<S: Store> NodeLease<S> {
                 .fence(grant.start_ms);
             crate::events::emit(&shared.counters, &changed);
         }
-        let acquired = Event::new(Kind::LeaseAcquired).lease(grant.node, grant.epoch).fence(grant.fence_ms);
-        crate::events::emit(&shared.counters, &acquired);
+        if let Some(acquired) = acquired {
+            crate::events::emit(&shared.counters, &acquired);
+        }
         let task = tokio::spawn(renew_loop(shared.clone()));
         let lease = NodeLease {
             shared,
@@ -317,12 +319,13 @@ impl<S: Store> NodeLease<S> {
             }
         }
         let high_water = self.shared.generator.stop_lease();
-        let release = {
+        let (release, released) = {
             let mut holder = locked(&self.shared.holder);
             if holder.lease().map(|l| l.state()) != Some(LeaseState::Active) {
                 return Ok(None);
             }
-            holder.release(high_water)?
+            let release = holder.release(high_water)?;
+            (release, holder.take_event()) // lease_released, as the core names it
         };
         self.shared.status.send_replace(LeaseStatus::Released {
             high_water_ms: release.high_water_ms,
@@ -337,10 +340,9 @@ impl<S: Store> NodeLease<S> {
                 release.high_water_ms,
             )
             .await?;
-        let released = Event::new(Kind::LeaseReleased)
-            .lease(release.node, release.epoch)
-            .fence(release.high_water_ms);
-        crate::events::emit(&self.shared.counters, &released);
+        if let Some(released) = released {
+            crate::events::emit(&self.shared.counters, &released); // once the store has it
+        }
         Ok(Some(release.high_water_ms))
     }
 }

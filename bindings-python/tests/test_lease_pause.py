@@ -84,3 +84,24 @@ def test_a_paused_holder_never_repeats_the_new_holders_ids_and_ends_in_lease_los
     assert all(layout.decompose(i).timestamp_ms >= b.lease[2] for i in b.ids)
     rows = {r[0]: r for r in store.status(ns)["nodes"]}
     assert rows[0][1] == "b"
+
+
+def test_a_holder_paused_inside_a_call_holds_no_lock_that_stalls_other_acquirers() -> None:
+    """A holder paused after its statement ran but before the call returned
+    (the window a SIGSTOP landed in once, in CI: every other acquirer waited on
+    the namespace row) holds no lock on PostgreSQL: from_url's connection is
+    autocommit, and one-statement calls open no transaction block."""
+    store = connect("postgres")
+    ns = unique("midcall")
+    store.init_namespace(ns, layout=Layout.TWITTER, nodes=2, ttl_ms=TTL_MS, max_skew_ms=200, fresh=True)
+    other = connect("postgres")
+    got: list = []
+    with store._conn() as conn:  # inside a call: the statement ran, the holder is paused here
+        conn.execute("UPDATE idloom_namespace SET floor_ms = floor_ms WHERE namespace = %s", (ns,))
+        t = threading.Thread(target=lambda: got.append(other.lease_node(ns, holder="b")), daemon=True)
+        t.start()
+        t.join(5)
+        acquired_meanwhile = not t.is_alive()
+    t.join(10)  # the call returned: a stalled acquire goes on now
+    assert acquired_meanwhile, "another holder's acquire waited on the paused holder's lock"
+    got[0].release()

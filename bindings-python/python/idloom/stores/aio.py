@@ -90,8 +90,14 @@ class AsyncPostgresStore(_AsyncStore):
         pg = _pg._driver()
         try:
             if isinstance(self._target, pg.AsyncConnection):
-                async with self._lock, self._target.transaction():
-                    yield self._target
+                async with self._lock:
+                    # One statement a call: autocommit needs no transaction
+                    # block, whose lock a paused holder would keep (postgres.py).
+                    if self._target.autocommit:
+                        yield self._target
+                    else:
+                        async with self._target.transaction():
+                            yield self._target
             else:
                 async with self._target.connection() as conn:
                     yield conn

@@ -74,11 +74,19 @@ class PostgresStore(Store):
         try:
             if isinstance(self._target, pg.Connection):
                 # One connection, several threads (callers, the renewal thread):
-                # one transaction at a time.
+                # one call at a time. Every text is one statement: on an
+                # autocommit connection (from_url's) it commits on the server
+                # by itself, so a holder paused mid-call (SIGSTOP, a VM
+                # migration) holds no row lock that would stall every other
+                # acquirer; only a connection that is not autocommit needs
+                # the explicit transaction (and carries that hazard: see the README).
                 with self._lock:
                     self._reconnect_if_dropped()
-                    with self._target.transaction():
+                    if self._target.autocommit:
                         yield self._target
+                    else:
+                        with self._target.transaction():
+                            yield self._target
             else:  # a psycopg_pool pool: a connection per call, committed on return
                 with self._target.connection() as conn:
                     yield conn

@@ -75,11 +75,17 @@ pub enum ErrorCode {
     /// The store forgot state it must have (a namespace or a counter):
     /// never silently restarted from zero.
     StoreStateLost,
+    /// A service refused the call: a token is required and was missing or
+    /// wrong (idloom-server answers 401 or 403 with this code).
+    Unauthorized,
+    /// No such thing by that name: a segment tag or a route a service does
+    /// not serve (idloom-server answers 404 with this code).
+    NotFound,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::InvalidLayout,
         ErrorCode::NodeOutOfRange,
         ErrorCode::NodeInUse,
@@ -109,6 +115,8 @@ impl ErrorCode {
         ErrorCode::ClockSkew,
         ErrorCode::StoreSchema,
         ErrorCode::StoreStateLost,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
     ];
 
     /// The code with this stable name (`store_unavailable`, …), if any.
@@ -148,6 +156,8 @@ impl ErrorCode {
             ErrorCode::ClockSkew => "clock_skew",
             ErrorCode::StoreSchema => "store_schema",
             ErrorCode::StoreStateLost => "store_state_lost",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
         }
     }
 
@@ -172,6 +182,7 @@ impl ErrorCode {
                 | ErrorCode::ClockSkew
                 | ErrorCode::StoreSchema
                 | ErrorCode::StoreStateLost
+                | ErrorCode::Unauthorized
         )
     }
 }

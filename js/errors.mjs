@@ -1,6 +1,6 @@
 // Errors: every idloom error carries the core's stable `code` (the same in
 // every language, from the core's table) and is a `RangeError` (bad input), a
-// `TypeError` (wrong type) or an `Error` (a generator or a store refused).
+// `TypeError` (wrong type) or an `Error` (a generator, a store or a service refused).
 import { native } from './native.mjs';
 /**
  * The stable error codes, the same in every language (see the README's table).
@@ -8,7 +8,7 @@ import { native } from './native.mjs';
  *   |'epoch_in_future'|'invalid_argument'|'clock_moved_backwards'|'clock_stalled'|'sequence_exhausted'|'lead_exceeded'
  *   |'layout_exhausted'|'segment_exhausted'|'invalid_range'|'invalid_alphabet'|'invalid_encoding'|'invalid_uuid'
  *   |'random_unavailable'|'invalid_type'|'forked'|'would_block'|'store_unavailable'|'lease_expired'|'lease_lost'
- *   |'no_free_node'|'clock_skew'|'store_schema'|'store_state_lost'} ErrorCode
+ *   |'no_free_node'|'clock_skew'|'store_schema'|'store_state_lost'|'unauthorized'|'not_found'} ErrorCode
  */
 
 /**

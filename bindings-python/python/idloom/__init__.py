@@ -43,6 +43,7 @@ from ._errors import (
     NoFreeNodeError,
     NodeInUseError,
     NodeOutOfRangeError,
+    NotFoundError,
     RandomUnavailableError,
     SegmentExhaustedError,
     SequenceExhaustedError,
@@ -51,6 +52,7 @@ from ._errors import (
     StoreStateLostError,
     StoreUnavailableError,
     TimestampOutOfRangeError,
+    UnauthorizedError,
     WouldBlockError,
 )
 from ._idloom import (
@@ -132,6 +134,7 @@ __all__ = [
     "NoFreeNodeError",
     "NodeInUseError",
     "NodeOutOfRangeError",
+    "NotFoundError",
     "ObjectId",
     "ObjectIdGenerator",
     "Parts",
@@ -149,6 +152,7 @@ __all__ = [
     "StoreStateLostError",
     "StoreUnavailableError",
     "TimestampOutOfRangeError",
+    "UnauthorizedError",
     "V7Generator",
     "WouldBlockError",
     "custom_alphabet",

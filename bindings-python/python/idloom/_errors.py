@@ -3,8 +3,8 @@
 Every exception carries ``.code``, the same string as in the Rust core, the
 Node package and the WebAssembly package. Bad input subclasses
 ``ValueError`` (or ``TypeError`` for a wrong type); refusals that come from a
-generator's state or environment (clock, exhaustion, fork) subclass
-``RuntimeError``. Catch ``IdloomError`` to catch them all.
+generator's state or environment (clock, exhaustion, fork), a store or a
+service subclass ``RuntimeError``. Catch ``IdloomError`` to catch them all.
 """
 
 from __future__ import annotations
@@ -148,6 +148,14 @@ class StoreStateLostError(IdloomRuntimeError):
     """The store forgot a namespace or a counter; it is never silently restarted from zero."""
 
 
+class UnauthorizedError(IdloomRuntimeError):
+    """A service refused the call: its token was missing or wrong (idloom-server's 401 or 403)."""
+
+
+class NotFoundError(IdloomValueError):
+    """A service serves nothing by that name: an unknown segment tag or route (idloom-server's 404)."""
+
+
 BY_CODE: dict[str, type[IdloomError]] = {
     "invalid_layout": InvalidLayoutError,
     "node_out_of_range": NodeOutOfRangeError,
@@ -178,4 +186,6 @@ BY_CODE: dict[str, type[IdloomError]] = {
     "clock_skew": ClockSkewError,
     "store_schema": StoreSchemaError,
     "store_state_lost": StoreStateLostError,
+    "unauthorized": UnauthorizedError,
+    "not_found": NotFoundError,
 }

@@ -89,6 +89,8 @@ ENTRY_POINTS = [
     ("ObjectId.from_bson", idloom.ObjectId.from_bson, dict(value=idloom.ObjectId(bytes(12)))),
     ("ObjectIdGenerator", idloom.ObjectIdGenerator, dict(process=bytes(5), counter_start=0)),
     ("ObjectIdGenerator.next_at", idloom.ObjectIdGenerator(bytes(5), 0).next_at, dict(now_ms=0)),
+    ("RemoteSource", idloom.RemoteSource, dict(url="http://127.0.0.1:8080/ids", tag="orders", token="secret", timeout=2.5)),
+    ("AsyncRemoteSource", idloom.AsyncRemoteSource, dict(url="http://127.0.0.1:8080/ids", tag="orders", token="secret", timeout=2.5)),
 ]
 
 CASES = [(name, fn, valid, param, bad) for name, fn, valid in ENTRY_POINTS for param in valid for bad in BAD]

@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 import idloom
+from idloom.stores import AsyncSegment
 
 
 def test_typed_usage() -> None:
@@ -25,6 +26,12 @@ def test_typed_usage() -> None:
     assert when.tzinfo is not None and oid.seconds > 0 and len(oid.process) == 5
     seg = idloom.Segment(idloom.MemorySource(1), step=10)
     assert seg.next() == 1
+    remote = idloom.RemoteSource("http://127.0.0.1:8080", "orders", token="secret", timeout=2.5)
+    remote_ids = idloom.Segment(remote, step=100, timeout_ms=1000)  # a RemoteSource is a segment source as typed
+    tag: str = remote.biz_tag
+    async_remote = idloom.AsyncRemoteSource("http://127.0.0.1:8080", "orders")
+    async_ids = AsyncSegment(async_remote, step=100)  # an AsyncRemoteSource is an AsyncSegment's source as typed
+    assert remote_ids.background and tag == async_remote.biz_tag and async_ids.remaining == 0
     try:
         idloom.Snowflake(-1)
     except idloom.IdloomError as e:

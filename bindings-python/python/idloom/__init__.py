@@ -91,6 +91,7 @@ from ._idloom import (
     uuid7_str,
     uuid_timestamp_ms,
 )
+from .remote import AsyncRemoteSource, RemoteSource
 
 import uuid as _uuid
 
@@ -100,6 +101,7 @@ NIL_UUID = _uuid.UUID(int=0)
 MAX_UUID = _uuid.UUID(int=(1 << 128) - 1)
 
 __all__ = [
+    "AsyncRemoteSource",
     "BY_CODE",
     "Capacity",
     "ClockMovedBackwardsError",
@@ -139,6 +141,7 @@ __all__ = [
     "ObjectIdGenerator",
     "Parts",
     "RandomUnavailableError",
+    "RemoteSource",
     "RetryAt",
     "Segment",
     "SegmentBuffer",

@@ -5,7 +5,7 @@
 //! objects, records as objects, handles with the same methods), so the
 //! shared `js/` layer calls either one with no adapter in between. The
 //! module map is the core's and the other bindings': layout, snowflake,
-//! segment, uuid, nanoid, objectid, encoding, mask, lease, stores, errors.
+//! segment, uuid, nanoid, objectid, encoding, mask, lease, stores, inputs, errors.
 //!
 //! Host facts this crate respects: nothing draws randomness or reads the
 //! clock at import (Workers refuse randomness at module scope); time is
@@ -42,6 +42,7 @@ macro_rules! js_object {
 mod encoding;
 mod errors;
 mod events;
+mod inputs;
 mod layout;
 #[cfg(feature = "coord")]
 mod lease;

@@ -270,14 +270,6 @@ pub fn store_check_namespace(namespace: &str) -> Out<()> {
     idloom::stores::check_namespace(namespace).js()
 }
 
-/// Check a string a caller gives a store as input `kind` (`namespace`,
-/// `biz_tag`, `holder`, `description`, `table`): the core's characters and
-/// length, else `invalid_argument`.
-#[wasm_bindgen(js_name = storeCheckInput)]
-pub fn store_check_input(kind: &str, value: &str) -> Out<()> {
-    idloom::inputs::check(kind, value).js()
-}
-
 /// The layout record a namespace keeps.
 #[wasm_bindgen(js_name = storeLayoutRecord)]
 pub fn store_layout_record(spec: &LayoutSpec) -> Out<String> {

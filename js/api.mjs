@@ -8,6 +8,7 @@ export { errorCodes, _idloomError } from './errors.mjs';
 export { Layout } from './layout.mjs';
 export { Slot, Snowflake, SnowflakeMachine } from './snowflake.mjs';
 export { SegmentBuffer, MemorySource, Segment } from './segment.mjs';
+export { remoteSource } from './remote.mjs';
 export { v4, v7, validate, version, parse, stringify, formatUuid, uuidTimestampMs, v4FromBytes, v7FromParts, V7Machine, NIL, MAX } from './uuid.mjs';
 export { urlAlphabet, nanoid, nanoidBatch, customAlphabet, nanoidFromBytes } from './nanoid.mjs';
 export { encode, decode } from './encoding.mjs';
@@ -31,6 +32,8 @@ export { EVENT_KINDS, EVENT_CHANNEL, addEventHook, removeEventHook, eventMessage
 /** @typedef {import('./segment.mjs').SegmentRange} SegmentRange */
 /** @typedef {import('./segment.mjs').SegmentSource} SegmentSource */
 /** @typedef {import('./segment.mjs').SegmentOptions} SegmentOptions */
+/** @typedef {import('./remote.mjs').RemoteSource} RemoteSource */
+/** @typedef {import('./remote.mjs').RemoteSourceOptions} RemoteSourceOptions */
 /** @typedef {import('./uuid.mjs').UuidOptions} UuidOptions */
 /** @typedef {import('./encoding.mjs').EncodingName} EncodingName */
 /** @typedef {import('./objectid.mjs').ObjectIdLike} ObjectIdLike */

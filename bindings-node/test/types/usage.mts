@@ -1,7 +1,7 @@
 // Type-checked by test/types.test.mjs (tsc --noEmit): the declarations
 // generated from lib/api.mjs describe the API as ESM users call it.
-import { Layout, Snowflake, Segment, MemorySource, Mask, v4, v7, validate, nanoid, customAlphabet, encode, decode, errorCodes, ObjectId, objectId } from 'idloom';
-import type { Parts, Capacity, SnowflakeOptions, SegmentSource, IdloomError } from 'idloom';
+import { Layout, Snowflake, Segment, MemorySource, Mask, v4, v7, validate, nanoid, customAlphabet, encode, decode, errorCodes, ObjectId, objectId, remoteSource } from 'idloom';
+import type { Parts, Capacity, SnowflakeOptions, SegmentSource, IdloomError, RemoteSource, RemoteSourceOptions } from 'idloom';
 
 const options: SnowflakeOptions = { node: 3, layout: 'twitter', backwards: 'logical', exhausted: 'borrow', maxBorrowMs: 50 };
 const gen = new Snowflake(options);
@@ -23,6 +23,19 @@ const composed: bigint = custom.compose(Date.now(), 1, 0n);
 const source: SegmentSource = async (step) => ({ start: 1n, end: 1n + BigInt(step) });
 const seg = new Segment(source, { step: 1000, thresholdPercent: 10 });
 const fromMemory = new Segment(new MemorySource(1), { adaptive: { min: 100, max: 10_000, targetMs: 60_000 } });
+const remoteOptions: RemoteSourceOptions = { token: 'secret', timeoutMs: 2000 };
+const remote: RemoteSource = remoteSource('http://127.0.0.1:8080', 'orders', remoteOptions);
+const remoteTag: string = remote.bizTag;
+const fromServer = new Segment(remote, { step: 100 }); // a RemoteSource is a SegmentSource
+// @ts-expect-error the tag is a string
+remoteSource('http://127.0.0.1:8080', 7);
+// @ts-expect-error timeoutMs, not timeout
+remoteSource('http://127.0.0.1:8080', 'orders', { timeout: 5 });
+async function leased(): Promise<bigint> {
+  const { start, end } = await remote(10);
+  return end - start + BigInt(remoteTag.length) + fromServer.next();
+}
+void leased;
 async function drain(): Promise<bigint> {
   await seg.ready();
   return (await seg.nextAsync()) + fromMemory.next();

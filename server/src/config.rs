@@ -298,7 +298,7 @@ mod tests {
         let e = Config::resolve(flags(&["--store", "redis://x", "--segment", "a", "--token", "a"])).unwrap_err();
         assert!(e.to_string().contains("TAG=SECRET"), "{e}");
         let e = Config::resolve(flags(&["--store", "redis://x", "--layout", "nope"])).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert_eq!(e.code(), ErrorCode::InvalidLayout);
         let e = Config::resolve(flags(&["--store", "redis://x", "--segment", "a b"])).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArgument, "{e}");
     }

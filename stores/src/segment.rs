@@ -140,6 +140,33 @@ impl<S: Store> Segment<S> {
         id
     }
 
+    /// `count` more IDs appended to `out`, in order: as many as memory holds
+    /// under one lock, then as [`next_id`](Self::next_id) waits for each
+    /// refill. On an error the IDs already appended are kept (and spent):
+    /// the caller answers them or drops them, never hands them out twice.
+    pub async fn next_ids(&self, count: usize, out: &mut Vec<u64>) -> Result<()> {
+        let target = out.len().saturating_add(count);
+        out.reserve(count);
+        while out.len() < target {
+            {
+                let mut st = locked(&self.shared.state);
+                while out.len() < target {
+                    match st.buf.next_id() {
+                        Ok(id) => out.push(id),
+                        Err(_) => break, // next_id below answers it, or waits
+                    }
+                }
+                if st.buf.wants_fetch() || out.len() < target {
+                    self.shared.refill.notify_one();
+                }
+            }
+            if out.len() < target {
+                out.push(self.next_id().await?);
+            }
+        }
+        Ok(())
+    }
+
     /// The next ID: from memory, or after the refill when every range is
     /// used. A refill that fails after this call started is its error
     /// (`store_unavailable`, `store_state_lost`, …); none within the

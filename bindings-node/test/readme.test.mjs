@@ -1,10 +1,11 @@
 // Every ```js block of the package README runs as written, importing the
 // package by its name (the exports map resolves it from inside the package).
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { implName } from './impl.mjs';
+import { startServer } from '../test-stores/idloom-server.mjs';
 
 const root = new URL('..', import.meta.url);
 const blocks = [...readFileSync(new URL('README.md', root), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -12,6 +13,10 @@ const blocks = [...readFileSync(new URL('README.md', root), 'utf8').matchAll(/``
 test('the README has its quickstarts', () => {
   assert.ok(blocks.length >= 3, `found ${blocks.length} js blocks`);
 });
+
+// The thin-client example's idloom-server: a free port, a namespace of its own.
+const remote = implName === 'native' && blocks.some((b) => b.includes("'http://127.0.0.1:8080'")) ? await startServer({ tags: ['receipts'], tokens: { receipts: 'SECRET' } }) : null;
+after(() => remote?.stop());
 
 blocks.forEach((block, i) => {
   let code = block;
@@ -24,6 +29,7 @@ blocks.forEach((block, i) => {
       'postgres://postgres@127.0.0.1:5432/test': process.env.IDLOOM_PG_URL,
       'redis://127.0.0.1:6379/': process.env.IDLOOM_REDIS,
       'mysql://root@127.0.0.1:3306/test': process.env.IDLOOM_MYSQL,
+      'http://127.0.0.1:8080': remote?.url,
     };
     for (const [given, actual] of Object.entries(servers)) if (actual) code = code.replaceAll(given, actual);
     writeFileSync(file, code);

@@ -15,7 +15,7 @@ import pytest
 
 import idloom
 from idloom.stores import AsyncSegment
-from remote_support import Peer, Silent, closed_port_url
+from remote_support import Peer, Server, Silent, closed_port_url, unique
 
 SECRET = "s3cret-Token_value"
 
@@ -287,6 +287,28 @@ def test_close_ends_the_connection_and_the_next_call_opens_another():
         assert peer.connections == 2
 
 
+def test_a_forked_child_leases_on_a_connection_of_its_own():
+    import os
+
+    with Peer(Counter(1)) as peer:
+        source = idloom.RemoteSource(peer.url, "orders")
+        before = source(3)  # the parent's connection is open
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: a connection of its own (the parent's socket is the parent's)
+            try:
+                os.write(write, json.dumps(source(3)).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as r:
+            child = tuple(json.loads(r.read()))
+        assert os.waitpid(pid, 0)[1] == 0
+        after = source(3)  # the parent's connection still serves the parent
+        assert [before, child, after] == [(1, 4), (4, 7), (7, 10)]
+        assert peer.connections == 2
+
+
 def test_segment_events_name_the_tag():
     seen = []
     hook = idloom.events.add_hook(lambda name, facts: seen.append((name, facts.get("detail"))))
@@ -329,3 +351,115 @@ def test_async_source_serves_an_async_segment_off_the_event_loop():
     with Peer(Counter(30)) as peer:
         got = asyncio.run(main(peer.url))
     assert got == [30, 31, 32, 33, 34]
+
+
+# --- against the real idloom-server (over the test Redis, names of this run's own)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One server for the tests that do not stop it: a tag with a token (its
+    name has a ``:``, which the path percent-encodes) and an open one."""
+    tag, open_tag = unique("remote:py"), unique("remote-open")
+    with Server([tag, open_tag], {tag: SECRET}) as s:
+        s.tag, s.open_tag = tag, open_tag
+        yield s
+
+
+def test_a_segment_over_a_remote_source_yields_unique_increasing_ids_across_refills(server):
+    ids = idloom.Segment(idloom.RemoteSource(server.url, server.tag, token=SECRET), step=50)
+    got = [ids.next() for _ in range(2_000)]
+    assert all(a < b for a, b in zip(got, got[1:])), "strictly increasing"
+    assert ids.stats()["segment_fetched"] >= 40  # 2,000 IDs in ranges of 50: refilled many times
+
+
+def test_two_sources_never_share_a_range(server):
+    # Two clients (two connections) leasing at once from one server, and a
+    # second server on the same counter: every range is its own.
+    with Server([server.tag], {server.tag: SECRET}) as other:
+        sources = [idloom.RemoteSource(url, server.tag, token=SECRET) for url in (server.url, server.url, other.url)]
+        ranges: list = []  # type: ignore[type-arg]
+
+        def lease(source: idloom.RemoteSource) -> None:
+            ranges.extend(source(7) for _ in range(100))
+
+        threads = [threading.Thread(target=lease, args=(s,)) for s in sources]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(ranges) == 300 and all(end - start == 7 for start, end in ranges)
+    ordered = sorted(ranges)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(ordered, ordered[1:])), "no two ranges overlap"
+
+
+def test_a_wrong_or_missing_token_is_unauthorized(server):
+    for token, words in [(None, "a token is required"), ("not-the-secret", "the token does not match")]:
+        source = idloom.RemoteSource(server.url, server.tag, token=token)
+        with pytest.raises(idloom.UnauthorizedError, match=words) as e:
+            source(10)
+        assert e.value.code == "unauthorized" and isinstance(e.value, RuntimeError)
+        assert SECRET not in str(e.value)
+        ids = idloom.Segment(source, step=10, timeout_ms=2_000)
+        with pytest.raises(idloom.UnauthorizedError):  # the source's error, once memory is dry
+            ids.next()
+    assert idloom.RemoteSource(server.url, server.open_tag)(10)[1] > 0  # a tag without a token needs none
+
+
+def test_an_unknown_tag_is_not_found(server):
+    with pytest.raises(idloom.NotFoundError, match='biz_tag "no-such-tag" is not served here') as e:
+        idloom.RemoteSource(server.url, "no-such-tag", token=SECRET)(10)
+    assert e.value.code == "not_found" and isinstance(e.value, ValueError)
+
+
+def test_a_bad_step_is_invalid_argument_as_the_server_says(server):
+    import http.client
+
+    with pytest.raises(idloom.InvalidArgumentError) as e:
+        idloom.RemoteSource(server.url, server.open_tag)(0)
+    # The client's check answers what the server does for the same request.
+    conn = http.client.HTTPConnection(server.url.split("//")[1], timeout=5)
+    conn.request("POST", f"/v1/segment/{server.open_tag}/lease?step=0")
+    answer = conn.getresponse()
+    assert answer.status == 400
+    assert json.loads(answer.read()) == {"code": "invalid_argument", "message": str(e.value)}
+    conn.close()
+
+
+def test_a_server_that_is_gone_is_store_unavailable_within_the_timeout():
+    import os
+    import signal
+
+    tag = unique("remote-gone")
+    with Server([tag]) as s:
+        source = idloom.RemoteSource(s.url, tag, timeout=0.5)
+        assert source(5)[1] > 0  # the connection is kept open
+        os.kill(s.process.pid, signal.SIGSTOP)  # paused: the connection accepts, nothing answers
+        try:
+            t0 = time.monotonic()
+            with pytest.raises(idloom.StoreUnavailableError, match=r"no answer within 0\.5 s \(timeout\)"):
+                source(5)
+            assert time.monotonic() - t0 < 1.5
+        finally:
+            os.kill(s.process.pid, signal.SIGCONT)
+        assert source(5)[1] > 0  # answered again, on a new connection
+        s.stop()
+        t0 = time.monotonic()
+        with pytest.raises(idloom.StoreUnavailableError, match="no answer: ConnectionRefusedError"):
+            source(5)
+        with pytest.raises(idloom.StoreUnavailableError, match="no answer"):
+            asyncio.run(idloom.AsyncRemoteSource(s.url, tag, timeout=0.5)(5))
+        assert time.monotonic() - t0 < 1.5
+
+
+def test_an_async_segment_over_the_server(server):
+    async def main() -> list:  # type: ignore[type-arg]
+        ids = AsyncSegment(idloom.AsyncRemoteSource(server.url, server.tag, token=SECRET), step=25)
+        got = [await ids.next() for _ in range(300)]
+        refused = AsyncSegment(idloom.AsyncRemoteSource(server.url, server.tag), step=25)
+        with pytest.raises(idloom.UnauthorizedError):
+            await refused.next()
+        return got
+
+    got = asyncio.run(main())
+    assert all(a < b for a, b in zip(got, got[1:]))

@@ -111,8 +111,14 @@ async fn start_on<S: Store>(store: S, config: Config, metrics: Arc<Metrics>) -> 
         ttl_ms: config.ttl_ms,
         max_skew_ms: config.max_skew_ms,
     };
+    // Without --nodes, an instance joins the namespace as it exists (the
+    // first instance's count); the engine's default only when creating it.
+    let nodes = match config.nodes {
+        Some(n) => Some(n),
+        None => store.namespace(&config.namespace).await?.map(|r| r.nodes),
+    };
     store
-        .init_namespace(&config.namespace, config.layout, config.nodes, lease_config, config.fresh)
+        .init_namespace(&config.namespace, config.layout, nodes, lease_config, config.fresh)
         .await?;
     let options = SegmentOptions {
         config: SegmentConfig {

@@ -86,14 +86,33 @@ pub async fn start(config: Config, metrics: Arc<Metrics>) -> Result<App> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
     match scheme.as_str() {
         #[cfg(feature = "postgres")]
-        "postgres" | "postgresql" => start_on(idloom_stores::postgres::PgStore::from_url(&url)?, config, metrics).await,
+        "postgres" | "postgresql" => {
+            let mut store = idloom_stores::postgres::PgStore::from_url(&url)?;
+            if let Some(table) = &config.segment_table {
+                store = store.with_table(table)?;
+            }
+            start_on(store, config, metrics).await
+        }
         #[cfg(feature = "mysql")]
         "mysql" | "mariadb" => {
             let url = format!("mysql://{}", &url[scheme.len() + 3..]);
-            start_on(idloom_stores::mysql::MyStore::from_url(&url)?, config, metrics).await
+            let mut store = idloom_stores::mysql::MyStore::from_url(&url)?;
+            if let Some(table) = &config.segment_table {
+                store = store.with_table(table)?;
+            }
+            start_on(store, config, metrics).await
         }
         #[cfg(feature = "redis")]
-        "redis" | "rediss" => start_on(idloom_stores::redis::RedisStore::from_url(&url).await?, config, metrics).await,
+        "redis" | "rediss" => {
+            if config.segment_table.is_some() {
+                return Err(Error::reason(
+                    ErrorCode::InvalidArgument,
+                    "segment-table",
+                    "Redis keeps counters under keys, not in a table",
+                ));
+            }
+            start_on(idloom_stores::redis::RedisStore::from_url(&url).await?, config, metrics).await
+        }
         _ => Err(Error::reason(
             ErrorCode::InvalidArgument,
             "store",

@@ -28,6 +28,8 @@ pub trait Lease: Send + Sync {
     fn renewal_failures(&self) -> u64;
     fn stats(&self) -> Counters;
     fn release(&self) -> BoxFut<'_, Result<Option<u64>>>;
+    /// Wait until the lease is no longer active; its last status.
+    fn ended(&self) -> BoxFut<'_, LeaseStatus>;
 }
 
 impl<S: Store> Lease for NodeLease<S> {
@@ -66,6 +68,9 @@ impl<S: Store> Lease for NodeLease<S> {
     }
     fn release(&self) -> BoxFut<'_, Result<Option<u64>>> {
         Box::pin(NodeLease::release(self))
+    }
+    fn ended(&self) -> BoxFut<'_, LeaseStatus> {
+        Box::pin(NodeLease::ended(self))
     }
 }
 

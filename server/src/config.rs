@@ -53,6 +53,9 @@ pub struct Flags {
     /// Do not create missing segment counters at start (a missing one is then an error).
     #[arg(long, env = "IDLOOM_NO_CREATE_SEGMENTS")]
     pub no_create_segments: bool,
+    /// The SQL table of segment counters (default idloom_alloc; leaf_alloc to share Leaf's). Not for Redis.
+    #[arg(long, env = "IDLOOM_SEGMENT_TABLE")]
+    pub segment_table: Option<String>,
     /// The floor of counters created at start (default 1).
     #[arg(long, env = "IDLOOM_SEGMENT_FLOOR")]
     pub segment_floor: Option<u64>,
@@ -97,6 +100,7 @@ struct File {
     segment_step: Option<u64>,
     no_create_segments: Option<bool>,
     segment_floor: Option<u64>,
+    segment_table: Option<String>,
     /// `{ invoice = "SECRET" }`
     tokens: Option<BTreeMap<String, String>>,
     token_file: Option<PathBuf>,
@@ -122,6 +126,7 @@ pub struct Config {
     pub segment_step: u64,
     pub create_segments: bool,
     pub segment_floor: u64,
+    pub segment_table: Option<String>,
     /// Tag → secret.
     pub tokens: BTreeMap<String, String>,
     pub snowflake_token: Option<String>,
@@ -245,6 +250,7 @@ impl Config {
             segment_step,
             create_segments: !(flags.no_create_segments || file.no_create_segments.unwrap_or(false)),
             segment_floor,
+            segment_table: flags.segment_table.or(file.segment_table),
             tokens,
             snowflake_token,
             layout_name,

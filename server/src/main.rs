@@ -78,14 +78,13 @@ async fn serve(config: config::Config) -> Result<(), String> {
         target: "idloom_server",
         "listening on {bound}: namespace {} node {} epoch {}, {} segment(s), engine {}",
         app.config.namespace,
-        app.live.lease.node(),
-        app.live.lease.epoch(),
+        app.live.lease().node(),
+        app.live.lease().epoch(),
         app.live.tags.len(),
         app.engine
     );
-    // When the lease ends on its own (lost, or the fence reached while the
-    // store is down), the instance keeps serving segments; the snowflake
-    // routes answer lease_lost / lease_expired and /readyz is red.
+    // When the lease is lost, app.rs's supervisor leases a node again;
+    // meanwhile the snowflake routes answer 503 and /readyz is red.
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, routes::router(app.clone())).with_graceful_shutdown(async move {
         let _ = stop_rx.await;
@@ -102,9 +101,10 @@ async fn serve(config: config::Config) -> Result<(), String> {
         server.abort();
         tracing::warn!(target: "idloom_server", "requests still in flight after {} ms were cut", drain.as_millis());
     }
-    match app.live.lease.release().await {
+    let lease = app.live.lease();
+    match lease.release().await {
         Ok(Some(high_water)) => {
-            tracing::info!(target: "idloom_server", "released node {} at high-water {high_water}", app.live.lease.node())
+            tracing::info!(target: "idloom_server", "released node {} at high-water {high_water}", lease.node())
         }
         Ok(None) => tracing::info!(target: "idloom_server", "the lease had already ended: nothing to release"),
         Err(e) => tracing::warn!(target: "idloom_server", "release failed ({e}): the node is free after its TTL"),

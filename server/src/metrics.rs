@@ -168,7 +168,13 @@ impl Collector for Scrape {
     fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
         let Some(live) = self.live.get() else { return Ok(()) };
         let now = idloom::Clock::now_ms(&idloom::SystemClock);
-        let lease = &live.lease;
+        let lease = live.lease();
+        counter(
+            &mut encoder,
+            "leases_acquired",
+            "node leases acquired since start (a lost one is replaced)",
+            live.leases.load(std::sync::atomic::Ordering::Relaxed),
+        )?;
         let active = lease.status().is_active();
         gauge(&mut encoder, "lease_active", "1 while the node lease is held", i64::from(active))?;
         gauge(&mut encoder, "lease_node", "the leased node", clamp(lease.node()))?;

@@ -193,7 +193,8 @@ fn id_values(ids: &[u64], numbers: bool) -> Value {
 /// timer where the policy says to wait (a tick's sequence used up), for at
 /// most 10 s in all (`would_block`).
 async fn snowflakes(app: &App, count: usize) -> Result<Vec<u64>> {
-    let generator = app.live.lease.generator();
+    let lease = app.live.lease();
+    let generator = lease.generator();
     let mut out = vec![0u64; count];
     let mut done = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -534,7 +535,7 @@ async fn metrics(State(app): Shared) -> Response {
 /// In the spirit of Leaf's `/cache`: the lease, each segment, the settings.
 async fn status(State(app): Shared) -> Response {
     let now = SystemClock.now_ms();
-    let lease = &app.live.lease;
+    let lease = app.live.lease();
     let counts = |c: idloom_stores::Counters| -> Value {
         c.iter()
             .filter(|(_, n)| *n > 0)

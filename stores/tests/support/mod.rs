@@ -233,6 +233,16 @@ pub async fn segments_unique<S: Store>(store: S) {
     }
     let all: HashSet<u64> = a.iter().chain(&b).copied().collect();
     assert_eq!(all.len(), 3_000, "unique across the two segments");
+    // Batches (one lock for what memory holds, then each refill awaited)
+    // are the same IDs as one at a time: increasing, across refills, unique.
+    let three = Segment::open(store.clone(), &tag, options(100)).await.unwrap();
+    let mut batch = vec![0]; // appended to, never overwritten
+    for n in [1, 99, 250, 0, 650] {
+        three.next_ids(n, &mut batch).await.unwrap();
+    }
+    assert_eq!(batch.len(), 1_001);
+    assert!(batch[1..].windows(2).all(|w| w[0] < w[1]), "increasing across refills");
+    assert!(batch[1..].iter().all(|id| !all.contains(id)), "none served by the others");
     let e = Segment::open(store.clone(), &unique("nope"), options(10)).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StoreStateLost, "{e}");
     let range = store.fetch(&tag, 7).await.unwrap();

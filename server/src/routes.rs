@@ -7,7 +7,7 @@
 //! Tinyid's body shape on errors too (see the README's differences).
 
 use crate::app::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -50,6 +50,24 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics))
         .fallback(|| async { failure(&Error::store(ErrorCode::NotFound, "no such route".into())) })
         .with_state(app)
+}
+
+/// A path segment; one that is not UTF-8 is `invalid_argument` in our
+/// JSON, not axum's plain-text rejection.
+struct Param(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Param {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> std::result::Result<Self, Response> {
+        match <Path<String> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Param(value)),
+            Err(e) => Err(failure(&Error::store(
+                ErrorCode::InvalidArgument,
+                format!("path: {}", e.body_text()),
+            ))),
+        }
+    }
 }
 
 // ---- answers ------------------------------------------------------------------
@@ -229,7 +247,7 @@ async fn segment_ids(app: &App, tag: &str, count: usize) -> Result<Vec<u64>> {
 
 // ---- Leaf ---------------------------------------------------------------------
 
-async fn leaf_snowflake(State(app): Shared, Path(_key): Path<String>, headers: HeaderMap, Query(q): Params) -> Response {
+async fn leaf_snowflake(State(app): Shared, Param(_key): Param, headers: HeaderMap, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         snowflake_token(&app, &headers, &q)?;
@@ -239,7 +257,7 @@ async fn leaf_snowflake(State(app): Shared, Path(_key): Path<String>, headers: H
     counted(&app, "leaf_snowflake", began, answer.await)
 }
 
-async fn leaf_segment(State(app): Shared, Path(key): Path<String>, headers: HeaderMap, Query(q): Params) -> Response {
+async fn leaf_segment(State(app): Shared, Param(key): Param, headers: HeaderMap, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         app.live.tag(&key)?;
@@ -422,7 +440,7 @@ async fn tinyid_next_segment_id_simple(State(app): Shared, headers: HeaderMap, Q
 
 // ---- native -------------------------------------------------------------------
 
-async fn v1_snowflake(State(app): Shared, Path(namespace): Path<String>, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_snowflake(State(app): Shared, Param(namespace): Param, headers: HeaderMap, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         if namespace != app.config.namespace {
@@ -440,7 +458,7 @@ async fn v1_snowflake(State(app): Shared, Path(namespace): Path<String>, headers
     counted(&app, "v1_snowflake", began, answer.await)
 }
 
-async fn v1_segment(State(app): Shared, Path(tag): Path<String>, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_segment(State(app): Shared, Param(tag): Param, headers: HeaderMap, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         app.live.tag(&tag)?;
@@ -454,7 +472,7 @@ async fn v1_segment(State(app): Shared, Path(tag): Path<String>, headers: Header
 }
 
 /// A whole range for a thin client: `{"start":"S","end":"E"}`, counters `[S, E)`.
-async fn v1_segment_lease(State(app): Shared, Path(tag): Path<String>, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_segment_lease(State(app): Shared, Param(tag): Param, headers: HeaderMap, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         let served = app.live.tag(&tag)?;
@@ -490,7 +508,7 @@ async fn v1_uuid7(State(app): Shared, headers: HeaderMap, Query(q): Params) -> R
     counted(&app, "v1_uuid7", began, answer.await)
 }
 
-async fn v1_decode(State(app): Shared, Path(id): Path<String>) -> Response {
+async fn v1_decode(State(app): Shared, Param(id): Param) -> Response {
     let began = Instant::now();
     let answer = async {
         let value: u64 = id.parse().map_err(|_| {

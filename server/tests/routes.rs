@@ -231,6 +231,13 @@ async fn every_route(store: &str) {
             "count must be in 1..=100000, got -1",
         ),
         ("/no/such/route".to_string(), 404, "not_found", "no such route"),
+        (
+            "/api/segment/get/%FF".to_string(),
+            400,
+            "invalid_argument",
+            "path: Invalid URL: Invalid UTF-8 in `key`",
+        ),
+        ("/v1/decode/%FF".to_string(), 400, "invalid_argument", "Invalid UTF-8 in `id`"),
     ] {
         let a = s.get(&path).await;
         assert_eq!((a.status, a.content_type.as_str()), (status, JSON), "{path}: {a:?}");

@@ -10,10 +10,12 @@
 //!    fence; then `b` is SIGCONTed: its snowflake routes must answer 503
 //!    `lease_expired` / `lease_lost` (and end in `lease_lost`), while it
 //!    keeps serving segments;
-//! 3. the store is SIGKILLed and started again on the same port and
-//!    directory (`--appendonly yes --appendfsync always`: it keeps what it
-//!    acknowledged): every instance still holding a lease is ready again
-//!    within a bound and serves snowflakes and segments again.
+//! 3. the store is SIGKILLed, stays down past every fence (TTL + skew +
+//!    200 ms: the instances, cut off, must stop minting at their fences) and
+//!    is started again on the same port and directory (`--appendonly yes
+//!    --appendfsync always`: it keeps what it acknowledged): every instance
+//!    still holding a lease is ready again within a bound and serves
+//!    snowflakes and segments again.
 //!
 //! The checks, on every answer the clients received (an answer lost to a
 //! timeout or a killed process was served to no one):
@@ -39,6 +41,8 @@
 //! - Every refusal is a 503 with the code the fault allows: `store_unavailable`,
 //!   `lease_expired`, and `lease_lost` only from the paused instance.
 //!   Every route answered IDs; `/v1/decode` agrees with the decoding above.
+//!   The resumed instance answers no snowflake at all after SIGCONT; every
+//!   instance's `/v1/status` fence never goes down.
 //!
 //! Settings: TTL 2000 ms, max skew 300 ms, 8 nodes, `--fresh`, segment step
 //! 100 (a refill every few requests). Every wait has a deadline, the whole
@@ -71,8 +75,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 const PACE: Duration = Duration::from_millis(2);
 /// Clients per instance.
 const CLIENTS: usize = 2;
-/// How long the store stays down.
-const STORE_DOWN: Duration = Duration::from_millis(1_000);
+/// How long the store stays down: past every fence (a TTL after the last
+/// renewal), so that the instances cut off from it stop there.
+const STORE_DOWN: Duration = Duration::from_millis(TTL_MS + SKEW_MS + 200);
 /// Refusal codes a fault of this test may cause (the paused one's `lease_lost` is checked apart).
 const ALLOWED: [&str; 3] = ["store_unavailable", "lease_expired", "lease_lost"];
 

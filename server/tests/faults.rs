@@ -619,9 +619,10 @@ async fn scenario() {
     procs.kill("a");
     signal(procs.pid("b"), "STOP");
     let paused = Instant::now();
-    all[a].stop().await; // its clients see refusals at once; none of them is left to reach a2
-                         // Both leases run out on the store's clock (TTL after the last renewal,
-                         // which left before the pause), with the skew bound and a margin.
+    // a's clients see refusals at once; none of them is left to reach a2.
+    all[a].stop().await;
+    // Both leases run out on the store's clock (TTL after the last renewal,
+    // which left before the pause), with the skew bound and a margin.
     tokio::time::sleep(Duration::from_millis(TTL_MS + SKEW_MS + 500).saturating_sub(paused.elapsed())).await;
     let a2 = Instance::start(&mut procs, "a2", "faults-a", &store, deadline).await;
     all.push(a2);

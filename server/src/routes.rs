@@ -8,7 +8,7 @@
 
 use crate::app::App;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
@@ -132,14 +132,30 @@ fn auth_status(e: &Error) -> StatusCode {
     }
 }
 
+/// The `Authorization: Bearer …` token of a request, if any (only that
+/// header is read: no copy of the others).
+struct Auth(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Auth {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> std::result::Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_string());
+        Ok(Auth(bearer))
+    }
+}
+
 /// The token a request carries: `Authorization: Bearer T`, or `?token=T`.
-fn given_token<'a>(headers: &'a HeaderMap, params: &'a HashMap<String, String>) -> Option<&'a str> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim);
-    bearer.or_else(|| params.get("token").map(String::as_str)).filter(|t| !t.is_empty())
+fn given_token<'a>(auth: &'a Auth, params: &'a HashMap<String, String>) -> Option<&'a str> {
+    auth.0
+        .as_deref()
+        .or_else(|| params.get("token").map(String::as_str))
+        .filter(|t| !t.is_empty())
 }
 
 /// `Ok` when `required` is none or `given` matches it (in constant time).
@@ -152,16 +168,16 @@ fn check_token(what: &str, required: Option<&str>, given: Option<&str>) -> Resul
     }
 }
 
-fn tag_token(app: &App, tag: &str, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<()> {
+fn tag_token(app: &App, tag: &str, auth: &Auth, params: &HashMap<String, String>) -> Result<()> {
     check_token(
         &format!("biz_tag {tag:?}"),
         app.config.tokens.get(tag).map(String::as_str),
-        given_token(headers, params),
+        given_token(auth, params),
     )
 }
 
-fn snowflake_token(app: &App, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<()> {
-    check_token("snowflake", app.config.snowflake_token.as_deref(), given_token(headers, params))
+fn snowflake_token(app: &App, auth: &Auth, params: &HashMap<String, String>) -> Result<()> {
+    check_token("snowflake", app.config.snowflake_token.as_deref(), given_token(auth, params))
 }
 
 // ---- parameters ---------------------------------------------------------------
@@ -197,12 +213,20 @@ fn as_numbers(params: &HashMap<String, String>) -> Result<bool> {
     }
 }
 
-fn id_values(ids: &[u64], numbers: bool) -> Value {
-    if numbers {
-        json!(ids)
-    } else {
-        Value::Array(ids.iter().map(|i| Value::String(i.to_string())).collect())
+/// `{"ids":[…]}`: decimal strings (or numbers), written directly.
+fn ids_body(ids: &[u64], numbers: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(10 + ids.len() * 23);
+    out.push_str("{\"ids\":[");
+    for (k, id) in ids.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = if numbers { write!(out, "{id}") } else { write!(out, "\"{id}\"") };
     }
+    out.push_str("]}");
+    out
 }
 
 // ---- minting ------------------------------------------------------------------
@@ -247,21 +271,21 @@ async fn segment_ids(app: &App, tag: &str, count: usize) -> Result<Vec<u64>> {
 
 // ---- Leaf ---------------------------------------------------------------------
 
-async fn leaf_snowflake(State(app): Shared, Param(_key): Param, headers: HeaderMap, Query(q): Params) -> Response {
+async fn leaf_snowflake(State(app): Shared, Param(_key): Param, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
-        snowflake_token(&app, &headers, &q)?;
+        snowflake_token(&app, &auth, &q)?;
         let id = snowflakes(&app, 1).await?[0];
         Ok((text(id.to_string()), 1))
     };
     counted(&app, "leaf_snowflake", began, answer.await)
 }
 
-async fn leaf_segment(State(app): Shared, Param(key): Param, headers: HeaderMap, Query(q): Params) -> Response {
+async fn leaf_segment(State(app): Shared, Param(key): Param, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         app.live.tag(&key)?;
-        tag_token(&app, &key, &headers, &q)?;
+        tag_token(&app, &key, &auth, &q)?;
         let id = segment_ids(&app, &key, 1).await?[0];
         Ok((text(id.to_string()), 1))
     };
@@ -369,33 +393,33 @@ fn tinyid_counted(app: &App, route: &'static str, began: Instant, (response, ids
 }
 
 /// The bizType of a Tinyid request, served and with its token.
-fn tinyid_tag<'a>(app: &App, headers: &HeaderMap, q: &'a HashMap<String, String>) -> Result<&'a str> {
+fn tinyid_tag<'a>(app: &App, auth: &Auth, q: &'a HashMap<String, String>) -> Result<&'a str> {
     let tag = q.get("bizType").map(String::as_str).unwrap_or("");
     if tag.is_empty() {
         return Err(Error::reason(ErrorCode::InvalidArgument, "bizType", "required"));
     }
     app.live.tag(tag)?;
-    tag_token(app, tag, headers, q)?;
+    tag_token(app, tag, auth, q)?;
     Ok(tag)
 }
 
-async fn tinyid_ids(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) -> Result<Vec<u64>> {
-    let tag = tinyid_tag(app, headers, q)?;
+async fn tinyid_ids(app: &App, auth: &Auth, q: &HashMap<String, String>) -> Result<Vec<u64>> {
+    let tag = tinyid_tag(app, auth, q)?;
     let n = count(app, q, "batchSize")?;
     segment_ids(app, tag, n).await
 }
 
-async fn tinyid_next_id(State(app): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+async fn tinyid_next_id(State(app): Shared, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
-    let answer = tinyid_ids(&app, &headers, &q)
+    let answer = tinyid_ids(&app, &auth, &q)
         .await
         .map(|ids| (json!(ids).to_string(), ids.len() as u64));
     tinyid_counted(&app, "tinyid_next_id", began, tinyid(answer))
 }
 
-async fn tinyid_next_id_simple(State(app): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+async fn tinyid_next_id_simple(State(app): Shared, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
-    let answer = tinyid_ids(&app, &headers, &q).await.map(|ids| {
+    let answer = tinyid_ids(&app, &auth, &q).await.map(|ids| {
         let strings: Vec<String> = ids.iter().map(u64::to_string).collect();
         strings.join(",")
     });
@@ -411,15 +435,15 @@ fn segment_id(start: u64, end: u64) -> (i128, i128, i128) {
     (current, loading, max)
 }
 
-async fn tinyid_range(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) -> Result<(u64, u64)> {
-    let tag = tinyid_tag(app, headers, q)?;
+async fn tinyid_range(app: &App, auth: &Auth, q: &HashMap<String, String>) -> Result<(u64, u64)> {
+    let tag = tinyid_tag(app, auth, q)?;
     let range = app.live.tag(tag)?.lease(app.config.segment_step).await?;
     Ok((range.start, range.end))
 }
 
-async fn tinyid_next_segment_id(State(app): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+async fn tinyid_next_segment_id(State(app): Shared, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
-    let answer = tinyid_range(&app, &headers, &q).await.map(|(start, end)| {
+    let answer = tinyid_range(&app, &auth, &q).await.map(|(start, end)| {
         let (current, loading, max) = segment_id(start, end);
         let data = format!("{{\"maxId\":{max},\"loadingId\":{loading},\"currentId\":{current},\"delta\":1,\"remainder\":0}}");
         (data, (max - current) as u64)
@@ -427,9 +451,9 @@ async fn tinyid_next_segment_id(State(app): Shared, headers: HeaderMap, Query(q)
     tinyid_counted(&app, "tinyid_next_segment_id", began, tinyid(answer))
 }
 
-async fn tinyid_next_segment_id_simple(State(app): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+async fn tinyid_next_segment_id_simple(State(app): Shared, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
-    let answer = tinyid_range(&app, &headers, &q).await.map(|(start, end)| {
+    let answer = tinyid_range(&app, &auth, &q).await.map(|(start, end)| {
         let (current, loading, max) = segment_id(start, end);
         format!("{current},{loading},{max},1,0")
     });
@@ -440,7 +464,7 @@ async fn tinyid_next_segment_id_simple(State(app): Shared, headers: HeaderMap, Q
 
 // ---- native -------------------------------------------------------------------
 
-async fn v1_snowflake(State(app): Shared, Param(namespace): Param, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_snowflake(State(app): Shared, Param(namespace): Param, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         if namespace != app.config.namespace {
@@ -449,34 +473,34 @@ async fn v1_snowflake(State(app): Shared, Param(namespace): Param, headers: Head
                 format!("namespace {namespace:?} is not served here"),
             ));
         }
-        snowflake_token(&app, &headers, &q)?;
+        snowflake_token(&app, &auth, &q)?;
         let n = count(&app, &q, "count")?;
         let numbers = as_numbers(&q)?;
         let ids = snowflakes(&app, n).await?;
-        Ok((json_ok(&json!({ "ids": id_values(&ids, numbers) })), ids.len() as u64))
+        Ok((json_text(StatusCode::OK, ids_body(&ids, numbers)), ids.len() as u64))
     };
     counted(&app, "v1_snowflake", began, answer.await)
 }
 
-async fn v1_segment(State(app): Shared, Param(tag): Param, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_segment(State(app): Shared, Param(tag): Param, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         app.live.tag(&tag)?;
-        tag_token(&app, &tag, &headers, &q)?;
+        tag_token(&app, &tag, &auth, &q)?;
         let n = count(&app, &q, "count")?;
         let numbers = as_numbers(&q)?;
         let ids = segment_ids(&app, &tag, n).await?;
-        Ok((json_ok(&json!({ "ids": id_values(&ids, numbers) })), ids.len() as u64))
+        Ok((json_text(StatusCode::OK, ids_body(&ids, numbers)), ids.len() as u64))
     };
     counted(&app, "v1_segment", began, answer.await)
 }
 
 /// A whole range for a thin client: `{"start":"S","end":"E"}`, counters `[S, E)`.
-async fn v1_segment_lease(State(app): Shared, Param(tag): Param, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_segment_lease(State(app): Shared, Param(tag): Param, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
         let served = app.live.tag(&tag)?;
-        tag_token(&app, &tag, &headers, &q)?;
+        tag_token(&app, &tag, &auth, &q)?;
         let step = number(&q, "step", app.config.segment_step, 1, idloom::segment::MAX_STEP)?;
         let numbers = as_numbers(&q)?;
         let range = served.lease(step).await?;
@@ -490,10 +514,10 @@ async fn v1_segment_lease(State(app): Shared, Param(tag): Param, headers: Header
     counted(&app, "v1_segment_lease", began, answer.await)
 }
 
-async fn v1_uuid7(State(app): Shared, headers: HeaderMap, Query(q): Params) -> Response {
+async fn v1_uuid7(State(app): Shared, auth: Auth, Query(q): Params) -> Response {
     let began = Instant::now();
     let answer = async {
-        snowflake_token(&app, &headers, &q)?;
+        snowflake_token(&app, &auth, &q)?;
         let n = count(&app, &q, "count")?;
         let mut ids = Vec::with_capacity(n);
         {

@@ -214,7 +214,8 @@ def main() -> None:
             for count in BATCHES:
                 r = wrk(f"{base}{path}?count={count}", secs, conns)
                 r["ids_per_s"] = r["rps"] * count
-                show(f"GET /v1/{route}/…?count={count:,}", r, f"{r['ids_per_s']:,.0f} IDs/s")
+                show(f"GET /v1/{route}/{'NS' if route == 'snowflake' else 'TAG'}?count={count:,}", r,
+                     f"{r['ids_per_s']:,.0f} IDs/s")
                 batches.append((route, count, r))
         lease = wrk(f"{base}/v1/segment/{lease_tag}/lease?step={STEP}", secs, conns, method="POST")
         lease["ids_per_s"] = lease["rps"] * STEP
@@ -258,7 +259,8 @@ def main() -> None:
                      "ratio": round(r["rps"] / base_rps, 3), "rps": round(r["rps"]), "noop_rps": round(base_rps),
                      **latency(r)})
     for route, count, r in batches:
-        row: Dict[str, Any] = {"what": f"GET /v1/{route}/…?count={count:,} (IDs per second)",
+        name = "NS" if route == "snowflake" else "TAG"
+        row: Dict[str, Any] = {"what": f"GET /v1/{route}/{name}?count={count:,}, IDs in batches",
                                "ours_ns": round(1e9 / r["ids_per_s"], 3)}
         if route == "snowflake" and count in peer:
             p = peer[count]["ids_per_s"]

@@ -33,6 +33,7 @@ WRK_LUA = os.path.join(HERE, "wrk.lua")
 STORE = os.environ.get("IDLOOM_REDIS", "redis://127.0.0.1:6379/")
 STEP = 100_000  # --segment-step and the lease's step: refills are rare, as in a busy deployment
 BATCHES = (100, 1_000, 10_000)
+PEER_WORKERS = 2  # ferroid-tonic-server --num-workers: one generator (machine ID) per core
 
 ROWS: List[Dict[str, Any]] = []
 
@@ -117,6 +118,17 @@ def latency(r: Dict[str, Any]) -> Dict[str, Any]:
     return {"p50_ms": ms(r["p50_us"]), "p99_ms": ms(r["p99_us"]), "p999_ms": ms(r["p999_us"]), "max_ms": ms(r["max_us"])}
 
 
+def aggregate(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Slices of one measurement as one: rps over all of them, each percentile the slices' median, the max."""
+    def median(key: str) -> float:
+        values = sorted(float(r[key]) for r in runs)
+        return values[len(values) // 2]
+    requests = sum(int(r["requests"]) for r in runs)
+    return {"requests": requests, "rps": requests / (sum(int(r["duration_us"]) for r in runs) / 1e6),
+            "p50_us": median("p50_us"), "p99_us": median("p99_us"), "p999_us": median("p999_us"),
+            "max_us": max(float(r["max_us"]) for r in runs)}
+
+
 def show(what: str, r: Dict[str, Any], extra: str = "") -> None:
     print(f"{what:<58} {r['rps']:10.0f} req/s  p50 {ms(r['p50_us']):7.3f}  p99 {ms(r['p99_us']):7.3f}  "
           f"p99.9 {ms(r['p999_us']):7.3f} ms  {extra}", flush=True)
@@ -149,7 +161,8 @@ def main() -> None:
     ap.add_argument("--peer", default="", help="the ferroid-tonic-server binary (left out when empty)")
     ap.add_argument("--peer-client", default="", help="the grpc_peer example binary")
     ap.add_argument("--peer-version", default="", help="the peer's version, for the rows")
-    ap.add_argument("--seconds", type=int, default=5, help="each measured run (default 5)")
+    ap.add_argument("--seconds", type=int, default=5, help="each batch, lease and peer run (default 5)")
+    ap.add_argument("--rounds", type=int, default=5, help="1 s slices per single-ID route (default 5)")
     ap.add_argument("--connections", type=int, default=32, help="wrk connections, and the peer's calls in flight")
     ap.add_argument("--json", default="", help="write the rows here")
     a = ap.parse_args()
@@ -158,30 +171,26 @@ def main() -> None:
     stamp = f"{os.getpid()}-{int(time.time())}"
     namespace, tag, lease_tag = f"bench-{stamp}", f"bench-{stamp}", f"bench-{stamp}-lease"
     notes = [
-        f"wrk -t1 -c{conns} -d{secs}s per row (1 s of warm-up per server), on loopback; wrk and the server share the "
-        f"machine's {os.cpu_count()} cores. wrk is closed-loop: its latencies leave out the requests a stall held back "
+        f"wrk -t1 -c{conns} on loopback (1 s of warm-up per server); wrk and the servers share the machine's "
+        f"{os.cpu_count()} cores. wrk is closed-loop: its latencies leave out the requests a stall held back "
         "(coordinated omission), so p99.9 under a fixed arrival rate would be higher.",
+        f"Single-ID routes: {a.rounds} slices of 1 s each, alternating with 1 s slices of the no-op handler "
+        f"({a.rounds + 1} around each route, one shared with the route before), so drift in the machine's pace (other work on it) "
+        "hits both alike. rps = all requests / all time; p50/p99/p99.9 = the median of the slices' own; "
+        "max = the largest. ratio = route rps / the no-op's rps beside it (noop_rps); ours_ns and peer_ns "
+        f"are ns per request. Batches, the lease and the peer: one {secs} s run each.",
         f"idloom-server on Redis ({STORE}), a fresh namespace and tags, --segment-step {STEP}, twitter layout; "
         "no tokens. The no-op handler (server/examples/noop.rs) is axum 0.8 with the same features on the same "
         "multi-thread tokio runtime, built in the same cargo invocation with the same release profile.",
-        "ratio = route rps / no-op rps (ours_ns and peer_ns are ns per request). Each single-ID route ran between "
-        "two no-op runs and its baseline (noop_rps) is their mean; the no-op row lists every run.",
         "Batches: IDs/s = rps x count; the snowflake routes cannot pass the layout's 4,096,000 IDs/s (4096 per ms "
-        "on one node). The lease row: IDs/s = rps x step (each request is one Redis INCRBY for a whole range).",
+        "on one node). The lease row: IDs/s = rps x step (each request is one Redis round trip: the INCRBY script).",
     ]
 
     load_before = os.getloadavg()
     # Both servers run from here on; each is idle while the other is measured.
     noop = Server([a.noop, "--listen", "127.0.0.1:0"], os.path.join(logs, "noop.log"))
     servers = [noop]
-    noops: List[Dict[str, Any]] = []
-
-    def noop_run() -> Dict[str, Any]:
-        r = wrk(f"http://{noop.addr}/noop", secs, conns)
-        show("  no-op handler", r)
-        noops.append(r)
-        return r
-
+    noop_url = f"http://{noop.addr}/noop"
     singles = [
         ("GET /api/snowflake/get/x (Leaf snowflake)", "/api/snowflake/get/x"),
         ("GET /api/segment/get/TAG (Leaf segment)", f"/api/segment/get/{tag}"),
@@ -190,7 +199,8 @@ def main() -> None:
         ("GET /tinyid/id/nextIdSimple?bizType=TAG", f"/tinyid/id/nextIdSimple?bizType={tag}"),
         ("GET /v1/uuid7", "/v1/uuid7"),
     ]
-    measured: List[tuple] = []  # type: ignore[type-arg]  (what, run, its no-op baseline in rps)
+    measured: List[tuple] = []  # type: ignore[type-arg]  (what, the route's slices, the no-op's beside them)
+    all_noops: List[Dict[str, Any]] = []
     batches: List[tuple] = []  # type: ignore[type-arg]
     try:
         srv = Server([a.server, "--listen", "127.0.0.1:0", "--store", STORE, "--namespace", namespace, "--fresh",
@@ -198,18 +208,23 @@ def main() -> None:
                       "--holder", f"bench-{stamp}"], os.path.join(logs, "server.log"))
         servers.append(srv)
         base = f"http://{srv.addr}"
-        wrk(f"http://{noop.addr}/noop", 1, conns)  # warm-up
+        wrk(noop_url, 1, conns)  # warm-up
         wrk(f"{base}/v1/snowflake/{namespace}", 1, conns)
         wrk(f"{base}/v1/segment/{tag}", 1, conns)
-        # Each route between two no-op runs: the machine's pace drifts (other work on
-        # it), and each ratio is taken against the no-op measured beside it.
-        before = noop_run()
+        # Each route in 1 s slices alternating with the no-op's (N, R, N, R, … N): the
+        # machine's pace drifts with whatever else runs on it, and both sides see the same drift.
+        last_noop = wrk(noop_url, 1, conns)
         for what, path in singles:
-            r = wrk(base + path, secs, conns)
-            show(what, r)
-            after = noop_run()
-            measured.append((what, r, (before["rps"] + after["rps"]) / 2))
-            before = after
+            route_runs: List[Dict[str, Any]] = []
+            noop_runs = [last_noop]  # the slice before this route's first, after the last route's last
+            for _ in range(a.rounds):
+                route_runs.append(wrk(base + path, 1, conns))
+                noop_runs.append(wrk(noop_url, 1, conns))
+            r, n = aggregate(route_runs), aggregate(noop_runs)
+            show(what, r, f"no-op beside it {n['rps']:,.0f} req/s: ratio {r['rps'] / n['rps']:.3f}")
+            measured.append((what, r, n))
+            all_noops.extend(noop_runs[1:] if all_noops else noop_runs)
+            last_noop = noop_runs[-1]
         for route, path in (("snowflake", f"/v1/snowflake/{namespace}"), ("segment", f"/v1/segment/{tag}")):
             for count in BATCHES:
                 r = wrk(f"{base}{path}?count={count}", secs, conns)
@@ -224,14 +239,15 @@ def main() -> None:
         for server in servers:
             server.stop()
         redis_cleanup(namespace, [tag, lease_tag])
-    noop_sorted = sorted(noops, key=lambda r: float(r["rps"]))
-    noop_mid = noop_sorted[len(noop_sorted) // 2]
+    noop_all = aggregate(all_noops)
+    show(f"no-op handler, all {len(all_noops)} slices", noop_all)
 
     peer: Dict[int, Dict[str, Any]] = {}
     peer_name = f"ferroid-tonic-server {a.peer_version}".strip()
     if a.peer and a.peer_client:
         addr = f"127.0.0.1:{free_port()}"  # the peer prints no address: it is given one and polled
-        psrv = Server([a.peer, "--server-addr", addr, "--num-workers", "2"], os.path.join(logs, "peer.log"), addr=addr)
+        psrv = Server([a.peer, "--server-addr", addr, "--num-workers", str(PEER_WORKERS)], os.path.join(logs, "peer.log"),
+                      addr=addr)
         try:
             for count in BATCHES:
                 p = peer_ids_per_s(a.peer_client, addr, count, secs, conns)
@@ -240,7 +256,7 @@ def main() -> None:
                 peer[count] = p
         finally:
             psrv.stop()
-        notes.append(f"Peer: {peer_name} --num-workers 2 (one generator per core, each its own machine ID), "
+        notes.append(f"Peer: {peer_name} --num-workers {PEER_WORKERS} (one generator per core, each its own machine ID), "
                      f"asked through server/examples/grpc_peer.rs: one HTTP/2 connection with {conns} StreamIds "
                      "calls in flight on one client thread; IDs arrive packed as 8 little-endian bytes each, "
                      "where idloom's /v1 answers JSON arrays of decimal strings. The peer accepts its TCP "
@@ -251,21 +267,28 @@ def main() -> None:
         notes.append("Peer: ferroid-tonic-server was not available in this run (its install failed or was "
                      "skipped): the batch rows have no peer.")
 
-    ROWS.append({"what": f"no-op handler (axum 0.8, same features and runtime), median of {len(noops)} runs",
-                 "rps": round(noop_mid["rps"]), "rps_runs": [round(r["rps"]) for r in noops], **latency(noop_mid)})
-    for what, r, base_rps in measured:
+    ROWS.append({"what": f"no-op handler (axum 0.8, same features and runtime), {len(all_noops)} slices of 1 s",
+                 "rps": round(noop_all["rps"]), **latency(noop_all)})
+    for what, r, n in measured:
         ROWS.append({"what": f"{what}, 1 ID per request", "peer": "no-op handler, same stack",
-                     "ours_ns": round(1e9 / r["rps"], 1), "peer_ns": round(1e9 / base_rps, 1),
-                     "ratio": round(r["rps"] / base_rps, 3), "rps": round(r["rps"]), "noop_rps": round(base_rps),
+                     "ours_ns": round(1e9 / r["rps"], 1), "peer_ns": round(1e9 / n["rps"], 1),
+                     "ratio": round(r["rps"] / n["rps"], 3), "rps": round(r["rps"]), "noop_rps": round(n["rps"]),
                      **latency(r)})
     for route, count, r in batches:
         name = "NS" if route == "snowflake" else "TAG"
         row: Dict[str, Any] = {"what": f"GET /v1/{route}/{name}?count={count:,}, IDs in batches",
                                "ours_ns": round(1e9 / r["ids_per_s"], 3)}
         if route == "snowflake" and count in peer:
-            p = peer[count]["ids_per_s"]
-            row.update({"peer": f"{peer_name}, StreamIds count={count:,} (gRPC)", "peer_ns": round(1e9 / p, 3),
-                        "ratio": round(r["ids_per_s"] / p, 3), "peer_ids_per_s": round(p)})
+            pr = peer[count]
+            p = pr["ids_per_s"]
+            # A call that took far longer than its IDs take at the layout's ceiling
+            # (4096 per ms per worker) waited on something else (see the peer's note).
+            call_ms = 1000 * pr["seconds"] * pr["concurrency"] / pr["calls"]
+            ceiling_ms = count * pr["concurrency"] / (4096 * PEER_WORKERS)
+            stalled = f", {call_ms:.0f} ms per call: see notes" if call_ms > max(20, 4 * ceiling_ms) else ""
+            row.update({"peer": f"{peer_name} (gRPC StreamIds{stalled})", "peer_ns": round(1e9 / p, 3),
+                        "ratio": round(r["ids_per_s"] / p, 3), "peer_ids_per_s": round(p),
+                        "peer_ms_per_call": round(call_ms, 2)})
         row.update({"ids_per_s": round(r["ids_per_s"]), "rps": round(r["rps"]), **latency(r)})
         ROWS.append(row)
     ROWS.append({"what": f"POST /v1/segment/TAG/lease?step={STEP:,} (a thin client's whole range; IDs/s = rps x step)",

@@ -3,9 +3,13 @@
     python scripts/plot.py docs/bench
 
 One panel per runtime present (rust.json, python.json, node.json,
-wasm.json, and the store-backed rows python-stores.json, node-stores.json): for each comparison, idloom's ns per ID beside the peer's, on a
-log scale, labelled with the ratio (peer time / idloom time; above 1 means
-idloom is faster).
+wasm.json, the store-backed rows python-stores.json, node-stores.json, and
+idloom-server over HTTP, server.json): for each comparison, idloom's ns per
+ID beside the peer's, on a log scale, labelled with the ratio (peer time /
+idloom time; above 1 means idloom is faster). In the server's panel a
+single-ID route's peer is the no-op handler on the same stack, so its ratio
+is route rps / no-op rps (at most about 1: the share of the stack's ceiling
+the route keeps).
 """
 
 import json
@@ -24,6 +28,7 @@ PANELS = [
     ("wasm", "wasm in Node 20"),
     ("python-stores", "Python store-backed segments (PostgreSQL, MariaDB, Redis)"),
     ("node-stores", "Node store-backed segments (PostgreSQL, MariaDB, Redis)"),
+    ("server", "idloom-server over HTTP on Redis (wrk on loopback, sharing 2 cores)"),
 ]
 
 

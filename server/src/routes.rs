@@ -247,7 +247,8 @@ async fn snowflakes(app: &App, count: usize) -> Result<Vec<u64>> {
             break;
         }
         if let Some(at) = retry {
-            let wait = Duration::from_millis(at.saturating_sub(SystemClock.now_ms()).max(1));
+            let ahead = at.saturating_sub(SystemClock.now_ms());
+            let wait = Duration::from_millis(ahead.max(1));
             if tokio::time::Instant::now() + wait > deadline {
                 return Err(Error::reason(
                     ErrorCode::WouldBlock,
@@ -255,7 +256,14 @@ async fn snowflakes(app: &App, count: usize) -> Result<Vec<u64>> {
                     "the generator kept asking to wait for 10 s",
                 ));
             }
-            tokio::time::sleep(wait).await;
+            if ahead <= 1 {
+                // The next tick (a tick's sequence ran out): the timer would
+                // overshoot by up to a millisecond, so yield to other tasks
+                // and read the clock again (bounded by the deadline above).
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
     Ok(out)

@@ -9,14 +9,15 @@
 //! 2. at the same moment instance `b` is SIGSTOPped for longer than its TTL;
 //!    a fourth instance `d` starts meanwhile and takes `b`'s node from its
 //!    fence; then `b` is SIGCONTed. A probe alternates snowflake requests
-//!    and `/v1/status` on `b`: every snowflake request answered before a
-//!    status that still shows `b`'s old lease must be a 503 `lease_expired`
-//!    or `lease_lost`, until a status shows that lease ended (`Lost`, or
-//!    already replaced: the server replaces a lease only when it ended other
-//!    than by a release), within 3 s; `b`'s log must show the old lease
-//!    `lease_lost` before the next `lease_acquired`. Then `b` must show a new
-//!    active lease (another (node, epoch)) within 10 s and answer snowflakes
-//!    under it. It serves segments all along;
+//!    and `/v1/status` on one connection to `b` (the first pair queued
+//!    before SIGCONT, served the moment it wakes): every snowflake request
+//!    answered before a status that still shows `b`'s old lease must be a
+//!    503 `lease_expired` or `lease_lost`, until a status shows that lease
+//!    ended (`Lost`, or already replaced: the server replaces a lease only
+//!    when it ended other than by a release), within 3 s; `b`'s log must
+//!    show the old lease `lease_lost` before the next `lease_acquired`. Then
+//!    `b` must show a new active lease (another (node, epoch)) within 10 s
+//!    and answer snowflakes under it. It serves segments all along;
 //! 3. the store is SIGKILLed, stays down past every fence (TTL + skew +
 //!    200 ms: the instances, cut off, must stop minting at their fences) and
 //!    is started again on the same port and directory (`--appendonly yes
@@ -258,7 +259,40 @@ impl Http {
 
     /// `(status, body)`, or why there is no answer (refused, reset, timed out).
     async fn request(&mut self, method: &str, path: &str) -> Result<(u16, String), String> {
-        match tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path)).await {
+        self.send(method, path).await?;
+        self.answer().await
+    }
+
+    /// Write a request (connecting first if need be); `answer` reads what it
+    /// got. Requests sent before their answers are read are pipelined: the
+    /// server serves them one after the other, in order.
+    async fn send(&mut self, method: &str, path: &str) -> Result<(), String> {
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", self.addr);
+        let write = async {
+            if self.conn.is_none() {
+                let stream = TcpStream::connect(self.addr).await.map_err(|e| e.to_string())?;
+                stream.set_nodelay(true).map_err(|e| e.to_string())?;
+                self.conn = Some(BufReader::new(stream));
+            }
+            let conn = self.conn.as_mut().unwrap();
+            conn.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(REQUEST_TIMEOUT, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                self.conn = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.conn = None;
+                Err("timed out".into())
+            }
+        }
+    }
+
+    /// The answer to the oldest request sent and not yet answered.
+    async fn answer(&mut self) -> Result<(u16, String), String> {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.receive()).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => {
                 self.conn = None;
@@ -271,15 +305,8 @@ impl Http {
         }
     }
 
-    async fn exchange(&mut self, method: &str, path: &str) -> Result<(u16, String), String> {
-        if self.conn.is_none() {
-            let stream = TcpStream::connect(self.addr).await.map_err(|e| e.to_string())?;
-            stream.set_nodelay(true).map_err(|e| e.to_string())?;
-            self.conn = Some(BufReader::new(stream));
-        }
-        let conn = self.conn.as_mut().unwrap();
-        let head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", self.addr);
-        conn.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+    async fn receive(&mut self) -> Result<(u16, String), String> {
+        let conn = self.conn.as_mut().ok_or("no request sent")?;
         let mut line = String::new();
         if conn.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
             return Err("closed before an answer".into());
@@ -476,11 +503,16 @@ struct Sample {
 async fn status(http: &mut Http) -> Result<(Sample, String), String> {
     let sent = Instant::now();
     let (code, body) = http.request("GET", "/v1/status").await?;
+    read_status(sent, code, &body)
+}
+
+/// A `/v1/status` answer (just received) to a request sent at `sent`.
+fn read_status(sent: Instant, code: u16, body: &str) -> Result<(Sample, String), String> {
     let received = Instant::now();
     if code != 200 {
         return Err(format!("/v1/status {code}: {body}"));
     }
-    let v = json(&body);
+    let v = json(body);
     let l = &v["lease"];
     let field = |k: &str| l[k].as_u64().unwrap_or_else(|| panic!("/v1/status lease.{k}: {body}"));
     let state = l["status"].as_str().unwrap_or("").to_string();
@@ -753,16 +785,36 @@ async fn scenario() {
     assert_eq!((ld.node, ld.epoch), (old.node, old.epoch + 1), "d takes the paused b's node");
     tokio::time::sleep(Duration::from_millis(700)).await; // d mints on b's node meanwhile
 
-    // SIGCONT b. A probe alternates snowflake requests and /v1/status: while
-    // a status still shows b's old lease, the request before it was refused.
-    signal(procs.pid("b"), "CONT");
-    let resumed = Instant::now();
+    // SIGCONT b. A probe alternates snowflake requests and /v1/status on one
+    // connection: while a status still shows b's old lease, the request
+    // before it was refused. The first pair is queued before SIGCONT, for b
+    // to serve the moment it wakes (its renewal is due at once too).
     let mut probe = Http::new(all[b].addr);
     let mut probes: Vec<Answer> = Vec::new();
+    let first = Route::Snowflake.request();
+    probe.send(first.0, &first.1).await.expect("a connection to the paused b");
+    let queued = Instant::now();
+    probe.send("GET", "/v1/status").await.expect("a connection to the paused b");
+    signal(procs.pid("b"), "CONT");
+    let resumed = Instant::now();
     let mut refused = 0;
     let ended = loop {
-        let (route, got) = probe_snowflake(&mut probe, &mut probes).await;
-        let (sample, state) = status(&mut probe).await.expect("the resumed b answers /v1/status");
+        let (route, got, sample, state) = if probes.is_empty() {
+            let (code, body) = probe.answer().await.expect("the resumed b answers");
+            let got = read(Route::Snowflake, code, &body);
+            probes.push(Answer {
+                route: Route::Snowflake,
+                received: Instant::now(),
+                got: got.clone(),
+            });
+            let (code, body) = probe.answer().await.expect("the resumed b answers /v1/status");
+            let (sample, state) = read_status(queued, code, &body).expect("the resumed b answers /v1/status");
+            (Route::Snowflake, got, sample, state)
+        } else {
+            let (route, got) = probe_snowflake(&mut probe, &mut probes).await;
+            let (sample, state) = status(&mut probe).await.expect("the resumed b answers /v1/status");
+            (route, got, sample, state)
+        };
         all[b].samples.push(sample);
         if sample.lease.key() != old.key() {
             // Replaced: the old lease ended (Lost) meanwhile; the request

@@ -1,38 +1,57 @@
 //! Three `idloom-server` instances on one namespace and one segment tag, a
 //! private durable Redis under them, clients on every ID route of every
-//! instance all along, and three faults on the way:
+//! instance all along, a `/v1/status` monitor on each (every 100 ms, through
+//! pauses and lease changes), and three faults on the way:
 //!
 //! 1. instance `a` is SIGKILLed; once its lease's TTL (and the skew bound)
 //!    ran out it is started again under the same holder name (`a2`) and takes
-//!    its node back, starting at the fence `a` had;
+//!    its node back at the next epoch, starting at the fence `a` had;
 //! 2. at the same moment instance `b` is SIGSTOPped for longer than its TTL;
 //!    a fourth instance `d` starts meanwhile and takes `b`'s node from its
-//!    fence; then `b` is SIGCONTed: its snowflake routes must answer 503
-//!    `lease_expired` / `lease_lost` (and end in `lease_lost`), while it
-//!    keeps serving segments;
+//!    fence; then `b` is SIGCONTed. A probe alternates snowflake requests
+//!    and `/v1/status` on one connection to `b` (the first pair queued
+//!    before SIGCONT, served the moment it wakes): every snowflake request
+//!    answered before a status that still shows `b`'s old lease must be a
+//!    503 `lease_expired` or `lease_lost`, until a status shows that lease
+//!    ended (`Lost`, or already replaced: the server replaces a lease only
+//!    when it ended other than by a release), within 3 s; `b`'s log must
+//!    show the old lease `lease_lost` before the next `lease_acquired`. Then
+//!    `b` must show a new active lease (another (node, epoch)) within 10 s
+//!    and answer snowflakes under it. It serves segments all along;
 //! 3. the store is SIGKILLed, stays down past every fence (TTL + skew +
 //!    200 ms: the instances, cut off, must stop minting at their fences) and
 //!    is started again on the same port and directory (`--appendonly yes
 //!    --appendfsync always`: it keeps what it acknowledged): every instance
-//!    still holding a lease is ready again within a bound and serves
-//!    snowflakes and segments again.
+//!    still running (`b` on its new lease too) is ready again within a bound
+//!    and serves snowflakes and segments again.
 //!
-//! The checks, on every answer the clients received (an answer lost to a
-//! timeout or a killed process was served to no one):
+//! An instance may hold several leases in sequence; they are read from its
+//! `/v1/status` samples, each kept with when its request left and when its
+//! answer arrived. Each distinct (node, epoch) is one lease, with its
+//! `start_ms` (the same in every sample of it) and the fences seen. Between
+//! two samples of a lease that did not overlap, the fence never goes down;
+//! an instance's leases follow one another (once a sample showed a later
+//! one, no sample sent after shows an earlier one).
+//!
+//! The checks, on every answer the clients and probes received (an answer
+//! lost to a timeout or a killed process was served to no one):
 //!
 //! - **Snowflakes** (`/v1/snowflake/{ns}`, Leaf's `/api/snowflake/get/{key}`):
-//!   no ID twice across all instances; each ID decoded as the twitter layout
-//!   (`node = (id >> 12) & 1023`, time `= (id >> 22) + 1288834974657` ms)
-//!   names the node of the instance that answered it, and its time lies in
-//!   `[start_ms, bound)` of that instance's lease, where `bound` is the
-//!   smaller of (i) the fence in the first `/v1/status` of that instance
-//!   whose request left after the answer arrived (a holder's confirmed fence
-//!   never goes down while it holds the node, so it bounds every ID minted
-//!   before) and (ii) the `start_ms` of the next holder of the same node;
-//!   an ID with neither bound fails. Per node, holders in epoch order: the
-//!   epoch grows, the next one starts at or after the highest fence seen of
-//!   the one before, and every ID of the earlier one is below every ID of
-//!   the later one (they do not interleave).
+//!   no ID twice across all instances. Each ID, decoded as the twitter layout
+//!   (`node = (id >> 12) & 1023`, time `= (id >> 22) + 1288834974657` ms),
+//!   must lie inside a lease of the instance that answered it: the lease's
+//!   node, and a time in `[start_ms, bound)`, where `bound` is the smaller of
+//!   (i) the fence of the first status sample of that lease whose request
+//!   left after the answer arrived (a holder's confirmed fence never goes
+//!   down while it holds the node, so it bounds every ID minted before) or,
+//!   when the lease shows in no later sample (it ended), the highest fence
+//!   seen of it, and (ii) the `start_ms` of the next lease of that node, of
+//!   any instance. An ID inside no lease of its instance fails the test: so
+//!   the resumed `b` answers nothing from its old lease at or past that
+//!   lease's fence. Per node, all leases of all instances in epoch order: the
+//!   epoch grows (no two leases share a (node, epoch)), each lease starts at
+//!   or after the highest fence seen of the one before, and every ID of a
+//!   lease is above every ID of the leases before it (they do not interleave).
 //! - **Segments** (`/v1/segment/{tag}`, Leaf's `/api/segment/get/{tag}`,
 //!   Tinyid's `nextId` and `nextIdSimple`; ranges from
 //!   `POST /v1/segment/{tag}/lease` as `[start, end)` and Tinyid's
@@ -41,12 +60,10 @@
 //! - Every refusal is a 503 with the code the fault allows: `store_unavailable`,
 //!   `lease_expired`, and `lease_lost` only from the paused instance.
 //!   Every route answered IDs; `/v1/decode` agrees with the decoding above.
-//!   The resumed instance answers no snowflake at all after SIGCONT; every
-//!   instance's `/v1/status` fence never goes down.
 //!
 //! Settings: TTL 2000 ms, max skew 300 ms, 8 nodes, `--fresh`, segment step
 //! 100 (a refill every few requests). Every wait has a deadline, the whole
-//! test one of 90 s, and every child (servers, Redis) is killed by a guard
+//! test one of 60 s, and every child (servers, Redis) is killed by a guard
 //! when the test ends, however it ends. The shared Redis on 6379 is never
 //! touched. A missing `redis-server` fails the test.
 
@@ -242,7 +259,40 @@ impl Http {
 
     /// `(status, body)`, or why there is no answer (refused, reset, timed out).
     async fn request(&mut self, method: &str, path: &str) -> Result<(u16, String), String> {
-        match tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path)).await {
+        self.send(method, path).await?;
+        self.answer().await
+    }
+
+    /// Write a request (connecting first if need be); `answer` reads what it
+    /// got. Requests sent before their answers are read are pipelined: the
+    /// server serves them one after the other, in order.
+    async fn send(&mut self, method: &str, path: &str) -> Result<(), String> {
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", self.addr);
+        let write = async {
+            if self.conn.is_none() {
+                let stream = TcpStream::connect(self.addr).await.map_err(|e| e.to_string())?;
+                stream.set_nodelay(true).map_err(|e| e.to_string())?;
+                self.conn = Some(BufReader::new(stream));
+            }
+            let conn = self.conn.as_mut().unwrap();
+            conn.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(REQUEST_TIMEOUT, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                self.conn = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.conn = None;
+                Err("timed out".into())
+            }
+        }
+    }
+
+    /// The answer to the oldest request sent and not yet answered.
+    async fn answer(&mut self) -> Result<(u16, String), String> {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.receive()).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => {
                 self.conn = None;
@@ -255,15 +305,8 @@ impl Http {
         }
     }
 
-    async fn exchange(&mut self, method: &str, path: &str) -> Result<(u16, String), String> {
-        if self.conn.is_none() {
-            let stream = TcpStream::connect(self.addr).await.map_err(|e| e.to_string())?;
-            stream.set_nodelay(true).map_err(|e| e.to_string())?;
-            self.conn = Some(BufReader::new(stream));
-        }
-        let conn = self.conn.as_mut().unwrap();
-        let head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", self.addr);
-        conn.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+    async fn receive(&mut self) -> Result<(u16, String), String> {
+        let conn = self.conn.as_mut().ok_or("no request sent")?;
         let mut line = String::new();
         if conn.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
             return Err("closed before an answer".into());
@@ -441,20 +484,35 @@ struct LeaseInfo {
     active: bool,
 }
 
-/// One `/v1/status`: when its request left, and the lease it showed.
+impl LeaseInfo {
+    fn key(&self) -> (u64, u64) {
+        (self.node, self.epoch)
+    }
+}
+
+/// One `/v1/status`: when its request left, when its answer arrived, and the
+/// lease it showed (the server read it somewhere in between).
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     sent: Instant,
+    received: Instant,
     lease: LeaseInfo,
 }
 
-async fn status(http: &mut Http) -> Result<(Instant, LeaseInfo, String), String> {
+/// A `/v1/status` sample, and the lease's status as the server words it.
+async fn status(http: &mut Http) -> Result<(Sample, String), String> {
     let sent = Instant::now();
     let (code, body) = http.request("GET", "/v1/status").await?;
+    read_status(sent, code, &body)
+}
+
+/// A `/v1/status` answer (just received) to a request sent at `sent`.
+fn read_status(sent: Instant, code: u16, body: &str) -> Result<(Sample, String), String> {
+    let received = Instant::now();
     if code != 200 {
         return Err(format!("/v1/status {code}: {body}"));
     }
-    let v = json(&body);
+    let v = json(body);
     let l = &v["lease"];
     let field = |k: &str| l[k].as_u64().unwrap_or_else(|| panic!("/v1/status lease.{k}: {body}"));
     let state = l["status"].as_str().unwrap_or("").to_string();
@@ -465,13 +523,53 @@ async fn status(http: &mut Http) -> Result<(Instant, LeaseInfo, String), String>
         fence_ms: field("fence_ms"),
         active: state.starts_with("Active"),
     };
-    Ok((sent, lease, state))
+    Ok((Sample { sent, received, lease }, state))
+}
+
+/// One lease of one instance, as its status samples showed it.
+#[derive(Debug)]
+struct Held<'a> {
+    /// The instance's index in the test's list, and its name.
+    instance: usize,
+    name: &'a str,
+    node: u64,
+    epoch: u64,
+    start_ms: u64,
+    /// The samples that showed it, by when their request left.
+    samples: Vec<Sample>,
+}
+
+impl Held<'_> {
+    fn highest_fence_seen(&self) -> u64 {
+        self.samples.iter().map(|s| s.lease.fence_ms).max().unwrap()
+    }
+
+    /// The fence of the first sample of this lease sent after `received`; if
+    /// none (the lease ended), the highest fence seen of it.
+    fn fence_after(&self, received: Instant) -> u64 {
+        self.samples
+            .iter()
+            .find(|s| s.sent >= received)
+            .map_or_else(|| self.highest_fence_seen(), |s| s.lease.fence_ms)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} node {} epoch {} [{}, fence seen {}]",
+            self.name,
+            self.node,
+            self.epoch,
+            self.start_ms,
+            self.highest_fence_seen()
+        )
+    }
 }
 
 /// A running server with its clients and its status monitor.
 struct Instance {
     name: String,
     addr: SocketAddr,
+    /// The lease it listened with.
     first: LeaseInfo,
     stop: Arc<AtomicBool>,
     clients: Vec<JoinHandle<Vec<Answer>>>,
@@ -484,8 +582,8 @@ impl Instance {
     /// Start the server `name`, read its lease, start its clients and its monitor.
     async fn start(procs: &mut Procs, name: &str, holder: &str, store: &str, deadline: Instant) -> Instance {
         let addr = start_server(procs, name, holder, store).await;
-        let (sent, first, state) = status(&mut Http::new(addr)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(first.active, "{name} listens with an active lease: {state}");
+        let (sample, state) = status(&mut Http::new(addr)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(sample.lease.active, "{name} listens with an active lease: {state}");
         let stop = Arc::new(AtomicBool::new(false));
         let clients = (0..CLIENTS)
             .map(|k| tokio::spawn(client(addr, k, stop.clone(), deadline)))
@@ -494,12 +592,12 @@ impl Instance {
         Instance {
             name: name.into(),
             addr,
-            first,
+            first: sample.lease,
             stop,
             clients,
             monitor,
             answers: Vec::new(),
-            samples: vec![Sample { sent, lease: first }],
+            samples: vec![sample],
         }
     }
 
@@ -514,8 +612,31 @@ impl Instance {
         }
     }
 
-    fn highest_fence_seen(&self) -> u64 {
-        self.samples.iter().map(|s| s.lease.fence_ms).max().unwrap()
+    /// Its leases, from its samples, in the order they were first seen.
+    fn leases(&self, instance: usize) -> Vec<Held<'_>> {
+        let mut samples = self.samples.clone();
+        samples.sort_by_key(|s| s.sent);
+        let mut leases: Vec<Held<'_>> = Vec::new();
+        for s in samples {
+            match leases.iter_mut().find(|h| (h.node, h.epoch) == s.lease.key()) {
+                Some(held) => held.samples.push(s),
+                None => leases.push(Held {
+                    instance,
+                    name: &self.name,
+                    node: s.lease.node,
+                    epoch: s.lease.epoch,
+                    start_ms: s.lease.start_ms,
+                    samples: vec![s],
+                }),
+            }
+        }
+        leases
+    }
+
+    /// The highest fence seen of its lease on (`node`, `epoch`).
+    fn fence_seen(&self, lease: LeaseInfo) -> u64 {
+        let samples = self.samples.iter().filter(|s| s.lease.key() == lease.key());
+        samples.map(|s| s.lease.fence_ms).max().unwrap()
     }
 
     fn answered_since(&self, since: Instant, snowflake: bool) -> usize {
@@ -553,17 +674,33 @@ async fn client(addr: SocketAddr, offset: usize, stop: Arc<AtomicBool>, deadline
     answers
 }
 
-/// `/v1/status` every 100 ms, until stopped.
+/// `/v1/status` every 100 ms, until stopped (through a pause: a request left
+/// unanswered times out, and the next one leaves).
 async fn monitor(addr: SocketAddr, stop: Arc<AtomicBool>, deadline: Instant) -> Vec<Sample> {
     let mut http = Http::new(addr);
     let mut samples = Vec::new();
     while !stop.load(Ordering::Acquire) && Instant::now() < deadline {
-        if let Ok((sent, lease, _)) = status(&mut http).await {
-            samples.push(Sample { sent, lease });
+        if let Ok((sample, _)) = status(&mut http).await {
+            samples.push(sample);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     samples
+}
+
+/// One snowflake request of the probe on the resumed instance (the two
+/// snowflake routes in turn), kept with its answers: the route and what it got.
+async fn probe_snowflake(http: &mut Http, probes: &mut Vec<Answer>) -> (Route, Got) {
+    let route = [Route::Snowflake, Route::LeafSnowflake][probes.len() % 2];
+    let (method, path) = route.request();
+    let (code, body) = http.request(method, &path).await.expect("the resumed b answers");
+    let got = read(route, code, &body);
+    probes.push(Answer {
+        route,
+        received: Instant::now(),
+        got: got.clone(),
+    });
+    (route, got)
 }
 
 /// Poll `/readyz` until 200, for at most `within`.
@@ -591,9 +728,9 @@ fn decode(id: u64) -> (u64, u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_through_a_kill_a_pause_and_a_store_restart_serve_no_id_twice() {
     let began = Instant::now();
-    tokio::time::timeout(Duration::from_secs(90), scenario())
+    tokio::time::timeout(Duration::from_secs(60), scenario())
         .await
-        .expect("the fault test took over 90 s");
+        .expect("the fault test took over 60 s");
     eprintln!("faults: {:.1} s", began.elapsed().as_secs_f64());
 }
 
@@ -604,7 +741,7 @@ async fn scenario() {
     start_redis(&mut procs, redis_port);
     redis_ready(redis_port, Duration::from_secs(10)).await;
     let store = format!("redis://127.0.0.1:{redis_port}/");
-    let deadline = Instant::now() + Duration::from_secs(70); // the clients' own bound
+    let deadline = Instant::now() + Duration::from_secs(50); // the clients' own bound
 
     let mut all: Vec<Instance> = Vec::new();
     for name in ["a", "b", "c"] {
@@ -640,35 +777,98 @@ async fn scenario() {
         "a2 takes a's node again (sticky holder)"
     );
     assert!(
-        la2.start_ms >= all[a].highest_fence_seen(),
+        la2.start_ms >= all[a].fence_seen(la),
         "a2 starts at a's fence: {la2:?}, a's highest fence seen {}",
-        all[a].highest_fence_seen()
+        all[a].fence_seen(la)
     );
-    let (lb, ld) = (all[b].first, all[d].first);
-    assert_eq!((ld.node, ld.epoch), (lb.node, lb.epoch + 1), "d takes the paused b's node");
+    let (old, ld) = (all[b].first, all[d].first);
+    assert_eq!((ld.node, ld.epoch), (old.node, old.epoch + 1), "d takes the paused b's node");
     tokio::time::sleep(Duration::from_millis(700)).await; // d mints on b's node meanwhile
 
-    // SIGCONT b: its snowflake routes refuse (lease_expired, then lease_lost), never an ID.
+    // SIGCONT b. A probe alternates snowflake requests and /v1/status on one
+    // connection: while a status still shows b's old lease, the request
+    // before it was refused. The first pair is queued before SIGCONT, for b
+    // to serve the moment it wakes (its renewal is due at once too).
+    let mut probe = Http::new(all[b].addr);
+    let mut probes: Vec<Answer> = Vec::new();
+    let first = Route::Snowflake.request();
+    probe.send(first.0, &first.1).await.expect("a connection to the paused b");
+    let queued = Instant::now();
+    probe.send("GET", "/v1/status").await.expect("a connection to the paused b");
     signal(procs.pid("b"), "CONT");
     let resumed = Instant::now();
-    let mut probe = Http::new(all[b].addr);
-    let mut lost = false;
-    for k in 0..60 {
-        let route = if k % 2 == 0 { Route::Snowflake } else { Route::LeafSnowflake };
-        let (method, path) = route.request();
-        let (code, body) = probe.request(method, &path).await.expect("the resumed b answers");
-        match read(route, code, &body) {
-            Got::Refused(503, c) if c == "lease_lost" || c == "lease_expired" => lost |= c == "lease_lost",
-            other => panic!("the resumed b answered {other:?} on {route:?}"),
+    let mut refused = 0;
+    let ended = loop {
+        let (route, got, sample, state) = if probes.is_empty() {
+            let (code, body) = probe.answer().await.expect("the resumed b answers");
+            let got = read(Route::Snowflake, code, &body);
+            probes.push(Answer {
+                route: Route::Snowflake,
+                received: Instant::now(),
+                got: got.clone(),
+            });
+            let (code, body) = probe.answer().await.expect("the resumed b answers /v1/status");
+            let (sample, state) = read_status(queued, code, &body).expect("the resumed b answers /v1/status");
+            (Route::Snowflake, got, sample, state)
+        } else {
+            let (route, got) = probe_snowflake(&mut probe, &mut probes).await;
+            let (sample, state) = status(&mut probe).await.expect("the resumed b answers /v1/status");
+            (route, got, sample, state)
+        };
+        all[b].samples.push(sample);
+        if sample.lease.key() != old.key() {
+            // Replaced: the old lease ended (Lost) meanwhile; the request
+            // before may have met the new lease, checked with every ID.
+            break format!("replaced by node {} epoch {}", sample.lease.node, sample.lease.epoch);
         }
-        if lost && k >= 10 {
+        match got {
+            Got::Refused(503, c) if c == "lease_expired" || c == "lease_lost" => refused += 1,
+            other => panic!("the resumed b answered {other:?} on {route:?} while it still showed its old lease ({state})"),
+        }
+        if !sample.lease.active {
+            assert!(state.starts_with("Lost"), "b's old lease ended other than lost: {state}");
+            break state;
+        }
+        assert!(
+            resumed.elapsed() < Duration::from_secs(3),
+            "b's old lease did not end within 3 s of SIGCONT: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let old_ended = resumed.elapsed();
+
+    // Then a new lease, and snowflakes under it.
+    let until = Instant::now() + Duration::from_secs(10);
+    let new = loop {
+        let (sample, state) = status(&mut probe).await.expect("the resumed b answers /v1/status");
+        all[b].samples.push(sample);
+        if sample.lease.key() != old.key() && sample.lease.active {
+            break sample.lease;
+        }
+        assert!(
+            Instant::now() < until,
+            "b showed no new active lease within 10 s of its old one ending: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let new_seen = resumed.elapsed();
+    loop {
+        let (_, got) = probe_snowflake(&mut probe, &mut probes).await;
+        if let Got::Snowflakes(ids) = got {
+            assert!(
+                ids.iter().all(|&id| decode(id).0 == new.node),
+                "b's first IDs under its new lease {new:?}: {ids:?}"
+            );
             break;
         }
+        assert!(
+            Instant::now() < until,
+            "b answered no snowflake within 10 s under its new lease {new:?}: {got:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(lost, "the resumed b ends in lease_lost within 3 s");
-    let (_, lb_now, state) = status(&mut probe).await.unwrap();
-    assert!(!lb_now.active && state.starts_with("Lost"), "b's lease: {state}");
+    let serving_again = resumed.elapsed();
+    all[b].answers.extend(probes);
     tokio::time::sleep(Duration::from_millis(1_500)).await;
 
     // (3) The store: SIGKILL, down for a while, started again on its port and directory.
@@ -678,20 +878,20 @@ async fn scenario() {
     start_redis(&mut procs, redis_port);
     redis_ready(redis_port, Duration::from_secs(10)).await;
     let store_back = Instant::now();
-    for name in ["a2", "c", "d"] {
+    let live = ["b", "c", "a2", "d"];
+    for name in live {
         ready(&all[idx(&all, name)], Duration::from_secs(10)).await;
     }
     let all_ready = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // The end: clients stop, a last status of each live instance, decode cross-checked, SIGTERM.
-    let live = ["b", "c", "a2", "d"];
     for name in live {
         let i = idx(&all, name);
         all[i].stop().await;
         let mut http = Http::new(all[i].addr);
-        let (sent, lease, _) = status(&mut http).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        all[i].samples.push(Sample { sent, lease });
+        let (sample, _) = status(&mut http).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        all[i].samples.push(sample);
     }
     let c = idx(&all, "c");
     let mut http = Http::new(all[c].addr);
@@ -717,8 +917,23 @@ async fn scenario() {
         assert!(procs.exited(name, Duration::from_secs(10)).await, "{name} exits 0 on SIGTERM");
     }
 
-    check(&all, resumed);
-    for name in ["a2", "c", "d"] {
+    // b's old lease ended lost (its renewal refused: the node was d's), before its new one.
+    let log = std::fs::read_to_string(procs.dir.join("b.log")).unwrap();
+    let lost = log.find(&format!("lease_lost node={} epoch={} ", old.node, old.epoch));
+    let again = log.find(&format!("lease_acquired node={} epoch={} ", new.node, new.epoch));
+    assert!(
+        matches!((lost, again), (Some(l), Some(g)) if l < g),
+        "b's log shows its old lease (node {} epoch {}) lease_lost before it acquired node {} epoch {}: {lost:?}, {again:?}",
+        old.node,
+        old.epoch,
+        new.node,
+        new.epoch
+    );
+
+    let minted = check(&all, resumed);
+    let under_new = minted.get(&("b".to_string(), new.key())).copied().unwrap_or(0);
+    assert!(under_new > 0, "the resumed b served no snowflake under its new lease {new:?}");
+    for name in live {
         let inst = &all[idx(&all, name)];
         assert!(
             inst.answered_since(all_ready, true) > 0,
@@ -730,7 +945,15 @@ async fn scenario() {
         );
     }
     assert!(all[b].answered_since(resumed, false) > 0, "the resumed b still serves segments");
-    assert_eq!(all[b].answered_since(resumed, true), 0, "the resumed b answered snowflakes");
+    eprintln!(
+        "faults: b resumed: {refused} snowflake request(s) refused until its old lease ended ({ended}) after {} ms; \
+         node {} epoch {} active after {} ms, IDs under it after {} ms ({under_new} in all)",
+        old_ended.as_millis(),
+        new.node,
+        new.epoch,
+        new_seen.as_millis(),
+        serving_again.as_millis()
+    );
     eprintln!(
         "faults: store down {:.1} s, every instance ready {:.1} s after it came back",
         (store_back - store_down).as_secs_f64(),
@@ -739,51 +962,72 @@ async fn scenario() {
     drop(procs);
 }
 
-/// The checks of the module docs, on everything gathered.
-fn check(all: &[Instance], resumed: Instant) {
+/// The checks of the module docs, on everything gathered; how many
+/// snowflakes each lease minted, by (instance, (node, epoch)).
+fn check(all: &[Instance], resumed: Instant) -> BTreeMap<(String, (u64, u64)), usize> {
+    // Each instance's leases, from its samples.
+    let leases: Vec<Held<'_>> = all.iter().enumerate().flat_map(|(i, inst)| inst.leases(i)).collect();
+    for held in &leases {
+        for x in &held.samples {
+            assert_eq!(x.lease.start_ms, held.start_ms, "{}: start_ms changed: {x:?}", held.describe());
+            for y in held.samples.iter().filter(|y| y.sent >= x.received) {
+                assert!(
+                    y.lease.fence_ms >= x.lease.fence_ms,
+                    "{}: the fence went down: {x:?} then {y:?}",
+                    held.describe()
+                );
+            }
+        }
+    }
+    let last_sent = |h: &Held<'_>| h.samples.iter().map(|s| s.sent).max().unwrap();
+    let first_received = |h: &Held<'_>| h.samples.iter().map(|s| s.received).min().unwrap();
+    for (k, x) in leases.iter().enumerate() {
+        for y in leases[k + 1..].iter().filter(|y| y.instance == x.instance) {
+            assert!(
+                last_sent(x) < first_received(y) || last_sent(y) < first_received(x),
+                "{}: its leases showed back and forth: {} and {}",
+                x.name,
+                x.describe(),
+                y.describe()
+            );
+        }
+    }
+    let next_start = |h: &Held<'_>| {
+        let later = leases.iter().filter(|o| o.node == h.node && o.epoch > h.epoch);
+        later.map(|o| o.start_ms).min()
+    };
+    // The end of what `h` can have minted before an answer that arrived at `received`.
+    let bound = |h: &Held<'_>, received: Instant| {
+        let fence = h.fence_after(received);
+        next_start(h).map_or(fence, |n| n.min(fence))
+    };
+
     let mut per_route: BTreeMap<Route, usize> = BTreeMap::new();
     let mut refusals: BTreeMap<(String, Route, u16, String), usize> = BTreeMap::new();
     let mut transport: BTreeMap<String, usize> = BTreeMap::new();
-    let mut snowflakes: Vec<(u64, usize)> = Vec::new();
+    let mut minted: Vec<Vec<u64>> = vec![Vec::new(); leases.len()];
     let mut segment_ids: Vec<u64> = Vec::new();
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     for (i, inst) in all.iter().enumerate() {
-        let next_start = all
-            .iter()
-            .filter(|o| o.first.node == inst.first.node && o.first.epoch > inst.first.epoch)
-            .map(|o| o.first.start_ms)
-            .min();
-        let mut samples = inst.samples.clone();
-        samples.sort_by_key(|s| s.sent);
-        for w in samples.windows(2) {
-            assert!(
-                w[1].lease.fence_ms >= w[0].lease.fence_ms,
-                "{}: the fence went down: {w:?}",
-                inst.name
-            );
-            assert_eq!((w[1].lease.node, w[1].lease.epoch), (inst.first.node, inst.first.epoch));
-        }
         for a in &inst.answers {
             match &a.got {
                 Got::Snowflakes(ids) => {
                     *per_route.entry(a.route).or_default() += ids.len();
-                    let seen = samples.iter().find(|s| s.sent >= a.received).map(|s| s.lease.fence_ms);
-                    let bound = match (seen, next_start) {
-                        (Some(x), Some(y)) => x.min(y),
-                        (Some(x), None) | (None, Some(x)) => x,
-                        (None, None) => panic!("{}: an answer after its last status and no next holder", inst.name),
-                    };
                     for &id in ids {
                         let (node, time) = decode(id);
-                        assert_eq!(node, inst.first.node, "{}: ID {id} names node {node}", inst.name);
-                        assert!(
-                            (inst.first.start_ms..bound).contains(&time),
-                            "{}: ID {id} at {time} ms outside its lease [{}, {bound}) ({:?} after b resumed)",
-                            inst.name,
-                            inst.first.start_ms,
-                            a.received.checked_duration_since(resumed)
-                        );
-                        snowflakes.push((id, i));
+                        let mine = || leases.iter().enumerate().filter(|(_, h)| h.instance == i);
+                        let within = mine().find(|(_, h)| h.node == node && (h.start_ms..bound(h, a.received)).contains(&time));
+                        let Some((k, _)) = within else {
+                            let held: Vec<String> = mine()
+                                .map(|(_, h)| format!("node {} epoch {} [{}, {})", h.node, h.epoch, h.start_ms, bound(h, a.received)))
+                                .collect();
+                            panic!(
+                                "{}: ID {id} (node {node}, {time} ms, answered {:?} after b resumed) inside none of its leases: {held:?}",
+                                inst.name,
+                                a.received.checked_duration_since(resumed)
+                            );
+                        };
+                        minted[k].push(id);
                     }
                 }
                 Got::Ids(ids) => {
@@ -800,6 +1044,12 @@ fn check(all: &[Instance], resumed: Instant) {
             }
         }
     }
+    let summary: Vec<String> = leases
+        .iter()
+        .zip(&minted)
+        .map(|(h, ids)| format!("{}: {} IDs", h.describe(), ids.len()))
+        .collect();
+    eprintln!("faults: leases {summary:?}");
     eprintln!("faults: served per route {per_route:?}");
     eprintln!("faults: refusals {refusals:?}");
     eprintln!("faults: no answer {transport:?}");
@@ -812,39 +1062,47 @@ fn check(all: &[Instance], resumed: Instant) {
         assert!(why != "lease_lost" || name == "b", "{name} lost its lease: {n} on {route:?}");
     }
 
-    // Snowflakes: unique, and per node the holders do not interleave.
-    let mut ids: Vec<u64> = snowflakes.iter().map(|(id, _)| *id).collect();
+    // Snowflakes: unique, and per node the leases follow one another and do not interleave.
+    let mut ids: Vec<u64> = minted.iter().flatten().copied().collect();
     ids.sort_unstable();
     let dup = ids.windows(2).find(|w| w[0] == w[1]);
     assert!(dup.is_none(), "snowflake {:?} served twice (of {})", dup, ids.len());
-    let mut by_node: BTreeMap<u64, Vec<&Instance>> = BTreeMap::new();
-    for inst in all {
-        by_node.entry(inst.first.node).or_default().push(inst);
+    let mut by_node: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (k, h) in leases.iter().enumerate() {
+        by_node.entry(h.node).or_default().push(k);
     }
-    for (node, mut holders) in by_node {
-        holders.sort_by_key(|h| h.first.epoch);
-        for pair in holders.windows(2) {
-            let (early, late) = (pair[0], pair[1]);
-            assert!(late.first.epoch > early.first.epoch);
+    for (node, mut on_node) in by_node {
+        on_node.sort_by_key(|&k| leases[k].epoch);
+        for pair in on_node.windows(2) {
+            let (early, late) = (&leases[pair[0]], &leases[pair[1]]);
             assert!(
-                late.first.start_ms >= early.highest_fence_seen(),
-                "node {node}: {} starts at {} below {}'s fence {}",
-                late.name,
-                late.first.start_ms,
-                early.name,
-                early.highest_fence_seen()
+                late.epoch > early.epoch,
+                "node {node}: two leases at one epoch: {} and {}",
+                early.describe(),
+                late.describe()
             );
-            let range = |h: &Instance| {
-                let mine = snowflakes.iter().filter(|(_, i)| std::ptr::eq(&all[*i], h)).map(|(id, _)| *id);
-                (mine.clone().min(), mine.max())
-            };
-            if let ((_, Some(early_max)), (Some(late_min), _)) = (range(early), range(late)) {
+            assert!(
+                late.start_ms >= early.highest_fence_seen(),
+                "node {node}: {} starts below the fence of {}",
+                late.describe(),
+                early.describe()
+            );
+        }
+        // The highest ID of the leases before, and whose it is.
+        let mut below: Option<(u64, usize)> = None;
+        for k in on_node {
+            if let (Some((max, m)), Some(&min)) = (below, minted[k].iter().min()) {
                 assert!(
-                    early_max < late_min,
-                    "node {node}: {} minted {early_max}, not below {}'s first {late_min}",
-                    early.name,
-                    late.name
+                    max < min,
+                    "node {node}: {} minted {max}, not below the first {min} of {}",
+                    leases[m].describe(),
+                    leases[k].describe()
                 );
+            }
+            if let Some(&max) = minted[k].iter().max() {
+                if below.is_none_or(|(b, _)| max > b) {
+                    below = Some((max, k));
+                }
             }
         }
     }
@@ -871,4 +1129,8 @@ fn check(all: &[Instance], resumed: Instant) {
         segment_ids.len(),
         ranges.len()
     );
+    let per_lease = leases.iter().zip(&minted);
+    per_lease
+        .map(|(h, ids)| ((h.name.to_string(), (h.node, h.epoch)), ids.len()))
+        .collect()
 }

@@ -76,7 +76,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Param {
 pub fn status_of(e: &Error) -> StatusCode {
     match e.code() {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized => auth_status(e),
         c if c.is_bad_input() => StatusCode::BAD_REQUEST,
         _ => StatusCode::SERVICE_UNAVAILABLE,
     }
@@ -109,11 +109,7 @@ fn counted(app: &App, route: &'static str, began: Instant, answer: Result<(Respo
         }
         Err(e) => {
             app.metrics.answered(route, e.code().as_str(), 0, began.elapsed());
-            let mut response = failure(&e);
-            if e.code() == ErrorCode::Unauthorized {
-                *response.status_mut() = auth_status(&e);
-            }
-            response
+            failure(&e)
         }
     }
 }
@@ -356,7 +352,7 @@ fn tinyid(answer: Result<(String, u64)>) -> (Response, u64, Option<Error>) {
         Ok((data, n)) => (json_text(StatusCode::OK, tinyid_body(&data, 200, "")), n, None),
         Err(e) => {
             let (status, code, message) = match e.code() {
-                ErrorCode::Unauthorized => (auth_status(&e), 5, "token is error".to_string()),
+                ErrorCode::Unauthorized => (status_of(&e), 5, "token is error".to_string()),
                 _ => (status_of(&e), 6, format!("{}: {e}", e.code().as_str())),
             };
             (json_text(status, tinyid_body("null", code, &message)), 0, Some(e))
@@ -383,14 +379,11 @@ fn tinyid_simple(answer: Result<String>) -> (Response, u64, Option<Error>) {
             let n = if body.is_empty() { 0 } else { body.split(',').count() as u64 };
             (text(body), n, None)
         }
-        Err(e) => {
-            let status = if e.code() == ErrorCode::Unauthorized {
-                auth_status(&e)
-            } else {
-                status_of(&e)
-            };
-            ((status, [(header::CONTENT_TYPE, TEXT)], String::new()).into_response(), 0, Some(e))
-        }
+        Err(e) => (
+            (status_of(&e), [(header::CONTENT_TYPE, TEXT)], String::new()).into_response(),
+            0,
+            Some(e),
+        ),
     }
 }
 

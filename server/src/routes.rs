@@ -321,24 +321,10 @@ async fn leaf_decode(State(app): Shared, Query(q): Params) -> Response {
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` in UTC, with `sep` between date and time (`T` for ISO 8601).
 fn civil(ms: u64, sep: char) -> String {
-    let days = (ms / 86_400_000) as i64;
-    let rem = ms % 86_400_000;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let c = idloom::civil::from_unix_ms(ms);
     format!(
-        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}.{:03}",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:03}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second, c.milli
     )
 }
 

@@ -260,7 +260,7 @@ async fn every_route(store: &str) {
     let a = s.get("/v1/decode/1567733700834").await;
     assert_eq!(
         a.body,
-        r#"{"id":"1567733700834","layout":"twitter","node":861,"sequence":2274,"tick":373776,"time":"2010-11-04T01:49:08.433Z","timestamp_ms":1288835348433}"#
+        r#"{"id":"1567733700834","layout":"twitter","timestamp_ms":1288835348433,"time":"2010-11-04T01:49:08.433Z","tick":373776,"node":861,"sequence":2274}"#
     );
 
     // Operations.

@@ -157,9 +157,19 @@ def test_a_stolen_lease_logs_failed_renewals_then_lease_lost(engine: str, caplog
     paused = pause_renewals(store, monkeypatch)
     wait_for(lambda: time.time() * 1000 > a.expires_ms + 50)
     b = store.lease_node(ns, holder="b")  # the node's TTL ran out on the store: b takes it
-    paused.clear()
-    wait_for(lambda: a.state == "lost")
+    try:
+        paused.clear()
+        # The state turns "lost" under the lease's lock; its event (logged, then hooked) follows outside
+        # it: wait for the hook, the last to hear of it.
+        wait_for(lambda: a.state == "lost" and "lease_lost" in names(seen))
+        check_lost(a, caplog, seen)
+    finally:
+        monkeypatch.undo()
+        b.release()
+    assert a.release() is None and a.stats()["lease_released"] == 0
 
+
+def check_lost(a, caplog, seen) -> None:  # type: ignore[no-untyped-def]
     failed = [r for r in records(caplog, "lease_renewal_failed") if r.epoch == a.epoch]  # type: ignore[attr-defined]
     assert failed and all(r.levelno == logging.WARNING and r.code == "store_unavailable" for r in failed)  # type: ignore[attr-defined]
     assert failed[0].getMessage().startswith(f"lease_renewal_failed node={a.node} epoch={a.epoch} fence_ms={a.fence_ms} "
@@ -171,9 +181,6 @@ def test_a_stolen_lease_logs_failed_renewals_then_lease_lost(engine: str, caplog
     stats = a.stats()
     assert stats["lease_lost"] == 1 and stats["lease_renewal_failed"] == a.renewal_failures == len(failed)
     assert stats["lease_released"] == 0
-    monkeypatch.undo()
-    b.release()
-    assert a.release() is None and a.stats()["lease_released"] == 0
 
 
 def test_renewals_that_end_without_a_refusal_are_lease_expired(caplog) -> None:  # type: ignore[no-untyped-def]

@@ -19,8 +19,7 @@
  * RESTORE (it is restored from an older snapshot taken after the last
  * acquisition), RESTORE_ANY (from a snapshot of any earlier moment);
  * SAME_NAME (both holders give one holder string); the defences removed,
- * NO_FLOOR, FENCE_DOWN, NO_EPOCH_CHECK; the change docs/COORDINATION.md
- * proposes, FIX_RENEW; the bounds N, T, MAXA.
+ * NO_FLOOR, FENCE_DOWN, NO_EPOCH_CHECK, NO_START_CHECK; the bounds N, T, MAXA.
  */
 
 #ifndef N
@@ -188,30 +187,43 @@ inline any_free() {
 }
 
 /* Whether the store's record is this lease: the WHERE of postgres/renew.sql
- * and release.sql (epoch and holder), redis/renew.lua and release.lua,
- * MemoryStore::held. FIX_RENEW adds the lease's start and requires it at or
- * above the floor: a lease granted before the floor rose (restored from a
- * snapshot, or an epoch number handed out again after a restart) is over. */
-#ifdef NO_EPOCH_CHECK
-#define HOLDS(h, k) (s_holder[k] == NAME(h))
-#else
+ * and release.sql, mysql/renew.sql and release.sql, redis/renew.lua and
+ * release.lua, MemoryStore::held: the same epoch and holder, the lease's own
+ * start (sent with every renewal and release), and that start at or above
+ * the namespace floor: a lease granted before the floor rose (revived by a
+ * restore from a snapshot older than the node's last acquisition, or an
+ * epoch number handed out again after a restart empty) is over.
+ * NO_START_CHECK removes the start and floor (the code before that check:
+ * models no_start_check and no_start_check_forget find the duplicates). */
 #define HOLDS(h, k) (s_epoch[k] == l_epoch[h] && s_holder[k] == NAME(h))
-#endif
-#ifdef FIX_RENEW
-#define CURRENT(h, k) (HOLDS(h, k) && s_start[k] == l_start[h] && s_start[k] >= ns_floor)
-#else
+#if defined(NO_EPOCH_CHECK)
+#define CURRENT(h, k) (s_holder[k] == NAME(h))   /* neither the epoch nor the start checked */
+#elif defined(NO_START_CHECK)
 #define CURRENT(h, k) HOLDS(h, k)
+#else
+#define CURRENT(h, k) (HOLDS(h, k) && s_start[k] == l_start[h] && s_start[k] >= ns_floor)
 #endif
 
-/* renew: postgres/renew.sql, redis/renew.lua, MemoryStore::renew. The
- * identity check first; then only under the same epoch and holder: expiry
- * one TTL away, fence = max(fence, min(proposed, now + ttl + skew)). */
+/* renew: postgres/renew.sql, mysql/renew.sql, redis/renew.lua,
+ * MemoryStore::renew. A server whose identity is not the one the namespace
+ * records refuses (lease_lost) and leaves the namespace as it is: the next
+ * acquire meets the change, raises the floor and reports it. Then, only
+ * for the current lease: expiry one TTL away,
+ * fence = max(fence, min(proposed, now + ttl + skew)). NO_START_CHECK: the
+ * older text, which raised the floor on another identity and renewed
+ * under the same epoch and holder. */
 inline store_renew(h, prop) {
 	n = l_node[h];
 	if
 	:: !ns_exists -> a_kind[h] = LOST_NS
+#ifndef NO_START_CHECK
+	:: ns_exists && ns_stale -> a_kind[h] = REFUSED;
+		printf("at %d  H%d renew epoch %d: refused (another identity)\n", SNOW, h, l_epoch[h])
+	:: else ->
+#else
 	:: else ->
 		observe();
+#endif
 		if
 		:: CURRENT(h, n) ->
 			s_exp[n] = SNOW + TTL;
@@ -229,10 +241,11 @@ inline store_renew(h, prop) {
 	n = 0
 }
 
-/* release: postgres/release.sql, redis/release.lua, MemoryStore::release,
- * with the high-water `hw`. Under the same epoch and holder: free at once,
+/* release: postgres/release.sql, mysql/release.sql, redis/release.lua,
+ * MemoryStore::release, with the high-water `hw`. Only for the current
+ * lease (CURRENT): free at once,
  * fence = the high-water clamped into [start, fence] (the only way a fence
- * goes down). Neither text reads the identity. */
+ * goes down). Neither text reads the identity: the next acquire does. */
 inline store_release(h, hw) {
 	n = l_node[h];
 	if

@@ -93,7 +93,7 @@ fn the_skew_estimate_comes_from_the_round_trip_and_is_bounded() {
         ErrorCode::ClockSkew
     );
     let r = g.release_unused();
-    s.release(r.node, r.epoch, "far", r.high_water_ms, "r", T0).unwrap();
+    s.release(r.node, r.epoch, r.start_ms, "far", r.high_water_ms).unwrap();
     assert_eq!(
         s.acquire("next", T0 + 10_000, "r", T0).unwrap().start_ms,
         0,
@@ -190,25 +190,27 @@ fn the_store_model_acquires_renews_releases_and_raises_its_floor() {
     let c = s.acquire("c", T0 + 20_000, "run-1", T0 + 10_000).unwrap();
     assert_eq!((c.node, c.epoch, c.start_ms, c.fence_ms), (0, 2, T0 + 10_000, T0 + 20_000));
     assert_eq!(
-        s.renew(0, 1, "a", T0 + 40_000, "run-1", T0 + 10_001).unwrap_err().code(),
+        s.renew(0, 1, a.start_ms, "a", T0 + 40_000, "run-1", T0 + 10_001).unwrap_err().code(),
         ErrorCode::LeaseLost
     );
     // c renews; the fence never moves back.
-    assert_eq!(s.renew(0, 2, "c", T0 + 15_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 20_000);
+    assert_eq!(s.renew(0, 2, c.start_ms, "c", T0 + 15_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 20_000);
     // A clean release: free at once, fence at the high-water (clamped into c's interval).
-    s.release(0, 2, "c", T0 + 12_345, "run-1", T0 + 12_500).unwrap();
+    s.release(0, 2, c.start_ms, "c", T0 + 12_345).unwrap();
     let again = s.acquire("c", T0 + 22_500, "run-1", T0 + 12_500).unwrap();
     assert_eq!(
         (again.node, again.epoch, again.start_ms),
         (0, 3, T0 + 12_345),
         "sticky and immediate"
     );
-    // The store restarted empty under a new identity: the floor rises before anything is served.
-    let d = s.renew(1, 1, "b", T0 + 23_000, "run-2", T0 + 13_000).unwrap();
-    assert_eq!(s.floor_ms(), T0 + 13_000 + 11_000);
-    assert_eq!(d.node, 1, "a live holder renews; its fence is the old one");
-    s.release(0, 3, "c", T0 + 12_400, "run-2", T0 + 13_000).unwrap();
+    // The store came back under a new identity (a restart, a restore, a failover): a live
+    // holder's renewal is refused and changes nothing; the next acquire raises the floor.
+    let d = s.renew(1, 1, b.start_ms, "b", T0 + 23_000, "run-2", T0 + 13_000).unwrap_err();
+    assert_eq!(d.code(), ErrorCode::LeaseLost);
+    assert_eq!(s.floor_ms(), 0, "a renewal leaves the floor to the next acquire");
+    s.release(0, 3, again.start_ms, "c", T0 + 12_400).unwrap();
     let e2 = s.acquire("e", T0 + 23_000, "run-2", T0 + 13_000).unwrap();
+    assert_eq!(s.floor_ms(), T0 + 13_000 + 11_000);
     assert_eq!(e2.start_ms, T0 + 24_000, "above every fence a holder from before could use");
     // Created without fresh: the floor is set from the start.
     assert_eq!(MemoryStore::new(CONFIG, 1, "x", false, T0).unwrap().floor_ms(), T0 + 11_000);
@@ -223,10 +225,10 @@ fn a_far_future_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
     let a = s.acquire("a", years, "run", T0).unwrap();
     assert_eq!(a.fence_ms, bound(T0), "acquire: clamped");
     assert_eq!(s.acquire("b", u64::MAX, "run", T0 + 1).unwrap_err().code(), ErrorCode::NoFreeNode);
-    let r = s.renew(0, 1, "a", u64::MAX, "run", T0 + 3_000).unwrap();
+    let r = s.renew(0, 1, a.start_ms, "a", u64::MAX, "run", T0 + 3_000).unwrap();
     assert_eq!(r.fence_ms, bound(T0 + 3_000), "renew: clamped");
     // Never below a fence already granted: a clamp under it leaves it.
-    assert_eq!(s.renew(0, 1, "a", years, "run", T0).unwrap().fence_ms, bound(T0 + 3_000));
+    assert_eq!(s.renew(0, 1, a.start_ms, "a", years, "run", T0).unwrap().fence_ms, bound(T0 + 3_000));
     // The next holder starts where the last lease could reach, not years ahead.
     let b = s.acquire("b", T0 + 30_000, "run", T0 + 20_000).unwrap();
     assert_eq!((b.epoch, b.start_ms, b.fence_ms), (2, bound(T0 + 3_000), T0 + 30_000));
@@ -312,7 +314,7 @@ impl Holder {
     }
     fn renew(&mut self, store: &mut MemoryStore, local_ms: u64, store_ms: u64) -> Result<(), ErrorCode> {
         let Some(p) = self.lease.begin_renew(local_ms) else { return Ok(()) };
-        match store.renew(self.lease.node(), self.lease.epoch(), self.name, p.fence_ms, "run", store_ms) {
+        match store.renew(self.lease.node(), self.lease.epoch(), self.lease.start_ms(), self.name, p.fence_ms, "run", store_ms) {
             Ok(g) => {
                 self.lease.renewed(&p, &g, local_ms).map_err(|e| e.code())?;
                 self.gen.extend_fence(self.lease.fence_ms());
@@ -450,7 +452,7 @@ fn a_store_restored_from_its_records_answers_as_the_one_it_was_saved_from() {
     let mut b = MemoryStore::restore(CONFIG, a.floor_ms(), "do", records).unwrap();
     assert_eq!(b.config(), &CONFIG);
     assert_eq!(
-        b.renew(g.node, g.epoch, "x", T0 + 11_000, "do", T0 + 1).unwrap().fence_ms,
+        b.renew(g.node, g.epoch, g.start_ms, "x", T0 + 11_000, "do", T0 + 1).unwrap().fence_ms,
         T0 + 11_000
     );
     assert_eq!(b.acquire("y", T0, "do", T0 + 2).unwrap().node, 1, "node 0 is still held");
@@ -458,4 +460,60 @@ fn a_store_restored_from_its_records_answers_as_the_one_it_was_saved_from() {
         MemoryStore::restore(CONFIG, 0, "do", Vec::new()).unwrap_err().code(),
         ErrorCode::InvalidArgument
     );
+}
+
+/// SPIN's `no_start_check` schedule on the reference store: a snapshot taken
+/// while a held node 0, restored after b took the node over, revives a's
+/// record. Every renewal and release of a's old lease is refused — first
+/// because the server's identity is not the recorded one, then (after an
+/// acquire raised the floor) because a's start is below the floor — so a
+/// cannot mint over b's ticks. Without the start-and-floor check a's renewal
+/// passes (the identity check alone is gone once an acquire has met it).
+#[test]
+fn a_superseded_lease_revived_by_an_older_snapshot_never_renews() {
+    let mut s = MemoryStore::new(CONFIG, 2, "run-1", true, T0).unwrap();
+    let a = s.acquire("a", T0 + 10_000, "run-1", T0).unwrap();
+    assert_eq!(s.acquire("c", T0 + 10_000, "run-1", T0).unwrap().node, 1);
+    let snapshot: Vec<NodeRecord> = s.nodes().to_vec();
+    let b = s.acquire("b", T0 + 20_000, "run-1", T0 + 10_000).unwrap();
+    assert_eq!((b.node, b.epoch), (a.node, 2), "b took a's node after a's TTL");
+    // Restored from the snapshot (the server comes back as run-2): a's record is back.
+    let mut r = MemoryStore::restore(CONFIG, 0, "run-1", snapshot).unwrap();
+    let lost = |e: idloom::Error| e.code();
+    assert_eq!(
+        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_000).map_err(lost),
+        Err(ErrorCode::LeaseLost),
+        "another identity: refused, nothing changed"
+    );
+    assert_eq!(r.floor_ms(), 0);
+    // Any acquire (here c's, sticky to node 1) meets the identity and raises the floor above every fence from before.
+    let c = r.acquire("c", T0 + 21_000, "run-2", T0 + 11_000).unwrap();
+    assert_eq!((c.node, r.floor_ms()), (1, T0 + 22_000));
+    assert_eq!(
+        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_001).map_err(lost),
+        Err(ErrorCode::LeaseLost),
+        "a's start is below the floor: the lease is over"
+    );
+    assert_eq!(r.release(a.node, a.epoch, a.start_ms, "a", T0 + 5_000).map_err(lost), Err(ErrorCode::LeaseLost));
+    // When a's record expires, the next holder starts at the floor, above b's fence.
+    let d = r.acquire("d", T0 + 31_000, "run-2", T0 + 21_000).unwrap();
+    assert!(d.start_ms >= T0 + 22_000 && d.start_ms >= b.fence_ms);
+}
+
+/// SPIN's `no_start_check_forget` schedule: a store that forgot (a restart
+/// empty) gives epoch 1 again, here to a holder with the same name. The old
+/// lease (epoch 1, its own start) is not the new one: refused.
+#[test]
+fn an_epoch_number_given_again_after_the_store_forgot_is_another_lease() {
+    let mut s = MemoryStore::new(CONFIG, 1, "run-1", true, T0).unwrap();
+    let old = s.acquire("worker", T0 + 10_000, "run-1", T0).unwrap();
+    let mut again = MemoryStore::new(CONFIG, 1, "run-2", false, T0 + 1_000).unwrap();
+    let new = again.acquire("worker", T0 + 11_000, "run-2", T0 + 1_000).unwrap();
+    assert_eq!((new.node, new.epoch), (old.node, old.epoch), "the same node and epoch number");
+    assert!(new.start_ms > old.fence_ms);
+    let e = again.renew(old.node, old.epoch, old.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LeaseLost);
+    assert_eq!(again.release(old.node, old.epoch, old.start_ms, "worker", T0 + 5_000).unwrap_err().code(), ErrorCode::LeaseLost);
+    let ok = again.renew(new.node, new.epoch, new.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000).unwrap();
+    assert_eq!(ok.start_ms, new.start_ms);
 }

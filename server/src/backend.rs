@@ -131,13 +131,14 @@ impl<S: Store> Store for Timed<S> {
         namespace: &str,
         node: u64,
         epoch: u64,
+        start_ms: u64,
         holder: &str,
         proposed_fence_ms: u64,
     ) -> impl Future<Output = Result<idloom_stores::Renewed>> + Send {
-        self.inner.renew_noting(namespace, node, epoch, holder, proposed_fence_ms)
+        self.inner.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms)
     }
-    fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send {
-        self.inner.release(namespace, node, epoch, holder, high_water_ms)
+    fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send {
+        self.inner.release(namespace, node, epoch, start_ms, holder, high_water_ms)
     }
     fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<idloom_stores::NodeStatus>>> + Send {
         self.inner.nodes(namespace)

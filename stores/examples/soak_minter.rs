@@ -108,14 +108,14 @@ fn acquire(c: &mut Conn, ns: &str, holder: &str, fence: u64) -> idloom::Result<G
 }
 
 fn renew(c: &mut Conn, ns: &str, g: &Grant, holder: &str, fence: u64) -> idloom::Result<Grant> {
-    let (node, epoch) = (g.node, g.epoch);
-    let renewed = c.with(|s| async move { on!(&s, s => s.renew(ns, node, epoch, holder, fence)) })?;
+    let (node, epoch, start) = (g.node, g.epoch, g.start_ms);
+    let renewed = c.with(|s| async move { on!(&s, s => s.renew(ns, node, epoch, start, holder, fence)) })?;
     renewed.ok_or_else(|| Error::store(ErrorCode::LeaseLost, format!("lease on node {node} epoch {epoch} was taken")))
 }
 
 fn release(c: &mut Conn, ns: &str, g: &Grant, holder: &str, high_water: u64) -> idloom::Result<()> {
-    let (node, epoch) = (g.node, g.epoch);
-    c.with(|s| async move { on!(&s, s => s.release(ns, node, epoch, holder, high_water)) })
+    let (node, epoch, start) = (g.node, g.epoch, g.start_ms);
+    c.with(|s| async move { on!(&s, s => s.release(ns, node, epoch, start, holder, high_water)) })
 }
 
 /// A store that lost the namespace: create it again above every old fence (not fresh).

@@ -140,7 +140,7 @@ impl<S: Store> NodeLease<S> {
         if let Err(e) = holder.granted(&grant, clock.now_ms()).and_then(|()| generator.set_node(grant.node)) {
             // Clock skew past the bound (or a node the layout cannot hold): give it back untouched.
             let r = grant.release_unused();
-            let _ = store.release(namespace, r.node, r.epoch, &holder_name, r.high_water_ms).await;
+            let _ = store.release(namespace, r.node, r.epoch, r.start_ms, &holder_name, r.high_water_ms).await;
             return Err(e);
         }
         generator.set_lease(grant.start_ms, grant.fence_ms, grant.epoch);
@@ -336,6 +336,7 @@ impl<S: Store> NodeLease<S> {
                 &self.shared.namespace,
                 release.node,
                 release.epoch,
+                release.start_ms,
                 &self.shared.holder_name,
                 release.high_water_ms,
             )
@@ -367,7 +368,7 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
             let mut holder = locked(&shared.holder);
             let now = clock.now_ms();
             match (holder.begin_renew(now), holder.lease()) {
-                (Some(fence), Some(l)) => Some((fence, l.node(), l.epoch())),
+                (Some(fence), Some(l)) => Some((fence, l.node(), l.epoch(), l.start_ms())),
                 (None, Some(l)) if l.state() == LeaseState::Active => {
                     wait_ms = holder.next_renewal_in_ms(now).max(1);
                     None
@@ -375,14 +376,14 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 _ => return,
             }
         };
-        let Some((proposed, node, epoch)) = due else { continue };
+        let Some((proposed, node, epoch, start)) = due else { continue };
         // An answer that takes longer than a renewal period is no answer (a
         // hung connection must not stall renewals); if it lands later it only
         // extends the store's record past what this holder uses.
         let bound = Duration::from_millis(locked(&shared.holder).config().renew_every_ms().max(100));
         let renewal = shared
             .store
-            .renew_noting(&shared.namespace, node, epoch, &shared.holder_name, proposed);
+            .renew_noting(&shared.namespace, node, epoch, start, &shared.holder_name, proposed);
         let result = match tokio::time::timeout(bound, renewal).await {
             Ok(result) => result,
             Err(_) => Err(Error::store(
@@ -408,6 +409,13 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
             };
             (action, holder.take_event()) // the core names the step's event
         };
+        // The generator stops before anyone hears of the loss (an event's
+        // observer may mint at once: it gets lease_lost, never an ID).
+        if let Action::Stop(e) = &action {
+            if e.code() == ErrorCode::LeaseLost {
+                shared.generator.lose_lease();
+            }
+        }
         if let Some(event) = event {
             crate::events::emit(&shared.counters, &event);
         }
@@ -423,9 +431,6 @@ async fn renew_loop<S: Store>(shared: Arc<Shared<S>>) {
                 wait_ms = in_ms;
             }
             Action::Stop(e) => {
-                if e.code() == ErrorCode::LeaseLost {
-                    shared.generator.lose_lease();
-                }
                 shared.status.send_replace(LeaseStatus::Lost(e));
                 return;
             }

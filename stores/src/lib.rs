@@ -136,36 +136,44 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// false on MariaDB/MySQL, which has no identity its statements can read.
     fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> impl Future<Output = Result<(Grant, bool)>> + Send;
 
-    /// Renew a lease; `Ok(None)`: refused (another holder or epoch has the node).
+    /// Renew the lease `(node, epoch, start_ms)` — `start_ms` as granted —
+    /// of `holder`; `Ok(None)`: refused (another holder or epoch has the
+    /// node, or the lease is from before the store lost or restored its
+    /// state: its start is below the namespace floor, or the server's
+    /// identity is not the one the namespace recorded).
     fn renew(
         &self,
         namespace: &str,
         node: u64,
         epoch: u64,
+        start_ms: u64,
         holder: &str,
         proposed_fence_ms: u64,
     ) -> impl Future<Output = Result<Option<Grant>>> + Send {
         async move {
-            let renewed = self.renew_noting(namespace, node, epoch, holder, proposed_fence_ms).await?;
+            let renewed = self.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms).await?;
             Ok(renewed.map(|(grant, _)| grant))
         }
     }
 
     /// [`renew`](Self::renew), and whether the store's identity changed
-    /// since the namespace last saw it: a renewal that meets a new identity
-    /// first raises the floor as an acquire does ([`NodeLease`] reports it as
-    /// `store_identity_changed`). Always false on MariaDB/MySQL.
+    /// since the namespace last saw it. Always false today: a renewal that
+    /// meets a new identity is refused and leaves the namespace as it is
+    /// (the next acquire raises the floor and reports the change); kept so
+    /// that a store whose renewals can grant under a change can say so.
     fn renew_noting(
         &self,
         namespace: &str,
         node: u64,
         epoch: u64,
+        start_ms: u64,
         holder: &str,
         proposed_fence_ms: u64,
     ) -> impl Future<Output = Result<Renewed>> + Send;
 
-    /// Give a node back with the end of the last tick minted (`lease_lost` if it is no longer ours).
-    fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;
+    /// Give a node back with the end of the last tick minted (`lease_lost`
+    /// if the lease `(node, epoch, start_ms)` is no longer the current one).
+    fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;
 
     /// Every node of a namespace (`store_state_lost` if the namespace is missing on Redis).
     fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<NodeStatus>>> + Send;

@@ -209,7 +209,7 @@ impl Store for MyStore {
         Ok((grant, false))
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, fence) = lease_numbers(node, epoch, ("proposed_fence_ms", proposed_fence_ms))?;
         let mut conn = self.conn().await?;
@@ -220,7 +220,8 @@ impl Store for MyStore {
             reading => lock(reading, &subject)?,
         };
         let (ttl, now) = (i64_arg("ttl_ms", ttl)?, i64_arg("now_ms", now)?);
-        tx.exec_drop(sql::RENEW, (now + ttl, fence, namespace, n, e, holder))
+        let st = i64_arg("start_ms", start_ms)?;
+        tx.exec_drop(sql::RENEW, (now + ttl, fence, namespace, n, e, holder, st))
             .await
             .map_err(fail)?;
         if changed("renew", &subject, tx.affected_rows())? == Reading::Refused {
@@ -240,11 +241,12 @@ impl Store for MyStore {
         Ok(Some((grant, false))) // no store identity to compare
     }
 
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, h) = lease_numbers(node, epoch, ("high_water_ms", high_water_ms))?;
+        let st = i64_arg("start_ms", start_ms)?;
         let mut conn = self.conn().await?;
-        conn.exec_drop(sql::RELEASE, (h, namespace, n, e, holder)).await.map_err(fail)?;
+        conn.exec_drop(sql::RELEASE, (h, namespace, n, e, holder, st)).await.map_err(fail)?;
         changed("release", &subject, conn.affected_rows()).map(drop)
     }
 

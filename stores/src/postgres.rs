@@ -226,23 +226,25 @@ impl Store for PgStore {
         grant_of(reading, &subject)
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
-        let (n, e, f) = (
+        let (n, e, f, st) = (
             node_arg(node)?,
             i64_arg("epoch", epoch)?,
             i64_arg("proposed_fence_ms", proposed_fence_ms)?,
+            i64_arg("start_ms", start_ms)?,
         );
-        match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f], "renew", &subject).await? {
+        match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f, &st], "renew", &subject).await? {
             Reading::Refused => Ok(None),
             reading => grant_of(reading, &subject).map(Some),
         }
     }
 
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, h) = (node_arg(node)?, i64_arg("epoch", epoch)?, i64_arg("high_water_ms", high_water_ms)?);
-        self.one(sql::RELEASE, &[&namespace, &n, &e, &holder, &h], "release", &subject)
+        let st = i64_arg("start_ms", start_ms)?;
+        self.one(sql::RELEASE, &[&namespace, &n, &e, &holder, &h, &st], "release", &subject)
             .await
             .map(drop)
     }

@@ -190,13 +190,14 @@ impl Store for RedisStore {
         grant_of(read("acquire", &subject, &reply)?, &subject)
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),
             epoch.to_string(),
             holder.to_string(),
             proposed_fence_ms.to_string(),
+            start_ms.to_string(),
         ];
         let reply = self.run(&self.scripts.renew, &lua::namespace_key(namespace), &args).await?;
         match read("renew", &subject, &reply)? {
@@ -205,9 +206,15 @@ impl Store for RedisStore {
         }
     }
 
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
-        let args = [node.to_string(), epoch.to_string(), holder.to_string(), high_water_ms.to_string()];
+        let args = [
+            node.to_string(),
+            epoch.to_string(),
+            holder.to_string(),
+            high_water_ms.to_string(),
+            start_ms.to_string(),
+        ];
         let reply = self.run(&self.scripts.release, &lua::namespace_key(namespace), &args).await?;
         read("release", &subject, &reply).map(drop)
     }

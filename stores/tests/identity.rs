@@ -27,7 +27,28 @@ async fn postgres_reports_a_restored_store() {
         }
     };
     support::store_identity_changed(db.clone(), true, forget).await;
-    support::store_identity_changed_on_renewal(db, true, forget).await;
+    support::store_identity_changed_on_renewal(db.clone(), true, forget).await;
+    // A restore from a snapshot older than node 0's last acquisition: node 0's row as saved.
+    let saved = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let read = "SELECT epoch, expires_ms, start_ms, fence_ms FROM idloom_node WHERE namespace = $1 AND node = 0";
+    let save = |ns: String| {
+        let (client, saved) = (&client, saved.clone());
+        async move {
+            let row = client.query_one(read, &[&ns]).await.unwrap();
+            *saved.lock().unwrap() = (0..4).map(|i| row.get::<_, i64>(i)).collect();
+        }
+    };
+    let restore = |ns: String| {
+        let (client, saved) = (&client, saved.clone());
+        async move {
+            let v = saved.lock().unwrap().clone();
+            let put = "UPDATE idloom_node SET holder = 'a', epoch = $2, expires_ms = $3, start_ms = $4, fence_ms = $5 \
+                       WHERE namespace = $1 AND node = 0";
+            assert_eq!(client.execute(put, &[&ns, &v[0], &v[1], &v[2], &v[3]]).await.unwrap(), 1);
+            forget(ns).await;
+        }
+    };
+    support::a_lease_revived_by_a_restore_never_renews(db, save, restore).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +66,31 @@ async fn redis_reports_another_run_id() {
         }
     };
     support::store_identity_changed(db.clone(), true, forget).await;
-    support::store_identity_changed_on_renewal(db, true, forget).await;
+    support::store_identity_changed_on_renewal(db.clone(), true, forget).await;
+    // A restore from an RDB older than node 0's last acquisition: node 0's hash as saved.
+    let saved = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let node_key = |ns: &str| idloom::stores::redis::namespace_key(ns).trim_end_matches("ns").to_string() + "node:0";
+    let save = |ns: String| {
+        let (mut conn, saved) = (conn.clone(), saved.clone());
+        async move {
+            let mut all = redis::cmd("HGETALL");
+            all.arg(node_key(&ns));
+            *saved.lock().unwrap() = all.query_async(&mut conn).await.unwrap();
+        }
+    };
+    let restore = |ns: String| {
+        let (mut conn, saved) = (conn.clone(), saved.clone());
+        async move {
+            let mut put = redis::cmd("HSET");
+            put.arg(node_key(&ns));
+            for (k, v) in saved.lock().unwrap().iter() {
+                put.arg(k).arg(v);
+            }
+            put.query_async::<i64>(&mut conn).await.unwrap();
+            forget(ns).await;
+        }
+    };
+    support::a_lease_revived_by_a_restore_never_renews(db, save, restore).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,14 +153,14 @@ async fn a_proposed_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
     let (ns, _, _, b) = support::proposed_fences_are_clamped(&db, years, |ns, r| {
         let db = db.clone();
         async move {
-            let e = db.renew(&ns, r.node, r.epoch, "a", 1 << 60).await.unwrap_err();
+            let e = db.renew(&ns, r.node, r.epoch, r.start_ms, "a", 1 << 60).await.unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidRange, "{e}");
         }
     })
     .await;
-    let e = db.release(&ns, b.node, b.epoch, "b", 1 << 60).await.unwrap_err();
+    let e = db.release(&ns, b.node, b.epoch, b.start_ms, "b", 1 << 60).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRange, "{e}");
-    db.release(&ns, b.node, b.epoch, "b", b.start_ms).await.unwrap();
+    db.release(&ns, b.node, b.epoch, b.start_ms, "b", b.start_ms).await.unwrap();
     let e = db.acquire(&ns, "c", 1 << 60).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRange, "{e}");
 }
@@ -344,7 +344,7 @@ async fn a_redis_restarted_empty_forgets_nothing_that_matters() {
     let (redis, db, a) = Private::holding("redis").await;
     let dir = redis.dir.clone();
     let a = db
-        .renew("orders", a.node, a.epoch, "a", support::now_ms() + config.ttl_ms)
+        .renew("orders", a.node, a.epoch, a.start_ms, "a", support::now_ms() + config.ttl_ms)
         .await
         .unwrap()
         .unwrap();
@@ -364,7 +364,7 @@ async fn a_redis_restarted_empty_forgets_nothing_that_matters() {
     let b = db.acquire("orders", "b", support::now_ms() + config.ttl_ms).await.unwrap();
     assert!(b.start_ms >= floor);
     assert_eq!(
-        db.renew("orders", a.node, a.epoch, "a", 0).await.unwrap(),
+        db.renew("orders", a.node, a.epoch, a.start_ms, "a", 0).await.unwrap(),
         None,
         "the old holder learns it lost"
     );
@@ -385,7 +385,7 @@ async fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Past the snapshot.
     let a = db
-        .renew("orders", a.node, a.epoch, "a", support::now_ms() + config.ttl_ms)
+        .renew("orders", a.node, a.epoch, a.start_ms, "a", support::now_ms() + config.ttl_ms)
         .await
         .unwrap()
         .unwrap();
@@ -402,7 +402,7 @@ async fn a_redis_restored_from_an_older_snapshot_raises_the_floor_before_serving
         b.start_ms,
         a.fence_ms
     );
-    assert_eq!(db.renew("orders", a.node, a.epoch, "a", 0).await.unwrap(), None);
+    assert_eq!(db.renew("orders", a.node, a.epoch, a.start_ms, "a", 0).await.unwrap(), None);
     drop(redis);
     std::fs::remove_dir_all(dir).ok();
 }
@@ -447,7 +447,7 @@ async fn acquire_touches_a_handful_of_keys_whatever_the_node_count() {
     }
     // Sticky and a released node back at once, still by the index.
     let g = last.unwrap();
-    db.release(&ns, g.node, g.epoch, "h19", g.start_ms).await.unwrap();
+    db.release(&ns, g.node, g.epoch, g.start_ms, "h19", g.start_ms).await.unwrap();
     let before = hash_reads(&mut conn).await;
     assert_eq!(db.acquire(&ns, "h19", 0).await.unwrap().node, 19, "sticky");
     assert!(hash_reads(&mut conn).await - before <= 8);

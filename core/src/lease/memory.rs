@@ -147,44 +147,62 @@ impl MemoryStore {
         Ok(self.grant(node as u64, store_now_ms))
     }
 
-    fn held<'a>(&'a mut self, node: u64, epoch: u64, holder: &str) -> Result<&'a mut NodeRecord> {
+    /// The current lease's record: the same epoch and holder, the lease's
+    /// own start, and that start at or above the floor (a lease granted
+    /// before the floor rose — revived by a restore from an older snapshot,
+    /// or an epoch number given again after the store forgot — is over).
+    /// `lease_lost` otherwise (the zero rows of an
+    /// `UPDATE … WHERE epoch = ? AND holder = ? AND start_ms = ? AND start_ms >= floor`).
+    fn held<'a>(&'a mut self, node: u64, epoch: u64, start_ms: u64, holder: &str) -> Result<&'a mut NodeRecord> {
+        let floor = self.floor_ms;
         match self.nodes.get_mut(node as usize) {
-            Some(r) if r.epoch == epoch && r.holder == holder && epoch > 0 => Ok(r),
+            Some(r) if r.epoch == epoch && r.holder == holder && epoch > 0 && r.start_ms == start_ms && start_ms >= floor => Ok(r),
             _ => Err(Error::reason(
                 ErrorCode::LeaseLost,
                 "lease",
-                "the store has another epoch or holder for this node: it was taken after the lease expired",
+                "the store has another epoch, holder or start for this node: it was taken after the lease expired, \
+                 or the store lost or restored its state since",
             )),
         }
     }
 
-    /// Extend a lease, only under the same epoch and holder: expiry one TTL
-    /// away, `fence = max(fence, min(proposed, store now + ttl + max_skew))`. `lease_lost` otherwise (the
-    /// zero rows of an `UPDATE … WHERE epoch = ? AND holder = ?`).
+    /// Extend the current lease ([`held`](Self::held)): expiry one TTL
+    /// away, `fence = max(fence, min(proposed, store now + ttl + max_skew))`.
+    /// Under another identity than the one the namespace recorded,
+    /// `lease_lost` and nothing changes: the next acquire raises the floor
+    /// (and reports it).
+    #[allow(clippy::too_many_arguments)]
     pub fn renew(
         &mut self,
         node: u64,
         epoch: u64,
+        start_ms: u64,
         holder: &str,
         proposed_fence_ms: u64,
         identity: &str,
         store_now_ms: u64,
     ) -> Result<Grant> {
-        self.observe(identity, store_now_ms);
+        if identity != self.identity {
+            return Err(Error::reason(
+                ErrorCode::LeaseLost,
+                "lease",
+                "the store's identity changed (a restart, a restore or a failover): every lease from before is over",
+            ));
+        }
         let ttl = self.config.ttl_ms;
         let proposed = proposed_fence_ms.min(self.fence_bound(store_now_ms));
-        let r = self.held(node, epoch, holder)?;
+        let r = self.held(node, epoch, start_ms, holder)?;
         r.expires_ms = store_now_ms.saturating_add(ttl);
         r.fence_ms = r.fence_ms.max(proposed);
         Ok(self.grant(node, store_now_ms))
     }
 
-    /// A clean release: the node is free at once and its fence drops to
-    /// the holder's high-water, clamped into the epoch's `[start, fence]`
-    /// (the next start is still `max(fence, floor)`).
-    pub fn release(&mut self, node: u64, epoch: u64, holder: &str, high_water_ms: u64, identity: &str, store_now_ms: u64) -> Result<()> {
-        self.observe(identity, store_now_ms);
-        let r = self.held(node, epoch, holder)?;
+    /// A clean release of the current lease ([`held`](Self::held)): the
+    /// node is free at once and its fence drops to the holder's high-water,
+    /// clamped into the epoch's `[start, fence]` (the next start is still
+    /// `max(fence, floor)`). The identity is not compared: the next acquire does.
+    pub fn release(&mut self, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+        let r = self.held(node, epoch, start_ms, holder)?;
         r.expires_ms = 0;
         r.fence_ms = high_water_ms.clamp(r.start_ms, r.fence_ms);
         Ok(())

@@ -32,6 +32,7 @@ impl Grant {
         Release {
             node: self.node,
             epoch: self.epoch,
+            start_ms: self.start_ms,
             high_water_ms: self.start_ms,
         }
     }
@@ -44,6 +45,10 @@ pub struct Release {
     pub node: u64,
     /// The epoch.
     pub epoch: u64,
+    /// The lease's start, as granted: the store releases only the lease
+    /// that starts there (the same epoch number can come back after a store
+    /// forgot or was restored).
+    pub start_ms: u64,
     /// The end of the last tick minted (ID time), clamped into `[start, fence]`:
     /// the store lowers the node's fence to it, so the next holder starts at once.
     pub high_water_ms: u64,

@@ -240,6 +240,7 @@ impl Lease {
         Ok(Release {
             node: self.node,
             epoch: self.epoch,
+            start_ms: self.start_ms,
             high_water_ms: high_water_ms.unwrap_or(self.start_ms).clamp(self.start_ms, self.fence_ms),
         })
     }

@@ -357,12 +357,12 @@ impl<S: Store> Store for Flaky<S> {
     async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
         self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Renewed> {
+    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Renewed> {
         self.check()?;
-        self.inner.renew_noting(namespace, node, epoch, holder, proposed_fence_ms).await
+        self.inner.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
     }
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, holder: &str, high_water_ms: u64) -> idloom::Result<()> {
-        self.inner.release(namespace, node, epoch, holder, high_water_ms).await
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> idloom::Result<()> {
+        self.inner.release(namespace, node, epoch, start_ms, holder, high_water_ms).await
     }
     async fn nodes(&self, namespace: &str) -> idloom::Result<Vec<idloom_stores::NodeStatus>> {
         self.inner.nodes(namespace).await
@@ -498,9 +498,9 @@ pub async fn expired_first_then_sticky<S: Store>(db: &S, ns: &str) {
     let a = db.acquire(ns, "a", 0).await.unwrap();
     let b = db.acquire(ns, "b", 0).await.unwrap();
     assert_eq!((a.node, b.node), (0, 1));
-    db.release(ns, b.node, b.epoch, "b", b.start_ms).await.unwrap();
+    db.release(ns, b.node, b.epoch, b.start_ms, "b", b.start_ms).await.unwrap();
     assert_eq!(db.acquire(ns, "c", 0).await.unwrap().node, 1, "released: expired first");
-    db.release(ns, a.node, a.epoch, "a", a.start_ms).await.unwrap();
+    db.release(ns, a.node, a.epoch, a.start_ms, "a", a.start_ms).await.unwrap();
     assert_eq!(db.acquire(ns, "a", 0).await.unwrap().node, 0, "sticky");
 }
 
@@ -523,7 +523,7 @@ where
     let a = db.acquire(&ns, "a", years).await.unwrap();
     let bound = |g: &Grant| g.store_now_ms + config.ttl_ms + config.max_skew_ms;
     assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
-    let r = db.renew(&ns, a.node, a.epoch, "a", renew_proposal).await.unwrap().expect("renewed");
+    let r = db.renew(&ns, a.node, a.epoch, a.start_ms, "a", renew_proposal).await.unwrap().expect("renewed");
     assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
     after_renew(ns.clone(), r).await;
     tokio::time::sleep(Duration::from_millis(config.ttl_ms + 50)).await;
@@ -558,7 +558,7 @@ pub async fn expiry_on_the_stores_clock<S: Store>(db: &S) {
     assert!(a.store_now_ms.abs_diff(now_ms()) < 1_000, "the store's clock");
     assert_eq!(db.acquire(&ns, "b", 0).await.unwrap_err().code(), ErrorCode::NoFreeNode);
     let r = db
-        .renew(&ns, a.node, a.epoch, "a", a.fence_ms + 50)
+        .renew(&ns, a.node, a.epoch, a.start_ms, "a", a.fence_ms + 50)
         .await
         .unwrap()
         .expect("renewed");
@@ -574,18 +574,18 @@ pub async fn expiry_on_the_stores_clock<S: Store>(db: &S) {
     // Renewals that change nothing (a lower fence, the same millisecond) still hold; the fence never goes back.
     let mut last = r;
     for _ in 0..20 {
-        last = db.renew(&ns, a.node, a.epoch, "a", 5).await.unwrap().expect("renewed");
+        last = db.renew(&ns, a.node, a.epoch, a.start_ms, "a", 5).await.unwrap().expect("renewed");
         assert!(last.fence_ms >= r.fence_ms);
     }
     tokio::time::sleep(Duration::from_millis(SHORT.ttl_ms + 50)).await;
     let b = db.acquire(&ns, "b", 0).await.unwrap();
     assert_eq!((b.node, b.epoch), (a.node, a.epoch + 1));
     assert_eq!(b.start_ms, last.fence_ms, "b starts at a's last fence");
-    assert_eq!(db.renew(&ns, a.node, a.epoch, "a", 1 << 40).await.unwrap(), None, "refused");
-    let e = db.release(&ns, a.node, a.epoch, "a", 0).await.unwrap_err();
+    assert_eq!(db.renew(&ns, a.node, a.epoch, a.start_ms, "a", 1 << 40).await.unwrap(), None, "refused");
+    let e = db.release(&ns, a.node, a.epoch, a.start_ms, "a", 0).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
     // b releases with a high-water past its start: clamped into b's interval, free at once.
-    db.release(&ns, b.node, b.epoch, "b", b.start_ms + 7).await.unwrap();
+    db.release(&ns, b.node, b.epoch, b.start_ms, "b", b.start_ms + 7).await.unwrap();
     let c = db.acquire(&ns, "b", 0).await.unwrap();
     assert_eq!((c.epoch, c.start_ms), (b.epoch + 1, b.start_ms), "sticky and immediate");
 }
@@ -626,7 +626,7 @@ pub async fn sixteen_holders_on_eight_nodes<S: Store>(db: &S) -> usize {
                 for round in 0..24 {
                     match db.acquire(&ns, &holder, now_ms() + SHORT.ttl_ms).await {
                         Ok(g) if round % 3 == 0 => {
-                            db.release(&ns, g.node, g.epoch, &holder, g.start_ms).await.unwrap(); // nothing minted
+                            db.release(&ns, g.node, g.epoch, g.start_ms, &holder, g.start_ms).await.unwrap(); // nothing minted
                             mine.push((g, g.start_ms));
                         }
                         Ok(g) => mine.push((g, g.fence_ms)),
@@ -778,30 +778,80 @@ where
 }
 
 /// The same change met first by a live lease's renewal (every third of the
-/// TTL): that renewal raises the floor and reports it, once.
+/// TTL): the renewal is refused — the lease is from before the store
+/// changed, `lease_lost` — and leaves the namespace as it is; the next
+/// acquire raises the floor, reports the change once and starts above every
+/// fence from before. `changes` false (MariaDB, no identity): the lease
+/// renews on.
 pub async fn store_identity_changed_on_renewal<S, F, Fut>(db: S, changes: bool, forget: F)
 where
     S: Store,
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    use idloom_stores::Kind::{LeaseRenewed as RENEWED, StoreIdentityChanged as CHANGED};
+    use idloom_stores::Kind::{LeaseLost as LOST, LeaseRenewed as RENEWED, StoreIdentityChanged as CHANGED};
     let ns = unique("identr");
     db.init_namespace(&ns, LAYOUT, Some(4), CONFIG, true).await.unwrap();
     let lease = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
     forget(ns.clone()).await;
     let before = lease.stats().get(RENEWED);
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(3 * CONFIG.ttl_ms);
-    while lease.stats().get(RENEWED) < before + 2 {
-        assert!(std::time::Instant::now() < deadline, "two renewals within three TTLs");
+    let over = |l: &NodeLease<S>| if changes { l.stats().get(LOST) == 1 } else { l.stats().get(RENEWED) >= before + 2 };
+    while !over(&lease) {
+        assert!(std::time::Instant::now() < deadline, "the renewal's outcome within three TTLs");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        lease.stats().get(CHANGED),
-        u64::from(changes),
-        "reported by the renewal that met it, once"
-    );
-    let floor = db.namespace(&ns).await.unwrap().unwrap().floor_ms;
-    assert_eq!(floor > 0, changes, "the renewal raised the floor");
+    assert_eq!(lease.stats().get(CHANGED), 0, "a refused renewal reports nothing but lease_lost");
+    assert_eq!(db.namespace(&ns).await.unwrap().unwrap().floor_ms, 0, "the floor is left to the next acquire");
+    if changes {
+        assert_eq!(lease.state(), idloom::lease::LeaseState::Lost);
+        let fence = lease.fence_ms(); // the generator mints below it, then lease_lost
+        let next = NodeLease::acquire(db.clone(), &ns, LAYOUT).await.unwrap();
+        assert_eq!(next.stats().get(CHANGED), 1, "the acquire that meets the change reports it");
+        let floor = db.namespace(&ns).await.unwrap().unwrap().floor_ms;
+        assert!(floor > fence && next.start_ms() >= floor, "above every fence from before");
+        next.release().await.unwrap();
+    }
     lease.release().await.unwrap();
+}
+
+/// SPIN's `no_start_check` schedule on a real server: holder a's first
+/// lease (node 0) is snapshotted (`save`), runs out, and a's restart leases
+/// node 0 again (sticky: epoch 2, starting at the first lease's fence); then
+/// the store is restored (`restore`: node 0's record as saved, and the
+/// namespace's recorded identity no longer the server's). The first lease,
+/// revived on the store, is refused — while the identity differs, and after
+/// another holder's acquire raised the floor, because its start is below
+/// it — so it can never mint over the second lease's ticks. With the texts
+/// before the start check, its renewal passed.
+pub async fn a_lease_revived_by_a_restore_never_renews<S, Fs, Fr, Fut1, Fut2>(db: S, save: Fs, restore: Fr)
+where
+    S: Store,
+    Fs: FnOnce(String) -> Fut1,
+    Fr: FnOnce(String) -> Fut2,
+    Fut1: Future<Output = ()>,
+    Fut2: Future<Output = ()>,
+{
+    let ns = unique("revive");
+    db.init_namespace(&ns, LAYOUT, Some(2), SHORT, true).await.unwrap();
+    let first = db.acquire(&ns, "a", now_ms() + SHORT.ttl_ms).await.unwrap();
+    assert_eq!((first.node, first.epoch), (0, 1));
+    save(ns.clone()).await;
+    tokio::time::sleep(Duration::from_millis(SHORT.ttl_ms + 50)).await;
+    let second = db.acquire(&ns, "a", now_ms() + SHORT.ttl_ms).await.unwrap();
+    assert_eq!((second.node, second.epoch, second.start_ms), (0, 2, first.fence_ms));
+    restore(ns.clone()).await;
+    let renew_first = || db.renew(&ns, first.node, first.epoch, first.start_ms, "a", now_ms() + SHORT.ttl_ms);
+    assert_eq!(renew_first().await.unwrap(), None, "another identity: refused");
+    assert_eq!(db.namespace(&ns).await.unwrap().unwrap().floor_ms, 0, "left to the next acquire");
+    let c = db.acquire(&ns, "c", now_ms() + SHORT.ttl_ms).await.unwrap();
+    let floor = db.namespace(&ns).await.unwrap().unwrap().floor_ms;
+    assert_eq!(c.node, 1);
+    assert!(floor > second.fence_ms, "the floor rose above every fence from before");
+    assert_eq!(renew_first().await.unwrap(), None, "its start is below the floor: refused");
+    let e = db.release(&ns, first.node, first.epoch, first.start_ms, "a", first.fence_ms).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LeaseLost);
+    tokio::time::sleep(Duration::from_millis(SHORT.ttl_ms + 50)).await;
+    let d = db.acquire(&ns, "d", now_ms() + SHORT.ttl_ms).await.unwrap();
+    assert!(d.start_ms >= floor, "node {} starts at {} >= floor {floor}", d.node, d.start_ms);
 }

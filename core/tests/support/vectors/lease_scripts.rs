@@ -80,7 +80,7 @@ impl LeaseRun {
                 };
                 match self
                     .store
-                    .renew(lease.node(), lease.epoch(), &holder, p.fence_ms, identity, n("store"))
+                    .renew(lease.node(), lease.epoch(), lease.start_ms(), &holder, p.fence_ms, identity, n("store"))
                 {
                     Ok(g) => match lease.renewed(&p, &g, n("received")) {
                         Ok(()) => {
@@ -102,7 +102,7 @@ impl LeaseRun {
                     Ok(r) => r,
                     Err(e) => return lease_error(&e),
                 };
-                match self.store.release(r.node, r.epoch, &holder, r.high_water_ms, identity, n("store")) {
+                match self.store.release(r.node, r.epoch, r.start_ms, &holder, r.high_water_ms) {
                     Ok(()) => json!({"high_water": r.high_water_ms}),
                     Err(e) => lease_error(&e),
                 }
@@ -118,7 +118,7 @@ pub fn lease_scripts() -> Value {
     let acquire = |h: &str, local: u64, store: u64, received: u64, id: &str| json!({"op": "acquire", "holder": h, "local": local, "store": store, "received": received, "identity": id});
     let renew = |h: &str, local: u64, store: u64, received: u64, id: &str| json!({"op": "renew", "holder": h, "local": local, "store": store, "received": received, "identity": id});
     let mint = |h: &str, local: u64| json!({"op": "mint", "holder": h, "local": local});
-    let release = |h: &str, store: u64, id: &str| json!({"op": "release", "holder": h, "store": store, "identity": id});
+    let release = |h: &str, store: u64| json!({"op": "release", "holder": h, "store": store});
     let floor = || json!({"op": "floor", "holder": ""});
     let scripts: Vec<(&str, &str, u64, bool, Vec<Value>)> = vec![
         (
@@ -178,6 +178,23 @@ pub fn lease_scripts() -> Value {
             ],
         ),
         (
+            "renewal_on_new_identity",
+            "The store comes back under a new identity (a restart, a restore, a failover) while a holds a node: a's renewal is refused (lease_lost) and changes nothing; the next acquire raises the floor above every fence from before, and b starts there.",
+            2,
+            true,
+            vec![
+                acquire("a", t, t, t, "r1"),
+                mint("a", t + 10),
+                renew("a", t + 4_000, t + 4_000, t + 4_000, "r2"),
+                floor(),
+                mint("a", t + 13_999),
+                mint("a", t + 14_000),
+                acquire("b", t + 4_100, t + 4_100, t + 4_100, "r2"),
+                floor(),
+                mint("b", t + 15_100),
+            ],
+        ),
+        (
             "release_high_water",
             "A clean release lowers the fence to the end of the last tick minted: the next holder starts there at once instead of one TTL later.",
             1,
@@ -186,7 +203,7 @@ pub fn lease_scripts() -> Value {
                 acquire("a", t, t, t, "r1"),
                 mint("a", t + 100),
                 mint("a", t + 250),
-                release("a", t + 300, "r1"),
+                release("a", t + 300),
                 acquire("b", t + 300, t + 300, t + 300, "r1"),
                 mint("b", t + 300),
             ],

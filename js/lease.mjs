@@ -94,7 +94,7 @@ export class NodeLease extends Observed {
       this.#machine.granted(grant, now());
     } catch (e) {
       // Clock skew past the bound: give the node back untouched.
-      await this.#store._release(this.namespace, grant.node, grant.epoch, this.holder, grant.startMs);
+      await this.#store._release(this.namespace, grant.node, grant.epoch, grant.startMs, this.holder, grant.startMs);
       throw e;
     }
     // The floor rose first (the store forgot or was restored): the grant starts at or above it.
@@ -178,7 +178,7 @@ export class NodeLease extends Observed {
     if (proposed === null || proposed === undefined) return this.#schedule();
     let grant;
     try {
-      grant = await this.#store._renew(this.namespace, this.node, this.epoch, this.holder, proposed);
+      grant = await this.#store._renew(this.namespace, this.node, this.epoch, this.startMs, this.holder, proposed);
     } catch (e) {
       // The core decides: no answer (store_unavailable, a driver's own failure) retries; any other code ends renewals.
       const retry = this.#machine.renewFailed(codeOf(e));
@@ -229,7 +229,7 @@ export class NodeLease extends Observed {
     const [node, epoch, highWater] = this.#machine.release(high ?? undefined);
     const released = this.#machine.takeEvent(); // lease_released (fenceMs: the high-water)
     if (this.#renewing) await this.#renewing.catch(() => {});
-    await this.#store._release(this.namespace, node, epoch, this.holder, highWater);
+    await this.#store._release(this.namespace, node, epoch, this.startMs, this.holder, highWater);
     if (released) report(this, released.name, released.facts); // once the store has it
     return highWater;
   }

@@ -315,7 +315,7 @@ async function storeOp(op, v, store, out) {
     const { nodes } = await store.status(v.namespace);
     const held = nodes.find((n) => BigInt(n.node) === node);
     if (held === undefined) throw Object.assign(new RangeError(`--node must be in 0..=${nodes.length - 1}, got ${node}`), { code: 'node_out_of_range' });
-    await store._release(v.namespace, held.node, held.epoch, held.holder, held.fenceMs);
+    await store._release(v.namespace, held.node, held.epoch, held.startMs, held.holder, held.fenceMs);
     out(`namespace ${v.namespace}, node ${node}: free (epoch ${held.epoch}, fence stays at ${held.fenceMs})`);
   }
   return 0;

@@ -105,7 +105,7 @@ for (const engine of ['postgres', 'redis']) {
 }
 
 for (const engine of ['postgres', 'redis']) {
-  test(`${engine}: a live lease's renewal that meets another identity reports it, once`, async () => {
+  test(`${engine}: a live lease's renewal that meets another identity is refused; the next acquire reports it, once`, async () => {
     const store = await open[engine]();
     const ns = unique('identr');
     await store.initNamespace(ns, { nodes: 2, ttlMs: 600, maxSkewMs: 200, fresh: true });
@@ -113,12 +113,15 @@ for (const engine of ['postgres', 'redis']) {
     const changed = [];
     lease.on('store_identity_changed', (facts) => changed.push(facts));
     await forget[engine](ns);
-    const before = lease.stats().lease_renewed;
-    await waitFor(() => lease.stats().lease_renewed >= before + 2); // every 200 ms
-    assert.equal(changed.length, 1);
-    assert.deepEqual([changed[0].node, changed[0].epoch], [lease.node, lease.epoch]);
-    assert.ok((await store.namespace(ns)).floorMs > 0, 'the renewal raised the floor');
-    await lease.release();
+    await waitFor(() => lease.state === 'lost' && lease.stats().lease_lost === 1); // a renewal every 200 ms
+    assert.equal(changed.length, 0, 'a refused renewal reports nothing but lease_lost');
+    assert.equal((await store.namespace(ns)).floorMs, 0, 'the floor is left to the next acquire');
+    const next = await store.leaseNode(ns);
+    assert.equal(next.stats().store_identity_changed, 1);
+    const floor = (await store.namespace(ns)).floorMs;
+    assert.ok(floor > lease.fenceMs && next.startMs >= floor, 'above every fence from before');
+    await next.release();
+    assert.equal(await lease.release(), null);
     await store.close?.();
   });
 }

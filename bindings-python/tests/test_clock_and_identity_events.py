@@ -84,7 +84,11 @@ def test_store_identity_changed_is_reported_once(engine: str, heard) -> None:  #
 
 
 @pytest.mark.parametrize("engine", ["postgres", "redis"])
-def test_store_identity_changed_is_reported_by_the_renewal_that_meets_it(engine: str, heard) -> None:  # type: ignore[no-untyped-def]
+def test_a_renewal_that_meets_another_identity_is_refused_and_the_next_acquire_reports_it(engine: str, heard) -> None:  # type: ignore[no-untyped-def]
+    """A live lease from before a restore, a promotion or a restart is over:
+    its renewal is refused (lease_lost) and leaves the namespace alone; the
+    acquire that follows raises the floor above every fence from before and
+    reports store_identity_changed, once."""
     import time
 
     store = connect(engine)
@@ -93,13 +97,16 @@ def test_store_identity_changed_is_reported_by_the_renewal_that_meets_it(engine:
     store.init_namespace(ns, nodes=4, ttl_ms=600, max_skew_ms=200, fresh=True)
     lease = store.lease_node(ns)
     _forget(engine, store, ns)
-    before = lease.stats()["lease_renewed"]
     deadline = time.monotonic() + 5
-    while lease.stats()["lease_renewed"] < before + 2:  # every 200 ms
+    while "lease_lost" not in [n for n, _ in heard]:  # a renewal every 200 ms
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    assert lease.stats()["store_identity_changed"] == 1
+    assert lease.state == "lost" and lease.error is not None and lease.error.code == "lease_lost"
+    assert lease.stats()["store_identity_changed"] == 0
+    assert store.namespace(ns).floor_ms == 0
+    after = store.lease_node(ns)
     changed = [f for n, f in heard if n == "store_identity_changed"]
-    assert len(changed) == 1 and (changed[0]["node"], changed[0]["epoch"]) == (lease.node, lease.epoch)
-    assert store.namespace(ns).floor_ms > 0
-    lease.release()
+    assert changed == [{"node": after.node, "epoch": after.epoch, "fence_ms": after.start_ms}]
+    assert after.start_ms >= store.namespace(ns).floor_ms > lease.fence_ms
+    after.release()
+    assert lease.release() is None

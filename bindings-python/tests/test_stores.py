@@ -584,3 +584,17 @@ def test_mariadb_refuses_a_guard_instead_of_ignoring_it() -> None:
         store.segment_peek(tag)  # nothing was created
     store.init_segment(tag, floor=1)  # unguarded, as before
     assert store.segment_peek(tag) == 1
+
+
+def test_only_the_current_lease_renews_or_releases_its_start_included(store) -> None:  # type: ignore[no-untyped-def]
+    """The store knows a lease by node, epoch, holder and start: an epoch
+    number given again (after the store forgot) or a record revived by a
+    restore has another start, or one below the floor, and is refused."""
+    ns = unique("start")
+    store.init_namespace(ns, nodes=1, ttl_ms=5_000, max_skew_ms=500, fresh=True)
+    node, epoch, start, fence = store._acquire(ns, "a", 0)[:4]
+    assert store._renew(ns, node, epoch, start + 1, "a", fence) is None
+    with pytest.raises(idloom.LeaseLostError):
+        store._release(ns, node, epoch, start + 1, "a", start)
+    assert store._renew(ns, node, epoch, start, "a", fence)[:3] == (node, epoch, start)
+    store._release(ns, node, epoch, start, "a", start)

@@ -69,9 +69,9 @@ function checked(call) {
     case 'acquire':
       return { op: c.op, ns: ns(), holder: holder(), proposed: n('proposed', 0, safe) };
     case 'renew':
-      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), holder: holder(), proposed: n('proposed', 0, safe) };
+      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), start: n('start', 0, safe), holder: holder(), proposed: n('proposed', 0, safe) };
     case 'release':
-      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), holder: holder(), highWater: n('highWater', 0, safe) };
+      return { op: c.op, ns: ns(), node: n('node', 0, lastNode), epoch: n('epoch', 0, safe), start: n('start', 0, safe), holder: holder(), highWater: n('highWater', 0, safe) };
     case 'segment_init':
       return { op: c.op, tag: tag(), floor: n('floor', 0, safe) };
     case 'segment_peek':
@@ -201,7 +201,7 @@ export class IdloomCoordinator {
         if (space === null) return null;
         let g;
         try {
-          g = space.store.renew(c.node, c.epoch, c.holder, c.proposed, await this.#id(), now);
+          g = space.store.renew(c.node, c.epoch, c.start, c.holder, c.proposed, await this.#id(), now);
         } catch (e) {
           if (/** @type {any} */ (e).code === 'lease_lost') return null; // refused, as the SQL's zero rows
           throw e;
@@ -211,7 +211,7 @@ export class IdloomCoordinator {
       }
       case 'release': {
         const space = (await this.#space(c.ns)) ?? lost();
-        space.store.release(c.node, c.epoch, c.holder, c.highWater, await this.#id(), now);
+        space.store.release(c.node, c.epoch, c.start, c.holder, c.highWater);
         await this.#save(c.ns, space, c.node);
         return true;
       }
@@ -318,15 +318,15 @@ export class DurableObjectStore extends Store {
     return DurableObjectStore.#grant(await this.#call('acquire', { ns, holder, proposed }));
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
-  async _renew(ns, node, epoch, holder, proposed) {
-    const g = await this.#call('renew', { ns, node, epoch, holder, proposed });
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, start, holder, proposed) {
+    const g = await this.#call('renew', { ns, node, epoch, start, holder, proposed });
     return g === null ? null : DurableObjectStore.#grant(g);
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
-  async _release(ns, node, epoch, holder, highWater) {
-    await this.#call('release', { ns, node, epoch, holder, highWater });
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, start, holder, highWater) {
+    await this.#call('release', { ns, node, epoch, start, holder, highWater });
   }
 
   /**

@@ -225,17 +225,20 @@ impl WasmLeaseStore {
         let (proposed, now) = (ms(proposed, "proposedFenceMs")?, ms(now, "nowMs")?);
         Ok(grant_out(&self.inner.acquire(holder, proposed, identity, now).js()?))
     }
-    /// Renew under the same epoch and holder (`lease_lost` otherwise).
-    pub fn renew(&mut self, node: f64, epoch: f64, holder: &str, proposed: f64, identity: &str, now: f64) -> Out<Vec<f64>> {
-        let (node, epoch) = (ms(node, "node")?, ms(epoch, "epoch")?);
+    /// Renew the current lease — the same epoch, holder and start, at or
+    /// above the floor, under the identity the store recorded (`lease_lost`
+    /// otherwise).
+    #[allow(clippy::too_many_arguments)]
+    pub fn renew(&mut self, node: f64, epoch: f64, start: f64, holder: &str, proposed: f64, identity: &str, now: f64) -> Out<Vec<f64>> {
+        let (node, epoch, start) = (ms(node, "node")?, ms(epoch, "epoch")?, ms(start, "startMs")?);
         let (proposed, now) = (ms(proposed, "proposedFenceMs")?, ms(now, "nowMs")?);
-        Ok(grant_out(&self.inner.renew(node, epoch, holder, proposed, identity, now).js()?))
+        Ok(grant_out(&self.inner.renew(node, epoch, start, holder, proposed, identity, now).js()?))
     }
-    /// A clean release with a high-water (`lease_lost` if another has it).
-    pub fn release(&mut self, node: f64, epoch: f64, holder: &str, high_water: f64, identity: &str, now: f64) -> Out<()> {
-        let (node, epoch) = (ms(node, "node")?, ms(epoch, "epoch")?);
-        let (high_water, now) = (ms(high_water, "highWaterMs")?, ms(now, "nowMs")?);
-        self.inner.release(node, epoch, holder, high_water, identity, now).js()
+    /// A clean release of the current lease with a high-water (`lease_lost` otherwise).
+    pub fn release(&mut self, node: f64, epoch: f64, start: f64, holder: &str, high_water: f64) -> Out<()> {
+        let (node, epoch, start) = (ms(node, "node")?, ms(epoch, "epoch")?, ms(start, "startMs")?);
+        let high_water = ms(high_water, "highWaterMs")?;
+        self.inner.release(node, epoch, start, holder, high_water).js()
     }
     /// The namespace floor.
     #[wasm_bindgen(js_name = floorMs)]

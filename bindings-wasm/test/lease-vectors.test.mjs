@@ -67,10 +67,10 @@ function step(store, holders, script, s) {
       const { m, gen } = holders.get(s.holder);
       const proposed = m.beginRenew(s.local);
       if (proposed === null) return { due: false };
-      const [node, epoch] = m.snapshot();
+      const [node, epoch, start] = m.snapshot();
       let g;
       try {
-        g = store.renew(node, epoch, s.holder, proposed, s.identity, s.store);
+        g = store.renew(node, epoch, start, s.holder, proposed, s.identity, s.store);
       } catch (e) {
         if (e.code !== 'lease_lost') throw e;
         m.refused();
@@ -84,8 +84,9 @@ function step(store, holders, script, s) {
     }
     case 'release': {
       const { m, gen } = holders.get(s.holder);
+      const [, , start] = m.snapshot();
       const [node, epoch, highWater] = m.release(gen.stopLease() ?? undefined);
-      store.release(node, epoch, s.holder, highWater, s.identity, s.store);
+      store.release(node, epoch, start, s.holder, highWater);
       return { high_water: highWater };
     }
     case 'floor':

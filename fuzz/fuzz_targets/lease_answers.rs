@@ -69,9 +69,9 @@ fuzz_target!(|data: &[u8]| {
                 let _ = store.acquire(if b.small(2) == 0 { "a" } else { "b" }, b.small(1 << 50), "s", t);
             }
             _ => {
-                let (node, epoch, hw) = (b.small(8), b.small(4), b.small(1 << 50));
-                let _ = store.renew(node, epoch, "a", hw, if b.small(2) == 0 { "s" } else { "t" }, t);
-                let _ = store.release(node, epoch, "b", hw, "s", t);
+                let (node, epoch, hw, start) = (b.small(8), b.small(4), b.small(1 << 50), b.small(1 << 50));
+                let _ = store.renew(node, epoch, start, "a", hw, if b.small(2) == 0 { "s" } else { "t" }, t);
+                let _ = store.release(node, epoch, start, "b", hw);
             }
         }
         let _ = h.next_renewal_in_ms(t);

@@ -134,24 +134,24 @@ export class MySQLStore extends SqlStore {
     });
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
-  async _renew(ns, node, epoch, holder, proposed) {
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, start, holder, proposed) {
     const sql = this._sql;
     const subject = about(ns, node, epoch);
     return this._tx(async (c) => {
       const lock = await MySQLStore.#read(c, 'renew_lock', subject, sql.NAMESPACE_LOCK, [ns]);
       if (lock[0] === 'refused') return null;
       const [, ttl, , storeNow] = lock;
-      const renewed = await MySQLStore.#read(c, 'renew', subject, sql.RENEW, [storeNow + ttl, proposed, ns, node, epoch, holder], true);
+      const renewed = await MySQLStore.#read(c, 'renew', subject, sql.RENEW, [storeNow + ttl, proposed, ns, node, epoch, holder, start], true);
       if (renewed[0] === 'refused') return null;
       const [, got, startMs, fenceMs] = await MySQLStore.#read(c, 'node_get', subject, sql.NODE_GET, [ns, node]);
       return { node, epoch: got, startMs, fenceMs, storeNowMs: storeNow };
     });
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
-  async _release(ns, node, epoch, holder, highWater) {
-    await this._tx((c) => MySQLStore.#read(c, 'release', about(ns, node, epoch), this._sql.RELEASE, [highWater, ns, node, epoch, holder], true));
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, start, holder, highWater) {
+    await this._tx((c) => MySQLStore.#read(c, 'release', about(ns, node, epoch), this._sql.RELEASE, [highWater, ns, node, epoch, holder, start], true));
   }
 
   /**

@@ -98,14 +98,14 @@ export class PostgresStore extends SqlStore {
     return grantOf(await this._read('acquire', about(ns), this._sql.ACQUIRE, [ns, holder, proposed]));
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
-  async _renew(ns, node, epoch, holder, proposed) {
-    return grantOf(await this._read('renew', about(ns, node, epoch), this._sql.RENEW, [ns, node, epoch, holder, proposed]));
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, start, holder, proposed) {
+    return grantOf(await this._read('renew', about(ns, node, epoch), this._sql.RENEW, [ns, node, epoch, holder, proposed, start]));
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
-  async _release(ns, node, epoch, holder, highWater) {
-    await this._read('release', about(ns, node, epoch), this._sql.RELEASE, [ns, node, epoch, holder, highWater]);
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, start, holder, highWater) {
+    await this._read('release', about(ns, node, epoch), this._sql.RELEASE, [ns, node, epoch, holder, highWater, start]);
   }
 
   /**

@@ -141,14 +141,14 @@ export class RedisStore extends ProcessStore {
     return grantOf(await this.#read('acquire', about(ns), 'ACQUIRE', native.storeRedisKey('ns', ns), holder, proposed));
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} proposed */
-  async _renew(ns, node, epoch, holder, proposed) {
-    return grantOf(await this.#read('renew', about(ns, node, epoch), 'RENEW', native.storeRedisKey('ns', ns), node, epoch, holder, proposed));
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} proposed */
+  async _renew(ns, node, epoch, start, holder, proposed) {
+    return grantOf(await this.#read('renew', about(ns, node, epoch), 'RENEW', native.storeRedisKey('ns', ns), node, epoch, holder, proposed, start));
   }
 
-  /** @param {string} ns @param {number} node @param {number} epoch @param {string} holder @param {number} highWater */
-  async _release(ns, node, epoch, holder, highWater) {
-    await this.#read('release', about(ns, node, epoch), 'RELEASE', native.storeRedisKey('ns', ns), node, epoch, holder, highWater);
+  /** @param {string} ns @param {number} node @param {number} epoch @param {number} start the lease's start, as granted @param {string} holder @param {number} highWater */
+  async _release(ns, node, epoch, start, holder, highWater) {
+    await this.#read('release', about(ns, node, epoch), 'RELEASE', native.storeRedisKey('ns', ns), node, epoch, holder, highWater, start);
   }
 
   /**

@@ -200,8 +200,8 @@ def _store(args: argparse.Namespace, out: TextIO) -> None:
         rows = {row[0]: row for row in store.status(args.namespace)["nodes"]}
         if args.node not in rows:
             raise idloom.NodeOutOfRangeError(f"--node must be in 0..={len(rows) - 1}, got {args.node}", "node_out_of_range")
-        _, holder, epoch, _, _, fence = rows[args.node]
-        store._release(args.namespace, args.node, epoch, holder, fence)
+        _, holder, epoch, _, start, fence = rows[args.node]
+        store._release(args.namespace, args.node, epoch, start, holder, fence)
         print(f"namespace {args.namespace}, node {args.node}: free (epoch {epoch}, fence stays at {fence})", file=out)
 
 

@@ -259,10 +259,10 @@ class Store(ShownUrl):
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
         raise NotImplementedError
 
-    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+    def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
         raise NotImplementedError
 
-    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
+    def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
         raise NotImplementedError
 
     # -- the public protocol ------------------------------------------------------

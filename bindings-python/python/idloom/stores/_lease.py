@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from ._base import Store
 
 #: node, epoch, start_ms, fence_ms, store_now_ms, identity_changed (1: the
-#: acquire or renewal found the store under another identity and raised the floor; 0 on MariaDB).
+#: acquire found the store under another identity and raised the floor; 0 on MariaDB, and
+#: for a renewal, which is refused under another identity).
 Grant = Tuple[int, int, int, int, int, int]
 Event = Optional[Tuple[str, Dict[str, Any]]]  # the machine's last event: (name, facts)
 T = TypeVar("T")
@@ -200,7 +201,7 @@ class _LeaseState:
             for f in self._fences:
                 f.lose()
             return None
-        if grant[5]:  # the renewal met another store identity: the floor rose first
+        if grant[5]:  # a store whose renewal grants under a new identity says so (none of ours: they refuse)
             emit("store_identity_changed", self, node=grant[0], epoch=grant[1], fence_ms=grant[3])
         try:
             action, value = self._machine.renewed(*grant[:5], now_ms())
@@ -261,7 +262,7 @@ class NodeLease(_LeaseState):
             self._granted(grant)
         except IdloomError:
             # Clock skew past the bound: give the node back untouched.
-            self._store._release(self.namespace, grant[0], grant[1], self.holder, grant[2])
+            self._store._release(self.namespace, grant[0], grant[1], grant[2], self.holder, grant[2])
             raise
         self._thread = threading.Thread(target=self._renew_loop, name=f"idloom-lease-{self.namespace}-{self.node}",
                                         daemon=True)
@@ -275,7 +276,7 @@ class NodeLease(_LeaseState):
             if proposed is None:
                 continue  # not due yet, or renewals are over (the loop's test)
             try:
-                grant = self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
+                grant = self._store._renew(self.namespace, self.node, self.epoch, self.start_ms, self.holder, proposed)
                 failure: Optional[BaseException] = None
             except Exception as e:  # the driver's failure: judged by _renew_end
                 grant, failure = None, e
@@ -298,7 +299,7 @@ class NodeLease(_LeaseState):
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         node, epoch, high_water = sent
-        self._store._release(self.namespace, node, epoch, self.holder, high_water)
+        self._store._release(self.namespace, node, epoch, self.start_ms, self.holder, high_water)
         self._release_end()
         return high_water
 
@@ -324,7 +325,7 @@ class AsyncNodeLease(_LeaseState):
         try:
             self._granted(grant)
         except IdloomError:
-            await self._store._release(self.namespace, grant[0], grant[1], self.holder, grant[2])
+            await self._store._release(self.namespace, grant[0], grant[1], grant[2], self.holder, grant[2])
             raise
         self._task = asyncio.get_running_loop().create_task(self._renew_loop())
 
@@ -335,7 +336,7 @@ class AsyncNodeLease(_LeaseState):
             if proposed is None:
                 continue  # not due yet, or renewals are over (the loop's test)
             try:
-                grant = await self._store._renew(self.namespace, self.node, self.epoch, self.holder, proposed)
+                grant = await self._store._renew(self.namespace, self.node, self.epoch, self.start_ms, self.holder, proposed)
                 failure: Optional[BaseException] = None
             except Exception as e:
                 grant, failure = None, e
@@ -354,7 +355,7 @@ class AsyncNodeLease(_LeaseState):
         if sent is None:
             return None
         node, epoch, high_water = sent
-        await self._store._release(self.namespace, node, epoch, self.holder, high_water)
+        await self._store._release(self.namespace, node, epoch, self.start_ms, self.holder, high_water)
         self._release_end()
         return high_water
 

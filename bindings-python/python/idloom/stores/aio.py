@@ -134,11 +134,11 @@ class AsyncPostgresStore(_AsyncStore):
     async def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
         return _pg.acquired(ns, await self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
 
-    async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        return _pg.renewed(ns, node, epoch, await self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
+    async def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        return _pg.renewed(ns, node, epoch, await self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms, start_ms))
 
-    async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        _pg.released(ns, node, epoch, await self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
+    async def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
+        _pg.released(ns, node, epoch, await self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms, start_ms))
 
     def _segment(self, name: str, table: Optional[str]) -> str:
         return convert("postgres", _segment_sql(_store_texts("postgres")[name], self._table if table is None else table))
@@ -241,12 +241,12 @@ class AsyncRedisStore(_AsyncStore):
         assert got is not None
         return got
 
-    async def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        v = await self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
+    async def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        v = await self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms, start_ms)
         return grant_of(_redis.answer("renew", {"namespace": ns, "node": node, "epoch": epoch}, v))
 
-    async def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        v = await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms)
+    async def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
+        v = await self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms, start_ms)
         _redis.answer("release", {"namespace": ns, "node": node, "epoch": epoch}, v)
 
     async def init_segment(self, biz_tag: str, *, floor: int, step: int = 1000, guard: bool = False) -> None:

@@ -209,7 +209,7 @@ class MySQLStore(Store):
             return (node, epoch, start, fence, now, 0)  # MariaDB has no store identity to compare
         return self._tx(body)  # type: ignore[no-any-return]
 
-    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+    def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
         who: Subject = {"namespace": ns, "node": node, "epoch": epoch}
 
         def body(cur: Any) -> Optional[Grant]:
@@ -218,7 +218,7 @@ class MySQLStore(Store):
             if lock[0] == "refused":
                 return None
             _, ttl, _, now = lock
-            changed = cur.execute(self._sql["RENEW"], (now + ttl, proposed_fence_ms, ns, node, epoch, holder))
+            changed = cur.execute(self._sql["RENEW"], (now + ttl, proposed_fence_ms, ns, node, epoch, holder, start_ms))
             if _read_answer("mysql", "renew", who, (changed,))[0] == "refused":
                 return None
             cur.execute(self._sql["NODE_GET"], (ns, node))
@@ -226,8 +226,8 @@ class MySQLStore(Store):
             return (node, got_epoch, start, fence, now, 0)
         return self._tx(body)  # type: ignore[no-any-return]
 
-    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        changed = self._tx(lambda cur: cur.execute(self._sql["RELEASE"], (high_water_ms, ns, node, epoch, holder)))
+    def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
+        changed = self._tx(lambda cur: cur.execute(self._sql["RELEASE"], (high_water_ms, ns, node, epoch, holder, start_ms)))
         _read_answer("mysql", "release", {"namespace": ns, "node": node, "epoch": epoch}, (changed,))
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:

@@ -131,11 +131,11 @@ class PostgresStore(Store):
     def _acquire(self, ns: str, holder: str, proposed_fence_ms: int) -> Grant:
         return acquired(ns, self._one(self._sql["ACQUIRE"], ns, holder, proposed_fence_ms))
 
-    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        return renewed(ns, node, epoch, self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms))
+    def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        return renewed(ns, node, epoch, self._one(self._sql["RENEW"], ns, node, epoch, holder, proposed_fence_ms, start_ms))
 
-    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        released(ns, node, epoch, self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms))
+    def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
+        released(ns, node, epoch, self._one(self._sql["RELEASE"], ns, node, epoch, holder, high_water_ms, start_ms))
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:
         with self._conn() as conn:

@@ -106,12 +106,12 @@ class RedisStore(Store):
         assert got is not None
         return got
 
-    def _renew(self, ns: str, node: int, epoch: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
-        v = self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms)
+    def _renew(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, proposed_fence_ms: int) -> Optional[Grant]:
+        v = self._run("RENEW", _redis_key("ns", ns), node, epoch, holder, proposed_fence_ms, start_ms)
         return grant_of(answer("renew", {"namespace": ns, "node": node, "epoch": epoch}, v))
 
-    def _release(self, ns: str, node: int, epoch: int, holder: str, high_water_ms: int) -> None:
-        v = self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms)
+    def _release(self, ns: str, node: int, epoch: int, start_ms: int, holder: str, high_water_ms: int) -> None:
+        v = self._run("RELEASE", _redis_key("ns", ns), node, epoch, holder, high_water_ms, start_ms)
         answer("release", {"namespace": ns, "node": node, "epoch": epoch}, v)
 
     def _nodes(self, ns: str) -> List[Tuple[Any, ...]]:

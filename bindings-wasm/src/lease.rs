@@ -232,7 +232,9 @@ impl WasmLeaseStore {
     pub fn renew(&mut self, node: f64, epoch: f64, start: f64, holder: &str, proposed: f64, identity: &str, now: f64) -> Out<Vec<f64>> {
         let (node, epoch, start) = (ms(node, "node")?, ms(epoch, "epoch")?, ms(start, "startMs")?);
         let (proposed, now) = (ms(proposed, "proposedFenceMs")?, ms(now, "nowMs")?);
-        Ok(grant_out(&self.inner.renew(node, epoch, start, holder, proposed, identity, now).js()?))
+        Ok(grant_out(
+            &self.inner.renew(node, epoch, start, holder, proposed, identity, now).js()?,
+        ))
     }
     /// A clean release of the current lease with a high-water (`lease_lost` otherwise).
     pub fn release(&mut self, node: f64, epoch: f64, start: f64, holder: &str, high_water: f64) -> Out<()> {

@@ -190,11 +190,16 @@ fn the_store_model_acquires_renews_releases_and_raises_its_floor() {
     let c = s.acquire("c", T0 + 20_000, "run-1", T0 + 10_000).unwrap();
     assert_eq!((c.node, c.epoch, c.start_ms, c.fence_ms), (0, 2, T0 + 10_000, T0 + 20_000));
     assert_eq!(
-        s.renew(0, 1, a.start_ms, "a", T0 + 40_000, "run-1", T0 + 10_001).unwrap_err().code(),
+        s.renew(0, 1, a.start_ms, "a", T0 + 40_000, "run-1", T0 + 10_001)
+            .unwrap_err()
+            .code(),
         ErrorCode::LeaseLost
     );
     // c renews; the fence never moves back.
-    assert_eq!(s.renew(0, 2, c.start_ms, "c", T0 + 15_000, "run-1", T0 + 12_000).unwrap().fence_ms, T0 + 20_000);
+    assert_eq!(
+        s.renew(0, 2, c.start_ms, "c", T0 + 15_000, "run-1", T0 + 12_000).unwrap().fence_ms,
+        T0 + 20_000
+    );
     // A clean release: free at once, fence at the high-water (clamped into c's interval).
     s.release(0, 2, c.start_ms, "c", T0 + 12_345).unwrap();
     let again = s.acquire("c", T0 + 22_500, "run-1", T0 + 12_500).unwrap();
@@ -228,7 +233,10 @@ fn a_far_future_fence_is_clamped_to_one_lease_ahead_of_the_stores_clock() {
     let r = s.renew(0, 1, a.start_ms, "a", u64::MAX, "run", T0 + 3_000).unwrap();
     assert_eq!(r.fence_ms, bound(T0 + 3_000), "renew: clamped");
     // Never below a fence already granted: a clamp under it leaves it.
-    assert_eq!(s.renew(0, 1, a.start_ms, "a", years, "run", T0).unwrap().fence_ms, bound(T0 + 3_000));
+    assert_eq!(
+        s.renew(0, 1, a.start_ms, "a", years, "run", T0).unwrap().fence_ms,
+        bound(T0 + 3_000)
+    );
     // The next holder starts where the last lease could reach, not years ahead.
     let b = s.acquire("b", T0 + 30_000, "run", T0 + 20_000).unwrap();
     assert_eq!((b.epoch, b.start_ms, b.fence_ms), (2, bound(T0 + 3_000), T0 + 30_000));
@@ -314,7 +322,15 @@ impl Holder {
     }
     fn renew(&mut self, store: &mut MemoryStore, local_ms: u64, store_ms: u64) -> Result<(), ErrorCode> {
         let Some(p) = self.lease.begin_renew(local_ms) else { return Ok(()) };
-        match store.renew(self.lease.node(), self.lease.epoch(), self.lease.start_ms(), self.name, p.fence_ms, "run", store_ms) {
+        match store.renew(
+            self.lease.node(),
+            self.lease.epoch(),
+            self.lease.start_ms(),
+            self.name,
+            p.fence_ms,
+            "run",
+            store_ms,
+        ) {
             Ok(g) => {
                 self.lease.renewed(&p, &g, local_ms).map_err(|e| e.code())?;
                 self.gen.extend_fence(self.lease.fence_ms());
@@ -452,7 +468,9 @@ fn a_store_restored_from_its_records_answers_as_the_one_it_was_saved_from() {
     let mut b = MemoryStore::restore(CONFIG, a.floor_ms(), "do", records).unwrap();
     assert_eq!(b.config(), &CONFIG);
     assert_eq!(
-        b.renew(g.node, g.epoch, g.start_ms, "x", T0 + 11_000, "do", T0 + 1).unwrap().fence_ms,
+        b.renew(g.node, g.epoch, g.start_ms, "x", T0 + 11_000, "do", T0 + 1)
+            .unwrap()
+            .fence_ms,
         T0 + 11_000
     );
     assert_eq!(b.acquire("y", T0, "do", T0 + 2).unwrap().node, 1, "node 0 is still held");
@@ -481,7 +499,8 @@ fn a_superseded_lease_revived_by_an_older_snapshot_never_renews() {
     let mut r = MemoryStore::restore(CONFIG, 0, "run-1", snapshot).unwrap();
     let lost = |e: idloom::Error| e.code();
     assert_eq!(
-        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_000).map_err(lost),
+        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_000)
+            .map_err(lost),
         Err(ErrorCode::LeaseLost),
         "another identity: refused, nothing changed"
     );
@@ -490,11 +509,15 @@ fn a_superseded_lease_revived_by_an_older_snapshot_never_renews() {
     let c = r.acquire("c", T0 + 21_000, "run-2", T0 + 11_000).unwrap();
     assert_eq!((c.node, r.floor_ms()), (1, T0 + 22_000));
     assert_eq!(
-        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_001).map_err(lost),
+        r.renew(a.node, a.epoch, a.start_ms, "a", T0 + 21_000, "run-2", T0 + 11_001)
+            .map_err(lost),
         Err(ErrorCode::LeaseLost),
         "a's start is below the floor: the lease is over"
     );
-    assert_eq!(r.release(a.node, a.epoch, a.start_ms, "a", T0 + 5_000).map_err(lost), Err(ErrorCode::LeaseLost));
+    assert_eq!(
+        r.release(a.node, a.epoch, a.start_ms, "a", T0 + 5_000).map_err(lost),
+        Err(ErrorCode::LeaseLost)
+    );
     // When a's record expires, the next holder starts at the floor, above b's fence.
     let d = r.acquire("d", T0 + 31_000, "run-2", T0 + 21_000).unwrap();
     assert!(d.start_ms >= T0 + 22_000 && d.start_ms >= b.fence_ms);
@@ -511,9 +534,19 @@ fn an_epoch_number_given_again_after_the_store_forgot_is_another_lease() {
     let new = again.acquire("worker", T0 + 11_000, "run-2", T0 + 1_000).unwrap();
     assert_eq!((new.node, new.epoch), (old.node, old.epoch), "the same node and epoch number");
     assert!(new.start_ms > old.fence_ms);
-    let e = again.renew(old.node, old.epoch, old.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000).unwrap_err();
+    let e = again
+        .renew(old.node, old.epoch, old.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000)
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::LeaseLost);
-    assert_eq!(again.release(old.node, old.epoch, old.start_ms, "worker", T0 + 5_000).unwrap_err().code(), ErrorCode::LeaseLost);
-    let ok = again.renew(new.node, new.epoch, new.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000).unwrap();
+    assert_eq!(
+        again
+            .release(old.node, old.epoch, old.start_ms, "worker", T0 + 5_000)
+            .unwrap_err()
+            .code(),
+        ErrorCode::LeaseLost
+    );
+    let ok = again
+        .renew(new.node, new.epoch, new.start_ms, "worker", T0 + 14_000, "run-2", T0 + 4_000)
+        .unwrap();
     assert_eq!(ok.start_ms, new.start_ms);
 }

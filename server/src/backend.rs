@@ -137,7 +137,15 @@ impl<S: Store> Store for Timed<S> {
     ) -> impl Future<Output = Result<idloom_stores::Renewed>> + Send {
         self.inner.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms)
     }
-    fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send {
+    fn release(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        high_water_ms: u64,
+    ) -> impl Future<Output = Result<()>> + Send {
         self.inner.release(namespace, node, epoch, start_ms, holder, high_water_ms)
     }
     fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<idloom_stores::NodeStatus>>> + Send {

@@ -1045,7 +1045,9 @@ fn check(all: &[Instance], resumed: Instant, store_back: Instant) -> BTreeMap<(S
                 // After the store came back (a new run_id) every lease from before is over: lease_lost
                 // until the instance leased again; before, only the paused b may lose its lease.
                 Got::Refused(code, why) if why == "lease_lost" && a.received >= store_back => {
-                    *refusals.entry((inst.name.clone(), a.route, *code, "lease_lost after the store restart".into())).or_default() += 1
+                    *refusals
+                        .entry((inst.name.clone(), a.route, *code, "lease_lost after the store restart".into()))
+                        .or_default() += 1
                 }
                 Got::Refused(code, why) => *refusals.entry((inst.name.clone(), a.route, *code, why.clone())).or_default() += 1,
                 Got::Transport(e) => *transport.entry(format!("{} {e}", inst.name)).or_default() += 1,

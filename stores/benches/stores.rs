@@ -101,7 +101,9 @@ fn leases<S: Store>(rt: &Runtime, db: &S, ns: &str, nodes: u64, samples: usize, 
     if renewals > 0 {
         let g = rt.block_on(db.acquire(ns, "r", fence())).unwrap();
         ren = time(renewals, |_| {
-            rt.block_on(db.renew(ns, g.node, g.epoch, g.start_ms, "r", fence())).unwrap().expect("renewed")
+            rt.block_on(db.renew(ns, g.node, g.epoch, g.start_ms, "r", fence()))
+                .unwrap()
+                .expect("renewed")
         });
     }
     (init, acq, ren)

@@ -140,7 +140,9 @@ impl<S: Store> NodeLease<S> {
         if let Err(e) = holder.granted(&grant, clock.now_ms()).and_then(|()| generator.set_node(grant.node)) {
             // Clock skew past the bound (or a node the layout cannot hold): give it back untouched.
             let r = grant.release_unused();
-            let _ = store.release(namespace, r.node, r.epoch, r.start_ms, &holder_name, r.high_water_ms).await;
+            let _ = store
+                .release(namespace, r.node, r.epoch, r.start_ms, &holder_name, r.high_water_ms)
+                .await;
             return Err(e);
         }
         generator.set_lease(grant.start_ms, grant.fence_ms, grant.epoch);

@@ -151,7 +151,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         proposed_fence_ms: u64,
     ) -> impl Future<Output = Result<Option<Grant>>> + Send {
         async move {
-            let renewed = self.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms).await?;
+            let renewed = self
+                .renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms)
+                .await?;
             Ok(renewed.map(|(grant, _)| grant))
         }
     }
@@ -173,7 +175,15 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Give a node back with the end of the last tick minted (`lease_lost`
     /// if the lease `(node, epoch, start_ms)` is no longer the current one).
-    fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> impl Future<Output = Result<()>> + Send;
+    fn release(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        high_water_ms: u64,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Every node of a namespace (`store_state_lost` if the namespace is missing on Redis).
     fn nodes(&self, namespace: &str) -> impl Future<Output = Result<Vec<NodeStatus>>> + Send;

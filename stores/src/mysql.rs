@@ -209,7 +209,15 @@ impl Store for MyStore {
         Ok((grant, false))
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, fence) = lease_numbers(node, epoch, ("proposed_fence_ms", proposed_fence_ms))?;
         let mut conn = self.conn().await?;

@@ -226,7 +226,15 @@ impl Store for PgStore {
         grant_of(reading, &subject)
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let (n, e, f, st) = (
             node_arg(node)?,
@@ -234,7 +242,10 @@ impl Store for PgStore {
             i64_arg("proposed_fence_ms", proposed_fence_ms)?,
             i64_arg("start_ms", start_ms)?,
         );
-        match self.one(sql::RENEW, &[&namespace, &n, &e, &holder, &f, &st], "renew", &subject).await? {
+        match self
+            .one(sql::RENEW, &[&namespace, &n, &e, &holder, &f, &st], "renew", &subject)
+            .await?
+        {
             Reading::Refused => Ok(None),
             reading => grant_of(reading, &subject).map(Some),
         }

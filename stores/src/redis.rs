@@ -190,7 +190,15 @@ impl Store for RedisStore {
         grant_of(read("acquire", &subject, &reply)?, &subject)
     }
 
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> Result<Renewed> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Renewed> {
         let subject = crate::lease_call(namespace, holder, node, epoch)?;
         let args = [
             node.to_string(),

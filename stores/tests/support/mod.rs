@@ -357,9 +357,19 @@ impl<S: Store> Store for Flaky<S> {
     async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<(idloom_stores::Grant, bool)> {
         self.inner.acquire_noting(namespace, holder, proposed_fence_ms).await
     }
-    async fn renew_noting(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, proposed_fence_ms: u64) -> idloom::Result<Renewed> {
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> idloom::Result<Renewed> {
         self.check()?;
-        self.inner.renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
+        self.inner
+            .renew_noting(namespace, node, epoch, start_ms, holder, proposed_fence_ms)
+            .await
     }
     async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> idloom::Result<()> {
         self.inner.release(namespace, node, epoch, start_ms, holder, high_water_ms).await
@@ -523,7 +533,11 @@ where
     let a = db.acquire(&ns, "a", years).await.unwrap();
     let bound = |g: &Grant| g.store_now_ms + config.ttl_ms + config.max_skew_ms;
     assert_eq!(a.fence_ms, bound(&a), "acquire: clamped to store now + ttl + max_skew");
-    let r = db.renew(&ns, a.node, a.epoch, a.start_ms, "a", renew_proposal).await.unwrap().expect("renewed");
+    let r = db
+        .renew(&ns, a.node, a.epoch, a.start_ms, "a", renew_proposal)
+        .await
+        .unwrap()
+        .expect("renewed");
     assert_eq!(r.fence_ms, bound(&r), "renew: clamped too");
     after_renew(ns.clone(), r).await;
     tokio::time::sleep(Duration::from_millis(config.ttl_ms + 50)).await;
@@ -581,7 +595,11 @@ pub async fn expiry_on_the_stores_clock<S: Store>(db: &S) {
     let b = db.acquire(&ns, "b", 0).await.unwrap();
     assert_eq!((b.node, b.epoch), (a.node, a.epoch + 1));
     assert_eq!(b.start_ms, last.fence_ms, "b starts at a's last fence");
-    assert_eq!(db.renew(&ns, a.node, a.epoch, a.start_ms, "a", 1 << 40).await.unwrap(), None, "refused");
+    assert_eq!(
+        db.renew(&ns, a.node, a.epoch, a.start_ms, "a", 1 << 40).await.unwrap(),
+        None,
+        "refused"
+    );
     let e = db.release(&ns, a.node, a.epoch, a.start_ms, "a", 0).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::LeaseLost, "{e}");
     // b releases with a high-water past its start: clamped into b's interval, free at once.
@@ -796,13 +814,23 @@ where
     forget(ns.clone()).await;
     let before = lease.stats().get(RENEWED);
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(3 * CONFIG.ttl_ms);
-    let over = |l: &NodeLease<S>| if changes { l.stats().get(LOST) == 1 } else { l.stats().get(RENEWED) >= before + 2 };
+    let over = |l: &NodeLease<S>| {
+        if changes {
+            l.stats().get(LOST) == 1
+        } else {
+            l.stats().get(RENEWED) >= before + 2
+        }
+    };
     while !over(&lease) {
         assert!(std::time::Instant::now() < deadline, "the renewal's outcome within three TTLs");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(lease.stats().get(CHANGED), 0, "a refused renewal reports nothing but lease_lost");
-    assert_eq!(db.namespace(&ns).await.unwrap().unwrap().floor_ms, 0, "the floor is left to the next acquire");
+    assert_eq!(
+        db.namespace(&ns).await.unwrap().unwrap().floor_ms,
+        0,
+        "the floor is left to the next acquire"
+    );
     if changes {
         assert_eq!(lease.state(), idloom::lease::LeaseState::Lost);
         let fence = lease.fence_ms(); // the generator mints below it, then lease_lost
@@ -849,7 +877,10 @@ where
     assert_eq!(c.node, 1);
     assert!(floor > second.fence_ms, "the floor rose above every fence from before");
     assert_eq!(renew_first().await.unwrap(), None, "its start is below the floor: refused");
-    let e = db.release(&ns, first.node, first.epoch, first.start_ms, "a", first.fence_ms).await.unwrap_err();
+    let e = db
+        .release(&ns, first.node, first.epoch, first.start_ms, "a", first.fence_ms)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::LeaseLost);
     tokio::time::sleep(Duration::from_millis(SHORT.ttl_ms + 50)).await;
     let d = db.acquire(&ns, "d", now_ms() + SHORT.ttl_ms).await.unwrap();

@@ -78,10 +78,15 @@ impl LeaseRun {
                 let Some(p) = lease.begin_renew(n("local")) else {
                     return json!({"due": false});
                 };
-                match self
-                    .store
-                    .renew(lease.node(), lease.epoch(), lease.start_ms(), &holder, p.fence_ms, identity, n("store"))
-                {
+                match self.store.renew(
+                    lease.node(),
+                    lease.epoch(),
+                    lease.start_ms(),
+                    &holder,
+                    p.fence_ms,
+                    identity,
+                    n("store"),
+                ) {
                     Ok(g) => match lease.renewed(&p, &g, n("received")) {
                         Ok(()) => {
                             gen.extend_fence(lease.fence_ms());

@@ -16,7 +16,8 @@
 // step of the state machine and the lease fence, shared by every flavour),
 // `generator` (the pure state machine), `clocked` (a clock and bounded
 // waits), `shared` (the lock-free flavour over one atomic word), `watch`
-// (clock events from the slow paths).
+// (clock events from the slow paths), `atomic` (core's atomics, or loom's).
+mod atomic;
 mod clocked;
 mod generator;
 mod policy;
@@ -28,7 +29,7 @@ pub use clocked::{Snowflake, POLLS_PER_MS};
 pub use generator::{Generator, Next};
 pub use policy::{OnBackwards, OnExhausted, Policy, SequenceStart, MAX_POLICY_MS};
 pub use rules::NO_FENCE;
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", not(loom)))]
 pub(crate) use shared::raise_word;
 pub use shared::SharedSnowflake;
 pub use watch::{Back, ClockStats, Observer};

@@ -1,5 +1,6 @@
 //! [`SharedSnowflake`]: the rules over one `AtomicU64`, lock-free, `&self`.
 
+use super::atomic::{AtomicU64, Ordering};
 use super::clocked::wait_until;
 use super::generator::Next;
 use super::policy::Policy;
@@ -8,9 +9,8 @@ use super::watch::{Atomic, AtomicWatch, ClockStats, Observer};
 use crate::clock::Clock;
 use crate::error::{Detail, Error, ErrorCode, Result};
 use crate::layout::Layout;
-use core::sync::atomic::{AtomicU64, Ordering};
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", not(loom)))]
 impl<C: Clock> Drop for SharedSnowflake<C> {
     fn drop(&mut self) {
         if let Some(sink) = &self.retired {
@@ -37,7 +37,7 @@ pub struct SharedSnowflake<C: Clock> {
     watch: Atomic,
     /// Where the last state goes when this generator is dropped (the
     /// registry's memory of the node, so a successor starts above it).
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", not(loom)))]
     retired: Option<alloc::sync::Arc<AtomicU64>>,
 }
 
@@ -64,7 +64,7 @@ impl<C: Clock> SharedSnowflake<C> {
             epoch: AtomicU64::new(0),
             clock,
             watch: Atomic::default(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", not(loom)))]
             retired: None,
         })
     }
@@ -165,13 +165,13 @@ impl<C: Clock> SharedSnowflake<C> {
     }
 
     /// The word this generator raises on drop, if the registry gave it one.
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", not(loom)))]
     pub(crate) fn retired_sink(&self) -> Option<alloc::sync::Arc<AtomicU64>> {
         self.retired.clone()
     }
 
     /// On drop, raise `sink` to this generator's last state (see `registry`).
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", not(loom)))]
     pub(crate) fn retire_into(mut self, sink: alloc::sync::Arc<AtomicU64>) -> Self {
         self.retired = Some(sink);
         self

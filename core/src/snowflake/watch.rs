@@ -13,8 +13,8 @@
 //! borrowed ticks is the lead itself, not a step back: it is not reported
 //! as absorbed (a step back past what the policy tolerates still is).
 
+use super::atomic::{AtomicU64, AtomicU8, Ordering};
 use crate::events::{Counters, Event, Kind};
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 /// Called with each clock event a generator reports, on the thread that
 /// minted, inside the call that saw it: keep it quick (log, count, enqueue)

@@ -139,7 +139,9 @@ struct Hs {
     acquiring: bool,
     /// Renewals ended (`lease_lost`, `clock_skew`): lease again at the fence.
     ended: bool,
-    blocked_since: Option<u64>,
+    /// Since when it cannot mint, and the fault that had last touched it then
+    /// (the outage is that fault's, even if another touches it meanwhile).
+    blocked_since: Option<(u64, Option<u16>)>,
     hit_by: Option<u16>,
 }
 
@@ -648,7 +650,7 @@ impl World {
             Some(g) => g.next_at(now_h),
             None => {
                 *self.failed.entry("no_lease".into()).or_default() += 1;
-                s.blocked_since.get_or_insert(self.now);
+                s.blocked_since.get_or_insert((self.now, s.hit_by));
                 return;
             }
         };
@@ -664,9 +666,9 @@ impl World {
                 if parts.node != claim.node || parts.timestamp_ms < claim.start || tick_end > claim.granted {
                     self.outside += 1;
                 }
-                if let Some(since) = s.blocked_since.take() {
+                if let Some((since, cause)) = s.blocked_since.take() {
                     let outage = self.now - since;
-                    match s.hit_by {
+                    match cause {
                         Some(ix) => {
                             let f = &mut self.faults[usize::from(ix)];
                             f.outages.push(outage);
@@ -678,7 +680,7 @@ impl World {
             }
             Ok(Next::RetryAt(_)) => {
                 *self.failed.entry("retry_at".into()).or_default() += 1;
-                s.blocked_since.get_or_insert(self.now);
+                s.blocked_since.get_or_insert((self.now, s.hit_by));
             }
             Err(e) => {
                 let code = e.code();
@@ -688,7 +690,7 @@ impl World {
                         self.claims[c].stopped = true;
                     }
                 }
-                s.blocked_since.get_or_insert(self.now);
+                s.blocked_since.get_or_insert((self.now, s.hit_by));
             }
         }
     }
@@ -829,7 +831,7 @@ impl World {
         s.up = false;
         s.inflight = None;
         s.acquiring = false;
-        s.blocked_since.get_or_insert(self.now);
+        s.blocked_since.get_or_insert((self.now, s.hit_by));
         let generator = s.generator.take();
         let claim = s.claim.take();
         let holder = s.holder.take();

@@ -24,7 +24,12 @@ fn safe(c: &Config) -> Report {
         c.name,
         r.table()
     );
-    assert!(r.ids_minted > u64::from(c.holders) * 60, "{}: the fleet minted: {}", c.name, r.table());
+    assert!(
+        r.ids_minted > u64::from(c.holders) * 60,
+        "{}: the fleet minted: {}",
+        c.name,
+        r.table()
+    );
     r
 }
 

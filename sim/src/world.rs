@@ -560,7 +560,12 @@ impl World {
                 c.granted = c.granted.max(fence_ms);
                 c.end = c.end.max(generator.fence_ms().unwrap_or(0));
                 let wait = s.holder.as_ref().expect("a lease").next_renewal_in_ms(now_h);
+                let blocked = s.blocked_since.is_some();
                 self.at(self.now + wait, Ev::Timer { h, life, lease });
+                if blocked {
+                    // It stood at its fence: it mints again now (the outage ends here, not at the next sample).
+                    self.probe_at(h, now_h, false);
+                }
             }
             Renewal::Retry { in_ms } => {
                 self.retries += 1;

@@ -1,7 +1,7 @@
 //! `idloom-sim`: run one scenario, print its table, write its JSON.
 //!
 //!     idloom-sim SCENARIO [--holders N] [--minutes M] [--seed S] [--ttl-ms T] [--max-skew-ms K]
-//!                         [--node-bits B] [--broken self_extend|restore_keeps_identity] [--json FILE]
+//!                         [--node-bits B] [--broken self_extend|restore_keeps_identity|restart_fresh] [--json FILE]
 //!     idloom-sim --list
 
 use idloom_sim::{run, scenario, Broken, SCENARIOS};
@@ -36,7 +36,12 @@ fn main() -> ExitCode {
                     broken = Some(match value.as_str() {
                         "self_extend" => Broken::SelfExtend,
                         "restore_keeps_identity" => Broken::RestoreKeepsIdentity,
-                        _ => return Err(format!("--broken: self_extend or restore_keeps_identity, not {value}")),
+                        "restart_fresh" => Broken::RestartFresh,
+                        _ => {
+                            return Err(format!(
+                                "--broken: self_extend, restore_keeps_identity or restart_fresh, not {value}"
+                            ))
+                        }
                     })
                 }
                 _ => return Err(format!("unknown flag {flag}")),

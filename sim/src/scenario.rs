@@ -109,6 +109,9 @@ pub enum Broken {
     /// A restore from a snapshot keeps the server's identity as the
     /// snapshot recorded it, so no floor rises and old leases renew.
     RestoreKeepsIdentity,
+    /// A store that restarted empty gets its namespace back as *fresh*
+    /// (floor 0, as for a first deployment) instead of above the old fences.
+    RestartFresh,
 }
 
 /// Everything a run depends on; the same `Config` gives the same report.

@@ -809,7 +809,9 @@ impl World {
                 self.identities += 1;
                 self.identity = format!("store-{}", self.identities);
                 let now = self.store_now();
-                self.store = MemoryStore::new(self.cfg.lease, self.cfg.nodes, &self.identity, false, now).expect("valid namespace");
+                // Recreated not fresh: its floor above every fence from before (unless broken).
+                let fresh = self.broken(Broken::RestartFresh);
+                self.store = MemoryStore::new(self.cfg.lease, self.cfg.nodes, &self.identity, fresh, now).expect("valid namespace");
             }
             (Fault::StoreRestore { .. }, 3) => {
                 self.snapshot = Some((self.store.floor_ms(), self.identity.clone(), self.store.nodes().to_vec()));

@@ -156,3 +156,14 @@ fn a_twitter_layout_runs_out_of_nodes_at_1024() {
     assert_eq!(r.still_blocked_at_end, 76, "{}", r.table());
     assert_eq!((r.checks.overlaps, r.checks.duplicates), (0, 0));
 }
+
+#[test]
+fn a_store_restarted_as_fresh_mints_duplicates() {
+    // The namespace recreated with floor 0 instead of above the old fences:
+    // the holders that lost their leases still mint below theirs.
+    let mut c = cfg("store_restart");
+    c.broken = Some(Broken::RestartFresh);
+    let r = run(&c);
+    assert!(r.checks.duplicates > 0, "the check missed the missing floor: {}", r.table());
+    assert!(r.checks.overlaps > 0, "{}", r.table());
+}

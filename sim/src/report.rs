@@ -184,8 +184,12 @@ pub struct Report {
     pub still_blocked_at_end: u64,
     /// IDs minted (sampled).
     pub ids_minted: u64,
-    /// Mints that gave no ID, by code (`no_lease`: between leases; `retry_at`:
-    /// the policy asked to wait, e.g. for a lease's start).
+    /// Mints that gave no ID, by code: `lease_expired` / `lease_lost` at a
+    /// fence; `no_lease` between leases; before a lease's start, `retry_at`
+    /// (the tick just before it) or `clock_moved_backwards` (the start more
+    /// than the default policy's 1 s of lead ahead of the clock — `NodeLease`
+    /// hands a lease over only once its start has come; the sim mints anyway,
+    /// to see the generator refuse).
     pub mint_failures: BTreeMap<String, u64>,
     /// The faults.
     pub faults: Vec<FaultReport>,

@@ -21,6 +21,8 @@
 //!
 //! `scripts/sim` runs the big scenarios; `docs/CAPACITY.md` reads them.
 
+#![warn(missing_docs)]
+
 mod report;
 mod rng;
 mod scenario;

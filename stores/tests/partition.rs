@@ -151,6 +151,11 @@ fn ip(args: &[&str]) -> bool {
     Command::new("ip").args(args).status().is_ok_and(|s| s.success())
 }
 
+/// `ip ARGS` for a removal that may find nothing to remove: quiet.
+fn ip_quiet(args: &[&str]) {
+    let _ = Command::new("ip").args(args).stderr(std::process::Stdio::null()).status();
+}
+
 fn must(args: &[&str]) {
     assert!(ip(args), "ip {} failed (the test needs root and iproute2)", args.join(" "));
 }
@@ -203,15 +208,15 @@ impl Net {
 
     fn heal(&self) {
         must(&["link", "set", &self.host_if, "up"]);
-        let _ = ip(&["route", "del", "blackhole", &format!("{}/32", self.ns_ip)]);
+        ip_quiet(&["route", "del", "blackhole", &format!("{}/32", self.ns_ip)]);
     }
 }
 
 impl Drop for Net {
     fn drop(&mut self) {
-        let _ = ip(&["route", "del", "blackhole", &format!("{}/32", self.ns_ip)]);
-        let _ = ip(&["link", "del", &self.host_if]); // and its peer in the namespace
-        let _ = ip(&["netns", "del", &self.ns]);
+        ip_quiet(&["route", "del", "blackhole", &format!("{}/32", self.ns_ip)]);
+        ip_quiet(&["link", "del", &self.host_if]); // and its peer in the namespace
+        ip_quiet(&["netns", "del", &self.ns]);
     }
 }
 

@@ -69,6 +69,13 @@ class Cluster:
                  "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
                  "--save", "", "--appendonly", "no", "--dir", d],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self._form(cli)
+        except BaseException:
+            self.close()  # a cluster that did not form leaves no server behind
+            raise
+
+    def _form(self, cli: str) -> None:
         self.wait(lambda: all(self.node(p).ping() for p in self.ports), "the servers to start")
         subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
                         "--cluster-replicas", "1", "--cluster-yes"],

@@ -81,7 +81,11 @@ class Pair:
                 [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                  "--dir", d, "--repl-ping-replica-period", "1", *extra],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait(lambda: client(self.replica).info("replication").get("master_link_status") == "up", "the replica to sync")
+        try:
+            wait(lambda: client(self.replica).info("replication").get("master_link_status") == "up", "the replica to sync")
+        except BaseException:
+            self.close()
+            raise
 
     def signal(self, port: int, sig: int) -> None:
         self.procs[port].send_signal(sig)

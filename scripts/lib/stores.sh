@@ -7,6 +7,10 @@
 ensure_stores() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   apt_install() { { $sudo apt-get install -y -q "$@" || { $sudo apt-get update -q && $sudo apt-get install -y -q "$@"; }; } >/dev/null 2>&1; }
+  # stores/tests/partition.rs makes network namespaces and veth pairs with `ip`;
+  # the Redis Cluster test forms its cluster with redis-cli (redis-tools).
+  command -v ip >/dev/null || apt_install iproute2
+  command -v redis-cli >/dev/null || apt_install redis-tools
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || apt_install redis-server
     local rdir; rdir=$(mktemp -d)

@@ -65,7 +65,8 @@ export class Proxy {
   target = null;
   port = 0;
 
-  async listen() {
+  /** Listen on `host` (a free port): 127.0.0.1, or a veth address a network namespace reaches. */
+  async listen(host = '127.0.0.1') {
     this.#server = net.createServer((client) => {
       if (this.target === null) return client.destroy();
       const upstream = net.connect(this.target, '127.0.0.1');
@@ -79,7 +80,7 @@ export class Proxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise((resolve) => this.#server.listen(0, host, resolve));
     this.port = /** @type {net.AddressInfo} */ (this.#server.address()).port;
   }
 
@@ -91,7 +92,67 @@ export class Proxy {
 
   close() {
     this.point(null);
-    this.#server.close();
+    this.#server?.close();
+  }
+}
+
+/**
+ * A network namespace joined to the host by a veth pair (names from the
+ * process id and a tag), for the partition fault: a process run in it with
+ * `ip netns exec` reaches the host only at `hostIp`, and `cut()` takes the
+ * host's end of the link down (nothing crosses either way, nothing is
+ * refused) until `heal()`. Needs root and iproute2; `destroy()` removes it.
+ */
+export class Netns {
+  constructor(tag) {
+    const k = `${process.pid.toString(16)}${tag}`;
+    this.name = `idloom-soak-${k}`;
+    this.hostIf = `ish${k}`.slice(0, 15);
+    this.nsIf = `isn${k}`.slice(0, 15);
+    const third = process.pid % 251;
+    const fourth = ({ p: 4, r: 8, m: 12 })[tag[0]] ?? 16;
+    this.hostIp = `10.214.${third}.${fourth + 1}`;
+    this.nsIp = `10.214.${third}.${fourth + 2}`;
+  }
+
+  static ip(...args) {
+    execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+  }
+
+  create() {
+    const ip = Netns.ip;
+    ip('netns', 'add', this.name);
+    ip('link', 'add', this.hostIf, 'type', 'veth', 'peer', 'name', this.nsIf);
+    ip('link', 'set', this.nsIf, 'netns', this.name);
+    ip('addr', 'add', `${this.hostIp}/30`, 'dev', this.hostIf);
+    ip('link', 'set', this.hostIf, 'up');
+    ip('-n', this.name, 'addr', 'add', `${this.nsIp}/30`, 'dev', this.nsIf);
+    ip('-n', this.name, 'link', 'set', this.nsIf, 'up');
+    ip('-n', this.name, 'link', 'set', 'lo', 'up');
+    return this;
+  }
+
+  /** The command line that runs `cmd args` inside the namespace. */
+  wrap(cmd, args) {
+    return ['ip', ['netns', 'exec', this.name, cmd, ...args]];
+  }
+
+  cut() {
+    Netns.ip('link', 'set', this.hostIf, 'down');
+  }
+
+  heal() {
+    Netns.ip('link', 'set', this.hostIf, 'up');
+  }
+
+  destroy() {
+    for (const args of [['link', 'del', this.hostIf], ['netns', 'del', this.name]]) {
+      try {
+        Netns.ip(...args);
+      } catch {
+        // already gone
+      }
+    }
   }
 }
 

@@ -21,7 +21,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PrivateMariaDB, PrivatePostgres, PrivateRedis, Proxy } from './servers.mjs';
+import { Netns, PrivateMariaDB, PrivatePostgres, PrivateRedis, Proxy } from './servers.mjs';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const python = process.env.IDLOOM_PYTHON ?? join(root, '.venv/bin/python');
@@ -38,6 +38,9 @@ const TTL = 1500;
 const SKEW = 300;
 // Five minters on three nodes: two always wait, so nodes are re-leased.
 const PROCS = ['rust', 'python', 'node', 'wasm', 'rust'];
+// The last one runs in a network namespace of its own (the partition fault),
+// reaching both stores through proxies on its veth's host address.
+const PARTITIONED = 'rust-4';
 const TWITTER_EPOCH = 1288834974657n;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,13 +79,20 @@ export const FAULTS = {
   store_restore: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], floor: true, what: 'the lease store restored from an older RDB / base backup' },
   replica_promoted: { allowed: ['store_unavailable', ...FLOOR_RAISED], floor: true, what: 'a Redis replica promoted, the master killed' },
   segment_store_killed: { allowed: ['store_unavailable'], what: 'the segment store killed and restarted (durable)' },
+  // The cut-off minter stops at its fence (the Rust minter's renewal call blocks until the heal,
+  // and it mints nothing meanwhile); after the heal its renewal is refused, as a paused one's.
+  partition: { allowed: [...ANY_HOLDER, 'store_unavailable'], needs: ANY_HOLDER, what: 'the minter in its own network namespace cut off from both stores past its TTL (the veth down), then healed' },
   // The extra sources are SegmentGroups (Python, Node, wasm minters): a member that is down is skipped, silently.
   group_server_killed: { allowed: [], what: 'one of three Redis INCRBY servers (offset k, stride 3) killed, restarted 3 s later' },
   odd_ticket_stopped: { allowed: [], what: 'the odd Flickr ticket server stopped, started again 3 s later' },
 };
+// `partition` is not on MariaDB: mysql_async has no connect timeout, so the
+// (synchronous) minter's connect made during the cut waits out the kernel's SYN
+// retries after the heal (31 s here) and its lease_lost lands long after the
+// fault's window. Safe (it mints nothing meanwhile), but not this check's shape.
 const STORE_FAULTS = {
-  redis: ['store_empty', 'store_restore', 'replica_promoted', 'segment_store_killed', 'group_server_killed'],
-  postgres: ['store_restart', 'store_empty', 'store_restore', 'segment_store_killed'],
+  redis: ['store_empty', 'store_restore', 'replica_promoted', 'segment_store_killed', 'group_server_killed', 'partition'],
+  postgres: ['store_restart', 'store_empty', 'store_restore', 'segment_store_killed', 'partition'],
   mysql: ['store_restart', 'store_empty', 'segment_store_killed', 'odd_ticket_stopped'],
 };
 const PROCESS_FAULTS = ['sigstop', 'sigkill', 'clean_restart', 'clock_step'];
@@ -99,8 +109,10 @@ async function server(engine, dir, role) {
   return (await new PrivateMariaDB(join(dir, `maria-${role}`)).init()).start();
 }
 
-const urlVia = (engine, port) =>
-  ({ redis: `redis://127.0.0.1:${port}/`, postgres: `postgres://postgres@127.0.0.1:${port}/test`, mysql: `mysql://root@127.0.0.1:${port}/test` })[engine];
+// mysql_async moves a TCP connection to the server's Unix socket when it can
+// open it, and sockets are not namespaced: the partitioned minter turns that off.
+const urlVia = (engine, port, host = '127.0.0.1') =>
+  ({ redis: `redis://${host}:${port}/`, postgres: `postgres://postgres@${host}:${port}/test`, mysql: `mysql://root@${host}:${port}/test${host === '127.0.0.1' ? '' : '?prefer_socket=false'}` })[engine];
 
 /** The operator's tool: the idloom CLI (Node). */
 function store(...args) {
@@ -137,11 +149,20 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
   const proxy = new Proxy();
   await proxy.listen();
   const leaseUrl = urlVia(engine, proxy.port);
+  // The partitioned minter's way to the stores: its namespace's veth, a proxy
+  // on the host's end to the lease proxy (which follows every failover), one
+  // to the segment server.
+  const netns = new Netns(engine[0]).create();
+  const nsLease = new Proxy();
+  const nsSegments = new Proxy();
   const all = []; // every minter incarnation
   const servers = []; // every private server started, stopped at the end
   const track = (s) => (servers.push(s), s);
   let lease, segments, group, oddTickets;
   try {
+    await nsLease.listen(netns.hostIp);
+    await nsSegments.listen(netns.hostIp);
+    nsLease.point(proxy.port);
     lease = await track(await server(engine, dir, 'leases'));
     segments = await track(await server(engine, dir, 'segments'));
     // The extra sources: three Redis INCRBY servers as one group (Redis), two
@@ -149,6 +170,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
     group = engine === 'redis' ? await Promise.all([0, 1, 2].map(async (k) => track(await new PrivateRedis(join(dir, `redis-group-${k}`), { durable: true }).start()))) : [];
     oddTickets = engine === 'mysql' ? await track(await server(engine, dir, 'tickets-odd')) : null;
     proxy.point(lease.port);
+    nsSegments.point(segments.port);
     return await run();
   } finally {
     for (const p of all) {
@@ -156,6 +178,9 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       p.child.kill('SIGKILL');
     }
     proxy.close();
+    nsLease.close();
+    nsSegments.close();
+    netns.destroy();
     for (const s of servers) await (s.destroy ?? s.stop).call(s);
   }
 
@@ -177,10 +202,14 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
     const procs = [];
     const spawnMinter = (name, runtime, inc) => {
       const out = join(dir, `${name}.${inc}`);
-      const [cmd, ...pre] = MINTERS[runtime];
+      const [exe, ...pre] = MINTERS[runtime];
       const env = { ...process.env, IDLOOM_IMPL: runtime === 'wasm' ? 'wasm' : 'native' };
       const extra = extraSpec && runtime !== 'rust' ? [extraSpec] : []; // the groups are Python's and Node's (SegmentGroup)
-      const child = spawn(cmd, [...pre, engine, leaseUrl, segments.url(), ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const cut = name === PARTITIONED; // a Rust minter: no group URLs to carry
+      const urls = cut ? [urlVia(engine, nsLease.port, netns.hostIp), urlVia(engine, nsSegments.port, netns.hostIp)] : [leaseUrl, segments.url()];
+      const argv = [...pre, engine, ...urls, ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra];
+      const [cmd, args] = cut ? netns.wrap(exe, argv) : [exe, argv];
+      const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d) => (err = err.length < 2000 ? err + d : err)); // the head: the error itself
       const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -274,6 +303,17 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           writeFileSync(`${p.out}.clock`, '-3000');
           await sleep(3000);
           writeFileSync(`${p.out}.clock`, '0');
+          break;
+        }
+        case 'partition': {
+          // Cut off while it holds a node (one waiting for a node has no lease to lose).
+          const p = procs.find((q) => q.name === PARTITIONED);
+          await until(() => holding(p));
+          f.target = p.out;
+          f.held = holding(p);
+          netns.cut();
+          await sleep(TTL * 2 + 500);
+          netns.heal();
           break;
         }
         case 'store_restart':

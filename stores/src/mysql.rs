@@ -29,6 +29,10 @@ pub fn failure(e: &mysql_async::Error) -> Error {
     }
 }
 
+/// How long [`MyStore`] waits for a connection from its pool (a new one
+/// included) before the call is `store_unavailable`.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn fail(e: mysql_async::Error) -> Error {
     failure(&e)
 }
@@ -81,7 +85,7 @@ impl MyStore {
 
     /// A pool for a `mysql://` URL, with `CLIENT_FOUND_ROWS` set;
     /// connecting lazily (an unreachable server shows as
-    /// `store_unavailable` on the first call).
+    /// `store_unavailable` on the first call, within [`CONNECT_TIMEOUT`]).
     pub fn from_url(url: &str) -> Result<Self> {
         let opts = Opts::from_url(url).map_err(|_| Error::reason(ErrorCode::InvalidArgument, "url", "not a mysql:// URL"))?;
         let opts = OptsBuilder::from_opts(opts).client_found_rows(true);
@@ -94,7 +98,20 @@ impl MyStore {
     }
 
     async fn conn(&self) -> Result<Conn> {
-        let conn = self.pool.get_conn().await.map_err(fail)?;
+        // mysql_async has no connect timeout of its own: a server that never
+        // answers (a partition, a dropped SYN) would hold the caller for the
+        // kernel's SYN retries (about 2 minutes). Bounded as PostgreSQL's
+        // connect (5 s) and Redis's (2 s) are: `store_unavailable`.
+        let conn = match tokio::time::timeout(CONNECT_TIMEOUT, self.pool.get_conn()).await {
+            Ok(conn) => conn.map_err(fail)?,
+            Err(_) => {
+                return Err(classify(
+                    ENGINE,
+                    Fault::Connection,
+                    &format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))
+            }
+        };
         if !conn.opts().client_found_rows() {
             return Err(Error::reason(
                 ErrorCode::InvalidArgument,

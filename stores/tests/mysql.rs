@@ -187,3 +187,33 @@ async fn node_rows_are_made_in_bulk_and_acquire_uses_the_node_indexes() {
     // Sticky first, else the node that expired first.
     support::expired_first_then_sticky(&db, &ns).await;
 }
+
+/// A server that accepts the TCP connection and never greets (a hung
+/// server, or a middlebox holding the SYN-ACK's promise): mysql_async would
+/// wait for ever; the store answers `store_unavailable` within its
+/// connect timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_is_store_unavailable_within_the_connect_timeout() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            open.push(conn); // held open, never written to
+        }
+    });
+    let db = MyStore::from_url(&format!("mysql://root@127.0.0.1:{port}/test?prefer_socket=false")).unwrap();
+    let began = std::time::Instant::now();
+    let e = tokio::time::timeout(std::time::Duration::from_secs(20), db.namespace("silent"))
+        .await
+        .expect("no answer within 20 s: the connect is not bounded")
+        .unwrap_err();
+    let took = began.elapsed();
+    assert_eq!(e.code(), idloom::ErrorCode::StoreUnavailable, "{e}");
+    assert!(e.to_string().contains("no connection within 5 s"), "{e}");
+    assert!(
+        took >= idloom_stores::mysql::CONNECT_TIMEOUT,
+        "answered after {took:?}, before the timeout"
+    );
+    held.abort();
+}

@@ -109,10 +109,13 @@ async function server(engine, dir, role) {
   return (await new PrivateMariaDB(join(dir, `maria-${role}`)).init()).start();
 }
 
-// mysql_async moves a TCP connection to the server's Unix socket when it can
-// open it, and sockets are not namespaced: the partitioned minter turns that off.
 const urlVia = (engine, port, host = '127.0.0.1') =>
-  ({ redis: `redis://${host}:${port}/`, postgres: `postgres://postgres@${host}:${port}/test`, mysql: `mysql://root@${host}:${port}/test${host === '127.0.0.1' ? '' : '?prefer_socket=false'}` })[engine];
+  ({ redis: `redis://${host}:${port}/`, postgres: `postgres://postgres@${host}:${port}/test`, mysql: `mysql://root@${host}:${port}/test` })[engine];
+// mysql_async (the Rust minters' driver) moves a TCP connection to the
+// server's Unix socket when it can open it: past the proxy, whose cuts it
+// would never see, and out of any network namespace. The Rust minters'
+// MariaDB URLs turn that off (the other drivers have no such option).
+const forRust = (url) => (url.startsWith('mysql://') ? `${url}${url.includes('?') ? '&' : '?'}prefer_socket=false` : url);
 
 /** The operator's tool: the idloom CLI (Node). */
 function store(...args) {
@@ -206,7 +209,8 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       const env = { ...process.env, IDLOOM_IMPL: runtime === 'wasm' ? 'wasm' : 'native' };
       const extra = extraSpec && runtime !== 'rust' ? [extraSpec] : []; // the groups are Python's and Node's (SegmentGroup)
       const cut = name === PARTITIONED; // a Rust minter: no group URLs to carry
-      const urls = cut ? [urlVia(engine, nsLease.port, netns.hostIp), urlVia(engine, nsSegments.port, netns.hostIp)] : [leaseUrl, segments.url()];
+      const urls = (cut ? [urlVia(engine, nsLease.port, netns.hostIp), urlVia(engine, nsSegments.port, netns.hostIp)] : [leaseUrl, segments.url()])
+        .map((u) => (runtime === 'rust' ? forRust(u) : u));
       const argv = [...pre, engine, ...urls, ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra];
       const [cmd, args] = cut ? netns.wrap(exe, argv) : [exe, argv];
       const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -92,3 +92,21 @@ class PrivateRedis:
         if self.proc.poll() is None:
             self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_redis(done, what: str, seconds: float, state=lambda: "", every: float = 0.05) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``done()`` until true, for at most ``seconds``; a Redis error while
+    a private server starts, fails over or restarts counts as not yet."""
+    import time
+
+    import redis
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if done():
+                return
+        except redis.exceptions.RedisError:
+            pass
+        assert time.monotonic() < deadline, f"timed out waiting for {what} {state()}"
+        time.sleep(every)

@@ -25,7 +25,7 @@ import pytest
 import idloom
 from idloom import Layout, Segment, Snowflake
 from idloom._idloom import _redis_key
-from stores_support import unique
+from stores_support import unique, wait_redis
 
 TTL_MS = 1500
 SKEW_MS = 500
@@ -100,17 +100,7 @@ class Cluster:
 
     @staticmethod
     def wait(done: Any, what: str, seconds: float = 30, state: Any = lambda: "") -> None:
-        import redis
-
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                if done():
-                    return
-            except redis.exceptions.RedisError:
-                pass
-            assert time.monotonic() < deadline, f"timed out waiting for {what} {state()}"
-            time.sleep(0.1)
+        wait_redis(done, what, seconds, state, every=0.1)
 
     def owner(self, key: str) -> Tuple[int, int]:
         """The master port that owns ``key``'s slot, and its replica's port."""

@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from idloom import Layout
-from stores_support import unique
+from stores_support import unique, wait_redis
 from test_redis_cluster import Holder
 
 TTL_MS = 1500
@@ -104,17 +104,7 @@ class Pair:
 
 
 def wait(done: Any, what: str, seconds: float = 20, state: Any = lambda: "") -> None:
-    import redis
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if done():
-                return
-        except redis.exceptions.RedisError:
-            pass
-        assert time.monotonic() < deadline, f"timed out waiting for {what} {state()}"
-        time.sleep(0.02)
+    wait_redis(done, what, seconds, state, every=0.02)
 
 
 class Proxy:

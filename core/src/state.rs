@@ -198,6 +198,81 @@ impl Slot {
     }
 }
 
+/// The longest hostname read for a StatefulSet ordinal (a DNS name's 253).
+pub const MAX_HOSTNAME: usize = 253;
+
+/// The node base of a Kubernetes StatefulSet pod: `base + ordinal × slots`,
+/// the ordinal being the decimal number after the hostname's last `-`
+/// (`web-3` → 3; Kubernetes names pod *k* of a StatefulSet `NAME-k`, and the
+/// pod's hostname is its name). `hostname` `None` reads `$HOSTNAME`, which
+/// the container runtime sets to it. The pod's slots are
+/// `base + ordinal × slots + k` for `k < slots` (one per worker process; 1
+/// when the pod runs one minting process), every one at most `max_node`.
+///
+/// `invalid_argument` naming `hostname` when it is missing, longer than
+/// [`MAX_HOSTNAME`], or does not end in `-ORDINAL` (digits, no leading zero
+/// but `0` itself); `slots` outside `1..=max_node + 1`; `node_out_of_range`
+/// naming `base` past `max_node`, or `node` (the pod's last node, with the
+/// range) when `base + ordinal × slots + slots - 1` passes `max_node`.
+pub fn statefulset_base(hostname: Option<&str>, base: u64, slots: u64, max_node: u64) -> Result<u64> {
+    let env;
+    let hostname = match hostname {
+        Some(h) => h,
+        None => {
+            env = std::env::var("HOSTNAME").map_err(|_| {
+                Error::reason(
+                    ErrorCode::InvalidArgument,
+                    "hostname",
+                    "not given and $HOSTNAME is not set: pass the pod's name (NAME-ORDINAL)",
+                )
+            })?;
+            &env
+        }
+    };
+    if hostname.len() > MAX_HOSTNAME {
+        return Err(Error::range(ErrorCode::InvalidArgument, "hostname", hostname.len() as u64, 1, MAX_HOSTNAME as u64));
+    }
+    let ordinal = match hostname.rsplit_once('-') {
+        Some((name, d))
+            if !name.is_empty()
+                && !d.is_empty()
+                && d.bytes().all(|b| b.is_ascii_digit())
+                && (d == "0" || !d.starts_with('0')) =>
+        {
+            d.parse::<u64>().ok()
+        }
+        _ => None,
+    }
+    .ok_or(Error::reason(
+        ErrorCode::InvalidArgument,
+        "hostname",
+        "must end in -ORDINAL, a StatefulSet pod's name (e.g. web-3)",
+    ))?;
+    if base > max_node {
+        return Err(Error::range(ErrorCode::NodeOutOfRange, "base", base, 0, max_node));
+    }
+    if slots == 0 || slots > max_node.saturating_add(1) {
+        return Err(Error::range(ErrorCode::InvalidArgument, "slots", slots, 1, max_node.saturating_add(1)));
+    }
+    let first = ordinal.checked_mul(slots).and_then(|o| o.checked_add(base));
+    match first.and_then(|f| f.checked_add(slots - 1)) {
+        Some(last) if last <= max_node => Ok(last - (slots - 1)),
+        last => Err(Error::range(ErrorCode::NodeOutOfRange, "node", last.unwrap_or(u64::MAX), 0, max_node)),
+    }
+}
+
+impl Slot {
+    /// Claim a slot of a StatefulSet pod ([`statefulset_base`]): one of
+    /// `slots` under `dir/namespace` (the pod's volume, so that a restarted
+    /// pod starts above the fence its predecessor wrote), node
+    /// `base + ordinal × slots + k`. The lock keeps a second process in the
+    /// pod off the node (`no_free_node` once all `slots` are held).
+    pub fn statefulset(dir: &Path, namespace: &str, hostname: Option<&str>, base: u64, slots: u64, max_node: u64) -> Result<Slot> {
+        let host_base = statefulset_base(hostname, base, slots, max_node)?;
+        Slot::claim(dir, namespace, slots, host_base, max_node)
+    }
+}
+
 /// A generator's fence kept in a state file, as the bindings use it: one
 /// [`StateFile`] per path in the process (every generator of the node shares
 /// it, so the fence on disk never goes back), written `lead_ms` ahead of the

@@ -240,3 +240,110 @@ fn a_slots_generator_keeps_the_slot_after_the_slot_value_is_dropped() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn statefulset_ordinals_are_read_strictly_from_the_pods_name() {
+    use idloom::state::statefulset_base;
+    assert_eq!(statefulset_base(Some("web-3"), 0, 1, 1023).unwrap(), 3);
+    assert_eq!(statefulset_base(Some("web-0"), 0, 1, 1023).unwrap(), 0);
+    assert_eq!(statefulset_base(Some("orders-api-12"), 100, 4, 1023).unwrap(), 148, "base + ordinal × slots");
+    assert_eq!(statefulset_base(Some("web-255"), 0, 4, 1023).unwrap(), 1020, "the pod's last node is 1023");
+    for bad in ["web", "web-", "-3", "web-03", "web-3a", "web-x", "web-+3", "web-3 ", "", "web-99999999999999999999"] {
+        let e = statefulset_base(Some(bad), 0, 1, 1023).unwrap_err();
+        assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, Some("hostname")), "{bad:?}: {e}");
+        assert!(e.to_string().contains("-ORDINAL"), "{e}");
+    }
+    let long = format!("{}-1", "a".repeat(252));
+    let e = statefulset_base(Some(&long), 0, 1, 1023).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, Some("hostname")), "{e}");
+    assert!(e.to_string().contains("253"), "{e}");
+    let e = statefulset_base(Some("web-256"), 0, 4, 1023).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::NodeOutOfRange, Some("node")), "{e}");
+    assert!(e.to_string().contains("1027") && e.to_string().contains("1023"), "names the node and the range: {e}");
+    let e = statefulset_base(Some("web-1"), 1024, 1, 1023).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::NodeOutOfRange, Some("base")), "{e}");
+    let e = statefulset_base(Some("web-1"), 0, 0, 1023).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, Some("slots")), "{e}");
+    let e = statefulset_base(Some(&format!("web-{}", u64::MAX)), 0, 2, 1023).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NodeOutOfRange, "no overflow: {e}");
+}
+
+/// Print the StatefulSet base read from `$HOSTNAME` (run by the next test in a child process).
+#[test]
+#[ignore = "helper: the child process of statefulset_reads_hostname_from_the_environment"]
+fn statefulset_env_helper() {
+    match idloom::state::statefulset_base(None, 10, 1, 1023) {
+        Ok(base) => println!("base={base}"),
+        Err(e) => println!("error={} {}", e.code(), e),
+    }
+}
+
+#[test]
+fn statefulset_reads_hostname_from_the_environment() {
+    let run = |hostname: Option<&str>| {
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args(["--exact", "statefulset_env_helper", "--ignored", "--nocapture", "--test-threads=1"]);
+        match hostname {
+            Some(h) => cmd.env("HOSTNAME", h),
+            None => cmd.env_remove("HOSTNAME"),
+        };
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    assert!(run(Some("ids-7")).contains("base=17"));
+    let missing = run(None);
+    assert!(missing.contains("error=invalid_argument") && missing.contains("$HOSTNAME is not set"), "{missing}");
+}
+
+#[test]
+fn a_statefulset_pod_restarted_with_its_clock_set_back_starts_above_its_predecessor() {
+    use idloom::{ManualClock, SharedSnowflake};
+    let _serial = serial();
+    let dir = temp_dir("statefulset");
+    let layout = Layout::TWITTER;
+    let clock = ManualClock::new(1_700_000_000_000);
+    let mut before = Vec::new();
+    {
+        // Pod web-2's process: node 2, its fence on the pod's volume.
+        let slot = Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap();
+        assert_eq!(slot.node(), 2);
+        assert_eq!(
+            Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap_err().code(),
+            ErrorCode::NoFreeNode,
+            "a second process in the pod never shares the node"
+        );
+        let fence = slot.fence(&layout).unwrap();
+        let gen = SharedSnowflake::new(layout, slot.node(), Policy::default(), &clock).unwrap();
+        fence.advance(&gen, 200, true).unwrap();
+        for _ in 0..5 {
+            for _ in 0..100 {
+                match gen.try_next_id().unwrap() {
+                    Next::Id(id) => before.push(id),
+                    Next::RetryAt(t) => panic!("4,096 IDs per ms: no wait for 100 (retry at {t})"),
+                }
+            }
+            clock.advance(100);
+            fence.advance(&gen, 200, false).unwrap();
+        }
+    } // the pod is deleted: its lock goes, its volume (the state file) stays
+    // The pod comes back (same ordinal, same volume) on a machine whose clock is 500 ms
+    // behind the last tick its predecessor used: without the state file it would mint them again.
+    clock.set(1_700_000_000_000);
+    let slot = Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap();
+    let fence = slot.fence(&layout).unwrap();
+    let gen = SharedSnowflake::new(layout, slot.node(), Policy::default(), &clock).unwrap();
+    fence.advance(&gen, 200, true).unwrap();
+    let max_before = *before.iter().max().unwrap();
+    let mut after = Vec::new();
+    while after.len() < 500 {
+        match gen.try_next_id().unwrap() {
+            Next::Id(id) => after.push(id),
+            Next::RetryAt(t) => {
+                // The generator waits for its start (the clock is behind it): time passes.
+                clock.set(t.max(clock.now_ms() + 1));
+                fence.advance(&gen, 200, false).unwrap();
+            }
+        }
+    }
+    assert!(after.iter().all(|&id| id > max_before), "the restarted pod never repeats its predecessor");
+    std::fs::remove_dir_all(dir).ok();
+}

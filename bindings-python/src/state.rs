@@ -77,6 +77,47 @@ impl PySlot {
         })
     }
 
+    /// Claim a slot of a Kubernetes StatefulSet pod: the ordinal is the
+    /// number after the last ``-`` of ``hostname`` (default ``$HOSTNAME``,
+    /// the pod's name, e.g. ``web-3``); node = ``base + ordinal × slots + k``
+    /// for slot *k* of the pod's ``slots`` (one per worker process). ``dir``
+    /// is on the pod's volume, so a restarted pod starts above the fence its
+    /// predecessor wrote; a second process beyond ``slots`` gets
+    /// ``NoFreeNodeError``.
+    #[staticmethod]
+    #[pyo3(signature = (dir, namespace, *, base = None, slots = None, hostname = None, layout = None))]
+    fn statefulset(
+        py: Python<'_>,
+        dir: &Bound<'_, PyAny>,
+        namespace: &Bound<'_, PyAny>,
+        base: Option<&Bound<'_, PyAny>>,
+        slots: Option<&Bound<'_, PyAny>>,
+        hostname: Option<&Bound<'_, PyAny>>,
+        layout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let layout = layout_arg(layout, Layout::TWITTER)?;
+        let dir = path_arg(dir, "dir")?;
+        let namespace = text(namespace, "namespace")?.into_owned();
+        let max = layout.max_node();
+        let base = opt_int_in(base, "base", ErrorCode::NodeOutOfRange, 0, max)?.unwrap_or(0);
+        let slots = opt_int_in(slots, "slots", ErrorCode::InvalidArgument, 1, max.saturating_add(1))?.unwrap_or(1);
+        let hostname = match hostname {
+            Some(h) if !h.is_none() => Some(text(h, "hostname")?.into_owned()),
+            _ => None,
+        };
+        let slot = py
+            .detach(|| Slot::statefulset(&dir, &namespace, hostname.as_deref(), base, slots, max))
+            .py(py)?;
+        Ok(PySlot {
+            index: slot.index(),
+            node: slot.node(),
+            slot: Mutex::new(Some(slot)),
+            layout,
+            dir,
+            namespace,
+        })
+    }
+
     /// The slot index *k*.
     #[getter]
     fn index(&self) -> u64 {

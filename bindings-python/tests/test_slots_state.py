@@ -151,3 +151,66 @@ def test_a_snowflake_keeps_its_slot_even_when_the_slot_object_is_dropped(tmp_pat
     del gen
     gc.collect()
     assert Slot.claim(tmp_path, "keep", 1, layout=layout).node == 0
+
+
+POD = """
+import sys
+from idloom import Layout, Slot, Snowflake
+slot = Slot.statefulset(sys.argv[1], "orders", base=int(sys.argv[2]), slots=2, layout=Layout.TWITTER.with_epoch(1_350_000_000_000))
+gen = Snowflake(slot=slot, state_lead_ms=300)
+out = sys.stdout
+out.write(f"node {slot.node}\\n")
+while True:
+    out.write(f"{gen.next()}\\n")
+    out.flush()
+"""
+
+
+def run_pod(volume: Path, hostname: str, base: int, count: int) -> tuple[int, list[int]]:
+    import os
+    env = {**os.environ, "HOSTNAME": hostname}
+    p = subprocess.Popen([sys.executable, "-c", POD, str(volume), str(base)], stdout=subprocess.PIPE, text=True, env=env)
+    assert p.stdout is not None
+    first = p.stdout.readline().split()
+    assert first[:1] == ["node"], first
+    ids: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(ids) < count and time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        ids.append(int(line))
+    p.send_signal(signal.SIGKILL)  # the pod is deleted: no cleanup
+    rest, _ = p.communicate()
+    ids += [int(x) for x in rest.split() if x.strip().isdigit()]
+    return int(first[1]), ids
+
+
+def test_a_statefulset_pod_takes_its_ordinals_node_and_restarts_above_its_predecessor(tmp_path: Path) -> None:
+    # The ordinal comes from $HOSTNAME (the pod's name); node = base + ordinal × slots + k.
+    node, before = run_pod(tmp_path, "orders-api-3", 100, 10_000)
+    assert node == 106 and len(before) >= 10_000
+    node, after = run_pod(tmp_path, "orders-api-3", 100, 5_000)  # the same pod, the same volume
+    assert node == 106
+    assert min(after) > max(before), "a restarted pod never repeats its predecessor"
+    state = (tmp_path / "orders" / "slot-0.state").read_text()
+    assert "node=106" in state
+
+
+def test_statefulset_ordinals_are_checked_with_typed_errors(tmp_path: Path) -> None:
+    a = Slot.statefulset(tmp_path, "web", hostname="web-2", slots=2)
+    b = Slot.statefulset(tmp_path, "web", hostname="web-2", slots=2)
+    assert (a.node, b.node) == (4, 5)
+    with pytest.raises(idloom.NoFreeNodeError):
+        Slot.statefulset(tmp_path, "web", hostname="web-2", slots=2)  # a third process in the pod
+    for bad in ["web", "web-03", "web-3a", "-3", ""]:
+        with pytest.raises(idloom.InvalidArgumentError, match="hostname: must end in -ORDINAL"):
+            Slot.statefulset(tmp_path, "web", hostname=bad)
+    with pytest.raises(idloom.NodeOutOfRangeError, match="node"):
+        Slot.statefulset(tmp_path, "web", hostname="web-512", slots=2)  # nodes 1024 and 1025
+    with pytest.raises(idloom.NodeOutOfRangeError, match="base"):
+        Slot.statefulset(tmp_path, "web", hostname="web-1", base=1024)
+    with pytest.raises(idloom.InvalidArgumentError, match="slots"):
+        Slot.statefulset(tmp_path, "web", hostname="web-1", slots=0)
+    with pytest.raises(idloom.InvalidTypeError):
+        Slot.statefulset(tmp_path, "web", hostname=3)  # type: ignore[arg-type]

@@ -467,6 +467,16 @@ class Slot:
         host_base: Optional[int] = None,
         layout: Optional[Layout] = None,
     ) -> Slot: ...
+    @staticmethod
+    def statefulset(
+        dir: Union[str, os.PathLike[str]],
+        namespace: str,
+        *,
+        base: Optional[int] = None,
+        slots: Optional[int] = None,
+        hostname: Optional[str] = None,
+        layout: Optional[Layout] = None,
+    ) -> Slot: ...
     @property
     def index(self) -> int: ...
     @property

@@ -183,6 +183,32 @@ export class Slot {
     return new Slot(native.Slot.claim(dir, namespace, small(count, 'count', 1, nodes), small(options.hostBase ?? 0, 'hostBase', 0, nodes - 1), layout.spec), layout);
   }
 
+  /**
+   * Claim a slot of a Kubernetes StatefulSet pod: the ordinal is the number
+   * after the last `-` of `hostname` (default `$HOSTNAME`, the pod's name,
+   * e.g. `web-3`); node = `base + ordinal × slots + k` for slot *k* of the
+   * pod's `slots` (one per worker process). `dir` is on the pod's volume, so
+   * a restarted pod starts above the fence its predecessor wrote; a process
+   * beyond `slots` gets `no_free_node`.
+   * @param {string} dir a directory on the pod's persistent volume, e.g. /data/idloom
+   * @param {string} namespace
+   * @param {{ base?: number, slots?: number, hostname?: string, layout?: Layout }} [options]
+   * @returns {Slot}
+   */
+  static statefulset(dir, namespace, options = {}) {
+    if (typeof native.Slot !== 'function') throw codeError(Error, 'invalid_argument', 'slots need the native addon (npm idloom)');
+    if (typeof dir !== 'string') throw codeError(TypeError, 'invalid_type', `dir must be a string, got ${typeName(dir)}`);
+    if (typeof namespace !== 'string') throw codeError(TypeError, 'invalid_type', `namespace must be a string, got ${typeName(namespace)}`);
+    const { hostname } = options;
+    if (hostname !== undefined && typeof hostname !== 'string') throw codeError(TypeError, 'invalid_type', `hostname must be a string, got ${typeName(hostname)}`);
+    const layout = options.layout ?? Layout.TWITTER;
+    if (!(layout instanceof Layout)) throw codeError(TypeError, 'invalid_type', 'layout must be a Layout');
+    const nodes = 2 ** layout.nodeBits;
+    const base = small(options.base ?? 0, 'base', 0, nodes - 1, 'node_out_of_range');
+    const slots = small(options.slots ?? 1, 'slots', 1, nodes);
+    return new Slot(native.Slot.statefulset(dir, namespace, base, slots, hostname ?? null, layout.spec), layout);
+  }
+
   /** @internal The native slot. */
   get _native() {
     return this.#native;

@@ -63,6 +63,30 @@ impl Slot {
         })
     }
 
+    /// Claim a slot of a Kubernetes StatefulSet pod (`idloom::state::Slot::statefulset`):
+    /// node = `base + ordinal × slots + k`, the ordinal from `hostname` (`$HOSTNAME` when null).
+    #[napi(factory)]
+    pub fn statefulset(env: Env, dir: String, namespace: String, base: f64, slots: f64, hostname: Option<String>, spec: LayoutSpec) -> Result<Slot> {
+        let layout = spec.layout(&env)?;
+        let base = ms(&env, base, "base")?;
+        let slots = ms(&env, slots, "slots")?;
+        let slot = idloom::state::Slot::statefulset(
+            std::path::Path::new(&dir),
+            &namespace,
+            hostname.as_deref(),
+            base,
+            slots,
+            layout.max_node(),
+        )
+        .js(&env)?;
+        Ok(Slot {
+            index: slot.index(),
+            node: slot.node(),
+            slot: std::sync::Mutex::new(Some(slot)),
+            layout,
+        })
+    }
+
     /// The slot index *k*.
     #[napi(getter)]
     pub fn index(&self) -> f64 {

@@ -66,7 +66,15 @@ impl Slot {
     /// Claim a slot of a Kubernetes StatefulSet pod (`idloom::state::Slot::statefulset`):
     /// node = `base + ordinal × slots + k`, the ordinal from `hostname` (`$HOSTNAME` when null).
     #[napi(factory)]
-    pub fn statefulset(env: Env, dir: String, namespace: String, base: f64, slots: f64, hostname: Option<String>, spec: LayoutSpec) -> Result<Slot> {
+    pub fn statefulset(
+        env: Env,
+        dir: String,
+        namespace: String,
+        base: f64,
+        slots: f64,
+        hostname: Option<String>,
+        spec: LayoutSpec,
+    ) -> Result<Slot> {
         let layout = spec.layout(&env)?;
         let base = ms(&env, base, "base")?;
         let slots = ms(&env, slots, "slots")?;

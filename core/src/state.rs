@@ -230,14 +230,17 @@ pub fn statefulset_base(hostname: Option<&str>, base: u64, slots: u64, max_node:
         }
     };
     if hostname.len() > MAX_HOSTNAME {
-        return Err(Error::range(ErrorCode::InvalidArgument, "hostname", hostname.len() as u64, 1, MAX_HOSTNAME as u64));
+        return Err(Error::range(
+            ErrorCode::InvalidArgument,
+            "hostname",
+            hostname.len() as u64,
+            1,
+            MAX_HOSTNAME as u64,
+        ));
     }
     let ordinal = match hostname.rsplit_once('-') {
         Some((name, d))
-            if !name.is_empty()
-                && !d.is_empty()
-                && d.bytes().all(|b| b.is_ascii_digit())
-                && (d == "0" || !d.starts_with('0')) =>
+            if !name.is_empty() && !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && (d == "0" || !d.starts_with('0')) =>
         {
             d.parse::<u64>().ok()
         }
@@ -252,12 +255,24 @@ pub fn statefulset_base(hostname: Option<&str>, base: u64, slots: u64, max_node:
         return Err(Error::range(ErrorCode::NodeOutOfRange, "base", base, 0, max_node));
     }
     if slots == 0 || slots > max_node.saturating_add(1) {
-        return Err(Error::range(ErrorCode::InvalidArgument, "slots", slots, 1, max_node.saturating_add(1)));
+        return Err(Error::range(
+            ErrorCode::InvalidArgument,
+            "slots",
+            slots,
+            1,
+            max_node.saturating_add(1),
+        ));
     }
     let first = ordinal.checked_mul(slots).and_then(|o| o.checked_add(base));
     match first.and_then(|f| f.checked_add(slots - 1)) {
         Some(last) if last <= max_node => Ok(last - (slots - 1)),
-        last => Err(Error::range(ErrorCode::NodeOutOfRange, "node", last.unwrap_or(u64::MAX), 0, max_node)),
+        last => Err(Error::range(
+            ErrorCode::NodeOutOfRange,
+            "node",
+            last.unwrap_or(u64::MAX),
+            0,
+            max_node,
+        )),
     }
 }
 

@@ -246,11 +246,34 @@ fn statefulset_ordinals_are_read_strictly_from_the_pods_name() {
     use idloom::state::statefulset_base;
     assert_eq!(statefulset_base(Some("web-3"), 0, 1, 1023).unwrap(), 3);
     assert_eq!(statefulset_base(Some("web-0"), 0, 1, 1023).unwrap(), 0);
-    assert_eq!(statefulset_base(Some("orders-api-12"), 100, 4, 1023).unwrap(), 148, "base + ordinal × slots");
-    assert_eq!(statefulset_base(Some("web-255"), 0, 4, 1023).unwrap(), 1020, "the pod's last node is 1023");
-    for bad in ["web", "web-", "-3", "web-03", "web-3a", "web-x", "web-+3", "web-3 ", "", "web-99999999999999999999"] {
+    assert_eq!(
+        statefulset_base(Some("orders-api-12"), 100, 4, 1023).unwrap(),
+        148,
+        "base + ordinal × slots"
+    );
+    assert_eq!(
+        statefulset_base(Some("web-255"), 0, 4, 1023).unwrap(),
+        1020,
+        "the pod's last node is 1023"
+    );
+    for bad in [
+        "web",
+        "web-",
+        "-3",
+        "web-03",
+        "web-3a",
+        "web-x",
+        "web-+3",
+        "web-3 ",
+        "",
+        "web-99999999999999999999",
+    ] {
         let e = statefulset_base(Some(bad), 0, 1, 1023).unwrap_err();
-        assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, Some("hostname")), "{bad:?}: {e}");
+        assert_eq!(
+            (e.code(), e.param()),
+            (ErrorCode::InvalidArgument, Some("hostname")),
+            "{bad:?}: {e}"
+        );
         assert!(e.to_string().contains("-ORDINAL"), "{e}");
     }
     let long = format!("{}-1", "a".repeat(252));
@@ -259,7 +282,10 @@ fn statefulset_ordinals_are_read_strictly_from_the_pods_name() {
     assert!(e.to_string().contains("253"), "{e}");
     let e = statefulset_base(Some("web-256"), 0, 4, 1023).unwrap_err();
     assert_eq!((e.code(), e.param()), (ErrorCode::NodeOutOfRange, Some("node")), "{e}");
-    assert!(e.to_string().contains("1027") && e.to_string().contains("1023"), "names the node and the range: {e}");
+    assert!(
+        e.to_string().contains("1027") && e.to_string().contains("1023"),
+        "names the node and the range: {e}"
+    );
     let e = statefulset_base(Some("web-1"), 1024, 1, 1023).unwrap_err();
     assert_eq!((e.code(), e.param()), (ErrorCode::NodeOutOfRange, Some("base")), "{e}");
     let e = statefulset_base(Some("web-1"), 0, 0, 1023).unwrap_err();
@@ -291,7 +317,10 @@ fn statefulset_reads_hostname_from_the_environment() {
     };
     assert!(run(Some("ids-7")).contains("base=17"));
     let missing = run(None);
-    assert!(missing.contains("error=invalid_argument") && missing.contains("$HOSTNAME is not set"), "{missing}");
+    assert!(
+        missing.contains("error=invalid_argument") && missing.contains("$HOSTNAME is not set"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -307,7 +336,9 @@ fn a_statefulset_pod_restarted_with_its_clock_set_back_starts_above_its_predeces
         let slot = Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap();
         assert_eq!(slot.node(), 2);
         assert_eq!(
-            Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap_err().code(),
+            Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node())
+                .unwrap_err()
+                .code(),
             ErrorCode::NoFreeNode,
             "a second process in the pod never shares the node"
         );
@@ -325,8 +356,8 @@ fn a_statefulset_pod_restarted_with_its_clock_set_back_starts_above_its_predeces
             fence.advance(&gen, 200, false).unwrap();
         }
     } // the pod is deleted: its lock goes, its volume (the state file) stays
-    // The pod comes back (same ordinal, same volume) on a machine whose clock is 500 ms
-    // behind the last tick its predecessor used: without the state file it would mint them again.
+      // The pod comes back (same ordinal, same volume) on a machine whose clock is 500 ms
+      // behind the last tick its predecessor used: without the state file it would mint them again.
     clock.set(1_700_000_000_000);
     let slot = Slot::statefulset(&dir, "orders", Some("web-2"), 0, 1, layout.max_node()).unwrap();
     let fence = slot.fence(&layout).unwrap();
@@ -344,6 +375,9 @@ fn a_statefulset_pod_restarted_with_its_clock_set_back_starts_above_its_predeces
             }
         }
     }
-    assert!(after.iter().all(|&id| id > max_before), "the restarted pod never repeats its predecessor");
+    assert!(
+        after.iter().all(|&id| id > max_before),
+        "the restarted pod never repeats its predecessor"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -15,7 +15,7 @@ use idloom::stores::{postgres as sql, NamespaceRecord};
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, Row};
+use tokio_postgres::{Client, NoTls, Row, Statement};
 
 const ENGINE: &str = "postgres";
 
@@ -39,15 +39,42 @@ fn pool_failure(e: deadpool_postgres::PoolError) -> Error {
     }
 }
 
+/// Statements prepared on the one shared client, by text.
+type Prepared = Arc<std::sync::Mutex<std::collections::HashMap<String, Statement>>>;
+
 #[derive(Clone)]
 enum Conn {
     Pool(Pool),
-    Client(Arc<Client>),
+    Client(Arc<Client>, Prepared),
 }
 
 enum Handle {
     Pooled(Box<deadpool_postgres::Object>),
-    Shared(Arc<Client>),
+    Shared(Arc<Client>, Prepared),
+}
+
+impl Handle {
+    /// `text` prepared on this connection once and kept (deadpool's per-connection
+    /// cache, or the shared client's): a call is then one round trip (Bind/Execute),
+    /// where a string query is two (Parse/Describe first). The texts are the core's
+    /// constants and a few table-named variants, so the caches stay small.
+    async fn prepared(&self, text: &str) -> Result<Statement> {
+        match self {
+            Handle::Pooled(o) => o.prepare_cached(text).await.map_err(|e| failure(&e)),
+            Handle::Shared(c, cache) => {
+                let known = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(text).cloned();
+                if let Some(statement) = known {
+                    return Ok(statement);
+                }
+                let statement = c.prepare(text).await.map_err(|e| failure(&e))?;
+                cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(text.to_owned(), statement.clone());
+                Ok(statement)
+            }
+        }
+    }
 }
 
 impl std::ops::Deref for Handle {
@@ -55,7 +82,7 @@ impl std::ops::Deref for Handle {
     fn deref(&self) -> &Client {
         match self {
             Handle::Pooled(o) => o,
-            Handle::Shared(c) => c,
+            Handle::Shared(c, _) => c,
         }
     }
 }
@@ -82,7 +109,7 @@ impl PgStore {
     /// calls are pipelined on it.
     pub fn from_client(client: Client) -> Self {
         PgStore {
-            conn: Conn::Client(Arc::new(client)),
+            conn: Conn::Client(Arc::new(client), Prepared::default()),
             counters: CounterTable::new(),
         }
     }
@@ -120,14 +147,15 @@ impl PgStore {
     async fn client(&self) -> Result<Handle> {
         match &self.conn {
             Conn::Pool(p) => Ok(Handle::Pooled(Box::new(p.get().await.map_err(pool_failure)?))),
-            Conn::Client(c) => Ok(Handle::Shared(c.clone())),
+            Conn::Client(c, cache) => Ok(Handle::Shared(c.clone(), cache.clone())),
         }
     }
 
     /// The first row of `text` (or none) read by the core as `call`.
     async fn one(&self, text: &str, params: &[&(dyn ToSql + Sync)], call: &str, subject: &Subject<'_>) -> Result<Reading> {
         let client = self.client().await?;
-        let row = client.query_opt(text, params).await.map_err(|e| failure(&e))?;
+        let statement = client.prepared(text).await?;
+        let row = client.query_opt(&statement, params).await.map_err(|e| failure(&e))?;
         read(call, subject, row.as_ref())
     }
 }
@@ -308,7 +336,9 @@ impl Store for PgStore {
                 let (read_text, cas_text, subject) = (&read_text, &cas_text, &subject);
                 let current = || async move { self.one(read_text, &[&biz_tag], "segment_read", subject).await };
                 let swap = |old: i64, new: i64| async move {
-                    let n = self.client().await?.execute(cas_text, &[&biz_tag, &old, &new]).await;
+                    let client = self.client().await?;
+                    let statement = client.prepared(cas_text).await?;
+                    let n = client.execute(&statement, &[&biz_tag, &old, &new]).await;
                     answer::read(
                         ENGINE,
                         "segment_cas",

@@ -8,6 +8,8 @@
 //! every answer (one message table), [`args`] bounds every number,
 //! [`cas`] and [`group`] are Leaf's compare-and-set fetch and a group's
 //! turn as state machines, [`renewal`] is a renewal's outcome as one action.
+//! [`kv`] is the lease protocol on compare-and-set key-value stores
+//! (ZooKeeper, etcd): their records, keys and each call's write.
 //! `docs/COORDINATION.md` is the design these follow.
 //!
 //! Conventions: store time and identity come from the server (PostgreSQL
@@ -27,6 +29,7 @@ pub mod args;
 pub mod cas;
 pub mod failure;
 pub mod group;
+pub mod kv;
 pub mod renewal;
 
 pub use answer::{read, refuse, Cell, NamespaceRecord, NodeStatus, OwnedCell, Reading, Refusal, Subject};

@@ -36,6 +36,17 @@ pub struct PySlot {
 }
 
 impl PySlot {
+    fn wrap(slot: Slot, layout: Layout, dir: PathBuf, namespace: String) -> Self {
+        PySlot {
+            index: slot.index(),
+            node: slot.node(),
+            slot: Mutex::new(Some(slot)),
+            layout,
+            dir,
+            namespace,
+        }
+    }
+
     /// The slot's process-wide fence file (beside its lock).
     pub fn fence(&self, py: Python<'_>) -> PyResult<Arc<FileFence>> {
         let guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -67,14 +78,7 @@ impl PySlot {
         let count = int_in(count, "count", ErrorCode::InvalidArgument, 1, max.saturating_add(1))?;
         let host_base = opt_int_in(host_base, "host_base", ErrorCode::NodeOutOfRange, 0, max)?.unwrap_or(0);
         let slot = Slot::claim(&dir, &namespace, count, host_base, max).py(py)?;
-        Ok(PySlot {
-            index: slot.index(),
-            node: slot.node(),
-            slot: Mutex::new(Some(slot)),
-            layout,
-            dir,
-            namespace,
-        })
+        Ok(PySlot::wrap(slot, layout, dir, namespace))
     }
 
     /// Claim a slot of a Kubernetes StatefulSet pod: the ordinal is the
@@ -108,14 +112,7 @@ impl PySlot {
         let slot = py
             .detach(|| Slot::statefulset(&dir, &namespace, hostname.as_deref(), base, slots, max))
             .py(py)?;
-        Ok(PySlot {
-            index: slot.index(),
-            node: slot.node(),
-            slot: Mutex::new(Some(slot)),
-            layout,
-            dir,
-            namespace,
-        })
+        Ok(PySlot::wrap(slot, layout, dir, namespace))
     }
 
     /// The slot index *k*.

@@ -91,10 +91,15 @@ while True:
 """
 
 
-def run_minter(state_dir: Path, lead_ms: int, count: int) -> list:  # type: ignore[type-arg]
+def run_minter(state_dir: Path, lead_ms: int, count: int) -> list[int]:
     p = subprocess.Popen([sys.executable, "-c", MINTER, str(state_dir), str(lead_ms)], stdout=subprocess.PIPE, text=True)
+    return collect_then_kill(p, count)
+
+
+def collect_then_kill(p: subprocess.Popen[str], count: int) -> list[int]:
+    """The IDs a minter prints, `count` of them (or what it printed in 30 s), then SIGKILL."""
     assert p.stdout is not None
-    ids = []
+    ids: list[int] = []
     deadline = time.monotonic() + 30
     while len(ids) < count and time.monotonic() < deadline:
         line = p.stdout.readline()
@@ -173,17 +178,7 @@ def run_pod(volume: Path, hostname: str, base: int, count: int) -> tuple[int, li
     assert p.stdout is not None
     first = p.stdout.readline().split()
     assert first[:1] == ["node"], first
-    ids: list[int] = []
-    deadline = time.monotonic() + 30
-    while len(ids) < count and time.monotonic() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        ids.append(int(line))
-    p.send_signal(signal.SIGKILL)  # the pod is deleted: no cleanup
-    rest, _ = p.communicate()
-    ids += [int(x) for x in rest.split() if x.strip().isdigit()]
-    return int(first[1]), ids
+    return int(first[1]), collect_then_kill(p, count)  # the pod is deleted: no cleanup
 
 
 def test_a_statefulset_pod_takes_its_ordinals_node_and_restarts_above_its_predecessor(tmp_path: Path) -> None:

@@ -239,13 +239,7 @@ impl MemoryStore {
         identity: &str,
         store_now_ms: u64,
     ) -> Result<Grant> {
-        if identity != self.identity {
-            return Err(Error::reason(
-                ErrorCode::LeaseLost,
-                "lease",
-                "the store's identity changed (a restart, a restore or a failover): every lease from before is over",
-            ));
-        }
+        same_identity(&self.identity, identity)?;
         let r = self.held(node, epoch, start_ms, holder)?.renewed(
             &self.config,
             self.floor_ms,
@@ -269,6 +263,21 @@ impl MemoryStore {
             .released(self.floor_ms, epoch, start_ms, holder, high_water_ms)?;
         self.nodes[node as usize] = r;
         Ok(())
+    }
+}
+
+/// A renewal under `identity` of a namespace that recorded `recorded`:
+/// another one (a restart, a restore or a failover) is `lease_lost`, and
+/// nothing changes — the next acquire raises the floor (and reports it).
+pub fn same_identity(recorded: &str, identity: &str) -> Result<()> {
+    if identity == recorded {
+        Ok(())
+    } else {
+        Err(Error::reason(
+            ErrorCode::LeaseLost,
+            "lease",
+            "the store's identity changed (a restart, a restore or a failover): every lease from before is over",
+        ))
     }
 }
 

@@ -36,6 +36,6 @@ mod tenure;
 pub use config::{LeaseConfig, MAX_TTL_MS};
 pub use holder::{Holder, Renewal};
 #[cfg(feature = "alloc")]
-pub use memory::{pick, MemoryStore, NodeRecord};
+pub use memory::{pick, same_identity, MemoryStore, NodeRecord};
 pub use messages::{Grant, Proposal, Release};
 pub use tenure::{Lease, LeaseState};

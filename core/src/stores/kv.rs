@@ -290,13 +290,7 @@ pub fn renew(
     identity: &str,
     store_now_ms: u64,
 ) -> Result<(NodeRecord, Grant)> {
-    if identity != ns.identity {
-        return Err(Error::reason(
-            ErrorCode::LeaseLost,
-            "lease",
-            "the store's identity changed (a restart, a restore or a failover): every lease from before is over",
-        ));
-    }
+    crate::lease::same_identity(&ns.identity, identity)?;
     let r = current.unwrap_or(&NodeRecord::new()).renewed(
         &ns.config(),
         ns.record.floor_ms,

@@ -371,6 +371,15 @@ pub struct V7Generator {
     started: bool,
 }
 
+/// A v7 UUID from its millisecond (at most `MAX_V7_MS`), 42-bit counter
+/// and 32 random bits: what [`V7Generator::next_from`] composes.
+#[inline]
+fn v7_from_parts(ms: u64, counter: u64, tail: u32) -> Uuid {
+    let rand_a = u128::from(counter >> 30);
+    let rand_b = u128::from(((counter & ((1 << 30) - 1)) << 32) | u64::from(tail));
+    Uuid::from_u128((u128::from(ms) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+}
+
 impl V7Generator {
     /// A fresh generator.
     pub const fn new() -> Self {
@@ -382,7 +391,18 @@ impl V7Generator {
     }
 
     /// The next UUID at time `now_ms`, drawing 10 bytes from `rng`.
+    ///
+    /// Within the last UUID's millisecond (or a clock behind it) the counter
+    /// only moves on: then just the 32 random low bits are drawn (4 bytes
+    /// instead of 10, the seed bytes would be unused), and the UUID is the one
+    /// [`next_from`](Self::next_from) gives for any 10 bytes ending in them.
+    #[inline]
     pub fn next<R: RandomSource + ?Sized>(&mut self, now_ms: u64, rng: &mut R) -> Result<Uuid> {
+        if self.started && now_ms <= self.last_ms && self.counter < COUNTER_MAX {
+            let tail = rng.next_u32()?;
+            self.counter += 1;
+            return Ok(v7_from_parts(self.last_ms, self.counter, tail));
+        }
         let mut r = [0u8; 10];
         rng.fill_bytes(&mut r)?;
         self.next_from(now_ms, &r)

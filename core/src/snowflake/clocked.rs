@@ -87,6 +87,7 @@ impl<C: Clock> Snowflake<C> {
     }
 
     /// The next ID, waiting (bounded) where the policy says to wait.
+    #[inline]
     pub fn next_id(&mut self) -> Result<u64> {
         let mut now = self.clock.now_ms();
         loop {

@@ -87,9 +87,18 @@ impl<C: Clock> Snowflake<C> {
     }
 
     /// The next ID, waiting (bounded) where the policy says to wait.
-    #[inline]
+    #[inline(always)]
     pub fn next_id(&mut self) -> Result<u64> {
-        let mut now = self.clock.now_ms();
+        let now = self.clock.now_ms();
+        match self.state.next_fast(now) {
+            Some(id) => Ok(id),
+            None => self.next_id_slow(now),
+        }
+    }
+
+    /// Off the fast path: every rule, and the waits they ask for.
+    #[inline(never)]
+    fn next_id_slow(&mut self, mut now: u64) -> Result<u64> {
         loop {
             match self.state.next_at(now)? {
                 Next::Id(id) => return Ok(id),

@@ -164,7 +164,7 @@ impl Generator {
     /// The answer is the one [`next_at`](Self::next_at)'s rules would give;
     /// `None`: take the slow path.
     #[inline(always)]
-    fn next_fast(&mut self, now_ms: u64) -> Option<u64> {
+    pub(super) fn next_fast(&mut self, now_ms: u64) -> Option<u64> {
         if now_ms.wrapping_sub(self.fast_start_ms) < self.rules.hot.tick_ms && self.seq < self.fast_limit {
             self.seq += 1;
             return Some(self.fast_base | (self.seq << self.rules.hot.sequence_shift));

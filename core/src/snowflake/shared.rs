@@ -372,7 +372,7 @@ impl<C: Clock> SharedSnowflake<C> {
     }
 
     /// The next ID.
-    #[inline]
+    #[inline(always)]
     pub fn next_id(&self) -> Result<u64> {
         match self.next_fast() {
             Some(id) => Ok(id),
@@ -382,7 +382,7 @@ impl<C: Clock> SharedSnowflake<C> {
 
     /// The next ID, refusing with `would_block` any policy wait longer than
     /// `max_wait_ms` (hosts whose thread must not block: a JS event loop).
-    #[inline]
+    #[inline(always)]
     pub fn next_id_within(&self, max_wait_ms: u64) -> Result<u64> {
         match self.next_fast() {
             Some(id) => Ok(id),

@@ -25,12 +25,14 @@ ROWS = [
     ("snowflake next_id (shared, fenced)", "shared_fenced", "ferroid_atomic"),
     ("uuid v7 (monotonic)", "uuid_v7", "ulid_monotonic"),
     ("uuid v4", "uuid_v4", "uuid_crate_v4"),
+    ("uuid v4 as hyphenated text", "uuid_v4_text", "uuid_crate_v4_text"),
 ]
 PEER_NAMES = {
     "ferroid_basic": "ferroid BasicSnowflakeGenerator",
     "ferroid_atomic": "ferroid AtomicSnowflakeGenerator",
     "ulid_monotonic": "ulid Generator (monotonic)",
     "uuid_crate_v4": "uuid Builder::from_random_bytes (StdRng)",
+    "uuid_crate_v4_text": "uuid ... hyphenated().encode_lower (StdRng)",
 }
 
 

@@ -216,7 +216,11 @@ fn summary() {
         ("snowflake_per_id", "idloom/wait_reset", "clock_gettime_floor"),
         ("snowflake_fence", "single_fenced", "single_unfenced"),
         ("snowflake_fence", "shared_fenced", "shared_unfenced"),
-        ("snowflake_shared_2_threads", "idloom_wide_ticker_clock_fenced", "idloom_wide_ticker_clock"),
+        (
+            "snowflake_shared_2_threads",
+            "idloom_wide_ticker_clock_fenced",
+            "idloom_wide_ticker_clock",
+        ),
         ("snowflake_shared_2_threads", "idloom_wide", "ferroid_wide"),
         ("snowflake_shared_2_threads", "idloom_wide_ticker_clock", "ferroid_wide"),
         ("snowflake_shared_2_threads", "idloom_wide_ticker_clock_fenced", "ferroid_wide"),

@@ -43,7 +43,7 @@ fn clock() -> impl idloom::Clock + Copy {
     || NOW_MS.load(Ordering::Relaxed)
 }
 
-const PATHS: [&str; 10] = [
+const PATHS: [&str; 12] = [
     "snowflake",
     "snowflake_fenced",
     "shared",
@@ -54,6 +54,8 @@ const PATHS: [&str; 10] = [
     "ulid_monotonic",
     "uuid_v4",
     "uuid_crate_v4",
+    "uuid_v4_text",
+    "uuid_crate_v4_text",
 ];
 
 fn main() {
@@ -121,6 +123,20 @@ fn main() {
             let mut rng = rand::rngs::StdRng::seed_from_u64(7);
             for _ in 0..n {
                 black_box(uuid::Builder::from_random_bytes(rand::Rng::random(&mut rng)).into_uuid());
+            }
+        }
+        "uuid_v4_text" => {
+            let mut rng = SecureRng::from_seed([7; 32]);
+            for _ in 0..n {
+                black_box(Uuid::v4(&mut rng).expect("a UUID").hyphenated_bytes());
+            }
+        }
+        "uuid_crate_v4_text" => {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+            for _ in 0..n {
+                let mut buf = [0u8; 36];
+                let u = uuid::Builder::from_random_bytes(rand::Rng::random(&mut rng)).into_uuid();
+                black_box(u.hyphenated().encode_lower(&mut buf).len());
             }
         }
         other => panic!("unknown path {other} (instructions list)"),

@@ -260,13 +260,14 @@ impl Uuid {
     /// of every `to_string`-like call in the bindings).
     #[inline]
     pub fn hyphenated_bytes(&self) -> [u8; 36] {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [b'-'; 36];
         // Where each byte's two digits go: dashes sit at 8, 13, 18 and 23.
         const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-        for (byte, &at) in self.0.iter().zip(AT.iter()) {
-            out[at] = HEX[usize::from(byte >> 4)];
-            out[at + 1] = HEX[usize::from(byte & 0xF)];
+        for (&byte, &at) in self.0.iter().zip(AT.iter()) {
+            // One lookup per byte (both digits), not one per digit.
+            let [hi, lo] = HEX_PAIRS[usize::from(byte)];
+            out[at] = hi;
+            out[at + 1] = lo;
         }
         out
     }
@@ -358,6 +359,18 @@ impl<'de> serde::Deserialize<'de> for Uuid {
         d.deserialize_str(V)
     }
 }
+
+/// The two lowercase hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xF]];
+        i += 1;
+    }
+    t
+};
 
 /// Counter bits of the monotonic v7 generator (12 in `rand_a`, 30 in `rand_b`).
 const COUNTER_BITS: u32 = 42;

@@ -401,10 +401,10 @@ impl<C: Clock> SharedSnowflake<C> {
     /// events are consulted only off this case), so the word is bumped by
     /// one in a compare-and-set; `None`: take the slow path, which decides
     /// afresh. As in `attempt`, the word is loaded before the clock is read,
-    /// and a lost race is retried here only while the winner's word is still
-    /// of the clock's tick (a later tick: the slow path reads the clock
-    /// again). The fence is loaded on every try: a fence lowered meanwhile
-    /// (`set_lease`, `stop_lease`) is seen by the next ID.
+    /// and a lost race is retried here (after a spin-loop hint) only while
+    /// the winner's word is still of the clock's tick (a later tick: the slow
+    /// path reads the clock again). The fence is loaded on every try: a fence
+    /// lowered meanwhile (`set_lease`, `stop_lease`) is seen by the next ID.
     #[inline(always)]
     fn next_fast(&self) -> Option<u64> {
         let hot = self.rules.hot;
@@ -427,7 +427,12 @@ impl<C: Clock> SharedSnowflake<C> {
                 .compare_exchange_weak(word, word + 1, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return Some(self.compose(tick, (word & max_seq) + 1)),
-                Err(current) => word = current,
+                Err(current) => {
+                    // Another thread won: let it have the cache line a moment
+                    // (fewer lost races when both threads mint flat out).
+                    core::hint::spin_loop();
+                    word = current;
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
 //! The fast paths (`Generator::next_at` / `Snowflake::next_id` and
-//! `SharedSnowflake::next_id`) may answer only what every rule would: each
+//! `SharedSnowflake::next_id` / `try_next_id`) may answer only what every rule would: each
 //! test first mints a few IDs in one tick, so the next call is a fast-path
 //! step, then makes that step one where a rule must speak — the fence is
 //! crossed or lowered, the clock steps back, the sequence runs out — and
@@ -211,6 +211,7 @@ proptest! {
         let clock = ManualClock::new(T0);
         let mut single = Generator::new(tiny(), 1, p).unwrap();
         let shared = SharedSnowflake::new(tiny(), 1, p, &clock).unwrap();
+        let trying = SharedSnowflake::new(tiny(), 1, p, &clock).unwrap();
         let rules = SharedSnowflake::new(tiny(), 1, p, &clock).unwrap();
         let mut now = T0;
         for op in ops {
@@ -220,6 +221,7 @@ proptest! {
                     clock.set(now);
                     let want = answer(rules.next_at(now));
                     prop_assert_eq!(answer(single.next_at(now)), want);
+                    prop_assert_eq!(answer(trying.try_next_id()), want);
                     let got = shared.next_id_within(0).map_err(|e| e.code());
                     match want {
                         Ok(Next::Id(id)) => prop_assert_eq!(got, Ok(id)),
@@ -230,21 +232,25 @@ proptest! {
                 Op::Lease(start, fence) => {
                     single.set_lease(T0 + start, T0 + fence, 1);
                     shared.set_lease(T0 + start, T0 + fence, 1);
+                    trying.set_lease(T0 + start, T0 + fence, 1);
                     rules.set_lease(T0 + start, T0 + fence, 1);
                 }
                 Op::Extend(fence) => {
                     single.extend_fence(T0 + fence);
                     shared.extend_fence(T0 + fence);
+                    trying.extend_fence(T0 + fence);
                     rules.extend_fence(T0 + fence);
                 }
                 Op::Lose => {
                     single.lose_lease();
                     shared.lose_lease();
+                    trying.lose_lease();
                     rules.lose_lease();
                 }
             }
         }
         prop_assert_eq!(single.stats(), rules.stats());
         prop_assert_eq!(shared.stats(), rules.stats());
+        prop_assert_eq!(trying.stats(), rules.stats());
     }
 }

@@ -364,7 +364,11 @@ impl<C: Clock> SharedSnowflake<C> {
     /// The next ID at the current time without waiting: an ID, or the time
     /// the policy asks to retry at (hosts that must not block on the calling
     /// thread wait elsewhere, then call [`next_id`](Self::next_id)).
+    #[inline]
     pub fn try_next_id(&self) -> Result<Next> {
+        if let Some(id) = self.next_fast() {
+            return Ok(Next::Id(id));
+        }
         Ok(match self.attempt(1)? {
             Ok((id, _)) => Next::Id(id),
             Err(target) => Next::RetryAt(target),

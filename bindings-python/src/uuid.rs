@@ -52,15 +52,15 @@ pub fn uuid7(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// Fast path: a v4 UUID as its hyphenated string.
 #[pyfunction]
 pub fn uuid4_str(py: Python<'_>) -> PyResult<Bound<'_, PyString>> {
-    let text = next_v4(py)?.hyphenated_bytes();
-    Ok(PyString::new(py, std::str::from_utf8(&text).unwrap_or_default()))
+    // ASCII hex and dashes: Python's decoder takes them as they are (no
+    // second UTF-8 check on the Rust side).
+    PyString::from_bytes(py, &next_v4(py)?.hyphenated_bytes())
 }
 
 /// Fast path: a v7 UUID as its hyphenated string.
 #[pyfunction]
 pub fn uuid7_str(py: Python<'_>) -> PyResult<Bound<'_, PyString>> {
-    let text = next_v7(py)?.hyphenated_bytes();
-    Ok(PyString::new(py, std::str::from_utf8(&text).unwrap_or_default()))
+    PyString::from_bytes(py, &next_v7(py)?.hyphenated_bytes())
 }
 
 /// Fast path: a v4 UUID as 16 bytes.

@@ -73,6 +73,8 @@ fn snowflake(c: &mut Criterion) {
     g.bench_function("idloom_ticker_clock", |b| b.iter(|| ours.next_id().unwrap()));
     let peer = BasicSnowflakeGenerator::<WideId, _>::new(1, MonotonicClock::<1>::with_epoch(Duration::from_millis(1_600_000_000_000)));
     g.bench_function("ferroid_wide", |b| b.iter(|| peer.next_id(|_| core::hint::spin_loop())));
+    // The floor under every system-clock row: one bare clock read (clock_gettime).
+    g.bench_function("clock_gettime_floor", |b| b.iter(|| SystemClock.now_ms()));
     let mut ours = Snowflake::new(wide(), 1, Policy::default(), SystemClock).unwrap();
     let mut buf = vec![0u64; 1024];
     g.throughput(Throughput::Elements(1024));
@@ -99,6 +101,15 @@ fn snowflake(c: &mut Criterion) {
     });
     let ours = SharedSnowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
     g.bench_function("idloom_wide_ticker_clock", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, || {
+                black_box(ours.next_id().unwrap());
+            })
+        })
+    });
+    let ours = SharedSnowflake::new(wide(), 1, Policy::default(), TickerClock::global()).unwrap();
+    ours.set_lease(0, 4_000_000_000_000, 1);
+    g.bench_function("idloom_wide_ticker_clock_fenced", |b| {
         b.iter_custom(|n| {
             two_threads(n, || {
                 black_box(ours.next_id().unwrap());
@@ -202,8 +213,17 @@ fn summary() {
         ("snowflake_ceiling", "idloom_twitter", "ferroid_twitter"),
         ("snowflake_per_id", "idloom/wait_reset", "ferroid_wide"),
         ("snowflake_per_id", "idloom_ticker_clock", "ferroid_wide"),
+        ("snowflake_per_id", "idloom/wait_reset", "clock_gettime_floor"),
+        ("snowflake_fence", "single_fenced", "single_unfenced"),
+        ("snowflake_fence", "shared_fenced", "shared_unfenced"),
+        (
+            "snowflake_shared_2_threads",
+            "idloom_wide_ticker_clock_fenced",
+            "idloom_wide_ticker_clock",
+        ),
         ("snowflake_shared_2_threads", "idloom_wide", "ferroid_wide"),
         ("snowflake_shared_2_threads", "idloom_wide_ticker_clock", "ferroid_wide"),
+        ("snowflake_shared_2_threads", "idloom_wide_ticker_clock_fenced", "ferroid_wide"),
         ("segment_next", "idloom_segment", "atomic_fetch_add"),
         ("uuid_v4", "idloom", "uuid_crate"),
         ("uuid_v7", "idloom", "uuid_crate"),

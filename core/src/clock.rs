@@ -16,6 +16,17 @@ pub trait Clock {
         false
     }
 
+    /// Sleep until about the start of the wall clock's next millisecond if
+    /// this clock's host can (the last stretch of a wait for the next tick),
+    /// and return `true`; `false` when it cannot (the default: the wait then
+    /// polls with [`Clock::pause`]). A bounded wait sleeps this way once,
+    /// then polls: sleeping hands the core to other work and wakes on time,
+    /// where a yielding poll on a busy machine waits behind every runnable
+    /// thread and misses ticks.
+    fn sleep_to_next_ms(&self) -> bool {
+        false
+    }
+
     /// One poll's pause of a bounded wait shorter than a millisecond. The
     /// default spins; a host with threads yields, so that the thread that
     /// moves the clock (the ticker) runs even when every core is busy waiting.
@@ -27,6 +38,17 @@ pub trait Clock {
 #[cfg(feature = "std")]
 fn yield_thread() {
     std::thread::yield_now();
+}
+
+/// Sleep to the wall clock's next millisecond boundary.
+#[cfg(feature = "std")]
+fn sleep_to_wall_ms_boundary() -> bool {
+    let into_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() % 1_000_000)
+        .unwrap_or(0);
+    std::thread::sleep(std::time::Duration::from_nanos(u64::from(1_000_000 - into_ms)));
+    true
 }
 
 impl<F: Fn() -> u64> Clock for F {
@@ -52,6 +74,9 @@ impl Clock for SystemClock {
     fn sleep_ms(&self, ms: u64) -> bool {
         std::thread::sleep(std::time::Duration::from_millis(ms));
         true
+    }
+    fn sleep_to_next_ms(&self) -> bool {
+        sleep_to_wall_ms_boundary()
     }
     fn pause(&self) {
         yield_thread()
@@ -221,6 +246,11 @@ impl Clock for TickerClock {
     fn sleep_ms(&self, ms: u64) -> bool {
         SystemClock.sleep_ms(ms)
     }
+    /// The ticker stores each millisecond just after its boundary: the
+    /// polls after this sleep pick it up.
+    fn sleep_to_next_ms(&self) -> bool {
+        sleep_to_wall_ms_boundary()
+    }
     fn pause(&self) {
         yield_thread()
     }
@@ -285,6 +315,12 @@ impl Clock for HostClock {
         match self {
             HostClock::Manual(_) => false,
             _ => SystemClock.sleep_ms(ms),
+        }
+    }
+    fn sleep_to_next_ms(&self) -> bool {
+        match self {
+            HostClock::Manual(_) => false,
+            _ => sleep_to_wall_ms_boundary(),
         }
     }
     fn pause(&self) {

@@ -88,14 +88,14 @@ pub fn uuid_v7() -> Result<Uuid> {
 /// with every other v7 of the process: when the clock steps back or stalls,
 /// the UUID continues from the last one's time and counter.
 pub fn uuid_v7_at(now_ms: u64) -> Result<Uuid> {
-    let mut random = [0u8; 10];
-    with_thread_rng(|rng| crate::rng::RandomSource::fill_bytes(rng, &mut random))?;
     let mut state = V7.lock();
     let generation = fork_generation();
     if state.0 != generation {
         *state = (generation, V7Generator::new());
     }
-    state.1.next_from(now_ms, &random)
+    // Drawn under the lock: within a millisecond the generator takes only the
+    // 4 bytes it uses (`V7Generator::next`).
+    with_thread_rng(|rng| state.1.next(now_ms, rng))
 }
 
 /// The process's ObjectId generator and the fork generation it belongs to:

@@ -18,6 +18,15 @@ pub trait RandomSource {
     /// Fill `dest` entirely with random bytes.
     fn fill_bytes(&mut self, dest: &mut [u8]) -> Result<()>;
 
+    /// 4 random bytes as a big-endian `u32` (the default takes them from
+    /// `fill_bytes`; sources with a cheaper word override it).
+    #[inline]
+    fn next_u32(&mut self) -> Result<u32> {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b)?;
+        Ok(u32::from_be_bytes(b))
+    }
+
     /// 16 random bytes. Sources with a faster path for one 128-bit draw
     /// override this; the default takes 16 bytes from `fill_bytes` in order.
     #[inline]
@@ -34,6 +43,9 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
     fn bytes16(&mut self) -> Result<[u8; 16]> {
         (**self).bytes16()
+    }
+    fn next_u32(&mut self) -> Result<u32> {
+        (**self).next_u32()
     }
 }
 
@@ -163,6 +175,13 @@ impl RandomSource for SecureRng {
         self.spend(16);
         let v = (u128::from(self.inner.next_u64()) << 64) | u128::from(self.inner.next_u64());
         Ok(v.to_ne_bytes())
+    }
+
+    /// One word straight from the block buffer.
+    #[inline]
+    fn next_u32(&mut self) -> Result<u32> {
+        self.spend(4);
+        Ok(self.inner.next_u32())
     }
 }
 

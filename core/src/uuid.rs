@@ -260,13 +260,14 @@ impl Uuid {
     /// of every `to_string`-like call in the bindings).
     #[inline]
     pub fn hyphenated_bytes(&self) -> [u8; 36] {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [b'-'; 36];
         // Where each byte's two digits go: dashes sit at 8, 13, 18 and 23.
         const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-        for (byte, &at) in self.0.iter().zip(AT.iter()) {
-            out[at] = HEX[usize::from(byte >> 4)];
-            out[at + 1] = HEX[usize::from(byte & 0xF)];
+        for (&byte, &at) in self.0.iter().zip(AT.iter()) {
+            // One lookup per byte (both digits), not one per digit.
+            let [hi, lo] = HEX_PAIRS[usize::from(byte)];
+            out[at] = hi;
+            out[at + 1] = lo;
         }
         out
     }
@@ -359,6 +360,18 @@ impl<'de> serde::Deserialize<'de> for Uuid {
     }
 }
 
+/// The two lowercase hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xF]];
+        i += 1;
+    }
+    t
+};
+
 /// Counter bits of the monotonic v7 generator (12 in `rand_a`, 30 in `rand_b`).
 const COUNTER_BITS: u32 = 42;
 const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
@@ -369,6 +382,15 @@ pub struct V7Generator {
     last_ms: u64,
     counter: u64,
     started: bool,
+}
+
+/// A v7 UUID from its millisecond (at most `MAX_V7_MS`), 42-bit counter
+/// and 32 random bits: what [`V7Generator::next_from`] composes.
+#[inline]
+fn v7_from_parts(ms: u64, counter: u64, tail: u32) -> Uuid {
+    let rand_a = u128::from(counter >> 30);
+    let rand_b = u128::from(((counter & ((1 << 30) - 1)) << 32) | u64::from(tail));
+    Uuid::from_u128((u128::from(ms) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
 }
 
 impl V7Generator {
@@ -382,7 +404,18 @@ impl V7Generator {
     }
 
     /// The next UUID at time `now_ms`, drawing 10 bytes from `rng`.
+    ///
+    /// Within the last UUID's millisecond (or a clock behind it) the counter
+    /// only moves on: then just the 32 random low bits are drawn (4 bytes
+    /// instead of 10, the seed bytes would be unused), and the UUID is the one
+    /// [`next_from`](Self::next_from) gives for any 10 bytes ending in them.
+    #[inline]
     pub fn next<R: RandomSource + ?Sized>(&mut self, now_ms: u64, rng: &mut R) -> Result<Uuid> {
+        if self.started && now_ms <= self.last_ms && self.counter < COUNTER_MAX {
+            let tail = rng.next_u32()?;
+            self.counter += 1;
+            return Ok(v7_from_parts(self.last_ms, self.counter, tail));
+        }
         let mut r = [0u8; 10];
         rng.fill_bytes(&mut r)?;
         self.next_from(now_ms, &r)

@@ -59,3 +59,51 @@ fn host_clocks_by_name_and_their_equality() {
     assert_eq!(m1.now_ms(), 5);
     assert!(!m1.sleep_ms(1), "a manual clock never sleeps");
 }
+
+/// A clock standing still that says it can sleep to the next millisecond
+/// (and does not move when it does), counting those sleeps and the polls.
+struct StandingSleeper {
+    now: u64,
+    sleeps: std::cell::Cell<u32>,
+    polls: std::cell::Cell<u64>,
+}
+
+impl Clock for &StandingSleeper {
+    fn now_ms(&self) -> u64 {
+        self.now
+    }
+    fn sleep_to_next_ms(&self) -> bool {
+        self.sleeps.set(self.sleeps.get() + 1);
+        true
+    }
+    fn pause(&self) {
+        self.polls.set(self.polls.get() + 1);
+    }
+}
+
+#[test]
+fn a_wait_for_the_next_tick_sleeps_to_the_boundary_once_then_polls_and_stays_bounded() {
+    use idloom::snowflake::POLLS_PER_MS;
+    use idloom::{ErrorCode, Layout, OnBackwards, OnExhausted, Policy, SequenceStart, Snowflake};
+    let t0 = 1_700_000_000_000;
+    let clock = StandingSleeper {
+        now: t0,
+        sleeps: Default::default(),
+        polls: Default::default(),
+    };
+    let layout = Layout::new(41, 10, 1, t0 - 1000, 1).unwrap(); // 2 IDs per tick
+    let policy = Policy {
+        on_backwards: OnBackwards::Fail,
+        on_exhausted: OnExhausted::Wait,
+        sequence_start: SequenceStart::Reset,
+    };
+    let mut g = Snowflake::new(layout, 1, policy, &clock).unwrap();
+    g.next_id().unwrap();
+    g.next_id().unwrap();
+    // The tick is used up and the clock never moves: one sleep to the
+    // boundary (a second could skip the tick a late ticker stores), then
+    // polls until the bound, then clock_stalled.
+    assert_eq!(g.next_id().unwrap_err().code(), ErrorCode::ClockStalled);
+    assert_eq!(clock.sleeps.get(), 1);
+    assert_eq!(clock.polls.get(), 2 * POLLS_PER_MS);
+}

@@ -187,3 +187,28 @@ fn v7_counter_layout_matches_npm_uuid() {
         idloom::ErrorCode::TimestampOutOfRange
     );
 }
+
+#[test]
+fn v7_within_a_millisecond_draws_four_bytes_and_answers_what_next_from_does() {
+    use idloom::ReplayBytes;
+    // New ms: 10 bytes; then, within it (or behind it), 4 bytes each: the
+    // same UUIDs as next_from fed any 6 bytes before those 4.
+    let bytes: Vec<u8> = (0u8..=40).collect();
+    let mut rng = ReplayBytes::new(&bytes);
+    let mut fast = V7Generator::new();
+    let mut slow = V7Generator::new();
+    let t = 1_700_000_000_000;
+    let a = fast.next(t, &mut rng).unwrap();
+    assert_eq!(a, slow.next_from(t, bytes[0..10].try_into().unwrap()).unwrap());
+    let mut at = 10;
+    for now in [t, t, t - 5, t] {
+        let u = fast.next(now, &mut rng).unwrap();
+        let mut r = [0xEE; 10];
+        r[6..].copy_from_slice(&bytes[at..at + 4]);
+        assert_eq!(u, slow.next_from(now, &r).unwrap());
+        at += 4;
+    }
+    // A later millisecond draws 10 again.
+    let u = fast.next(t + 1, &mut rng).unwrap();
+    assert_eq!(u, slow.next_from(t + 1, bytes[at..at + 10].try_into().unwrap()).unwrap());
+}

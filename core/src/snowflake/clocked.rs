@@ -15,10 +15,15 @@ pub const POLLS_PER_MS: u64 = 1 << 18;
 /// Wait (bounded) until `clock` reads at least `target_ms`; returns the new time.
 pub(super) fn wait_until<C: Clock>(clock: &C, mut now_ms: u64, target_ms: u64) -> Result<u64> {
     let mut budget = (target_ms.saturating_sub(now_ms) + 2).saturating_mul(POLLS_PER_MS);
+    let mut slept_to_boundary = false;
     while now_ms < target_ms {
         let remaining = target_ms - now_ms;
         if remaining > 1 && clock.sleep_ms(remaining - 1) {
             budget = budget.saturating_sub((remaining - 1).saturating_mul(POLLS_PER_MS));
+        } else if !slept_to_boundary && clock.sleep_to_next_ms() {
+            // Once: a second sleep could pass the tick a ticker stores late.
+            slept_to_boundary = true;
+            budget = budget.saturating_sub(POLLS_PER_MS);
         } else {
             clock.pause();
             budget = budget.saturating_sub(1);
@@ -87,8 +92,18 @@ impl<C: Clock> Snowflake<C> {
     }
 
     /// The next ID, waiting (bounded) where the policy says to wait.
+    #[inline(always)]
     pub fn next_id(&mut self) -> Result<u64> {
-        let mut now = self.clock.now_ms();
+        let now = self.clock.now_ms();
+        match self.state.next_fast(now) {
+            Some(id) => Ok(id),
+            None => self.next_id_slow(now),
+        }
+    }
+
+    /// Off the fast path: every rule, and the waits they ask for.
+    #[inline(never)]
+    fn next_id_slow(&mut self, mut now: u64) -> Result<u64> {
         loop {
             match self.state.next_at(now)? {
                 Next::Id(id) => return Ok(id),

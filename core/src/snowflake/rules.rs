@@ -19,6 +19,40 @@ pub(super) struct Rules {
     pub(super) node: u64,
     pub(super) policy: Policy,
     tolerated_ms: u64,
+    /// The layout's numbers the fast paths use, as plain words (the layout
+    /// keeps bytes and a field order: recomputing shifts costs instructions
+    /// on every ID).
+    pub(super) hot: Hot,
+}
+
+/// See [`Rules::hot`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hot {
+    pub(super) tick_ms: u64,
+    pub(super) max_sequence: u64,
+    pub(super) sequence_bits: u32,
+    pub(super) time_shift: u32,
+    pub(super) node_shift: u32,
+    pub(super) sequence_shift: u32,
+}
+
+impl Hot {
+    fn of(layout: &Layout) -> Self {
+        Hot {
+            tick_ms: layout.tick_ms(),
+            max_sequence: layout.max_sequence(),
+            sequence_bits: layout.sequence_bits(),
+            time_shift: layout.time_shift(),
+            node_shift: layout.node_shift(),
+            sequence_shift: layout.sequence_shift(),
+        }
+    }
+
+    /// The ID of (tick, node, sequence); each already fits the layout.
+    #[inline(always)]
+    pub(super) fn compose(&self, tick: u64, node: u64, seq: u64) -> u64 {
+        (tick << self.time_shift) | (node << self.node_shift) | (seq << self.sequence_shift)
+    }
 }
 
 impl Rules {
@@ -30,6 +64,7 @@ impl Rules {
             node,
             policy,
             tolerated_ms: policy.tolerated_lead_ms(),
+            hot: Hot::of(&layout),
         })
     }
 
@@ -146,7 +181,7 @@ impl Rules {
 
     #[inline]
     pub(super) fn compose(&self, tick: u64, seq: u64) -> u64 {
-        self.layout.compose_unchecked(tick, self.node, seq)
+        self.hot.compose(tick, self.node, seq)
     }
 
     /// How many more IDs fit in `tick` after `seq`.

@@ -204,7 +204,7 @@ impl<C: Clock> SharedSnowflake<C> {
 
     #[inline]
     fn compose(&self, tick: u64, seq: u64) -> u64 {
-        self.rules.layout.compose_unchecked(tick, self.node.load(Ordering::Acquire), seq)
+        self.rules.hot.compose(tick, self.node.load(Ordering::Acquire), seq)
     }
 
     /// One step at an explicit time, without waiting: the pure state machine
@@ -364,7 +364,11 @@ impl<C: Clock> SharedSnowflake<C> {
     /// The next ID at the current time without waiting: an ID, or the time
     /// the policy asks to retry at (hosts that must not block on the calling
     /// thread wait elsewhere, then call [`next_id`](Self::next_id)).
+    #[inline]
     pub fn try_next_id(&self) -> Result<Next> {
+        if let Some(id) = self.next_fast() {
+            return Ok(Next::Id(id));
+        }
         Ok(match self.attempt(1)? {
             Ok((id, _)) => Next::Id(id),
             Err(target) => Next::RetryAt(target),
@@ -372,14 +376,69 @@ impl<C: Clock> SharedSnowflake<C> {
     }
 
     /// The next ID.
+    #[inline(always)]
     pub fn next_id(&self) -> Result<u64> {
-        self.reserve(1, u64::MAX).map(|(id, _)| id)
+        match self.next_fast() {
+            Some(id) => Ok(id),
+            None => self.next_slow(u64::MAX),
+        }
     }
 
     /// The next ID, refusing with `would_block` any policy wait longer than
     /// `max_wait_ms` (hosts whose thread must not block: a JS event loop).
+    #[inline(always)]
     pub fn next_id_within(&self, max_wait_ms: u64) -> Result<u64> {
+        match self.next_fast() {
+            Some(id) => Ok(id),
+            None => self.next_slow(max_wait_ms),
+        }
+    }
+
+    #[inline(never)]
+    fn next_slow(&self, max_wait_ms: u64) -> Result<u64> {
         self.reserve(1, max_wait_ms).map(|(id, _)| id)
+    }
+
+    /// The common case: the clock inside the tick of the state word, its
+    /// sequence below the limit, the tick below the fence. Then every rule
+    /// answers "the next sequence of this tick" (the policy and the clock
+    /// events are consulted only off this case), so the word is bumped by
+    /// one in a compare-and-set; `None`: take the slow path, which decides
+    /// afresh. As in `attempt`, the word is loaded before the clock is read,
+    /// and a lost race is retried here (after a spin-loop hint) only while
+    /// the winner's word is still of the clock's tick (a later tick: the slow
+    /// path reads the clock again). The fence is loaded on every try: a fence
+    /// lowered meanwhile (`set_lease`, `stop_lease`) is seen by the next ID.
+    #[inline(always)]
+    fn next_fast(&self) -> Option<u64> {
+        let hot = self.rules.hot;
+        let epoch_ms = self.rules.layout.epoch_ms();
+        let max_seq = hot.max_sequence;
+        let mut word = self.state.load(Ordering::Acquire);
+        let now = self.clock.now_ms();
+        loop {
+            let tick = word >> hot.sequence_bits;
+            // `EMPTY` has every sequence bit set: it never passes the first test.
+            // A tick start that wraps (only `EMPTY`'s could) fails the second.
+            if word & max_seq >= max_seq
+                || now.wrapping_sub(epoch_ms.wrapping_add(tick.wrapping_mul(hot.tick_ms))) >= hot.tick_ms
+                || tick >= self.fence.load(Ordering::Acquire) & NO_FENCE
+            {
+                return None;
+            }
+            match self
+                .state
+                .compare_exchange_weak(word, word + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some(self.compose(tick, (word & max_seq) + 1)),
+                Err(current) => {
+                    // Another thread won: let it have the cache line a moment
+                    // (fewer lost races when both threads mint flat out).
+                    core::hint::spin_loop();
+                    word = current;
+                }
+            }
+        }
     }
 
     /// Fill `out` with increasing IDs (each run of a tick is one CAS).

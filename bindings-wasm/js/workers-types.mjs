@@ -4,34 +4,38 @@
 // declares them from their JSDoc, and the shared layer's bundler keeps the
 // public names, taking the API's from the root entry.
 //   node bindings-wasm/js/workers-types.mjs PKG
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bundle } from '../../js/tools/layer.mjs';
+import { join, resolve } from 'node:path';
+import { bundle, copy } from '../../js/tools/layer.mjs';
 
-const pkg = process.argv[2];
-const lib = join(pkg, 'lib');
-const doNames = [...readFileSync(join(lib, 'workers-do.mjs'), 'utf8').matchAll(/^export (?:async )?(?:class|function) (\w+)/gm)].map((m) => m[1]);
-// A module that only re-exports, as the bundler takes a surface.
-const surface = join(lib, 'workers-surface.mjs');
-writeFileSync(surface, [
-  "export { NodeLease } from './lease.mjs';",
-  "export { SegmentGroup } from './stores/group.mjs';",
-  `export { ${doNames.join(', ')} } from './workers-do.mjs';`,
-  '',
-].join('\n'));
+const pkg = resolve(process.argv[2]);
+const here = import.meta.dirname;
+const doNames = [...readFileSync(join(here, 'workers-do.mjs'), 'utf8').matchAll(/^export (?:async )?(?:class|function) (\w+)/gm)].map((m) => m[1]);
 const out = mkdtempSync(join(tmpdir(), 'idloom-workers-types-'));
 try {
+  // The shared layer as the package has it, workers-do.mjs beside it, and a
+  // module that only re-exports the entry's own names, as the bundler takes a surface.
+  const src = join(out, 'src');
+  copy(src);
+  copyFileSync(join(here, 'workers-do.mjs'), join(src, 'workers-do.mjs'));
+  writeFileSync(join(src, 'workers-surface.mjs'), [
+    "export { NodeLease } from './lease.mjs';",
+    "export { SegmentGroup } from './stores/group.mjs';",
+    `export { ${doNames.join(', ')} } from './workers-do.mjs';`,
+    '',
+  ].join('\n'));
   const config = join(out, 'tsconfig.json');
+  // checkJs off: declarations come from the JSDoc either way; js/tsconfig.json type-checks the layer.
   writeFileSync(config, JSON.stringify({
     compilerOptions: {
-      allowJs: true, checkJs: true, declaration: true, emitDeclarationOnly: true, target: 'es2022', module: 'nodenext',
-      strict: true, outDir: join(out, 'types'), rootDir: lib, typeRoots: [join(import.meta.dirname, '../../bindings-node/node_modules/@types')],
+      allowJs: true, checkJs: false, declaration: true, emitDeclarationOnly: true, target: 'es2022', module: 'nodenext',
+      strict: true, outDir: join(out, 'types'), rootDir: src, typeRoots: [join(here, '../../bindings-node/node_modules/@types')],
     },
-    files: [join(lib, 'api.mjs'), join(lib, 'stores.mjs'), surface],
+    files: ['api.mjs', 'stores.mjs', 'workers-surface.mjs'].map((f) => join(src, f)),
   }));
-  const tsc = spawnSync(join(import.meta.dirname, '../node_modules/.bin/tsc'), ['-p', config], { encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [join(here, '../node_modules/typescript/bin/tsc'), '-p', config], { encoding: 'utf8' });
   if (tsc.status !== 0) throw new Error(`tsc over idloom-wasm/workers failed:\n${tsc.stdout}${tsc.stderr}`);
   const body = bundle(join(out, 'types'), 'workers-surface.mjs', 'api.mjs').replace("from './api.mjs';", "from './index.mjs';");
   writeFileSync(join(pkg, 'workers.d.mts'),
@@ -39,5 +43,4 @@ try {
     "export * from './index.mjs';\n" + body);
 } finally {
   rmSync(out, { recursive: true, force: true });
-  rmSync(surface, { force: true });
 }

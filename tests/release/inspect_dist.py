@@ -87,9 +87,10 @@ def wheel(path: Path, ver: str, auditwheel: str) -> None:
     if "linux" in tag:
         shown = subprocess.run([auditwheel, "show", str(path)], capture_output=True, text=True)
         text = " ".join(shown.stdout.split())
-        first = tag.split(".")[0]
-        if shown.returncode != 0 or f'consistent with the following platform tag: "{first}"' not in text:
-            problem(name, f"auditwheel show does not accept {first}: {text or shown.stderr}")
+        # The file names each tag it claims (manylinux2014_x86_64.manylinux_2_17_x86_64); auditwheel names one.
+        accepted = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
+        if shown.returncode != 0 or not accepted or accepted.group(1) not in tag.split("."):
+            problem(name, f"auditwheel show does not accept the tag {tag}: {text or shown.stderr}")
     print(f"wheel ok: {name}")
 
 
@@ -139,11 +140,21 @@ def sdist(path: Path, ver: str) -> None:
             pyproject = (Path(tmp) / top / "pyproject.toml").read_text()
             manifest = re.search(r'^manifest-path = "([^"]+)"', pyproject, re.M)
             manifest_path = Path(tmp) / top / (manifest.group(1) if manifest else "Cargo.toml")
-            resolved = subprocess.run(["cargo", "metadata", "--offline", "--locked", "--format-version", "1", "--manifest-path", str(manifest_path)],
+            # The sdist carries the workspace's lockfile; a build trims the crates it does not use and
+            # must add none (offline: nothing but the cache, every version one the workspace tested).
+            lock = Path(tmp) / top / "Cargo.lock"
+            before = locked_versions(lock)
+            resolved = subprocess.run(["cargo", "metadata", "--offline", "--format-version", "1", "--manifest-path", str(manifest_path)],
                                       capture_output=True, text=True)
             if resolved.returncode != 0:
                 problem(name, f"cargo cannot resolve the sdist offline: {resolved.stderr.strip()[-300:]}")
+            elif not locked_versions(lock) <= before:
+                problem(name, f"resolving the sdist adds crates its Cargo.lock lacks: {sorted(locked_versions(lock) - before)[:5]}")
     print(f"sdist ok: {name}")
+
+
+def locked_versions(lock: Path) -> set[tuple[str, str]]:
+    return set(re.findall(r'^name = "([^"]+)"\nversion = "([^"]+)"', lock.read_text(), re.M))
 
 
 def npm(path: Path, ver: str) -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "_segment_sql",
     "_CAS_TRIES",
     "_CREATE_TRIES",
+    "__version__",
     "_create_race",
     "_sequence_numbers",
     "_sequence_sql",

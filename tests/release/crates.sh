@@ -49,6 +49,6 @@ cp "$repo/Cargo.lock" "$work/app/Cargo.lock" # the versions the workspace was te
 (cd "$work/app" && cargo run -q --offline)
 server="$work/idloom-server-$version"
 printf '\n[workspace]\n\n%s\n' "$patch" >>"$server/Cargo.toml"
-(cd "$server" && cargo build -q --offline --locked)
+(cd "$server" && cargo build -q --offline) # its packaged Cargo.lock, the patched names aside
 "${CARGO_TARGET_DIR:-$server/target}/debug/idloom-server" --version | grep -qx "idloom-server $version"
 echo "crates ok: idloom, idloom-stores, idloom-server $version"

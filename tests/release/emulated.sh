@@ -26,7 +26,7 @@ assert platform.machine() == 'aarch64' and idloom.__version__ == '$version'
 gen = idloom.Snowflake(node=3)
 assert gen.decode(gen.next()).node == 3 and idloom.uuid7().version == 7
 print('aarch64 wheel ok:', platform.machine(), idloom.__version__)"
-PYTHONPATH="$work/site" arm "$sysroot/root/usr/bin/python3.11" -m idloom demo --node 3 | grep -q "node=3 seq=0"
+PYTHONPATH="$work/site" arm "$sysroot/root/usr/bin/python3.11" -m idloom demo --node 3 | grep "node=3 seq=0" >/dev/null
 
 # aarch64 glibc addon: the root package and the platform package unpacked into node_modules, as npm lays them out.
 mkdir -p "$work/app/node_modules/@idloom/binding-linux-arm64-gnu" "$work/app/node_modules/idloom"
@@ -37,7 +37,7 @@ tar -xzf "$dist/npm/idloom-binding-linux-arm64-gnu-$version.tgz" -C "$work/app/n
   const gen = new idloom.Snowflake({ node: 5 });
   if (process.arch !== 'arm64' || gen.decode(gen.next()).node !== 5 || !idloom.validate(idloom.v7())) throw new Error('wrong IDs');
   console.log('aarch64 addon ok:', process.arch, process.version);")
-(cd "$work/app" && arm "$sysroot/node/bin/node" node_modules/idloom/bin/idloom.mjs demo --node 3) | grep -q "node=3 seq=0"
+(cd "$work/app" && arm "$sysroot/node/bin/node" node_modules/idloom/bin/idloom.mjs demo --node 3) | grep "node=3 seq=0" >/dev/null
 
 # musl: the ELF files, not run (see above).
 elf_ok() { # elf_ok FILE MACHINE : built for MACHINE, needing only musl's libc and libgcc_s

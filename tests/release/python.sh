@@ -23,7 +23,7 @@ bin=venv/bin
 wheel=$("$bin/python" -c "import importlib.metadata as m; print([f for f in m.files('idloom') if str(f).endswith('WHEEL')][0].read_text().split('Tag: ')[1].split()[0])")
 "$bin"/python -c "import idloom, sys; assert idloom.__version__ == sys.argv[1], idloom.__version__; print('import ok', idloom.__version__)" "$version"
 [ "$("$bin"/idloom --version)" = "idloom $version" ]
-"$bin"/idloom demo --node 3 | grep -q "node=3 seq=0"
+"$bin"/idloom demo --node 3 | grep "node=3 seq=0" >/dev/null
 "$bin"/idloom snowflake --node 7 -n 2 | wc -l | grep -qx 2
 [ -n "${IDLOOM_RELEASE_SKIP_STORE:-}" ] || "$bin/python" "$here/store_example.py"
 echo "wheel ok: tag $wheel"

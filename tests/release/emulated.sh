@@ -45,6 +45,8 @@ elf_ok() { # elf_ok FILE MACHINE : built for MACHINE, needing only musl's libc a
   readelf -h "$file" | grep -q "Machine:.*$machine" || { echo "$file is not built for $machine"; return 1; }
   needed=$(readelf -d "$file" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort -u | tr '\n' ' ')
   for lib in $needed; do
+    # libc.so: zig's name for musl's libc, which musl's loader maps to itself (the addons keep it;
+    # the wheels are renamed to libc.musl-<arch>.so.1 for the musllinux policy)
     case $lib in libc.musl-*.so.1|libc.so|libgcc_s.so.1) ;; *) echo "$file needs $lib"; return 1 ;; esac
   done
   echo "  $(basename "$file"): $machine, needs $needed"

@@ -50,36 +50,16 @@ cp js/install-*.mjs js/workers-do.mjs pkg/lib/
 printf "// Under Node with idloom-wasm/stores: the coord module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
 for host in node browser workerd workers stores; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
 node_modules/.bin/tsc -p "$root/js/tsconfig.json" --outDir pkg/types
-node "$root/js/tools/layer.mjs" types pkg/types api pkg/index.d.mts \
-  '// Generated from the JSDoc of the shared JS layer (js/api.mjs and its modules, shared with the Node package). Do not edit.'
+banner='// Generated from the JSDoc of the shared JS layer (js/api.mjs and its modules, shared with the Node package). Do not edit.'
+node "$root/js/tools/layer.mjs" types pkg/types api pkg/index.d.mts "$banner"
+# idloom-wasm/stores: the API's names and the stores', the latter importing the former from the root entry.
+node "$root/js/tools/layer.mjs" types pkg/types stores pkg/stores.d.mts "$banner"
+sed -i "s|from './api.mjs';|from './index.mjs';|" pkg/stores.d.mts
+printf "export * from './index.mjs';\n" >>pkg/stores.d.mts
+node "$here/js/workers-types.mjs" pkg
 rm -rf pkg/types
 cp README.md pkg/README.md
-cat >pkg/package.json <<'JSON'
-{
-  "name": "idloom-wasm",
-  "version": "0.1.0",
-  "description": "idloom for browsers, Cloudflare Workers and Node: the same API and types as the `idloom` Node package, on WebAssembly.",
-  "license": "MIT OR Apache-2.0",
-  "type": "module",
-  "types": "./index.d.mts",
-  "exports": {
-    ".": {
-      "types": "./index.d.mts",
-      "workerd": "./workerd.mjs",
-      "worker": "./workerd.mjs",
-      "browser": "./browser.mjs",
-      "node": "./node.mjs",
-      "default": "./browser.mjs"
-    },
-    "./workers": "./workers.mjs",
-    "./stores": {
-      "node": "./stores.mjs"
-    },
-    "./package.json": "./package.json"
-  },
-  "files": ["*.mjs", "*.d.mts", "lib", "glue", "glue-coord"],
-  "sideEffects": ["./lib/install-*.mjs", "./*.mjs"]
-}
-JSON
+# The package's manifest and license texts (scripts/version keeps them at the workspace's version).
+cp npm/package.json npm/LICENSE-MIT npm/LICENSE-APACHE pkg/
 
 echo "idloom-wasm built in bindings-wasm/pkg:$sizes"

@@ -2,7 +2,7 @@
 // `npx idloom …`: the same commands as the Python CLI (`idloom …`), with the
 // same output: both replay tests/cli/transcript.txt. Bad arguments exit 2
 // with one line naming the error code.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as idloom from '../lib/index.mjs';
@@ -175,6 +175,11 @@ export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeE
   if (name === undefined || name === '-h' || name === '--help') {
     out(topHelp());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    // The package's version (the workspace's one version; scripts/version writes it), as `idloom --version` in Python.
+    out(`idloom ${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}`);
+    return 0;
   }
   try {
     if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}" (choose from ${[...Object.keys(COMMANDS), 'store'].join(', ')})`);

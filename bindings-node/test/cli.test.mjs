@@ -1,6 +1,7 @@
 // `npx idloom …`: every command, --help everywhere, one-line errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { idloom, implName } from './impl.mjs';
 
@@ -63,4 +64,11 @@ test('cli: --help on every command; bad arguments exit 2 with one line', { skip 
     assert.equal(lines.length, 1, r.stderr);
     assert.ok(lines[0].startsWith('idloom: error: ') && lines[0].endsWith(`(${code})`), lines[0]);
   }
+});
+
+test('cli: --version names the package version, the workspace one', { skip }, () => {
+  const workspace = readFileSync(new URL('../../Cargo.toml', import.meta.url), 'utf8').match(/^\[workspace\.package\][^[]*?^version = "([^"]+)"/m)[1];
+  const r = cli('--version');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `idloom ${workspace}\n`);
 });

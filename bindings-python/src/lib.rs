@@ -22,6 +22,8 @@ mod uuid;
 
 #[pymodule]
 fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The workspace's one version (Cargo.toml `[workspace.package]`), re-exported as `idloom.__version__`.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("_CAS_TRIES", idloom::stores::CAS_TRIES)?;
     m.add("_CREATE_TRIES", idloom::stores::failure::CREATE_TRIES)?;
     m.add_class::<layout::PyLayout>()?;

@@ -140,6 +140,8 @@ export function bundle(generated, surface, external = null) {
   const byName = new Map();
   const order = [];
   const want = (module, name) => {
+    // A name imported from the external surface itself (`import { Layout } from './api.mjs'`).
+    if (module === external && ext.has(name)) return imported.add(name);
     let key = `${module}#${name}`;
     for (;;) {
       const [m, n] = key.split('#');

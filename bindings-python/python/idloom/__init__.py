@@ -93,6 +93,9 @@ from ._idloom import (
 )
 from .remote import AsyncRemoteSource, RemoteSource
 
+#: This package's version: the workspace's one version, compiled into the native module.
+__version__: str = _idloom.__version__
+
 import uuid as _uuid
 
 #: The nil UUID, 00000000-0000-0000-0000-000000000000.

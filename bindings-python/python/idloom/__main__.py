@@ -95,6 +95,7 @@ def _check_store_numbers(args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="idloom", description="Mint, decode and describe unique IDs (idloom).")
+    p.add_argument("--version", action="version", version=f"idloom {idloom.__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("demo", help="mint and decode IDs of every kind")

@@ -48,6 +48,7 @@ __all__ = [
     "_segment_sql",
     "_CAS_TRIES",
     "_CREATE_TRIES",
+    "__version__",
     "_create_race",
     "_sequence_numbers",
     "_sequence_sql",
@@ -495,6 +496,7 @@ def _sequence_sql(sql: str, name: str, start: int, increment: int) -> str: ...
 def _sequence_numbers(step: int, floor: int, index: int, count: int) -> tuple[int, int]: ...
 def _create_race(engine: str, code: str) -> bool: ...
 _CREATE_TRIES: int
+__version__: str
 
 _CAS_TRIES: int
 def _check_namespace(namespace: str) -> str: ...

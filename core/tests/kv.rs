@@ -326,3 +326,26 @@ fn two_acquirers_racing_for_one_free_node_cannot_both_write_it() {
     assert!(plan.identity_changed());
     assert!(plan.taken.unwrap().grant.start_ms >= a.grant.fence_ms.max(now + 4_000 + 3_000 + 500));
 }
+
+#[test]
+fn counters_round_trip_and_keys_stay_paths() {
+    assert_eq!(kv::decode_counter(&kv::encode_counter(42)).unwrap(), 42);
+    assert_eq!(kv::encode_counter(7), "idloom-counter 1\nmax_id=7\n");
+    for bad in ["", "idloom-counter 1\nmax_id=\n", "idloom-counter 1\nmax_id=9223372036854775808\n", "idloom-counter 2\nmax_id=1\n"] {
+        assert_eq!(kv::decode_counter(bad).unwrap_err().code(), ErrorCode::StoreSchema, "{bad:?}");
+    }
+    // "." and ".." are tags, never a path component of their own.
+    assert_eq!(kv::counter_key("..").unwrap(), "/idloom/counters:..");
+    assert_eq!(kv::counter_key("a/b").unwrap_err().code(), ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn a_clock_key_silent_for_more_than_a_ttl_is_a_new_identity() {
+    let ns = namespace(4, "gap/5");
+    let ttl = ns.record.ttl_ms;
+    assert_eq!(kv::gap_identity(&ns, Some(1_000), 1_000 + ttl), "gap/5");
+    assert_eq!(kv::gap_identity(&ns, Some(1_000), 1_001 + ttl), format!("gap/{}", 1_001 + ttl));
+    assert_eq!(kv::gap_identity(&ns, None, 9), "gap/9");
+    // A clock that went back (a failover to a host behind) is no gap.
+    assert_eq!(kv::gap_identity(&ns, Some(5_000), 4_000), "gap/5");
+}

@@ -33,7 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The engine helpers serve the engines; with none enabled only the trait and the lease remain.
-#![cfg_attr(not(any(feature = "postgres", feature = "mysql", feature = "redis")), allow(dead_code))]
+#![cfg_attr(not(any(feature = "postgres", feature = "mysql", feature = "redis", feature = "zookeeper")), allow(dead_code))]
 
 use std::future::Future;
 
@@ -64,6 +64,10 @@ pub mod mysql;
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "zookeeper")]
+pub mod zookeeper;
+#[cfg(feature = "zookeeper")]
+mod kv;
 
 /// How an SQL store takes a segment range (Redis always uses its `INCRBY` script).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -438,7 +442,7 @@ pub(crate) fn range_of(reading: Reading, subject: &Subject<'_>) -> Result<Range>
 
 /// A uniform draw in `[0, 1)` for the compare-and-set pause (jitter only:
 /// the clock's nanoseconds mixed with a per-thread counter).
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "zookeeper"))]
 pub(crate) fn unit() -> f64 {
     use std::cell::Cell as StdCell;
     thread_local!(static STATE: StdCell<u64> = const { StdCell::new(0) });

@@ -1,6 +1,7 @@
 //! Every driver failure, classified once: a binding catches what its driver
 //! raises, names it as a [`Fault`] (PostgreSQL's SQLSTATE, MariaDB/MySQL's
-//! error number, a Redis error reply, or no answer at all) and raises the
+//! error number, a Redis error reply, a ZooKeeper error or an etcd gRPC
+//! status by name, or no answer at all) and raises the
 //! [`Error`] [`classify`] gives — the same code and message in Rust,
 //! Python, Node and wasm (`tests/vectors/store_protocol.json` replays the
 //! tables in every runtime, so a copy that drifts fails a test).
@@ -26,6 +27,9 @@ pub enum Fault<'a> {
     /// A Redis error reply, as the server sent it (`"LOADING Redis is loading…"`):
     /// its first word is the class.
     Reply(&'a str),
+    /// A ZooKeeper error (`"ConnectionLoss"`) or an etcd gRPC status
+    /// (`"Unavailable"`), by the name its client gives it.
+    Status(&'a str),
     /// No answer: the connection could not be made, broke, or timed out.
     Connection,
 }
@@ -101,6 +105,30 @@ pub const REDIS: &[(&str, ErrorCode, &str)] = &[
     ("NOSCRIPT", DOWN, "the script cache was flushed (try again)"),
 ];
 
+/// ZooKeeper: an error's name → code and why; anything else (`NoAuth`,
+/// `BadArguments`, `InvalidAcl`, …) is `store_schema`. `BadVersion` and
+/// `NodeExists` never get here: they are a compare that lost (read again).
+pub const ZOOKEEPER: &[(&str, ErrorCode, &str)] = &[
+    ("ConnectionLoss", DOWN, "the connection was lost"),
+    ("SessionExpired", DOWN, "the session expired"),
+    ("SessionMoved", DOWN, "the session moved to another server"),
+    ("ClientClosed", DOWN, "the session was closed"),
+    ("NoHosts", DOWN, "no server could be reached"),
+    ("Timeout", DOWN, "a request timed out"),
+    ("NotReadOnly", DOWN, "a read-only server answered a write (no quorum)"),
+    ("Throttled", DOWN, "the server throttled the request"),
+];
+
+/// etcd: a gRPC status's name → code and why; anything else
+/// (`PermissionDenied`, `InvalidArgument`, `FailedPrecondition`, …) is `store_schema`.
+pub const ETCD: &[(&str, ErrorCode, &str)] = &[
+    ("Unavailable", DOWN, "no leader, or the member cannot be reached"),
+    ("DeadlineExceeded", DOWN, "a request timed out"),
+    ("Cancelled", DOWN, "a request was cancelled (the connection went away)"),
+    ("ResourceExhausted", DOWN, "the server is out of resources (quota, too many requests)"),
+    ("Aborted", DOWN, "a request was aborted (try again)"),
+];
+
 /// What two sessions running the same idempotent create text at once
 /// (`CREATE … IF NOT EXISTS`, replicas starting together on a fresh
 /// database) may meet even so, per engine: PostgreSQL's unique violation on
@@ -120,7 +148,7 @@ pub fn create_race(engine: &str, code: &str) -> bool {
 }
 
 /// The engines whose failures [`classify`] knows.
-pub const ENGINES: [&str; 3] = ["postgres", "mysql", "redis"];
+pub const ENGINES: [&str; 5] = ["postgres", "mysql", "redis", "zookeeper", "etcd"];
 
 fn refused(engine: &str) -> &'static str {
     if engine == "redis" {
@@ -130,7 +158,8 @@ fn refused(engine: &str) -> &'static str {
     }
 }
 
-/// The code and reason of `fault` on `engine` (`postgres`, `mysql`, `redis`).
+/// The code and reason of `fault` on `engine` (`postgres`, `mysql`,
+/// `redis`, `zookeeper`, `etcd`).
 pub fn reason(engine: &str, fault: Fault<'_>) -> (ErrorCode, &'static str) {
     match fault {
         Fault::Connection => (DOWN, "the connection failed or was lost"),
@@ -142,6 +171,14 @@ pub fn reason(engine: &str, fault: Fault<'_>) -> (ErrorCode, &'static str) {
             .iter()
             .find(|(code, ..)| *code == n)
             .map_or((SCHEMA, refused(engine)), |&(_, c, why)| (c, why)),
+        Fault::Status(name) => match engine {
+            "zookeeper" => ZOOKEEPER,
+            "etcd" => ETCD,
+            _ => &[],
+        }
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map_or((SCHEMA, refused(engine)), |&(_, c, why)| (c, why)),
         Fault::Reply(reply) => {
             let word = reply.split(' ').next().unwrap_or("");
             REDIS
@@ -172,14 +209,15 @@ pub fn classify(engine: &str, fault: Fault<'_>, detail: &str) -> Error {
 
 /// [`classify`] with the fault named as bindings pass it: `kind` is
 /// `"sqlstate"`, `"errno"` (`code` a decimal number), `"reply"` (`code`
-/// the reply) or `"connection"` (`code` ignored). Another kind, or an
+/// the reply), `"status"` (a ZooKeeper error's or an etcd status's name) or
+/// `"connection"` (`code` ignored). Another kind, or an
 /// errno that is not a number, is `invalid_argument`.
 pub fn classify_named(engine: &str, kind: &str, code: &str, detail: &str) -> Result<Error> {
     if !ENGINES.contains(&engine) {
         return Err(Error::reason(
             ErrorCode::InvalidArgument,
             "engine",
-            "must be postgres, mysql or redis",
+            "must be postgres, mysql, redis, zookeeper or etcd",
         ));
     }
     let fault = match kind {
@@ -189,12 +227,13 @@ pub fn classify_named(engine: &str, kind: &str, code: &str, detail: &str) -> Res
                 .map_err(|_| Error::reason(ErrorCode::InvalidArgument, "errno", "must be a decimal number"))?,
         ),
         "reply" => Fault::Reply(code),
+        "status" => Fault::Status(code),
         "connection" => Fault::Connection,
         _ => {
             return Err(Error::reason(
                 ErrorCode::InvalidArgument,
                 "kind",
-                "must be sqlstate, errno, reply or connection",
+                "must be sqlstate, errno, reply, status or connection",
             ))
         }
     };
@@ -220,6 +259,11 @@ mod tests {
         assert_eq!(code("redis", Fault::Reply("ERR unknown command")), SCHEMA);
         assert_eq!(code("redis", Fault::Reply("LOADINGX")), SCHEMA);
         assert_eq!(code("redis", Fault::Connection), DOWN);
+        assert_eq!(code("zookeeper", Fault::Status("SessionExpired")), DOWN);
+        assert_eq!(code("zookeeper", Fault::Status("NoAuth")), SCHEMA);
+        assert_eq!(code("etcd", Fault::Status("Unavailable")), DOWN);
+        assert_eq!(code("etcd", Fault::Status("PermissionDenied")), SCHEMA);
+        assert_eq!(code("postgres", Fault::Status("Unavailable")), SCHEMA);
         assert!(create_race("postgres", "42P07") && create_race("postgres", "23505"));
         assert!(!create_race("postgres", "42P01") && !create_race("mysql", "1050"));
     }

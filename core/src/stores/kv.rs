@@ -68,6 +68,10 @@ impl Keys {
     pub fn namespace(&self) -> &str {
         &self.root
     }
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.root["/idloom/".len()..]
+    }
     /// The clock key.
     pub fn clock(&self) -> String {
         format!("{}/clock", self.root)
@@ -318,4 +322,51 @@ pub fn release(
     current
         .unwrap_or(&NodeRecord::new())
         .released(ns.record.floor_ms, epoch, start_ms, holder, high_water_ms)
+}
+
+/// The first line of a segment counter's record.
+pub const COUNTER_HEADER: &str = "idloom-counter 1";
+
+/// A segment counter's key: `/idloom/counters:TAG` (`TAG` checked by
+/// [`crate::inputs::biz_tag`]; a namespace cannot hold `:`, so no counter
+/// key is a namespace's).
+pub fn counter_key(biz_tag: &str) -> Result<String> {
+    crate::inputs::biz_tag(biz_tag)?;
+    Ok(format!("/idloom/counters:{biz_tag}"))
+}
+
+/// A counter's record: the highest ID handed out (Leaf's `max_id`).
+pub fn encode_counter(max_id: u64) -> String {
+    format!("{COUNTER_HEADER}\nmax_id={max_id}\n")
+}
+
+/// A counter's record read back (`store_schema` if it is not one, or its
+/// value does not fit a signed 64-bit column as Leaf's does).
+pub fn decode_counter(text: &str) -> Result<u64> {
+    const BAD: &str = "not an idloom counter record of schema version 1";
+    let [max_id] = fields(text, COUNTER_HEADER, ["max_id"], BAD)?;
+    let n = number(max_id, BAD)?;
+    if n > i64::MAX as u64 {
+        return Err(schema(BAD));
+    }
+    Ok(n)
+}
+
+/// The store identity a call sees on a store whose only trace of a restore
+/// is time (ZooKeeper: a restore brings back the znodes, their versions and
+/// zxids, and the epoch; only the wall clock moves on). Every lease call
+/// writes the clock key first, so while any holder lives the clock key was
+/// written less than a TTL ago (renewals come every third of it). When its
+/// previous write (`previous_write_ms`, the store's clock; `None`: never
+/// written) is more than one TTL before `store_now_ms`, nothing that holds
+/// a lease wrote since — the namespace sat idle, or the store came back
+/// from a backup older than a TTL — and the call sees a new identity
+/// (`"gap/<store now>"`): the floor rises above every fence a holder from
+/// before could still use, and a renewal is refused. Otherwise the identity
+/// the namespace recorded.
+pub fn gap_identity(ns: &KvNamespace, previous_write_ms: Option<u64>, store_now_ms: u64) -> String {
+    match previous_write_ms {
+        Some(prev) if store_now_ms.saturating_sub(prev) <= ns.record.ttl_ms => ns.identity.clone(),
+        _ => format!("gap/{store_now_ms}"),
+    }
 }

@@ -51,13 +51,15 @@ pub const DEFAULT_NODES: u64 = 1024;
 /// `"mysql"` 1,048,576 (one row per node, created by `init`: ~1 M rows in
 /// bulk), `"redis"` 4,194,304 (node records are created as they are leased;
 /// a status lists 1,024 nodes per script call), `"memory"` (the reference
-/// model, a Durable Object keeping every record in memory) 65,536. `None`
-/// for another engine. Acquire is O(log n) in the node count on every one.
+/// model, a Durable Object keeping every record in memory) 65,536,
+/// `"zookeeper"` and `"etcd"` 1,024 (an acquire reads every node's record:
+/// O(n) there, O(log n) on the others). `None` for another engine.
 pub const fn max_nodes(engine: &str) -> Option<u64> {
     match engine.as_bytes() {
         b"postgres" | b"mysql" => Some(1 << 20),
         b"redis" => Some(1 << 22),
         b"memory" => Some(crate::limits::DURABLE_OBJECT_MAX_NODES),
+        b"zookeeper" | b"etcd" => Some(1 << 10),
         _ => None,
     }
 }
@@ -72,7 +74,7 @@ pub fn namespace_nodes(engine: &str, layout: &crate::layout::Layout, nodes: Opti
         return Err(Error::reason(
             ErrorCode::InvalidArgument,
             "engine",
-            "must be postgres, mysql, redis or memory",
+            "must be postgres, mysql, redis, zookeeper, etcd or memory",
         ));
     };
     let most = max.min(layout.max_node().saturating_add(1));

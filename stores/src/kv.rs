@@ -1,0 +1,366 @@
+//! The protocol on stores of keys changed by compare-and-set (ZooKeeper's
+//! versioned `multi`, etcd's transactions on `mod_revision`), for every such
+//! engine: each call reads the records with their versions, asks the core
+//! ([`idloom::stores::kv`]) what to write, and writes it in one batch that
+//! holds only if no version moved — else it reads again (another caller got
+//! there first). An engine ([`KvEngine`]) only reads, writes batches and
+//! tells the store's clock and identity.
+
+use crate::{ns_subject, NamespaceInit, NodeStatus, Renewed};
+use idloom::lease::{Grant, NodeRecord};
+use idloom::segment::Range;
+use idloom::stores::answer::{refuse, Refusal};
+use idloom::stores::cas::{CasLoop, CasStep};
+use idloom::stores::kv::{self, Keys, KvNamespace};
+use idloom::stores::NamespaceRecord;
+use idloom::{Error, ErrorCode, Result};
+use std::future::Future;
+
+/// A key's text and the version a compare-and-set compares on (ZooKeeper's
+/// data version, etcd's `mod_revision`). An empty text is a placeholder
+/// (ZooKeeper's namespace znode before `init` wrote it): no record yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Versioned {
+    pub text: String,
+    pub version: i64,
+}
+
+/// One operation of a batch that holds only as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// Create `key` with `text`, only if it is still absent.
+    Create { key: String, text: String },
+    /// Set `key` to `text`, only if it is still at `version`.
+    Set { key: String, text: String, version: i64 },
+    /// Nothing written: `key` must still be at `version`.
+    Check { key: String, version: i64 },
+}
+
+/// The store's clock and identity as one call sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(dead_code)] // Named: the etcd engine's
+pub(crate) enum Identity {
+    /// An identity the store names (etcd's cluster ID).
+    Named(String),
+    /// A store whose only trace of a restore is time: the previous write of
+    /// the clock key on the store's clock ([`kv::gap_identity`]).
+    Gap(Option<u64>),
+}
+
+/// What the generic calls need of an engine.
+pub(crate) trait KvEngine: Clone + Send + Sync + 'static {
+    /// The engine's name (`"zookeeper"`, `"etcd"`).
+    const ENGINE: &'static str;
+
+    /// A key's text and version, `None` when absent.
+    fn get(&self, key: &str) -> impl Future<Output = Result<Option<Versioned>>> + Send;
+
+    /// Every node record of `keys`' namespace that exists, by node.
+    fn node_records(&self, keys: &Keys) -> impl Future<Output = Result<Vec<(u64, Versioned)>>> + Send;
+
+    /// The store's clock (ms) now and its identity, for a lease call on
+    /// `keys`' namespace (ZooKeeper writes the clock key and reads its
+    /// `mtime`; etcd has no clock of its own and answers the caller's).
+    fn now(&self, keys: &Keys) -> impl Future<Output = Result<(u64, Identity)>> + Send;
+
+    /// Run `writes` as one batch: `Ok(false)` when a compare failed (nothing written).
+    fn commit(&self, writes: Vec<Write>) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Create what must exist before a record is written (ZooKeeper's
+    /// `/idloom`, and with `keys` the namespace's placeholder znodes;
+    /// nothing on etcd).
+    fn prepare(&self, keys: Option<&Keys>) -> impl Future<Output = Result<()>> + Send;
+
+    /// How a node's record reads for an acquire: ZooKeeper as stored; etcd
+    /// free or held by whether its holder's etcd lease still lives.
+    fn live(&self, _keys: &Keys, records: Vec<(u64, NodeRecord)>, _now: u64) -> impl Future<Output = Result<Vec<(u64, NodeRecord)>>> + Send {
+        async move { Ok(records) }
+    }
+
+    /// What else a lease call writes in its batch, for `node` after it: an
+    /// acquire or a renewal (`Some(record)`) or a release (`None`). etcd
+    /// attaches the holder's liveness key to an etcd lease here.
+    fn extra(&self, _keys: &Keys, _node: u64, _after: Option<&NodeRecord>) -> impl Future<Output = Result<Vec<Write>>> + Send {
+        async { Ok(Vec::new()) }
+    }
+}
+
+/// How many times a call reads again after losing a compare before it
+/// reports `store_unavailable` (contention that never settles).
+const TRIES: u32 = 64;
+
+fn contended(what: &str) -> Error {
+    Error::store(
+        ErrorCode::StoreUnavailable,
+        format!("{what}: a compare-and-set lost {TRIES} times in a row (other callers keep writing)"),
+    )
+}
+
+fn the_identity(identity: Identity, ns: &KvNamespace, now: u64) -> String {
+    match identity {
+        Identity::Named(s) => s,
+        Identity::Gap(previous) => kv::gap_identity(ns, previous, now),
+    }
+}
+
+/// The namespace's record and its version; `store_state_lost` when missing.
+async fn namespace_read<E: KvEngine>(e: &E, keys: &Keys) -> Result<(KvNamespace, i64)> {
+    match e.get(keys.namespace()).await? {
+        Some(v) if !v.text.is_empty() => Ok((KvNamespace::decode(&v.text)?, v.version)),
+        _ => Err(refuse(Refusal::NamespaceMissing, &ns_subject(keys.name()))),
+    }
+}
+
+/// Every node's record (`None`: never written) with its version, in node order.
+async fn records<E: KvEngine>(e: &E, keys: &Keys, nodes: u64) -> Result<Vec<(u64, Option<(NodeRecord, i64)>)>> {
+    let mut found = e.node_records(keys).await?;
+    found.sort_by_key(|(n, _)| *n);
+    let mut out: Vec<(u64, Option<(NodeRecord, i64)>)> = (0..nodes).map(|n| (n, None)).collect();
+    for (n, v) in found {
+        if n < nodes {
+            out[n as usize].1 = Some((kv::decode_node(&v.text)?, v.version));
+        }
+    }
+    Ok(out)
+}
+
+fn node_write(keys: &Keys, node: u64, record: &NodeRecord, version: Option<i64>) -> Write {
+    let (key, text) = (keys.node(node), kv::encode_node(record));
+    match version {
+        Some(version) => Write::Set { key, text, version },
+        None => Write::Create { key, text },
+    }
+}
+
+/// [`Store::create_namespace`](crate::Store::create_namespace).
+pub(crate) async fn create_namespace<E: KvEngine>(e: &E, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
+    let keys = Keys::new(init.namespace)?;
+    e.prepare(Some(&keys)).await?;
+    for _ in 0..TRIES {
+        let placeholder = match e.get(keys.namespace()).await? {
+            Some(v) if !v.text.is_empty() => return init.expect(KvNamespace::decode(&v.text)?.record),
+            Some(v) => Some(v.version),
+            None => None,
+        };
+        let (now, identity) = e.now(&keys).await?;
+        let mut ns = KvNamespace {
+            record: NamespaceRecord {
+                layout: init.record.clone(),
+                nodes: init.nodes,
+                ttl_ms: init.config.ttl_ms,
+                max_skew_ms: init.config.max_skew_ms,
+                floor_ms: if init.fresh { 0 } else { init.config.floor_after_loss(now) },
+            },
+            identity: String::new(),
+        };
+        ns.identity = the_identity(identity, &ns, now);
+        let (key, text) = (keys.namespace().to_string(), ns.encode());
+        let write = match placeholder {
+            Some(version) => Write::Set { key, text, version },
+            None => Write::Create { key, text },
+        };
+        if e.commit(vec![write]).await? {
+            return Ok(ns.record);
+        }
+    }
+    Err(contended(init.namespace))
+}
+
+/// [`Store::namespace`](crate::Store::namespace).
+pub(crate) async fn namespace<E: KvEngine>(e: &E, namespace: &str) -> Result<Option<NamespaceRecord>> {
+    let keys = Keys::new(namespace)?;
+    match e.get(keys.namespace()).await? {
+        Some(v) if !v.text.is_empty() => Ok(Some(KvNamespace::decode(&v.text)?.record)),
+        _ => Ok(None),
+    }
+}
+
+/// [`Store::acquire_noting`](crate::Store::acquire_noting).
+pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
+    let keys = Keys::new(namespace)?;
+    idloom::inputs::holder(holder)?;
+    for _ in 0..TRIES {
+        let (now, identity) = e.now(&keys).await?;
+        let (ns, ns_version) = namespace_read(e, &keys).await?;
+        let identity = the_identity(identity, &ns, now);
+        let read = records(e, &keys, ns.record.nodes).await?;
+        let plain: Vec<(u64, NodeRecord)> = read.iter().map(|(n, r)| (*n, r.as_ref().map(|(r, _)| r.clone()).unwrap_or_default())).collect();
+        let seen = e.live(&keys, plain, now).await?;
+        let plan = kv::acquire(&ns, seen.iter().map(|(n, r)| (*n, Some(r))), holder, proposed_fence_ms, &identity, now)?;
+        let changed = plan.identity_changed();
+        let mut writes = vec![match &plan.namespace {
+            Some(next) => Write::Set {
+                key: keys.namespace().to_string(),
+                text: next.encode(),
+                version: ns_version,
+            },
+            None => Write::Check {
+                key: keys.namespace().to_string(),
+                version: ns_version,
+            },
+        }];
+        match plan.taken {
+            Err(no_free_node) => {
+                // The floor still rises when the store's identity changed (as the SQL and Lua texts do).
+                if changed && !e.commit(writes).await? {
+                    continue;
+                }
+                return Err(no_free_node);
+            }
+            Ok(taken) => {
+                let version = read[taken.node as usize].1.as_ref().map(|(_, v)| *v);
+                writes.push(node_write(&keys, taken.node, &taken.record, version));
+                writes.extend(e.extra(&keys, taken.node, Some(&taken.record)).await?);
+                if e.commit(writes).await? {
+                    return Ok((taken.grant, changed));
+                }
+            }
+        }
+    }
+    Err(contended(namespace))
+}
+
+/// One node's record and version (`None`: never written).
+async fn node_read<E: KvEngine>(e: &E, keys: &Keys, node: u64) -> Result<(Option<NodeRecord>, Option<i64>)> {
+    match e.get(&keys.node(node)).await? {
+        Some(v) => Ok((Some(kv::decode_node(&v.text)?), Some(v.version))),
+        None => Ok((None, None)),
+    }
+}
+
+/// [`Store::renew_noting`](crate::Store::renew_noting).
+pub(crate) async fn renew<E: KvEngine>(
+    e: &E,
+    namespace: &str,
+    node: u64,
+    epoch: u64,
+    start_ms: u64,
+    holder: &str,
+    proposed_fence_ms: u64,
+) -> Result<Renewed> {
+    crate::lease_call(namespace, holder, node, epoch)?;
+    let keys = Keys::new(namespace)?;
+    for _ in 0..TRIES {
+        let (now, identity) = e.now(&keys).await?;
+        let (ns, ns_version) = namespace_read(e, &keys).await?;
+        let identity = the_identity(identity, &ns, now);
+        let (current, version) = node_read(e, &keys, node).await?;
+        let (record, grant) = match kv::renew(&ns, node, current.as_ref(), epoch, start_ms, holder, proposed_fence_ms, &identity, now) {
+            Ok(next) => next,
+            Err(e) if e.code() == ErrorCode::LeaseLost => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut writes = vec![Write::Check {
+            key: keys.namespace().to_string(),
+            version: ns_version,
+        }];
+        writes.push(node_write(&keys, node, &record, version));
+        writes.extend(e.extra(&keys, node, Some(&record)).await?);
+        if e.commit(writes).await? {
+            return Ok(Some((grant, false)));
+        }
+    }
+    Err(contended(namespace))
+}
+
+/// [`Store::release`](crate::Store::release).
+pub(crate) async fn release<E: KvEngine>(
+    e: &E,
+    namespace: &str,
+    node: u64,
+    epoch: u64,
+    start_ms: u64,
+    holder: &str,
+    high_water_ms: u64,
+) -> Result<()> {
+    crate::lease_call(namespace, holder, node, epoch)?;
+    let keys = Keys::new(namespace)?;
+    for _ in 0..TRIES {
+        let (ns, ns_version) = namespace_read(e, &keys).await?;
+        let (current, version) = node_read(e, &keys, node).await?;
+        let record = kv::release(&ns, current.as_ref(), epoch, start_ms, holder, high_water_ms)?;
+        let mut writes = vec![Write::Check {
+            key: keys.namespace().to_string(),
+            version: ns_version,
+        }];
+        writes.push(node_write(&keys, node, &record, version));
+        writes.extend(e.extra(&keys, node, None).await?);
+        if e.commit(writes).await? {
+            return Ok(());
+        }
+    }
+    Err(contended(namespace))
+}
+
+/// [`Store::nodes`](crate::Store::nodes).
+pub(crate) async fn nodes<E: KvEngine>(e: &E, namespace: &str) -> Result<Vec<NodeStatus>> {
+    let keys = Keys::new(namespace)?;
+    let (ns, _) = namespace_read(e, &keys).await?;
+    Ok(records(e, &keys, ns.record.nodes)
+        .await?
+        .into_iter()
+        .map(|(node, r)| {
+            let r = r.map(|(r, _)| r).unwrap_or_default();
+            NodeStatus {
+                node,
+                holder: r.holder,
+                epoch: r.epoch,
+                expires_ms: r.expires_ms,
+                start_ms: r.start_ms,
+                fence_ms: r.fence_ms,
+            }
+        })
+        .collect())
+}
+
+/// [`Store::create_counter`](crate::Store::create_counter): the counter at
+/// `floor` if missing (an existing one is left as it is: never lowered).
+pub(crate) async fn create_counter<E: KvEngine>(e: &E, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+    let key = kv::counter_key(biz_tag)?;
+    idloom::stores::args::check("floor", floor.into())?;
+    idloom::stores::args::check("step", step.into())?;
+    if guard {
+        idloom::stores::check_guard(E::ENGINE)?;
+    }
+    e.prepare(None).await?;
+    for _ in 0..TRIES {
+        if e.get(&key).await?.is_some() {
+            return Ok(());
+        }
+        let create = Write::Create {
+            key: key.clone(),
+            text: kv::encode_counter(floor),
+        };
+        if e.commit(vec![create]).await? {
+            return Ok(());
+        }
+    }
+    Err(contended(biz_tag))
+}
+
+/// [`Store::fetch`](crate::Store::fetch): the core's compare-and-set loop
+/// (jittered pauses, bounded tries) on the counter's version.
+pub(crate) async fn fetch<E: KvEngine>(e: &E, biz_tag: &str, step: u64) -> Result<Range> {
+    let (step, subject) = crate::fetch_call(biz_tag, step)?;
+    let key = kv::counter_key(biz_tag)?;
+    let mut cas = CasLoop::new(step)?;
+    loop {
+        let current = e.get(&key).await?;
+        let version = current.as_ref().map(|v| v.version);
+        let value = current.map(|v| kv::decode_counter(&v.text)).transpose()?;
+        let CasStep::Swap { new, .. } = cas.read(value, &subject)? else {
+            return Err(crate::not_protocol(&subject));
+        };
+        let set = Write::Set {
+            key: key.clone(),
+            text: kv::encode_counter(new),
+            version: version.unwrap_or_default(),
+        };
+        let won = e.commit(vec![set]).await?;
+        match cas.swapped(won, crate::unit(), &subject)? {
+            CasStep::Done { start, end } => return Ok(Range::new(start, end)),
+            CasStep::Pause { us } => tokio::time::sleep(std::time::Duration::from_micros(us)).await,
+            CasStep::Swap { .. } => return Err(crate::not_protocol(&subject)),
+        }
+    }
+}

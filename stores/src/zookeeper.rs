@@ -1,0 +1,414 @@
+//! ZooKeeper through the `zookeeper-client` crate (pure Rust, async on
+//! tokio): the lease protocol on persistent znodes changed by versioned
+//! `multi` (docs/COORDINATION.md, "ZooKeeper"), and Leaf segments on a
+//! counter znode changed by versioned `setData` (Curator's
+//! `DistributedAtomicLong`).
+//!
+//! - `/idloom/NS`: the namespace's record (`idloom-namespace 1` text);
+//!   `/idloom/NS/nodes/0000000003`: node 3's record (`idloom-node 1`);
+//!   `/idloom/NS/clock`: written by every lease call — its `mtime` is the
+//!   store's clock (the leader's wall clock when it applied the write), and
+//!   its previous `mtime` tells whether anyone holding a lease wrote in the
+//!   last TTL ([`idloom::stores::kv::gap_identity`]): a restore from a
+//!   backup older than a TTL raises the floor, as a new identity does on
+//!   the other engines. `/idloom/counters:TAG`: a counter (`idloom-counter 1`).
+//! - Liveness is the record's expiry on that clock (as on PostgreSQL), not
+//!   a session: a holder whose session ends keeps its fence until its
+//!   lease runs out, and a paused holder's renewal is refused.
+//! - The client reconnects by itself while its session lives; a session
+//!   that expired (or a client that never connected) is replaced on the
+//!   next call. Every call has a deadline (`call_timeout`): a server that
+//!   hangs is `store_unavailable`, never a wait without end.
+
+use crate::kv::{self, Identity, KvEngine, Versioned, Write};
+use crate::{NamespaceInit, NodeStatus, Renewed, Store};
+use idloom::lease::Grant;
+use idloom::segment::Range;
+use idloom::stores::failure::{classify, Fault};
+use idloom::stores::kv::Keys;
+use idloom::stores::NamespaceRecord;
+use idloom::{Error, ErrorCode, Result};
+use std::sync::Arc;
+use std::time::Duration;
+use zookeeper_client as zk;
+
+const ENGINE: &str = "zookeeper";
+
+/// A ZooKeeper error as the core classifies it (by its name).
+pub fn failure(e: &zk::Error) -> Error {
+    let name = match e {
+        zk::Error::ConnectionLoss => "ConnectionLoss",
+        zk::Error::SessionExpired => "SessionExpired",
+        zk::Error::SessionMoved => "SessionMoved",
+        zk::Error::ClientClosed => "ClientClosed",
+        zk::Error::NoHosts => "NoHosts",
+        zk::Error::Timeout => "Timeout",
+        zk::Error::NotReadOnly => "NotReadOnly",
+        zk::Error::Throttled => "Throttled",
+        zk::Error::NoAuth => "NoAuth",
+        zk::Error::AuthFailed => "AuthFailed",
+        _ => "Unexpected",
+    };
+    classify(ENGINE, Fault::Status(name), &e.to_string())
+}
+
+fn timed_out(what: &str) -> Error {
+    classify(ENGINE, Fault::Status("Timeout"), &format!("{what}: no answer within the call timeout"))
+}
+
+/// Where the servers are and how long to wait.
+#[derive(Debug, Clone)]
+struct Config {
+    /// `host:port,host:port[/chroot]`, as the client takes it.
+    cluster: String,
+    session_timeout: Duration,
+    call_timeout: Duration,
+}
+
+/// A ZooKeeper store (see the module docs). Cheap to clone: one session,
+/// shared, made again when it expires.
+#[derive(Clone)]
+pub struct ZkStore {
+    config: Arc<Config>,
+    client: Arc<tokio::sync::Mutex<Option<zk::Client>>>,
+}
+
+impl std::fmt::Debug for ZkStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZkStore").field("cluster", &self.config.cluster).finish_non_exhaustive()
+    }
+}
+
+/// The default session timeout (ZooKeeper's own default range is 2–20 tick times).
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default deadline of one call (connecting included).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl ZkStore {
+    /// A store for `url`: `zookeeper://host:port[,host:port…][/chroot]`,
+    /// optionally `?session_timeout_ms=N&call_timeout_ms=N`. Connects on
+    /// the first call (a server that is down then is `store_unavailable`).
+    pub fn from_url(url: &str) -> Result<Self> {
+        let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
+        let rest = url
+            .strip_prefix("zookeeper://")
+            .ok_or(bad("must start with zookeeper://"))?;
+        let (cluster, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let hosts = cluster.split('/').next().unwrap_or("");
+        if hosts.is_empty() || hosts.split(',').any(|h| h.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())) {
+            return Err(bad("must name host:port[,host:port…] (zookeeper://127.0.0.1:2181)"));
+        }
+        let mut config = Config {
+            cluster: cluster.to_string(),
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
+            let ms: u64 = v.parse().map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
+            let ms = idloom::stores::args::check(k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?, ms.into())?;
+            match k {
+                "session_timeout_ms" => config.session_timeout = Duration::from_millis(ms),
+                _ => config.call_timeout = Duration::from_millis(ms),
+            }
+        }
+        Ok(ZkStore {
+            config: Arc::new(config),
+            client: Arc::new(tokio::sync::Mutex::new(None)),
+        })
+    }
+
+    /// The session (made now if there is none, or the last one ended).
+    async fn client(&self) -> Result<zk::Client> {
+        let mut slot = self.client.lock().await;
+        if let Some(c) = slot.as_ref() {
+            if !matches!(c.state(), zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed) {
+                return Ok(c.clone());
+            }
+        }
+        *slot = None;
+        let connect = zk::Client::connector()
+            .with_session_timeout(self.config.session_timeout)
+            .with_fail_eagerly()
+            .connect(&self.config.cluster);
+        let client = tokio::time::timeout(self.config.call_timeout, connect)
+            .await
+            .map_err(|_| timed_out("connect"))?
+            .map_err(|e| failure(&e))?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Run `f` on the session within the call timeout; a failure that ends
+    /// the session drops it (the next call makes another).
+    async fn call<T, F, Fut>(&self, what: &str, f: F) -> Result<T>
+    where
+        F: FnOnce(zk::Client) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, zk::Error>>,
+    {
+        let client = self.client().await?;
+        match tokio::time::timeout(self.config.call_timeout, f(client)).await {
+            Err(_) => Err(timed_out(what)),
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                if matches!(e, zk::Error::SessionExpired | zk::Error::ClientClosed | zk::Error::NoHosts) {
+                    *self.client.lock().await = None;
+                }
+                Err(failure(&e))
+            }
+        }
+    }
+
+    async fn create_if_missing(&self, path: &str) -> Result<()> {
+        let done = self
+            .call("create", |c| async move {
+                let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+                match c.create(path, b"", &options).await {
+                    Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        done
+    }
+}
+
+fn k_name(k: &str) -> Option<&'static str> {
+    match k {
+        "session_timeout_ms" => Some("session_timeout_ms"),
+        "call_timeout_ms" => Some("call_timeout_ms"),
+        _ => None,
+    }
+}
+
+fn text_of(data: Vec<u8>) -> Result<String> {
+    String::from_utf8(data).map_err(|_| Error::reason(ErrorCode::StoreSchema, "record", "not UTF-8 text"))
+}
+
+impl KvEngine for ZkStore {
+    const ENGINE: &'static str = ENGINE;
+
+    async fn get(&self, key: &str) -> Result<Option<Versioned>> {
+        let got = self
+            .call("get", |c| async move {
+                match c.get_data(key).await {
+                    Ok((data, stat)) => Ok(Some((data, stat.version))),
+                    Err(zk::Error::NoNode) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        got.map(|(data, version)| {
+            Ok(Versioned {
+                text: text_of(data)?,
+                version: version.into(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn node_records(&self, keys: &Keys) -> Result<Vec<(u64, Versioned)>> {
+        let parent = keys.nodes();
+        let names = self
+            .call("list", |c| async move {
+                match c.list_children(&parent).await {
+                    Ok(names) => Ok(names),
+                    Err(zk::Error::NoNode) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        let nodes: Vec<u64> = names.iter().filter_map(|n| keys.node_of(n)).collect();
+        if nodes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let paths: Vec<String> = nodes.iter().map(|&n| keys.node(n)).collect();
+        let results = self
+            .call("get", |c| async move {
+                let mut reader = c.new_multi_reader();
+                for p in &paths {
+                    reader.add_get_data(p)?;
+                }
+                reader.commit().await
+            })
+            .await?;
+        let mut out = Vec::with_capacity(nodes.len());
+        for (node, r) in nodes.into_iter().zip(results) {
+            match r {
+                zk::MultiReadResult::Data { data, stat } => out.push((
+                    node,
+                    Versioned {
+                        text: text_of(data)?,
+                        version: stat.version.into(),
+                    },
+                )),
+                // Removed since the listing (by hand): as never written.
+                zk::MultiReadResult::Error { err: zk::Error::NoNode } => {}
+                zk::MultiReadResult::Error { err } => return Err(failure(&err)),
+                _ => return Err(Error::reason(ErrorCode::StoreSchema, "record", "a read answered something else than data")),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn now(&self, keys: &Keys) -> Result<(u64, Identity)> {
+        let clock_key = keys.clock();
+        let clock = clock_key.as_str();
+        for _ in 0..2 {
+            // The previous write's time, then ours (compared on the version:
+            // a write between the two is another caller alive just now).
+            let read = self
+                .call("clock", |c| async move {
+                    match c.get_data(clock).await {
+                        Ok((_, stat)) => Ok(Some(stat)),
+                        Err(zk::Error::NoNode) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await?;
+            let Some(before) = read else {
+                // The store lost the namespace (or it was never made): the
+                // placeholders come back, and the namespace read says missing.
+                self.prepare(Some(keys)).await?;
+                continue;
+            };
+            let written = self
+                .call("clock", |c| async move {
+                    match c.set_data(clock, b"", Some(before.version)).await {
+                        Ok(stat) => Ok(Some(stat)),
+                        Err(zk::Error::BadVersion) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await?;
+            // Version 0: made by `prepare`, never written by a lease call.
+            let previous = (before.version > 0).then_some(before.mtime.max(0) as u64);
+            return Ok(match written {
+                Some(stat) => (stat.mtime.max(0) as u64, Identity::Gap(previous)),
+                // Someone wrote the clock just now: no gap; its time is the store's now.
+                None => {
+                    let stat = self
+                        .call("clock", |c| async move { c.get_data(clock).await.map(|(_, s)| s) })
+                        .await?;
+                    (stat.mtime.max(0) as u64, Identity::Gap(Some(stat.mtime.max(0) as u64)))
+                }
+            });
+        }
+        Err(Error::store(ErrorCode::StoreUnavailable, "zookeeper: the clock znode keeps vanishing".into()))
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
+        self.call("multi", |c| async move {
+            let mut w = c.new_multi_writer();
+            let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+            for op in &writes {
+                match op {
+                    Write::Create { key, text } => w.add_create(key, text.as_bytes(), &options)?,
+                    Write::Set { key, text, version } => w.add_set_data(key, text.as_bytes(), Some(zk_version(*version)))?,
+                    Write::Check { key, version } => w.add_check_version(key, zk_version(*version))?,
+                }
+            }
+            match w.commit().await {
+                Ok(_) => Ok(true),
+                Err(zk::MultiWriteError::OperationFailed {
+                    source: zk::Error::BadVersion | zk::Error::NodeExists | zk::Error::NoNode,
+                    ..
+                }) => Ok(false),
+                Err(e) => Err(zk::Error::from(e)),
+            }
+        })
+        .await
+    }
+
+    async fn prepare(&self, keys: Option<&Keys>) -> Result<()> {
+        self.create_if_missing("/idloom").await?;
+        if let Some(keys) = keys {
+            self.create_if_missing(keys.namespace()).await?;
+            self.create_if_missing(&keys.clock()).await?;
+            self.create_if_missing(&keys.nodes()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A version read back (ZooKeeper's are 32-bit; every version here came from a `Stat`).
+fn zk_version(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+impl Store for ZkStore {
+    fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    async fn init(&self) -> Result<()> {
+        self.prepare(None).await
+    }
+
+    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
+        kv::create_namespace(self, init).await
+    }
+
+    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
+        kv::namespace(self, namespace).await
+    }
+
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
+        kv::acquire(self, namespace, holder, proposed_fence_ms).await
+    }
+
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Renewed> {
+        kv::renew(self, namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
+    }
+
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+        kv::release(self, namespace, node, epoch, start_ms, holder, high_water_ms).await
+    }
+
+    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
+        kv::nodes(self, namespace).await
+    }
+
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+        kv::create_counter(self, biz_tag, floor, step, guard).await
+    }
+
+    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
+        kv::fetch(self, biz_tag, step).await
+    }
+}
+
+impl ZkStore {
+    /// IDs from a sequential znode (ZooKeeper's own counter): each call
+    /// creates `/idloom/sequences:TAG/id-` as a persistent sequential znode
+    /// and answers its suffix, which the server gives in strictly
+    /// increasing order (a signed 32-bit counter of the parent: 2³¹ IDs per
+    /// tag, then `invalid_range`). The znode is deleted at once: only the
+    /// parent's counter is kept.
+    pub async fn next_sequential(&self, biz_tag: &str) -> Result<u64> {
+        idloom::inputs::biz_tag(biz_tag)?;
+        let parent = format!("/idloom/sequences:{biz_tag}");
+        self.create_if_missing("/idloom").await?;
+        self.create_if_missing(&parent).await?;
+        let prefix = format!("{parent}/id-");
+        let (path, seq) = self
+            .call("create", |c| async move {
+                let options = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
+                let (_, seq) = c.create(&prefix, b"", &options).await?;
+                let path = format!("{prefix}{seq}");
+                Ok((path, seq.into_i64()))
+            })
+            .await?;
+        // Best effort: a leftover znode costs space, never an ID.
+        let _ = self.call("delete", |c| async move { c.delete(&path, None).await }).await;
+        u64::try_from(seq).map_err(|_| Error::range(ErrorCode::InvalidRange, "sequence", 0, 0, i32::MAX as u64))
+    }
+}

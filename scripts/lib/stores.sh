@@ -11,6 +11,8 @@ ensure_stores() {
   # the Redis Cluster test forms its cluster with redis-cli (redis-tools).
   command -v ip >/dev/null || apt_install iproute2
   command -v redis-cli >/dev/null || apt_install redis-tools
+  # The ZooKeeper tests start private servers of Debian's zookeeper (on Java) themselves.
+  [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null || apt_install zookeeper
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || apt_install redis-server
     local rdir; rdir=$(mktemp -d)

@@ -124,10 +124,21 @@ pub async fn start(config: Config, metrics: Arc<Metrics>) -> Result<App> {
             }
             start_on(idloom_stores::redis::RedisStore::from_url(&url).await?, config, metrics).await
         }
+        #[cfg(feature = "zookeeper")]
+        "zookeeper" => {
+            if config.segment_table.is_some() {
+                return Err(Error::reason(
+                    ErrorCode::InvalidArgument,
+                    "segment-table",
+                    "ZooKeeper keeps counters in znodes, not in a table",
+                ));
+            }
+            start_on(idloom_stores::zookeeper::ZkStore::from_url(&url)?, config, metrics).await
+        }
         _ => Err(Error::reason(
             ErrorCode::InvalidArgument,
             "store",
-            "must be a postgres://, postgresql://, mysql://, mariadb://, redis:// or rediss:// URL (of the engines this build has)",
+            "must be a postgres://, postgresql://, mysql://, mariadb://, redis://, rediss:// or zookeeper:// URL (of the engines this build has)",
         )),
     }
 }

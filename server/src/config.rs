@@ -26,7 +26,7 @@ pub struct Flags {
     /// Address to listen on (port 0: any free port; the first line on stdout names it).
     #[arg(long, env = "IDLOOM_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// The store: postgres://…, mysql://… (or mariadb://…), redis://…
+    /// The store: postgres://…, mysql://… (or mariadb://…), redis://…, zookeeper://…
     #[arg(long, env = "IDLOOM_STORE")]
     pub store: Option<String>,
     /// The node namespace this instance leases from (default "default").
@@ -182,10 +182,12 @@ impl Config {
             }
             None => File::default(),
         };
-        let store = flags
-            .store
-            .or(file.store)
-            .ok_or_else(|| bad("store", "required: --store URL (postgres://…, mysql://…, redis://…)".into()))?;
+        let store = flags.store.or(file.store).ok_or_else(|| {
+            bad(
+                "store",
+                "required: --store URL (postgres://…, mysql://…, redis://…, zookeeper://…)".into(),
+            )
+        })?;
         let namespace = flags.namespace.or(file.namespace).unwrap_or_else(|| "default".into());
         idloom::inputs::namespace(&namespace)?;
         let layout_name = flags.layout.or(file.layout).unwrap_or_else(|| "twitter".into());

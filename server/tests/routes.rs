@@ -4,6 +4,8 @@
 //! node back so the next instance takes it at once, above every ID served.
 
 mod support;
+#[path = "../../stores/tests/support/zk.rs"]
+mod zk;
 
 use std::collections::HashSet;
 use support::{unique, Server, MARIADB, POSTGRES, REDIS};
@@ -343,6 +345,14 @@ async fn every_route_on_mariadb() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_on_redis() {
     every_route(REDIS).await;
+}
+
+/// On a private ZooKeeper (the stores crate's test launcher): every route,
+/// and the SIGTERM hand-over, as on the SQL stores and Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_on_zookeeper() {
+    let zk = zk::Zk::start(&std::env::temp_dir().join(unique("idloom-srv-zk"))).await;
+    every_route(&zk.url()).await;
 }
 
 #[tokio::test]

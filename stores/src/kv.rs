@@ -23,6 +23,9 @@ use std::future::Future;
 pub(crate) struct Versioned {
     pub text: String,
     pub version: i64,
+    /// When it was last written, on the store's clock (ZooKeeper's
+    /// `mtime`), where the store tells.
+    pub written_ms: Option<u64>,
 }
 
 /// One operation of a batch that holds only as a whole.
@@ -42,9 +45,11 @@ pub(crate) enum Write {
 pub(crate) enum Identity {
     /// An identity the store names (etcd's cluster ID).
     Named(String),
-    /// A store whose only trace of a restore is time: the previous write of
-    /// the clock key on the store's clock ([`kv::gap_identity`]).
-    Gap(Option<u64>),
+    /// A store whose only trace of a restore is time (ZooKeeper): the
+    /// latest write among the records a call reads, before it writes
+    /// ([`kv::gap_identity`]). Only a committed write refreshes it, so a
+    /// call that is refused, or dies half-way, leaves the evidence as it was.
+    Silence,
 }
 
 /// What the generic calls need of an engine.
@@ -73,7 +78,12 @@ pub(crate) trait KvEngine: Clone + Send + Sync + 'static {
 
     /// How a node's record reads for an acquire: ZooKeeper as stored; etcd
     /// free or held by whether its holder's etcd lease still lives.
-    fn live(&self, _keys: &Keys, records: Vec<(u64, NodeRecord)>, _now: u64) -> impl Future<Output = Result<Vec<(u64, NodeRecord)>>> + Send {
+    fn live(
+        &self,
+        _keys: &Keys,
+        records: Vec<(u64, NodeRecord)>,
+        _now: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, NodeRecord)>>> + Send {
         async move { Ok(records) }
     }
 
@@ -96,29 +106,31 @@ fn contended(what: &str) -> Error {
     )
 }
 
-fn the_identity(identity: Identity, ns: &KvNamespace, now: u64) -> String {
+/// The identity a call sees: the store's name for it, or — where only time
+/// tells — a silence longer than a TTL since the latest of `written`.
+fn the_identity(identity: Identity, ns: &KvNamespace, written: impl Iterator<Item = Option<u64>>, now: u64) -> String {
     match identity {
         Identity::Named(s) => s,
-        Identity::Gap(previous) => kv::gap_identity(ns, previous, now),
+        Identity::Silence => kv::gap_identity(ns, written.flatten().max(), now),
     }
 }
 
 /// The namespace's record and its version; `store_state_lost` when missing.
-async fn namespace_read<E: KvEngine>(e: &E, keys: &Keys) -> Result<(KvNamespace, i64)> {
+async fn namespace_read<E: KvEngine>(e: &E, keys: &Keys) -> Result<(KvNamespace, Versioned)> {
     match e.get(keys.namespace()).await? {
-        Some(v) if !v.text.is_empty() => Ok((KvNamespace::decode(&v.text)?, v.version)),
+        Some(v) if !v.text.is_empty() => Ok((KvNamespace::decode(&v.text)?, v)),
         _ => Err(refuse(Refusal::NamespaceMissing, &ns_subject(keys.name()))),
     }
 }
 
 /// Every node's record (`None`: never written) with its version, in node order.
-async fn records<E: KvEngine>(e: &E, keys: &Keys, nodes: u64) -> Result<Vec<(u64, Option<(NodeRecord, i64)>)>> {
+async fn records<E: KvEngine>(e: &E, keys: &Keys, nodes: u64) -> Result<Vec<(u64, Option<(NodeRecord, Versioned)>)>> {
     let mut found = e.node_records(keys).await?;
     found.sort_by_key(|(n, _)| *n);
-    let mut out: Vec<(u64, Option<(NodeRecord, i64)>)> = (0..nodes).map(|n| (n, None)).collect();
+    let mut out: Vec<(u64, Option<(NodeRecord, Versioned)>)> = (0..nodes).map(|n| (n, None)).collect();
     for (n, v) in found {
         if n < nodes {
-            out[n as usize].1 = Some((kv::decode_node(&v.text)?, v.version));
+            out[n as usize].1 = Some((kv::decode_node(&v.text)?, v));
         }
     }
     Ok(out)
@@ -153,7 +165,7 @@ pub(crate) async fn create_namespace<E: KvEngine>(e: &E, init: &NamespaceInit<'_
             },
             identity: String::new(),
         };
-        ns.identity = the_identity(identity, &ns, now);
+        ns.identity = the_identity(identity, &ns, std::iter::empty(), now);
         let (key, text) = (keys.namespace().to_string(), ns.encode());
         let write = match placeholder {
             Some(version) => Write::Set { key, text, version },
@@ -181,12 +193,24 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
     idloom::inputs::holder(holder)?;
     for _ in 0..TRIES {
         let (now, identity) = e.now(&keys).await?;
-        let (ns, ns_version) = namespace_read(e, &keys).await?;
-        let identity = the_identity(identity, &ns, now);
+        let (ns, ns_read) = namespace_read(e, &keys).await?;
+        let ns_version = ns_read.version;
         let read = records(e, &keys, ns.record.nodes).await?;
-        let plain: Vec<(u64, NodeRecord)> = read.iter().map(|(n, r)| (*n, r.as_ref().map(|(r, _)| r.clone()).unwrap_or_default())).collect();
+        let written = read.iter().map(|(_, r)| r.as_ref().and_then(|(_, v)| v.written_ms));
+        let identity = the_identity(identity, &ns, written.chain([ns_read.written_ms]), now);
+        let plain: Vec<(u64, NodeRecord)> = read
+            .iter()
+            .map(|(n, r)| (*n, r.as_ref().map(|(r, _)| r.clone()).unwrap_or_default()))
+            .collect();
         let seen = e.live(&keys, plain, now).await?;
-        let plan = kv::acquire(&ns, seen.iter().map(|(n, r)| (*n, Some(r))), holder, proposed_fence_ms, &identity, now)?;
+        let plan = kv::acquire(
+            &ns,
+            seen.iter().map(|(n, r)| (*n, Some(r))),
+            holder,
+            proposed_fence_ms,
+            &identity,
+            now,
+        )?;
         let changed = plan.identity_changed();
         let mut writes = vec![match &plan.namespace {
             Some(next) => Write::Set {
@@ -208,7 +232,7 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
                 return Err(no_free_node);
             }
             Ok(taken) => {
-                let version = read[taken.node as usize].1.as_ref().map(|(_, v)| *v);
+                let version = read[taken.node as usize].1.as_ref().map(|(_, v)| v.version);
                 writes.push(node_write(&keys, taken.node, &taken.record, version));
                 writes.extend(e.extra(&keys, taken.node, Some(&taken.record)).await?);
                 if e.commit(writes).await? {
@@ -220,11 +244,11 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
     Err(contended(namespace))
 }
 
-/// One node's record and version (`None`: never written).
-async fn node_read<E: KvEngine>(e: &E, keys: &Keys, node: u64) -> Result<(Option<NodeRecord>, Option<i64>)> {
+/// One node's record, its version and when it was written (`None`: never written).
+async fn node_read<E: KvEngine>(e: &E, keys: &Keys, node: u64) -> Result<(Option<NodeRecord>, Option<i64>, Option<u64>)> {
     match e.get(&keys.node(node)).await? {
-        Some(v) => Ok((Some(kv::decode_node(&v.text)?), Some(v.version))),
-        None => Ok((None, None)),
+        Some(v) => Ok((Some(kv::decode_node(&v.text)?), Some(v.version), v.written_ms)),
+        None => Ok((None, None, None)),
     }
 }
 
@@ -242,10 +266,21 @@ pub(crate) async fn renew<E: KvEngine>(
     let keys = Keys::new(namespace)?;
     for _ in 0..TRIES {
         let (now, identity) = e.now(&keys).await?;
-        let (ns, ns_version) = namespace_read(e, &keys).await?;
-        let identity = the_identity(identity, &ns, now);
-        let (current, version) = node_read(e, &keys, node).await?;
-        let (record, grant) = match kv::renew(&ns, node, current.as_ref(), epoch, start_ms, holder, proposed_fence_ms, &identity, now) {
+        let (ns, ns_read) = namespace_read(e, &keys).await?;
+        let ns_version = ns_read.version;
+        let (current, version, written) = node_read(e, &keys, node).await?;
+        let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
+        let (record, grant) = match kv::renew(
+            &ns,
+            node,
+            current.as_ref(),
+            epoch,
+            start_ms,
+            holder,
+            proposed_fence_ms,
+            &identity,
+            now,
+        ) {
             Ok(next) => next,
             Err(e) if e.code() == ErrorCode::LeaseLost => return Ok(None),
             Err(e) => return Err(e),
@@ -276,8 +311,14 @@ pub(crate) async fn release<E: KvEngine>(
     crate::lease_call(namespace, holder, node, epoch)?;
     let keys = Keys::new(namespace)?;
     for _ in 0..TRIES {
-        let (ns, ns_version) = namespace_read(e, &keys).await?;
-        let (current, version) = node_read(e, &keys, node).await?;
+        let (now, identity) = e.now(&keys).await?;
+        let (ns, ns_read) = namespace_read(e, &keys).await?;
+        let ns_version = ns_read.version;
+        let (current, version, written) = node_read(e, &keys, node).await?;
+        // A release under another identity (a silence since a restore) is
+        // over too: its write would erase the trace the next acquire needs.
+        let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
+        idloom::lease::same_identity(&ns.identity, &identity)?;
         let record = kv::release(&ns, current.as_ref(), epoch, start_ms, holder, high_water_ms)?;
         let mut writes = vec![Write::Check {
             key: keys.namespace().to_string(),

@@ -33,7 +33,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The engine helpers serve the engines; with none enabled only the trait and the lease remain.
-#![cfg_attr(not(any(feature = "postgres", feature = "mysql", feature = "redis", feature = "zookeeper")), allow(dead_code))]
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "redis", feature = "zookeeper")),
+    allow(dead_code)
+)]
 
 use std::future::Future;
 
@@ -58,6 +61,8 @@ pub use segment::{Segment, SegmentGroup, SegmentOptions};
 /// grant and whether the store's identity changed (the floor rose first).
 pub type Renewed = Option<(Grant, bool)>;
 
+#[cfg(feature = "zookeeper")]
+mod kv;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "postgres")]
@@ -66,8 +71,6 @@ pub mod postgres;
 pub mod redis;
 #[cfg(feature = "zookeeper")]
 pub mod zookeeper;
-#[cfg(feature = "zookeeper")]
-mod kv;
 
 /// How an SQL store takes a segment range (Redis always uses its `INCRBY` script).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,12 +6,20 @@
 //!
 //! - `/idloom/NS`: the namespace's record (`idloom-namespace 1` text);
 //!   `/idloom/NS/nodes/0000000003`: node 3's record (`idloom-node 1`);
-//!   `/idloom/NS/clock`: written by every lease call — its `mtime` is the
-//!   store's clock (the leader's wall clock when it applied the write), and
-//!   its previous `mtime` tells whether anyone holding a lease wrote in the
-//!   last TTL ([`idloom::stores::kv::gap_identity`]): a restore from a
-//!   backup older than a TTL raises the floor, as a new identity does on
-//!   the other engines. `/idloom/counters:TAG`: a counter (`idloom-counter 1`).
+//!   `/idloom/NS/clock`: written by every lease call for its `mtime`, the
+//!   store's clock (the leader's wall clock when it applied the write);
+//!   `/idloom/counters:TAG`: a counter (`idloom-counter 1`).
+//! - The store identity is time: a restore brings back the znodes, their
+//!   versions, zxids and epoch (docs/notes/zk-etcd.md), only the wall
+//!   clock moves on. A call that finds every record it reads last written
+//!   more than a TTL ago ([`idloom::stores::kv::gap_identity`]) — nothing
+//!   that holds a lease wrote since: the namespace sat idle, or the
+//!   ensemble came back from a backup — sees a new identity: an acquire
+//!   raises the floor first, a renewal or a release is refused. Only a
+//!   committed lease write refreshes that trace, so a refused call, or one
+//!   that dies half-way, never erases it. The price: after a silence
+//!   longer than a TTL (every holder gone, or an outage), the next lease
+//!   starts a TTL + skew ahead.
 //! - Liveness is the record's expiry on that clock (as on PostgreSQL), not
 //!   a session: a holder whose session ends keeps its fence until its
 //!   lease runs out, and a paused holder's renewal is refused.
@@ -47,13 +55,19 @@ pub fn failure(e: &zk::Error) -> Error {
         zk::Error::Throttled => "Throttled",
         zk::Error::NoAuth => "NoAuth",
         zk::Error::AuthFailed => "AuthFailed",
+        // The client's own conditions ("no response from connection in N ms", I/O): no answer.
+        zk::Error::Custom(_) => "ConnectionLoss",
         _ => "Unexpected",
     };
     classify(ENGINE, Fault::Status(name), &e.to_string())
 }
 
 fn timed_out(what: &str) -> Error {
-    classify(ENGINE, Fault::Status("Timeout"), &format!("{what}: no answer within the call timeout"))
+    classify(
+        ENGINE,
+        Fault::Status("Timeout"),
+        &format!("{what}: no answer within the call timeout"),
+    )
 }
 
 /// Where the servers are and how long to wait.
@@ -75,7 +89,9 @@ pub struct ZkStore {
 
 impl std::fmt::Debug for ZkStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ZkStore").field("cluster", &self.config.cluster).finish_non_exhaustive()
+        f.debug_struct("ZkStore")
+            .field("cluster", &self.config.cluster)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,12 +106,15 @@ impl ZkStore {
     /// the first call (a server that is down then is `store_unavailable`).
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
-        let rest = url
-            .strip_prefix("zookeeper://")
-            .ok_or(bad("must start with zookeeper://"))?;
+        let rest = url.strip_prefix("zookeeper://").ok_or(bad("must start with zookeeper://"))?;
         let (cluster, query) = rest.split_once('?').unwrap_or((rest, ""));
         let hosts = cluster.split('/').next().unwrap_or("");
-        if hosts.is_empty() || hosts.split(',').any(|h| h.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())) {
+        if hosts.is_empty()
+            || hosts.split(',').any(|h| {
+                h.rsplit_once(':')
+                    .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+            })
+        {
             return Err(bad("must name host:port[,host:port…] (zookeeper://127.0.0.1:2181)"));
         }
         let mut config = Config {
@@ -105,9 +124,14 @@ impl ZkStore {
         };
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
-            let ms: u64 = v.parse().map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
-            let ms = idloom::stores::args::check(k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?, ms.into())?;
-            match k {
+            let name = k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?;
+            let ms: u64 = v
+                .parse()
+                .map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
+            if !(100..=600_000).contains(&ms) {
+                return Err(Error::range(ErrorCode::InvalidArgument, name, ms, 100, 600_000));
+            }
+            match name {
                 "session_timeout_ms" => config.session_timeout = Duration::from_millis(ms),
                 _ => config.call_timeout = Duration::from_millis(ms),
             }
@@ -122,7 +146,10 @@ impl ZkStore {
     async fn client(&self) -> Result<zk::Client> {
         let mut slot = self.client.lock().await;
         if let Some(c) = slot.as_ref() {
-            if !matches!(c.state(), zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed) {
+            if !matches!(
+                c.state(),
+                zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed
+            ) {
                 return Ok(c.clone());
             }
         }
@@ -139,22 +166,30 @@ impl ZkStore {
         Ok(client)
     }
 
-    /// Run `f` on the session within the call timeout; a failure that ends
-    /// the session drops it (the next call makes another).
+    /// Run `f` on the session within the call timeout. A session that
+    /// ended (expired while the server was away, closed) is dropped and `f`
+    /// runs once more on a new one: nothing ran on the dead session.
     async fn call<T, F, Fut>(&self, what: &str, f: F) -> Result<T>
     where
-        F: FnOnce(zk::Client) -> Fut,
+        F: Fn(zk::Client) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<T, zk::Error>>,
     {
-        let client = self.client().await?;
-        match tokio::time::timeout(self.config.call_timeout, f(client)).await {
-            Err(_) => Err(timed_out(what)),
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => {
-                if matches!(e, zk::Error::SessionExpired | zk::Error::ClientClosed | zk::Error::NoHosts) {
-                    *self.client.lock().await = None;
+        let mut attempt = 0;
+        loop {
+            let client = self.client().await?;
+            match tokio::time::timeout(self.config.call_timeout, f(client)).await {
+                Err(_) => return Err(timed_out(what)),
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => {
+                    let ended = matches!(e, zk::Error::SessionExpired | zk::Error::ClientClosed);
+                    if ended || matches!(e, zk::Error::NoHosts) {
+                        *self.client.lock().await = None;
+                    }
+                    attempt += 1;
+                    if !ended || attempt == 2 {
+                        return Err(failure(&e));
+                    }
                 }
-                Err(failure(&e))
             }
         }
     }
@@ -192,26 +227,28 @@ impl KvEngine for ZkStore {
         let got = self
             .call("get", |c| async move {
                 match c.get_data(key).await {
-                    Ok((data, stat)) => Ok(Some((data, stat.version))),
+                    Ok((data, stat)) => Ok(Some((data, stat))),
                     Err(zk::Error::NoNode) => Ok(None),
                     Err(e) => Err(e),
                 }
             })
             .await?;
-        got.map(|(data, version)| {
+        got.map(|(data, stat)| {
             Ok(Versioned {
                 text: text_of(data)?,
-                version: version.into(),
+                version: stat.version.into(),
+                written_ms: Some(stat.mtime.max(0) as u64),
             })
         })
         .transpose()
     }
 
     async fn node_records(&self, keys: &Keys) -> Result<Vec<(u64, Versioned)>> {
-        let parent = keys.nodes();
+        let parent_key = keys.nodes();
+        let parent = parent_key.as_str();
         let names = self
             .call("list", |c| async move {
-                match c.list_children(&parent).await {
+                match c.list_children(parent).await {
                     Ok(names) => Ok(names),
                     Err(zk::Error::NoNode) => Ok(Vec::new()),
                     Err(e) => Err(e),
@@ -222,11 +259,12 @@ impl KvEngine for ZkStore {
         if nodes.is_empty() {
             return Ok(Vec::new());
         }
-        let paths: Vec<String> = nodes.iter().map(|&n| keys.node(n)).collect();
+        let owned: Vec<String> = nodes.iter().map(|&n| keys.node(n)).collect();
+        let paths = &owned;
         let results = self
             .call("get", |c| async move {
                 let mut reader = c.new_multi_reader();
-                for p in &paths {
+                for p in paths {
                     reader.add_get_data(p)?;
                 }
                 reader.commit().await
@@ -240,12 +278,19 @@ impl KvEngine for ZkStore {
                     Versioned {
                         text: text_of(data)?,
                         version: stat.version.into(),
+                        written_ms: Some(stat.mtime.max(0) as u64),
                     },
                 )),
                 // Removed since the listing (by hand): as never written.
                 zk::MultiReadResult::Error { err: zk::Error::NoNode } => {}
                 zk::MultiReadResult::Error { err } => return Err(failure(&err)),
-                _ => return Err(Error::reason(ErrorCode::StoreSchema, "record", "a read answered something else than data")),
+                _ => {
+                    return Err(Error::reason(
+                        ErrorCode::StoreSchema,
+                        "record",
+                        "a read answered something else than data",
+                    ))
+                }
             }
         }
         Ok(out)
@@ -255,53 +300,34 @@ impl KvEngine for ZkStore {
         let clock_key = keys.clock();
         let clock = clock_key.as_str();
         for _ in 0..2 {
-            // The previous write's time, then ours (compared on the version:
-            // a write between the two is another caller alive just now).
-            let read = self
+            let written = self
                 .call("clock", |c| async move {
-                    match c.get_data(clock).await {
-                        Ok((_, stat)) => Ok(Some(stat)),
+                    match c.set_data(clock, b"", None).await {
+                        Ok(stat) => Ok(Some(stat)),
                         Err(zk::Error::NoNode) => Ok(None),
                         Err(e) => Err(e),
                     }
                 })
                 .await?;
-            let Some(before) = read else {
+            match written {
+                Some(stat) => return Ok((stat.mtime.max(0) as u64, Identity::Silence)),
                 // The store lost the namespace (or it was never made): the
                 // placeholders come back, and the namespace read says missing.
-                self.prepare(Some(keys)).await?;
-                continue;
-            };
-            let written = self
-                .call("clock", |c| async move {
-                    match c.set_data(clock, b"", Some(before.version)).await {
-                        Ok(stat) => Ok(Some(stat)),
-                        Err(zk::Error::BadVersion) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                })
-                .await?;
-            // Version 0: made by `prepare`, never written by a lease call.
-            let previous = (before.version > 0).then_some(before.mtime.max(0) as u64);
-            return Ok(match written {
-                Some(stat) => (stat.mtime.max(0) as u64, Identity::Gap(previous)),
-                // Someone wrote the clock just now: no gap; its time is the store's now.
-                None => {
-                    let stat = self
-                        .call("clock", |c| async move { c.get_data(clock).await.map(|(_, s)| s) })
-                        .await?;
-                    (stat.mtime.max(0) as u64, Identity::Gap(Some(stat.mtime.max(0) as u64)))
-                }
-            });
+                None => self.prepare(Some(keys)).await?,
+            }
         }
-        Err(Error::store(ErrorCode::StoreUnavailable, "zookeeper: the clock znode keeps vanishing".into()))
+        Err(Error::store(
+            ErrorCode::StoreUnavailable,
+            "zookeeper: the clock znode keeps vanishing".into(),
+        ))
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
+        let writes = &writes;
         self.call("multi", |c| async move {
             let mut w = c.new_multi_writer();
             let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-            for op in &writes {
+            for op in writes {
                 match op {
                     Write::Create { key, text } => w.add_create(key, text.as_bytes(), &options)?,
                     Write::Set { key, text, version } => w.add_set_data(key, text.as_bytes(), Some(zk_version(*version)))?,
@@ -398,17 +424,19 @@ impl ZkStore {
         let parent = format!("/idloom/sequences:{biz_tag}");
         self.create_if_missing("/idloom").await?;
         self.create_if_missing(&parent).await?;
-        let prefix = format!("{parent}/id-");
+        let prefix_key = format!("{parent}/id-");
+        let prefix = prefix_key.as_str();
         let (path, seq) = self
             .call("create", |c| async move {
                 let options = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
-                let (_, seq) = c.create(&prefix, b"", &options).await?;
+                let (_, seq) = c.create(prefix, b"", &options).await?;
                 let path = format!("{prefix}{seq}");
                 Ok((path, seq.into_i64()))
             })
             .await?;
         // Best effort: a leftover znode costs space, never an ID.
-        let _ = self.call("delete", |c| async move { c.delete(&path, None).await }).await;
+        let path = path.as_str();
+        let _ = self.call("delete", |c| async move { c.delete(path, None).await }).await;
         u64::try_from(seq).map_err(|_| Error::range(ErrorCode::InvalidRange, "sequence", 0, 0, i32::MAX as u64))
     }
 }

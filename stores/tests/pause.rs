@@ -93,6 +93,8 @@ async fn zombie_child() {
     match engine {
         "postgres" => mint(pg(), ns, holder).await,
         "mysql" => mint(my(), ns, holder).await,
+        #[cfg(feature = "zookeeper")]
+        "zookeeper" => mint(idloom_stores::zookeeper::ZkStore::from_url(parts[3]).unwrap(), ns, holder).await,
         _ => mint(rd().await, ns, holder).await,
     }
 }
@@ -122,12 +124,16 @@ async fn wait(what: &str, seconds: u64, seen: &Mutex<Seen>, done: impl Fn(&Seen)
     }
 }
 
+/// `engine` is the engine's name, and for ZooKeeper its URL after a space.
 async fn zombie<S: Store>(engine: &str, store: S) {
     let ns = support::unique("zombie");
     store.init_namespace(&ns, support::LAYOUT, Some(1), CONFIG, true).await.unwrap();
     let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "zombie_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD, format!("{engine} {ns} a"))
+        .env(CHILD, {
+            let (name, url) = engine.split_once(' ').unwrap_or((engine, ""));
+            format!("{name} {ns} a {url}")
+        })
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -218,4 +224,14 @@ async fn a_paused_holder_mints_nothing_past_its_fence_mysql() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_holder_mints_nothing_past_its_fence_redis() {
     zombie("redis", rd().await).await;
+}
+
+/// On a private ZooKeeper: the zombie's renewals come back refused after
+/// SIGCONT (its record has another epoch), whatever its session did.
+#[cfg(feature = "zookeeper")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_holder_mints_nothing_past_its_fence_zookeeper() {
+    let dir = std::env::temp_dir().join(support::unique("idloom-zk-zombie"));
+    let zk = support::zk::Zk::start(&dir).await;
+    zombie(&format!("zookeeper {}", zk.url()), zk.store()).await;
 }

@@ -354,16 +354,16 @@ pub fn decode_counter(text: &str) -> Result<u64> {
 
 /// The store identity a call sees on a store whose only trace of a restore
 /// is time (ZooKeeper: a restore brings back the znodes, their versions and
-/// zxids, and the epoch; only the wall clock moves on). Every lease call
-/// writes the clock key first, so while any holder lives the clock key was
-/// written less than a TTL ago (renewals come every third of it). When its
-/// previous write (`previous_write_ms`, the store's clock; `None`: never
-/// written) is more than one TTL before `store_now_ms`, nothing that holds
-/// a lease wrote since — the namespace sat idle, or the store came back
-/// from a backup older than a TTL — and the call sees a new identity
-/// (`"gap/<store now>"`): the floor rises above every fence a holder from
-/// before could still use, and a renewal is refused. Otherwise the identity
-/// the namespace recorded.
+/// zxids, and the epoch; only the wall clock moves on). While any holder
+/// lives, some record of the namespace was written less than a TTL ago
+/// (renewals come every third of it). When the latest write among the
+/// records a call read (`previous_write_ms`, the store's clock; `None`:
+/// none) is more than one TTL before `store_now_ms`, nothing that holds a
+/// lease wrote since — the namespace sat idle, or the store came back from
+/// a backup older than a TTL — and the call sees a new identity
+/// (`"gap/<store now>"`): an acquire raises the floor above every fence a
+/// holder from before could still use, a renewal is refused. Otherwise the
+/// identity the namespace recorded.
 pub fn gap_identity(ns: &KvNamespace, previous_write_ms: Option<u64>, store_now_ms: u64) -> String {
     match previous_write_ms {
         Some(prev) if store_now_ms.saturating_sub(prev) <= ns.record.ttl_ms => ns.identity.clone(),

@@ -11,6 +11,9 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
+#[cfg(feature = "zookeeper")]
+pub mod zk;
+
 pub const LAYOUT: Layout = Layout::TWITTER;
 
 /// The scenarios every engine runs alike on its test file's `store()`: one

@@ -1,0 +1,110 @@
+//! A private ZooKeeper for the tests (Debian's `zookeeper` 3.8 on Java; the
+//! test command installs it): its own port and data dir, killed when the
+//! test binary ends.
+
+use idloom_stores::zookeeper::ZkStore;
+use idloom_stores::Store;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free port on 127.0.0.1 (released for the server to take).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A private ZooKeeper: its own port and data dir. The JVM is killed when
+/// this is dropped, and by a watchdog (`sh` reading a pipe from this
+/// process) when the test binary ends without dropping it.
+pub struct Zk {
+    java: Child,
+    _watchdog: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl Zk {
+    /// A server on a free port over `dir` (made if missing).
+    pub async fn start(dir: &Path) -> Zk {
+        Zk::start_on(dir, free_port()).await
+    }
+
+    /// A server on `port` over `dir` (its `data` inside).
+    pub async fn start_on(dir: &Path, port: u16) -> Zk {
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let cfg = dir.join("zoo.cfg");
+        // tickTime 500 ms: sessions of 1–10 s; no admin server (its port 8080 would be shared).
+        std::fs::write(
+            &cfg,
+            format!(
+                "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\nmaxSessionTimeout=10000\n",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("zk.log")).unwrap();
+        let java = Command::new("java")
+            .args([
+                "-Xmx128m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                "/usr/share/java/zookeeper.jar:/etc/zookeeper/conf",
+            ])
+            .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+            .arg(&cfg)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("java and Debian's zookeeper (the test command installs it)");
+        let watchdog = Command::new("sh")
+            .args(["-c", &format!("cat >/dev/null; kill -9 {} 2>/dev/null", java.id())])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let zk = Zk {
+            java,
+            _watchdog: watchdog,
+            port,
+            dir: dir.to_path_buf(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if zk.store().init().await.is_ok() {
+                return zk;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "private ZooKeeper on {port} did not start: {}",
+            std::fs::read_to_string(dir.join("zk.log")).unwrap_or_default()
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("zookeeper://127.0.0.1:{}?call_timeout_ms=2000&session_timeout_ms=4000", self.port)
+    }
+
+    pub fn store(&self) -> ZkStore {
+        ZkStore::from_url(&self.url()).unwrap()
+    }
+
+    /// Kill the server (its data dir stays).
+    pub fn kill(&mut self) {
+        let _ = self.java.kill();
+        let _ = self.java.wait();
+    }
+
+    pub fn signal(&self, name: &str) {
+        assert!(Command::new("kill")
+            .args([format!("-{name}"), self.java.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+    }
+}
+
+impl Drop for Zk {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

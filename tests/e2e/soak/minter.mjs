@@ -38,6 +38,19 @@ async function connect(url) {
   }
 }
 const store = await connect(leaseUrl);
+// What a failed call really was (the lease counts a renewal that got no
+// answer, whatever the driver said): a `detail` line, kept for a failed run's files.
+for (const call of ['_acquire', '_renew', '_release']) {
+  const f = store[call].bind(store);
+  store[call] = async (...args) => {
+    try {
+      return await f(...args);
+    } catch (e) {
+      line(`detail ${call} ${e?.code ?? '-'} ${String(e?.message ?? e).split('\n')[0]}`);
+      throw e;
+    }
+  };
+}
 const segStore = await connect(segUrl);
 const seg = new Segment(segStore.segmentSource(tag), { step: 200, timeoutMs: 2000 });
 const segFd = openSync(`${out}.seg`, 'a');

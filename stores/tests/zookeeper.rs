@@ -380,3 +380,69 @@ async fn a_node_lease_mints_and_hands_over() {
     assert!(id > last, "the next holder mints above the high-water");
     next.release().await.unwrap();
 }
+
+/// A three-server ensemble, its leader SIGKILLed while two holders mint and
+/// renew: no ID twice, no call waits past its deadline, and minting goes on
+/// after the election (renewed through the new leader, or leased again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_killed_mid_run_no_id_twice_nothing_hung() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let mut ensemble = support::zk::Ensemble::start(&tempdir("ensemble")).await;
+    let db = ensemble.store();
+    let ns = support::unique("leader");
+    db.init_namespace(&ns, support::LAYOUT, Some(4), support::CONFIG, true)
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut minters = Vec::new();
+    for _ in 0..2 {
+        let (db, ns, stop) = (db.clone(), ns.clone(), stop.clone());
+        minters.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(lease) = NodeLease::acquire(db.clone(), &ns, support::LAYOUT).await else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                'mint: while !stop.load(Ordering::Relaxed) {
+                    for _ in 0..50 {
+                        match lease.next_id() {
+                            Ok(id) => ids.push(id),
+                            // At the fence while renewals retry: wait for one.
+                            Err(e) if e.code() == ErrorCode::LeaseExpired && lease.status().is_active() => break,
+                            Err(_) => break 'mint,
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                let _ = lease.release().await;
+            }
+            ids
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let leader = ensemble.leader().expect("a leader");
+    ensemble.kill(leader);
+    let killed = support::now_ms();
+    // Nothing hung: a call during the election comes back within its deadline (3 s).
+    let began = Instant::now();
+    let _ = db.nodes(&ns).await;
+    assert!(began.elapsed() < Duration::from_secs(8), "a call waited {:?}", began.elapsed());
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for m in minters {
+        all.extend(m.await.unwrap());
+    }
+    let after = all
+        .iter()
+        .filter(|&&id| support::LAYOUT.decompose(id).unwrap().timestamp_ms > killed + 1_000)
+        .count();
+    assert!(after > 0, "minting went on after the election ({} IDs in all)", all.len());
+    let n = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), n, "no ID twice");
+    eprintln!("{n} IDs, {after} minted after the leader ({leader}) was killed");
+}

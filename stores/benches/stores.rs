@@ -173,6 +173,9 @@ fn scale_row<S: Store>(rt: &Runtime, db: &S, store: &str, ns: &str, nodes: u64, 
     println!("{store:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us");
 }
 
+#[path = "../tests/support/zk.rs"]
+mod zk;
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -192,11 +195,14 @@ fn main() {
         "store", "acquire p50/p99", "renew p50/p99", "", ""
     );
 
+    // A private ZooKeeper (the tests' launcher), killed at the end.
+    let zk = rt.block_on(zk::Zk::start(&std::env::temp_dir().join(format!("idloom-bench-zk-{run}"))));
     // Leases: acquire (a namespace of 1024 nodes) and renew.
     let rows = [
         ("postgres", leases(&rt, &pg(), &format!("{run}_pg"), 1024, 500, 500)),
         ("mariadb", leases(&rt, &my(), &format!("{run}_my"), 1024, 500, 500)),
         ("redis", leases(&rt, &redis(&rt), &format!("{run}_rd"), 1024, 500, 500)),
+        ("zookeeper", leases(&rt, &zk.store(), &format!("{run}_zk"), 1024, 500, 500)),
     ];
     for (name, (_, acq, ren)) in rows {
         let ((a50, a99), (r50, r99)) = (percentiles(acq), percentiles(ren));
@@ -214,6 +220,7 @@ fn main() {
     });
     let counter = redis(&rt);
     rt.block_on(counter.init_segment(&key, 1, 1000)).unwrap();
+    rt.block_on(zk.store().init_segment(&key, 1, 1000)).unwrap();
     type Maker<'a> = Box<dyn Fn() -> Box<dyn FnMut() + Send> + Sync + 'a>;
     /// A fetcher: its own store (pool or connection) and `tag`, blocking on
     /// the runtime. A compare-and-set that lost the core's 16 rounds
@@ -248,6 +255,7 @@ fn main() {
             Box::new(move || fetcher(rt, my().with_table(t).unwrap().with_mode(FetchMode::Cas), "bench")),
         ),
         ("redis incrby", Box::new(|| fetcher(rt, redis(rt), &key))),
+        ("zookeeper cas", Box::new(|| fetcher(rt, zk.store(), &key))),
     ];
     for (name, make) in &rows {
         let r: Vec<f64> = [1, 4, 8].iter().map(|&n| rate(n, make.as_ref())).collect();

@@ -9,6 +9,9 @@ set -euo pipefail
 dist=$(realpath "$1")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 version=$("$repo/scripts/version")
+# The workspace's target dir: the dependencies (same versions from the same lockfile, same
+# features) are already built there; the packaged crates build apart (other source paths).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for c in idloom idloom-stores idloom-server; do
@@ -50,5 +53,5 @@ cp "$repo/Cargo.lock" "$work/app/Cargo.lock" # the versions the workspace was te
 server="$work/idloom-server-$version"
 printf '\n[workspace]\n\n%s\n' "$patch" >>"$server/Cargo.toml"
 (cd "$server" && cargo build -q --offline) # its packaged Cargo.lock, the patched names aside
-"${CARGO_TARGET_DIR:-$server/target}/debug/idloom-server" --version | grep -qx "idloom-server $version"
+"$CARGO_TARGET_DIR/debug/idloom-server" --version | grep -qx "idloom-server $version"
 echo "crates ok: idloom, idloom-stores, idloom-server $version"

@@ -34,16 +34,24 @@ pub(crate) enum Write {
     Set { key: String, text: String, version: i64 },
     /// Nothing written: `key` must still be at `version`.
     Check { key: String, version: i64 },
+    /// Put `key` with `text` under a store-side lease of `ttl_ms` (etcd's
+    /// liveness key), whatever it held; no compare. Only etcd takes it.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    Live { key: String, text: String, ttl_ms: u64 },
+    /// Delete `key` if it exists; no compare.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    Delete { key: String },
 }
 
 /// The store's clock and identity as one call sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // Named: the etcd engine's
 pub(crate) enum Identity {
     /// An identity the store names (etcd's cluster ID).
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     Named(String),
     /// A store whose only trace of a restore is time: the previous write of
     /// the clock key on the store's clock ([`kv::gap_identity`]).
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))]
     Gap(Option<u64>),
 }
 
@@ -73,14 +81,26 @@ pub(crate) trait KvEngine: Clone + Send + Sync + 'static {
 
     /// How a node's record reads for an acquire: ZooKeeper as stored; etcd
     /// free or held by whether its holder's etcd lease still lives.
-    fn live(&self, _keys: &Keys, records: Vec<(u64, NodeRecord)>, _now: u64) -> impl Future<Output = Result<Vec<(u64, NodeRecord)>>> + Send {
+    fn live(
+        &self,
+        _keys: &Keys,
+        records: Vec<(u64, NodeRecord)>,
+        _now: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, NodeRecord)>>> + Send {
         async move { Ok(records) }
     }
 
     /// What else a lease call writes in its batch, for `node` after it: an
-    /// acquire or a renewal (`Some(record)`) or a release (`None`). etcd
-    /// attaches the holder's liveness key to an etcd lease here.
-    fn extra(&self, _keys: &Keys, _node: u64, _after: Option<&NodeRecord>) -> impl Future<Output = Result<Vec<Write>>> + Send {
+    /// acquire or a renewal (`Some(record)`) or a release (`None`), in a
+    /// namespace of leases of `ttl_ms`. etcd attaches the holder's liveness
+    /// key to an etcd lease here.
+    fn extra(
+        &self,
+        _keys: &Keys,
+        _node: u64,
+        _after: Option<&NodeRecord>,
+        _ttl_ms: u64,
+    ) -> impl Future<Output = Result<Vec<Write>>> + Send {
         async { Ok(Vec::new()) }
     }
 }
@@ -184,9 +204,19 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
         let (ns, ns_version) = namespace_read(e, &keys).await?;
         let identity = the_identity(identity, &ns, now);
         let read = records(e, &keys, ns.record.nodes).await?;
-        let plain: Vec<(u64, NodeRecord)> = read.iter().map(|(n, r)| (*n, r.as_ref().map(|(r, _)| r.clone()).unwrap_or_default())).collect();
+        let plain: Vec<(u64, NodeRecord)> = read
+            .iter()
+            .map(|(n, r)| (*n, r.as_ref().map(|(r, _)| r.clone()).unwrap_or_default()))
+            .collect();
         let seen = e.live(&keys, plain, now).await?;
-        let plan = kv::acquire(&ns, seen.iter().map(|(n, r)| (*n, Some(r))), holder, proposed_fence_ms, &identity, now)?;
+        let plan = kv::acquire(
+            &ns,
+            seen.iter().map(|(n, r)| (*n, Some(r))),
+            holder,
+            proposed_fence_ms,
+            &identity,
+            now,
+        )?;
         let changed = plan.identity_changed();
         let mut writes = vec![match &plan.namespace {
             Some(next) => Write::Set {
@@ -210,7 +240,7 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
             Ok(taken) => {
                 let version = read[taken.node as usize].1.as_ref().map(|(_, v)| *v);
                 writes.push(node_write(&keys, taken.node, &taken.record, version));
-                writes.extend(e.extra(&keys, taken.node, Some(&taken.record)).await?);
+                writes.extend(e.extra(&keys, taken.node, Some(&taken.record), ns.record.ttl_ms).await?);
                 if e.commit(writes).await? {
                     return Ok((taken.grant, changed));
                 }
@@ -245,7 +275,17 @@ pub(crate) async fn renew<E: KvEngine>(
         let (ns, ns_version) = namespace_read(e, &keys).await?;
         let identity = the_identity(identity, &ns, now);
         let (current, version) = node_read(e, &keys, node).await?;
-        let (record, grant) = match kv::renew(&ns, node, current.as_ref(), epoch, start_ms, holder, proposed_fence_ms, &identity, now) {
+        let (record, grant) = match kv::renew(
+            &ns,
+            node,
+            current.as_ref(),
+            epoch,
+            start_ms,
+            holder,
+            proposed_fence_ms,
+            &identity,
+            now,
+        ) {
             Ok(next) => next,
             Err(e) if e.code() == ErrorCode::LeaseLost => return Ok(None),
             Err(e) => return Err(e),
@@ -255,7 +295,7 @@ pub(crate) async fn renew<E: KvEngine>(
             version: ns_version,
         }];
         writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, Some(&record)).await?);
+        writes.extend(e.extra(&keys, node, Some(&record), ns.record.ttl_ms).await?);
         if e.commit(writes).await? {
             return Ok(Some((grant, false)));
         }
@@ -284,7 +324,7 @@ pub(crate) async fn release<E: KvEngine>(
             version: ns_version,
         }];
         writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, None).await?);
+        writes.extend(e.extra(&keys, node, None, ns.record.ttl_ms).await?);
         if e.commit(writes).await? {
             return Ok(());
         }

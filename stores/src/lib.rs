@@ -33,7 +33,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The engine helpers serve the engines; with none enabled only the trait and the lease remain.
-#![cfg_attr(not(any(feature = "postgres", feature = "mysql", feature = "redis", feature = "zookeeper")), allow(dead_code))]
+#![cfg_attr(
+    not(any(
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis",
+        feature = "zookeeper",
+        feature = "etcd"
+    )),
+    allow(dead_code)
+)]
 
 use std::future::Future;
 
@@ -58,6 +67,10 @@ pub use segment::{Segment, SegmentGroup, SegmentOptions};
 /// grant and whether the store's identity changed (the floor rose first).
 pub type Renewed = Option<(Grant, bool)>;
 
+#[cfg(feature = "etcd")]
+pub mod etcd;
+#[cfg(any(feature = "zookeeper", feature = "etcd"))]
+mod kv;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "postgres")]
@@ -66,8 +79,6 @@ pub mod postgres;
 pub mod redis;
 #[cfg(feature = "zookeeper")]
 pub mod zookeeper;
-#[cfg(feature = "zookeeper")]
-mod kv;
 
 /// How an SQL store takes a segment range (Redis always uses its `INCRBY` script).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -442,7 +453,7 @@ pub(crate) fn range_of(reading: Reading, subject: &Subject<'_>) -> Result<Range>
 
 /// A uniform draw in `[0, 1)` for the compare-and-set pause (jitter only:
 /// the clock's nanoseconds mixed with a per-thread counter).
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "zookeeper"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "zookeeper", feature = "etcd"))]
 pub(crate) fn unit() -> f64 {
     use std::cell::Cell as StdCell;
     thread_local!(static STATE: StdCell<u64> = const { StdCell::new(0) });

@@ -53,7 +53,11 @@ pub fn failure(e: &zk::Error) -> Error {
 }
 
 fn timed_out(what: &str) -> Error {
-    classify(ENGINE, Fault::Status("Timeout"), &format!("{what}: no answer within the call timeout"))
+    classify(
+        ENGINE,
+        Fault::Status("Timeout"),
+        &format!("{what}: no answer within the call timeout"),
+    )
 }
 
 /// Where the servers are and how long to wait.
@@ -75,7 +79,9 @@ pub struct ZkStore {
 
 impl std::fmt::Debug for ZkStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ZkStore").field("cluster", &self.config.cluster).finish_non_exhaustive()
+        f.debug_struct("ZkStore")
+            .field("cluster", &self.config.cluster)
+            .finish_non_exhaustive()
     }
 }
 
@@ -90,12 +96,15 @@ impl ZkStore {
     /// the first call (a server that is down then is `store_unavailable`).
     pub fn from_url(url: &str) -> Result<Self> {
         let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
-        let rest = url
-            .strip_prefix("zookeeper://")
-            .ok_or(bad("must start with zookeeper://"))?;
+        let rest = url.strip_prefix("zookeeper://").ok_or(bad("must start with zookeeper://"))?;
         let (cluster, query) = rest.split_once('?').unwrap_or((rest, ""));
         let hosts = cluster.split('/').next().unwrap_or("");
-        if hosts.is_empty() || hosts.split(',').any(|h| h.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())) {
+        if hosts.is_empty()
+            || hosts.split(',').any(|h| {
+                h.rsplit_once(':')
+                    .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+            })
+        {
             return Err(bad("must name host:port[,host:port…] (zookeeper://127.0.0.1:2181)"));
         }
         let mut config = Config {
@@ -105,8 +114,13 @@ impl ZkStore {
         };
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
-            let ms: u64 = v.parse().map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
-            let ms = idloom::stores::args::check(k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?, ms.into())?;
+            let ms: u64 = v
+                .parse()
+                .map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
+            let ms = idloom::stores::args::check(
+                k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?,
+                ms.into(),
+            )?;
             match k {
                 "session_timeout_ms" => config.session_timeout = Duration::from_millis(ms),
                 _ => config.call_timeout = Duration::from_millis(ms),
@@ -122,7 +136,10 @@ impl ZkStore {
     async fn client(&self) -> Result<zk::Client> {
         let mut slot = self.client.lock().await;
         if let Some(c) = slot.as_ref() {
-            if !matches!(c.state(), zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed) {
+            if !matches!(
+                c.state(),
+                zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed
+            ) {
                 return Ok(c.clone());
             }
         }
@@ -245,7 +262,13 @@ impl KvEngine for ZkStore {
                 // Removed since the listing (by hand): as never written.
                 zk::MultiReadResult::Error { err: zk::Error::NoNode } => {}
                 zk::MultiReadResult::Error { err } => return Err(failure(&err)),
-                _ => return Err(Error::reason(ErrorCode::StoreSchema, "record", "a read answered something else than data")),
+                _ => {
+                    return Err(Error::reason(
+                        ErrorCode::StoreSchema,
+                        "record",
+                        "a read answered something else than data",
+                    ))
+                }
             }
         }
         Ok(out)
@@ -294,7 +317,10 @@ impl KvEngine for ZkStore {
                 }
             });
         }
-        Err(Error::store(ErrorCode::StoreUnavailable, "zookeeper: the clock znode keeps vanishing".into()))
+        Err(Error::store(
+            ErrorCode::StoreUnavailable,
+            "zookeeper: the clock znode keeps vanishing".into(),
+        ))
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
@@ -306,6 +332,13 @@ impl KvEngine for ZkStore {
                     Write::Create { key, text } => w.add_create(key, text.as_bytes(), &options)?,
                     Write::Set { key, text, version } => w.add_set_data(key, text.as_bytes(), Some(zk_version(*version)))?,
                     Write::Check { key, version } => w.add_check_version(key, zk_version(*version))?,
+                    Write::Delete { key } => w.add_delete(key, None)?,
+                    // No engine hands ZooKeeper a store-side lease (its liveness is the record's expiry).
+                    Write::Live { .. } => {
+                        return Err(zk::Error::BadArguments(
+                            &"zookeeper: a store-side lease (etcd's) is not a ZooKeeper write",
+                        ))
+                    }
                 }
             }
             match w.commit().await {

@@ -366,13 +366,9 @@ impl KvEngine for EtcdStore {
         }
         let txn = etcd::Txn::new().when(compares).and_then(ops);
         let txn = &txn;
-        let response = match self.call("txn", |mut c| async move { c.txn(txn.clone()).await }).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.revoke(granted);
-                return Err(e);
-            }
-        };
+        // No answer: the transaction may have been applied, its lease with it
+        // (left to run out by itself, never revoked on a guess).
+        let response = self.call("txn", |mut c| async move { c.txn(txn.clone()).await }).await?;
         if !response.succeeded() {
             self.revoke(granted);
             return Ok(false);

@@ -280,6 +280,42 @@ engines::faults!(
     },
 );
 
+/// The namespace's record names another store identity (as a restore
+/// with another cluster ID leaves it), edited behind the library's back.
+async fn forget(ns: String) {
+    let mut c = raw(shared()).await;
+    let key = format!("/idloom/{ns}");
+    let text = c.get(key.as_str(), None).await.unwrap().kvs()[0].value_str().unwrap().to_string();
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("identity=") {
+                "identity=etcd/0000000000000bad".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    assert_ne!(edited, text);
+    c.put(key, edited, None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_identity_changed() {
+    support::store_identity_changed(store().await, true, forget).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_identity_changed_on_renewal() {
+    support::store_identity_changed_on_renewal(store().await, true, forget).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arguments_are_checked() {
+    support::arguments(store().await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_is_store_unavailable() {
     support::refused(EtcdStore::from_url("etcd://127.0.0.1:1?call_timeout_ms=2000").unwrap()).await;

@@ -208,18 +208,23 @@ impl EtcdStore {
         F: Fn(etcd::Client) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<T, etcd::Error>>,
     {
-        let attempts = async {
-            let client = self.client().await?;
-            loop {
-                match f(client.clone()).await {
-                    Err(e) if never_sent(&e) => tokio::time::sleep(Duration::from_millis(20)).await,
-                    r => return r.map_err(|e| failure(&e)),
-                }
-            }
-        };
-        tokio::time::timeout(self.call_timeout, attempts)
+        let deadline = tokio::time::Instant::now() + self.call_timeout;
+        let client = tokio::time::timeout_at(deadline, self.client())
             .await
-            .map_err(|_| timed_out(what))?
+            .map_err(|_| timed_out(what))??;
+        loop {
+            match tokio::time::timeout_at(deadline, f(client.clone())).await {
+                Err(_) => return Err(timed_out(what)),
+                Ok(Err(e)) if never_sent(&e) => {
+                    let next = tokio::time::Instant::now() + Duration::from_millis(20);
+                    if next >= deadline {
+                        return Err(failure(&e)); // no member could be reached in time
+                    }
+                    tokio::time::sleep_until(next).await;
+                }
+                Ok(r) => return r.map_err(|e| failure(&e)),
+            }
+        }
     }
 
     /// Revoke etcd leases nobody needs any more (replaced, or granted for a

@@ -331,7 +331,12 @@ fn two_acquirers_racing_for_one_free_node_cannot_both_write_it() {
 fn counters_round_trip_and_keys_stay_paths() {
     assert_eq!(kv::decode_counter(&kv::encode_counter(42)).unwrap(), 42);
     assert_eq!(kv::encode_counter(7), "idloom-counter 1\nmax_id=7\n");
-    for bad in ["", "idloom-counter 1\nmax_id=\n", "idloom-counter 1\nmax_id=9223372036854775808\n", "idloom-counter 2\nmax_id=1\n"] {
+    for bad in [
+        "",
+        "idloom-counter 1\nmax_id=\n",
+        "idloom-counter 1\nmax_id=9223372036854775808\n",
+        "idloom-counter 2\nmax_id=1\n",
+    ] {
         assert_eq!(kv::decode_counter(bad).unwrap_err().code(), ErrorCode::StoreSchema, "{bad:?}");
     }
     // "." and ".." are tags, never a path component of their own.

@@ -125,7 +125,11 @@ pub const ETCD: &[(&str, ErrorCode, &str)] = &[
     ("Unavailable", DOWN, "no leader, or the member cannot be reached"),
     ("DeadlineExceeded", DOWN, "a request timed out"),
     ("Cancelled", DOWN, "a request was cancelled (the connection went away)"),
-    ("ResourceExhausted", DOWN, "the server is out of resources (quota, too many requests)"),
+    (
+        "ResourceExhausted",
+        DOWN,
+        "the server is out of resources (quota, too many requests)",
+    ),
     ("Aborted", DOWN, "a request was aborted (try again)"),
 ];
 

@@ -13,11 +13,12 @@
 //! - **Liveness is an etcd lease** (a TTL kept by the server): an acquire
 //!   and every renewal put the node's liveness key under a new etcd lease of
 //!   the namespace's TTL rounded up to whole seconds (etcd's unit; the
-//!   server may raise it to its own minimum, 1–2 s by default) in the same
-//!   `Txn` as the record (the lease it replaces is revoked afterwards); a
-//!   release deletes it. An acquire reads a node whose liveness key is gone
-//!   as free, one whose key exists as held, whatever its record's
-//!   `expires_ms` says (that field is the holder's clock, for operators).
+//!   server raises a TTL below its minimum, 1.5 election timeouts: 2 s with
+//!   etcd's defaults) in the same `Txn` as the record (the lease it
+//!   replaces is revoked afterwards); a release deletes it. An acquire
+//!   reads a node whose liveness key is gone as free, one whose key exists
+//!   as held, whatever its record's `expires_ms` says (that field is the
+//!   holder's clock, for operators).
 //! - **No store clock.** etcd has none a client can read, so a call's "store
 //!   now" is the caller's own clock (`SystemTime`). Uniqueness never depends
 //!   on it: a new holder always starts at or above the previous holder's

@@ -13,6 +13,8 @@ ensure_stores() {
   command -v redis-cli >/dev/null || apt_install redis-tools
   # The ZooKeeper tests start private servers of Debian's zookeeper (on Java) themselves.
   [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null || apt_install zookeeper
+  # The etcd tests start private etcd servers (and use etcdctl for snapshots) themselves.
+  command -v etcd >/dev/null && command -v etcdctl >/dev/null || apt_install etcd-server etcd-client
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     command -v redis-server >/dev/null || apt_install redis-server
     local rdir; rdir=$(mktemp -d)

@@ -135,10 +135,21 @@ pub async fn start(config: Config, metrics: Arc<Metrics>) -> Result<App> {
             }
             start_on(idloom_stores::zookeeper::ZkStore::from_url(&url)?, config, metrics).await
         }
+        #[cfg(feature = "etcd")]
+        "etcd" => {
+            if config.segment_table.is_some() {
+                return Err(Error::reason(
+                    ErrorCode::InvalidArgument,
+                    "segment-table",
+                    "etcd keeps counters under keys, not in a table",
+                ));
+            }
+            start_on(idloom_stores::etcd::EtcdStore::from_url(&url)?, config, metrics).await
+        }
         _ => Err(Error::reason(
             ErrorCode::InvalidArgument,
             "store",
-            "must be a postgres://, postgresql://, mysql://, mariadb://, redis://, rediss:// or zookeeper:// URL (of the engines this build has)",
+            "must be a postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, zookeeper:// or etcd:// URL (of the engines this build has)",
         )),
     }
 }

@@ -26,7 +26,7 @@ pub struct Flags {
     /// Address to listen on (port 0: any free port; the first line on stdout names it).
     #[arg(long, env = "IDLOOM_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// The store: postgres://…, mysql://… (or mariadb://…), redis://…, zookeeper://…
+    /// The store: postgres://…, mysql://… (or mariadb://…), redis://…, zookeeper://…, etcd://…
     #[arg(long, env = "IDLOOM_STORE")]
     pub store: Option<String>,
     /// The node namespace this instance leases from (default "default").
@@ -185,7 +185,7 @@ impl Config {
         let store = flags.store.or(file.store).ok_or_else(|| {
             bad(
                 "store",
-                "required: --store URL (postgres://…, mysql://…, redis://…, zookeeper://…)".into(),
+                "required: --store URL (postgres://…, mysql://…, redis://…, zookeeper://…, etcd://…)".into(),
             )
         })?;
         let namespace = flags.namespace.or(file.namespace).unwrap_or_else(|| "default".into());

@@ -37,18 +37,26 @@ pub(crate) enum Write {
     Set { key: String, text: String, version: i64 },
     /// Nothing written: `key` must still be at `version`.
     Check { key: String, version: i64 },
+    /// Put `key` with `text` under a store-side lease of `ttl_ms` (etcd's
+    /// liveness key), whatever it held; no compare. Only etcd takes it.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    Live { key: String, text: String, ttl_ms: u64 },
+    /// Delete `key` if it exists; no compare.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    Delete { key: String },
 }
 
 /// The store's clock and identity as one call sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // Named: the etcd engine's
 pub(crate) enum Identity {
     /// An identity the store names (etcd's cluster ID).
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     Named(String),
     /// A store whose only trace of a restore is time (ZooKeeper): the
     /// latest write among the records a call reads, before it writes
     /// ([`kv::gap_identity`]). Only a committed write refreshes it, so a
     /// call that is refused, or dies half-way, leaves the evidence as it was.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))]
     Silence,
 }
 
@@ -88,9 +96,16 @@ pub(crate) trait KvEngine: Clone + Send + Sync + 'static {
     }
 
     /// What else a lease call writes in its batch, for `node` after it: an
-    /// acquire or a renewal (`Some(record)`) or a release (`None`). etcd
-    /// attaches the holder's liveness key to an etcd lease here.
-    fn extra(&self, _keys: &Keys, _node: u64, _after: Option<&NodeRecord>) -> impl Future<Output = Result<Vec<Write>>> + Send {
+    /// acquire or a renewal (`Some(record)`) or a release (`None`), in a
+    /// namespace of leases of `ttl_ms`. etcd attaches the holder's liveness
+    /// key to an etcd lease here.
+    fn extra(
+        &self,
+        _keys: &Keys,
+        _node: u64,
+        _after: Option<&NodeRecord>,
+        _ttl_ms: u64,
+    ) -> impl Future<Output = Result<Vec<Write>>> + Send {
         async { Ok(Vec::new()) }
     }
 }
@@ -234,7 +249,7 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
             Ok(taken) => {
                 let version = read[taken.node as usize].1.as_ref().map(|(_, v)| v.version);
                 writes.push(node_write(&keys, taken.node, &taken.record, version));
-                writes.extend(e.extra(&keys, taken.node, Some(&taken.record)).await?);
+                writes.extend(e.extra(&keys, taken.node, Some(&taken.record), ns.record.ttl_ms).await?);
                 if e.commit(writes).await? {
                     return Ok((taken.grant, changed));
                 }
@@ -290,7 +305,7 @@ pub(crate) async fn renew<E: KvEngine>(
             version: ns_version,
         }];
         writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, Some(&record)).await?);
+        writes.extend(e.extra(&keys, node, Some(&record), ns.record.ttl_ms).await?);
         if e.commit(writes).await? {
             return Ok(Some((grant, false)));
         }
@@ -325,7 +340,7 @@ pub(crate) async fn release<E: KvEngine>(
             version: ns_version,
         }];
         writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, None).await?);
+        writes.extend(e.extra(&keys, node, None, ns.record.ttl_ms).await?);
         if e.commit(writes).await? {
             return Ok(());
         }

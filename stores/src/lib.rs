@@ -34,7 +34,13 @@
 #![warn(missing_docs)]
 // The engine helpers serve the engines; with none enabled only the trait and the lease remain.
 #![cfg_attr(
-    not(any(feature = "postgres", feature = "mysql", feature = "redis", feature = "zookeeper")),
+    not(any(
+        feature = "postgres",
+        feature = "mysql",
+        feature = "redis",
+        feature = "zookeeper",
+        feature = "etcd"
+    )),
     allow(dead_code)
 )]
 
@@ -48,7 +54,9 @@ pub use idloom::segment::{SegmentConfig, StepSize};
 pub use idloom::stores::{NamespaceRecord, NodeStatus};
 pub use idloom::{Error, ErrorCode, Layout, Policy, Result, SharedSnowflake, SystemClock};
 
-use idloom::stores::answer::{refuse, Reading, Refusal, Subject};
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
+use idloom::stores::answer::Reading;
+use idloom::stores::answer::{refuse, Refusal, Subject};
 
 mod events;
 mod lease;
@@ -61,7 +69,9 @@ pub use segment::{Segment, SegmentGroup, SegmentOptions};
 /// grant and whether the store's identity changed (the floor rose first).
 pub type Renewed = Option<(Grant, bool)>;
 
-#[cfg(feature = "zookeeper")]
+#[cfg(feature = "etcd")]
+pub mod etcd;
+#[cfg(any(feature = "zookeeper", feature = "etcd"))]
 mod kv;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -303,6 +313,7 @@ impl<'a> NamespaceInit<'a> {
     }
 
     /// The subject of the namespace, for the core's messages.
+    #[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
     pub(crate) fn subject(&self) -> Subject<'a> {
         ns_subject(self.namespace)
     }
@@ -428,6 +439,7 @@ pub(crate) fn grant_of(reading: Reading, subject: &Subject<'_>) -> Result<(Grant
     }
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
 pub(crate) fn namespace_of(reading: Reading, subject: &Subject<'_>) -> Result<Option<NamespaceRecord>> {
     match reading {
         Reading::Namespace(r) => Ok(Some(r)),
@@ -436,6 +448,7 @@ pub(crate) fn namespace_of(reading: Reading, subject: &Subject<'_>) -> Result<Op
     }
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "redis"))]
 pub(crate) fn range_of(reading: Reading, subject: &Subject<'_>) -> Result<Range> {
     match reading {
         Reading::Range { start, end } => Ok(Range::new(start, end)),
@@ -445,7 +458,7 @@ pub(crate) fn range_of(reading: Reading, subject: &Subject<'_>) -> Result<Range>
 
 /// A uniform draw in `[0, 1)` for the compare-and-set pause (jitter only:
 /// the clock's nanoseconds mixed with a per-thread counter).
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "zookeeper"))]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "zookeeper", feature = "etcd"))]
 pub(crate) fn unit() -> f64 {
     use std::cell::Cell as StdCell;
     thread_local!(static STATE: StdCell<u64> = const { StdCell::new(0) });

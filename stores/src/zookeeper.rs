@@ -332,6 +332,13 @@ impl KvEngine for ZkStore {
                     Write::Create { key, text } => w.add_create(key, text.as_bytes(), &options)?,
                     Write::Set { key, text, version } => w.add_set_data(key, text.as_bytes(), Some(zk_version(*version)))?,
                     Write::Check { key, version } => w.add_check_version(key, zk_version(*version))?,
+                    Write::Delete { key } => w.add_delete(key, None)?,
+                    // No engine hands ZooKeeper a store-side lease (its liveness is the record's expiry).
+                    Write::Live { .. } => {
+                        return Err(zk::Error::BadArguments(
+                            &"zookeeper: a store-side lease (etcd's) is not a ZooKeeper write",
+                        ))
+                    }
                 }
             }
             match w.commit().await {

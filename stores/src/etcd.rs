@@ -1,0 +1,488 @@
+//! etcd (v3 API, 3.4+) through the `etcd-client` crate (gRPC on tonic,
+//! async on tokio): the lease protocol on keys changed by transactions
+//! compared on `mod_revision` (docs/COORDINATION.md), and Leaf segments on a
+//! counter key changed the same way.
+//!
+//! - `/idloom/NS`: the namespace's record (`idloom-namespace 1` text);
+//!   `/idloom/NS/nodes/0000000003`: node 3's record (`idloom-node 1`);
+//!   `/idloom/NS/live/0000000003`: node 3's liveness key, put under an etcd
+//!   lease; `/idloom/counters:TAG`: a counter (`idloom-counter 1`). A
+//!   record's version is its `mod_revision`: a create compares
+//!   `create_revision == 0`, a write `mod_revision == version`, and every
+//!   write of one call is one `Txn` (nothing written when a compare fails).
+//! - **Liveness is an etcd lease** (a TTL kept by the server): an acquire
+//!   and every renewal put the node's liveness key under a new etcd lease of
+//!   the namespace's TTL rounded up to whole seconds (etcd's unit; the
+//!   server raises a TTL below its minimum, 1.5 election timeouts: 2 s with
+//!   etcd's defaults) in the same `Txn` as the record (the lease it
+//!   replaces is revoked afterwards); a release deletes it. An acquire
+//!   reads a node whose liveness key is gone as free, one whose key exists
+//!   as held, whatever its record's `expires_ms` says (that field is the
+//!   holder's clock, for operators).
+//! - **No store clock.** etcd has none a client can read, so a call's "store
+//!   now" is the caller's own clock (`SystemTime`). Uniqueness never depends
+//!   on it: a new holder always starts at or above the previous holder's
+//!   fence (the record's `fence_ms`, written compared on its revision), so
+//!   two holders of a node never share a millisecond of ID time; the clock
+//!   only decides when a holder may mint (up to its fence, at most
+//!   `now + ttl + max_skew` ahead) and when its etcd lease runs out.
+//! - **Identity**: `etcd/<cluster_id>` from a response header. It stays
+//!   across restarts and leader changes (no spurious floor raise) and
+//!   changes when the cluster is bootstrapped with another
+//!   `--initial-cluster-token`, which is how a restore must be done:
+//!
+//!   ```text
+//!   etcdctl snapshot save backup.db                    # while running
+//!   # stop every member, then on each:
+//!   etcdctl snapshot restore backup.db --name m1 --data-dir NEW_DIR \
+//!       --initial-cluster m1=http://…:2380,… --initial-advertise-peer-urls http://…:2380 \
+//!       --initial-cluster-token idloom-restore-<UTC timestamp>   # a NEW token
+//!   etcd --data-dir NEW_DIR --initial-cluster-token idloom-restore-<UTC timestamp> …
+//!   ```
+//!
+//!   The next acquire sees another cluster ID, raises the namespace's floor
+//!   above every fence a holder from before could still use (reported as
+//!   `store_identity_changed`), and renewals of leases from before are
+//!   refused (`lease_lost`). A restore with the same token keeps the cluster
+//!   ID and its revisions go back: do not restore that way (and a cluster
+//!   wiped and bootstrapped again with the same flags has the same ID too).
+//!   Liveness keys from the snapshot come back with their etcd leases at
+//!   full TTL: their nodes free themselves one TTL after the restore.
+//! - Every call has a deadline (`call_timeout_ms`, connecting included): a
+//!   server down or hanging is `store_unavailable`, never a wait without
+//!   end. The client connects on the first call and reconnects by itself.
+
+use crate::kv::{self, Identity, KvEngine, Versioned, Write};
+use crate::{NamespaceInit, NodeStatus, Renewed, Store};
+use etcd_client as etcd;
+use idloom::lease::{Grant, NodeRecord};
+use idloom::segment::Range;
+use idloom::stores::failure::{classify, Fault};
+use idloom::stores::kv::Keys;
+use idloom::stores::NamespaceRecord;
+use idloom::{Error, ErrorCode, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+const ENGINE: &str = "etcd";
+
+/// An etcd client error as the core classifies it: a gRPC status by its
+/// name (`Unavailable`, `DeadlineExceeded`…), a transport error as no answer.
+pub fn failure(e: &etcd::Error) -> Error {
+    match e {
+        etcd::Error::GRpcStatus(s) => {
+            let name = format!("{:?}", s.code());
+            if name == "NotFound" && s.message().contains("lease not found") {
+                // A put under an etcd lease that ran out between its grant and
+                // the transaction (a call stalled past the TTL): as no answer.
+                return classify(
+                    ENGINE,
+                    Fault::Connection,
+                    &format!("a liveness key's etcd lease ran out before its transaction: {}", s.message()),
+                );
+            }
+            if name == "Unknown" && (std::error::Error::source(s).is_some() || s.message().contains("transport error")) {
+                // The client's own: the connection broke or could not be made (tonic reports it as Unknown).
+                return classify(
+                    ENGINE,
+                    Fault::Connection,
+                    &format!("{e}{}", std::error::Error::source(s).map(|c| format!(": {c}")).unwrap_or_default()),
+                );
+            }
+            classify(ENGINE, Fault::Status(&name), &format!("{name}: {}", s.message()))
+        }
+        etcd::Error::TransportError(_) | etcd::Error::IoError(_) => classify(ENGINE, Fault::Connection, &e.to_string()),
+        _ => classify(ENGINE, Fault::Status("Unknown"), &e.to_string()),
+    }
+}
+
+/// Whether `e` is a connection that could not be made: the request never left.
+fn never_sent(e: &etcd::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("tcp connect error") {
+            return true;
+        }
+        cause = c.source();
+    }
+    matches!(e, etcd::Error::GRpcStatus(s) if s.message().contains("tcp connect error"))
+}
+
+fn timed_out(what: &str) -> Error {
+    classify(
+        ENGINE,
+        Fault::Status("DeadlineExceeded"),
+        &format!("{what}: no answer within the call timeout"),
+    )
+}
+
+/// The default deadline of one call (connecting included).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest `call_timeout_ms` a URL may ask for (an hour).
+pub const MAX_CALL_TIMEOUT_MS: u64 = 3_600_000;
+
+/// An etcd store (see the module docs). Cheap to clone: one client (a
+/// channel balanced over the endpoints), shared, made on the first call.
+#[derive(Clone)]
+pub struct EtcdStore {
+    endpoints: Arc<Vec<String>>,
+    call_timeout: Duration,
+    client: Arc<tokio::sync::Mutex<Option<etcd::Client>>>,
+}
+
+impl std::fmt::Debug for EtcdStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdStore")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EtcdStore {
+    /// A store for `url`: `etcd://host:port[,host:port…]`, optionally
+    /// `?call_timeout_ms=N`. Connects on the first call (a server that is
+    /// down then is `store_unavailable`).
+    pub fn from_url(url: &str) -> Result<Self> {
+        let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
+        let rest = url.strip_prefix("etcd://").ok_or(bad("must start with etcd://"))?;
+        let (hosts, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let hosts = hosts.strip_suffix('/').unwrap_or(hosts);
+        if hosts.is_empty()
+            || hosts.split(',').any(|h| {
+                h.rsplit_once(':')
+                    .is_none_or(|(host, port)| host.is_empty() || host.contains('/') || port.parse::<u16>().is_err())
+            })
+        {
+            return Err(bad("must name host:port[,host:port…] (etcd://127.0.0.1:2379)"));
+        }
+        let mut call_timeout = DEFAULT_CALL_TIMEOUT;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
+            if k != "call_timeout_ms" {
+                return Err(bad("knows call_timeout_ms only"));
+            }
+            let ms: u64 = v.parse().map_err(|_| bad("call_timeout_ms is milliseconds"))?;
+            if !(1..=MAX_CALL_TIMEOUT_MS).contains(&ms) {
+                return Err(Error::range(
+                    ErrorCode::InvalidArgument,
+                    "call_timeout_ms",
+                    ms,
+                    1,
+                    MAX_CALL_TIMEOUT_MS,
+                ));
+            }
+            call_timeout = Duration::from_millis(ms);
+        }
+        Ok(EtcdStore {
+            endpoints: Arc::new(hosts.split(',').map(|h| format!("http://{h}")).collect()),
+            call_timeout,
+            client: Arc::new(tokio::sync::Mutex::new(None)),
+        })
+    }
+
+    /// The client (made now if there is none yet).
+    async fn client(&self) -> Result<etcd::Client> {
+        let mut slot = self.client.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let options = etcd::ConnectOptions::new()
+            .with_connect_timeout(self.call_timeout)
+            .with_timeout(self.call_timeout)
+            // A member cut off from the quorum answers at once rather than waiting for a leader.
+            .with_require_leader(true)
+            .with_keep_alive(Duration::from_secs(5), self.call_timeout);
+        let client = tokio::time::timeout(self.call_timeout, etcd::Client::connect(self.endpoints.as_slice(), Some(options)))
+            .await
+            .map_err(|_| timed_out("connect"))?
+            .map_err(|e| failure(&e))?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Run `f` on the client within the call timeout. A request that was
+    /// never sent (the channel picked a member it cannot connect to: one
+    /// that is down) is sent again, to whichever member the channel picks
+    /// next, until the deadline.
+    async fn call<T, F, Fut>(&self, what: &str, f: F) -> Result<T>
+    where
+        F: Fn(etcd::Client) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, etcd::Error>>,
+    {
+        let deadline = tokio::time::Instant::now() + self.call_timeout;
+        let client = tokio::time::timeout_at(deadline, self.client())
+            .await
+            .map_err(|_| timed_out(what))??;
+        loop {
+            match tokio::time::timeout_at(deadline, f(client.clone())).await {
+                Err(_) => return Err(timed_out(what)),
+                Ok(Err(e)) if never_sent(&e) => {
+                    let next = tokio::time::Instant::now() + Duration::from_millis(20);
+                    if next >= deadline {
+                        return Err(failure(&e)); // no member could be reached in time
+                    }
+                    tokio::time::sleep_until(next).await;
+                }
+                Ok(r) => return r.map_err(|e| failure(&e)),
+            }
+        }
+    }
+
+    /// Revoke etcd leases nobody needs any more (replaced, or granted for a
+    /// transaction that did not hold), in the background: best effort (an
+    /// unrevoked lease only runs out by itself; it holds no key).
+    fn revoke(&self, leases: Vec<i64>) {
+        if leases.is_empty() {
+            return;
+        }
+        let (store, timeout) = (self.clone(), self.call_timeout);
+        tokio::spawn(async move {
+            if let Ok(c) = store.client().await {
+                for id in leases {
+                    let mut c = c.clone();
+                    let _ = tokio::time::timeout(timeout, c.lease_revoke(id)).await;
+                }
+            }
+        });
+    }
+
+    /// The cluster's identity as a call reads it: `etcd/<cluster_id>`.
+    async fn identity(&self, key: &str) -> Result<String> {
+        let response = self
+            .call("get", |mut c| async move {
+                c.get(key, Some(etcd::GetOptions::new().with_count_only())).await
+            })
+            .await?;
+        let header = response.header().ok_or(Error::reason(
+            ErrorCode::StoreSchema,
+            "header",
+            "etcd answered without a response header",
+        ))?;
+        Ok(format!("etcd/{:016x}", header.cluster_id()))
+    }
+}
+
+/// A namespace's liveness key of `node`: `/idloom/NS/live/%010d`.
+pub fn live_key(keys: &Keys, node: u64) -> String {
+    format!("{}/live/{node:010}", keys.namespace())
+}
+
+/// The prefix of a namespace's liveness keys.
+fn live_prefix(keys: &Keys) -> String {
+    format!("{}/live/", keys.namespace())
+}
+
+/// A namespace's TTL as etcd's lease TTL: whole seconds, rounded up.
+pub fn lease_ttl_s(ttl_ms: u64) -> i64 {
+    i64::try_from(ttl_ms.div_ceil(1_000).max(1)).unwrap_or(i64::MAX)
+}
+
+fn text_of(kv: &etcd::KeyValue) -> Result<String> {
+    kv.value_str()
+        .map(str::to_string)
+        .map_err(|_| Error::reason(ErrorCode::StoreSchema, "record", "not UTF-8 text"))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl KvEngine for EtcdStore {
+    const ENGINE: &'static str = ENGINE;
+
+    async fn get(&self, key: &str) -> Result<Option<Versioned>> {
+        let response = self.call("get", |mut c| async move { c.get(key, None).await }).await?;
+        response
+            .kvs()
+            .first()
+            .map(|kv| {
+                Ok(Versioned {
+                    text: text_of(kv)?,
+                    version: kv.mod_revision(),
+                    written_ms: None,
+                })
+            })
+            .transpose()
+    }
+
+    async fn node_records(&self, keys: &Keys) -> Result<Vec<(u64, Versioned)>> {
+        let prefix = format!("{}/", keys.nodes());
+        let prefix = prefix.as_str();
+        let response = self
+            .call("get", |mut c| async move {
+                c.get(prefix, Some(etcd::GetOptions::new().with_prefix())).await
+            })
+            .await?;
+        let mut out = Vec::with_capacity(response.kvs().len());
+        for kv in response.kvs() {
+            let Some(node) = kv.key_str().ok().and_then(|k| keys.node_of(k)) else {
+                continue; // not a node record (a key an operator put there)
+            };
+            out.push((
+                node,
+                Versioned {
+                    text: text_of(kv)?,
+                    version: kv.mod_revision(),
+                    written_ms: None,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    async fn now(&self, keys: &Keys) -> Result<(u64, Identity)> {
+        let identity = self.identity(keys.namespace()).await?;
+        Ok((now_ms(), Identity::Named(identity)))
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
+        // The etcd leases of the liveness keys, granted first (a Txn cannot grant one).
+        let mut granted = Vec::new();
+        for w in &writes {
+            if let Write::Live { ttl_ms, .. } = w {
+                let ttl = lease_ttl_s(*ttl_ms);
+                let lease = self
+                    .call("lease grant", |mut c| async move { c.lease_grant(ttl, None).await })
+                    .await?;
+                granted.push(lease.id());
+            }
+        }
+        let (mut compares, mut ops, mut leases) = (Vec::new(), Vec::new(), granted.iter());
+        for w in writes {
+            match w {
+                Write::Create { key, text } => {
+                    compares.push(etcd::Compare::create_revision(key.as_str(), etcd::CompareOp::Equal, 0));
+                    ops.push(etcd::TxnOp::put(key, text, None));
+                }
+                Write::Set { key, text, version } => {
+                    compares.push(etcd::Compare::mod_revision(key.as_str(), etcd::CompareOp::Equal, version));
+                    ops.push(etcd::TxnOp::put(key, text, None));
+                }
+                Write::Check { key, version } => compares.push(etcd::Compare::mod_revision(key, etcd::CompareOp::Equal, version)),
+                Write::Live { key, text, .. } => {
+                    let lease = *leases.next().unwrap_or(&0);
+                    ops.push(etcd::TxnOp::put(
+                        key,
+                        text,
+                        Some(etcd::PutOptions::new().with_lease(lease).with_prev_key()),
+                    ));
+                }
+                Write::Delete { key } => ops.push(etcd::TxnOp::delete(key, Some(etcd::DeleteOptions::new().with_prev_key()))),
+            }
+        }
+        let txn = etcd::Txn::new().when(compares).and_then(ops);
+        let txn = &txn;
+        // No answer: the transaction may have been applied, its lease with it
+        // (left to run out by itself, never revoked on a guess).
+        let response = self.call("txn", |mut c| async move { c.txn(txn.clone()).await }).await?;
+        if !response.succeeded() {
+            self.revoke(granted);
+            return Ok(false);
+        }
+        // The leases the liveness keys were under before: nothing is left under them.
+        let replaced: Vec<i64> = response
+            .op_responses()
+            .iter()
+            .flat_map(|r| match r {
+                etcd::TxnOpResponse::Put(p) => p.prev_key().map(|kv| kv.lease()).into_iter().collect::<Vec<_>>(),
+                etcd::TxnOpResponse::Delete(d) => d.prev_kvs().iter().map(|kv| kv.lease()).collect(),
+                _ => Vec::new(),
+            })
+            .filter(|&l| l != 0 && !granted.contains(&l))
+            .collect();
+        self.revoke(replaced);
+        Ok(true)
+    }
+
+    async fn prepare(&self, _keys: Option<&Keys>) -> Result<()> {
+        Ok(()) // etcd keys need no parent
+    }
+
+    async fn live(&self, keys: &Keys, records: Vec<(u64, NodeRecord)>, _now: u64) -> Result<Vec<(u64, NodeRecord)>> {
+        let prefix = live_prefix(keys);
+        let prefix = prefix.as_str();
+        let response = self
+            .call("get", |mut c| async move {
+                c.get(prefix, Some(etcd::GetOptions::new().with_prefix().with_keys_only())).await
+            })
+            .await?;
+        let live: std::collections::HashSet<&[u8]> = response.kvs().iter().map(|kv| kv.key()).collect();
+        Ok(records
+            .into_iter()
+            .map(|(node, mut r)| {
+                // Held while its holder's etcd lease keeps the key; free (expired long ago) once it is gone.
+                r.expires_ms = if live.contains(live_key(keys, node).as_bytes()) {
+                    u64::MAX
+                } else {
+                    0
+                };
+                (node, r)
+            })
+            .collect())
+    }
+
+    async fn extra(&self, keys: &Keys, node: u64, after: Option<&NodeRecord>, ttl_ms: u64) -> Result<Vec<Write>> {
+        let key = live_key(keys, node);
+        Ok(vec![match after {
+            Some(r) => Write::Live {
+                key,
+                text: format!("holder={}\nepoch={}\n", r.holder, r.epoch),
+                ttl_ms,
+            },
+            None => Write::Delete { key },
+        }])
+    }
+}
+
+impl Store for EtcdStore {
+    fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    async fn init(&self) -> Result<()> {
+        // Nothing to create; the first call checks the server answers.
+        self.identity("/idloom").await.map(|_| ())
+    }
+
+    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
+        kv::create_namespace(self, init).await
+    }
+
+    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
+        kv::namespace(self, namespace).await
+    }
+
+    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
+        kv::acquire(self, namespace, holder, proposed_fence_ms).await
+    }
+
+    async fn renew_noting(
+        &self,
+        namespace: &str,
+        node: u64,
+        epoch: u64,
+        start_ms: u64,
+        holder: &str,
+        proposed_fence_ms: u64,
+    ) -> Result<Renewed> {
+        kv::renew(self, namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
+    }
+
+    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
+        kv::release(self, namespace, node, epoch, start_ms, holder, high_water_ms).await
+    }
+
+    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
+        kv::nodes(self, namespace).await
+    }
+
+    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
+        kv::create_counter(self, biz_tag, floor, step, guard).await
+    }
+
+    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
+        kv::fetch(self, biz_tag, step).await
+    }
+}

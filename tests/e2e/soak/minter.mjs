@@ -46,7 +46,7 @@ for (const call of ['_acquire', '_renew', '_release']) {
     try {
       return await f(...args);
     } catch (e) {
-      line(`detail ${call} ${e?.code ?? '-'} ${String(e?.message ?? e).split('\n')[0]}`);
+      if (e?.code !== 'no_free_node') line(`detail ${call} ${e?.code ?? '-'} ${String(e?.message ?? e).split('\n')[0]}`);
       throw e;
     }
   };

@@ -490,16 +490,24 @@ export function check({ engine, seed, dir, all, injected, hungs, exitFailures, p
   if (outside > 5) problems.push(`… ${outside} IDs outside their grant in all`);
 
   // 3. Each fault's codes: inside its window only those it may produce; outside every window none.
-  const windowOf = (at) => injected.find((f) => at >= f.start && at <= f.windowEnd);
+  // A store_unavailable may surface after its fault's window, up to the drivers' own connect
+  // timeout (5 s, node-postgres's connectionTimeoutMillis): a call in flight when the fault cut
+  // its connection fails only when the driver notices. It is retried and bounded by the fence.
+  const LATE_MS = 5_000;
+  const windowOf = (at, code) =>
+    injected.find((f) => at >= f.start && (at <= f.windowEnd || (code === 'store_unavailable' && FAULTS[f.kind].allowed.includes(code) && at <= f.windowEnd + LATE_MS)));
+  const lastBefore = (at) => injected.filter((f) => f.windowEnd < at).at(-1);
   for (const e of errors) {
     if (e.code === 'no_free_node') continue;
-    const f = windowOf(e.at);
+    const f = windowOf(e.at, e.code);
     if (e.code === 'clock_moved_backwards') {
       const g = grants.filter((x) => x.p === e.p && x.at <= e.at).at(-1);
       if (!g || g.start <= BigInt(e.at)) problems.push(`${e.p.out}: clock_moved_backwards at ${e.at}, not below its lease's start (${g?.start})`);
     }
     if (!f || !FAULTS[f.kind].allowed.includes(e.code)) {
-      problems.push(`${e.p.out}: ${e.where} ${e.code} at +${e.at - (f?.start ?? e.at)} ms ${f ? `in ${f.kind}` : 'outside any fault'}`);
+      const last = lastBefore(e.at);
+      const where = f ? `in ${f.kind}` : `outside any fault (${last ? `${e.at - last.windowEnd} ms after the window of ${last.kind}` : 'before the first fault'})`;
+      problems.push(`${e.p.out}: ${e.where} ${e.code} at +${e.at - (f?.start ?? e.at)} ms ${where}`);
     }
   }
   for (const f of injected) {

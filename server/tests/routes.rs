@@ -3,6 +3,8 @@
 //! routes, tokens, bad input, metrics, readiness; and SIGTERM giving the
 //! node back so the next instance takes it at once, above every ID served.
 
+#[path = "../../stores/tests/support/etcd.rs"]
+mod etcd;
 mod support;
 #[path = "../../stores/tests/support/zk.rs"]
 mod zk;
@@ -353,6 +355,13 @@ async fn every_route_on_redis() {
 async fn every_route_on_zookeeper() {
     let zk = zk::Zk::start(&std::env::temp_dir().join(unique("idloom-srv-zk"))).await;
     every_route(&zk.url()).await;
+}
+
+/// On a private etcd (the stores crate's test launcher): the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_on_etcd() {
+    let cluster = etcd::Cluster::start(1).await;
+    every_route(&cluster.url("")).await;
 }
 
 #[tokio::test]

@@ -11,6 +11,8 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
+#[cfg(feature = "etcd")]
+pub mod etcd;
 #[cfg(feature = "zookeeper")]
 pub mod zk;
 

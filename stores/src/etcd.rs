@@ -44,8 +44,13 @@
 //!   above every fence a holder from before could still use (reported as
 //!   `store_identity_changed`), and renewals of leases from before are
 //!   refused (`lease_lost`). A restore with the same token keeps the cluster
-//!   ID and its revisions go back: do not restore that way (and a cluster
-//!   wiped and bootstrapped again with the same flags has the same ID too).
+//!   ID and its revisions go back: a handle that saw a later revision
+//!   notices (a linearizable read answers at or above every revision
+//!   committed before it was sent) and acts as on a new identity — its next
+//!   acquire raises the floor, its renewals are refused — but a process
+//!   started after the restore has seen nothing: do not restore that way
+//!   (and a cluster wiped and bootstrapped again with the same flags has the
+//!   same ID too).
 //!   Liveness keys from the snapshot come back with their etcd leases at
 //!   full TTL: their nodes free themselves one TTL after the restore.
 //! - Every call has a deadline (`call_timeout_ms`, connecting included): a
@@ -128,6 +133,18 @@ pub struct EtcdStore {
     endpoints: Arc<Vec<String>>,
     call_timeout: Duration,
     client: Arc<tokio::sync::Mutex<Option<etcd::Client>>>,
+    /// The highest revision a response header showed this handle, and
+    /// whether one came back below it (a restore that kept the cluster ID)
+    /// with the floor not raised since.
+    revisions: Arc<Revisions>,
+}
+
+/// A handle's view of the store's revision: it never goes back unless the
+/// store was restored.
+#[derive(Debug, Default)]
+struct Revisions {
+    highest: std::sync::atomic::AtomicI64,
+    rolled_back: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for EtcdStore {
@@ -177,6 +194,7 @@ impl EtcdStore {
             endpoints: Arc::new(hosts.split(',').map(|h| format!("http://{h}")).collect()),
             call_timeout,
             client: Arc::new(tokio::sync::Mutex::new(None)),
+            revisions: Arc::default(),
         })
     }
 
@@ -246,8 +264,15 @@ impl EtcdStore {
         });
     }
 
-    /// The cluster's identity as a call reads it: `etcd/<cluster_id>`.
-    async fn identity(&self, key: &str) -> Result<String> {
+    /// The cluster's identity as a call reads it: `etcd/<cluster_id>`, and
+    /// whether this handle saw the store go back in time. Every revision
+    /// committed before this request was sent (the highest one seen before
+    /// it) is at or below the revision a linearizable read answers with;
+    /// one below it means the store lost those writes: a restore that kept
+    /// the cluster ID (the same `--initial-cluster-token`).
+    async fn identity(&self, key: &str) -> Result<(String, bool)> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let before = self.revisions.highest.load(SeqCst);
         let response = self
             .call("get", |mut c| async move {
                 c.get(key, Some(etcd::GetOptions::new().with_count_only())).await
@@ -258,7 +283,18 @@ impl EtcdStore {
             "header",
             "etcd answered without a response header",
         ))?;
-        Ok(format!("etcd/{:016x}", header.cluster_id()))
+        let revision = header.revision();
+        if revision < before {
+            self.revisions.rolled_back.store(true, SeqCst);
+            // From here on the restored store's revisions are the ones to compare with.
+            self.revisions.highest.store(revision, SeqCst);
+        } else {
+            self.revisions.highest.fetch_max(revision, SeqCst);
+        }
+        Ok((
+            format!("etcd/{:016x}", header.cluster_id()),
+            self.revisions.rolled_back.load(SeqCst),
+        ))
     }
 }
 
@@ -333,8 +369,17 @@ impl KvEngine for EtcdStore {
     }
 
     async fn now(&self, keys: &Keys) -> Result<(u64, Identity)> {
-        let identity = self.identity(keys.namespace()).await?;
-        Ok((now_ms(), Identity::Named(identity)))
+        let (identity, rolled_back) = self.identity(keys.namespace()).await?;
+        let identity = if rolled_back {
+            Identity::RolledBack(identity)
+        } else {
+            Identity::Named(identity)
+        };
+        Ok((now_ms(), identity))
+    }
+
+    fn rollback_handled(&self) {
+        self.revisions.rolled_back.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<bool> {

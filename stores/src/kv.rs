@@ -52,6 +52,12 @@ pub(crate) enum Identity {
     /// An identity the store names (etcd's cluster ID).
     #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     Named(String),
+    /// A named identity, but this handle saw the store go back in time
+    /// (etcd: a revision below one it had seen: a restore that kept the
+    /// cluster ID). An acquire raises the floor first, as for a new
+    /// identity, and keeps the name; a renewal or a release is refused.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    RolledBack(String),
     /// A store whose only trace of a restore is time (ZooKeeper): the
     /// latest write among the records a call reads, before it writes
     /// ([`kv::gap_identity`]). Only a committed write refreshes it, so a
@@ -78,6 +84,9 @@ pub(crate) trait KvEngine: Clone + Send + Sync + 'static {
 
     /// Run `writes` as one batch: `Ok(false)` when a compare failed (nothing written).
     fn commit(&self, writes: Vec<Write>) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The floor rose after [`Identity::RolledBack`]: stop reporting it.
+    fn rollback_handled(&self) {}
 
     /// Create what must exist before a record is written (ZooKeeper's
     /// `/idloom`, and with `keys` the namespace's placeholder znodes;
@@ -125,7 +134,7 @@ fn contended(what: &str) -> Error {
 /// tells — a silence longer than a TTL since the latest of `written`.
 fn the_identity(identity: Identity, ns: &KvNamespace, written: impl Iterator<Item = Option<u64>>, now: u64) -> String {
     match identity {
-        Identity::Named(s) => s,
+        Identity::Named(s) | Identity::RolledBack(s) => s,
         Identity::Silence => kv::gap_identity(ns, written.flatten().max(), now),
     }
 }
@@ -206,10 +215,24 @@ pub(crate) async fn namespace<E: KvEngine>(e: &E, namespace: &str) -> Result<Opt
 pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
     let keys = Keys::new(namespace)?;
     idloom::inputs::holder(holder)?;
+    let mut raised = false;
     for _ in 0..TRIES {
         let (now, identity) = e.now(&keys).await?;
         let (ns, ns_read) = namespace_read(e, &keys).await?;
         let ns_version = ns_read.version;
+        if matches!(identity, Identity::RolledBack(_)) {
+            // The floor first, on its own; then the acquire as usual, above it.
+            let write = Write::Set {
+                key: keys.namespace().to_string(),
+                text: ns.floor_raised(now).encode(),
+                version: ns_version,
+            };
+            if e.commit(vec![write]).await? {
+                e.rollback_handled();
+                raised = true;
+            }
+            continue;
+        }
         let read = records(e, &keys, ns.record.nodes).await?;
         let written = read.iter().map(|(_, r)| r.as_ref().and_then(|(_, v)| v.written_ms));
         let identity = the_identity(identity, &ns, written.chain([ns_read.written_ms]), now);
@@ -251,7 +274,7 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
                 writes.push(node_write(&keys, taken.node, &taken.record, version));
                 writes.extend(e.extra(&keys, taken.node, Some(&taken.record), ns.record.ttl_ms).await?);
                 if e.commit(writes).await? {
-                    return Ok((taken.grant, changed));
+                    return Ok((taken.grant, changed || raised));
                 }
             }
         }
@@ -283,6 +306,9 @@ pub(crate) async fn renew<E: KvEngine>(
         let (now, identity) = e.now(&keys).await?;
         let (ns, ns_read) = namespace_read(e, &keys).await?;
         let ns_version = ns_read.version;
+        if matches!(identity, Identity::RolledBack(_)) {
+            return Ok(None); // a lease from before the store went back; the next acquire raises the floor
+        }
         let (current, version, written) = node_read(e, &keys, node).await?;
         let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
         let (record, grant) = match kv::renew(
@@ -332,6 +358,9 @@ pub(crate) async fn release<E: KvEngine>(
         let (current, version, written) = node_read(e, &keys, node).await?;
         // A release under another identity (a silence since a restore) is
         // over too: its write would erase the trace the next acquire needs.
+        if matches!(identity, Identity::RolledBack(_)) {
+            return Err(kv::rolled_back());
+        }
         let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
         idloom::lease::same_identity(&ns.identity, &identity)?;
         let record = kv::release(&ns, current.as_ref(), epoch, start_ms, holder, high_water_ms)?;

@@ -185,6 +185,26 @@ impl KvNamespace {
             next
         })
     }
+
+    /// The namespace after a call saw the store go back in time without a
+    /// new identity (etcd: a revision below one the caller had already seen,
+    /// a restore that kept the cluster ID): the floor rises above every
+    /// fence a holder from before could still use, the identity stays.
+    pub fn floor_raised(&self, store_now_ms: u64) -> KvNamespace {
+        let mut next = self.clone();
+        next.record.floor_ms = next.record.floor_ms.max(self.config().floor_after_loss(store_now_ms));
+        next
+    }
+}
+
+/// A renewal's or a release's answer once the caller saw the store go back
+/// in time ([`KvNamespace::floor_raised`]): `lease_lost`.
+pub fn rolled_back() -> Error {
+    Error::reason(
+        ErrorCode::LeaseLost,
+        "lease",
+        "the store went back in time (a restore that kept its identity): every lease from before is over",
+    )
 }
 
 /// A node record's text.

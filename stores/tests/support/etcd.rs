@@ -132,6 +132,8 @@ pub fn signal(pid: u32, name: &str) -> bool {
 /// A cluster of `n` members on local ports, started and answering.
 pub struct Cluster {
     pub members: Vec<Member>,
+    /// The `--initial-cluster-token` it was started with.
+    pub token: String,
 }
 
 impl Cluster {
@@ -146,7 +148,7 @@ impl Cluster {
         for m in &mut members {
             m.start(&initial, &token);
         }
-        let c = Cluster { members };
+        let c = Cluster { members, token };
         c.ready().await;
         c
     }

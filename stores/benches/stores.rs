@@ -1,5 +1,5 @@
 //! Store benchmarks on the machine's real servers (PostgreSQL, MariaDB,
-//! Redis) through idloom-stores' `Store`: lease acquire and renew latency (median and p99), and segment
+//! Redis; ZooKeeper and etcd as private servers started here) through idloom-stores' `Store`: lease acquire and renew latency (median and p99), and segment
 //! fetches per second with 1, 4 and 8 concurrent fetchers, atomic vs
 //! compare-and-set. Not a test: nothing asserts a time.
 //!
@@ -173,8 +173,20 @@ fn scale_row<S: Store>(rt: &Runtime, db: &S, store: &str, ns: &str, nodes: u64, 
     println!("{store:<12} {nodes:>8} {init:>10.2} s {p50:>9.0} / {p99:>6.0} us");
 }
 
+#[path = "../tests/support/etcd.rs"]
+mod etcd;
 #[path = "../tests/support/zk.rs"]
 mod zk;
+/// What the tests' launchers take from their support module.
+mod support {
+    pub fn unique(prefix: &str) -> String {
+        format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            idloom::Clock::now_ms(&idloom_stores::SystemClock)
+        )
+    }
+}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -197,12 +209,15 @@ fn main() {
 
     // A private ZooKeeper (the tests' launcher), killed at the end.
     let zk = rt.block_on(zk::Zk::start(&std::env::temp_dir().join(format!("idloom-bench-zk-{run}"))));
+    let etcd = rt.block_on(etcd::Cluster::start(1));
+    let etcd_store = || idloom_stores::etcd::EtcdStore::from_url(&etcd.url("")).unwrap();
     // Leases: acquire (a namespace of 1024 nodes) and renew.
     let rows = [
         ("postgres", leases(&rt, &pg(), &format!("{run}_pg"), 1024, 500, 500)),
         ("mariadb", leases(&rt, &my(), &format!("{run}_my"), 1024, 500, 500)),
         ("redis", leases(&rt, &redis(&rt), &format!("{run}_rd"), 1024, 500, 500)),
         ("zookeeper", leases(&rt, &zk.store(), &format!("{run}_zk"), 1024, 500, 500)),
+        ("etcd", leases(&rt, &etcd_store(), &format!("{run}_et"), 1024, 500, 500)),
     ];
     for (name, (_, acq, ren)) in rows {
         let ((a50, a99), (r50, r99)) = (percentiles(acq), percentiles(ren));
@@ -221,6 +236,7 @@ fn main() {
     let counter = redis(&rt);
     rt.block_on(counter.init_segment(&key, 1, 1000)).unwrap();
     rt.block_on(zk.store().init_segment(&key, 1, 1000)).unwrap();
+    rt.block_on(etcd_store().init_segment(&key, 1, 1000)).unwrap();
     type Maker<'a> = Box<dyn Fn() -> Box<dyn FnMut() + Send> + Sync + 'a>;
     /// A fetcher: its own store (pool or connection) and `tag`, blocking on
     /// the runtime. A compare-and-set that lost the core's 16 rounds
@@ -256,6 +272,7 @@ fn main() {
         ),
         ("redis incrby", Box::new(|| fetcher(rt, redis(rt), &key))),
         ("zookeeper cas", Box::new(|| fetcher(rt, zk.store(), &key))),
+        ("etcd cas", Box::new(|| fetcher(rt, etcd_store(), &key))),
     ];
     for (name, make) in &rows {
         let r: Vec<f64> = [1, 4, 8].iter().map(|&n| rate(n, make.as_ref())).collect();

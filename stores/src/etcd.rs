@@ -58,13 +58,10 @@
 //!   end. The client connects on the first call and reconnects by itself.
 
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
-use crate::{NamespaceInit, NodeStatus, Renewed, Store};
 use etcd_client as etcd;
-use idloom::lease::{Grant, NodeRecord};
-use idloom::segment::Range;
+use idloom::lease::NodeRecord;
 use idloom::stores::failure::{classify, Fault};
 use idloom::stores::kv::Keys;
-use idloom::stores::NamespaceRecord;
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -481,53 +478,5 @@ impl KvEngine for EtcdStore {
     }
 }
 
-impl Store for EtcdStore {
-    fn engine(&self) -> &'static str {
-        ENGINE
-    }
-
-    async fn init(&self) -> Result<()> {
-        // Nothing to create; the first call checks the server answers.
-        self.identity("/idloom").await.map(|_| ())
-    }
-
-    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
-        kv::create_namespace(self, init).await
-    }
-
-    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
-        kv::namespace(self, namespace).await
-    }
-
-    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
-        kv::acquire(self, namespace, holder, proposed_fence_ms).await
-    }
-
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        start_ms: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> Result<Renewed> {
-        kv::renew(self, namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
-    }
-
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        kv::release(self, namespace, node, epoch, start_ms, holder, high_water_ms).await
-    }
-
-    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
-        kv::nodes(self, namespace).await
-    }
-
-    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
-        kv::create_counter(self, biz_tag, floor, step, guard).await
-    }
-
-    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
-        kv::fetch(self, biz_tag, step).await
-    }
-}
+// init: nothing to create; the first call checks the server answers.
+kv::kv_store!(EtcdStore, ENGINE, |s| async { s.identity("/idloom").await.map(|_| ()) });

@@ -449,3 +449,69 @@ pub(crate) async fn fetch<E: KvEngine>(e: &E, biz_tag: &str, step: u64) -> Resul
         }
     }
 }
+
+/// `impl Store` for an engine over this driver: every call is the driver's,
+/// `init` the engine's own (`|store| future`).
+macro_rules! kv_store {
+    ($store:ty, $engine:expr, |$s:ident| $init:expr) => {
+        impl $crate::Store for $store {
+            fn engine(&self) -> &'static str {
+                $engine
+            }
+
+            async fn init(&self) -> idloom::Result<()> {
+                let $s = self;
+                $init.await
+            }
+
+            async fn create_namespace(&self, init: &$crate::NamespaceInit<'_>) -> idloom::Result<$crate::NamespaceRecord> {
+                $crate::kv::create_namespace(self, init).await
+            }
+
+            async fn namespace(&self, namespace: &str) -> idloom::Result<Option<$crate::NamespaceRecord>> {
+                $crate::kv::namespace(self, namespace).await
+            }
+
+            async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> idloom::Result<($crate::Grant, bool)> {
+                $crate::kv::acquire(self, namespace, holder, proposed_fence_ms).await
+            }
+
+            async fn renew_noting(
+                &self,
+                namespace: &str,
+                node: u64,
+                epoch: u64,
+                start_ms: u64,
+                holder: &str,
+                proposed_fence_ms: u64,
+            ) -> idloom::Result<$crate::Renewed> {
+                $crate::kv::renew(self, namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
+            }
+
+            async fn release(
+                &self,
+                namespace: &str,
+                node: u64,
+                epoch: u64,
+                start_ms: u64,
+                holder: &str,
+                high_water_ms: u64,
+            ) -> idloom::Result<()> {
+                $crate::kv::release(self, namespace, node, epoch, start_ms, holder, high_water_ms).await
+            }
+
+            async fn nodes(&self, namespace: &str) -> idloom::Result<Vec<$crate::NodeStatus>> {
+                $crate::kv::nodes(self, namespace).await
+            }
+
+            async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> idloom::Result<()> {
+                $crate::kv::create_counter(self, biz_tag, floor, step, guard).await
+            }
+
+            async fn fetch(&self, biz_tag: &str, step: u64) -> idloom::Result<$crate::Range> {
+                $crate::kv::fetch(self, biz_tag, step).await
+            }
+        }
+    };
+}
+pub(crate) use kv_store;

@@ -29,12 +29,8 @@
 //!   hangs is `store_unavailable`, never a wait without end.
 
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
-use crate::{NamespaceInit, NodeStatus, Renewed, Store};
-use idloom::lease::Grant;
-use idloom::segment::Range;
 use idloom::stores::failure::{classify, Fault};
 use idloom::stores::kv::Keys;
-use idloom::stores::NamespaceRecord;
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -369,55 +365,7 @@ fn zk_version(v: i64) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-impl Store for ZkStore {
-    fn engine(&self) -> &'static str {
-        ENGINE
-    }
-
-    async fn init(&self) -> Result<()> {
-        self.prepare(None).await
-    }
-
-    async fn create_namespace(&self, init: &NamespaceInit<'_>) -> Result<NamespaceRecord> {
-        kv::create_namespace(self, init).await
-    }
-
-    async fn namespace(&self, namespace: &str) -> Result<Option<NamespaceRecord>> {
-        kv::namespace(self, namespace).await
-    }
-
-    async fn acquire_noting(&self, namespace: &str, holder: &str, proposed_fence_ms: u64) -> Result<(Grant, bool)> {
-        kv::acquire(self, namespace, holder, proposed_fence_ms).await
-    }
-
-    async fn renew_noting(
-        &self,
-        namespace: &str,
-        node: u64,
-        epoch: u64,
-        start_ms: u64,
-        holder: &str,
-        proposed_fence_ms: u64,
-    ) -> Result<Renewed> {
-        kv::renew(self, namespace, node, epoch, start_ms, holder, proposed_fence_ms).await
-    }
-
-    async fn release(&self, namespace: &str, node: u64, epoch: u64, start_ms: u64, holder: &str, high_water_ms: u64) -> Result<()> {
-        kv::release(self, namespace, node, epoch, start_ms, holder, high_water_ms).await
-    }
-
-    async fn nodes(&self, namespace: &str) -> Result<Vec<NodeStatus>> {
-        kv::nodes(self, namespace).await
-    }
-
-    async fn create_counter(&self, biz_tag: &str, floor: u64, step: u64, guard: bool) -> Result<()> {
-        kv::create_counter(self, biz_tag, floor, step, guard).await
-    }
-
-    async fn fetch(&self, biz_tag: &str, step: u64) -> Result<Range> {
-        kv::fetch(self, biz_tag, step).await
-    }
-}
+kv::kv_store!(ZkStore, ENGINE, |s| s.prepare(None));
 
 impl ZkStore {
     /// IDs from a sequential znode (ZooKeeper's own counter): each call

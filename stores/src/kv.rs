@@ -282,12 +282,61 @@ pub(crate) async fn acquire<E: KvEngine>(e: &E, namespace: &str, holder: &str, p
     Err(contended(namespace))
 }
 
-/// One node's record, its version and when it was written (`None`: never written).
-async fn node_read<E: KvEngine>(e: &E, keys: &Keys, node: u64) -> Result<(Option<NodeRecord>, Option<i64>, Option<u64>)> {
-    match e.get(&keys.node(node)).await? {
-        Some(v) => Ok((Some(kv::decode_node(&v.text)?), Some(v.version), v.written_ms)),
-        None => Ok((None, None, None)),
+/// What a renewal or a release reads of its node: the namespace, the node's
+/// record (`None`: never written) and the versions to compare on, the
+/// store's clock and the identity the call sees.
+struct LeaseRead {
+    now: u64,
+    identity: String,
+    ns: KvNamespace,
+    ns_version: i64,
+    current: Option<NodeRecord>,
+    version: Option<i64>,
+}
+
+/// [`LeaseRead`] of `node`; `None` when this handle saw the store go back in
+/// time ([`Identity::RolledBack`]): a lease from before is over, and the
+/// next acquire raises the floor.
+async fn lease_read<E: KvEngine>(e: &E, keys: &Keys, node: u64) -> Result<Option<LeaseRead>> {
+    let (now, identity) = e.now(keys).await?;
+    let (ns, ns_read) = namespace_read(e, keys).await?;
+    if matches!(identity, Identity::RolledBack(_)) {
+        return Ok(None);
     }
+    let (current, version, written) = match e.get(&keys.node(node)).await? {
+        Some(v) => (Some(kv::decode_node(&v.text)?), Some(v.version), v.written_ms),
+        None => (None, None, None),
+    };
+    let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
+    Ok(Some(LeaseRead {
+        now,
+        identity,
+        ns,
+        ns_version: ns_read.version,
+        current,
+        version,
+    }))
+}
+
+/// A renewal's or a release's batch: the namespace unchanged since the
+/// read (its floor), the node's next record, and what the engine adds.
+async fn lease_writes<E: KvEngine>(
+    e: &E,
+    keys: &Keys,
+    node: u64,
+    read: &LeaseRead,
+    next: &NodeRecord,
+    renewed: bool,
+) -> Result<Vec<Write>> {
+    let mut writes = vec![
+        Write::Check {
+            key: keys.namespace().to_string(),
+            version: read.ns_version,
+        },
+        node_write(keys, node, next, read.version),
+    ];
+    writes.extend(e.extra(keys, node, renewed.then_some(next), read.ns.record.ttl_ms).await?);
+    Ok(writes)
 }
 
 /// [`Store::renew_noting`](crate::Store::renew_noting).
@@ -303,36 +352,26 @@ pub(crate) async fn renew<E: KvEngine>(
     crate::lease_call(namespace, holder, node, epoch)?;
     let keys = Keys::new(namespace)?;
     for _ in 0..TRIES {
-        let (now, identity) = e.now(&keys).await?;
-        let (ns, ns_read) = namespace_read(e, &keys).await?;
-        let ns_version = ns_read.version;
-        if matches!(identity, Identity::RolledBack(_)) {
-            return Ok(None); // a lease from before the store went back; the next acquire raises the floor
-        }
-        let (current, version, written) = node_read(e, &keys, node).await?;
-        let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
-        let (record, grant) = match kv::renew(
-            &ns,
+        let Some(read) = lease_read(e, &keys, node).await? else {
+            return Ok(None);
+        };
+        let renewed = kv::renew(
+            &read.ns,
             node,
-            current.as_ref(),
+            read.current.as_ref(),
             epoch,
             start_ms,
             holder,
             proposed_fence_ms,
-            &identity,
-            now,
-        ) {
+            &read.identity,
+            read.now,
+        );
+        let (record, grant) = match renewed {
             Ok(next) => next,
             Err(e) if e.code() == ErrorCode::LeaseLost => return Ok(None),
             Err(e) => return Err(e),
         };
-        let mut writes = vec![Write::Check {
-            key: keys.namespace().to_string(),
-            version: ns_version,
-        }];
-        writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, Some(&record), ns.record.ttl_ms).await?);
-        if e.commit(writes).await? {
+        if e.commit(lease_writes(e, &keys, node, &read, &record, true).await?).await? {
             return Ok(Some((grant, false)));
         }
     }
@@ -352,25 +391,13 @@ pub(crate) async fn release<E: KvEngine>(
     crate::lease_call(namespace, holder, node, epoch)?;
     let keys = Keys::new(namespace)?;
     for _ in 0..TRIES {
-        let (now, identity) = e.now(&keys).await?;
-        let (ns, ns_read) = namespace_read(e, &keys).await?;
-        let ns_version = ns_read.version;
-        let (current, version, written) = node_read(e, &keys, node).await?;
-        // A release under another identity (a silence since a restore) is
-        // over too: its write would erase the trace the next acquire needs.
-        if matches!(identity, Identity::RolledBack(_)) {
-            return Err(kv::rolled_back());
-        }
-        let identity = the_identity(identity, &ns, [written, ns_read.written_ms].into_iter(), now);
-        idloom::lease::same_identity(&ns.identity, &identity)?;
-        let record = kv::release(&ns, current.as_ref(), epoch, start_ms, holder, high_water_ms)?;
-        let mut writes = vec![Write::Check {
-            key: keys.namespace().to_string(),
-            version: ns_version,
-        }];
-        writes.push(node_write(&keys, node, &record, version));
-        writes.extend(e.extra(&keys, node, None, ns.record.ttl_ms).await?);
-        if e.commit(writes).await? {
+        // A release under another identity (a silence since a restore, or
+        // the store gone back in time) is over too: its write would erase
+        // the trace the next acquire needs.
+        let read = lease_read(e, &keys, node).await?.ok_or_else(kv::rolled_back)?;
+        idloom::lease::same_identity(&read.ns.identity, &read.identity)?;
+        let record = kv::release(&read.ns, read.current.as_ref(), epoch, start_ms, holder, high_water_ms)?;
+        if e.commit(lease_writes(e, &keys, node, &read, &record, false).await?).await? {
             return Ok(());
         }
     }

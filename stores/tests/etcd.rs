@@ -423,8 +423,10 @@ async fn the_leader_killed_mid_run_grants_nothing_twice_and_minting_resumes() {
                             let t0 = Instant::now();
                             let released = db.release(&ns, g.node, g.epoch, g.start_ms, &who, g.start_ms).await;
                             slowest = slowest.max(t0.elapsed());
-                            // A release that got no answer may still have landed: the fence then is its start or its grant.
-                            mine.push((g, if released.is_ok() { g.start_ms } else { g.fence_ms }));
+                            // What the next epoch may start at: the high-water released (the start:
+                            // nothing minted); after a release that got no answer, that (it landed)
+                            // or the grant's fence (it did not), nothing between.
+                            mine.push((g, released.is_ok()));
                         }
                         Err(e) => assert!(matches!(e.code(), ErrorCode::NoFreeNode | ErrorCode::StoreUnavailable), "{e}"),
                     }
@@ -455,18 +457,23 @@ async fn the_leader_killed_mid_run_grants_nothing_twice_and_minting_resumes() {
     assert!(slowest < Duration::from_millis(6 * call_ms + 500), "a call took {slowest:?}");
     let mut seen = HashSet::new();
     let mut by_node: std::collections::BTreeMap<u64, Vec<_>> = Default::default();
-    for (g, end) in &grants {
+    for (g, released) in &grants {
         assert!(seen.insert((g.node, g.epoch)), "(node {}, epoch {}) granted twice", g.node, g.epoch);
-        by_node.entry(g.node).or_default().push((*g, *end));
+        by_node.entry(g.node).or_default().push((*g, *released));
     }
     for list in by_node.values_mut() {
         list.sort_by_key(|(g, _)| g.epoch);
         for w in list.windows(2) {
+            let ((next, _), (prev, released)) = (w[1], w[0]);
+            let ok = if released {
+                next.start_ms >= prev.start_ms
+            } else {
+                next.start_ms == prev.start_ms || next.start_ms >= prev.fence_ms
+            };
             assert!(
-                w[1].0.start_ms >= w[0].1,
-                "epoch {} starts below epoch {}'s fence",
-                w[1].0.epoch,
-                w[0].0.epoch
+                ok,
+                "epoch {} starts at {}: below epoch {}'s fence {} and not at its released high-water {} (release answered: {released})",
+                next.epoch, next.start_ms, prev.epoch, prev.fence_ms, prev.start_ms
             );
         }
     }

@@ -59,9 +59,8 @@
 
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
 use etcd_client as etcd;
-use idloom::lease::NodeRecord;
 use idloom::stores::failure::{classify, Fault};
-use idloom::stores::kv::Keys;
+use idloom::stores::kvcall::Revisions;
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,17 +132,11 @@ pub struct EtcdStore {
     /// The highest revision a response header showed this handle, and
     /// whether one came back below it (a restore that kept the cluster ID)
     /// with the floor not raised since.
-    revisions: Arc<Revisions>,
+    revisions: Arc<std::sync::Mutex<Revisions>>,
 }
 
 /// A handle's view of the store's revision: it never goes back unless the
 /// store was restored.
-#[derive(Debug, Default)]
-struct Revisions {
-    highest: std::sync::atomic::AtomicI64,
-    rolled_back: std::sync::atomic::AtomicBool,
-}
-
 impl std::fmt::Debug for EtcdStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EtcdStore")
@@ -267,9 +260,11 @@ impl EtcdStore {
     /// it) is at or below the revision a linearizable read answers with;
     /// one below it means the store lost those writes: a restore that kept
     /// the cluster ID (the same `--initial-cluster-token`).
-    async fn identity(&self, key: &str) -> Result<(String, bool)> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let before = self.revisions.highest.load(SeqCst);
+    /// The store's identity as a call sees it: a count-only get's header
+    /// (the cluster ID, and the revision the core's [`Revisions`] watches).
+    async fn identity(&self, key: &str) -> Result<Identity> {
+        let lock = || self.revisions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let seen_before = lock().seen();
         let response = self
             .call("get", |mut c| async move {
                 c.get(key, Some(etcd::GetOptions::new().with_count_only())).await
@@ -280,35 +275,12 @@ impl EtcdStore {
             "header",
             "etcd answered without a response header",
         ))?;
-        let revision = header.revision();
-        if revision < before {
-            self.revisions.rolled_back.store(true, SeqCst);
-            // From here on the restored store's revisions are the ones to compare with.
-            self.revisions.highest.store(revision, SeqCst);
-        } else {
-            self.revisions.highest.fetch_max(revision, SeqCst);
-        }
-        Ok((
-            format!("etcd/{:016x}", header.cluster_id()),
-            self.revisions.rolled_back.load(SeqCst),
-        ))
+        let identity = lock().identity(header.cluster_id(), seen_before, header.revision());
+        Ok(identity)
     }
 }
 
-/// A namespace's liveness key of `node`: `/idloom/NS/live/%010d`.
-pub fn live_key(keys: &Keys, node: u64) -> String {
-    format!("{}/live/{node:010}", keys.namespace())
-}
-
-/// The prefix of a namespace's liveness keys.
-fn live_prefix(keys: &Keys) -> String {
-    format!("{}/live/", keys.namespace())
-}
-
-/// A namespace's TTL as etcd's lease TTL: whole seconds, rounded up.
-pub fn lease_ttl_s(ttl_ms: u64) -> i64 {
-    i64::try_from(ttl_ms.div_ceil(1_000).max(1)).unwrap_or(i64::MAX)
-}
+pub use idloom::stores::kvcall::{lease_ttl_s, live_key};
 
 fn text_of(kv: &etcd::KeyValue) -> Result<String> {
     kv.value_str()
@@ -340,9 +312,7 @@ impl KvEngine for EtcdStore {
             .transpose()
     }
 
-    async fn node_records(&self, keys: &Keys) -> Result<Vec<(u64, Versioned)>> {
-        let prefix = format!("{}/", keys.nodes());
-        let prefix = prefix.as_str();
+    async fn list(&self, prefix: &str) -> Result<Vec<(String, Versioned)>> {
         let response = self
             .call("get", |mut c| async move {
                 c.get(prefix, Some(etcd::GetOptions::new().with_prefix())).await
@@ -350,11 +320,11 @@ impl KvEngine for EtcdStore {
             .await?;
         let mut out = Vec::with_capacity(response.kvs().len());
         for kv in response.kvs() {
-            let Some(node) = kv.key_str().ok().and_then(|k| keys.node_of(k)) else {
-                continue; // not a node record (a key an operator put there)
+            let Ok(key) = kv.key_str() else {
+                continue; // not UTF-8: not a key of ours (an operator's)
             };
             out.push((
-                node,
+                key.to_string(),
                 Versioned {
                     text: text_of(kv)?,
                     version: kv.mod_revision(),
@@ -365,26 +335,21 @@ impl KvEngine for EtcdStore {
         Ok(out)
     }
 
-    async fn now(&self, keys: &Keys) -> Result<(u64, Identity)> {
-        let (identity, rolled_back) = self.identity(keys.namespace()).await?;
-        let identity = if rolled_back {
-            Identity::RolledBack(identity)
-        } else {
-            Identity::Named(identity)
-        };
-        Ok((now_ms(), identity))
+    async fn now(&self, clock: &str) -> Result<Option<(u64, Identity)>> {
+        // etcd has no clock to read: the caller's (COORDINATION, "ZooKeeper and etcd").
+        Ok(Some((now_ms(), self.identity(clock).await?)))
     }
 
     fn rollback_handled(&self) {
-        self.revisions.rolled_back.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.revisions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).handled();
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
         // The etcd leases of the liveness keys, granted first (a Txn cannot grant one).
         let mut granted = Vec::new();
         for w in &writes {
-            if let Write::Live { ttl_ms, .. } = w {
-                let ttl = lease_ttl_s(*ttl_ms);
+            if let Write::Live { ttl_s, .. } = w {
+                let ttl = *ttl_s;
                 let lease = self
                     .call("lease grant", |mut c| async move { c.lease_grant(ttl, None).await })
                     .await?;
@@ -438,45 +403,9 @@ impl KvEngine for EtcdStore {
         Ok(true)
     }
 
-    async fn prepare(&self, _keys: Option<&Keys>) -> Result<()> {
+    async fn ensure(&self, _keys: &[String]) -> Result<()> {
         Ok(()) // etcd keys need no parent
-    }
-
-    async fn live(&self, keys: &Keys, records: Vec<(u64, NodeRecord)>, _now: u64) -> Result<Vec<(u64, NodeRecord)>> {
-        let prefix = live_prefix(keys);
-        let prefix = prefix.as_str();
-        let response = self
-            .call("get", |mut c| async move {
-                c.get(prefix, Some(etcd::GetOptions::new().with_prefix().with_keys_only())).await
-            })
-            .await?;
-        let live: std::collections::HashSet<&[u8]> = response.kvs().iter().map(|kv| kv.key()).collect();
-        Ok(records
-            .into_iter()
-            .map(|(node, mut r)| {
-                // Held while its holder's etcd lease keeps the key; free (expired long ago) once it is gone.
-                r.expires_ms = if live.contains(live_key(keys, node).as_bytes()) {
-                    u64::MAX
-                } else {
-                    0
-                };
-                (node, r)
-            })
-            .collect())
-    }
-
-    async fn extra(&self, keys: &Keys, node: u64, after: Option<&NodeRecord>, ttl_ms: u64) -> Result<Vec<Write>> {
-        let key = live_key(keys, node);
-        Ok(vec![match after {
-            Some(r) => Write::Live {
-                key,
-                text: format!("holder={}\nepoch={}\n", r.holder, r.epoch),
-                ttl_ms,
-            },
-            None => Write::Delete { key },
-        }])
     }
 }
 
-// init: nothing to create; the first call checks the server answers.
 kv::kv_store!(EtcdStore, ENGINE, |s| async { s.identity("/idloom").await.map(|_| ()) });

@@ -30,7 +30,6 @@
 
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
 use idloom::stores::failure::{classify, Fault};
-use idloom::stores::kv::Keys;
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -239,9 +238,8 @@ impl KvEngine for ZkStore {
         .transpose()
     }
 
-    async fn node_records(&self, keys: &Keys) -> Result<Vec<(u64, Versioned)>> {
-        let parent_key = keys.nodes();
-        let parent = parent_key.as_str();
+    async fn list(&self, prefix: &str) -> Result<Vec<(String, Versioned)>> {
+        let parent = prefix.strip_suffix('/').unwrap_or(prefix);
         let names = self
             .call("list", |c| async move {
                 match c.list_children(parent).await {
@@ -251,11 +249,10 @@ impl KvEngine for ZkStore {
                 }
             })
             .await?;
-        let nodes: Vec<u64> = names.iter().filter_map(|n| keys.node_of(n)).collect();
-        if nodes.is_empty() {
+        if names.is_empty() {
             return Ok(Vec::new());
         }
-        let owned: Vec<String> = nodes.iter().map(|&n| keys.node(n)).collect();
+        let owned: Vec<String> = names.iter().map(|n| format!("{parent}/{n}")).collect();
         let paths = &owned;
         let results = self
             .call("get", |c| async move {
@@ -266,19 +263,18 @@ impl KvEngine for ZkStore {
                 reader.commit().await
             })
             .await?;
-        let mut out = Vec::with_capacity(nodes.len());
-        for (node, r) in nodes.into_iter().zip(results) {
+        let mut out = Vec::with_capacity(owned.len());
+        for (key, r) in owned.into_iter().zip(results) {
             match r {
                 zk::MultiReadResult::Data { data, stat } => out.push((
-                    node,
+                    key,
                     Versioned {
                         text: text_of(data)?,
                         version: stat.version.into(),
                         written_ms: Some(stat.mtime.max(0) as u64),
                     },
                 )),
-                // Removed since the listing (by hand): as never written.
-                zk::MultiReadResult::Error { err: zk::Error::NoNode } => {}
+                zk::MultiReadResult::Error { err: zk::Error::NoNode } => {} // deleted between the list and the read
                 zk::MultiReadResult::Error { err } => return Err(failure(&err)),
                 _ => {
                     return Err(Error::reason(
@@ -292,30 +288,18 @@ impl KvEngine for ZkStore {
         Ok(out)
     }
 
-    async fn now(&self, keys: &Keys) -> Result<(u64, Identity)> {
-        let clock_key = keys.clock();
-        let clock = clock_key.as_str();
-        for _ in 0..2 {
-            let written = self
-                .call("clock", |c| async move {
-                    match c.set_data(clock, b"", None).await {
-                        Ok(stat) => Ok(Some(stat)),
-                        Err(zk::Error::NoNode) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                })
-                .await?;
-            match written {
-                Some(stat) => return Ok((stat.mtime.max(0) as u64, Identity::Silence)),
-                // The store lost the namespace (or it was never made): the
-                // placeholders come back, and the namespace read says missing.
-                None => self.prepare(Some(keys)).await?,
-            }
-        }
-        Err(Error::store(
-            ErrorCode::StoreUnavailable,
-            "zookeeper: the clock znode keeps vanishing".into(),
-        ))
+    async fn now(&self, clock: &str) -> Result<Option<(u64, Identity)>> {
+        // The leader stamps a write with its clock: the clock znode's mtime is the store's now.
+        let written = self
+            .call("clock", |c| async move {
+                match c.set_data(clock, b"", None).await {
+                    Ok(stat) => Ok(Some(stat)),
+                    Err(zk::Error::NoNode) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(written.map(|stat| (stat.mtime.max(0) as u64, Identity::Silence)))
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<bool> {
@@ -349,23 +333,19 @@ impl KvEngine for ZkStore {
         .await
     }
 
-    async fn prepare(&self, keys: Option<&Keys>) -> Result<()> {
-        self.create_if_missing("/idloom").await?;
-        if let Some(keys) = keys {
-            self.create_if_missing(keys.namespace()).await?;
-            self.create_if_missing(&keys.clock()).await?;
-            self.create_if_missing(&keys.nodes()).await?;
+    async fn ensure(&self, keys: &[String]) -> Result<()> {
+        for key in keys {
+            self.create_if_missing(key).await?;
         }
         Ok(())
     }
 }
 
-/// A version read back (ZooKeeper's are 32-bit; every version here came from a `Stat`).
 fn zk_version(v: i64) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-kv::kv_store!(ZkStore, ENGINE, |s| s.prepare(None));
+kv::kv_store!(ZkStore, ENGINE, |s| s.ensure(&["/idloom".to_string()]));
 
 impl ZkStore {
     /// IDs from a sequential znode (ZooKeeper's own counter): each call

@@ -30,6 +30,7 @@ pub mod cas;
 pub mod failure;
 pub mod group;
 pub mod kv;
+pub mod kvcall;
 pub mod renewal;
 
 pub use answer::{read, refuse, Cell, NamespaceRecord, NodeStatus, OwnedCell, Reading, Refusal, Subject};

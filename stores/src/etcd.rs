@@ -60,7 +60,7 @@
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
 use etcd_client as etcd;
 use idloom::stores::failure::{classify, Fault};
-use idloom::stores::kvcall::Revisions;
+use idloom::stores::kvcall::{Flavor, KvUrl, Revisions};
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,9 +118,9 @@ fn timed_out(what: &str) -> Error {
 }
 
 /// The default deadline of one call (connecting included).
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(idloom::stores::kvcall::CALL_TIMEOUT_MS);
 /// The longest `call_timeout_ms` a URL may ask for (an hour).
-pub const MAX_CALL_TIMEOUT_MS: u64 = 3_600_000;
+pub const MAX_CALL_TIMEOUT_MS: u64 = idloom::stores::kvcall::ETCD_MAX_CALL_TIMEOUT_MS;
 
 /// An etcd store (see the module docs). Cheap to clone: one client (a
 /// channel balanced over the endpoints), shared, made on the first call.
@@ -150,38 +150,13 @@ impl EtcdStore {
     /// `?call_timeout_ms=N`. Connects on the first call (a server that is
     /// down then is `store_unavailable`).
     pub fn from_url(url: &str) -> Result<Self> {
-        let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
-        let rest = url.strip_prefix("etcd://").ok_or(bad("must start with etcd://"))?;
-        let (hosts, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let hosts = hosts.strip_suffix('/').unwrap_or(hosts);
-        if hosts.is_empty()
-            || hosts.split(',').any(|h| {
-                h.rsplit_once(':')
-                    .is_none_or(|(host, port)| host.is_empty() || host.contains('/') || port.parse::<u16>().is_err())
-            })
-        {
-            return Err(bad("must name host:port[,host:port…] (etcd://127.0.0.1:2379)"));
+        let url = KvUrl::parse(url)?;
+        if url.flavor != Flavor::Etcd {
+            return Err(Error::reason(ErrorCode::InvalidArgument, "url", "must start with etcd://"));
         }
-        let mut call_timeout = DEFAULT_CALL_TIMEOUT;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
-            if k != "call_timeout_ms" {
-                return Err(bad("knows call_timeout_ms only"));
-            }
-            let ms: u64 = v.parse().map_err(|_| bad("call_timeout_ms is milliseconds"))?;
-            if !(1..=MAX_CALL_TIMEOUT_MS).contains(&ms) {
-                return Err(Error::range(
-                    ErrorCode::InvalidArgument,
-                    "call_timeout_ms",
-                    ms,
-                    1,
-                    MAX_CALL_TIMEOUT_MS,
-                ));
-            }
-            call_timeout = Duration::from_millis(ms);
-        }
+        let (hosts, call_timeout) = (url.hosts, Duration::from_millis(url.call_timeout_ms));
         Ok(EtcdStore {
-            endpoints: Arc::new(hosts.split(',').map(|h| format!("http://{h}")).collect()),
+            endpoints: Arc::new(hosts.iter().map(|h| format!("http://{h}")).collect()),
             call_timeout,
             client: Arc::new(tokio::sync::Mutex::new(None)),
             revisions: Arc::default(),

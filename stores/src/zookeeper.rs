@@ -30,6 +30,7 @@
 
 use crate::kv::{self, Identity, KvEngine, Versioned, Write};
 use idloom::stores::failure::{classify, Fault};
+use idloom::stores::kvcall::{Flavor, KvUrl};
 use idloom::{Error, ErrorCode, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,46 +92,24 @@ impl std::fmt::Debug for ZkStore {
 }
 
 /// The default session timeout (ZooKeeper's own default range is 2–20 tick times).
-pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_millis(idloom::stores::kvcall::ZK_SESSION_TIMEOUT_MS);
 /// The default deadline of one call (connecting included).
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(idloom::stores::kvcall::CALL_TIMEOUT_MS);
 
 impl ZkStore {
     /// A store for `url`: `zookeeper://host:port[,host:port…][/chroot]`,
     /// optionally `?session_timeout_ms=N&call_timeout_ms=N`. Connects on
     /// the first call (a server that is down then is `store_unavailable`).
     pub fn from_url(url: &str) -> Result<Self> {
-        let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
-        let rest = url.strip_prefix("zookeeper://").ok_or(bad("must start with zookeeper://"))?;
-        let (cluster, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let hosts = cluster.split('/').next().unwrap_or("");
-        if hosts.is_empty()
-            || hosts.split(',').any(|h| {
-                h.rsplit_once(':')
-                    .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
-            })
-        {
-            return Err(bad("must name host:port[,host:port…] (zookeeper://127.0.0.1:2181)"));
+        let url = KvUrl::parse(url)?;
+        if url.flavor != Flavor::ZooKeeper {
+            return Err(Error::reason(ErrorCode::InvalidArgument, "url", "must start with zookeeper://"));
         }
-        let mut config = Config {
-            cluster: cluster.to_string(),
-            session_timeout: DEFAULT_SESSION_TIMEOUT,
-            call_timeout: DEFAULT_CALL_TIMEOUT,
+        let config = Config {
+            cluster: url.connect_string(),
+            session_timeout: Duration::from_millis(url.session_timeout_ms),
+            call_timeout: Duration::from_millis(url.call_timeout_ms),
         };
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
-            let name = k_name(k).ok_or(bad("knows session_timeout_ms and call_timeout_ms only"))?;
-            let ms: u64 = v
-                .parse()
-                .map_err(|_| bad("session_timeout_ms and call_timeout_ms are milliseconds"))?;
-            if !(100..=600_000).contains(&ms) {
-                return Err(Error::range(ErrorCode::InvalidArgument, name, ms, 100, 600_000));
-            }
-            match name {
-                "session_timeout_ms" => config.session_timeout = Duration::from_millis(ms),
-                _ => config.call_timeout = Duration::from_millis(ms),
-            }
-        }
         Ok(ZkStore {
             config: Arc::new(config),
             client: Arc::new(tokio::sync::Mutex::new(None)),
@@ -200,14 +179,6 @@ impl ZkStore {
             })
             .await;
         done
-    }
-}
-
-fn k_name(k: &str) -> Option<&'static str> {
-    match k {
-        "session_timeout_ms" => Some("session_timeout_ms"),
-        "call_timeout_ms" => Some("call_timeout_ms"),
-        _ => None,
     }
 }
 

@@ -1069,3 +1069,95 @@ fn splitmix(x: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+/// A ZooKeeper or etcd store's URL as every binding reads it:
+/// `zookeeper://host:port[,host:port…][/chroot][?session_timeout_ms=N&call_timeout_ms=N]`
+/// (each 100..=600,000; defaults 10,000 and 5,000) or
+/// `etcd://host:port[,host:port…][/][?call_timeout_ms=N]` (1..=3,600,000; default 5,000).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvUrl {
+    /// The engine.
+    pub flavor: Flavor,
+    /// `host:port` of each server, in order.
+    pub hosts: Vec<String>,
+    /// ZooKeeper's chroot (`/app`), if any.
+    pub chroot: Option<String>,
+    /// ZooKeeper's session timeout (ms); etcd: none.
+    pub session_timeout_ms: u64,
+    /// The deadline of each call (ms).
+    pub call_timeout_ms: u64,
+}
+
+/// ZooKeeper's default session timeout (ms).
+pub const ZK_SESSION_TIMEOUT_MS: u64 = 10_000;
+/// The default deadline of a call (ms).
+pub const CALL_TIMEOUT_MS: u64 = 5_000;
+/// etcd's longest call deadline (ms).
+pub const ETCD_MAX_CALL_TIMEOUT_MS: u64 = 3_600_000;
+
+impl KvUrl {
+    /// `url` read (`invalid_argument` naming what is wrong).
+    pub fn parse(url: &str) -> Result<KvUrl> {
+        let bad = |why: &'static str| Error::reason(ErrorCode::InvalidArgument, "url", why);
+        let (flavor, rest) = if let Some(rest) = url.strip_prefix("zookeeper://") {
+            (Flavor::ZooKeeper, rest)
+        } else if let Some(rest) = url.strip_prefix("etcd://") {
+            (Flavor::Etcd, rest)
+        } else {
+            return Err(bad("must start with zookeeper:// or etcd://"));
+        };
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (hosts, chroot) = match path.split_once('/') {
+            Some((h, "")) => (h, None),
+            Some((h, c)) if flavor == Flavor::ZooKeeper => (h, Some(format!("/{c}"))),
+            Some(_) => return Err(bad("an etcd URL names host:port[,host:port…] only")),
+            None => (path, None),
+        };
+        let host_ok = |h: &str| {
+            h.rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok())
+        };
+        if hosts.is_empty() || !hosts.split(',').all(host_ok) {
+            return Err(match flavor {
+                Flavor::ZooKeeper => bad("must name host:port[,host:port…] (zookeeper://127.0.0.1:2181)"),
+                Flavor::Etcd => bad("must name host:port[,host:port…] (etcd://127.0.0.1:2379)"),
+            });
+        }
+        let mut out = KvUrl {
+            flavor,
+            hosts: hosts.split(',').map(ToString::to_string).collect(),
+            chroot,
+            session_timeout_ms: if flavor == Flavor::ZooKeeper { ZK_SESSION_TIMEOUT_MS } else { 0 },
+            call_timeout_ms: CALL_TIMEOUT_MS,
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or(bad("query parameters are name=value"))?;
+            let (name, low, high) = match (flavor, k) {
+                (Flavor::ZooKeeper, "session_timeout_ms") => ("session_timeout_ms", 100, 600_000),
+                (Flavor::ZooKeeper, "call_timeout_ms") => ("call_timeout_ms", 100, 600_000),
+                (Flavor::Etcd, "call_timeout_ms") => ("call_timeout_ms", 1, ETCD_MAX_CALL_TIMEOUT_MS),
+                (Flavor::ZooKeeper, _) => return Err(bad("knows session_timeout_ms and call_timeout_ms only")),
+                (Flavor::Etcd, _) => return Err(bad("knows call_timeout_ms only")),
+            };
+            let ms: u64 = v.parse().map_err(|_| bad("timeouts are milliseconds"))?;
+            if !(low..=high).contains(&ms) {
+                return Err(Error::range(ErrorCode::InvalidArgument, name, ms, low, high));
+            }
+            if name == "session_timeout_ms" {
+                out.session_timeout_ms = ms;
+            } else {
+                out.call_timeout_ms = ms;
+            }
+        }
+        Ok(out)
+    }
+
+    /// ZooKeeper's connect string: `host:port,host:port[/chroot]`.
+    pub fn connect_string(&self) -> String {
+        let mut s = self.hosts.join(",");
+        if let Some(c) = &self.chroot {
+            s.push_str(c);
+        }
+        s
+    }
+}

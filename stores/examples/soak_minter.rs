@@ -6,7 +6,7 @@
 //!
 //!   soak_minter ENGINE LEASE_URL SEG_URL NS TAG NODES,TTL,SKEW OUT HOLDER
 //!
-//! ENGINE: postgres | mysql | redis (both stores are of that engine).
+//! ENGINE: postgres | mysql | redis | zookeeper | etcd (both stores are of that engine).
 //! OUT.log   one line per event: "MS grant K NODE EPOCH START FENCE",
 //!           "MS end K CODE", "MS released K HIGH_WATER", "MS error WHERE CODE",
 //!           "MS exit"
@@ -30,9 +30,11 @@
 use idloom::lease::{Grant, Holder, LeaseConfig, Renewal};
 use idloom::segment::{Range, Segment, SegmentConfig, StepSize};
 use idloom::{Clock, Error, ErrorCode, Generator, Layout, Next, OnBackwards, OnExhausted, Policy, SequenceStart, SystemClock};
+use idloom_stores::etcd::EtcdStore;
 use idloom_stores::mysql::MyStore;
 use idloom_stores::postgres::PgStore;
 use idloom_stores::redis::RedisStore;
+use idloom_stores::zookeeper::ZkStore;
 use idloom_stores::Store;
 use std::future::Future;
 use std::io::Write;
@@ -48,6 +50,8 @@ enum AnyStore {
     Pg(PgStore),
     My(MyStore),
     Redis(RedisStore),
+    Zk(ZkStore),
+    Etcd(EtcdStore),
 }
 
 /// Run `call` on whichever engine the store is.
@@ -57,6 +61,8 @@ macro_rules! on {
             AnyStore::Pg($s) => $call.await,
             AnyStore::My($s) => $call.await,
             AnyStore::Redis($s) => $call.await,
+            AnyStore::Zk($s) => $call.await,
+            AnyStore::Etcd($s) => $call.await,
         }
     };
 }
@@ -91,6 +97,8 @@ impl Conn {
             self.store = Some(match self.engine.as_str() {
                 "postgres" => AnyStore::Pg(PgStore::from_url(url)?),
                 "mysql" => AnyStore::My(MyStore::from_url(url)?),
+                "zookeeper" => AnyStore::Zk(ZkStore::from_url(url)?),
+                "etcd" => AnyStore::Etcd(EtcdStore::from_url(url)?),
                 _ => AnyStore::Redis(self.rt.block_on(RedisStore::from_url(url))?),
             });
         }

@@ -373,3 +373,159 @@ export class PrivateMariaDB extends PrivateDatabase {
   }
 }
 
+
+/** One four-letter word to a ZooKeeper server: its answer ('' when it does not answer). */
+function fourLetters(port, word) {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = net.connect(port, '127.0.0.1', () => s.end(word));
+    s.setTimeout(2000, () => s.destroy());
+    s.on('data', (d) => (got += d));
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(''));
+  });
+}
+
+/**
+ * A ZooKeeper server of its own (Debian's, on Java): its folder, the data
+ * directory in it, and the port it listens on (picked at its first start).
+ * Durable: every write is fsynced to its transaction log before it answers.
+ */
+export class PrivateZooKeeper {
+  /** @param {string} dir */
+  constructor(dir) {
+    this.dir = dir;
+    this.data = join(dir, 'data');
+    this.port = 0;
+    this.child = null;
+  }
+
+  async start() {
+    mkdirSync(this.data, { recursive: true });
+    this.port ||= await freePort();
+    const cfg = join(this.dir, 'zoo.cfg');
+    writeFileSync(cfg, [`tickTime=500`, `dataDir=${this.data}`, `clientPort=${this.port}`, 'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false', 'minSessionTimeout=1000', 'maxSessionTimeout=10000', '4lw.commands.whitelist=srvr', ''].join('\n'));
+    const log = join(this.dir, 'zk.log');
+    appendFileSync(log, `--- start ${new Date().toISOString()}\n`);
+    this.child = spawn('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', '/usr/share/java/zookeeper.jar:/etc/zookeeper/conf',
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = this.child;
+    await until(`zookeeper on ${this.port}`, async () => child.exitCode === null && /Mode: standalone/.test(await fourLetters(this.port, 'srvr')), 60_000);
+    return this;
+  }
+
+  /** The URL every runtime's engine takes (short timeouts: a fault is seen within the soak's window). */
+  url(port = this.port, host = '127.0.0.1') {
+    return `zookeeper://${host}:${port}?call_timeout_ms=2000&session_timeout_ms=3000`;
+  }
+
+  async kill() {
+    await killed(this.child);
+  }
+
+  /** A backup as an operator takes one: the server stopped, its data directory copied, started again. */
+  async snapshot(to) {
+    await this.kill();
+    cpSync(this.data, to, { recursive: true });
+    return this.start();
+  }
+
+  /** Killed, then started on the same port from `backup` (a restore), or with nothing. */
+  async restore(backup = null) {
+    await this.kill();
+    rmSync(this.data, { recursive: true, force: true });
+    if (backup) cpSync(backup, this.data, { recursive: true });
+    return this.start();
+  }
+
+  async restartEmpty() {
+    return this.restore(null);
+  }
+
+  async stop() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An etcd member of its own (a one-member cluster: its folder, data
+ * directory, client and peer ports). `restore` is etcd's documented
+ * procedure: `etcdctl snapshot restore` into a new data directory with a new
+ * `--initial-cluster-token` (so a new cluster ID).
+ */
+export class PrivateEtcd {
+  /** @param {string} dir */
+  constructor(dir) {
+    this.dir = dir;
+    this.data = join(dir, 'data');
+    this.port = 0;
+    this.peer = 0;
+    this.generation = 0;
+    this.child = null;
+  }
+
+  get peerUrl() {
+    return `http://127.0.0.1:${this.peer}`;
+  }
+
+  get token() {
+    return `idloom-soak-${process.pid}-${this.generation}`;
+  }
+
+  async start() {
+    mkdirSync(this.dir, { recursive: true });
+    this.port ||= await freePort();
+    this.peer ||= await freePort();
+    const client = `http://127.0.0.1:${this.port}`;
+    this.child = spawn('etcd', ['--name', 'm1', '--data-dir', this.data, '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl, '--initial-cluster', `m1=${this.peerUrl}`,
+      '--initial-cluster-token', this.token, '--initial-cluster-state', 'new', '--heartbeat-interval', '50', '--election-timeout', '500',
+      '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'], { stdio: 'ignore' });
+    const child = this.child;
+    // `endpoint health` exits 0 once a proposal commits (it says so on stderr).
+    await until(`etcd on ${this.port}`, () => child.exitCode === null && (this.etcdctl('endpoint', 'health'), true), 30_000);
+    return this;
+  }
+
+  etcdctl(...args) {
+    return execFileSync('etcdctl', ['--endpoints', `127.0.0.1:${this.port}`, '--command-timeout=3s', ...args],
+      { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  url(port = this.port, host = '127.0.0.1') {
+    return `etcd://${host}:${port}?call_timeout_ms=2000`;
+  }
+
+  async kill() {
+    await killed(this.child);
+  }
+
+  /** A backup as an operator takes one: `etcdctl snapshot save`, online. */
+  snapshot(to) {
+    this.etcdctl('snapshot', 'save', to);
+  }
+
+  /** Killed, then started on the same ports from `snapshot` with a new token (a new cluster ID), or with nothing. */
+  async restore(snapshot = null) {
+    await this.kill();
+    rmSync(this.data, { recursive: true, force: true });
+    this.generation++;
+    if (snapshot) {
+      execFileSync('etcdctl', ['snapshot', 'restore', snapshot, '--name', 'm1', '--data-dir', this.data, '--initial-cluster', `m1=${this.peerUrl}`,
+        '--initial-cluster-token', this.token, '--initial-advertise-peer-urls', this.peerUrl],
+      { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'ignore', timeout: 30_000 });
+    }
+    return this.start();
+  }
+
+  async restartEmpty() {
+    return this.restore(null);
+  }
+
+  async stop() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -12,16 +12,16 @@
 // history); every minter ends within its bound; each fault produced the
 // codes docs/COORDINATION.md says ("Faults and the codes they may raise"), and nothing else.
 //
-//   node tests/e2e/soak/soak.mjs [--engine postgres|mysql|redis|all] [--minutes N] [--seed S] [--keep]
+//   node tests/e2e/soak/soak.mjs [--engine postgres|mysql|redis|zookeeper|etcd|all] [--minutes N] [--seed S] [--keep]
 //
 // (scripts/soak builds what it needs first.) As a module, `soak(options)`
 // runs one engine and returns its report; tests/e2e/soak.test.mjs runs the
-// bounded form (each fault once) on the three engines.
+// bounded form (each fault once) on the five engines.
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Netns, PrivateMariaDB, PrivatePostgres, PrivateRedis, Proxy } from './servers.mjs';
+import { Netns, PrivateEtcd, PrivateMariaDB, PrivatePostgres, PrivateRedis, PrivateZooKeeper, Proxy } from './servers.mjs';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const python = process.env.IDLOOM_PYTHON ?? join(root, '.venv/bin/python');
@@ -75,6 +75,10 @@ export const FAULTS = {
   clean_restart: { allowed: [], what: 'clean shutdown (release with the high-water), then a restart' },
   clock_step: { allowed: ['clock_skew', 'lease_expired'], needs: ['clock_skew'], what: "a Rust minter's clock 3 s back for 3 s" },
   store_restart: { allowed: ['store_unavailable', ...ANY_HOLDER], needs: ['store_unavailable'], what: 'the lease store killed and restarted (durable)' },
+  // ZooKeeper's only trace of a restore is time: a restart that leaves the namespace unwritten for
+  // longer than a TTL reads as one (docs/COORDINATION.md, "ZooKeeper and etcd"): leases from before
+  // are refused and the floor rises, as after a restore. A session that expired meanwhile is made again.
+  zk_restart: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], needs: ['store_unavailable'], what: 'ZooKeeper killed and restarted (durable): silent past the TTL, read as a possible restore' },
   store_empty: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], needs: ['store_state_lost'], floor: true, what: 'the lease store restarted empty' },
   store_restore: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], floor: true, what: 'the lease store restored from an older RDB / base backup' },
   replica_promoted: { allowed: ['store_unavailable', ...FLOOR_RAISED], floor: true, what: 'a Redis replica promoted, the master killed' },
@@ -94,12 +98,19 @@ const STORE_FAULTS = {
   redis: ['store_empty', 'store_restore', 'replica_promoted', 'segment_store_killed', 'group_server_killed', 'partition'],
   postgres: ['store_restart', 'store_empty', 'store_restore', 'segment_store_killed', 'partition'],
   mysql: ['store_restart', 'store_empty', 'segment_store_killed', 'odd_ticket_stopped'],
+  // The minters' sessions (3 s) expire in every sigstop (3.5 s) and partition. A leader lost in a
+  // three-member ensemble or cluster is stores/tests/{zookeeper,etcd}.rs's (the soak runs one server).
+  zookeeper: ['zk_restart', 'store_empty', 'store_restore', 'segment_store_killed', 'partition'],
+  etcd: ['store_restart', 'store_empty', 'store_restore', 'segment_store_killed', 'partition'],
 };
 const PROCESS_FAULTS = ['sigstop', 'sigkill', 'clean_restart', 'clock_step'];
+export const ENGINES = ['postgres', 'redis', 'mysql', 'zookeeper', 'etcd'];
 export const faultsOf = (engine) => [...PROCESS_FAULTS, ...STORE_FAULTS[engine]];
 
 /** Start the engine's private server: a restartable object with .url(). */
 async function server(engine, dir, role) {
+  if (engine === 'zookeeper') return new PrivateZooKeeper(join(dir, `zk-${role}`)).start();
+  if (engine === 'etcd') return new PrivateEtcd(join(dir, `etcd-${role}`)).start();
   if (engine === 'redis') return new PrivateRedis(join(dir, `redis-${role}`), { durable: role === 'segments' }).start();
   if (engine === 'postgres') {
     const pg = await (await new PrivatePostgres(join(dir, `pg-${role}`)).init()).start();
@@ -110,7 +121,14 @@ async function server(engine, dir, role) {
 }
 
 const urlVia = (engine, port, host = '127.0.0.1') =>
-  ({ redis: `redis://${host}:${port}/`, postgres: `postgres://postgres@${host}:${port}/test`, mysql: `mysql://root@${host}:${port}/test` })[engine];
+  ({
+    redis: `redis://${host}:${port}/`,
+    postgres: `postgres://postgres@${host}:${port}/test`,
+    mysql: `mysql://root@${host}:${port}/test`,
+    // Short timeouts, so that a fault is seen within its window: a ZooKeeper session of 3 s expires in every sigstop.
+    zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=2000&session_timeout_ms=3000`,
+    etcd: `etcd://${host}:${port}?call_timeout_ms=2000`,
+  })[engine];
 // mysql_async (the Rust minters' driver) moves a TCP connection to the
 // server's Unix socket when it can open it: past the proxy, whose cuts it
 // would never see, and out of any network namespace. The Rust minters'
@@ -221,12 +239,16 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       all.push(p);
       return p;
     };
+    // ZooKeeper's backup is its data directory copied with the server stopped: taken before the
+    // minters start, of the namespace as created (the restore brings back an older state than any lease).
+    if (engine === 'zookeeper') await lease.snapshot(join(dir, 'zk-backup'));
     PROCS.forEach((runtime, i) => procs.push(spawnMinter(`${runtime}-${i}`, runtime, 1)));
 
     // Snapshots for the restore faults, taken once the minters hold nodes.
     await sleep(3000);
     if (engine === 'redis') lease.snapshot(join(dir, 'old.rdb'));
     if (engine === 'postgres') lease.basebackup(join(lease.dir, 'base'));
+    if (engine === 'etcd') lease.snapshot(join(dir, 'etcd.snapshot'));
     await sleep(1000);
 
     /** A clean stop of one incarnation: the stop file, then its exit within the bound. */
@@ -320,6 +342,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
           netns.heal();
           break;
         }
+        case 'zk_restart':
         case 'store_restart':
           proxy.point(null);
           if (engine === 'postgres') lease.stop();
@@ -331,6 +354,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
         case 'store_empty':
           proxy.point(null);
           if (engine === 'redis') await lease.restart();
+          else if (engine === 'zookeeper' || engine === 'etcd') await lease.restartEmpty(); // the namespace is the minters' to create again
           else {
             await lease.restartEmpty();
             // The operator's deploy creates the tables again; the namespace is
@@ -342,6 +366,8 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
         case 'store_restore':
           proxy.point(null);
           if (engine === 'redis') await lease.restart(join(dir, 'old.rdb'));
+          else if (engine === 'zookeeper') await lease.restore(join(dir, 'zk-backup'));
+          else if (engine === 'etcd') await lease.restore(join(dir, 'etcd.snapshot'));
           else await lease.restore(join(lease.dir, 'base'));
           proxy.point(lease.port);
           break;
@@ -566,7 +592,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const seed = Number(opt('seed', String(Math.floor(Math.random() * 1e6))));
   const minutes = Number(opt('minutes', '0'));
   const engine = opt('engine', 'all');
-  const engines = engine === 'all' ? ['postgres', 'redis', 'mysql'] : [engine];
+  const engines = engine === 'all' ? ENGINES : [engine];
   console.log(`soak: seed ${seed} (replay: --seed ${seed}), ${minutes} min per engine, engines ${engines.join(', ')}`);
   const reports = [];
   for (const e of engines) {

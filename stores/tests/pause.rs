@@ -95,6 +95,8 @@ async fn zombie_child() {
         "mysql" => mint(my(), ns, holder).await,
         #[cfg(feature = "zookeeper")]
         "zookeeper" => mint(idloom_stores::zookeeper::ZkStore::from_url(parts[3]).unwrap(), ns, holder).await,
+        #[cfg(feature = "etcd")]
+        "etcd" => mint(idloom_stores::etcd::EtcdStore::from_url(parts[3]).unwrap(), ns, holder).await,
         _ => mint(rd().await, ns, holder).await,
     }
 }
@@ -234,4 +236,15 @@ async fn a_paused_holder_mints_nothing_past_its_fence_zookeeper() {
     let dir = std::env::temp_dir().join(support::unique("idloom-zk-zombie"));
     let zk = support::zk::Zk::start(&dir).await;
     zombie(&format!("zookeeper {}", zk.url()), zk.store()).await;
+}
+
+/// On a private etcd: while the zombie sleeps its liveness key's etcd lease
+/// runs out, another holder takes the node; after SIGCONT its renewals are
+/// refused (its record has another epoch).
+#[cfg(feature = "etcd")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_holder_mints_nothing_past_its_fence_etcd() {
+    let cluster = support::etcd::Cluster::start(1).await;
+    let url = cluster.url("?call_timeout_ms=2000");
+    zombie(&format!("etcd {url}"), idloom_stores::etcd::EtcdStore::from_url(&url).unwrap()).await;
 }

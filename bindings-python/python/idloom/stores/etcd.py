@@ -22,6 +22,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .._errors import IdloomError
 from .._idloom import _classify, _kv_url, _Revisions
 from ._base import check_text
 from ._kv import KvStore, Versioned, Write
@@ -60,6 +61,8 @@ def driver_error(e: BaseException) -> Exception:
     ``store_schema``), a connection refused (``Unavailable``) or a request
     past the timeout (``DeadlineExceeded``): no answer."""
     g = _driver()
+    if isinstance(e, IdloomError):
+        return e  # already the core's
     status = _status(e)
     if status is not None:
         name, message = status

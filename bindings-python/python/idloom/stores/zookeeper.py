@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from typing import Any, List, Optional, Tuple
 
+from .._errors import IdloomError
 from .._idloom import _classify, _kv_url
 from ._base import check_input, check_text
 from ._kv import KvStore, Versioned, Write
@@ -38,6 +39,8 @@ def driver_error(e: BaseException) -> Exception:
     name: no answer (connection lost, session expired or closed, a request
     past the call timeout) is ``store_unavailable``; anything else ``store_schema``."""
     k = _driver()
+    if isinstance(e, IdloomError):
+        return e  # already the core's
     if isinstance(e, k.handlers.threading.KazooTimeoutError):
         name = "Timeout"
     else:
@@ -111,9 +114,9 @@ class ZooKeeperStore(KvStore):
             raise driver_error(e) from None
 
     def _create_if_missing(self, path: str) -> None:
-        k = _driver()
+        k, pending = _driver(), self._connected().create_async(path, b"")
         try:
-            self._connected().create_async(path, b"").get(timeout=self._timeout)
+            pending.get(timeout=self._timeout)
         except k.exceptions.NodeExistsError:
             pass
         except Exception as e:  # noqa: BLE001 - every driver failure is classified

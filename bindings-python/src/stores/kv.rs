@@ -46,15 +46,23 @@ fn written(obj: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
         return Ok(None);
     }
     // ZooKeeper's mtime is signed: a negative one (never seen) as 0, as the Rust engine reads it.
-    let ms: i64 = obj.extract().map_err(|_| crate::args::wrong_type(obj, "written_ms", "an int or None"))?;
+    let ms: i64 = obj
+        .extract()
+        .map_err(|_| crate::args::wrong_type(obj, "written_ms", "an int or None"))?;
     Ok(Some(ms.max(0) as u64))
 }
 
 /// `(text, version, written_ms | None)`.
 fn versioned(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Versioned> {
-    let t = obj.cast::<PyTuple>().map_err(|_| crate::args::wrong_type(obj, "got", "a (text, version, written_ms) tuple"))?;
+    let t = obj
+        .cast::<PyTuple>()
+        .map_err(|_| crate::args::wrong_type(obj, "got", "a (text, version, written_ms) tuple"))?;
     if t.len() != 3 {
-        return Err(raise(py, ErrorCode::InvalidArgument, "got must be (text, version, written_ms)".into()));
+        return Err(raise(
+            py,
+            ErrorCode::InvalidArgument,
+            "got must be (text, version, written_ms)".into(),
+        ));
     }
     Ok(Versioned {
         text: record_text(py, &t.get_item(0)?)?,
@@ -100,7 +108,9 @@ fn to_answer(py: Python<'_>, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<A
         "done" => Answer::Done,
         "now" if value.is_none() => Answer::Now(None),
         "now" => {
-            let t = value.cast::<PyTuple>().map_err(|_| crate::args::wrong_type(value, "now", "(ms, identity) or None"))?;
+            let t = value
+                .cast::<PyTuple>()
+                .map_err(|_| crate::args::wrong_type(value, "now", "(ms, identity) or None"))?;
             if t.len() != 2 {
                 return Err(raise(py, ErrorCode::InvalidArgument, "now must be (ms, identity) or None".into()));
             }
@@ -117,7 +127,11 @@ fn to_answer(py: Python<'_>, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<A
                     .cast::<PyTuple>()
                     .map_err(|_| crate::args::wrong_type(&item, "listed", "(key, text, version, written_ms) tuples"))?;
                 if t.len() != 4 {
-                    return Err(raise(py, ErrorCode::InvalidArgument, "listed takes (key, text, version, written_ms) tuples".into()));
+                    return Err(raise(
+                        py,
+                        ErrorCode::InvalidArgument,
+                        "listed takes (key, text, version, written_ms) tuples".into(),
+                    ));
                 }
                 let key = text(&t.get_item(0)?, "key")?.into_owned();
                 let v = Versioned {
@@ -130,7 +144,9 @@ fn to_answer(py: Python<'_>, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<A
             Answer::Listed(out)
         }
         "committed" => {
-            let won = value.cast::<PyBool>().map_err(|_| crate::args::wrong_type(value, "committed", "a bool"))?;
+            let won = value
+                .cast::<PyBool>()
+                .map_err(|_| crate::args::wrong_type(value, "committed", "a bool"))?;
             Answer::Committed(won.is_true())
         }
         other => {
@@ -351,7 +367,12 @@ impl PyKvCall {
 
     /// The engine's answer to the last need (``kind`` names it); the next need.
     #[pyo3(signature = (kind, value=None))]
-    fn answer<'py>(&mut self, py: Python<'py>, kind: &Bound<'py, PyAny>, value: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyTuple>> {
+    fn answer<'py>(
+        &mut self,
+        py: Python<'py>,
+        kind: &Bound<'py, PyAny>,
+        value: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let none = py.None().into_bound(py);
         let answer = to_answer(py, &text(kind, "kind")?, value.unwrap_or(&none))?;
         let need = self.inner.answer(answer).py(py)?;

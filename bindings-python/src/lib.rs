@@ -44,6 +44,8 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<state::PySlot>()?;
     m.add_class::<stores::PyCasLoop>()?;
     m.add_class::<stores::PyGroupTurn>()?;
+    m.add_class::<stores::kv::PyKvCall>()?;
+    m.add_class::<stores::kv::PyRevisions>()?;
     m.add_class::<objectid::PyObjectId>()?;
     m.add_class::<objectid::PyObjectIdGenerator>()?;
     m.add_class::<events::PyCounters>()?;
@@ -86,6 +88,9 @@ fn _idloom(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(stores::_read_answer, m)?,
         wrap_pyfunction!(stores::_check_arg, m)?,
         wrap_pyfunction!(stores::_refuse, m)?,
+        wrap_pyfunction!(stores::kv::_kv_url, m)?,
+        wrap_pyfunction!(stores::kv::_kv_counter_key, m)?,
+        wrap_pyfunction!(stores::kv::_kv_peek, m)?,
         wrap_pyfunction!(events::_event_kinds, m)?,
         wrap_pyfunction!(events::_event_message, m)?,
     ] {

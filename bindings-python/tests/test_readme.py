@@ -8,7 +8,7 @@ import re
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_python_blocks_run():
+def test_readme_python_blocks_run(zookeeper, etcd):  # type: ignore[no-untyped-def]
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert blocks, "the README has Python examples"
     # The store examples name the machine's servers; scripts/test may have
@@ -24,6 +24,9 @@ def test_readme_python_blocks_run():
         '"mysql://root@127.0.0.1:3306/test"': repr(MYSQL),
         'redis.Redis(host="127.0.0.1", port=6379, socket_timeout=5)': f"redis.Redis.from_url({REDIS!r}, socket_timeout=5)",
         '"redis://127.0.0.1:6379/"': repr(REDIS),
+        # The private ZooKeeper and etcd of the session (conftest.py): never the standard ports.
+        '"zookeeper://127.0.0.1:2181"': repr(zookeeper.url),
+        '"etcd://127.0.0.1:2379"': repr(etcd.url),
     }
     try:
         for block in blocks:

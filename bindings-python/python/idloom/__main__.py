@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="mint and decode IDs of every kind")
     d.add_argument("--node", type=_non_negative("--node"), help="this process's node ID (never guessed); or --store to lease one")
-    d.add_argument("--store", metavar="URL", help="lease the node from a store (postgresql://, mysql://, redis://) "
+    d.add_argument("--store", metavar="URL", help="lease the node from a store (postgresql://, mysql://, redis://, zookeeper://, etcd://) "
                    "in a throwaway namespace, draw a segment there, then release (without --node, "
                    "$IDLOOM_STORE_URL is the default)")
     d.add_argument("--layout", type=_layout, default="twitter", help=f"one of {', '.join(PRESETS)}")
@@ -137,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     for op, text in (("init", "create a namespace or a segment counter"), ("status", "show a namespace's nodes or a counter"),
                      ("release", "free a node now (a holder that died without releasing); its fence stays")):
         o = ops.add_parser(op, help=text)
-        o.add_argument("--url", default=None, help="postgresql://…, mysql://…, redis://… (default: $IDLOOM_STORE_URL, "
+        o.add_argument("--url", default=None, help="postgresql://…, mysql://…, redis://…, zookeeper://…, etcd://… (default: $IDLOOM_STORE_URL, "
                        "which keeps a password off the command line)")
         what = o.add_mutually_exclusive_group(required=True)
         what.add_argument("--namespace")

@@ -6,6 +6,7 @@
 //! in Python; `tests/vectors/store_protocol.json` replays these calls.
 //! The texts themselves, and the checks around them, are in [`texts`].
 
+pub mod kv;
 pub mod texts;
 
 use crate::args::{int_in, int_value, text};
@@ -157,7 +158,13 @@ pub fn _read_answer<'py>(
     };
     let row: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let reading = answer::read(&engine, &call, &who.subject(), row.as_deref()).py(py)?;
-    if let answer::Reading::Nodes(nodes) = &reading {
+    reading_tuple(py, &reading)
+}
+
+/// A reading of the core's as `_read_answer` returns it (the one conversion:
+/// the ZooKeeper and etcd calls finish with the same tuples).
+pub(crate) fn reading_tuple<'py>(py: Python<'py>, reading: &answer::Reading) -> PyResult<Bound<'py, PyTuple>> {
+    if let answer::Reading::Nodes(nodes) = reading {
         let rows = nodes
             .iter()
             .map(|n| (n.node, n.holder.as_str(), n.epoch, n.expires_ms, n.start_ms, n.fence_ms))

@@ -5,11 +5,11 @@
 // longer and prints the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MINTERS, faultsOf, soak, table } from './soak/soak.mjs';
+import { ENGINES, MINTERS, faultsOf, soak, table } from './soak/soak.mjs';
 
 const seed = Number(process.env.IDLOOM_SOAK_SEED ?? Math.floor(Math.random() * 1e6));
 
-for (const engine of ['postgres', 'redis', 'mysql']) {
+for (const engine of ENGINES) {
   test(`soak on ${engine} (seed ${seed}): no ID twice, every ID inside its lease, each fault's codes only`, { timeout: 600_000 }, async (t) => {
     const report = await soak({ engine, seed, say: (line) => t.diagnostic(line) });
     for (const line of table([report]).split('\n')) t.diagnostic(line);

@@ -17,12 +17,12 @@ import time
 
 import idloom
 from idloom import Layout, Segment, Snowflake
-from idloom.stores import MySQLStore, PostgresStore, RedisStore, SegmentGroup
+from idloom.stores import EtcdStore, MySQLStore, PostgresStore, RedisStore, SegmentGroup, ZooKeeperStore
 
 engine, lease_url, seg_url, ns, tag, conf, out, holder = sys.argv[1:9]
 extra_spec = sys.argv[9] if len(sys.argv) > 9 else ""
 nodes, ttl_ms, max_skew_ms = (int(x) for x in conf.split(","))
-Store = {"postgres": PostgresStore, "mysql": MySQLStore, "redis": RedisStore}[engine]
+Store = {"postgres": PostgresStore, "mysql": MySQLStore, "redis": RedisStore, "zookeeper": ZooKeeperStore, "etcd": EtcdStore}[engine]
 log = open(f"{out}.log", "a", buffering=1)
 last_error = ""
 

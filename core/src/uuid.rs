@@ -377,11 +377,19 @@ const COUNTER_BITS: u32 = 42;
 const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
 
 /// A monotonic v7 generator: every UUID it issues sorts after the previous one.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct V7Generator {
     last_ms: u64,
+    /// `COUNTER_MAX` until the first UUID: the fast path of
+    /// [`next`](Self::next) then never applies, with no test of `started`.
     counter: u64,
     started: bool,
+}
+
+impl Default for V7Generator {
+    fn default() -> Self {
+        V7Generator::new()
+    }
 }
 
 /// A v7 UUID from its millisecond (at most `MAX_V7_MS`), 42-bit counter
@@ -398,7 +406,7 @@ impl V7Generator {
     pub const fn new() -> Self {
         V7Generator {
             last_ms: 0,
-            counter: 0,
+            counter: COUNTER_MAX,
             started: false,
         }
     }
@@ -409,13 +417,26 @@ impl V7Generator {
     /// only moves on: then just the 32 random low bits are drawn (4 bytes
     /// instead of 10, the seed bytes would be unused), and the UUID is the one
     /// [`next_from`](Self::next_from) gives for any 10 bytes ending in them.
-    #[inline]
+    ///
+    /// The common case (the same millisecond, room in the counter) is one
+    /// compare of each and an increment, inlined into the caller; a new
+    /// millisecond, the first UUID and an overflow take
+    /// [`next_new_ms`](Self::next_new_ms), out of line.
+    #[inline(always)]
     pub fn next<R: RandomSource + ?Sized>(&mut self, now_ms: u64, rng: &mut R) -> Result<Uuid> {
-        if self.started && now_ms <= self.last_ms && self.counter < COUNTER_MAX {
+        // Before the first UUID the counter stands at COUNTER_MAX: no fast path.
+        if now_ms <= self.last_ms && self.counter < COUNTER_MAX {
             let tail = rng.next_u32()?;
             self.counter += 1;
             return Ok(v7_from_parts(self.last_ms, self.counter, tail));
         }
+        self.next_new_ms(now_ms, rng)
+    }
+
+    /// Off the fast path: draw all 10 bytes and take every rule of
+    /// [`next_from`](Self::next_from).
+    #[inline(never)]
+    fn next_new_ms<R: RandomSource + ?Sized>(&mut self, now_ms: u64, rng: &mut R) -> Result<Uuid> {
         let mut r = [0u8; 10];
         rng.fill_bytes(&mut r)?;
         self.next_from(now_ms, &r)

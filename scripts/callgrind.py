@@ -24,6 +24,7 @@ ROWS = [
     ("snowflake next_id (shared, one thread)", "shared", "ferroid_atomic"),
     ("snowflake next_id (shared, fenced)", "shared_fenced", "ferroid_atomic"),
     ("uuid v7 (monotonic)", "uuid_v7", "ulid_monotonic"),
+    ("uuid v7 (monotonic), system clock", "uuid_v7_system_clock", "ulid_generate"),
     ("uuid v4", "uuid_v4", "uuid_crate_v4"),
     ("uuid v4 as hyphenated text", "uuid_v4_text", "uuid_crate_v4_text"),
 ]
@@ -31,6 +32,7 @@ PEER_NAMES = {
     "ferroid_basic": "ferroid BasicSnowflakeGenerator",
     "ferroid_atomic": "ferroid AtomicSnowflakeGenerator",
     "ulid_monotonic": "ulid Generator (monotonic)",
+    "ulid_generate": "ulid Generator::generate (system clock, thread rng)",
     "uuid_crate_v4": "uuid Builder::from_random_bytes (StdRng)",
     "uuid_crate_v4_text": "uuid ... hyphenated().encode_lower (StdRng)",
 }

@@ -9,11 +9,16 @@
 //! difference by N, so start-up and set-up cancel out. Time is fixed and read
 //! from an atomic (as `TickerClock` and ferroid's clock thread do), so every
 //! call takes its path's common case: the same tick, 22 sequence bits (4M IDs
-//! per tick: N stays far below), no fence in reach; randomness is seeded.
+//! per tick: N stays far below), no fence in reach. idloom's randomness is
+//! seeded from the OS and reseeds itself (as the bindings' process-wide
+//! generators do; instruction counts do not depend on the seed), the peers'
+//! StdRng is seeded.
+//! The `*_system_clock` / `ulid_generate` pair reads the OS clock instead,
+//! as the criterion bench does (the clock's own instructions count too).
 use ferroid::generator::{AtomicSnowflakeGenerator, BasicSnowflakeGenerator};
 use ferroid::time::TimeSource;
 use idloom::uuid::V7Generator;
-use idloom::{Layout, Policy, SecureRng, SharedSnowflake, Snowflake, Uuid};
+use idloom::{Clock, Layout, Policy, SecureRng, SharedSnowflake, Snowflake, SystemClock, Uuid};
 use rand::SeedableRng;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +48,7 @@ fn clock() -> impl idloom::Clock + Copy {
     || NOW_MS.load(Ordering::Relaxed)
 }
 
-const PATHS: [&str; 12] = [
+const PATHS: [&str; 14] = [
     "snowflake",
     "snowflake_fenced",
     "shared",
@@ -52,6 +57,8 @@ const PATHS: [&str; 12] = [
     "ferroid_atomic",
     "uuid_v7",
     "ulid_monotonic",
+    "uuid_v7_system_clock",
+    "ulid_generate",
     "uuid_v4",
     "uuid_crate_v4",
     "uuid_v4_text",
@@ -99,7 +106,7 @@ fn main() {
             }
         }
         "uuid_v7" => {
-            let mut rng = SecureRng::from_seed([7; 32]);
+            let mut rng = SecureRng::from_os().expect("an OS seed");
             let mut g = V7Generator::new();
             for _ in 0..n {
                 black_box(g.next(NOW_MS.load(Ordering::Relaxed), &mut rng).expect("a UUID"));
@@ -113,8 +120,24 @@ fn main() {
                 black_box(g.generate_from_datetime_with_source(black_box(at), &mut rng).expect("a ULID"));
             }
         }
+        // The pair criterion times (core/benches/generators.rs, group uuid_v7):
+        // both read the OS clock on every call, ulid's generate() with its
+        // thread-local rng.
+        "uuid_v7_system_clock" => {
+            let mut rng = SecureRng::from_os().expect("an OS seed");
+            let mut g = V7Generator::new();
+            for _ in 0..n {
+                black_box(g.next(SystemClock.now_ms(), &mut rng).expect("a UUID"));
+            }
+        }
+        "ulid_generate" => {
+            let mut g = ulid::Generator::new();
+            for _ in 0..n {
+                black_box(g.generate().expect("a ULID"));
+            }
+        }
         "uuid_v4" => {
-            let mut rng = SecureRng::from_seed([7; 32]);
+            let mut rng = SecureRng::from_os().expect("an OS seed");
             for _ in 0..n {
                 black_box(Uuid::v4(&mut rng).expect("a UUID"));
             }
@@ -126,7 +149,7 @@ fn main() {
             }
         }
         "uuid_v4_text" => {
-            let mut rng = SecureRng::from_seed([7; 32]);
+            let mut rng = SecureRng::from_os().expect("an OS seed");
             for _ in 0..n {
                 black_box(Uuid::v4(&mut rng).expect("a UUID").hyphenated_bytes());
             }

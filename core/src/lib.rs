@@ -22,8 +22,9 @@
 //! # Ok::<(), idloom::Error>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
-// Two blocks need unsafe, each with its SAFETY note: registering the fork handler
-// (`fork.rs`) and zeroing the CSPRNG state on drop (`rng.rs`).
+// Four blocks need unsafe, each with its SAFETY note: registering the fork handler
+// (`fork.rs`), zeroing the CSPRNG state on drop (`rng.rs`), reading the wall
+// clock with `clock_gettime` (`clock.rs`) and lending a UUID's bytes (`uuid.rs`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -65,8 +65,11 @@ pub const RESEED_BYTES: u64 = 64 * 1024;
 /// ```
 pub struct SecureRng {
     inner: ChaCha12Rng,
-    /// Bytes left before the next OS reseed (`u64::MAX`: a host seed, never reseeded).
+    /// Bytes left before the next OS reseed; a host seed starts at
+    /// `u64::MAX` and is never reseeded (`from_os` is false).
     budget: u64,
+    /// Seeded from the OS, so reseeded from it: read off the hot path only.
+    from_os: bool,
 }
 
 impl Drop for SecureRng {
@@ -95,6 +98,7 @@ impl SecureRng {
         SecureRng {
             inner: ChaCha12Rng::from_seed(seed),
             budget: u64::MAX,
+            from_os: false,
         }
     }
 
@@ -107,6 +111,7 @@ impl SecureRng {
         let mut rng = SecureRng::from_seed(seed);
         zeroize::Zeroize::zeroize(&mut seed);
         rng.budget = RESEED_BYTES;
+        rng.from_os = true;
         Ok(rng)
     }
 
@@ -125,25 +130,31 @@ impl SecureRng {
     /// Bytes this generator hands out before its next OS reseed (`None`
     /// for a host seed, which is never replaced behind the host's back).
     pub fn until_reseed(&self) -> Option<u64> {
-        (self.budget != u64::MAX).then_some(self.budget)
+        self.from_os.then_some(self.budget)
     }
 
-    /// Count `n` bytes handed out; past the budget, draw a new OS seed. A
-    /// failing OS source keeps the current state (still secure, as rand's
-    /// `ThreadRng` does) and tries again after another budget.
-    #[inline]
+    /// Count `n` bytes handed out; at the end of the budget, draw a new OS
+    /// seed. A failing OS source keeps the current state (still secure, as
+    /// rand's `ThreadRng` does) and tries again after another budget. One
+    /// compare and a subtraction per draw: a host seed counts down from
+    /// `u64::MAX` too (it would take 2^64 bytes to reach the cold path,
+    /// which then only refills it).
+    #[inline(always)]
     fn spend(&mut self, n: u64) {
-        if self.budget == u64::MAX {
-            return;
-        }
-        self.budget = self.budget.saturating_sub(n);
-        if self.budget == 0 {
-            self.reseed_from_os();
+        if n < self.budget {
+            self.budget -= n;
+        } else {
+            self.budget_spent();
         }
     }
 
     #[cold]
-    fn reseed_from_os(&mut self) {
+    #[inline(never)]
+    fn budget_spent(&mut self) {
+        if !self.from_os {
+            self.budget = u64::MAX;
+            return;
+        }
         #[cfg(feature = "getrandom")]
         if let Ok(fresh) = SecureRng::from_os() {
             *self = fresh;

@@ -181,8 +181,8 @@ export class ZooKeeperStore extends KvStore {
         for (const w of writes) {
           const data = Buffer.from(w.text ?? '', 'utf8');
           if (w.op === 'create') t.create(w.key, data, zk.ACL.OPEN_ACL_UNSAFE, zk.CreateMode.PERSISTENT);
-          else if (w.op === 'set') t.setData(w.key, data, Number(w.version));
-          else if (w.op === 'check') t.check(w.key, Number(w.version));
+          else if (w.op === 'set') versioned(t.setData(w.key, data, Number(w.version)), Number(w.version));
+          else if (w.op === 'check') versioned(t.check(w.key, Number(w.version)), Number(w.version));
           else if (w.op === 'delete') t.remove(w.key, -1);
           // No call hands ZooKeeper a store-side lease (its liveness is the record's expiry).
           else throw idloomError('invalid_argument', `zookeeper: a ${w.op} write is not a ZooKeeper write`);
@@ -217,6 +217,17 @@ export class ZooKeeperStore extends KvStore {
     if (!Number.isInteger(seq) || seq < 0) throw idloomError('invalid_range', `sequence: the counter of ${parent} is past 2147483647 (ZooKeeper's signed 32-bit sequence)`);
     return seq;
   }
+}
+
+/**
+ * The version the transaction's last operation compares, exactly:
+ * node-zookeeper-client's `Transaction.setData`/`check` take `version || -1`,
+ * so version 0 (a znode never written since its create) would compare
+ * nothing — two swaps of a new counter would both hold (a test found it).
+ * @param {any} t the transaction @param {number} version
+ */
+function versioned(t, version) {
+  t.ops[t.ops.length - 1].version = version;
 }
 
 /** The core's default call deadline (the one a URL without call_timeout_ms gets). */

@@ -46,7 +46,13 @@ fn whole(env: &Env, v: &Whole, param: &'static str) -> Result<u64> {
 }
 
 fn version(env: &Env, v: &VersionIn, param: &'static str) -> Result<i64> {
-    let wrong = || bad(env, param, "must be an integer within 64 bits (a decimal string, a number or a bigint)");
+    let wrong = || {
+        bad(
+            env,
+            param,
+            "must be an integer within 64 bits (a decimal string, a number or a bigint)",
+        )
+    };
     match v {
         Either3::A(t) => t.parse().map_err(|_| wrong()),
         Either3::B(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => Ok(*n as i64),
@@ -233,7 +239,10 @@ fn answer_of(env: &Env, a: &KvAnswer) -> Result<Answer> {
             let records = a.records.as_deref().unwrap_or_default();
             let mut out = Vec::with_capacity(records.len());
             for r in records {
-                let key = r.key.clone().ok_or_else(|| bad(env, "answer.records", "each record names its key"))?;
+                let key = r
+                    .key
+                    .clone()
+                    .ok_or_else(|| bad(env, "answer.records", "each record names its key"))?;
                 out.push((key, versioned(env, r)?));
             }
             Answer::Listed(out)
@@ -424,7 +433,9 @@ impl Revisions {
         #[napi(ts_arg_type = "string | number | bigint")] revision: VersionIn,
     ) -> Result<KvIdentity> {
         let cluster = match &cluster_id {
-            Either3::A(t) => t.parse::<u64>().map_err(|_| bad(&env, "clusterId", "must be an unsigned 64-bit integer"))?,
+            Either3::A(t) => t
+                .parse::<u64>()
+                .map_err(|_| bad(&env, "clusterId", "must be an unsigned 64-bit integer"))?,
             Either3::B(n) => whole(&env, &Either::A(*n), "clusterId")?,
             Either3::C(b) => match b.get_u64() {
                 (false, n, true) => n,

@@ -7,7 +7,7 @@
 import { native } from '../native.mjs';
 import { _idloomError as idloomError } from '../errors.mjs';
 import { arg, input, str } from '../args.mjs';
-import { ProcessStore, about, grantOf, nodesOf, recordOf } from './common.mjs';
+import { ProcessStore, grantOf, nodesOf, recordOf } from './common.mjs';
 import { checkGuard } from './leaf.mjs';
 
 /** @typedef {import('./store.mjs').Namespace} Namespace */

@@ -207,7 +207,8 @@ export function main(argv, write = (l) => process.stdout.write(l + '\n'), writeE
 
 const STORE_USAGE = `usage: idloom store init|status|release --url URL (--namespace NS | --segment BIZ_TAG) [options]
 
-Namespaces, nodes and segment counters on a store (postgres://, mysql://, redis://).
+Namespaces, nodes and segment counters on a store (postgres://, mysql://, redis://,
+zookeeper://, etcd://).
 The URL can come from IDLOOM_STORE_URL instead (its password stays off the
 command line); --url wins. A URL is only ever shown with its password as ***.
 
@@ -237,12 +238,14 @@ async function storeNumbers(v) {
 /** The store a URL names. @param {string | undefined} url */
 async function storeFor(url) {
   const stores = await import('../lib/stores.mjs');
-  if (url === undefined) throw new UsageError('--url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, redis://…)');
+  if (url === undefined) throw new UsageError('--url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, redis://…, zookeeper://…, etcd://…)');
   const scheme = url.split('://')[0].toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return stores.PostgresStore.fromUrl(url);
   if (scheme === 'mysql' || scheme === 'mariadb') return stores.MySQLStore.fromUrl(url.replace(/^mariadb:/, 'mysql:'));
   if (scheme === 'redis' || scheme === 'rediss') return stores.RedisStore.fromUrl(url);
-  throw new UsageError(`--url must be postgres://, mysql:// or redis://, got "${stores.redactStoreUrl(url, url)}"`);
+  if (scheme === 'zookeeper') return stores.ZooKeeperStore.fromUrl(url);
+  if (scheme === 'etcd') return stores.EtcdStore.fromUrl(url);
+  throw new UsageError(`--url must be postgres://, mysql://, redis://, zookeeper:// or etcd://, got "${stores.redactStoreUrl(url, url)}"`);
 }
 
 /**

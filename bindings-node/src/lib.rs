@@ -12,6 +12,7 @@
 mod encoding;
 mod errors;
 mod events;
+mod kvcall;
 mod layout;
 mod lease;
 mod mask;

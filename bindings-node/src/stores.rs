@@ -23,9 +23,9 @@ use std::collections::HashMap;
 const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// One element of a reading: its kind (or a layout), a number, or a BigInt past 2^53 − 1.
-type Part = Either3<String, f64, BigInt>;
+pub(crate) type Part = Either3<String, f64, BigInt>;
 
-fn num(v: u64) -> Either<f64, BigInt> {
+pub(crate) fn num(v: u64) -> Either<f64, BigInt> {
     if v <= MAX_SAFE {
         Either::A(v as f64)
     } else {
@@ -193,7 +193,12 @@ pub fn store_read(
     let spec = subject.unwrap_or_else(no_subject);
     let subject = spec.subject(&env)?;
     let reading = read(&engine, &call, &subject, cells.as_deref()).map_err(|e| throw(&env, &e))?;
-    if let Reading::Nodes(nodes) = &reading {
+    Ok(reading_parts(&reading))
+}
+
+/// A reading as `storeRead` returns it (`KvCall` finishes with the same shape).
+pub(crate) fn reading_parts(reading: &Reading) -> Vec<Part> {
+    if let Reading::Nodes(nodes) = reading {
         // Six parts a node, its holder second: node, holder, epoch, expires, start, fence.
         let mut out = parts("nodes", &[]);
         for n in nodes {
@@ -201,13 +206,13 @@ pub fn store_read(
             out.push(Either3::A(n.holder.clone()));
             out.extend([n.epoch, n.expires_ms, n.start_ms, n.fence_ms].map(part));
         }
-        return Ok(out);
+        return out;
     }
     let (name, layout, numbers) = reading.parts();
     let mut out = parts(name, &[]);
     out.extend(layout.map(|l| Either3::A(l.to_string())));
     out.extend(numbers.into_iter().map(part));
-    Ok(out)
+    out
 }
 
 /// A number argument from JavaScript: a number, a BigInt, or anything else (`invalid_type`).

@@ -43,6 +43,8 @@ mod encoding;
 mod errors;
 mod events;
 mod inputs;
+#[cfg(feature = "coord")]
+mod kvcall;
 mod layout;
 #[cfg(feature = "coord")]
 mod lease;

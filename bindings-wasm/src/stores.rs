@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// A number, or a BigInt past 2^53 − 1.
-fn num(v: u64) -> JsValue {
+pub(crate) fn num(v: u64) -> JsValue {
     if v <= MAX_SAFE {
         JsValue::from_f64(v as f64)
     } else {
@@ -66,7 +66,7 @@ fn owned(v: &JsValue) -> Out<Owned> {
     }
 }
 
-fn field(o: &JsValue, name: &str) -> JsValue {
+pub(crate) fn field(o: &JsValue, name: &str) -> JsValue {
     if o.is_null() || o.is_undefined() {
         return JsValue::UNDEFINED;
     }
@@ -134,7 +134,12 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
     };
     let cells: Option<Vec<Cell<'_>>> = cells.as_ref().map(|c| c.iter().map(Owned::cell).collect());
     let reading = with_subject(&subject, |s| read(engine, call, s, cells.as_deref()).js())?;
-    if let Reading::Nodes(nodes) = &reading {
+    Ok(reading_parts(&reading))
+}
+
+/// A reading as `storeRead` returns it (`KvCall` finishes with the same shape).
+pub(crate) fn reading_parts(reading: &Reading) -> Array {
+    if let Reading::Nodes(nodes) = reading {
         // Six parts a node, its holder second: node, holder, epoch, expires, start, fence (the addon's shape).
         let out = parts("nodes", &[]);
         for n in nodes {
@@ -144,7 +149,7 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
                 out.push(&num(v));
             }
         }
-        return Ok(out);
+        return out;
     }
     let (name, layout, numbers) = reading.parts();
     let out = parts(name, &[]);
@@ -154,7 +159,7 @@ pub fn store_read(engine: &str, call: &str, subject: JsValue, answer: JsValue) -
     for n in numbers {
         out.push(&num(n));
     }
-    Ok(out)
+    out
 }
 
 /// A BigInt past 128 bits: out of every spec's range, said without its digits.

@@ -21,15 +21,17 @@ if ! "$bindgen" --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
 fi
 for tool in .bin/wasm-opt .bin/tsc .bin/vite playwright-core miniflare pg ioredis mysql2 redis; do [ -e "node_modules/$tool" ] || { npm ci --no-audit --no-fund --loglevel=error; break; }; done
 
-# Two modules from one crate: the API every host loads (glue/), and the same
+# Three modules from one crate: the API every host loads (glue/), the same
 # API with coordination (glue-coord/: leases, the Durable Object's store, the
-# store texts) for idloom-wasm/workers and idloom-wasm/stores.
+# store texts) for idloom-wasm/workers, and that with the ZooKeeper and etcd
+# calls (glue-stores/) for idloom-wasm/stores under Node.
 rm -rf pkg
-mkdir -p pkg/glue pkg/glue-coord pkg/lib pkg/types
+mkdir -p pkg/glue pkg/glue-coord pkg/glue-stores pkg/lib pkg/types
 sizes=""
-for variant in base coord; do
+for variant in base coord stores; do
   features=(); out=pkg/glue
   if [ "$variant" = coord ]; then features=(--features coord); out=pkg/glue-coord; fi
+  if [ "$variant" = stores ]; then features=(--features kv); out=pkg/glue-stores; fi
   cargo build -q --locked --release --target wasm32-unknown-unknown -p idloom-wasm "${features[@]}"
   raw="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/release/idloom_wasm.wasm" # cargo's CARGO_TARGET_DIR (absolute) if set
   # --weak-refs: a handle the JS GC collects frees its Rust side (and its node registration).
@@ -46,8 +48,8 @@ done
 # The shared JS layer (js/: api.mjs, stores.mjs, a module per idea, stores/), then this package's own modules.
 node "$root/js/tools/layer.mjs" copy pkg/lib
 cp js/install-*.mjs js/workers-do.mjs pkg/lib/
-# lib/stores.mjs imports './index.mjs' to install its native half: here, the coord module under Node.
-printf "// Under Node with idloom-wasm/stores: the coord module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
+# lib/stores.mjs imports './index.mjs' to install its native half: here, the stores module under Node.
+printf "// Under Node with idloom-wasm/stores: the stores module, then the API.\nimport './install-node-coord.mjs';\nexport * from './api.mjs';\n" >pkg/lib/index.mjs
 for host in node browser workerd workers stores; do cp "js/entry-$host.mjs" "pkg/$host.mjs"; done
 node_modules/.bin/tsc -p "$root/js/tsconfig.json" --outDir pkg/types
 banner='// Generated from the JSDoc of the shared JS layer (js/api.mjs and its modules, shared with the Node package). Do not edit.'

@@ -1,4 +1,4 @@
-// Entry for idloom-wasm/stores under Node: the coord module, the shared API,
+// Entry for idloom-wasm/stores under Node: the stores module (coordination, ZooKeeper and etcd calls), the shared API,
 // and the stores over your pg, mysql2, ioredis or node-redis objects.
 import './lib/index.mjs';
 export * from './lib/api.mjs';

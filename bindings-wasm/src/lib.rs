@@ -43,7 +43,7 @@ mod encoding;
 mod errors;
 mod events;
 mod inputs;
-#[cfg(feature = "coord")]
+#[cfg(feature = "kv")]
 mod kvcall;
 mod layout;
 #[cfg(feature = "coord")]

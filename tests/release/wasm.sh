@@ -11,10 +11,12 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 version=$("$repo/scripts/version")
 tgz="$dist/npm/idloom-wasm-$version.tgz"
 [ -f "$tgz" ] || { echo "missing $tgz"; exit 1; }
-# The size budget, gzip -9 of each .wasm: the browser module (the API every host loads) and the
-# coordination module (idloom-wasm/workers and /stores). See bindings-wasm/README.md, "Size".
+# The size budget, gzip -9 of each .wasm: the browser module (the API every host loads), the
+# coordination module (idloom-wasm/workers) and the stores module (idloom-wasm/stores under Node:
+# coordination and the ZooKeeper and etcd calls). See bindings-wasm/README.md, "Size".
 BROWSER_GZ_MAX=${BROWSER_GZ_MAX:-61440}
 COORD_GZ_MAX=${COORD_GZ_MAX:-118784}
+STORES_GZ_MAX=${STORES_GZ_MAX:-147456}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 . "$repo/tests/release/lib.sh"
@@ -23,14 +25,16 @@ without_rust
 cd "$work" && npm init -y >/dev/null
 npm install --loglevel=error "$tgz" >npm.log 2>&1 || { cat npm.log; exit 1; }
 pkg=node_modules/idloom-wasm
-for f in LICENSE-MIT LICENSE-APACHE README.md index.d.mts workers.d.mts stores.d.mts glue/idloom_wasm_bg.wasm glue-coord/idloom_wasm_bg.wasm; do
+for f in LICENSE-MIT LICENSE-APACHE README.md index.d.mts workers.d.mts stores.d.mts glue/idloom_wasm_bg.wasm glue-coord/idloom_wasm_bg.wasm glue-stores/idloom_wasm_bg.wasm; do
   [ -f "$pkg/$f" ] || { echo "the tarball lacks $f"; exit 1; }
 done
 browser=$(gzip -9 -c "$pkg/glue/idloom_wasm_bg.wasm" | wc -c)
 coord=$(gzip -9 -c "$pkg/glue-coord/idloom_wasm_bg.wasm" | wc -c)
-echo "size: browser module $browser B gzipped (budget $BROWSER_GZ_MAX), coordination module $coord B (budget $COORD_GZ_MAX)"
+stores=$(gzip -9 -c "$pkg/glue-stores/idloom_wasm_bg.wasm" | wc -c)
+echo "size: browser module $browser B gzipped (budget $BROWSER_GZ_MAX), coordination module $coord B (budget $COORD_GZ_MAX), stores module $stores B (budget $STORES_GZ_MAX)"
 [ "$browser" -le "$BROWSER_GZ_MAX" ] || { echo "the browser module is over its budget"; exit 1; }
 [ "$coord" -le "$COORD_GZ_MAX" ] || { echo "the coordination module is over its budget"; exit 1; }
+[ "$stores" -le "$STORES_GZ_MAX" ] || { echo "the stores module is over its budget"; exit 1; }
 
 # One entry per program (the package refuses a second implementation in one process).
 node --input-type=module -e "

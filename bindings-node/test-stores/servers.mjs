@@ -1,8 +1,9 @@
 // Private Redis, ZooKeeper and etcd servers for the tests (own port and temp dir,
 // never the shared server). redis-server comes from the machine (scripts/test
-// installs it when missing).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// installs it when missing). PrivateZooKeeper and PrivateEtcd, restartable with
+// the faults the soak injects (tests/e2e/soak), are the one launcher of each.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -74,16 +75,10 @@ function watchdog(pid) {
  * SIGSTOP/SIGCONT (a server that hangs).
  */
 export async function privateZooKeeper() {
-  const dir = mkdtempSync(join(tmpdir(), 'idloom-zk-'));
-  const port = await freePort();
-  mkdirSync(join(dir, 'data'));
-  const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(cfg, `tickTime=500\ndataDir=${join(dir, 'data')}\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\nmaxSessionTimeout=10000\n`);
-  const java = spawn('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', '/usr/share/java/zookeeper.jar:/etc/zookeeper/conf', 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: 'ignore' });
-  watchdog(/** @type {number} */ (java.pid));
-  java.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  await listening(port, 60_000);
-  return server(java, port, `zookeeper://127.0.0.1:${port}?call_timeout_ms=2000&session_timeout_ms=4000`);
+  const zk = await new PrivateZooKeeper(mkdtempSync(join(tmpdir(), 'idloom-zk-'))).start();
+  watchdog(/** @type {number} */ (zk.child?.pid));
+  zk.child?.once('exit', () => rmSync(zk.dir, { recursive: true, force: true }));
+  return server(/** @type {any} */ (zk.child), zk.port, `zookeeper://127.0.0.1:${zk.port}?call_timeout_ms=2000&session_timeout_ms=4000`);
 }
 
 /**
@@ -92,25 +87,10 @@ export async function privateZooKeeper() {
  * short raft timings. `.url` has a 2 s call timeout.
  */
 export async function privateEtcd() {
-  const dir = mkdtempSync(join(tmpdir(), 'idloom-etcd-'));
-  const [port, peer] = [await freePort(), await freePort()];
-  const client = `http://127.0.0.1:${port}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const etcd = spawn(
-    'etcd',
-    [
-      ...['--name', 'm1', '--data-dir', join(dir, 'data'), '--listen-client-urls', client, '--advertise-client-urls', client],
-      ...['--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `m1=${peerUrl}`],
-      ...['--initial-cluster-token', `idloom-${process.pid}-${port}`, '--initial-cluster-state', 'new'],
-      // Short raft timings: etcd's minimum lease TTL is 1.5 election timeouts (rounded up to 1 s).
-      ...['--heartbeat-interval', '50', '--election-timeout', '500', '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'],
-    ],
-    { stdio: 'ignore' },
-  );
-  watchdog(/** @type {number} */ (etcd.pid));
-  etcd.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  await listening(port, 30_000);
-  return server(etcd, port, `etcd://127.0.0.1:${port}?call_timeout_ms=2000`);
+  const etcd = await new PrivateEtcd(mkdtempSync(join(tmpdir(), 'idloom-etcd-'))).start();
+  watchdog(/** @type {number} */ (etcd.child?.pid));
+  etcd.child?.once('exit', () => rmSync(etcd.dir, { recursive: true, force: true }));
+  return server(/** @type {any} */ (etcd.child), etcd.port, etcd.url());
 }
 
 /**
@@ -128,4 +108,181 @@ function server(child, port, url) {
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
   };
+}
+
+/** Resolves once `check()` is true, within `ms`. */
+async function until(what, check, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`${what}: not ready after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** SIGKILL `child` (if it still runs, paused or not) and wait for its exit. @param {any} child */
+async function killed(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  await gone;
+}
+
+/** One four-letter word to a ZooKeeper server: its answer ('' when it does not answer). */
+function fourLetters(port, word) {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = net.connect(port, '127.0.0.1', () => s.end(word));
+    s.setTimeout(2000, () => s.destroy());
+    s.on('data', (d) => (got += d));
+    s.on('close', () => resolve(got));
+    s.on('error', () => resolve(''));
+  });
+}
+
+/**
+ * A ZooKeeper server of its own (Debian's, on Java): its folder, the data
+ * directory in it, and the port it listens on (picked at its first start).
+ * Durable: every write is fsynced to its transaction log before it answers.
+ */
+export class PrivateZooKeeper {
+  /** @param {string} dir */
+  constructor(dir) {
+    this.dir = dir;
+    this.data = join(dir, 'data');
+    this.port = 0;
+    this.child = null;
+  }
+
+  async start() {
+    mkdirSync(this.data, { recursive: true });
+    this.port ||= await freePort();
+    const cfg = join(this.dir, 'zoo.cfg');
+    writeFileSync(cfg, [`tickTime=500`, `dataDir=${this.data}`, `clientPort=${this.port}`, 'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false', 'minSessionTimeout=1000', 'maxSessionTimeout=10000', '4lw.commands.whitelist=srvr', ''].join('\n'));
+    this.child = spawn('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', '/usr/share/java/zookeeper.jar:/etc/zookeeper/conf',
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = this.child;
+    await until(`zookeeper on ${this.port}`, async () => child.exitCode === null && /Mode: standalone/.test(await fourLetters(this.port, 'srvr')), 60_000);
+    return this;
+  }
+
+  /** The URL every runtime's engine takes (short timeouts: a fault is seen within the soak's window). */
+  url(port = this.port, host = '127.0.0.1') {
+    return `zookeeper://${host}:${port}?call_timeout_ms=2000&session_timeout_ms=3000`;
+  }
+
+  async kill() {
+    await killed(this.child);
+  }
+
+  /** A backup as an operator takes one: the server stopped, its data directory copied, started again. */
+  async snapshot(to) {
+    await this.kill();
+    cpSync(this.data, to, { recursive: true });
+    return this.start();
+  }
+
+  /** Killed, then started on the same port from `backup` (a restore), or with nothing. */
+  async restore(backup = null) {
+    await this.kill();
+    rmSync(this.data, { recursive: true, force: true });
+    if (backup) cpSync(backup, this.data, { recursive: true });
+    return this.start();
+  }
+
+  async restartEmpty() {
+    return this.restore(null);
+  }
+
+  async stop() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An etcd member of its own (a one-member cluster: its folder, data
+ * directory, client and peer ports). `restore` is etcd's documented
+ * procedure: `etcdctl snapshot restore` into a new data directory with a new
+ * `--initial-cluster-token` (so a new cluster ID).
+ */
+export class PrivateEtcd {
+  /** @param {string} dir */
+  constructor(dir) {
+    this.dir = dir;
+    this.data = join(dir, 'data');
+    this.port = 0;
+    this.peer = 0;
+    this.generation = 0;
+    this.child = null;
+  }
+
+  get peerUrl() {
+    return `http://127.0.0.1:${this.peer}`;
+  }
+
+  get token() {
+    return `idloom-soak-${process.pid}-${this.generation}`;
+  }
+
+  async start() {
+    mkdirSync(this.dir, { recursive: true });
+    this.port ||= await freePort();
+    this.peer ||= await freePort();
+    const client = `http://127.0.0.1:${this.port}`;
+    this.child = spawn('etcd', ['--name', 'm1', '--data-dir', this.data, '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl, '--initial-cluster', `m1=${this.peerUrl}`,
+      '--initial-cluster-token', this.token, '--initial-cluster-state', 'new', '--heartbeat-interval', '50', '--election-timeout', '500',
+      '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'], { stdio: 'ignore' });
+    const child = this.child;
+    // `endpoint health` exits 0 once a proposal commits (it says so on stderr).
+    await until(`etcd on ${this.port}`, () => child.exitCode === null && (this.etcdctl('endpoint', 'health'), true), 30_000);
+    return this;
+  }
+
+  etcdctl(...args) {
+    return execFileSync('etcdctl', ['--endpoints', `127.0.0.1:${this.port}`, '--command-timeout=3s', ...args],
+      { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  url(port = this.port, host = '127.0.0.1') {
+    return `etcd://${host}:${port}?call_timeout_ms=2000`;
+  }
+
+  async kill() {
+    await killed(this.child);
+  }
+
+  /** A backup as an operator takes one: `etcdctl snapshot save`, online. */
+  snapshot(to) {
+    this.etcdctl('snapshot', 'save', to);
+  }
+
+  /** Killed, then started on the same ports from `snapshot` with a new token (a new cluster ID), or with nothing. */
+  async restore(snapshot = null) {
+    await this.kill();
+    rmSync(this.data, { recursive: true, force: true });
+    this.generation++;
+    if (snapshot) {
+      execFileSync('etcdctl', ['snapshot', 'restore', snapshot, '--name', 'm1', '--data-dir', this.data, '--initial-cluster', `m1=${this.peerUrl}`,
+        '--initial-cluster-token', this.token, '--initial-advertise-peer-urls', this.peerUrl],
+      { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'ignore', timeout: 30_000 });
+    }
+    return this.start();
+  }
+
+  async restartEmpty() {
+    return this.restore(null);
+  }
+
+  async stop() {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -13,11 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const impl = process.env.IDLOOM_IMPL ?? 'native';
 const entries = impl === 'wasm' ? ['../../../bindings-wasm/pkg/stores.mjs'] : ['../../../bindings-node/lib/index.mjs', '../../../bindings-node/lib/stores.mjs'];
 const idloom = Object.assign({}, ...(await Promise.all(entries.map((e) => import(new URL(e, import.meta.url).href)))));
-const { Snowflake, Segment, SegmentGroup, Layout, PostgresStore, MySQLStore, RedisStore } = idloom;
+const { Snowflake, Segment, SegmentGroup, Layout, PostgresStore, MySQLStore, RedisStore, ZooKeeperStore, EtcdStore } = idloom;
 
 const [engine, leaseUrl, segUrl, ns, tag, conf, out, holder, extraSpec] = process.argv.slice(2);
 const [nodes, ttlMs, maxSkewMs] = conf.split(',').map(Number);
-const Store = { postgres: PostgresStore, mysql: MySQLStore, redis: RedisStore }[engine];
+const Store = { postgres: PostgresStore, mysql: MySQLStore, redis: RedisStore, zookeeper: ZooKeeperStore, etcd: EtcdStore }[engine];
 const line = (s) => appendFileSync(`${out}.log`, `${Date.now()} ${s}\n`);
 let lastError = '';
 const error = (where, e) => {

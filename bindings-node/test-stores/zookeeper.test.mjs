@@ -4,8 +4,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import zookeeper from 'node-zookeeper-client';
-import { privateZooKeeper } from './servers.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { idloom } from './impl.mjs';
+import { PrivateZooKeeper, privateZooKeeper } from './servers.mjs';
 import { kvSuite } from './kv-suite.mjs';
+import { uniqueName } from './support.mjs';
 
 /** Write `text` at `key` (creating it and its parents) with the driver itself. */
 async function putRaw(url, key, text) {
@@ -33,4 +38,39 @@ kvSuite('zookeeper', privateZooKeeper, putRaw, (opened) => {
     assert.ok(x !== y && Math.min(x, y) > got.at(-1));
     await assert.rejects(store.nextSequential('bad tag!'), (e) => e.code === 'invalid_argument');
   });
+});
+
+// A server that comes back empty (or from an older backup) refuses the old
+// session: it saw zxids the server never had, and node-zookeeper-client would
+// ask again for ever. fromUrl's store makes a new session once the client has
+// been down for longer than a session, and reads the store as it is now.
+test('zookeeper: a server that came back empty is read as it is (a new session), not retried for ever', async () => {
+  const zk = await new PrivateZooKeeper(mkdtempSync(join(tmpdir(), 'idloom-zk-empty-'))).start();
+  const store = await idloom.ZooKeeperStore.fromUrl(zk.url());
+  try {
+    const ns = uniqueName('zkempty');
+    await store.initNamespace(ns, { nodes: 2, fresh: true });
+    await zk.kill();
+    await zk.restartEmpty();
+    const end = Date.now() + 15_000;
+    let last;
+    while (Date.now() < end) {
+      try {
+        await store.namespace(ns);
+        assert.fail('the namespace came back with an empty server');
+      } catch (e) {
+        last = /** @type {any} */ (e).code;
+        if (last === 'store_state_lost') break;
+        assert.equal(last, 'store_unavailable');
+      }
+    }
+    assert.equal(last, 'store_state_lost', 'the store answered again within 15 s');
+    await store.initNamespace(ns, { nodes: 2 });
+    const lease = await store.leaseNode(ns);
+    assert.equal(lease.node, 0);
+    await lease.release();
+  } finally {
+    await store.close();
+    await zk.stop();
+  }
 });

@@ -129,6 +129,14 @@ const urlVia = (engine, port, host = '127.0.0.1') =>
     zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=2000&session_timeout_ms=3000`,
     etcd: `etcd://${host}:${port}?call_timeout_ms=2000`,
   })[engine];
+// The Rust minter refills its segment inline, between its renewals: a fetch from a ZooKeeper or
+// etcd that is down waits out its call timeout (their clients wait for the server to come back),
+// so the segment store's deadline is a third of the TTL, as a renewal's slack is.
+const segUrlVia = (engine, port, host = '127.0.0.1') =>
+  ({
+    zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=${TTL / 3}&session_timeout_ms=3000`,
+    etcd: `etcd://${host}:${port}?call_timeout_ms=${TTL / 3}`,
+  })[engine];
 // mysql_async (the Rust minters' driver) moves a TCP connection to the
 // server's Unix socket when it can open it: past the proxy, whose cuts it
 // would never see, and out of any network namespace. The Rust minters'
@@ -227,7 +235,7 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       const env = { ...process.env, IDLOOM_IMPL: runtime === 'wasm' ? 'wasm' : 'native' };
       const extra = extraSpec && runtime !== 'rust' ? [extraSpec] : []; // the groups are Python's and Node's (SegmentGroup)
       const cut = name === PARTITIONED; // a Rust minter: no group URLs to carry
-      const urls = (cut ? [urlVia(engine, nsLease.port, netns.hostIp), urlVia(engine, nsSegments.port, netns.hostIp)] : [leaseUrl, segments.url()])
+      const urls = (cut ? [urlVia(engine, nsLease.port, netns.hostIp), segUrlVia(engine, nsSegments.port, netns.hostIp) ?? urlVia(engine, nsSegments.port, netns.hostIp)] : [leaseUrl, segUrlVia(engine, segments.port) ?? segments.url()])
         .map((u) => (runtime === 'rust' ? forRust(u) : u));
       const argv = [...pre, engine, ...urls, ns, tag, `${NODES},${TTL},${SKEW}`, out, name, ...extra];
       const [cmd, args] = cut ? netns.wrap(exe, argv) : [exe, argv];

@@ -2,7 +2,7 @@
 // never the shared server). redis-server comes from the machine (scripts/test
 // installs it when missing). PrivateZooKeeper and PrivateEtcd, restartable with
 // the faults the soak injects (tests/e2e/soak), are the one launcher of each.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,11 +181,14 @@ export class PrivateZooKeeper {
     await killed(this.child);
   }
 
-  /** A backup as an operator takes one: the server stopped, its data directory copied, started again. */
-  async snapshot(to) {
-    await this.kill();
+  /**
+   * A backup of its data directory, copied while no client writes (ZooKeeper
+   * fsyncs a transaction before it answers, so an idle server's files are
+   * whole): the soak takes it before any minter starts. Not a restart: a
+   * namespace left unwritten for longer than a TTL would read as restored.
+   */
+  snapshot(to) {
     cpSync(this.data, to, { recursive: true });
-    return this.start();
   }
 
   /** Killed, then started on the same port from `backup` (a restore), or with nothing. */
@@ -241,8 +244,10 @@ export class PrivateEtcd {
       '--initial-cluster-token', this.token, '--initial-cluster-state', 'new', '--heartbeat-interval', '50', '--election-timeout', '500',
       '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn'], { stdio: 'ignore' });
     const child = this.child;
-    // `endpoint health` exits 0 once a proposal commits (it says so on stderr).
-    await until(`etcd on ${this.port}`, () => child.exitCode === null && (this.etcdctl('endpoint', 'health'), true), 30_000);
+    // etcd's /health answers {"health":"true"} once a proposal commits. Asked without blocking:
+    // the soak's proxies run on this event loop (an etcdctl run would stall every store call).
+    const health = async () => (await (await fetch(`${client}/health`, { signal: AbortSignal.timeout(2000) })).json()).health === 'true';
+    await until(`etcd on ${this.port}`, async () => child.exitCode === null && (await health()), 30_000);
     return this;
   }
 
@@ -259,9 +264,11 @@ export class PrivateEtcd {
     await killed(this.child);
   }
 
-  /** A backup as an operator takes one: `etcdctl snapshot save`, online. */
-  snapshot(to) {
-    this.etcdctl('snapshot', 'save', to);
+  /** A backup as an operator takes one: `etcdctl snapshot save`, online (not blocking this event loop). */
+  async snapshot(to) {
+    await new Promise((resolve, reject) =>
+      execFile('etcdctl', ['--endpoints', `127.0.0.1:${this.port}`, '--command-timeout=10s', 'snapshot', 'save', to],
+        { timeout: 20_000, env: { ...process.env, ETCDCTL_API: '3' } }, (e) => (e ? reject(e) : resolve(undefined))));
   }
 
   /** Killed, then started on the same ports from `snapshot` with a new token (a new cluster ID), or with nothing. */

@@ -51,8 +51,7 @@ export class ZooKeeperStore extends KvStore {
   /** @type {any} */ #zk;
   /** @type {number} */ #callTimeoutMs;
   /** Makes a new client when the session expired (fromUrl's), else null. @type {(() => any) | null} */ #remake = null;
-  /** The session timeout of fromUrl's clients (ms). */ #sessionTimeoutMs = 0;
-  /** Since when fromUrl's client has been disconnected (ms), or null while connected. @type {number | null} */ #downSince = null;
+  /** Since when fromUrl's client has been down (ms; a new one: since it was made), or null while connected. @type {number | null} */ #downSince = null;
 
   /**
    * @param {any} client a node-zookeeper-client `Client` (`createClient(…)`, `connect()` called)
@@ -88,15 +87,15 @@ export class ZooKeeperStore extends KvStore {
     const store = new ZooKeeperStore(make(), { callTimeoutMs: parts.callTimeoutMs });
     store.#zk = zk;
     store.#remake = make;
-    store.#sessionTimeoutMs = parts.sessionTimeoutMs;
     store.#watch();
     return store._showUrl(url);
   }
 
-  /** Follow fromUrl's client's connection: since when it is down. */
+  /** Follow fromUrl's client's connection: since when it is down (a new client: until it first connects). */
   #watch() {
-    this.#downSince = null;
+    this.#downSince = Date.now();
     const client = this.#client;
+    if (client.getState?.()?.name === 'SYNC_CONNECTED') this.#downSince = null;
     client.on('disconnected', () => {
       if (client === this.#client) this.#downSince ??= Date.now();
     });
@@ -127,12 +126,13 @@ export class ZooKeeperStore extends KvStore {
    * @returns {Promise<{ err: any, values: any[] }>}
    */
   async #call(what, f, ok = () => false) {
-    if (this.#remake !== null && (this.#client.getState?.()?.name === 'EXPIRED' || (this.#downSince !== null && Date.now() - this.#downSince > this.#sessionTimeoutMs))) {
+    if (this.#remake !== null && (this.#client.getState?.()?.name === 'EXPIRED' || (this.#downSince !== null && Date.now() - this.#downSince > this.#callTimeoutMs))) {
       // The session ended (the server was away longer than its timeout), or the client has
-      // tried for longer than a session to reconnect: a server that came back empty or from
-      // an older backup refuses a session that saw later zxids, and the client would retry
-      // it for ever. A new session (as the Rust engine makes) reads the store as it is now;
-      // what the protocol makes of a store that went back is the core's (its identity by silence).
+      // tried for longer than a call's deadline to reconnect: a server that came back empty
+      // or from an older backup refuses a session that saw later zxids, and the client would
+      // retry it for ever. A new session (as the Rust engine makes) reads the store as it is
+      // now; what the protocol makes of a store that went back is the core's (its identity by
+      // silence). Liveness is never the session's, so a session given up costs nothing.
       this.#client.close();
       this.#client = this.#remake();
       this.#watch();

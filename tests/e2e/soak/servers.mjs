@@ -112,7 +112,7 @@ export class Netns {
     this.hostIf = `ish${k}`.slice(0, 15);
     this.nsIf = `isn${k}`.slice(0, 15);
     const third = process.pid % 251;
-    const fourth = ({ p: 4, r: 8, m: 12 })[tag[0]] ?? 16;
+    const fourth = ({ p: 4, r: 8, m: 12, z: 16, e: 20 })[tag[0]] ?? 24;
     this.hostIp = `10.214.${third}.${fourth + 1}`;
     this.nsIp = `10.214.${third}.${fourth + 2}`;
   }

@@ -78,7 +78,8 @@ export const FAULTS = {
   // ZooKeeper's only trace of a restore is time: a restart that leaves the namespace unwritten for
   // longer than a TTL reads as one (docs/COORDINATION.md, "ZooKeeper and etcd"): leases from before
   // are refused and the floor rises, as after a restore. A session that expired meanwhile is made again.
-  zk_restart: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], needs: ['store_unavailable'], what: 'ZooKeeper killed and restarted (durable): silent past the TTL, read as a possible restore' },
+  // Nothing is required: a call in flight waits for the server within its deadline and may just succeed.
+  zk_restart: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], what: 'ZooKeeper killed and restarted (durable): silent past the TTL, read as a possible restore' },
   store_empty: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], needs: ['store_state_lost'], floor: true, what: 'the lease store restarted empty' },
   store_restore: { allowed: ['store_unavailable', 'store_state_lost', ...FLOOR_RAISED], floor: true, what: 'the lease store restored from an older RDB / base backup' },
   replica_promoted: { allowed: ['store_unavailable', ...FLOOR_RAISED], floor: true, what: 'a Redis replica promoted, the master killed' },
@@ -247,16 +248,16 @@ export async function soak({ engine, seed = 1, seconds = 0, keep = false, say = 
       all.push(p);
       return p;
     };
-    // ZooKeeper's backup is its data directory copied with the server stopped: taken before the
-    // minters start, of the namespace as created (the restore brings back an older state than any lease).
-    if (engine === 'zookeeper') await lease.snapshot(join(dir, 'zk-backup'));
+    // ZooKeeper's backup is its data directory, copied while no client writes: before the minters
+    // start, of the namespace as created (the restore brings back an older state than any lease).
+    if (engine === 'zookeeper') lease.snapshot(join(dir, 'zk-backup'));
     PROCS.forEach((runtime, i) => procs.push(spawnMinter(`${runtime}-${i}`, runtime, 1)));
 
     // Snapshots for the restore faults, taken once the minters hold nodes.
     await sleep(3000);
     if (engine === 'redis') lease.snapshot(join(dir, 'old.rdb'));
     if (engine === 'postgres') lease.basebackup(join(lease.dir, 'base'));
-    if (engine === 'etcd') lease.snapshot(join(dir, 'etcd.snapshot'));
+    if (engine === 'etcd') await lease.snapshot(join(dir, 'etcd.snapshot'));
     await sleep(1000);
 
     /** A clean stop of one incarnation: the stop file, then its exit within the bound. */

@@ -83,6 +83,12 @@ class Pair:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait(lambda: client(self.replica).info("replication").get("master_link_status") == "up", "the replica to sync")
+            cfg = list(primary_config)
+            if "--min-replicas-to-write" in cfg and int(cfg[cfg.index("--min-replicas-to-write") + 1]) > 0:
+                # The primary counts its good replicas once a second (replicationCron): until then a
+                # write is NOREPLICAS although the replica is in sync (a CI run met it at init).
+                wait(lambda: int(client(self.primary).info("replication").get("min_slaves_good_slaves", 0)) >= 1,
+                     "the primary to count its replica as good")
         except BaseException:
             self.close()
             raise

@@ -301,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_store_numbers(args)
             if args.url is None:
                 raise idloom.InvalidArgumentError("--url URL or IDLOOM_STORE_URL is required (postgres://…, mysql://…, "
-                                                  "redis://…)", "invalid_argument")
+                                                  "redis://…, zookeeper://…, etcd://…)", "invalid_argument")
         layout = idloom.Layout.preset(getattr(args, "layout", "twitter"))
         if args.command == "demo":
             if (args.node is None) == (args.store is None):

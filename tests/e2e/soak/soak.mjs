@@ -130,13 +130,15 @@ const urlVia = (engine, port, host = '127.0.0.1') =>
     zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=2000&session_timeout_ms=3000`,
     etcd: `etcd://${host}:${port}?call_timeout_ms=2000`,
   })[engine];
-// The Rust minter refills its segment inline, between its renewals: a fetch from a ZooKeeper or
-// etcd that is down waits out its call timeout (their clients wait for the server to come back),
-// so the segment store's deadline is a third of the TTL, as a renewal's slack is.
+// The Rust minter refills its segment inline, between its renewals (due every third of the TTL):
+// a fetch from a ZooKeeper or etcd that is down waits out its call timeout (their clients wait for
+// the server to come back), so the segment store's deadline is two thirds of the TTL — renewals
+// stay less than a TTL apart — and still leaves a cold connect through the proxies time (a third
+// was too short for one under a loaded CI run).
 const segUrlVia = (engine, port, host = '127.0.0.1') =>
   ({
-    zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=${TTL / 3}&session_timeout_ms=3000`,
-    etcd: `etcd://${host}:${port}?call_timeout_ms=${TTL / 3}`,
+    zookeeper: `zookeeper://${host}:${port}?call_timeout_ms=${(2 * TTL) / 3}&session_timeout_ms=3000`,
+    etcd: `etcd://${host}:${port}?call_timeout_ms=${(2 * TTL) / 3}`,
   })[engine];
 // mysql_async (the Rust minters' driver) moves a TCP connection to the
 // server's Unix socket when it can open it: past the proxy, whose cuts it

@@ -73,15 +73,6 @@ pub fn failure(e: &etcd::Error) -> Error {
     match e {
         etcd::Error::GRpcStatus(s) => {
             let name = format!("{:?}", s.code());
-            if name == "NotFound" && s.message().contains("lease not found") {
-                // A put under an etcd lease that ran out between its grant and
-                // the transaction (a call stalled past the TTL): as no answer.
-                return classify(
-                    ENGINE,
-                    Fault::Connection,
-                    &format!("a liveness key's etcd lease ran out before its transaction: {}", s.message()),
-                );
-            }
             if name == "Unknown" && (std::error::Error::source(s).is_some() || s.message().contains("transport error")) {
                 // The client's own: the connection broke or could not be made (tonic reports it as Unknown).
                 return classify(

@@ -198,6 +198,14 @@ pub fn reason(engine: &str, fault: Fault<'_>) -> (ErrorCode, &'static str) {
 /// driver's own text, already redacted by the binding; a Redis reply's own
 /// text when empty; left out when there is none).
 pub fn classify(engine: &str, fault: Fault<'_>, detail: &str) -> Error {
+    // etcd answers NotFound to a put under an etcd lease that ran out between
+    // its grant and the transaction (a call stalled past the TTL): that is no
+    // answer in time, not a store that is not ours. Read here, once, for
+    // every binding's etcd engine.
+    let fault = match (engine, fault) {
+        ("etcd", Fault::Status("NotFound")) if detail.contains("lease not found") => Fault::Connection,
+        (_, fault) => fault,
+    };
     let (code, why) = reason(engine, fault);
     let detail = match (detail.trim(), fault) {
         ("", Fault::Reply(reply)) => reply.trim(), // the reply is the only detail there is
@@ -285,5 +293,24 @@ mod tests {
         );
         assert!(classify_named("mysql", "errno", "x", "").is_err());
         assert!(classify_named("oracle", "connection", "", "").is_err());
+    }
+
+    #[test]
+    fn an_etcd_lease_that_ran_out_before_its_transaction_is_no_answer_in_time() {
+        // Every binding's etcd engine hands the status over as it came; the core reads it once.
+        let ran_out = classify_named("etcd", "status", "NotFound", "NotFound: etcdserver: requested lease not found").unwrap();
+        assert_eq!(ran_out.code(), DOWN);
+        assert_eq!(
+            ran_out.to_string(),
+            "etcd: the connection failed or was lost: NotFound: etcdserver: requested lease not found"
+        );
+        assert_eq!(
+            classify_named("etcd", "status", "NotFound", "NotFound: key").unwrap().code(),
+            SCHEMA
+        );
+        assert_eq!(
+            classify_named("zookeeper", "status", "NotFound", "lease not found").unwrap().code(),
+            SCHEMA
+        );
     }
 }

@@ -66,9 +66,6 @@ def driver_error(e: BaseException) -> Exception:
     status = _status(e)
     if status is not None:
         name, message = status
-        if name == "NotFound" and "lease not found" in message:
-            # A put under an etcd lease that ran out between its grant and the txn (a call stalled past the TTL).
-            return _classify("etcd", "connection", None, f"a liveness key's etcd lease ran out before its transaction: {message}")
         return _classify("etcd", "status", name, f"{name}: {message}")
     if isinstance(e, g.exceptions.ConnectionTimeoutError):
         return _classify("etcd", "status", "DeadlineExceeded", f"no answer within the call timeout: {e.detail_text}")

@@ -208,7 +208,7 @@ fn mean_ns(group: &str, bench: &str) -> Option<f64> {
     v["mean"]["point_estimate"].as_f64()
 }
 
-fn summary() {
+fn summary(extra: Vec<serde_json::Value>) {
     println!("\n=== idloom ratios (peer time / idloom time; > 1 means idloom is faster) ===");
     let pairs = [
         ("snowflake_ceiling", "idloom_twitter", "ferroid_twitter"),
@@ -267,6 +267,7 @@ fn summary() {
             1024.0 / ns * 1e3
         );
     }
+    rows.extend(extra);
     // For scripts/bench, which plots every runtime's rows.
     if let Ok(path) = std::env::var("IDLOOM_BENCH_JSON") {
         let text = serde_json::to_string_pretty(&rows).unwrap_or_default();
@@ -311,6 +312,103 @@ fn fenced(c: &mut Criterion) {
     g.finish();
 }
 
+/// Fenced against unfenced, interleaved: criterion times each row in its own
+/// stretch of the run, so on a shared VM a pair of rows also measures the
+/// machine's drift between them. Here both generators run through one
+/// `#[inline(never)]` loop, alternately (A B B A …), ROUNDS times, and the
+/// median of each side is compared: the same code, the same moments.
+fn interleaved_fences() -> Vec<serde_json::Value> {
+    const ROUNDS: usize = 41;
+    const CALLS: u64 = 2_000_000;
+    #[inline(never)]
+    fn loop_single(g: &mut Snowflake<TickerClock>, n: u64) -> Duration {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(g.next_id().unwrap());
+        }
+        t.elapsed()
+    }
+    #[inline(never)]
+    fn loop_shared(g: &SharedSnowflake<TickerClock>, n: u64) -> Duration {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(g.next_id().unwrap());
+        }
+        t.elapsed()
+    }
+    fn loop_shared_2(g: &SharedSnowflake<TickerClock>, n: u64) -> Duration {
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| loop_shared(g, n / 2));
+            }
+        });
+        t.elapsed()
+    }
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+    /// Median ns per ID of `a` and of `b`, run alternately, and the median
+    /// of each round's ratio (b / a: the two runs of a round are adjacent).
+    fn pair(mut a: impl FnMut() -> Duration, mut b: impl FnMut() -> Duration) -> (f64, f64, f64) {
+        let (mut xs, mut ys, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let ns = |d: Duration| d.as_nanos() as f64 / CALLS as f64;
+        for round in 0..ROUNDS {
+            let (x, y) = if round % 2 == 0 {
+                let x = ns(a());
+                (x, ns(b()))
+            } else {
+                let y = ns(b());
+                (ns(a()), y)
+            };
+            xs.push(x);
+            ys.push(y);
+            ratios.push(y / x);
+        }
+        (median(xs), median(ys), median(ratios))
+    }
+    let far = 4_000_000_000_000;
+    let clock = TickerClock::global;
+    let mut single_fenced = Box::new(Snowflake::new(wide(), 1, Policy::default(), clock()).unwrap());
+    single_fenced.set_lease(0, far, 1);
+    let mut single_open = Box::new(Snowflake::new(wide(), 2, Policy::default(), clock()).unwrap());
+    let shared_fenced = Box::new(SharedSnowflake::new(wide(), 1, Policy::default(), clock()).unwrap());
+    shared_fenced.set_lease(0, far, 1);
+    let shared_open = Box::new(SharedSnowflake::new(wide(), 2, Policy::default(), clock()).unwrap());
+    // The control: two unfenced generators, to show the spread of a pair that
+    // differs in nothing (on 2 cores, the 2-thread rows swing by several %).
+    let shared_also_open = Box::new(SharedSnowflake::new(wide(), 3, Policy::default(), clock()).unwrap());
+    let results = [
+        (
+            "single-owner",
+            pair(|| loop_single(&mut single_fenced, CALLS), || loop_single(&mut single_open, CALLS)),
+        ),
+        (
+            "shared, one thread",
+            pair(|| loop_shared(&shared_fenced, CALLS), || loop_shared(&shared_open, CALLS)),
+        ),
+        (
+            "shared, 2 threads",
+            pair(|| loop_shared_2(&shared_fenced, CALLS), || loop_shared_2(&shared_open, CALLS)),
+        ),
+        (
+            "shared, 2 threads, control: unfenced vs unfenced",
+            pair(|| loop_shared_2(&shared_also_open, CALLS), || loop_shared_2(&shared_open, CALLS)),
+        ),
+    ];
+    println!("\n=== fenced vs unfenced, interleaved ({ROUNDS} rounds of {CALLS} IDs a side, TickerClock) ===");
+    let mut rows = Vec::new();
+    for (what, (fenced, open, ratio)) in results {
+        println!("{what}: {fenced:.3} vs {open:.3} ns per ID, second/first (median of the rounds' ratios) {ratio:.3}");
+        rows.push(serde_json::json!({
+            "what": format!("snowflake fenced vs unfenced, interleaved ({what})"),
+            "peer": "unfenced (the second)", "ours_ns": fenced, "peer_ns": open, "ratio": ratio,
+        }));
+    }
+    rows
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     fenced(&mut c);
@@ -319,5 +417,6 @@ fn main() {
     uuids(&mut c);
     nanoids(&mut c);
     c.final_summary();
-    summary();
+    let fences = if std::env::args().any(|a| a == "--list") { Vec::new() } else { interleaved_fences() };
+    summary(fences);
 }

@@ -154,7 +154,10 @@ impl Clock for &ManualClock {
 /// an atomic load instead of a `clock_gettime` (~45-60 ns on some VMs).
 ///
 /// Trade-offs, chosen on purpose: a reading may lag the wall clock by up to
-/// about a millisecond (the thread's sleep overshoot). A forked child
+/// about a millisecond (the thread's sleep overshoot), longer when the
+/// thread wakes late. A generator waiting for the next millisecond does not
+/// count on the thread: it reads the wall clock itself and moves the ticker
+/// forward (never back; see `advance`), so a late thread costs no ticks. A forked child
 /// inherits no thread: the fork handler (see [`crate::fork`]) marks the
 /// ticker stale, and the child's first read starts a new thread — the only
 /// cost on the hot path is the comparison with the stale mark, a value the
@@ -232,15 +235,10 @@ impl TickerClock {
             .name("idloom-ticker".into())
             .spawn(move || {
                 while TICKER_GENERATION.load(Ordering::Relaxed) == generation {
-                    let wall = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default();
-                    let ms = wall.as_secs() * 1000 + u64::from(wall.subsec_millis());
-                    TICKER_NOW.store(ms, Ordering::Release);
+                    advance(&TICKER_NOW, Advance::Follow);
                     // Sleep to the next millisecond boundary of the wall clock, so the
                     // ticks average one per millisecond whatever the sleep overshoot.
-                    let into_ms = wall.subsec_nanos() % 1_000_000;
-                    std::thread::sleep(std::time::Duration::from_nanos(u64::from(1_000_000 - into_ms)));
+                    sleep_to_wall_ms_boundary();
                 }
             })
             .map(drop)
@@ -274,13 +272,56 @@ impl Clock for TickerClock {
     fn sleep_ms(&self, ms: u64) -> bool {
         SystemClock.sleep_ms(ms)
     }
-    /// The ticker stores each millisecond just after its boundary: the
-    /// polls after this sleep pick it up.
+    /// The ticker stores each millisecond just after its boundary; a waiter
+    /// does not count on it: it reads the wall clock itself after the sleep
+    /// and moves the ticker forward if the thread is late (see [`advance`]).
     fn sleep_to_next_ms(&self) -> bool {
-        sleep_to_wall_ms_boundary()
+        sleep_to_wall_ms_boundary();
+        advance(self.now, Advance::Forward);
+        true
     }
     fn pause(&self) {
-        yield_thread()
+        yield_thread();
+        advance(self.now, Advance::Forward);
+    }
+}
+
+/// Who moves a ticker word, and how far.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Advance {
+    /// The ticker thread: the wall clock's millisecond, a step back included.
+    Follow,
+    /// A waiter: only forward, and never a stale (forked) word, which the
+    /// next read restarts a thread for.
+    Forward,
+}
+
+/// Store the wall clock's millisecond into a ticker word. The word is loaded
+/// *before* the wall clock is read, and the store is a compare-and-set from
+/// that load: a reading below the word is then a real step back of the wall
+/// clock (the word came from an earlier reading), never a late writer
+/// overwriting a newer value. So the ticker thread and waiters moving the
+/// word forward (a waiter whose ticker thread is late: on a VM, a sleeping
+/// thread's core may wake milliseconds late, and a waiter polling a word
+/// nobody moves loses whole ticks) never take it back between them; only
+/// the ticker thread stores a step back, as the wall clock made it.
+#[cfg(feature = "std")]
+fn advance(word: &core::sync::atomic::AtomicU64, how: Advance) {
+    use core::sync::atomic::Ordering;
+    let mut seen = word.load(Ordering::Acquire);
+    loop {
+        if how == Advance::Forward && seen == TICKER_STALE {
+            return;
+        }
+        let wall = SystemClock.now_ms();
+        if wall == seen || (how == Advance::Forward && wall < seen) {
+            return;
+        }
+        match word.compare_exchange(seen, wall, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(now) => seen = now,
+        }
     }
 }
 
@@ -347,14 +388,70 @@ impl Clock for HostClock {
     }
     fn sleep_to_next_ms(&self) -> bool {
         match self {
+            HostClock::Ticker(t) => t.sleep_to_next_ms(),
+            HostClock::System => SystemClock.sleep_to_next_ms(),
             HostClock::Manual(_) => false,
-            _ => sleep_to_wall_ms_boundary(),
         }
     }
     fn pause(&self) {
         match self {
+            HostClock::Ticker(t) => t.pause(),
+            HostClock::System => SystemClock.pause(),
             HostClock::Manual(m) => m.pause(),
-            _ => yield_thread(),
         }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod ticker_tests {
+    use super::*;
+    use crate::{Layout, Policy, Snowflake};
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    /// A ticker whose thread never wakes: a word nothing but waiters moves.
+    fn late_ticker(at: u64) -> TickerClock {
+        TickerClock {
+            now: Box::leak(Box::new(AtomicU64::new(at))),
+        }
+    }
+
+    #[test]
+    fn a_waiter_moves_a_late_ticker_to_the_wall_clock() {
+        let before = SystemClock.now_ms();
+        let t = late_ticker(before - 5);
+        assert!(t.sleep_to_next_ms());
+        assert!(t.now_ms() > before, "slept to the next millisecond: the ticker reads past {before}");
+        let at = t.now_ms();
+        t.pause();
+        assert!(t.now_ms() >= at);
+    }
+
+    #[test]
+    fn a_generator_at_exhaustion_mints_on_through_a_ticker_thread_that_never_wakes() {
+        // One sequence bit: two IDs a millisecond, so 40 IDs wait for 19 ticks.
+        let layout = Layout::new(41, 21, 1, 1_600_000_000_000, 1).unwrap();
+        let clock = late_ticker(SystemClock.now_ms());
+        let mut g = Snowflake::new(layout, 1, Policy::default(), clock).unwrap();
+        let mut last = 0;
+        for _ in 0..40 {
+            let id = g.next_id().expect("a waiter moves the ticker itself");
+            assert!(id > last);
+            last = id;
+        }
+        assert!(clock.now_ms() >= layout.decompose(last).unwrap().timestamp_ms);
+    }
+
+    #[test]
+    fn a_waiter_never_moves_a_ticker_back_nor_revives_a_stale_one() {
+        let ahead = SystemClock.now_ms() + 60_000;
+        let t = late_ticker(ahead);
+        t.pause();
+        assert_eq!(t.now.load(Ordering::SeqCst), ahead, "only the ticker thread follows a step back");
+        let stale = late_ticker(TICKER_STALE);
+        stale.pause();
+        assert_eq!(stale.now.load(Ordering::SeqCst), TICKER_STALE, "a forked child's word waits for its new thread");
+        // The ticker thread itself follows the wall clock back.
+        advance(t.now, Advance::Follow);
+        assert!(t.now.load(Ordering::SeqCst) < ahead);
     }
 }

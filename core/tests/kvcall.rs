@@ -512,6 +512,15 @@ fn interleaved(flavor: Flavor, ignore_compares: bool, schedule: &[(u8, u16)]) ->
         let h = &mut hs[i];
         if h.call.is_none() {
             let now = sim.now;
+            if let (Plan::Release, Some((node, epoch, start))) = (h.plan, h.lease) {
+                // The holder stops minting when it decides to release: from
+                // here its epoch is used up to the high-water it passes (its
+                // start: nothing minted). The release may commit in the store
+                // before the holder hears of it, or the schedule may end first.
+                if let Some(e) = intervals.get_mut(&(node, epoch)) {
+                    e.1 = start.clamp(e.0, e.1);
+                }
+            }
             let call = match (h.plan, h.lease) {
                 (Plan::Renew, Some((node, epoch, start))) => KvCall::renew(flavor, "orders", node, epoch, start, &holder, now + 3_000),
                 (Plan::Release, Some((node, epoch, start))) => KvCall::release(flavor, "orders", node, epoch, start, &holder, start),
@@ -545,9 +554,7 @@ fn interleaved(flavor: Flavor, ignore_compares: bool, schedule: &[(u8, u16)]) ->
                         h.plan = Plan::Release;
                     }
                     (Plan::Release, Ok(Reading::Done)) => {
-                        let (node, epoch, start) = h.lease.take().unwrap();
-                        let e = intervals.get_mut(&(node, epoch)).unwrap();
-                        e.1 = start.clamp(e.0, e.1); // nothing minted: used up to its start
+                        h.lease = None; // its interval ended when the release was sent
                         h.plan = Plan::Acquire;
                     }
                     _ => {

@@ -235,7 +235,7 @@ impl TickerClock {
             .name("idloom-ticker".into())
             .spawn(move || {
                 while TICKER_GENERATION.load(Ordering::Relaxed) == generation {
-                    advance(&TICKER_NOW, Advance::Follow);
+                    let _ = advance(&TICKER_NOW, Advance::Follow);
                     // Sleep to the next millisecond boundary of the wall clock, so the
                     // ticks average one per millisecond whatever the sleep overshoot.
                     sleep_to_wall_ms_boundary();
@@ -276,8 +276,13 @@ impl Clock for TickerClock {
     /// does not count on it: it reads the wall clock itself after the sleep
     /// and moves the ticker forward if the thread is late (see [`advance`]).
     fn sleep_to_next_ms(&self) -> bool {
-        sleep_to_wall_ms_boundary();
-        advance(self.now, Advance::Forward);
+        // A late thread: the wall clock is already past the word, so this
+        // millisecond has begun. Sleeping to the wall's next boundary would
+        // skip it whole; catch the word up instead, and the caller reads it.
+        if !advance(self.now, Advance::Forward) {
+            sleep_to_wall_ms_boundary();
+            advance(self.now, Advance::Forward);
+        }
         true
     }
     fn pause(&self) {
@@ -306,20 +311,21 @@ enum Advance {
 /// thread's core may wake milliseconds late, and a waiter polling a word
 /// nobody moves loses whole ticks) never take it back between them; only
 /// the ticker thread stores a step back, as the wall clock made it.
+/// Returns whether it stored.
 #[cfg(feature = "std")]
-fn advance(word: &core::sync::atomic::AtomicU64, how: Advance) {
+fn advance(word: &core::sync::atomic::AtomicU64, how: Advance) -> bool {
     use core::sync::atomic::Ordering;
     let mut seen = word.load(Ordering::Acquire);
     loop {
         if how == Advance::Forward && seen == TICKER_STALE {
-            return;
+            return false;
         }
         let wall = SystemClock.now_ms();
         if wall == seen || (how == Advance::Forward && wall < seen) {
-            return;
+            return false;
         }
         match word.compare_exchange(seen, wall, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => return,
+            Ok(_) => return true,
             Err(now) => seen = now,
         }
     }
@@ -416,9 +422,25 @@ mod ticker_tests {
     }
 
     #[test]
-    fn a_waiter_moves_a_late_ticker_to_the_wall_clock() {
+    fn a_waiter_catches_a_late_ticker_up_without_sleeping_past_the_millisecond() {
+        // Sleeping to the wall's next boundary would skip the millisecond the
+        // wall is already in: the word must land on it. A call can straddle a
+        // boundary by chance, so over a few tries at least one stays within one.
+        let caught_up_in_place = (0..20).any(|_| {
+            let w0 = SystemClock.now_ms();
+            let t = late_ticker(w0 - 5);
+            assert!(t.sleep_to_next_ms());
+            let (word, w1) = (t.now.load(Ordering::SeqCst), SystemClock.now_ms());
+            assert!((w0..=w1).contains(&word));
+            word == w0 && w1 == w0
+        });
+        assert!(caught_up_in_place, "a late ticker's waiter slept past the current millisecond");
+    }
+
+    #[test]
+    fn a_waiter_on_a_punctual_ticker_sleeps_to_the_next_millisecond_and_moves_it_there() {
         let before = SystemClock.now_ms();
-        let t = late_ticker(before - 5);
+        let t = late_ticker(before);
         assert!(t.sleep_to_next_ms());
         assert!(t.now_ms() > before, "slept to the next millisecond: the ticker reads past {before}");
         let at = t.now_ms();
@@ -451,7 +473,7 @@ mod ticker_tests {
         stale.pause();
         assert_eq!(stale.now.load(Ordering::SeqCst), TICKER_STALE, "a forked child's word waits for its new thread");
         // The ticker thread itself follows the wall clock back.
-        advance(t.now, Advance::Follow);
+        assert!(advance(t.now, Advance::Follow));
         assert!(t.now.load(Ordering::SeqCst) < ahead);
     }
 }

@@ -316,10 +316,12 @@ fn fenced(c: &mut Criterion) {
 /// stretch of the run, so on a shared VM a pair of rows also measures the
 /// machine's drift between them. Here both generators run through one
 /// `#[inline(never)]` loop, alternately (A B B A …), ROUNDS times, and the
-/// median of each side is compared: the same code, the same moments.
-fn interleaved_fences() -> Vec<serde_json::Value> {
-    const ROUNDS: usize = 41;
-    const CALLS: u64 = 2_000_000;
+/// median of each side is compared: the same code, the same moments. An
+/// unfenced/unfenced control shows the spread of a pair that differs in
+/// nothing, and the shared generator meets ferroid's atomic one the same way.
+fn interleaved() -> Vec<serde_json::Value> {
+    const ROUNDS: usize = 201;
+    const CALLS: u64 = 400_000;
     #[inline(never)]
     fn loop_single(g: &mut Snowflake<TickerClock>, n: u64) -> Duration {
         let t = Instant::now();
@@ -341,6 +343,21 @@ fn interleaved_fences() -> Vec<serde_json::Value> {
         std::thread::scope(|s| {
             for _ in 0..2 {
                 s.spawn(|| loop_shared(g, n / 2));
+            }
+        });
+        t.elapsed()
+    }
+    fn loop_ferroid_2(g: &AtomicSnowflakeGenerator<WideId, MonotonicClock<1>>, n: u64) -> Duration {
+        #[inline(never)]
+        fn run(g: &AtomicSnowflakeGenerator<WideId, MonotonicClock<1>>, n: u64) {
+            for _ in 0..n {
+                black_box(g.next_id(|_| core::hint::spin_loop()));
+            }
+        }
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| run(g, n / 2));
             }
         });
         t.elapsed()
@@ -397,7 +414,14 @@ fn interleaved_fences() -> Vec<serde_json::Value> {
             pair(|| loop_shared_2(&shared_also_open, CALLS), || loop_shared_2(&shared_open, CALLS)),
         ),
     ];
-    println!("\n=== fenced vs unfenced, interleaved ({ROUNDS} rounds of {CALLS} IDs a side, TickerClock) ===");
+    // The same interleaving against the peer: idloom's shared generator
+    // (unfenced, TickerClock) against ferroid's atomic one, 2 threads each.
+    let peer = Box::new(AtomicSnowflakeGenerator::<WideId, _>::new(
+        1,
+        MonotonicClock::<1>::with_epoch(Duration::from_millis(1_600_000_000_000)),
+    ));
+    let (ours, theirs, versus) = pair(|| loop_shared_2(&shared_open, CALLS), || loop_ferroid_2(&peer, CALLS));
+    println!("\n=== interleaved pairs ({ROUNDS} rounds of {CALLS} IDs a side, TickerClock): fenced vs unfenced, and the peer ===");
     let mut rows = Vec::new();
     for (what, (fenced, open, ratio)) in results {
         println!("{what}: {fenced:.3} vs {open:.3} ns per ID, second/first (median of the rounds' ratios) {ratio:.3}");
@@ -406,6 +430,11 @@ fn interleaved_fences() -> Vec<serde_json::Value> {
             "peer": "unfenced (the second)", "ours_ns": fenced, "peer_ns": open, "ratio": ratio,
         }));
     }
+    println!("shared, 2 threads, idloom vs ferroid AtomicSnowflakeGenerator: {ours:.3} vs {theirs:.3} ns per ID, ferroid/idloom (median of the rounds' ratios) {versus:.3}");
+    rows.push(serde_json::json!({
+        "what": "snowflake shared, 2 threads, TickerClock, interleaved",
+        "peer": "ferroid AtomicSnowflakeGenerator", "ours_ns": ours, "peer_ns": theirs, "ratio": versus,
+    }));
     rows
 }
 
@@ -417,6 +446,6 @@ fn main() {
     uuids(&mut c);
     nanoids(&mut c);
     c.final_summary();
-    let fences = if std::env::args().any(|a| a == "--list") { Vec::new() } else { interleaved_fences() };
+    let fences = if std::env::args().any(|a| a == "--list") { Vec::new() } else { interleaved() };
     summary(fences);
 }

@@ -446,6 +446,10 @@ fn main() {
     uuids(&mut c);
     nanoids(&mut c);
     c.final_summary();
-    let fences = if std::env::args().any(|a| a == "--list") { Vec::new() } else { interleaved() };
+    let fences = if std::env::args().any(|a| a == "--list") {
+        Vec::new()
+    } else {
+        interleaved()
+    };
     summary(fences);
 }

@@ -471,7 +471,11 @@ mod ticker_tests {
         assert_eq!(t.now.load(Ordering::SeqCst), ahead, "only the ticker thread follows a step back");
         let stale = late_ticker(TICKER_STALE);
         stale.pause();
-        assert_eq!(stale.now.load(Ordering::SeqCst), TICKER_STALE, "a forked child's word waits for its new thread");
+        assert_eq!(
+            stale.now.load(Ordering::SeqCst),
+            TICKER_STALE,
+            "a forked child's word waits for its new thread"
+        );
         // The ticker thread itself follows the wall clock back.
         assert!(advance(t.now, Advance::Follow));
         assert!(t.now.load(Ordering::SeqCst) < ahead);

@@ -84,8 +84,10 @@ def main(folder: str) -> None:
         else:
             ax.barh([y - 0.2 for y in ys], ours, height=0.38, color="#2b6cb0", label="idloom")
             ax.barh([y + 0.2 for y in ys], peers, height=0.38, color="#a0aec0", label="peer")
-        for y, o, p, w in zip(ys, ours, peers, was):
-            text = f"{p / o:.2f}×" + (f" (before {w[1] / w[0]:.2f}×)" if w else "")
+        for y, r, o, p, w in zip(ys, rows, ours, peers, was):
+            # The row's own ratio where it has one (interleaved pairs: the median of
+            # the rounds' ratios, not the ratio of the two medians).
+            text = f"{r.get('ratio') or p / o:.2f}×" + (f" (before {w[1] / w[0]:.2f}×)" if w else "")
             ax.text(max(o, p, w[0] if w else 0) * 1.08, y, text, va="center", fontsize=8)
         ax.set_yticks(list(ys), labels, fontsize=7)
         ax.invert_yaxis()

@@ -130,14 +130,19 @@ fn snowflake(c: &mut Criterion) {
 
 /// Time `n` calls split over two threads; returns the wall time for all of them.
 fn two_threads(n: u64, f: impl Fn() + Sync) -> Duration {
+    halves(n, |k| {
+        for _ in 0..k {
+            f();
+        }
+    })
+}
+
+/// Time `run(n / 2)` on each of two threads at once; the wall time for both.
+fn halves(n: u64, run: impl Fn(u64) + Sync) -> Duration {
     let start = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..2 {
-            s.spawn(|| {
-                for _ in 0..n / 2 {
-                    f();
-                }
-            });
+            s.spawn(|| run(n / 2));
         }
     });
     start.elapsed()
@@ -339,13 +344,9 @@ fn interleaved() -> Vec<serde_json::Value> {
         t.elapsed()
     }
     fn loop_shared_2(g: &SharedSnowflake<TickerClock>, n: u64) -> Duration {
-        let t = Instant::now();
-        std::thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| loop_shared(g, n / 2));
-            }
-        });
-        t.elapsed()
+        halves(n, |k| {
+            loop_shared(g, k);
+        })
     }
     fn loop_ferroid_2(g: &AtomicSnowflakeGenerator<WideId, MonotonicClock<1>>, n: u64) -> Duration {
         #[inline(never)]
@@ -354,13 +355,7 @@ fn interleaved() -> Vec<serde_json::Value> {
                 black_box(g.next_id(|_| core::hint::spin_loop()));
             }
         }
-        let t = Instant::now();
-        std::thread::scope(|s| {
-            for _ in 0..2 {
-                s.spawn(|| run(g, n / 2));
-            }
-        });
-        t.elapsed()
+        halves(n, |k| run(g, k))
     }
     fn median(mut v: Vec<f64>) -> f64 {
         v.sort_by(f64::total_cmp);
